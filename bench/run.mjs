@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// Benchmarks against the peer tools, measured alternately in the same run (never timed
+// tests). Usage: npm run bench -- snapshot [DIR] [--runs N]
+// Without DIR, a metadata-only copy of /usr is made under /tmp (cp --attributes-only:
+// the same modes, owners, ACLs and capabilities, no file data) and reused.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(repo, 'bin/permsnap.js');
+const [which = 'snapshot', ...rest] = process.argv.slice(2);
+const runsAt = rest.indexOf('--runs');
+const runs = runsAt >= 0 ? Number(rest.splice(runsAt, 2)[1]) : 5;
+
+function usrCopy() {
+  const target = '/tmp/permsnap-bench-usr';
+  if (!fs.existsSync(path.join(target, '.complete'))) {
+    fs.rmSync(target, { recursive: true, force: true });
+    console.error(`making a metadata copy of /usr in ${target} (once)...`);
+    const r = spawnSync('cp', ['-a', '--attributes-only', '/usr', target], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('cp failed');
+    fs.writeFileSync(path.join(target, '.complete'), '');
+  }
+  return target;
+}
+
+/** Runs a command under GNU time; returns seconds and peak RSS in MB. */
+function timed(cmd, args, cwd) {
+  const out = fs.openSync('/dev/null', 'w');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd, stdio: ['ignore', out, 'pipe'], maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  fs.closeSync(out);
+  const lines = r.stderr.toString().trim().split('\n');
+  return { seconds, rssMb: Number(lines.at(-1)) / 1024, status: r.status };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function compare(label, peer, ours) {
+  const peerRuns = [];
+  const ourRuns = [];
+  for (let i = 0; i < runs; i++) {
+    peerRuns.push(peer());
+    ourRuns.push(ours());
+  }
+  const p = median(peerRuns.map((r) => r.seconds));
+  const o = median(ourRuns.map((r) => r.seconds));
+  const rss = Math.max(...ourRuns.map((r) => r.rssMb));
+  console.log(`${label}: peer median ${p.toFixed(3)} s, permsnap median ${o.toFixed(3)} s, ratio ${(o / p).toFixed(3)}, permsnap peak RSS ${rss.toFixed(1)} MB (${runs} runs each, alternating)`);
+  return { peer: p, permsnap: o, ratio: o / p, rssMb: rss };
+}
+
+function benchSnapshot(dirArg) {
+  const dir = path.resolve(dirArg ?? usrCopy());
+  const parent = path.dirname(dir);
+  const base = path.basename(dir);
+  const entries = spawnSync('sh', ['-c', `find "${base}" | wc -l`], { cwd: parent }).stdout.toString().trim();
+  console.log(`tree: ${dir} (${entries} entries), node ${process.version}, ${runs} runs`);
+  // Byte identity first: a fast wrong answer is worth nothing.
+  const g = spawnSync('getfacl', ['-R', base], { cwd: parent, maxBuffer: 1 << 30 });
+  const p = spawnSync(process.execPath, [cli, 'snapshot', '--compat', '--quiet', base], { cwd: parent, maxBuffer: 1 << 30 });
+  console.log(`--compat output identical to getfacl -R: ${g.stdout.equals(p.stdout)} (${g.stdout.length} bytes)`);
+  compare('snapshot vs getfacl -R', () => timed('getfacl', ['-R', base], parent), () => timed(process.execPath, [cli, 'snapshot', '--quiet', base], parent));
+  compare('snapshot --jobs 1 vs getfacl -R', () => timed('getfacl', ['-R', base], parent), () => timed(process.execPath, [cli, 'snapshot', '--jobs', '1', '--quiet', base], parent));
+}
+
+const benches = { snapshot: benchSnapshot };
+const bench = benches[which];
+if (!bench) {
+  console.error(`unknown benchmark ${which}; choose one of: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
+bench(rest[0]);

@@ -1,0 +1,86 @@
+// The command line: picks the command, loads only its module (yargs and each command
+// cost import time), and is the ONE place that turns results and errors into messages
+// and an exit code.
+
+import type { Argv } from 'yargs';
+import { PermsnapError } from '../errors.js';
+import { stderrReporter, type Outcome, type Reporter } from './outcome.js';
+
+interface CommandModule {
+  command: string;
+  describe: string;
+  builder(y: Argv): Argv;
+  handler(args: never, raw: readonly string[], reporter: Reporter): Promise<Outcome>;
+}
+
+const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule> }> = {
+  snapshot: {
+    describe: 'Print the permissions of a tree in getfacl format (like getfacl -R, faster)',
+    load: () => import('./commands/snapshot.js') as Promise<CommandModule>,
+  },
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const reporter = stderrReporter({ quiet: argv.includes('--quiet') || argv.includes('-q'), verbose });
+  try {
+    return await run(argv, reporter);
+  } catch (err) {
+    return report(err, reporter);
+  }
+}
+
+async function run(argv: readonly string[], reporter: Reporter): Promise<number> {
+  const { default: yargs } = await import('yargs');
+  const name = argv.find((a) => !a.startsWith('-'));
+  const chosen = name !== undefined ? COMMANDS[name] : undefined;
+  const module = chosen ? await chosen.load() : undefined;
+  let outcome: Outcome = { exitCode: 0 };
+  let usage = '';
+  const y = yargs([...argv])
+    .scriptName('permsnap')
+    .parserConfiguration({ 'boolean-negation': false, 'strip-aliased': true })
+    .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'No progress or notices, only errors' })
+    .option('verbose', { type: 'boolean', global: true, describe: 'Stack traces with errors' })
+    .strict()
+    .demandCommand(1, 'Name a command')
+    .exitProcess(false)
+    .fail((message, err) => {
+      throw err ?? new PermsnapError('USAGE', message);
+    })
+    .help()
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 100));
+  for (const [commandName, entry] of Object.entries(COMMANDS)) {
+    if (module && commandName === name) {
+      y.command(module.command, module.describe, (b) => module.builder(b), async (args) => {
+        outcome = await module.handler(args as never, argv, reporter);
+      });
+    } else {
+      y.command(commandName, entry.describe);
+    }
+  }
+  try {
+    await y.parseAsync();
+  } catch (err) {
+    if (err instanceof PermsnapError && err.code === 'USAGE') {
+      usage = await y.getHelp();
+      reporter.error(err.message);
+      process.stderr.write(`${usage}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  return outcome.exitCode;
+}
+
+function report(err: unknown, reporter: Reporter): number {
+  if (err instanceof PermsnapError) {
+    reporter.error(err.located);
+    if (reporter.verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 2;
+  }
+  const e = err as Error;
+  reporter.error(reporter.verbose ? (e.stack ?? String(e)) : (e.message ?? String(e)));
+  return 2;
+}

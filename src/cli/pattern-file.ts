@@ -1,0 +1,17 @@
+// --exclude-from / --only-from files: one glob per line; blank lines and # lines ignored.
+
+import fs from 'node:fs';
+import { PermsnapError } from '../errors.js';
+
+export function readPatternFile(file: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PermsnapError('USAGE', `${file}: cannot read pattern file: ${(err as Error).message}`, { cause: err });
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}

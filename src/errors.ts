@@ -1,0 +1,35 @@
+// The one error class permsnap throws for usage and fatal errors. Per-path problems are
+// not thrown: they are collected as data (see model/problem.ts) and summarised.
+
+export type ErrorCode =
+  | 'USAGE'
+  | 'MALFORMED'
+  | 'IO'
+  | 'PLATFORM'
+  | 'INTERNAL';
+
+export interface PermsnapErrorOptions {
+  file?: string;
+  line?: number;
+  cause?: unknown;
+}
+
+export class PermsnapError extends Error {
+  readonly code: ErrorCode;
+  readonly file?: string;
+  readonly line?: number;
+
+  constructor(code: ErrorCode, message: string, options: PermsnapErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PermsnapError';
+    this.code = code;
+    this.file = options.file;
+    this.line = options.line;
+  }
+
+  /** `<file>:<line>: <message>`, the form every message of a malformed input takes. */
+  get located(): string {
+    if (this.file === undefined) return this.message;
+    return this.line === undefined ? `${this.file}: ${this.message}` : `${this.file}:${this.line}: ${this.message}`;
+  }
+}

@@ -1,0 +1,106 @@
+// Prints Entry records as getfacl text, byte for byte as acl 2.3.1's `getfacl` does
+// (tools/getfacl.c do_print, libacl/__acl_to_any_text.c), plus permsnap's own comment
+// lines, which setfacl --restore ignores. Output is a byte string (one char per byte).
+
+import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_USER, aclFromMode } from '../model/acl.js';
+import type { Entry, QualifiedAclEntry } from '../model/entry.js';
+import { flagsText, permText } from '../model/mode.js';
+import { OWNER_QUOTED, PATH_QUOTED, QUALIFIER_QUOTED, quote } from './quote.js';
+
+export type EffectiveComments = 'some' | 'all' | 'none';
+
+export interface PrintOptions {
+  /** Print the access ACL (-a; both ACLs when neither -a nor -d is given). */
+  access: boolean;
+  /** Print the default ACL (-d). */
+  default: boolean;
+  /** The `# file:`/`# owner:`/`# group:`/`# flags:` header (off with -c). */
+  comments: boolean;
+  /** `#effective:` comments: on masked-out rights (default), always (-e), never (-E). */
+  effective: EffectiveComments;
+  /** getfacl aligns `#effective:` to column 32 when stdout is a terminal. */
+  smartIndent: boolean;
+  /** Names or numbers: false prints ids (-n). */
+  names: boolean;
+  /** permsnap's `# capability:` line (off with --compat). */
+  capability: boolean;
+}
+
+export const GETFACL_DEFAULTS: PrintOptions = {
+  access: true,
+  default: true,
+  comments: true,
+  effective: 'some',
+  smartIndent: false,
+  names: true,
+  capability: true,
+};
+
+/** One block, and where its header ends (where permsnap's marker comments go). */
+export interface PrintedBlock {
+  text: string;
+  headerEnd: number;
+}
+
+export function printBlock(entry: Entry, options: PrintOptions): PrintedBlock {
+  let text = '';
+  if (options.comments) {
+    text += `# file: ${quote(entry.path, PATH_QUOTED)}\n`;
+    text += `# owner: ${quote(principal(entry.owner, entry.uid, options), OWNER_QUOTED)}\n`;
+    text += `# group: ${quote(principal(entry.group, entry.gid, options), OWNER_QUOTED)}\n`;
+    const flags = flagsText(entry.mode);
+    if (flags !== null) text += `# flags: ${flags}\n`;
+    if (options.capability && entry.capability !== undefined) text += `# capability: ${entry.capability}\n`;
+  }
+  const headerEnd = text.length;
+  if (options.access) text += printAcl(entry.acl ?? aclFromMode(entry.mode), '', options);
+  const printDefault = options.default && entry.defaultAcl !== undefined && entry.defaultAcl.length > 0;
+  if (printDefault) text += printAcl(entry.defaultAcl!, options.access ? 'default:' : '', options);
+  // getfacl ends a block with a blank line whenever it printed anything for it.
+  if (options.access || printDefault || options.comments) text += '\n';
+  return { text, headerEnd };
+}
+
+function principal(name: string | undefined, id: number, options: PrintOptions): string {
+  return options.names && name !== undefined ? name : String(id);
+}
+
+export function printAcl(acl: readonly QualifiedAclEntry[], prefix: string, options: PrintOptions): string {
+  const mask = options.effective === 'none' ? undefined : acl.find((e) => e.tag === ACL_MASK);
+  let text = '';
+  for (const e of acl) {
+    const line = prefix + entryText(e, options);
+    text += line;
+    if (mask && (e.tag === ACL_USER || e.tag === ACL_GROUP_OBJ || e.tag === ACL_GROUP)) {
+      const effective = e.perm & mask.perm;
+      if (effective !== e.perm || options.effective === 'all') {
+        text += effectiveIndent(line.length, options.smartIndent) + '#effective:' + permText(effective);
+      }
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+/** One TAB, or on a terminal enough TABs to reach column 32, at least one (TABS = 4). */
+function effectiveIndent(lineLength: number, smart: boolean): string {
+  const skip = smart ? Math.min(Math.floor(lineLength / 8), 3) : 3;
+  return '\t'.repeat(4 - skip);
+}
+
+const TAG_TEXT: Record<number, string> = {
+  0x01: 'user:',
+  0x02: 'user:',
+  0x04: 'group:',
+  0x08: 'group:',
+  0x10: 'mask:',
+  0x20: 'other:',
+};
+
+export function entryText(e: QualifiedAclEntry, options: Pick<PrintOptions, 'names'>): string {
+  let qualifier = '';
+  if (e.tag === ACL_USER || e.tag === ACL_GROUP) {
+    qualifier = options.names && e.name !== undefined ? quote(e.name, QUALIFIER_QUOTED) : String(e.id);
+  }
+  return `${TAG_TEXT[e.tag]}${qualifier}:${permText(e.perm)}`;
+}

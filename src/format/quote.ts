@@ -1,0 +1,42 @@
+// getfacl's quoting (acl 2.3.1, libmisc/quote.c): a backslash doubles, each listed byte
+// becomes a backslash and three octal digits, every other byte is copied raw. Paths and
+// names are byte strings, so "bytes" here are chars 0-255.
+
+export const PATH_QUOTED = '\n\r';
+export const OWNER_QUOTED = ' \t\n\r';
+export const QUALIFIER_QUOTED = ':, \t\n\r';
+
+function octal(ch: string): string {
+  return '\\' + ch.charCodeAt(0).toString(8).padStart(3, '0');
+}
+
+const patterns = new Map<string, RegExp>();
+
+function patternFor(quoted: string): RegExp {
+  let re = patterns.get(quoted);
+  if (!re) {
+    const cls = [...quoted].map((c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
+    re = new RegExp(`[\\\\${cls}]`, 'g');
+    patterns.set(quoted, re);
+  }
+  return re;
+}
+
+export function quote(text: string, quoted: string): string {
+  const re = patternFor(quoted);
+  re.lastIndex = 0;
+  if (!re.test(text)) return text;
+  re.lastIndex = 0;
+  return text.replace(re, (ch) => (ch === '\\' ? '\\\\' : octal(ch)));
+}
+
+/**
+ * setfacl's unquoting: a backslash and exactly three octal digits is that byte, `\\` is a
+ * backslash, any other backslash stays as it is.
+ */
+export function unquote(text: string): string {
+  if (!text.includes('\\')) return text;
+  return text.replace(/\\(\\|[0-7]{3})/g, (_, code: string) =>
+    code === '\\' ? '\\' : String.fromCharCode(parseInt(code, 8) & 0xff),
+  );
+}

@@ -1,0 +1,61 @@
+// User and group names through glibc's NSS (files, sss, ldap, systemd: whatever
+// nsswitch.conf says), with getpwuid_r and friends via koffi, cached per process.
+// getfacl asks NSS for every file, which is most of its cost; misses are cached too,
+// because unknown ids are common in restored trees and the slowest to look up.
+
+import { koffi, libc } from './libc.js';
+
+type ByIdFn = (id: number, out: Buffer, buf: Buffer, len: number, result: [unknown]) => number;
+type ByNameFn = (name: string | Buffer, out: Buffer, buf: Buffer, len: number, result: [unknown]) => number;
+
+// The structs are read as raw bytes: only their first field, the name pointer, and the id.
+// glibc LP64 layouts: struct passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; ... },
+// struct group { char *gr_name; char *gr_passwd; gid_t gr_gid; ... }: the id is at offset 16.
+const getpwuid_r = libc.func('int getpwuid_r(uint32 uid, _Out_ uint8_t *pwd, _Out_ uint8_t *buf, size_t buflen, _Out_ void **result)') as ByIdFn;
+const getgrgid_r = libc.func('int getgrgid_r(uint32 gid, _Out_ uint8_t *grp, _Out_ uint8_t *buf, size_t buflen, _Out_ void **result)') as ByIdFn;
+const getpwnam_r = libc.func('int getpwnam_r(const char *name, _Out_ uint8_t *pwd, _Out_ uint8_t *buf, size_t buflen, _Out_ void **result)') as ByNameFn;
+const getgrnam_r = libc.func('int getgrnam_r(const char *name, _Out_ uint8_t *grp, _Out_ uint8_t *buf, size_t buflen, _Out_ void **result)') as ByNameFn;
+
+const ERANGE = koffi.os.errno.ERANGE as number;
+const record = Buffer.alloc(64);
+let strings = Buffer.alloc(16384); // groups with many members outgrow sysconf(_SC_GETGR_R_SIZE_MAX)
+
+interface Found { name: string; id: number }
+
+function lookup<K>(fn: (key: K, out: Buffer, buf: Buffer, len: number, result: [unknown]) => number, key: K): Found | null {
+  for (;;) {
+    const result: [unknown] = [null];
+    const rc = fn(key, record, strings, strings.length, result);
+    if (rc === ERANGE && strings.length < 1 << 24) {
+      strings = Buffer.alloc(strings.length * 4);
+      continue;
+    }
+    // Any other failure (a directory service down, say) reads as "no such name", as getfacl does.
+    if (rc !== 0 || result[0] === null) return null;
+    return { name: readName(), id: record.readUInt32LE(16) };
+  }
+}
+
+/** The name's bytes, as a byte string: NSS names need not be UTF-8. */
+function readName(): string {
+  const offset = Number(record.readBigUInt64LE(0) - BigInt(koffi.address(strings) as bigint | number));
+  const end = strings.indexOf(0, offset);
+  return strings.toString('latin1', offset, end);
+}
+
+function cached<K, V>(compute: (key: K) => V): (key: K) => V {
+  const cache = new Map<K, V>();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key) as V;
+    const value = compute(key);
+    cache.set(key, value);
+    return value;
+  };
+}
+
+const asCString = (byteName: string): Buffer => Buffer.from(byteName + '\0', 'latin1');
+
+export const userName = cached((uid: number) => lookup(getpwuid_r, uid)?.name ?? null);
+export const groupName = cached((gid: number) => lookup(getgrgid_r, gid)?.name ?? null);
+export const uidOfName = cached((name: string) => lookup(getpwnam_r, asCString(name))?.id ?? null);
+export const gidOfName = cached((name: string) => lookup(getgrnam_r, asCString(name))?.id ?? null);

@@ -1,0 +1,37 @@
+// What one walk job hands back, in output order: text of blocks, holes where a
+// directory's contents were left to another job, per-path errors and notices.
+
+import type { DirectoryTask } from '../walk/walk-tree.js';
+
+export interface TextPart {
+  kind: 'text';
+  /** Blocks, as a byte string. */
+  text: string;
+  /** Blocks in the text. */
+  count: number;
+  /** Offsets where the first and the last block's header end (-1: no header). */
+  firstHeaderEnd: number;
+  lastHeaderEnd: number;
+  /** The last block's path (for progress). */
+  lastPath: string;
+}
+
+export interface HolePart {
+  kind: 'hole';
+  task: DirectoryTask;
+}
+
+export interface ErrorPart {
+  kind: 'error';
+  path: string;
+  /** errno as a positive number, or 0 when unknown. */
+  errno: number;
+  message: string;
+}
+
+/** A printed path lost its leading "/" (getfacl says so once per run). */
+export interface AbsolutePart {
+  kind: 'absolute';
+}
+
+export type JobPart = TextPart | HolePart | ErrorPart | AbsolutePart;

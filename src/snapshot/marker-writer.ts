@@ -1,0 +1,55 @@
+// Writes the text parts of a snapshot to a byte sink, adding permsnap's truncation markers
+// (contracts.md): `# permsnap: begin` in the first block's header and
+// `# permsnap: end, N entries` in the last one's. It holds one text part back to know
+// which block is last.
+
+import type { ByteSink } from '../output/byte-sink.js';
+import type { TextPart } from './job-part.js';
+
+export const BEGIN_MARKER = '# permsnap: begin\n';
+export const endMarker = (entries: number): string => `# permsnap: end, ${entries} entries\n`;
+
+export class MarkerWriter {
+  private held: TextPart | null = null;
+  private wroteFirst = false;
+  private entries = 0;
+
+  constructor(
+    private readonly sink: ByteSink,
+    private readonly markers: boolean,
+  ) {}
+
+  get count(): number {
+    return this.entries;
+  }
+
+  async write(part: TextPart): Promise<void> {
+    if (part.count === 0) return;
+    this.entries += part.count;
+    if (!this.markers) {
+      await this.sink.write(Buffer.from(part.text, 'latin1'));
+      return;
+    }
+    const previous = this.held;
+    this.held = part;
+    if (previous) await this.flush(previous, false);
+  }
+
+  async finish(): Promise<void> {
+    if (this.held) await this.flush(this.held, true);
+    this.held = null;
+  }
+
+  private async flush(part: TextPart, last: boolean): Promise<void> {
+    let text = part.text;
+    // Insert at the later offset first so the earlier one stays valid.
+    if (last && part.lastHeaderEnd >= 0) text = insertAt(text, part.lastHeaderEnd, endMarker(this.entries));
+    if (!this.wroteFirst && part.firstHeaderEnd >= 0) text = insertAt(text, part.firstHeaderEnd, BEGIN_MARKER);
+    this.wroteFirst = true;
+    await this.sink.write(Buffer.from(text, 'latin1'));
+  }
+}
+
+function insertAt(text: string, offset: number, insertion: string): string {
+  return text.slice(0, offset) + insertion + text.slice(offset);
+}

@@ -1,0 +1,28 @@
+// The path getfacl prints for a walked path (acl 2.3.1 do_print): all leading slashes
+// removed (with a one-time notice), else one leading "./" and the slashes after it;
+// an empty result prints as ".". With -p nothing is removed.
+
+export interface PrintedPath {
+  path: string;
+  /** True when leading slashes were removed (getfacl then says so once on stderr). */
+  strippedAbsolute: boolean;
+}
+
+export function printedPath(walked: string, strip: boolean): PrintedPath {
+  if (!strip) return { path: walked, strippedAbsolute: false };
+  let i = 0;
+  const absolute = walked.startsWith('/');
+  if (absolute) {
+    while (walked[i] === '/') i++;
+  } else if (walked.startsWith('./')) {
+    i = 1;
+    while (walked[i] === '/') i++;
+  }
+  const path = walked.slice(i);
+  return { path: path === '' ? '.' : path, strippedAbsolute: absolute };
+}
+
+/** The form globs match and sides of a diff are compared in: no leading "/" or "./". */
+export function relativeForm(path: string): string {
+  return printedPath(path, true).path;
+}

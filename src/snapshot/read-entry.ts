@@ -1,0 +1,57 @@
+// Turns a walked path and its stat into an Entry: reads the ACL and capability xattrs
+// (only those llistxattr says exist: one call for the common file without any) and the
+// owner and group names.
+
+import type fs from 'node:fs';
+import { ACL_GROUP, ACL_USER, type Acl } from '../model/acl.js';
+import { decodeAclXattr } from '../model/acl-xattr.js';
+import { decodeCapability, formatCapability } from '../model/capability.js';
+import type { Entry, QualifiedAclEntry } from '../model/entry.js';
+import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
+import { getXattr, listXattrs } from '../platform/xattr.js';
+import { groupName, userName } from '../platform/nss.js';
+
+export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
+export const XATTR_ACL_DEFAULT = 'system.posix_acl_default';
+export const XATTR_CAPABILITY = 'security.capability';
+
+export interface ReadOptions {
+  /** Resolve names through NSS (false with -n). */
+  names: boolean;
+  /** Read the capability xattr (false with --compat, which never prints it). */
+  capability: boolean;
+}
+
+export function readEntry(path: string, st: fs.Stats, followed: boolean, options: ReadOptions): Entry {
+  const type = fileTypeOf(st.mode);
+  const entry: Entry = { path, type, mode: st.mode & PERMISSION_BITS, uid: st.uid, gid: st.gid };
+  if (options.names) {
+    entry.owner = userName(st.uid) ?? undefined;
+    entry.group = groupName(st.gid) ?? undefined;
+  }
+  const present = listXattrs(path, followed);
+  if (present.length === 0) return entry;
+  if (present.includes(XATTR_ACL_ACCESS)) entry.acl = readAcl(path, XATTR_ACL_ACCESS, followed, options);
+  if (type === 'dir' && present.includes(XATTR_ACL_DEFAULT)) {
+    const acl = readAcl(path, XATTR_ACL_DEFAULT, followed, options);
+    if (acl && acl.length > 0) entry.defaultAcl = acl;
+  }
+  if (options.capability && present.includes(XATTR_CAPABILITY)) {
+    const raw = getXattr(path, XATTR_CAPABILITY, followed);
+    if (raw) entry.capability = formatCapability(decodeCapability(raw));
+  }
+  return entry;
+}
+
+function readAcl(path: string, name: string, followed: boolean, options: ReadOptions): QualifiedAclEntry[] | undefined {
+  const raw = getXattr(path, name, followed);
+  return raw ? nameAcl(decodeAclXattr(raw), options.names) : undefined;
+}
+
+export function nameAcl(acl: Acl, names: boolean): QualifiedAclEntry[] {
+  return acl.map((e) => {
+    if (!names || (e.tag !== ACL_USER && e.tag !== ACL_GROUP)) return e;
+    const name = e.tag === ACL_USER ? userName(e.id) : groupName(e.id);
+    return name === null ? e : { ...e, name };
+  });
+}

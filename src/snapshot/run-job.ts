@@ -1,0 +1,107 @@
+// One unit of snapshot work, the same on the main thread and in a worker: walk an
+// argument (or a directory left over by another job), read each entry, print it, and
+// return the output in order. Past its budget of entries it stops entering directories
+// and leaves holes for other jobs, which is how the work spreads over threads.
+
+import type fs from 'node:fs';
+import picomatch from 'picomatch';
+import { printBlock } from '../format/getfacl-printer.js';
+import { printJsonLine } from '../format/json-printer.js';
+import { isBaseAcl } from '../model/acl.js';
+import type { Entry } from '../model/entry.js';
+import { walkArgument, walkDirectoryTask, type DirectoryTask, type WalkOptions } from '../walk/walk-tree.js';
+import type { JobPart, TextPart } from './job-part.js';
+import { printedPath, relativeForm } from './printed-path.js';
+import { readEntry } from './read-entry.js';
+import type { SnapshotSettings } from './settings.js';
+
+export type Job = { argument: string } | { task: DirectoryTask };
+
+export function runJob(job: Job, settings: SnapshotSettings, budget: number): JobPart[] {
+  const parts: JobPart[] = [];
+  let text: TextPart | null = null;
+  let pieces: string[] = [];
+  let length = 0;
+  let seen = 0;
+  let noticedAbsolute = false;
+
+  const flush = (): void => {
+    if (text) {
+      text.text = pieces.join('');
+      parts.push(text);
+    }
+    text = null;
+    pieces = [];
+    length = 0;
+  };
+  const emit = (block: string, headerEnd: number, path: string): void => {
+    if (!text) text = { kind: 'text', text: '', count: 0, firstHeaderEnd: -1, lastHeaderEnd: -1, lastPath: '' };
+    text.lastPath = path;
+    if (text.count === 0) text.firstHeaderEnd = headerEnd < 0 ? -1 : length + headerEnd;
+    text.lastHeaderEnd = headerEnd < 0 ? -1 : length + headerEnd;
+    text.count++;
+    pieces.push(block);
+    length += block.length;
+  };
+
+  const walkOptions = toWalkOptions(settings);
+  const readOptions = { names: settings.print.names, capability: settings.format === 'json' || settings.print.capability };
+  walkOptions.isExcluded = excluder(settings.exclude);
+
+  const visitor = {
+    visit(path: string, st: fs.Stats, followed: boolean): void {
+      seen++;
+      let entry: Entry;
+      try {
+        entry = readEntry(path, st, followed, readOptions);
+      } catch (err) {
+        visitor.error(path, err as NodeJS.ErrnoException);
+        return;
+      }
+      if (settings.skipBase && (!entry.acl || isBaseAcl(entry.acl)) && !entry.defaultAcl) return;
+      const printed = printedPath(path, settings.stripLeadingSlash);
+      if (printed.strippedAbsolute && !noticedAbsolute) {
+        noticedAbsolute = true;
+        flush();
+        parts.push({ kind: 'absolute' });
+      }
+      entry.path = printed.path;
+      if (settings.format === 'json') emit(printJsonLine(entry, settings.print.names), -1, path);
+      else {
+        const block = printBlock(entry, settings.print);
+        emit(block.text, settings.print.comments ? block.headerEnd : -1, path);
+      }
+    },
+    error(path: string, err: NodeJS.ErrnoException): void {
+      flush();
+      parts.push({ kind: 'error', path, errno: err.errno === undefined ? 0 : Math.abs(err.errno), message: err.message });
+    },
+    deferDirectory(task: DirectoryTask): boolean {
+      if (seen < budget) return false;
+      flush();
+      parts.push({ kind: 'hole', task });
+      return true;
+    },
+  };
+
+  if ('argument' in job) walkArgument(job.argument, walkOptions, visitor);
+  else walkDirectoryTask(job.task, walkOptions, visitor);
+  flush();
+  return parts;
+}
+
+function toWalkOptions(settings: SnapshotSettings): WalkOptions {
+  return {
+    symlinks: settings.symlinks,
+    oneFileSystem: settings.oneFileSystem,
+    sorted: settings.sorted,
+    doNotEnter: new Set(settings.doNotEnter),
+  };
+}
+
+/** contracts.md globs: matched against the path without leading "/" or "./". */
+export function excluder(patterns: readonly string[]): ((path: string) => boolean) | undefined {
+  if (patterns.length === 0) return undefined;
+  const match = picomatch([...patterns], { dot: true, basename: true });
+  return (path) => match(relativeForm(path));
+}

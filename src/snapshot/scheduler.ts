@@ -1,0 +1,115 @@
+// Puts the jobs of a snapshot in order. Each job's output may hold holes (directories left
+// to other jobs); the scheduler starts hole jobs on worker threads, earliest in output
+// order first, keeps a bounded amount of finished output waiting, and hands every part to
+// the sink in exactly the order a single-threaded walk would produce.
+
+import type { HolePart, JobPart } from './job-part.js';
+import { runJob, type Job } from './run-job.js';
+import type { SnapshotSettings } from './settings.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** Entries a job walks before it leaves further directories to other jobs. */
+export const JOB_BUDGET = 4000;
+/** A smaller first budget lets the workers start early. */
+export const FIRST_JOB_BUDGET = 500;
+/** Finished output allowed to wait for its turn (bytes of text). */
+const LOOKAHEAD_BYTES = 32 * 1024 * 1024;
+
+export type PartSink = (part: JobPart) => Promise<void> | void;
+
+type Key = number[];
+
+interface HoleRecord {
+  key: Key;
+  hole: HolePart;
+  result: Promise<JobPart[]> | null;
+}
+
+function compareKeys(a: Key, b: Key): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+  return a.length - b.length;
+}
+
+function textBytes(parts: JobPart[]): number {
+  let n = 0;
+  for (const p of parts) if (p.kind === 'text') n += p.text.length;
+  return n;
+}
+
+export class Scheduler {
+  private readonly pending: HoleRecord[] = []; // not started, sorted by key
+  private readonly records = new WeakMap<HolePart, HoleRecord>();
+  private buffered = 0;
+
+  constructor(
+    private readonly settings: SnapshotSettings,
+    private readonly pool: WorkerPool | null,
+    private readonly sink: PartSink,
+  ) {}
+
+  /** Walks one command-line argument and emits all of its output. */
+  async runArgument(argument: string, index: number): Promise<void> {
+    const budget = this.pool ? FIRST_JOB_BUDGET : JOB_BUDGET;
+    const parts = runJob({ argument }, this.settings, budget);
+    this.register(parts, [index]);
+    await this.emit(parts);
+  }
+
+  private async emit(parts: JobPart[]): Promise<void> {
+    for (const part of parts) {
+      if (part.kind !== 'hole') {
+        await this.sink(part);
+        continue;
+      }
+      const record = this.records.get(part) as HoleRecord;
+      const result = await this.start(record);
+      await this.emit(result);
+      this.buffered -= textBytes(result);
+      this.pump();
+    }
+  }
+
+  private register(parts: JobPart[], key: Key): void {
+    parts.forEach((part, i) => {
+      if (part.kind !== 'hole') return;
+      const record: HoleRecord = { key: [...key, i], hole: part, result: null };
+      this.records.set(part, record);
+      this.insertPending(record);
+    });
+  }
+
+  private insertPending(record: HoleRecord): void {
+    let lo = 0;
+    let hi = this.pending.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareKeys((this.pending[mid] as HoleRecord).key, record.key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.pending.splice(lo, 0, record);
+  }
+
+  private start(record: HoleRecord): Promise<JobPart[]> {
+    if (record.result) return record.result;
+    const index = this.pending.indexOf(record);
+    if (index >= 0) this.pending.splice(index, 1);
+    const job: Job = { task: record.hole.task };
+    const run = this.pool ? this.pool.run(job, JOB_BUDGET) : Promise.resolve(runJob(job, this.settings, JOB_BUDGET));
+    record.result = run.then((parts) => {
+      this.buffered += textBytes(parts);
+      this.register(parts, record.key);
+      this.pump();
+      return parts;
+    });
+    return record.result;
+  }
+
+  /** Keeps idle workers busy with the earliest pending holes, within the lookahead. */
+  private pump(): void {
+    if (!this.pool) return;
+    while (this.pool.hasIdleWorker && this.buffered < LOOKAHEAD_BYTES && this.pending.length > 0) {
+      void this.start(this.pending[0] as HoleRecord);
+    }
+  }
+}

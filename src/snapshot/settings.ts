@@ -1,0 +1,22 @@
+// What a snapshot walk needs to know, as plain data: it crosses into worker threads.
+
+import type { PrintOptions } from '../format/getfacl-printer.js';
+import type { SymlinkPolicy } from '../walk/walk-tree.js';
+
+export type SnapshotFormat = 'getfacl' | 'json';
+
+export interface SnapshotSettings {
+  symlinks: SymlinkPolicy;
+  oneFileSystem: boolean;
+  sorted: boolean;
+  /** st_dev numbers of filesystems recorded but not entered (pseudo filesystems). */
+  doNotEnter: number[];
+  /** Globs (contracts.md) of paths to leave out. */
+  exclude: string[];
+  /** Remove leading "/" and "./" from printed paths (off with -p). */
+  stripLeadingSlash: boolean;
+  /** Leave out files whose ACL is the base ACL and that have no default ACL (-s). */
+  skipBase: boolean;
+  format: SnapshotFormat;
+  print: PrintOptions;
+}

@@ -1,0 +1,80 @@
+// `permsnap snapshot` as a library function: walks the arguments, in parallel when asked,
+// and writes getfacl text (or JSON Lines) to a byte sink. Per-path problems are reported
+// as they happen and counted; they never stop the walk.
+
+import os from 'node:os';
+import { GETFACL_DEFAULTS } from '../format/getfacl-printer.js';
+import type { ByteSink } from '../output/byte-sink.js';
+import { pseudoFilesystemDevices } from '../platform/mounts.js';
+import type { ErrorPart } from './job-part.js';
+import { MarkerWriter } from './marker-writer.js';
+import { Scheduler } from './scheduler.js';
+import type { SnapshotSettings } from './settings.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, 'print' | 'doNotEnter'>> {
+  print?: Partial<SnapshotSettings['print']>;
+  /** Print exactly what getfacl prints: no permsnap comment lines, walk every filesystem. */
+  compat?: boolean;
+  /** Enter pseudo filesystems (/proc, /sys, ...) too. */
+  allFilesystems?: boolean;
+  /** Worker threads; 1 walks on the calling thread. Default: one per core. */
+  jobs?: number;
+  /** Called for each path that could not be read. */
+  onProblem?: (problem: ErrorPart) => void;
+  /** Called once when a leading "/" was removed from a printed path. */
+  onAbsolute?: () => void;
+  /** Called after each written part with the running count of entries (progress). */
+  onProgress?: (entries: number, path: string) => void;
+}
+
+export interface SnapshotResult {
+  entries: number;
+  problems: number;
+}
+
+export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
+  const compat = options.compat ?? false;
+  const walkEverything = compat || (options.allFilesystems ?? false);
+  const format = options.format ?? 'getfacl';
+  return {
+    symlinks: options.symlinks ?? 'toplevel',
+    oneFileSystem: options.oneFileSystem ?? false,
+    sorted: options.sorted ?? false,
+    doNotEnter: walkEverything ? [] : [...pseudoFilesystemDevices()],
+    exclude: options.exclude ?? [],
+    stripLeadingSlash: options.stripLeadingSlash ?? true,
+    skipBase: options.skipBase ?? false,
+    format,
+    print: { ...GETFACL_DEFAULTS, ...options.print, ...(compat ? { capability: false } : {}) },
+  };
+}
+
+export async function snapshot(paths: readonly string[], sink: ByteSink, options: SnapshotOptions = {}): Promise<SnapshotResult> {
+  const settings = resolveSettings(options);
+  const jobs = options.jobs ?? os.availableParallelism();
+  const markers = !options.compat && settings.format === 'getfacl' && settings.print.comments;
+  const writer = new MarkerWriter(sink, markers);
+  const pool = jobs > 1 ? new WorkerPool(jobs, settings) : null;
+  let problems = 0;
+  let noticedAbsolute = false;
+  const scheduler = new Scheduler(settings, pool, async (part) => {
+    if (part.kind === 'text') {
+      await writer.write(part);
+      options.onProgress?.(writer.count, part.lastPath);
+    } else if (part.kind === 'error') {
+      problems++;
+      options.onProblem?.(part);
+    } else if (part.kind === 'absolute' && !noticedAbsolute) {
+      noticedAbsolute = true;
+      options.onAbsolute?.();
+    }
+  });
+  try {
+    for (const [i, path] of paths.entries()) await scheduler.runArgument(path, i);
+    await writer.finish();
+  } finally {
+    await pool?.close();
+  }
+  return { entries: writer.count, problems };
+}

@@ -1,0 +1,106 @@
+// permsnap snapshot --compat must print what getfacl -R prints, byte for byte, for every
+// option set getfacl has, on a tree of odd names and every kind of file. The real getfacl
+// is the oracle.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOddTree } from '../helpers/odd-tree.js';
+import { getfacl, hasAclTools, makeTempDir, permsnap, removeTree, supportsAcl } from '../helpers/tree.js';
+
+const OPTION_SETS: string[][] = [
+  [],
+  ['-a'],
+  ['-d'],
+  ['-c'],
+  ['-e'],
+  ['-E'],
+  ['-s'],
+  ['-p'],
+  ['-n'],
+  ['-L'],
+  ['-P'],
+  ['--one-file-system'],
+  ['-e', '-E'],
+  ['-E', '-e'],
+  ['-ac'],
+  ['-dn'],
+  ['-sd'],
+  ['-L', '-s'],
+  ['-P', '-p'],
+  ['-cde'],
+  ['-L', '-P'],
+  ['-P', '-L'],
+];
+
+let dir = '';
+const ready = hasAclTools && (() => {
+  const probe = makeTempDir();
+  try {
+    return supportsAcl(probe);
+  } finally {
+    removeTree(probe);
+  }
+})();
+
+function compare(args: string[], cwd: string, extra: string[] = []): void {
+  const expected = getfacl(['-R', ...args], { cwd });
+  const actual = permsnap(['snapshot', '--compat', '--quiet', ...extra, ...args], { cwd });
+  expect(actual.stdout.toString('latin1')).toBe(expected.stdout.toString('latin1'));
+  expect(actual.status).toBe(expected.status);
+  expect(actual.stderr).toBe(expected.stderr.replaceAll('getfacl: ', 'permsnap: '));
+}
+
+describe.skipIf(!ready)('snapshot --compat against the real getfacl (needs getfacl and a filesystem with ACLs)', () => {
+  beforeAll(() => {
+    dir = makeTempDir();
+    buildOddTree(dir);
+  });
+  afterAll(() => removeTree(dir));
+
+  for (const options of OPTION_SETS) {
+    it(`prints what getfacl -R ${options.join(' ')} prints for a relative path`, () => {
+      compare([...options, 'tree'], dir);
+    });
+  }
+
+  it('prints what getfacl prints for an absolute path, with the leading-slash notice', () => {
+    compare([path.join(dir, 'tree')], dir);
+  });
+
+  it('prints what getfacl prints for ./ and trailing-slash arguments', () => {
+    compare(['./tree/kinds', 'tree/acls/', './/tree/special', '.'], dir);
+  });
+
+  it('prints what getfacl prints for several arguments, missing and symlinked ones included', () => {
+    compare(['tree/kinds/link-to-dir', 'missing', 'tree/kinds/dangling', 'tree/kinds/loop-a', 'tree/kinds/link-to-file', 'tree/acls'], dir);
+  });
+
+  it('prints what getfacl prints for symlink arguments with -L and -P', () => {
+    compare(['-L', 'tree/kinds/link-to-dir', 'tree/kinds/loop-a'], dir);
+    compare(['-P', 'tree/kinds/link-to-dir', 'tree/acls/named'], dir);
+  });
+
+  it('prints the same whether it runs on one thread or on workers', () => {
+    const one = permsnap(['snapshot', '--compat', '--jobs', '1', 'tree'], { cwd: dir });
+    const four = permsnap(['snapshot', '--compat', '--jobs', '4', 'tree'], { cwd: dir });
+    expect(four.stdout.equals(one.stdout)).toBe(true);
+    expect(one.stdout.equals(getfacl(['-R', 'tree'], { cwd: dir }).stdout)).toBe(true);
+  });
+
+  it('matches getfacl on a wide and deep tree that spreads over workers', () => {
+    const wide = path.join(dir, 'wide');
+    fs.mkdirSync(wide);
+    for (let i = 0; i < 60; i++) {
+      const sub = path.join(wide, `d${i}`);
+      fs.mkdirSync(sub);
+      for (let j = 0; j < 150; j++) fs.writeFileSync(path.join(sub, `f${j}`), '');
+      fs.mkdirSync(path.join(sub, 'inner'));
+      for (let j = 0; j < 20; j++) fs.writeFileSync(path.join(sub, 'inner', `g${j}`), '');
+    }
+    for (const jobs of ['1', '2', '3']) {
+      const actual = permsnap(['snapshot', '--compat', '--jobs', jobs, 'wide'], { cwd: dir });
+      expect(actual.stdout.equals(getfacl(['-R', 'wide'], { cwd: dir }).stdout)).toBe(true);
+    }
+  });
+});
