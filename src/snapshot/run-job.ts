@@ -58,7 +58,7 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
         visitor.error(path, err as NodeJS.ErrnoException);
         return;
       }
-      if (settings.skipBase && (!entry.acl || isBaseAcl(entry.acl)) && !entry.defaultAcl) return;
+      if (settings.skipBase && isSkippedAsBase(entry, settings)) return;
       const printed = printedPath(path, settings.stripLeadingSlash);
       if (printed.strippedAbsolute && !noticedAbsolute) {
         noticedAbsolute = true;
@@ -88,6 +88,13 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
   else walkDirectoryTask(job.task, walkOptions, visitor);
   flush();
   return parts;
+}
+
+/** getfacl -s: no extended access ACL (only looked at when printed) and no default ACL. */
+function isSkippedAsBase(entry: Entry, settings: SnapshotSettings): boolean {
+  const extendedAccess = settings.print.access && entry.acl !== undefined && !isBaseAcl(entry.acl);
+  const withDefault = settings.print.default && entry.defaultAcl !== undefined;
+  return !extendedAccess && !withDefault;
 }
 
 function toWalkOptions(settings: SnapshotSettings): WalkOptions {
