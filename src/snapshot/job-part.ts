@@ -5,8 +5,8 @@ import type { DirectoryTask } from '../walk/walk-tree.js';
 
 export interface TextPart {
   kind: 'text';
-  /** Blocks, as a byte string. */
-  text: string;
+  /** The blocks' bytes. */
+  bytes: Uint8Array;
   /** Blocks in the text. */
   count: number;
   /** Offsets where the first and the last block's header end (-1: no header). */

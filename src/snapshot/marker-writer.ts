@@ -27,7 +27,7 @@ export class MarkerWriter {
     if (part.count === 0) return;
     this.entries += part.count;
     if (!this.markers) {
-      await this.sink.write(Buffer.from(part.text, 'latin1'));
+      await this.sink.write(asBuffer(part.bytes));
       return;
     }
     const previous = this.held;
@@ -41,15 +41,19 @@ export class MarkerWriter {
   }
 
   private async flush(part: TextPart, last: boolean): Promise<void> {
-    let text = part.text;
+    let bytes = asBuffer(part.bytes);
     // Insert at the later offset first so the earlier one stays valid.
-    if (last && part.lastHeaderEnd >= 0) text = insertAt(text, part.lastHeaderEnd, endMarker(this.entries));
-    if (!this.wroteFirst && part.firstHeaderEnd >= 0) text = insertAt(text, part.firstHeaderEnd, BEGIN_MARKER);
+    if (last && part.lastHeaderEnd >= 0) bytes = insertAt(bytes, part.lastHeaderEnd, endMarker(this.entries));
+    if (!this.wroteFirst && part.firstHeaderEnd >= 0) bytes = insertAt(bytes, part.firstHeaderEnd, BEGIN_MARKER);
     this.wroteFirst = true;
-    await this.sink.write(Buffer.from(text, 'latin1'));
+    await this.sink.write(bytes);
   }
 }
 
-function insertAt(text: string, offset: number, insertion: string): string {
-  return text.slice(0, offset) + insertion + text.slice(offset);
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function insertAt(bytes: Buffer, offset: number, insertion: string): Buffer {
+  return Buffer.concat([bytes.subarray(0, offset), Buffer.from(insertion, 'latin1'), bytes.subarray(offset)]);
 }

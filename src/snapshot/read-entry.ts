@@ -2,13 +2,14 @@
 // (only those llistxattr says exist: one call for the common file without any) and the
 // owner and group names.
 
-import type fs from 'node:fs';
 import { ACL_GROUP, ACL_USER, type Acl } from '../model/acl.js';
 import { decodeAclXattr } from '../model/acl-xattr.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import type { Entry, QualifiedAclEntry } from '../model/entry.js';
 import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
-import { getXattr, listXattrs } from '../platform/xattr.js';
+import { listXattrsAt, type FileStat } from '../platform/dir-fd.js';
+import { getXattr } from '../platform/xattr.js';
+import type { Location } from '../walk/walk-tree.js';
 import { groupName, userName } from '../platform/nss.js';
 
 export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
@@ -22,14 +23,14 @@ export interface ReadOptions {
   capability: boolean;
 }
 
-export function readEntry(path: string, st: fs.Stats, followed: boolean, options: ReadOptions): Entry {
+export function readEntry(path: string, st: FileStat, followed: boolean, at: Location, options: ReadOptions): Entry {
   const type = fileTypeOf(st.mode);
   const entry: Entry = { path, type, mode: st.mode & PERMISSION_BITS, uid: st.uid, gid: st.gid };
   if (options.names) {
     entry.owner = userName(st.uid) ?? undefined;
     entry.group = groupName(st.gid) ?? undefined;
   }
-  const present = listXattrs(path, followed);
+  const present = listXattrsAt(at.dirfd, at.name, path, followed);
   if (present.length === 0) return entry;
   if (present.includes(XATTR_ACL_ACCESS)) entry.acl = readAcl(path, XATTR_ACL_ACCESS, followed, options);
   if (type === 'dir' && present.includes(XATTR_ACL_DEFAULT)) {

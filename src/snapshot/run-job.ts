@@ -3,45 +3,45 @@
 // return the output in order. Past its budget of entries it stops entering directories
 // and leaves holes for other jobs, which is how the work spreads over threads.
 
-import type fs from 'node:fs';
 import picomatch from 'picomatch';
 import { printBlock } from '../format/getfacl-printer.js';
 import { printJsonLine } from '../format/json-printer.js';
 import { isBaseAcl } from '../model/acl.js';
 import type { Entry } from '../model/entry.js';
-import { walkArgument, walkDirectoryTask, type DirectoryTask, type WalkOptions } from '../walk/walk-tree.js';
+import { ByteChunk } from '../output/byte-chunk.js';
+import type { FileStat } from '../platform/dir-fd.js';
+import type { SystemError } from '../platform/libc.js';
+import { walkArgument, walkDirectoryTask, type DirectoryTask, type Location, type WalkOptions } from '../walk/walk-tree.js';
 import type { JobPart, TextPart } from './job-part.js';
 import { printedPath, relativeForm } from './printed-path.js';
 import { readEntry } from './read-entry.js';
 import type { SnapshotSettings } from './settings.js';
+
+const EMPTY = new Uint8Array(0);
 
 export type Job = { argument: string } | { task: DirectoryTask };
 
 export function runJob(job: Job, settings: SnapshotSettings, budget: number): JobPart[] {
   const parts: JobPart[] = [];
   let text: TextPart | null = null;
-  let pieces: string[] = [];
-  let length = 0;
+  const chunk = new ByteChunk();
   let seen = 0;
   let noticedAbsolute = false;
 
   const flush = (): void => {
     if (text) {
-      text.text = pieces.join('');
+      text.bytes = chunk.take();
       parts.push(text);
     }
     text = null;
-    pieces = [];
-    length = 0;
   };
   const emit = (block: string, headerEnd: number, path: string): void => {
-    if (!text) text = { kind: 'text', text: '', count: 0, firstHeaderEnd: -1, lastHeaderEnd: -1, lastPath: '' };
+    if (!text) text = { kind: 'text', bytes: EMPTY, count: 0, firstHeaderEnd: -1, lastHeaderEnd: -1, lastPath: '' };
     text.lastPath = path;
-    if (text.count === 0) text.firstHeaderEnd = headerEnd < 0 ? -1 : length + headerEnd;
-    text.lastHeaderEnd = headerEnd < 0 ? -1 : length + headerEnd;
+    if (text.count === 0) text.firstHeaderEnd = headerEnd < 0 ? -1 : chunk.length + headerEnd;
+    text.lastHeaderEnd = headerEnd < 0 ? -1 : chunk.length + headerEnd;
     text.count++;
-    pieces.push(block);
-    length += block.length;
+    chunk.append(block);
   };
 
   const walkOptions = toWalkOptions(settings);
@@ -49,13 +49,13 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
   walkOptions.isExcluded = excluder(settings.exclude);
 
   const visitor = {
-    visit(path: string, st: fs.Stats, followed: boolean): void {
+    visit(path: string, st: FileStat, followed: boolean, at: Location): void {
       seen++;
       let entry: Entry;
       try {
-        entry = readEntry(path, st, followed, readOptions);
+        entry = readEntry(path, st, followed, at, readOptions);
       } catch (err) {
-        visitor.error(path, err as NodeJS.ErrnoException);
+        visitor.error(path, err as SystemError);
         return;
       }
       if (settings.skipBase && isSkippedAsBase(entry, settings)) return;
@@ -72,7 +72,7 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
         emit(block.text, settings.print.comments ? block.headerEnd : -1, path);
       }
     },
-    error(path: string, err: NodeJS.ErrnoException): void {
+    error(path: string, err: SystemError): void {
       flush();
       parts.push({ kind: 'error', path, errno: err.errno === undefined ? 0 : Math.abs(err.errno), message: err.message });
     },

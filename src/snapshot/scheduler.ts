@@ -13,7 +13,7 @@ export const JOB_BUDGET = 4000;
 /** A smaller first budget lets the workers start early. */
 export const FIRST_JOB_BUDGET = 500;
 /** Finished output allowed to wait for its turn (bytes of text). */
-const LOOKAHEAD_BYTES = 32 * 1024 * 1024;
+const LOOKAHEAD_BYTES = 16 * 1024 * 1024;
 
 export type PartSink = (part: JobPart) => Promise<void> | void;
 
@@ -33,7 +33,7 @@ function compareKeys(a: Key, b: Key): number {
 
 function textBytes(parts: JobPart[]): number {
   let n = 0;
-  for (const p of parts) if (p.kind === 'text') n += p.text.length;
+  for (const p of parts) if (p.kind === 'text') n += p.bytes.byteLength;
   return n;
 }
 
@@ -41,12 +41,15 @@ export class Scheduler {
   private readonly pending: HoleRecord[] = []; // not started, sorted by key
   private readonly records = new WeakMap<HolePart, HoleRecord>();
   private buffered = 0;
+  private readonly waiters: Array<() => void> = [];
 
   constructor(
     private readonly settings: SnapshotSettings,
     private readonly pool: WorkerPool | null,
     private readonly sink: PartSink,
-  ) {}
+  ) {
+    if (pool) pool.onIdle = () => this.pump();
+  }
 
   /** Walks one command-line argument and emits all of its output. */
   async runArgument(argument: string, index: number): Promise<void> {
@@ -63,7 +66,7 @@ export class Scheduler {
         continue;
       }
       const record = this.records.get(part) as HoleRecord;
-      const result = await this.start(record);
+      const result = await this.startNeeded(record);
       await this.emit(result);
       this.buffered -= textBytes(result);
       this.pump();
@@ -90,12 +93,25 @@ export class Scheduler {
     this.pending.splice(lo, 0, record);
   }
 
+  /** The hole the output waits for: on a worker when one is (or will soon be) free, else here. */
+  private async startNeeded(record: HoleRecord): Promise<JobPart[]> {
+    // Let worker messages in (a worker that just loaded, a finished job) before deciding.
+    if (this.pool && !record.result) await new Promise((resolve) => setImmediate(resolve));
+    if (!record.result && this.pool && this.pool.started > 0 && !this.pool.hasIdleWorker) {
+      // Every worker is busy: the needed hole is the earliest pending one, so pump() gives it
+      // to the next worker that frees up.
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    return this.start(record);
+  }
+
   private start(record: HoleRecord): Promise<JobPart[]> {
     if (record.result) return record.result;
     const index = this.pending.indexOf(record);
     if (index >= 0) this.pending.splice(index, 1);
     const job: Job = { task: record.hole.task };
-    const run = this.pool ? this.pool.run(job, JOB_BUDGET) : Promise.resolve(runJob(job, this.settings, JOB_BUDGET));
+    // The hole the output waits for runs here when no worker is free (or none has started yet).
+    const run = this.pool?.hasIdleWorker ? this.pool.run(job, JOB_BUDGET) : Promise.resolve(runJob(job, this.settings, JOB_BUDGET));
     record.result = run.then((parts) => {
       this.buffered += textBytes(parts);
       this.register(parts, record.key);
@@ -108,6 +124,8 @@ export class Scheduler {
   /** Keeps idle workers busy with the earliest pending holes, within the lookahead. */
   private pump(): void {
     if (!this.pool) return;
+    // Someone waits for a free worker for the hole the output needs: it goes first.
+    if (this.pool.hasIdleWorker && this.waiters.length > 0) (this.waiters.shift() as () => void)();
     while (this.pool.hasIdleWorker && this.buffered < LOOKAHEAD_BYTES && this.pending.length > 0) {
       void this.start(this.pending[0] as HoleRecord);
     }

@@ -9,6 +9,7 @@ import type { SnapshotSettings } from './settings.js';
 import type { JobRequest } from './worker.js';
 
 interface Reply {
+  ready?: boolean;
   id: number;
   parts?: JobPart[];
   error?: string;
@@ -18,15 +19,21 @@ export class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
   private readonly waiting = new Map<number, { resolve: (parts: JobPart[]) => void; reject: (err: Error) => void; worker: Worker }>();
-  private readonly queue: Array<() => void> = [];
   private nextId = 0;
+  private ready = 0;
 
   constructor(size: number, settings: SnapshotSettings) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: settings });
-      worker.on('message', (reply: Reply) => this.settle(reply));
+      // A larger young generation than a worker's default: the walk makes many short-lived strings.
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: settings, resourceLimits: { maxYoungGenerationSizeMb: 32 } });
+      worker.on('message', (reply: Reply) => {
+        if (!reply.ready) this.settle(reply);
+        else {
+          this.ready++;
+          this.makeIdle(worker);
+        }
+      });
       worker.on('error', (err) => this.failAll(err));
-      this.idle.push(worker);
       this.all.push(worker);
     }
   }
@@ -35,20 +42,26 @@ export class WorkerPool {
     return this.all.length;
   }
 
+  /** Workers that have loaded and taken work at least once (a busy pool is better than inline work). */
+  get started(): number {
+    return this.ready;
+  }
+
   get hasIdleWorker(): boolean {
     return this.idle.length > 0;
   }
 
+  /** Called when a worker is free again. */
+  onIdle: () => void = () => {};
+
+  /** Runs a job on an idle worker; call only when hasIdleWorker. */
   run(job: Job, budget: number): Promise<JobPart[]> {
     return new Promise((resolve, reject) => {
-      const start = (): void => {
-        const worker = this.idle.pop() as Worker;
-        const id = this.nextId++;
-        this.waiting.set(id, { resolve, reject, worker });
-        worker.postMessage({ id, job, budget } satisfies JobRequest);
-      };
-      if (this.idle.length > 0) start();
-      else this.queue.push(start);
+      const worker = this.idle.pop();
+      if (!worker) throw new PermsnapError('INTERNAL', 'no idle snapshot worker');
+      const id = this.nextId++;
+      this.waiting.set(id, { resolve, reject, worker });
+      worker.postMessage({ id, job, budget } satisfies JobRequest);
     });
   }
 
@@ -60,10 +73,14 @@ export class WorkerPool {
     const pending = this.waiting.get(reply.id);
     if (!pending) return;
     this.waiting.delete(reply.id);
-    this.idle.push(pending.worker);
-    this.queue.shift()?.();
     if (reply.error !== undefined) pending.reject(new PermsnapError('INTERNAL', `snapshot worker failed: ${reply.error}`));
     else pending.resolve(reply.parts ?? []);
+    this.makeIdle(pending.worker);
+  }
+
+  private makeIdle(worker: Worker): void {
+    this.idle.push(worker);
+    this.onIdle();
   }
 
   private failAll(err: Error): void {

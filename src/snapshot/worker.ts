@@ -13,9 +13,16 @@ export interface JobRequest {
 
 const settings = workerData as SnapshotSettings;
 
+// Loading this module (koffi, the printers) takes tens of milliseconds: until the pool
+// hears this, the main thread does the work itself.
+parentPort?.postMessage({ ready: true });
+
 parentPort?.on('message', (request: JobRequest) => {
   try {
-    parentPort?.postMessage({ id: request.id, parts: runJob(request.job, settings, request.budget) });
+    const parts = runJob(request.job, settings, request.budget);
+    // Hand the output bytes over without copying them.
+    const transfer = parts.flatMap((p) => (p.kind === 'text' ? [p.bytes.buffer as ArrayBuffer] : []));
+    parentPort?.postMessage({ id: request.id, parts }, transfer);
   } catch (err) {
     parentPort?.postMessage({ id: request.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
   }

@@ -1,0 +1,134 @@
+// Directory-relative file system calls through koffi, the walker's fast path: getdents64
+// reads a directory in the kernel's order in few system calls, statx and listxattrat act
+// on a name relative to an open directory, so the kernel does not re-walk the whole path
+// for every entry (measured on /usr: 2-3x faster than fs.opendir + fs.lstat).
+
+import { cPath } from './byte-path.js';
+import { errno, lastErrno, libc, systemError } from './libc.js';
+
+export const AT_FDCWD = -100;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+const O_RDONLY = 0;
+const O_DIRECTORY = 0x10000;
+const O_NOFOLLOW = 0x20000;
+const O_CLOEXEC = 0x80000;
+// statx mask: type, mode, nlink, uid, gid, ino (the fields read below).
+const STATX_WANTED = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x100;
+const SYS_listxattrat = 465; // Linux 6.13
+
+type Path = string | Buffer;
+const openat = libc.func('int openat(int dirfd, const char *path, int flags, uint32 mode)') as (fd: number, p: Path, flags: number, mode: number) => number;
+const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
+const getdents64 = libc.func('intptr_t getdents64(int fd, _Out_ uint8_t *buf, size_t n)') as (fd: number, buf: Buffer, n: number) => number | bigint;
+const statx = libc.func('int statx(int dirfd, const char *path, int flags, uint32 mask, _Out_ uint8_t *buf)') as (fd: number, p: Path, flags: number, mask: number, buf: Buffer) => number;
+const listxattrat = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint32', 'uint8_t *', 'size_t']) as (
+  nr: number, fd: number, p: Path, flags: number, list: Buffer | null, size: number) => number | bigint;
+const llistxattr = libc.func('intptr_t llistxattr(const char *path, _Out_ uint8_t *list, size_t size)') as (p: Path, list: Buffer | null, size: number) => number | bigint;
+const listxattr = libc.func('intptr_t listxattr(const char *path, _Out_ uint8_t *list, size_t size)') as (p: Path, list: Buffer | null, size: number) => number | bigint;
+
+/** What the walker needs of a stat: the full st_mode, owner, group, device and inode. */
+export interface FileStat {
+  mode: number;
+  uid: number;
+  gid: number;
+  dev: number;
+  ino: number;
+  nlink: number;
+}
+
+const S_IFMT = 0o170000;
+export const isDirectory = (st: FileStat): boolean => (st.mode & S_IFMT) === 0o040000;
+export const isSymlink = (st: FileStat): boolean => (st.mode & S_IFMT) === 0o120000;
+
+const statBuffer = Buffer.alloc(256);
+const statWords = new Uint32Array(statBuffer.buffer, statBuffer.byteOffset, 64);
+
+/** statx(dirfd, name); follows a final symlink only when asked. Throws a SystemError. */
+export function statAt(dirfd: number, name: string, follow: boolean, shownPath: string): FileStat {
+  if (statx(dirfd, cPath(name), follow ? 0 : AT_SYMLINK_NOFOLLOW, STATX_WANTED, statBuffer) !== 0) {
+    throw systemError(follow ? 'stat' : 'lstat', lastErrno(), shownPath);
+  }
+  const w = statWords;
+  // struct statx, in u32 words: nlink 4, uid 5, gid 6, mode 7 (low 16 bits), ino 8-9, dev_major 34, dev_minor 35
+  const major = w[34] as number;
+  const minor = w[35] as number;
+  return {
+    mode: (w[7] as number) & 0xffff,
+    uid: w[5] as number,
+    gid: w[6] as number,
+    ino: (w[8] as number) + (w[9] as number) * 2 ** 32,
+    nlink: w[4] as number,
+    dev: ((major & 0xfff) << 8) + (minor & 0xff) + (minor - (minor & 0xff)) * 2 ** 12 + (major - (major & 0xfff)) * 2 ** 32,
+  };
+}
+
+/** Opens a directory to read (and to act relative to). Throws a SystemError. */
+export function openDirectoryAt(dirfd: number, name: string, follow: boolean, shownPath: string): number {
+  const fd = openat(dirfd, cPath(name), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0);
+  if (fd < 0) throw systemError('opendir', lastErrno(), shownPath);
+  return fd;
+}
+
+export function closeDirectory(fd: number): void {
+  closeFd(fd);
+}
+
+let dents = Buffer.allocUnsafe(64 * 1024);
+
+/** All names of an open directory, in the kernel's order, as byte strings. */
+export function readNames(fd: number, shownPath: string): string[] {
+  const names: string[] = [];
+  for (;;) {
+    const n = Number(getdents64(fd, dents, dents.length));
+    if (n === 0) return names;
+    if (n < 0) {
+      const e = lastErrno();
+      if (e === errno.EINVAL) { // an entry larger than the buffer: cannot happen below 64 KiB, but be safe
+        dents = Buffer.allocUnsafe(dents.length * 2);
+        continue;
+      }
+      throw systemError('readdir', e, shownPath);
+    }
+    // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+    for (let o = 0; o < n; ) {
+      const reclen = dents.readUInt16LE(o + 16);
+      const end = dents.indexOf(0, o + 19);
+      const name = dents.toString('latin1', o + 19, end);
+      if (name !== '.' && name !== '..') names.push(name);
+      o += reclen;
+    }
+  }
+}
+
+let xattrList = Buffer.allocUnsafe(4096);
+let haveListxattrat = true;
+
+/**
+ * Names of a file's extended attributes; [] when none or unsupported. Relative to dirfd on
+ * Linux >= 6.13 (listxattrat), by the full path before that.
+ */
+export function listXattrsAt(dirfd: number, name: string, fullPath: string, follow: boolean): string[] {
+  for (;;) {
+    let n: number;
+    if (haveListxattrat) {
+      n = Number(listxattrat(SYS_listxattrat, dirfd, cPath(name), follow ? 0 : AT_SYMLINK_NOFOLLOW, xattrList, xattrList.length));
+      if (n < 0 && lastErrno() === errno.ENOSYS) {
+        haveListxattrat = false;
+        continue;
+      }
+    } else {
+      n = Number((follow ? listxattr : llistxattr)(cPath(fullPath), xattrList, xattrList.length));
+    }
+    if (n === 0) return [];
+    if (n > 0) return xattrList.toString('latin1', 0, n - 1).split('\0');
+    const e = lastErrno();
+    if (e === errno.ENOTSUP) return [];
+    if (e !== errno.ERANGE) throw systemError('listxattr', e, fullPath);
+    xattrList = Buffer.allocUnsafe(xattrList.length * 4);
+  }
+}
+
+/** Forces the path-based fallbacks (tests cover both routes). */
+export function useAtSyscalls(enabled: boolean): void {
+  haveListxattrat = enabled;
+}
