@@ -3,9 +3,9 @@
 // return the output in order. Past its budget of entries it stops entering directories
 // and leaves holes for other jobs, which is how the work spreads over threads.
 
-import picomatch from 'picomatch';
 import { printBlock } from '../format/getfacl-printer.js';
 import { printJsonLine } from '../format/json-printer.js';
+import { compileGlobs } from '../glob/path-matcher.js';
 import { isBaseAcl } from '../model/acl.js';
 import type { Entry } from '../model/entry.js';
 import { ByteChunk } from '../output/byte-chunk.js';
@@ -13,7 +13,7 @@ import type { FileStat } from '../platform/dir-fd.js';
 import type { SystemError } from '../platform/libc.js';
 import { walkArgument, walkDirectoryTask, type DirectoryTask, type Location, type WalkOptions } from '../walk/walk-tree.js';
 import type { JobPart, TextPart } from './job-part.js';
-import { printedPath, relativeForm } from './printed-path.js';
+import { printedPath } from '../model/printed-path.js';
 import { readEntry } from './read-entry.js';
 import type { SnapshotSettings } from './settings.js';
 
@@ -46,7 +46,7 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
 
   const walkOptions = toWalkOptions(settings);
   const readOptions = { names: settings.print.names, capability: settings.format === 'json' || settings.print.capability };
-  walkOptions.isExcluded = excluder(settings.exclude);
+  walkOptions.isExcluded = compileGlobs(settings.exclude);
 
   const visitor = {
     visit(path: string, st: FileStat, followed: boolean, at: Location): void {
@@ -104,11 +104,4 @@ function toWalkOptions(settings: SnapshotSettings): WalkOptions {
     sorted: settings.sorted,
     doNotEnter: new Set(settings.doNotEnter),
   };
-}
-
-/** contracts.md globs: matched against the path without leading "/" or "./". */
-export function excluder(patterns: readonly string[]): ((path: string) => boolean) | undefined {
-  if (patterns.length === 0) return undefined;
-  const match = picomatch([...patterns], { dot: true, basename: true });
-  return (path) => match(relativeForm(path));
 }

@@ -1,0 +1,31 @@
+// User globs (--exclude, --only; contracts.md "Globs"): fast-glob's dialect through its
+// matcher, picomatch, with dotfiles matched. A pattern without "/" matches a name at any
+// depth; one with "/" (or a leading "/") is anchored at the root; "**" crosses directories.
+// Paths are matched in the relative form: no leading "/" or "./".
+
+import picomatch from 'picomatch';
+import { relativeForm } from '../model/printed-path.js';
+
+export type PathMatcher = (path: string) => boolean;
+
+/** A matcher for a list of patterns, or undefined when the list is empty. */
+export function compileGlobs(patterns: readonly string[]): PathMatcher | undefined {
+  const anchored: string[] = [];
+  const floating: string[] = [];
+  for (const raw of patterns) {
+    // "dir/" means the directory: excluding it excludes what is beneath it anyway.
+    const pattern = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
+    if (pattern.startsWith('/')) anchored.push(pattern.replace(/^\/+/, ''));
+    else if (pattern.startsWith('./')) anchored.push(pattern.slice(2));
+    else if (pattern.includes('/')) anchored.push(pattern);
+    else floating.push(pattern);
+  }
+  const matchers: PathMatcher[] = [];
+  if (anchored.length > 0) matchers.push(picomatch(anchored, { dot: true }));
+  if (floating.length > 0) matchers.push(picomatch(floating, { dot: true, basename: true }));
+  if (matchers.length === 0) return undefined;
+  return (path) => {
+    const relative = relativeForm(path);
+    return matchers.some((m) => m(relative));
+  };
+}
