@@ -31,9 +31,9 @@ function compareKeys(a: Key, b: Key): number {
   return a.length - b.length;
 }
 
-function textBytes(parts: JobPart[]): number {
+function textBytes(parts: ReadonlyArray<JobPart | null>): number {
   let n = 0;
-  for (const p of parts) if (p.kind === 'text') n += p.bytes.byteLength;
+  for (const p of parts) if (p?.kind === 'text') n += p.bytes.byteLength;
   return n;
 }
 
@@ -59,16 +59,22 @@ export class Scheduler {
     await this.emit(parts);
   }
 
-  private async emit(parts: JobPart[]): Promise<void> {
-    for (const part of parts) {
+  /** Emits parts in order and lets go of each as it goes, so emitted output can be freed. */
+  private async emit(parts: Array<JobPart | null>): Promise<void> {
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as JobPart;
+      parts[i] = null;
       if (part.kind !== 'hole') {
         await this.sink(part);
         continue;
       }
       const record = this.records.get(part) as HoleRecord;
+      this.records.delete(part);
       const result = await this.startNeeded(record);
+      record.result = null;
+      const bytes = textBytes(result);
       await this.emit(result);
-      this.buffered -= textBytes(result);
+      this.buffered -= bytes;
       this.pump();
     }
   }
