@@ -48,6 +48,24 @@ export function statAt(dirfd: number, name: string, follow: boolean, shownPath: 
   if (statx(dirfd, cPath(name), follow ? 0 : AT_SYMLINK_NOFOLLOW, STATX_WANTED, statBuffer) !== 0) {
     throw systemError(follow ? 'stat' : 'lstat', lastErrno(), shownPath);
   }
+  return readStatBuffer();
+}
+
+const AT_EMPTY_PATH = 0x1000;
+const STATX_ATTR_IMMUTABLE = 0x10;
+const STATX_ATTR_APPEND = 0x20;
+
+/** statx of an open (O_PATH) descriptor, with whether it is immutable or append-only. */
+export function statFd(fd: number, shownPath: string): FileStat & { unchangeable: boolean } {
+  if (statx(fd, '', AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_WANTED, statBuffer) !== 0) {
+    throw systemError('fstat', lastErrno(), shownPath);
+  }
+  // stx_attributes is the u64 at byte 8; the flags we need are in its low word.
+  const unchangeable = ((statWords[2] as number) & (STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND)) !== 0;
+  return { ...readStatBuffer(), unchangeable };
+}
+
+function readStatBuffer(): FileStat {
   const w = statWords;
   // struct statx, in u32 words: nlink 4, uid 5, gid 6, mode 7 (low 16 bits), ino 8-9, dev_major 34, dev_minor 35
   const major = w[34] as number;

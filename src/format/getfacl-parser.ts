@@ -1,0 +1,481 @@
+// Parses getfacl text (with permsnap's comment additions) into Entry records, incrementally
+// and from bytes: text is one char per byte (latin1), so names that are not UTF-8 survive.
+// Pure, no I/O. The rules are contracts.md's "Parsing rules"; every refusal says file:line.
+
+import { PermsnapError } from '../errors.js';
+import {
+  ACL_GROUP,
+  ACL_GROUP_OBJ,
+  ACL_MASK,
+  ACL_OTHER,
+  ACL_UNDEFINED_ID,
+  ACL_USER,
+  ACL_USER_OBJ,
+  type AclTag,
+  computeMask,
+} from '../model/acl.js';
+import { parseCapabilityText } from '../model/capability.js';
+import { type Entry, type QualifiedAclEntry, UNKNOWN_ID } from '../model/entry.js';
+import { S_ISGID, S_ISUID, S_ISVTX, permText } from '../model/mode.js';
+import { unquote } from './quote.js';
+
+export interface ParsedEntry {
+  entry: Entry;
+  /** 1-based line of the block's `# file:` header. */
+  line: number;
+}
+
+/** The largest uid/gid a snapshot may name: (uid_t)-1 means "no change" to chown(2). */
+const MAX_ID = 0xfffffffe;
+/** getfacl's longest line is a quoted PATH_MAX path (~16 KiB); anything far longer is not a snapshot. */
+const MAX_LINE = 1 << 20;
+
+/** A fault found by a helper; the parser adds the file and, unless given, the current line. */
+class Fault extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
+    super(message);
+  }
+}
+
+function fail(message: string, line?: number): never {
+  throw new Fault(message, line);
+}
+
+/** A short, escaped excerpt of input for messages (input may hold control bytes). */
+function show(text: string): string {
+  return JSON.stringify(text.length > 60 ? text.slice(0, 60) + '...' : text);
+}
+
+/** Trims spaces and TABs only: String.prototype.trim would also eat byte 0xA0 of a name. */
+function trimBlanks(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+// ---------------------------------------------------------------------------------------
+// Entry lines
+
+interface EntryLine {
+  isDefault: boolean;
+  entry: QualifiedAclEntry;
+  /** Identifies a named entry's qualifier for duplicate checks ('i7' for id 7, 'nbin'). */
+  key: string;
+  /** The entry as written (without default:), for messages. */
+  text: string;
+}
+
+const TAG_WORDS = new Map<string, 'user' | 'group' | 'mask' | 'other'>([
+  ['user', 'user'], ['u', 'user'], ['group', 'group'], ['g', 'group'],
+  ['mask', 'mask'], ['m', 'mask'], ['other', 'other'], ['o', 'other'],
+]);
+
+const OBJ_TAG = { user: ACL_USER_OBJ, group: ACL_GROUP_OBJ, mask: ACL_MASK, other: ACL_OTHER } as const;
+
+/**
+ * getfacl prints most lines of a snapshot (user::, group::, mask::, other::, with or
+ * without default:) in one of 64 exact forms; a map lookup skips the general parser.
+ */
+const EXACT_LINES = new Map<string, { isDefault: boolean; tag: AclTag; perm: number }>();
+for (const prefix of ['', 'default:']) {
+  for (const [word, tag] of Object.entries(OBJ_TAG)) {
+    for (let perm = 0; perm < 8; perm++) {
+      EXACT_LINES.set(`${prefix}${word}::${permText(perm)}`, { isDefault: prefix !== '', tag, perm });
+    }
+  }
+}
+
+/** `[r-][w-][x-]` or one octal digit (setfacl accepts both); -1 otherwise. */
+function parsePerm(text: string): number {
+  if (text.length === 1) {
+    const d = text.charCodeAt(0) - 48;
+    return d >= 0 && d <= 7 ? d : -1;
+  }
+  if (text.length !== 3) return -1;
+  const r = text[0] === 'r' ? 4 : text[0] === '-' ? 0 : -1;
+  const w = text[1] === 'w' ? 2 : text[1] === '-' ? 0 : -1;
+  const x = text[2] === 'x' ? 1 : text[2] === '-' ? 0 : -1;
+  return r < 0 || w < 0 || x < 0 ? -1 : r | w | x;
+}
+
+/** The permission field, after cutting a trailing `#` comment (`#effective:r--`). */
+function permField(text: string, entryText: string): number {
+  const hash = text.indexOf('#');
+  const field = trimBlanks(hash < 0 ? text : text.slice(0, hash));
+  const perm = parsePerm(field);
+  if (perm < 0) fail(`invalid permissions ${show(field)} in ${show(entryText)}, expected [r-][w-][x-] or an octal digit 0-7`);
+  return perm;
+}
+
+/** An all-digit value is a DECIMAL id (contracts.md: not setfacl's octal-prone strtol). */
+function parseId(text: string, what: string): number {
+  const id = Number(text);
+  if (id > MAX_ID) fail(`${what} ${text} is out of range, expected a decimal id from 0 to ${MAX_ID}`);
+  return id;
+}
+
+function parseName(text: string, what: string): string {
+  const name = unquote(text);
+  if (name.includes('\0')) fail(`${what} ${show(text)} contains a NUL byte, expected a name without \\000`);
+  return name;
+}
+
+const DIGITS = /^[0-9]+$/;
+
+/** A named entry's qualifier: the entry's id and name, and its duplicate-check key. */
+function namedEntry(tag: AclTag, perm: number, qualifier: string, what: string): { entry: QualifiedAclEntry; key: string } {
+  if (DIGITS.test(qualifier)) {
+    const id = parseId(qualifier, what);
+    return { entry: { tag, perm, id }, key: 'i' + id };
+  }
+  const name = parseName(qualifier, what);
+  return { entry: { tag, perm, id: UNKNOWN_ID, name }, key: 'n' + name };
+}
+
+/** Splits `[default:]TAG:rest` (whitespace allowed around the words, as setfacl allows). */
+function splitTag(line: string): { isDefault: boolean; word: 'user' | 'group' | 'mask' | 'other'; rest: string } {
+  let colon = line.indexOf(':');
+  if (colon < 0) fail(`line ${show(line)} is neither a comment, an ACL entry nor blank, expected an entry such as user::rw-`);
+  let tagText = trimBlanks(line.slice(0, colon));
+  let rest = line.slice(colon + 1);
+  const isDefault = tagText === 'default' || tagText === 'd';
+  if (isDefault) {
+    colon = rest.indexOf(':');
+    if (colon < 0) fail(`entry ${show(line)} has no tag after default:, expected default:TAG:QUALIFIER:PERMS`);
+    tagText = trimBlanks(rest.slice(0, colon));
+    rest = rest.slice(colon + 1);
+  }
+  const word = TAG_WORDS.get(tagText);
+  if (word === undefined) {
+    fail(`unknown tag ${show(tagText)} in ${show(line)}, expected user, group, mask or other (u, g, m, o), optionally after default: (d:)`);
+  }
+  return { isDefault, word, rest };
+}
+
+/** The general form of an entry line (leading blanks already removed). */
+function parseEntryLine(line: string): EntryLine {
+  const { isDefault, word, rest } = splitTag(line);
+  const text = isDefault ? line.slice(line.indexOf(':') + 1) : line;
+  if (word === 'mask' || word === 'other') {
+    // No qualifier, so a `#` comment can be cut first; libacl also takes Solaris' `mask:rwx`.
+    const hash = rest.indexOf('#');
+    const body = hash < 0 ? rest : rest.slice(0, hash);
+    const colon = body.indexOf(':');
+    if (colon >= 0 && trimBlanks(body.slice(0, colon)) !== '') {
+      fail(`${word} entry ${show(line)} has a qualifier, expected ${word}::PERMS`);
+    }
+    const perm = permField(colon < 0 ? body : body.slice(colon + 1), line);
+    return { isDefault, entry: { tag: OBJ_TAG[word], perm, id: ACL_UNDEFINED_ID }, key: '', text };
+  }
+  // A qualifier may hold a raw `#` (getfacl does not quote it) but never a raw `:`.
+  const colon = rest.indexOf(':');
+  if (colon < 0) fail(`entry ${show(line)} has no permissions, expected ${word}:QUALIFIER:PERMS`);
+  const qualifier = trimBlanks(rest.slice(0, colon));
+  const perm = permField(rest.slice(colon + 1), line);
+  if (qualifier === '') return { isDefault, entry: { tag: OBJ_TAG[word], perm, id: ACL_UNDEFINED_ID }, key: '', text };
+  const tag = word === 'user' ? ACL_USER : ACL_GROUP;
+  return { isDefault, text, ...namedEntry(tag, perm, qualifier, `${word} qualifier`) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Blocks
+
+/** One ACL of a block as it is read: entries in recorded order, base entries checked once. */
+class AclBuilder {
+  readonly entries: QualifiedAclEntry[] = [];
+  userObj: QualifiedAclEntry | undefined;
+  groupObj: QualifiedAclEntry | undefined;
+  other: QualifiedAclEntry | undefined;
+  mask: QualifiedAclEntry | undefined;
+  private named: Set<string> | undefined;
+
+  constructor(private readonly prefix: string) {}
+
+  add(line: EntryLine): void {
+    const e = line.entry;
+    const what = this.prefix + line.text;
+    if (e.tag === ACL_USER_OBJ) this.userObj = this.once(this.userObj, e, 'user::');
+    else if (e.tag === ACL_GROUP_OBJ) this.groupObj = this.once(this.groupObj, e, 'group::');
+    else if (e.tag === ACL_OTHER) this.other = this.once(this.other, e, 'other::');
+    else if (e.tag === ACL_MASK) this.mask = this.once(this.mask, e, 'mask::');
+    else {
+      const key = e.tag + line.key;
+      this.named ??= new Set();
+      if (this.named.has(key)) fail(`duplicate entry ${show(what)}, expected each named user or group once per ACL`);
+      this.named.add(key);
+    }
+    this.entries.push(e);
+  }
+
+  private once(slot: QualifiedAclEntry | undefined, e: QualifiedAclEntry, name: string): QualifiedAclEntry {
+    if (slot !== undefined) fail(`second ${this.prefix}${name} entry, expected exactly one per ACL`);
+    return e;
+  }
+
+  /** Checks the base entries and adds the mask setfacl would compute. */
+  finish(fileLine: number): QualifiedAclEntry[] {
+    for (const [slot, name] of [[this.userObj, 'user::'], [this.groupObj, 'group::'], [this.other, 'other::']] as const) {
+      if (slot === undefined) {
+        const acl = this.prefix === '' ? 'the access ACL' : 'the default ACL';
+        fail(`${acl} has no ${this.prefix}${name} entry, expected ${this.prefix}user::, ${this.prefix}group:: and ${this.prefix}other::`, fileLine);
+      }
+    }
+    if (this.named !== undefined && this.mask === undefined) {
+      this.mask = { tag: ACL_MASK, perm: computeMask(this.entries), id: ACL_UNDEFINED_ID };
+      this.entries.splice(this.entries.indexOf(this.other!), 0, this.mask);
+    }
+    return this.entries;
+  }
+}
+
+interface Principal {
+  id: number;
+  name?: string;
+}
+
+/** What the lines of one block have said so far. */
+class BlockBuilder {
+  fileLine = 0;
+  path = '';
+  owner: Principal | undefined;
+  group: Principal | undefined;
+  flags = -1;
+  capability: string | undefined;
+  hasEntries = false;
+  begin = false;
+  endCount = -1;
+  endLine = 0;
+  readonly access = new AclBuilder('');
+  defaults: AclBuilder | undefined;
+
+  constructor(readonly firstLine: number) {}
+
+  build(): Entry {
+    const acl = this.access.finish(this.fileLine);
+    const defaultAcl = this.defaults?.finish(this.fileLine);
+    const a = this.access;
+    const rwx = (a.userObj!.perm << 6) | ((a.mask ?? a.groupObj)!.perm << 3) | a.other!.perm;
+    const entry: Entry = {
+      path: this.path,
+      type: defaultAcl === undefined ? 'unknown' : 'dir',
+      mode: Math.max(this.flags, 0) | rwx,
+      uid: this.owner?.id ?? UNKNOWN_ID,
+      gid: this.group?.id ?? UNKNOWN_ID,
+      acl,
+    };
+    if (this.owner?.name !== undefined) entry.owner = this.owner.name;
+    if (this.group?.name !== undefined) entry.group = this.group.name;
+    if (defaultAcl !== undefined) entry.defaultAcl = defaultAcl;
+    if (this.capability !== undefined) entry.capability = this.capability;
+    return entry;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Header comments
+
+type HeaderKey = 'file' | 'owner' | 'group' | 'flags' | 'capability';
+
+/** setfacl reads these after `#` and optional blanks; any other comment is ignored. */
+const HEADER = /^#[ \t]*(file|owner|group|flags|capability|permsnap):/;
+const END_MARKER = /^end, ([0-9]+) entr(?:y|ies)$/;
+
+function parsePrincipal(value: string, what: 'owner' | 'group'): Principal {
+  const text = trimBlanks(value);
+  const kind = what === 'owner' ? 'uid' : 'gid';
+  if (text === '') fail(`empty # ${what}: line, expected a name or a decimal ${kind}`);
+  if (DIGITS.test(text)) return { id: parseId(text, kind) };
+  return { id: UNKNOWN_ID, name: parseName(text, what) };
+}
+
+function parseFlags(value: string): number {
+  const text = trimBlanks(value);
+  if (!/^[s-][s-][t-]$/.test(text)) fail(`invalid flags ${show(text)}, expected three characters [s-][s-][t-] such as s-- or -st`);
+  return (text[0] === 's' ? S_ISUID : 0) | (text[1] === 's' ? S_ISGID : 0) | (text[2] === 't' ? S_ISVTX : 0);
+}
+
+function parseCapability(value: string): string {
+  const text = trimBlanks(value);
+  if (text === '') fail('empty # capability: line, expected getcap text such as cap_net_raw=ep');
+  try {
+    parseCapabilityText(text);
+  } catch (err) {
+    throw new Fault(`${err instanceof Error ? err.message : String(err)} (in # capability:)`);
+  }
+  return text;
+}
+
+function parsePath(value: string): string {
+  // Exactly one space after `file:` is syntax; a second one belongs to the name.
+  const path = unquote(value.startsWith(' ') ? value.slice(1) : value);
+  if (path === '') fail('empty path in # file: line, expected a path');
+  if (path.includes('\0')) fail(`path ${show(value)} contains a NUL byte, expected a path without \\000`);
+  return path;
+}
+
+/** Applies one header line to the block, refusing a second one of the same kind. */
+function applyHeader(block: BlockBuilder, key: HeaderKey, value: string, line: number): void {
+  const twice = (): never => fail(`second # ${key}: line in the block, expected ${key === 'file' ? 'a blank line between blocks' : 'one per block'}`);
+  if (block.hasEntries) {
+    fail(`# ${key}: line after the ACL entries, expected ${key === 'file' ? 'a blank line before a new block' : 'it in the header, before the entries'}`);
+  }
+  if (key === 'file') {
+    if (block.fileLine !== 0) twice();
+    block.path = parsePath(value);
+    block.fileLine = line;
+  } else if (key === 'owner' || key === 'group') {
+    if (block[key] !== undefined) twice();
+    block[key] = parsePrincipal(value, key);
+  } else if (key === 'flags') {
+    if (block.flags >= 0) twice();
+    block.flags = parseFlags(value);
+  } else {
+    if (block.capability !== undefined) twice();
+    block.capability = parseCapability(value);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The parser
+
+/** Feed it chunks with push(), then call end(); each returns the blocks completed so far. */
+export class GetfaclParser {
+  private carry = '';
+  private lineNo = 0;
+  private hasNul = false;
+  private block: BlockBuilder | undefined;
+  private emitted = 0;
+  private sawBegin = false;
+  private sawEnd = false;
+  private ended = false;
+  private error: PermsnapError | undefined;
+  private out: ParsedEntry[] = [];
+
+  /** fileName is for messages only: '-' for stdin. */
+  constructor(private readonly fileName: string) {}
+
+  push(chunk: Buffer): ParsedEntry[] {
+    return this.guard(() => {
+      if (this.ended) throw new PermsnapError('INTERNAL', 'GetfaclParser.push() after end()', { file: this.fileName });
+      const text = this.carry + chunk.toString('latin1');
+      const lines = text.split('\n');
+      this.carry = lines.pop()!;
+      this.hasNul = text.includes('\0');
+      for (const line of lines) this.processLine(line);
+      if (this.carry.length > MAX_LINE) fail(`line longer than ${MAX_LINE} bytes, expected getfacl text`, this.lineNo + 1);
+    });
+  }
+
+  end(): ParsedEntry[] {
+    return this.guard(() => {
+      if (this.ended) return;
+      this.ended = true;
+      this.hasNul = this.carry.includes('\0');
+      if (this.carry !== '') this.processLine(this.carry);
+      this.carry = '';
+      this.closeBlock();
+      if (this.sawBegin && !this.sawEnd) {
+        fail('the snapshot ends without "# permsnap: end, N entries", expected it in the last block (the file is truncated)');
+      }
+    });
+  }
+
+  /** Runs a step, collecting its blocks and turning faults into located PermsnapErrors. */
+  private guard(step: () => void): ParsedEntry[] {
+    if (this.error !== undefined) throw this.error;
+    this.out = [];
+    try {
+      step();
+    } catch (err) {
+      if (!(err instanceof Fault)) throw err;
+      this.error = new PermsnapError('MALFORMED', err.message, { file: this.fileName, line: err.line ?? this.lineNo });
+      throw this.error;
+    }
+    return this.out;
+  }
+
+  private processLine(raw: string): void {
+    this.lineNo++;
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    if (this.hasNul && line.includes('\0')) fail('NUL byte in the line, expected text (getfacl quotes every byte it must)');
+    if (line === '') return this.closeBlock();
+    const exact = EXACT_LINES.get(line);
+    if (exact !== undefined) {
+      const entry = { tag: exact.tag, perm: exact.perm, id: ACL_UNDEFINED_ID };
+      return this.addEntry({ isDefault: exact.isDefault, entry, key: '', text: exact.isDefault ? line.slice(8) : line });
+    }
+    const text = line.charCodeAt(0) === 35 ? line : trimBlanks(line);
+    if (text === '') return this.closeBlock();
+    if (text.charCodeAt(0) === 35) return this.comment(text);
+    this.addEntry(parseEntryLine(text));
+  }
+
+  private comment(line: string): void {
+    const m = HEADER.exec(line);
+    // Unknown comments (#effective:, a journal's first line) are ignored, as setfacl does.
+    if (m === null) return;
+    const value = line.slice(m[0].length);
+    if (m[1] === 'permsnap') return this.marker(value);
+    applyHeader(this.openBlock(), m[1] as HeaderKey, value, this.lineNo);
+  }
+
+  /** permsnap's truncation markers; other `# permsnap:` comments are reserved and ignored. */
+  private marker(value: string): void {
+    const text = trimBlanks(value);
+    if (text === 'begin') {
+      const block = this.openBlock();
+      if (block.begin) fail('second "# permsnap: begin" marker in the block, expected one');
+      if (this.emitted > 0) fail('"# permsnap: begin" after the first block, expected it only in the first block (concatenated snapshots?)');
+      block.begin = this.sawBegin = true;
+    } else if (text.startsWith('end')) {
+      const m = END_MARKER.exec(text);
+      if (m === null) fail(`malformed end marker ${show(text)}, expected "# permsnap: end, N entries"`);
+      const block = this.openBlock();
+      if (this.sawEnd) fail('second "# permsnap: end" marker, expected one, in the last block');
+      block.endCount = Number(m[1]);
+      block.endLine = this.lineNo;
+      this.sawEnd = true;
+    }
+  }
+
+  private addEntry(line: EntryLine): void {
+    const block = this.openBlock();
+    if (block.fileLine === 0) fail(`ACL entry ${show(line.text)} in a block without a # file: line, expected "# file: PATH" before the entries`);
+    block.hasEntries = true;
+    if (line.isDefault) (block.defaults ??= new AclBuilder('default:')).add(line);
+    else block.access.add(line);
+  }
+
+  private openBlock(): BlockBuilder {
+    if (this.block !== undefined) return this.block;
+    if (this.sawEnd) fail('a block after the "# permsnap: end" marker, expected the end of the snapshot');
+    this.block = new BlockBuilder(this.lineNo);
+    return this.block;
+  }
+
+  private closeBlock(): void {
+    const block = this.block;
+    if (block === undefined) return;
+    this.block = undefined;
+    if (block.fileLine === 0) fail('a block without a # file: line, expected "# file: PATH" in every block', block.firstLine);
+    const entry = block.build();
+    this.emitted++;
+    if (block.endLine !== 0 && block.endCount !== this.emitted) {
+      fail(`end marker counts ${block.endCount} entries but the snapshot has ${this.emitted}, expected "# permsnap: end, ${this.emitted} entries" (the file is truncated or edited)`, block.endLine);
+    }
+    this.out.push({ entry, line: block.fileLine });
+  }
+}
+
+/** Parses a whole snapshot held in memory. */
+export function parseGetfacl(bytes: Buffer, fileName: string): ParsedEntry[] {
+  const parser = new GetfaclParser(fileName);
+  const entries = parser.push(bytes);
+  for (const e of parser.end()) entries.push(e);
+  return entries;
+}

@@ -1,0 +1,147 @@
+// Symlink-safe permission changes for restore (design.md, "Restore safety model"). A
+// recorded path is resolved beneath the root fd without following any symlink
+// (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or a chain of O_PATH|O_NOFOLLOW opens), to
+// an O_PATH descriptor that pins the inode; every change then acts on that descriptor, so
+// a directory swapped for a symlink mid-run cannot redirect it. Nothing here opens a file
+// for reading or writing (FIFOs would block, device drivers would run).
+
+import fs from 'node:fs';
+import { cPath } from './byte-path.js';
+import { isSymlink, statAt } from './dir-fd.js';
+import { errno, koffi, lastErrno, libc, systemError } from './libc.js';
+
+const O_PATH = 0x200000;
+const O_NOFOLLOW = 0x20000;
+const O_CLOEXEC = 0x80000;
+const O_DIRECTORY = 0x10000;
+const AT_EMPTY_PATH = 0x1000;
+const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_NO_SYMLINKS = 0x04;
+const RESOLVE_BENEATH = 0x08;
+const SYS_openat2 = 437;
+const SYS_fchmodat2 = 452;
+const NO_CHANGE = 0xffffffff;
+
+type Path = string | Buffer;
+const openat2 = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint8_t *', 'size_t']) as (nr: number, fd: number, p: Path, how: Buffer, size: number) => number | bigint;
+const openat = libc.func('int openat(int dirfd, const char *path, int flags, uint32 mode)') as (fd: number, p: Path, flags: number, mode: number) => number;
+const fchmodat2 = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint32', 'int']) as (nr: number, fd: number, p: string, mode: number, flags: number) => number | bigint;
+const fchownat = libc.func('int fchownat(int dirfd, const char *path, uint32 owner, uint32 group, int flags)') as (fd: number, p: string, uid: number, gid: number, flags: number) => number;
+const getxattr = libc.func('intptr_t getxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as (p: string, name: string, value: Buffer | null, size: number) => number | bigint;
+const setxattr = libc.func('int setxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)') as (p: string, name: string, value: Buffer, size: number, flags: number) => number;
+const removexattr = libc.func('int removexattr(const char *path, const char *name)') as (p: string, name: string) => number;
+const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
+
+/** Which system calls to use; tests force the fallbacks that older kernels (Debian 12: 6.1) need. */
+export const syscallSupport = { openat2: true, fchmodat2: true };
+
+export function forceFallbacks(): void {
+  syscallSupport.openat2 = false;
+  syscallSupport.fchmodat2 = false;
+}
+
+/** Opens the directory a restore works beneath. */
+export function openRoot(root: string): number {
+  const fd = openat(-100, cPath(root), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd < 0) throw systemError('open', lastErrno(), root);
+  return fd;
+}
+
+const how = Buffer.alloc(24); // struct open_how { u64 flags; u64 mode; u64 resolve; }
+
+/**
+ * An O_PATH descriptor of `relative` beneath rootFd, no symlink followed in any component
+ * (ELOOP) and no escape (EXDEV). A final symlink is opened as itself, for the caller to refuse.
+ */
+export function openBeneath(rootFd: number, relative: string, shownPath: string): number {
+  if (relative === '' || relative === '.') return dup(rootFd, shownPath);
+  if (syscallSupport.openat2) {
+    how.writeBigUInt64LE(BigInt(O_PATH | O_NOFOLLOW | O_CLOEXEC), 0);
+    how.writeBigUInt64LE(BigInt(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), 16);
+    const fd = Number(openat2(SYS_openat2, rootFd, cPath(relative), how, 24));
+    if (fd >= 0) return fd;
+    const e = lastErrno();
+    if (e !== errno.ENOSYS && e !== errno.EPERM) throw systemError('openat2', e, shownPath);
+    syscallSupport.openat2 = false; // old kernel, or a seccomp filter that refuses it
+  }
+  return openChain(rootFd, relative, shownPath);
+}
+
+/** The fallback: one O_PATH|O_NOFOLLOW open per component, directories required on the way. */
+function openChain(rootFd: number, relative: string, shownPath: string): number {
+  const parts = relative.split('/').filter((p) => p !== '' && p !== '.');
+  let fd = dup(rootFd, shownPath);
+  for (const [i, part] of parts.entries()) {
+    if (part === '..') {
+      closeFd(fd);
+      throw systemError('open', errno.EXDEV, shownPath);
+    }
+    const last = i === parts.length - 1;
+    const next = openat(fd, cPath(part), O_PATH | O_NOFOLLOW | O_CLOEXEC | (last ? 0 : O_DIRECTORY), 0);
+    const e = next < 0 ? lastErrno() : 0;
+    // A symlink where a directory is expected gives ENOTDIR here: say ELOOP, as openat2 does.
+    const code = e === errno.ENOTDIR && isSymlink(statAt(fd, part, false, shownPath)) ? errno.ELOOP : e;
+    closeFd(fd);
+    if (next < 0) throw systemError('openat', code, shownPath);
+    fd = next;
+  }
+  return fd;
+}
+
+function dup(fd: number, shownPath: string): number {
+  const copy = openat(fd, '.', O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+  if (copy < 0) throw systemError('open', lastErrno(), shownPath);
+  return copy;
+}
+
+export function closeDescriptor(fd: number): void {
+  closeFd(fd);
+}
+
+export function chownFd(fd: number, uid: number | null, gid: number | null, shownPath: string): void {
+  if (fchownat(fd, '', uid ?? NO_CHANGE, gid ?? NO_CHANGE, AT_EMPTY_PATH) !== 0) throw systemError('chown', lastErrno(), shownPath);
+}
+
+/** chmod of the pinned inode: fchmodat2 (Linux 6.6), else through its /proc/self/fd magic link. */
+export function chmodFd(fd: number, mode: number, shownPath: string): void {
+  if (syscallSupport.fchmodat2) {
+    if (Number(fchmodat2(SYS_fchmodat2, fd, '', mode, AT_EMPTY_PATH)) === 0) return;
+    const e = lastErrno();
+    if (e !== errno.ENOSYS) throw systemError('chmod', e, shownPath);
+    syscallSupport.fchmodat2 = false;
+  }
+  try {
+    fs.chmodSync(procPath(fd), mode);
+  } catch (err) {
+    throw Object.assign(err as Error, { path: shownPath });
+  }
+}
+
+const procPath = (fd: number): string => `/proc/self/fd/${fd}`;
+let scratch = Buffer.allocUnsafe(4096);
+
+/** An xattr of the pinned inode, or null when it has none. Never opens the file itself. */
+export function getXattrFd(fd: number, name: string, shownPath: string): Buffer | null {
+  for (;;) {
+    const n = Number(getxattr(procPath(fd), name, scratch, scratch.length));
+    if (n >= 0) return Buffer.from(scratch.subarray(0, n));
+    const e = lastErrno();
+    if (e === errno.ENODATA || e === errno.ENOTSUP) return null;
+    if (e !== errno.ERANGE) throw systemError('getxattr', e, shownPath);
+    scratch = Buffer.allocUnsafe(scratch.length * 4);
+  }
+}
+
+export function setXattrFd(fd: number, name: string, value: Buffer, shownPath: string): void {
+  if (setxattr(procPath(fd), name, value, value.length, 0) !== 0) throw systemError('setxattr', lastErrno(), shownPath);
+}
+
+/** Removes an xattr; false when there was none. */
+export function removeXattrFd(fd: number, name: string, shownPath: string): boolean {
+  if (removexattr(procPath(fd), name) === 0) return true;
+  const e = lastErrno();
+  if (e === errno.ENODATA) return false;
+  throw systemError('removexattr', e, shownPath);
+}
+
+export { koffi };
