@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
     describe: 'Print the permissions of a tree in getfacl format (like getfacl -R, faster)',
     load: () => import('./commands/snapshot.js') as Promise<CommandModule>,
   },
+  restore: {
+    describe: 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal',
+    load: () => import('./commands/restore.js') as Promise<CommandModule>,
+  },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,137 @@
+// `permsnap restore`: option wiring and the summary. The work is restore() in src/restore.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { PermsnapError } from '../../errors.js';
+import { PATH_QUOTED, quote } from '../../format/quote.js';
+import { readSnapshotAll } from '../../format/read-snapshot.js';
+import { toByteString } from '../../platform/byte-path.js';
+import { forceFallbacks } from '../../platform/safe-ops.js';
+import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
+import { FIELDS, type Field } from '../../restore/reconcile.js';
+import { restore, type RestoreSummary } from '../../restore/restore.js';
+import { defaultJournalDir, journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
+import { formatChange } from '../change-text.js';
+import type { Outcome, Reporter } from '../outcome.js';
+import { readPatternFile } from '../pattern-file.js';
+
+export const command = 'restore <snapshot>';
+export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal';
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('snapshot', { describe: 'getfacl-format snapshot (permsnap\'s or getfacl\'s, .gz, "-" for stdin)', type: 'string' })
+    .option('root', { type: 'string', describe: 'Resolve recorded paths beneath DIR (default: relative paths beneath the current directory, absolute ones beneath /)' })
+    .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'Print what would change (path, field, before -> after); change nothing' })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'Accepted; paths are applied on one thread for now' })
+    .option('undo', { type: 'string', describe: 'Write the undo journal to FILE (default: a new file under /var/lib/permsnap/undo/)' })
+    .option('no-undo', { type: 'boolean', default: false, describe: 'Keep no undo journal' })
+    .option('exclude', { type: 'string', array: true, default: [], describe: 'Leave paths matching GLOB (and all beneath) alone (repeatable)' })
+    .option('exclude-from', { type: 'string', describe: 'Read exclude globs from FILE' })
+    .option('only', { type: 'string', array: true, default: [], describe: 'Restore only paths matching GLOB (and all beneath) (repeatable)' })
+    .option('ignore', { type: 'string', describe: `Fields to leave alone, comma-separated: ${FIELDS.join(',')}` })
+    .option('ids-from', { choices: ['nss', 'root'] as const, describe: "Resolve names through this host's NSS, or ROOT/etc/passwd and ROOT/etc/group" })
+    .option('force-fallbacks', { type: 'boolean', default: false, hidden: true, describe: 'Use the pre-6.6 kernel code paths (tests)' })
+    .example('$0 restore healthy.facl --root / --dry-run', 'see what would change')
+    .example('$0 restore healthy.facl --root /mnt', 'repair a system mounted under a rescue system')
+    .example('$0 restore /var/lib/permsnap/undo/20261122T064512Z.facl --root /mnt', 'undo that restore');
+}
+
+interface RestoreArgs {
+  snapshot: string;
+  root?: string;
+  'dry-run': boolean;
+  undo?: string;
+  'no-undo': boolean;
+  exclude: string[];
+  'exclude-from'?: string;
+  only: string[];
+  ignore?: string;
+  'ids-from'?: IdSource;
+  'force-fallbacks': boolean;
+}
+
+function parseIgnore(text: string | undefined): Field[] {
+  if (!text) return [];
+  return text.split(',').map((f) => f.trim()).filter(Boolean).map((f) => {
+    if (!(FIELDS as readonly string[]).includes(f)) throw new PermsnapError('USAGE', `unknown field "${f}" in --ignore, expected some of ${FIELDS.join(', ')}`);
+    return f as Field;
+  });
+}
+
+function checkRoot(root: string | undefined): void {
+  if (root === undefined) return;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(root);
+  } catch (err) {
+    throw new PermsnapError('USAGE', `--root ${root}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new PermsnapError('USAGE', `--root ${root}: not a directory`);
+}
+
+export async function handler(args: RestoreArgs, _raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+  const ignore = parseIgnore(args.ignore);
+  const root = args.root === undefined ? undefined : path.resolve(args.root);
+  checkRoot(root);
+  const exclude = [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
+  if (args['force-fallbacks']) forceFallbacks();
+  // The whole file is read and validated before anything changes.
+  const parsed = await readSnapshotAll(args.snapshot);
+  const ids = chooseResolver(root, args['ids-from']);
+  const started = new Date();
+  const journal = args['dry-run'] || args['no-undo'] ? null
+    : new UndoJournal(args.undo ?? path.join(defaultJournalDir(root), `${journalTimestamp(started)}.facl`), UndoJournal.describeRoot(root ?? '(none: paths as recorded)', started));
+  reporter.info(`restoring ${parsed.length} entries beneath ${root ?? 'the current directory (relative paths) and / (absolute ones)'}; names from ${ids.description}`);
+
+  let signal: NodeJS.Signals | null = null;
+  const onSignal = (s: NodeJS.Signals): void => {
+    signal = s;
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  let summary: RestoreSummary;
+  try {
+    summary = restore(parsed, {
+      root: root === undefined ? undefined : toByteString(root),
+      cwd: toByteString(process.cwd()),
+      dryRun: args['dry-run'],
+      exclude,
+      only: args.only.map(toByteString),
+      ignore,
+      ids,
+      capabilitiesKnown: parsed.some((p) => p.entry.capability !== undefined) || hasPermsnapMarkers(parsed),
+      journal,
+      shouldStop: () => signal !== null,
+      onPlan: args['dry-run'] ? (shown, changes) => {
+        for (const c of changes) process.stdout.write(`${quote(shown, PATH_QUOTED)}  ${formatChange(c)}\n`);
+      } : undefined,
+      onProblem: (shown, message) => reporter.error(`${quote(shown, PATH_QUOTED)}: ${message}`),
+    });
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+  reportSummary(summary, args['dry-run'], journal, reporter);
+  if (signal) return { exitCode: signal === 'SIGINT' ? 130 : 143 };
+  if (parsed.length > 0 && summary.existing === 0) {
+    reporter.error(`no path of the snapshot exists beneath ${root ?? 'the current directory'}: wrong --root?`);
+    return { exitCode: 1 };
+  }
+  if (summary.missing > summary.existing) reporter.warn(`most paths of the snapshot are missing beneath ${root ?? 'the current directory'}: is --root right?`);
+  return { exitCode: summary.problems > 0 ? 1 : 0 };
+}
+
+function hasPermsnapMarkers(_parsed: unknown): boolean {
+  return false;
+}
+
+function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, reporter: Reporter): void {
+  const fields = FIELDS.filter((f) => s.byField[f] > 0).map((f) => `${f} ${s.byField[f]}`).join(', ');
+  const verb = dryRun ? 'would change' : 'changed';
+  reporter.error(
+    `${dryRun ? 'dry run: ' : ''}${s.changed} path(s) ${verb}${fields ? ` (${fields})` : ''}, ${s.alreadyCorrect} already correct, ` +
+      `${s.missing} missing (skipped)${s.pseudo ? `, ${s.pseudo} on pseudo filesystems (skipped)` : ''}, ${s.problems} problem(s)`,
+  );
+  if (s.stopped) reporter.error('stopped by a signal: the paths in flight were finished; run the restore again to converge');
+  if (journal?.started) reporter.error(`undo journal: ${journal.file} (undo with: permsnap restore ${journal.file}${''})`);
+}

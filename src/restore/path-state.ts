@@ -1,0 +1,74 @@
+// A path's permission state as restore sees it, current or wanted, and the kernel's rules
+// for how one change affects the rest (design.md: chown clears setuid/setgid and the
+// capability; chmod rewrites an extended ACL's user::, mask and other::; writing an ACL sets
+// the mode's rwx bits).
+
+import { ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_USER_OBJ, findEntry, modeBitsOfAcl, type Acl } from '../model/acl.js';
+import type { FileType } from '../model/entry.js';
+import { S_ISGID, S_ISUID } from '../model/mode.js';
+
+export interface PathState {
+  type: FileType;
+  /** Permission and special bits (0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** The access ACL xattr, sorted; null when there is none (the mode says it all). */
+  acl: Acl | null;
+  /** The default ACL; null when there is none. */
+  defaultAcl: Acl | null;
+  /** The raw security.capability value; null when there is none. */
+  capability: Buffer | null;
+}
+
+/** What a snapshot wants; undefined/null fields are left as they are. */
+export interface WantedState {
+  uid: number | null;
+  gid: number | null;
+  mode: number | null;
+  /** null: the base ACL (no xattr); undefined: leave the access ACL alone. */
+  acl: Acl | null | undefined;
+  defaultAcl: Acl | null | undefined;
+  capability: Buffer | null | undefined;
+}
+
+/** The state after chown, as the kernel leaves it. */
+export function afterChown(state: PathState, uid: number | null, gid: number | null): PathState {
+  const next = { ...state, uid: uid ?? state.uid, gid: gid ?? state.gid };
+  if (state.type !== 'dir') {
+    next.mode &= ~(S_ISUID | S_ISGID);
+    next.capability = null;
+  }
+  return next;
+}
+
+/** The state after chmod: an extended ACL follows the new mode. */
+export function afterChmod(state: PathState, mode: number): PathState {
+  return { ...state, mode, acl: state.acl ? aclFollowingMode(state.acl, mode) : null };
+}
+
+function aclFollowingMode(acl: Acl, mode: number): Acl {
+  const hasMask = findEntry(acl, ACL_MASK) !== undefined;
+  return acl.map((e) => {
+    if (e.tag === ACL_USER_OBJ) return { ...e, perm: (mode >> 6) & 7 };
+    if (e.tag === ACL_OTHER) return { ...e, perm: mode & 7 };
+    if ((hasMask && e.tag === ACL_MASK) || (!hasMask && e.tag === ACL_GROUP_OBJ)) return { ...e, perm: (mode >> 3) & 7 };
+    return e;
+  });
+}
+
+/** The state after writing (or removing, with null) the access ACL. */
+export function afterAccessAcl(state: PathState, acl: Acl | null): PathState {
+  if (acl === null) return { ...state, acl: null };
+  return { ...state, acl, mode: (state.mode & ~0o777) | modeBitsOfAcl(acl) };
+}
+
+export function sameAcl(a: Acl | null, b: Acl | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((e, i) => e.tag === b[i]!.tag && e.perm === b[i]!.perm && e.id === b[i]!.id);
+}
+
+export function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.equals(b);
+}

@@ -1,0 +1,57 @@
+// Brings one path to its wanted state in the kernel-safe order (owner/group, mode with
+// special bits, access ACL, default ACL, capability), skipping every step whose value
+// already matches, so a second run writes nothing. It works through a PathIo: the real one
+// changes the file, the simulated one only predicts (dry run, and the undo journal's list
+// of what will change).
+
+import type { Acl } from '../model/acl.js';
+import { sameAcl, sameBytes, type PathState, type WantedState } from './path-state.js';
+
+export type Field = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
+export const FIELDS: readonly Field[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
+
+export interface Change {
+  field: Field;
+  before: PathState;
+  after: WantedState;
+}
+
+export interface PathIo {
+  read(): PathState;
+  chown(uid: number | null, gid: number | null): void;
+  chmod(mode: number): void;
+  setAcl(kind: 'access' | 'default', acl: Acl | null): void;
+  setCapability(value: Buffer | null): void;
+}
+
+export function reconcile(io: PathIo, wanted: WantedState): Change[] {
+  const changes: Change[] = [];
+  let state = io.read();
+  const uid = wanted.uid !== null && wanted.uid !== state.uid ? wanted.uid : null;
+  const gid = wanted.gid !== null && wanted.gid !== state.gid ? wanted.gid : null;
+  if (uid !== null || gid !== null) {
+    if (uid !== null) changes.push({ field: 'owner', before: state, after: wanted });
+    if (gid !== null) changes.push({ field: 'group', before: state, after: wanted });
+    io.chown(uid, gid);
+    state = io.read();
+  }
+  if (wanted.mode !== null && wanted.mode !== state.mode) {
+    changes.push({ field: 'mode', before: state, after: wanted });
+    io.chmod(wanted.mode);
+    state = io.read();
+  }
+  if (wanted.acl !== undefined && !sameAcl(state.acl, wanted.acl)) {
+    changes.push({ field: 'acl', before: state, after: wanted });
+    io.setAcl('access', wanted.acl);
+    state = io.read();
+  }
+  if (wanted.defaultAcl !== undefined && state.type === 'dir' && !sameAcl(state.defaultAcl, wanted.defaultAcl)) {
+    changes.push({ field: 'default-acl', before: state, after: wanted });
+    io.setAcl('default', wanted.defaultAcl);
+  }
+  if (wanted.capability !== undefined && !sameBytes(state.capability, wanted.capability)) {
+    changes.push({ field: 'capability', before: state, after: wanted });
+    io.setCapability(wanted.capability);
+  }
+  return changes;
+}

@@ -1,0 +1,29 @@
+// Where a recorded path lands on this host (contracts.md, "Paths"): beneath --root, or
+// beneath the current directory (relative paths) and / (absolute ones) without it. A ".."
+// component is refused; "a//b", "./a" and "a/" mean "a/b", "a", "a".
+
+export interface TargetPath {
+  /** The directory the path is resolved beneath. */
+  root: string;
+  /** Components joined by "/", "" for the root itself; never contains "..". */
+  relative: string;
+}
+
+export type TargetResult = { ok: true; target: TargetPath } | { ok: false; problem: string };
+
+export function resolveTarget(recorded: string, root: string | undefined, cwd: string): TargetResult {
+  const absolute = recorded.startsWith('/');
+  const components: string[] = [];
+  for (const part of recorded.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') return { ok: false, problem: 'refused: the path has a ".." component' };
+    components.push(part);
+  }
+  return { ok: true, target: { root: root ?? (absolute ? '/' : cwd), relative: components.join('/') } };
+}
+
+/** The path to show people: root and relative path joined. */
+export function shownTarget(target: TargetPath): string {
+  if (target.relative === '') return target.root;
+  return target.root.endsWith('/') ? target.root + target.relative : `${target.root}/${target.relative}`;
+}

@@ -1,0 +1,107 @@
+// The undo journal (contracts.md): a getfacl-format snapshot, numeric ids, of the
+// pre-restore state of every path a restore changes. Appended and fsynced batch by batch
+// BEFORE the batch is changed, so a crash mid-run leaves a journal that undoes what was
+// done. `permsnap restore JOURNAL --root SAME` is the undo.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
+import type { Entry } from '../model/entry.js';
+import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
+
+const JOURNAL_PRINT: PrintOptions = {
+  access: true,
+  default: true,
+  comments: true,
+  effective: 'none',
+  smartIndent: false,
+  names: false,
+  capability: true,
+};
+
+/** `20261122T064512Z` */
+export function journalTimestamp(time: Date): string {
+  return time.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** contracts.md's default location. */
+export function defaultJournalDir(root: string | undefined): string {
+  if (root !== undefined && path.resolve(root) !== '/') {
+    const inRoot = path.join(root, 'var/lib/permsnap/undo');
+    if (isWritableDirOrCreatable(inRoot)) return inRoot;
+  }
+  if (process.getuid?.() === 0) return '/var/lib/permsnap/undo';
+  const state = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state');
+  return path.join(state, 'permsnap/undo');
+}
+
+function isWritableDirOrCreatable(dir: string): boolean {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    // A read-only or foreign root: the journal goes to this host's default place instead.
+    return false;
+  }
+}
+
+export class UndoJournal {
+  private fd: number | null = null;
+  private blocks = 0;
+  private last: { text: string; headerEnd: number } | null = null;
+
+  constructor(
+    readonly file: string,
+    private readonly header: string,
+  ) {}
+
+  static describeRoot(root: string, time: Date): string {
+    return `# permsnap undo journal: root ${root}, started ${time.toISOString()}\n`;
+  }
+
+  /** Appends the blocks and fsyncs them (the file is created on the first call). */
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    let text = '';
+    for (const entry of entries) {
+      const block = printBlock(entry, JOURNAL_PRINT);
+      const marked = this.blocks === 0 && text === '' ? insert(block.text, block.headerEnd, BEGIN_MARKER) : block.text;
+      text += this.blocks === 0 && text === '' ? this.header + marked : marked;
+      this.last = block;
+    }
+    this.blocks += entries.length;
+    this.write(text);
+  }
+
+  /** Closes the journal with the end marker (on a repeat of the last block: the last block wins). */
+  complete(): void {
+    if (this.fd === null || this.last === null) return;
+    this.blocks++;
+    this.write(insert(this.last.text, this.last.headerEnd, endMarker(this.blocks)));
+    fs.closeSync(this.fd);
+    this.fd = null;
+  }
+
+  get entries(): number {
+    return this.blocks;
+  }
+
+  get started(): boolean {
+    return this.fd !== null || this.blocks > 0;
+  }
+
+  private write(text: string): void {
+    if (this.fd === null) {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      this.fd = fs.openSync(this.file, 'wx', 0o600);
+    }
+    fs.writeSync(this.fd, Buffer.from(text, 'latin1'));
+    fs.fsyncSync(this.fd);
+  }
+}
+
+function insert(text: string, at: number, what: string): string {
+  return text.slice(0, at) + what + text.slice(at);
+}

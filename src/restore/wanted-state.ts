@@ -1,0 +1,58 @@
+// From a snapshot block to the state restore wants, with names resolved to ids on this
+// host. An unknown name is a problem for that path; the path's other fields still count.
+
+import { ACL_GROUP, ACL_USER, isBaseAcl, sortAcl, type Acl } from '../model/acl.js';
+import { encodeCapability, parseCapabilityText } from '../model/capability.js';
+import type { Entry, QualifiedAclEntry } from '../model/entry.js';
+import { displayString } from '../platform/byte-path.js';
+import type { IdResolver } from './id-resolver.js';
+import type { WantedState } from './path-state.js';
+import type { Field } from './reconcile.js';
+
+export interface WantedResult {
+  wanted: WantedState;
+  problems: string[];
+}
+
+export interface WantedOptions {
+  ids: IdResolver;
+  ignore: ReadonlySet<Field>;
+  /** The snapshot says which files have no capability (permsnap's, with markers). */
+  capabilitiesKnown: boolean;
+}
+
+export function wantedState(entry: Entry, options: WantedOptions): WantedResult {
+  const problems: string[] = [];
+  const { ids, ignore } = options;
+  const principal = (kind: 'user' | 'group', name: string | undefined, id: number): number | null => {
+    if (name === undefined) return id >= 0 ? id : null;
+    const resolved = kind === 'user' ? ids.uid(name) : ids.gid(name);
+    if (resolved === null) problems.push(`unknown ${kind} ${JSON.stringify(displayString(name))}`);
+    return resolved;
+  };
+  const uid = ignore.has('owner') ? null : principal('user', entry.owner, entry.uid);
+  const gid = ignore.has('group') ? null : principal('group', entry.group, entry.gid);
+  const resolveAcl = (acl: readonly QualifiedAclEntry[]): Acl | undefined => {
+    let complete = true;
+    const resolved = acl.map((e) => {
+      if (e.tag !== ACL_USER && e.tag !== ACL_GROUP) return { tag: e.tag, perm: e.perm, id: e.id };
+      const id = principal(e.tag === ACL_USER ? 'user' : 'group', e.name, e.id);
+      if (id === null) complete = false;
+      return { tag: e.tag, perm: e.perm, id: id ?? -1 };
+    });
+    return complete ? sortAcl(resolved) : undefined; // a partial ACL would grant the wrong rights
+  };
+  const access = entry.acl ? resolveAcl(entry.acl) : null;
+  const wanted: WantedState = {
+    uid,
+    gid,
+    mode: ignore.has('mode') ? null : entry.mode,
+    acl: ignore.has('acl') || access === undefined ? undefined : access && isBaseAcl(access) ? null : access,
+    defaultAcl: ignore.has('default-acl') ? undefined : entry.defaultAcl ? resolveAcl(entry.defaultAcl) : null,
+    capability: undefined,
+  };
+  if (!ignore.has('capability') && (entry.capability !== undefined || options.capabilitiesKnown)) {
+    wanted.capability = entry.capability === undefined ? null : encodeCapability(parseCapabilityText(entry.capability));
+  }
+  return { wanted, problems };
+}

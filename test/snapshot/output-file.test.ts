@@ -1,0 +1,160 @@
+// `snapshot -o FILE`: the same bytes as stdout, gzip when FILE ends in .gz, written atomically
+// (temp file, fsync, rename): no temp file left behind, and a run that fails leaves an
+// existing FILE exactly as it was and no partial file.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aclReady, hasSetpriv, latin1, runAsNobody, STACK_FRAME, tryMount, unmount } from '../helpers/facl-text.js';
+import { buildOddTree } from '../helpers/odd-tree.js';
+import { CLI, isRoot, makeTempDir, permsnap, removeTree } from '../helpers/tree.js';
+
+let dir = '';
+let out = '';
+const mounts: string[] = [];
+const OLD = '# an older snapshot\n';
+
+beforeEach(() => {
+  dir = makeTempDir();
+  out = path.join(dir, 'out');
+  fs.mkdirSync(out);
+});
+afterEach(() => {
+  for (const m of mounts.splice(0).reverse()) unmount(m);
+  removeTree(dir);
+});
+
+function stdoutOf(args: string[]): Buffer {
+  const r = permsnap(['snapshot', '--quiet', ...args], { cwd: dir });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(r.stdout.length).toBeGreaterThan(0);
+  return r.stdout;
+}
+
+function writeOld(file: string): fs.Stats {
+  fs.writeFileSync(file, OLD);
+  return fs.statSync(file);
+}
+
+/** The old file is untouched and nothing else (no temp file, no partial output) is there. */
+function expectUntouched(directory: string, file: string, before: fs.Stats): void {
+  expect(fs.readdirSync(directory)).toEqual([path.basename(file)]);
+  expect(fs.readFileSync(file, 'utf8')).toBe(OLD);
+  expect(fs.statSync(file).ino).toBe(before.ino);
+}
+
+describe.skipIf(!aclReady)('snapshot -o FILE (needs getfacl and ACLs on the temp filesystem)', () => {
+  it('writes the same bytes to FILE as to stdout, prints nothing on stdout and leaves no temp file', () => {
+    buildOddTree(dir);
+    const expected = stdoutOf(['tree']);
+    for (const option of [['-o'], ['--output']]) {
+      const file = path.join(out, 'snap.facl');
+      const r = permsnap(['snapshot', '--quiet', ...option, file, 'tree'], { cwd: dir });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout.length).toBe(0);
+      expect(fs.readFileSync(file).equals(expected)).toBe(true);
+      expect(fs.readdirSync(out)).toEqual(['snap.facl']);
+      fs.rmSync(file);
+    }
+    const json = path.join(out, 'snap.jsonl');
+    expect(permsnap(['snapshot', '--quiet', '--format', 'json', '-o', json, 'tree'], { cwd: dir }).status).toBe(0);
+    expect(fs.readFileSync(json).equals(stdoutOf(['--format', 'json', 'tree']))).toBe(true);
+  });
+
+  it('writes gzip when FILE ends in .gz, whose content is what stdout gets, and leaves no temp file', () => {
+    buildOddTree(dir);
+    const expected = stdoutOf(['tree']);
+    const file = path.join(out, 'snap.facl.gz');
+    const r = permsnap(['snapshot', '--quiet', '-o', file, 'tree'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const raw = fs.readFileSync(file);
+    expect([raw[0], raw[1]]).toEqual([0x1f, 0x8b]);
+    expect(zlib.gunzipSync(raw).equals(expected)).toBe(true);
+    expect(fs.readdirSync(out)).toEqual(['snap.facl.gz']);
+  });
+
+  it('replaces an existing FILE by a new file (rename, not rewrite in place)', () => {
+    buildOddTree(dir);
+    const file = path.join(out, 'snap.facl');
+    const before = writeOld(file);
+    const r = permsnap(['snapshot', '--quiet', '-o', file, 'tree'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(file).equals(stdoutOf(['tree']))).toBe(true);
+    expect(fs.statSync(file).ino).not.toBe(before.ino);
+    expect(fs.readdirSync(out)).toEqual(['snap.facl']);
+  });
+
+  it('still writes FILE when some paths are missing (exit 1: done, some paths unreadable)', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    const file = path.join(out, 'snap.facl');
+    const r = permsnap(['snapshot', '--quiet', '-o', file, 'missing', 'tree'], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('permsnap: missing: No such file or directory');
+    expect(fs.readFileSync(file).equals(stdoutOf(['tree']))).toBe(true);
+    expect(fs.readdirSync(out)).toEqual(['snap.facl']);
+  });
+
+  it('leaves an existing FILE untouched and creates nothing on a usage error', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    const file = path.join(out, 'snap.facl');
+    const before = writeOld(file);
+    for (const args of [['--jobs', '0'], ['--no-such-option'], ['--format', 'yaml']]) {
+      const r = permsnap(['snapshot', '--quiet', '-o', file, ...args, 'tree'], { cwd: dir });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).not.toMatch(STACK_FRAME);
+      expectUntouched(out, file, before);
+    }
+  });
+
+  it('fails with exit 2 and no stack trace when the output directory does not exist', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    const r = permsnap(['snapshot', '--quiet', '-o', path.join(out, 'nowhere', 'snap.facl'), 'tree'], { cwd: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^permsnap: .*nowhere/);
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(r.stdout.length).toBe(0);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
+  it.skipIf(!isRoot || !hasSetpriv)('leaves a writable FILE untouched when its directory is not writable (run as nobody through setpriv)', () => {
+    fs.chmodSync(dir, 0o755);
+    fs.mkdirSync(path.join(dir, 'tree'));
+    fs.writeFileSync(path.join(dir, 'tree', 'f'), '');
+    fs.chmodSync(out, 0o755); // root's: nobody cannot create a temp file here
+    const file = path.join(out, 'snap.facl');
+    const before = writeOld(file);
+    fs.chmodSync(file, 0o666); // but could rewrite the file itself in place
+    const r = runAsNobody(process.execPath, [CLI, 'snapshot', '--quiet', '-o', file, 'tree'], { cwd: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^permsnap: /);
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expectUntouched(out, file, before);
+  });
+
+  for (const name of ['snap.facl', 'snap.facl.gz']) {
+    it.skipIf(!isRoot)(`leaves an existing ${name} untouched and no partial file when the disk fills up mid-write (small tmpfs; needs root to mount)`, (ctx) => {
+      const small = path.join(dir, 'small');
+      fs.mkdirSync(small);
+      if (!tryMount('tmpfs', small, ['-o', 'size=64k'])) return ctx.skip();
+      mounts.push(small);
+      // Random names so that even gzip output is far bigger than 64 KiB.
+      const tree = path.join(dir, 'tree');
+      fs.mkdirSync(tree);
+      for (let i = 0; i < 3000; i++) fs.writeFileSync(path.join(tree, crypto.randomBytes(60).toString('hex')), '');
+      const file = path.join(small, name);
+      const before = writeOld(file);
+      const r = permsnap(['snapshot', '--quiet', '-o', file, 'tree'], { cwd: dir });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^permsnap: /);
+      expect(r.stderr).not.toMatch(STACK_FRAME);
+      expect(r.stdout.length).toBe(0);
+      expectUntouched(small, file, before);
+      expect(latin1(fs.readFileSync(file))).toBe(OLD);
+    });
+  }
+});
