@@ -24,7 +24,14 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   },
 };
 
+// `permsnap snapshot / | head` closes the pipe early: stop quietly, as a SIGPIPE'd tool would.
+const EXIT_SIGPIPE = 141;
+
 export async function main(argv: readonly string[]): Promise<number> {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT_SIGPIPE);
+    throw err;
+  });
   const verbose = argv.includes('--verbose');
   const reporter = stderrReporter({ quiet: argv.includes('--quiet') || argv.includes('-q'), verbose });
   try {
