@@ -28,16 +28,18 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
 const EXIT_SIGPIPE = 141;
 
 export async function main(argv: readonly string[]): Promise<number> {
+  let brokenPipe = false;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(EXIT_SIGPIPE);
-    throw err;
+    if (err.code !== 'EPIPE') throw err;
+    brokenPipe = true;
   });
   const verbose = argv.includes('--verbose');
   const reporter = stderrReporter({ quiet: argv.includes('--quiet') || argv.includes('-q'), verbose });
   try {
-    return await run(argv, reporter);
+    const code = await run(argv, reporter);
+    return brokenPipe ? EXIT_SIGPIPE : code;
   } catch (err) {
-    return report(err, reporter);
+    return brokenPipe ? EXIT_SIGPIPE : report(err, reporter);
   }
 }
 

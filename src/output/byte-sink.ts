@@ -21,9 +21,26 @@ async function writeTo(stream: Writable, bytes: Buffer): Promise<void> {
   if (!stream.write(bytes)) await once(stream, 'drain');
 }
 
+function drainOrError(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error): void => {
+      stream.off('drain', done).off('error', done);
+      if (err) reject(err);
+      else resolve();
+    };
+    stream.on('drain', done).on('error', done);
+  });
+}
+
 export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
+  let failure: Error | null = null;
+  stdout.once('error', (err) => (failure = err));
   return {
-    write: (bytes) => writeTo(stdout, bytes),
+    async write(bytes) {
+      // A closed pipe never drains: stop instead of waiting forever.
+      if (failure || stdout.destroyed) throw new PermsnapError('IO', `standard output: ${failure?.message ?? 'closed'}`, { cause: failure });
+      if (!stdout.write(bytes)) await drainOrError(stdout);
+    },
     commit: async () => {},
     abort: async () => {},
   };
