@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
     describe: 'Print the permissions of a tree in getfacl format (like getfacl -R, faster)',
     load: () => import('./commands/snapshot.js') as Promise<CommandModule>,
   },
+  diff: {
+    describe: 'Show what differs between two snapshots or a snapshot and a live tree (exit 1 on differences)',
+    load: () => import('./commands/diff.js') as Promise<CommandModule>,
+  },
   restore: {
     describe: 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal',
     load: () => import('./commands/restore.js') as Promise<CommandModule>,

@@ -314,9 +314,10 @@ function parseCapability(value: string): string {
 
 function parsePath(value: string): string {
   // Exactly one space after `file:` is syntax; a second one belongs to the name.
-  const path = unquote(value.startsWith(' ') ? value.slice(1) : value);
+  const quoted = value.startsWith(' ') ? value.slice(1) : value;
+  const path = unquote(quoted);
   if (path === '') fail('empty path in # file: line, expected a path');
-  if (path.includes('\0')) fail(`path ${show(value)} contains a NUL byte, expected a path without \\000`);
+  if (path.includes('\0')) fail(`path ${show(quoted)} contains a NUL byte, expected a path without \\000`);
   return path;
 }
 
@@ -428,8 +429,11 @@ export class GetfaclParser {
       const entry = { tag: exact.tag, perm: exact.perm, id: ACL_UNDEFINED_ID };
       return this.addEntry({ isDefault: exact.isDefault, entry, key: '', text: exact.isDefault ? line.slice(8) : line });
     }
-    const text = line.charCodeAt(0) === 35 ? line : trimBlanks(line);
-    if (text === '') return this.closeBlock();
+    let start = 0;
+    while (start < line.length && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++;
+    if (start === line.length) return this.closeBlock();
+    // Only the left is trimmed: a `# file:` value keeps its trailing blanks.
+    const text = start === 0 ? line : line.slice(start);
     if (text.charCodeAt(0) === 35) return this.comment(text);
     this.addEntry(parseEntryLine(text));
   }

@@ -62,8 +62,13 @@ async function* decompressed(input: AsyncGenerator<Buffer>, source: string): Asy
   }
   const head = Buffer.concat(first);
   const rest = async function* (): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    if (!next.done) yield* input;
+    try {
+      if (head.length > 0) yield head;
+      if (!next.done) yield* input;
+    } finally {
+      // A consumer that stops during `head` never reached the delegation: close the file here.
+      await input.return(undefined);
+    }
   };
   if (head[0] === 0x1f && head[1] === 0x8b) yield* gunzip(rest(), source);
   else yield* rest();

@@ -29,3 +29,10 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
     return matchers.some((m) => m(relative));
   };
 }
+
+/** A recorded path matches when it or one of its ancestors does (a matched directory takes its contents along). */
+export function matchesOrBeneath(recorded: string, matcher: PathMatcher): boolean {
+  const parts = recorded.split('/');
+  for (let n = parts.length; n > 0; n--) if (matcher(parts.slice(0, n).join('/'))) return true;
+  return false;
+}

@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
-import { compileGlobs, type PathMatcher } from '../glob/path-matcher.js';
+import { compileGlobs, matchesOrBeneath } from '../glob/path-matcher.js';
 import type { Entry } from '../model/entry.js';
 import { formatCapability, decodeCapability } from '../model/capability.js';
 import { closeDescriptor, openBeneath, openRoot } from '../platform/safe-ops.js';
@@ -105,13 +105,6 @@ function selectItems(parsed: readonly ParsedEntry[], options: RestoreOptions, pr
     else problem(entry.path, resolved.problem);
   }
   return items;
-}
-
-/** A path matches when it or one of its ancestors does (an excluded directory excludes its contents). */
-function matchesOrBeneath(recorded: string, matcher: PathMatcher): boolean {
-  const parts = recorded.split('/');
-  for (let n = parts.length; n > 0; n--) if (matcher(parts.slice(0, n).join('/'))) return true;
-  return false;
 }
 
 interface Planned {

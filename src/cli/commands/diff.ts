@@ -1,0 +1,74 @@
+// `permsnap diff`: option wiring only. The work is diff() in src/diff.
+
+import type { Argv } from 'yargs';
+import { PermsnapError } from '../../errors.js';
+import { DIFF_FIELDS, type DiffField } from '../../diff/diff-records.js';
+import { diff, type DiffFormat } from '../../diff/diff.js';
+import { PATH_QUOTED, quote } from '../../format/quote.js';
+import { stdoutSink } from '../../output/byte-sink.js';
+import { toByteString } from '../../platform/byte-path.js';
+import type { Outcome, Reporter } from '../outcome.js';
+import { readPatternFile } from '../pattern-file.js';
+
+export const command = 'diff <before> <after>';
+export const describe = 'Show what differs between two snapshots or a snapshot and a live tree (exit 1 on differences)';
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('before', { describe: 'The healthy side: snapshot file (.gz, "-" for stdin) or directory', type: 'string' })
+    .positional('after', { describe: 'The side to check: snapshot file or directory (walked as `permsnap snapshot DIR` would)', type: 'string' })
+    .option('format', { choices: ['text', 'json', 'getfacl', 'nagios'] as const, default: 'text', describe: 'text for people, json for CI, getfacl: the BEFORE blocks of modified paths (a restore file), nagios: one status line' })
+    .option('exclude', { type: 'string', array: true, default: [], describe: 'Leave out paths matching GLOB, and all beneath (repeatable)' })
+    .option('exclude-from', { type: 'string', describe: 'Read exclude globs from FILE' })
+    .option('ignore', { type: 'string', describe: `Fields not to compare, comma-separated: ${DIFF_FIELDS.join(',')}` })
+    .option('numeric', { alias: 'n', type: 'boolean', default: false, describe: "Compare ids instead of names (names resolved through this host's NSS)" })
+    .example('$0 diff healthy.facl /', 'what the damage is on this host')
+    .example('$0 diff healthy.facl / --format getfacl > fix.facl && $0 restore fix.facl --root /', 'repair exactly the damage')
+    .example('$0 diff baseline.facl.gz /srv/app --format json > drift.json', 'a CI drift check')
+    .example('$0 diff /etc/permsnap/baseline.facl / --format nagios', 'a Nagios/Icinga check');
+}
+
+interface DiffArgs {
+  before: string;
+  after: string;
+  format: DiffFormat;
+  exclude: string[];
+  'exclude-from'?: string;
+  ignore?: string;
+  numeric: boolean;
+}
+
+const NAGIOS_UNKNOWN = 3;
+const NAGIOS_CRITICAL = 2;
+
+export async function handler(args: DiffArgs, _raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+  try {
+    const ignore = (args.ignore ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => {
+      if (!(DIFF_FIELDS as readonly string[]).includes(f)) throw new PermsnapError('USAGE', `unknown field "${f}" in --ignore, expected some of ${DIFF_FIELDS.join(', ')}`);
+      return f as DiffField;
+    });
+    if (args.before === '-' && args.after === '-') throw new PermsnapError('USAGE', 'only one side can be standard input');
+    const exclude = [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
+    let problems = 0;
+    const result = await diff(args.before, args.after, stdoutSink(), {
+      format: args.format,
+      numeric: args.numeric,
+      exclude,
+      ignore,
+      colour: args.format === 'text' && process.stdout.isTTY === true && !('NO_COLOR' in process.env),
+      onProblem: (path, message) => {
+        problems++;
+        reporter.error(`${quote(path, PATH_QUOTED)}: ${message}`);
+      },
+    });
+    const differs = result.modified + result.missing + result.extra > 0;
+    if (args.format === 'nagios') return { exitCode: differs ? NAGIOS_CRITICAL : problems > 0 ? NAGIOS_UNKNOWN : 0 };
+    if (problems > 0) return { exitCode: 2 };
+    return { exitCode: differs ? 1 : 0 };
+  } catch (err) {
+    if (args.format !== 'nagios') throw err;
+    // The monitoring-plugin convention: trouble is UNKNOWN (3), said on stdout.
+    process.stdout.write(`PERMSNAP UNKNOWN - ${err instanceof PermsnapError ? err.located : (err as Error).message}\n`);
+    return { exitCode: NAGIOS_UNKNOWN };
+  }
+}

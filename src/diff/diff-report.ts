@@ -1,0 +1,96 @@
+// Turns diff changes into the four output forms: text for people, one JSON document,
+// a getfacl file of the BEFORE blocks of modified paths (a minimal restore file), and a
+// monitoring-plugin status line. Output is byte strings (one char per byte).
+
+import { isUtf8 } from 'node:buffer';
+import { OWNER_QUOTED, PATH_QUOTED, quote } from '../format/quote.js';
+import { flagsText } from '../model/mode.js';
+import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
+import type { DiffRecord } from './diff-record.js';
+import type { DiffChange, FieldChange } from './diff-records.js';
+
+export interface DiffCounts {
+  modified: number;
+  missing: number;
+  extra: number;
+}
+
+const COLOURS = { modified: '\x1b[33m', missing: '\x1b[31m', extra: '\x1b[32m' };
+const RESET = '\x1b[0m';
+
+export function fieldsText(fields: readonly FieldChange[]): string {
+  return fields.map((f) => `${f.field} ${f.before} -> ${f.after}`).join(', ');
+}
+
+export function textSummary(c: DiffCounts): string {
+  return `${c.modified} modified, ${c.missing} missing, ${c.extra} extra\n`;
+}
+
+export function textLine(change: DiffChange, colour: boolean): string {
+  const kind = colour ? `${COLOURS[change.kind]}${change.kind.padEnd(8)}${RESET}` : change.kind.padEnd(8);
+  const path = quote(change.path, PATH_QUOTED);
+  return change.kind === 'modified' ? `${kind}  ${path}  ${fieldsText(change.fields)}\n` : `${kind}  ${path}\n`;
+}
+
+const utf8 = (byteString: string): string => Buffer.from(byteString, 'latin1').toString('utf8');
+
+function jsonPath(path: string): { path: string } | { pathBase64: string } {
+  const bytes = Buffer.from(path, 'latin1');
+  return isUtf8(bytes) ? { path: bytes.toString('utf8') } : { pathBase64: bytes.toString('base64') };
+}
+
+/** One element of the JSON document's "changes" array, as UTF-8 bytes in a byte string. */
+export function jsonChange(change: DiffChange): string {
+  const object = { kind: change.kind, ...jsonPath(change.path) } as Record<string, unknown>;
+  if (change.kind === 'modified') {
+    object.fields = change.fields.map((f) => ({ field: f.field, before: utf8(f.before), after: utf8(f.after) }));
+  }
+  return Buffer.from(JSON.stringify(object), 'utf8').toString('latin1');
+}
+
+export function jsonHead(c: DiffCounts): string {
+  return `{"summary": ${JSON.stringify(c)}, "changes": [`;
+}
+
+/** A record as a getfacl block; `marker` goes at the end of its header. */
+export function recordBlock(rec: DiffRecord, marker: string): string {
+  let text = `# file: ${quote(rec.path, PATH_QUOTED)}\n# owner: ${quote(rec.owner, OWNER_QUOTED)}\n# group: ${quote(rec.group, OWNER_QUOTED)}\n`;
+  const flags = flagsText(parseInt(rec.mode, 8));
+  if (flags) text += `# flags: ${flags}\n`;
+  if (rec.capability) text += `# capability: ${rec.capability}\n`;
+  text += marker;
+  for (const e of rec.acl) text += `${e}\n`;
+  for (const e of rec.defaultAcl) text += `default:${e}\n`;
+  return text + '\n';
+}
+
+/** Writes BEFORE blocks with permsnap's markers, holding one back to mark the last. */
+export class RestoreFileWriter {
+  private held: DiffRecord | null = null;
+  private count = 0;
+
+  constructor(
+    private readonly write: (text: string) => Promise<void>,
+    private readonly markers: boolean,
+  ) {}
+
+  async add(rec: DiffRecord): Promise<void> {
+    if (this.held) await this.write(recordBlock(this.held, this.markers && this.count === 1 ? BEGIN_MARKER : ''));
+    this.held = rec;
+    this.count++;
+  }
+
+  async finish(): Promise<void> {
+    if (!this.held) return;
+    const marks = this.markers ? (this.count === 1 ? BEGIN_MARKER : '') + endMarker(this.count) : '';
+    await this.write(recordBlock(this.held, marks));
+  }
+}
+
+export function nagiosLine(c: DiffCounts, paths: number, examples: readonly DiffChange[]): string {
+  const perf = `modified=${c.modified};;;0 missing=${c.missing};;;0 extra=${c.extra};;;0`;
+  if (c.modified + c.missing + c.extra === 0) return `PERMSNAP OK - no differences in ${paths} paths | ${perf}\n`;
+  const counts = (['modified', 'missing', 'extra'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`).join(', ');
+  const shown = examples.map((e) => (e.kind === 'modified' ? `${quote(e.path, PATH_QUOTED)} ${fieldsText(e.fields)}` : `${quote(e.path, PATH_QUOTED)} ${e.kind}`));
+  return `PERMSNAP CRITICAL - ${counts}: ${shown.join('; ')}${c.modified + c.missing + c.extra > examples.length ? '; ...' : ''} | ${perf}\n`;
+}

@@ -1,0 +1,62 @@
+// `permsnap diff` as a library function: reads both sides, compares them in sorted order
+// and writes the chosen report to a byte sink. Exit status is the caller's: this returns
+// the counts.
+
+import { compileGlobs } from '../glob/path-matcher.js';
+import type { ByteSink } from '../output/byte-sink.js';
+import { diffRecords, type DiffChange, type DiffField } from './diff-records.js';
+import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts } from './diff-report.js';
+import { readSide } from './diff-sources.js';
+
+export type DiffFormat = 'text' | 'json' | 'getfacl' | 'nagios';
+
+export interface DiffOptions {
+  format?: DiffFormat;
+  /** Compare ids instead of names (-n). */
+  numeric?: boolean;
+  exclude?: string[];
+  ignore?: DiffField[];
+  colour?: boolean;
+  onProblem?: (path: string, message: string) => void;
+}
+
+export interface DiffResult extends DiffCounts {
+  paths: number;
+}
+
+const NAGIOS_EXAMPLES = 5;
+
+export async function diff(before: string, after: string, sink: ByteSink, options: DiffOptions = {}): Promise<DiffResult> {
+  const sideOptions = { names: !options.numeric, exclude: compileGlobs(options.exclude ?? []), onProblem: options.onProblem };
+  const a = await readSide(before, sideOptions);
+  const b = await readSide(after, sideOptions);
+  const ignore = new Set(options.ignore ?? []);
+  const changes = (): Generator<DiffChange> => diffRecords(a.records, b.records, ignore);
+  const counts: DiffCounts = { modified: 0, missing: 0, extra: 0 };
+  const examples: DiffChange[] = [];
+  for (const c of changes()) {
+    counts[c.kind]++;
+    if (examples.length < NAGIOS_EXAMPLES) examples.push(c);
+  }
+  const write = (text: string): Promise<void> => sink.write(Buffer.from(text, 'latin1'));
+  const format = options.format ?? 'text';
+  if (format === 'text') {
+    await write(textSummary(counts));
+    for (const c of changes()) await write(textLine(c, options.colour ?? false));
+  } else if (format === 'json') {
+    await write(jsonHead(counts));
+    let first = true;
+    for (const c of changes()) {
+      await write((first ? '\n  ' : ',\n  ') + jsonChange(c));
+      first = false;
+    }
+    await write(first ? ']}\n' : '\n]}\n');
+  } else if (format === 'getfacl') {
+    const out = new RestoreFileWriter(write, a.capabilitiesKnown);
+    for (const c of changes()) if (c.kind === 'modified') await out.add(c.before);
+    await out.finish();
+  } else {
+    await write(nagiosLine(counts, Math.max(a.records.length, b.records.length), examples));
+  }
+  return { ...counts, paths: a.records.length };
+}
