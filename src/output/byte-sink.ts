@@ -4,7 +4,6 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { PermsnapError } from '../errors.js';
@@ -17,18 +16,27 @@ export interface ByteSink {
   abort(): Promise<void>;
 }
 
-async function writeTo(stream: Writable, bytes: Buffer): Promise<void> {
-  if (!stream.write(bytes)) await once(stream, 'drain');
-}
-
-function drainOrError(stream: Writable): Promise<void> {
+/**
+ * Resolves on `event` from `stream`, rejects on the first error from any of `watched`. A
+ * stream that fails never drains or finishes: without this, a full disk under a gzip pipe
+ * would leave the writer waiting forever.
+ */
+function eventOrError(stream: Writable, event: 'drain' | 'finish', watched: readonly Writable[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const done = (err?: Error): void => {
-      stream.off('drain', done).off('error', done);
-      if (err) reject(err);
-      else resolve();
+    const cleanup = (): void => {
+      stream.off(event, onEvent);
+      for (const w of watched) w.off('error', onError);
     };
-    stream.on('drain', done).on('error', done);
+    const onEvent = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    stream.on(event, onEvent);
+    for (const w of watched) w.on('error', onError);
   });
 }
 
@@ -39,7 +47,7 @@ export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
     async write(bytes) {
       // A closed pipe never drains: stop instead of waiting forever.
       if (failure || stdout.destroyed) throw new PermsnapError('IO', `standard output: ${failure?.message ?? 'closed'}`, { cause: failure });
-      if (!stdout.write(bytes)) await drainOrError(stdout);
+      if (!stdout.write(bytes)) await eventOrError(stdout, 'drain', [stdout]);
     },
     commit: async () => {},
     abort: async () => {},
@@ -59,23 +67,28 @@ export function atomicFileSink(target: string): ByteSink {
   const gzip = target.endsWith('.gz') ? zlib.createGzip() : null;
   if (gzip) gzip.pipe(file);
   const head: Writable = gzip ?? file;
+  const streams: Writable[] = gzip ? [gzip, file] : [file];
   let failure: Error | null = null;
-  file.on('error', (err) => (failure = err));
-  gzip?.on('error', (err) => (failure = err));
+  for (const s of streams) s.on('error', (err) => (failure ??= err));
 
   const check = (): void => {
     if (failure) throw new PermsnapError('IO', `${target}: write failed: ${failure.message}`, { cause: failure });
   };
+  const settle = async (wait: Promise<void>): Promise<void> => {
+    await wait.catch(() => {});
+    check();
+  };
   return {
     async write(bytes) {
       check();
-      await writeTo(head, bytes);
+      if (!head.write(bytes)) await settle(eventOrError(head, 'drain', streams));
       check();
     },
     async commit() {
-      head.end();
-      await once(file, 'finish');
       check();
+      const finished = eventOrError(file, 'finish', streams);
+      head.end();
+      await settle(finished);
       fs.fsyncSync(fd);
       fs.closeSync(fd);
       // Keep the mode of a file being replaced; a new snapshot is private (it lists every path).

@@ -97,3 +97,15 @@ export function runAsNobody(cmd: string, args: string[], options: RunOptions = {
 
 /** True when the line is a stack-trace frame (`    at f (file:1:2)`). */
 export const STACK_FRAME = /^\s+at .+[:(]/m;
+
+export interface TimedRun extends Run {
+  timedOut: boolean;
+}
+
+/** Runs a command that might hang (a bug under test), killing it after timeoutMs. */
+export function runWithTimeout(cmd: string, args: string[], options: RunOptions & { timeoutMs: number }): TimedRun {
+  const r = spawnSync(cmd, args, { cwd: options.cwd, input: options.input, env: options.env, maxBuffer: 1 << 30, timeout: options.timeoutMs, killSignal: 'SIGKILL' });
+  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  if (r.error && !timedOut) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout ?? Buffer.alloc(0), stderr: (r.stderr ?? Buffer.alloc(0)).toString('utf8'), timedOut };
+}

@@ -52,9 +52,14 @@ function toRun(r: SpawnSyncReturns<Buffer>): Run {
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
 
+/** A command that runs longer is a hang: it is killed and the test fails (CI must never stall). */
+const RUN_LIMIT_MS = 100_000;
+
 /** Runs a command. Odd names (not UTF-8) are never arguments: tests walk their parent. */
 export function run(cmd: string, args: string[], options: RunOptions = {}): Run {
-  return toRun(spawnSync(cmd, args, { cwd: options.cwd, input: options.input, env: options.env, maxBuffer: 1 << 30 }));
+  return toRun(spawnSync(cmd, args, {
+    cwd: options.cwd, input: options.input, env: options.env, maxBuffer: 1 << 30, timeout: RUN_LIMIT_MS, killSignal: 'SIGKILL',
+  }));
 }
 
 export interface RunOptions {

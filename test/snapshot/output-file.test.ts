@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aclReady, hasSetpriv, latin1, runAsNobody, STACK_FRAME, tryMount, unmount } from '../helpers/facl-text.js';
+import { aclReady, hasSetpriv, latin1, runAsNobody, runWithTimeout, STACK_FRAME, tryMount, unmount } from '../helpers/facl-text.js';
 import { buildOddTree } from '../helpers/odd-tree.js';
 import { CLI, isRoot, makeTempDir, permsnap, removeTree } from '../helpers/tree.js';
 
@@ -148,7 +148,9 @@ describe.skipIf(!aclReady)('snapshot -o FILE (needs getfacl and ACLs on the temp
       for (let i = 0; i < 3000; i++) fs.writeFileSync(path.join(tree, crypto.randomBytes(60).toString('hex')), '');
       const file = path.join(small, name);
       const before = writeOld(file);
-      const r = permsnap(['snapshot', '--quiet', '-o', file, 'tree'], { cwd: dir });
+      // A writer that waits forever for a full disk to drain is a bug too: give it 30 s.
+      const r = runWithTimeout(process.execPath, [CLI, 'snapshot', '--quiet', '-o', file, 'tree'], { cwd: dir, timeoutMs: 30_000 });
+      expect(r.timedOut, 'permsnap hung on a full disk').toBe(false);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/^permsnap: /);
       expect(r.stderr).not.toMatch(STACK_FRAME);
