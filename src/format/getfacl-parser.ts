@@ -373,6 +373,11 @@ export class GetfaclParser {
   /** fileName is for messages only: '-' for stdin. */
   constructor(private readonly fileName: string) {}
 
+  /** The snapshot carries permsnap's markers (so it also says which files have no capability). */
+  get hasMarkers(): boolean {
+    return this.sawBegin;
+  }
+
   push(chunk: Buffer): ParsedEntry[] {
     return this.guard(() => {
       if (this.ended) throw new PermsnapError('INTERNAL', 'GetfaclParser.push() after end()', { file: this.fileName });
@@ -398,9 +403,15 @@ export class GetfaclParser {
       this.hasNul = this.carry.includes('\0');
       if (this.carry !== '') this.processLine(this.carry);
       this.carry = '';
+      // permsnap always closes its last block with a blank line: without it, a file cut
+      // between a directory's access and default entries would still look complete.
+      const unclosed = this.sawBegin && this.block !== undefined;
       this.closeBlock();
       if (this.sawBegin && !this.sawEnd) {
         fail('the snapshot ends without "# permsnap: end, N entries", expected it in the last block (the file is truncated)');
+      }
+      if (unclosed) {
+        fail('the snapshot ends inside its last block, expected the blank line that closes it (the file is truncated)', this.lineNo);
       }
     });
   }

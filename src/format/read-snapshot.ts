@@ -11,6 +11,13 @@ import { GetfaclParser, type ParsedEntry } from './getfacl-parser.js';
 export interface ReadSnapshotOptions {
   /** What '-' reads; default process.stdin. */
   stdin?: NodeJS.ReadableStream;
+  /** Filled in when the whole snapshot has been read. */
+  info?: SnapshotInfo;
+}
+
+export interface SnapshotInfo {
+  /** permsnap's markers were present: the snapshot also says which files have no capability. */
+  hasMarkers: boolean;
 }
 
 /**
@@ -26,6 +33,7 @@ export async function* readSnapshot(source: string, options: ReadSnapshotOptions
     for (const entry of parser.push(chunk)) yield entry;
   }
   for (const entry of parser.end()) yield entry;
+  if (options.info) options.info.hasMarkers = parser.hasMarkers;
 }
 
 /** All entries of `source`, for callers that need them at once (diff's sort, tests). */

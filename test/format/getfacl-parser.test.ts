@@ -307,8 +307,8 @@ describe('accepted variants', () => {
   it('accepts the permsnap markers and a single block carrying both', () => {
     const text = `# file: a\n# permsnap: begin\n${BASE}\n# file: b\n${BASE}\n# file: c\n# permsnap: end, 3 entries\n${BASE}\n`;
     expect(parse(text).length).toBe(3);
-    expect(parse(`# file: a\n# permsnap: begin\n# permsnap: end, 1 entries\n${BASE}`).length).toBe(1);
-    expect(parse(`# file: a\n# permsnap: begin\n${BASE}# permsnap: end, 1 entry\n`).length).toBe(1);
+    expect(parse(`# file: a\n# permsnap: begin\n# permsnap: end, 1 entries\n${BASE}\n`).length).toBe(1);
+    expect(parse(`# file: a\n# permsnap: begin\n${BASE}# permsnap: end, 1 entry\n\n`).length).toBe(1);
   });
 
   it('returns the same path twice, leaving the last-wins rule to its consumers', () => {
@@ -375,6 +375,7 @@ const MALFORMED: Array<[string, number, RegExp]> = [
   [`# file: a\n# permsnap: begin\n# permsnap: end, 1 entries\n${BASE}\n# file: b\n${BASE}`, 8, /a block after the "# permsnap: end" marker, expected the end of the snapshot/],
   [`# file: a\n${BASE}\n# file: b\n# permsnap: begin\n${BASE}`, 7, /"# permsnap: begin" after the first block, expected it only in the first block/],
   [`# file: a\n# permsnap: begin\n# permsnap: begin\n${BASE}`, 3, /second "# permsnap: begin" marker/],
+  [`# file: a\n# permsnap: begin\n${BASE}\n# file: d\n# permsnap: end, 2 entries\n${BASE}`, 11, /the snapshot ends inside its last block, expected the blank line that closes it \(the file is truncated\)/],
   [`# file: a\n# permsnap: end, x entries\n${BASE}`, 2, /malformed end marker "end, x entries", expected "# permsnap: end, N entries"/],
   [`# file: a\n# permsnap: end, 1 entries\n# permsnap: end, 1 entries\n${BASE}`, 3, /second "# permsnap: end" marker/],
   [`# file: a\n${'x'.repeat(1 << 21)}`, 2, /line longer than 1048576 bytes/],
@@ -474,7 +475,7 @@ describe('incremental parsing', () => {
   it('gives the same entries whatever the chunking, lines and CRLF split anywhere', () => {
     const text = validSnapshot();
     const random = prng(7);
-    for (const variant of [text, text.replaceAll('\n', '\r\n'), text.slice(0, -1)]) {
+    for (const variant of [text, text.replaceAll('\n', '\r\n'), `${text}\n\n`]) {
       const whole = parseGetfacl(b(variant), 'fuzz');
       expect(whole.length).toBe(6);
       for (let i = 0; i < 20; i++) expect(parseInChunks(b(variant), random)).toEqual(whole);
