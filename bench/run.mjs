@@ -68,10 +68,28 @@ function benchSnapshot(dirArg) {
   compare('snapshot --jobs 1 vs getfacl -R', () => timed('getfacl', ['-R', base], parent), () => timed(process.execPath, [cli, 'snapshot', '--jobs', '1', '--quiet', base], parent));
 }
 
-const benches = { snapshot: benchSnapshot };
+async function benchDiff() {
+  const { generateSnapshots } = await import('./gen-snapshots.mjs');
+  const dir = '/tmp/permsnap-bench-diff';
+  fs.mkdirSync(dir, { recursive: true });
+  const a = path.join(dir, 'before.facl');
+  const b = path.join(dir, 'after.facl');
+  const expected = generateSnapshots(a, b);
+  console.log(`two snapshots of ${expected.entries} entries (after shuffled): expected ${expected.modified} modified, ${expected.missing} missing, ${expected.extra} extra`);
+  const r = spawnSync(process.execPath, [cli, 'diff', a, b, '--format', 'json'], { maxBuffer: 1 << 30 });
+  const summary = JSON.parse(r.stdout.toString()).summary;
+  const exact = summary.modified === expected.modified && summary.missing === expected.missing && summary.extra === expected.extra;
+  console.log(`permsnap diff counts: ${JSON.stringify(summary)} exact: ${exact}`);
+  const sortBoth = () => timed('sh', ['-c', `LC_ALL=C sort "${a}" > /dev/null && LC_ALL=C sort "${b}" > /dev/null`], dir);
+  const ours = () => timed(process.execPath, [cli, 'diff', a, b, '--format', 'json'], dir);
+  const result = compare('diff vs LC_ALL=C sort of both files', sortBoth, ours);
+  console.log(`peak RSS ${result.rssMb.toFixed(0)} MB (target <= 1024 MB)`);
+}
+
+const benches = { snapshot: benchSnapshot, diff: benchDiff };
 const bench = benches[which];
 if (!bench) {
   console.error(`unknown benchmark ${which}; choose one of: ${Object.keys(benches).join(', ')}`);
   process.exit(2);
 }
-bench(rest[0]);
+await bench(rest[0]);

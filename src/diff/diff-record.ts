@@ -1,7 +1,7 @@
-// The compact form diff holds per path: one string, so two million-entry sides fit in
-// memory and sort fast. Its key maps "/" to \x01 so that plain string order is
-// contracts.md's sorted order (a directory, then its contents, then "a-b" after "a/b").
-// Fields are separated by \0, which no path or name contains.
+// The compact form diff holds per path: one string of the comparable fields, so a
+// million-entry side fits in memory, and equal entries compare as equal strings. Fields are
+// separated by \0, which no path or name contains. sortKey() maps "/" to \x01 so that plain
+// string order is contracts.md's sorted order ("a", "a/b", then "a-b").
 
 import { aclFromMode } from '../model/acl.js';
 import type { Entry } from '../model/entry.js';
@@ -24,19 +24,19 @@ export interface DiffRecord {
 
 const SEP = '\0';
 const LIST = '\n';
+const UNKNOWN = '\x02';
 
 export function sortKey(path: string): string {
   return path.replaceAll('/', '\x01');
 }
 
-/** names false: owners, groups and qualifiers as ids (names resolved by the caller). */
+/** The comparable fields of an entry (everything but its path), as one string. */
 export function encodeRecord(entry: Entry, names: boolean, capabilitiesKnown: boolean): string {
   const principal = (name: string | undefined, id: number): string => (names && name !== undefined ? name : String(id));
   const acl = (entry.acl ?? aclFromMode(entry.mode)).map((e) => entryText(e, { names }));
   const defaults = (entry.defaultAcl ?? []).map((e) => entryText(e, { names }));
-  const capability = capabilitiesKnown ? (entry.capability ?? '') : '\x02';
+  const capability = capabilitiesKnown ? (entry.capability ?? '') : UNKNOWN;
   return [
-    sortKey(relativeForm(entry.path)),
     principal(entry.owner, entry.uid),
     principal(entry.group, entry.gid),
     (entry.mode & 0o7777).toString(8).padStart(4, '0'),
@@ -46,22 +46,27 @@ export function encodeRecord(entry: Entry, names: boolean, capabilitiesKnown: bo
   ].join(SEP);
 }
 
-export function keyOf(record: string): string {
-  const end = record.indexOf(SEP);
-  return end < 0 ? record : record.slice(0, end);
+/** The path diff matches entries by: the relative form (no leading "/" or "./"). */
+export function matchPath(entry: Entry): string {
+  return relativeForm(entry.path);
 }
 
-export function decodeRecord(record: string): DiffRecord {
-  const [key = '', owner = '', group = '', mode = '', acl = '', defaults = '', capability = ''] = record.split(SEP);
+export function decodeRecord(path: string, record: string): DiffRecord {
+  const [owner = '', group = '', mode = '', acl = '', defaults = '', capability = ''] = record.split(SEP);
   return {
-    path: key.replaceAll('\x01', '/'),
+    path,
     owner,
     group,
     mode,
     acl: acl === '' ? [] : acl.split(LIST),
     defaultAcl: defaults === '' ? [] : defaults.split(LIST),
-    capability: capability === '\x02' ? null : capability,
+    capability: capability === UNKNOWN ? null : capability,
   };
+}
+
+/** The same record, saying nothing of capabilities (a getfacl file does not). */
+export function forgetCapability(record: string): string {
+  return record.slice(0, record.lastIndexOf(SEP) + 1) + UNKNOWN;
 }
 
 /** The extended entries (named users, named groups, mask): the part of the ACL the mode does not say. */

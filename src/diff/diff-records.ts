@@ -1,8 +1,9 @@
-// Compares two sides, each an array of encoded records sorted by key, into typed changes
-// in sorted order: modified (each field with before and after), missing (only in BEFORE),
-// extra (only in AFTER).
+// Compares two sides into typed changes: modified (each field with before and after),
+// missing (only in BEFORE), extra (only in AFTER). BEFORE is held in a map by path and
+// AFTER streams past it (a hash join: no sort of a million entries); only the changes are
+// sorted, into contracts.md's order. The same path twice on a side: the last one wins.
 
-import { decodeRecord, extendedEntries, keyOf, type DiffRecord } from './diff-record.js';
+import { decodeRecord, extendedEntries, sortKey, type DiffRecord } from './diff-record.js';
 
 export type DiffField = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
 export const DIFF_FIELDS: readonly DiffField[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
@@ -34,32 +35,43 @@ export function compareRecords(before: DiffRecord, after: DiffRecord, ignore: Re
   return fields;
 }
 
-/** Merges two key-sorted record arrays. Records whose whole text is equal are equal. */
-export function* diffRecords(before: readonly string[], after: readonly string[], ignore: ReadonlySet<DiffField>): Generator<DiffChange> {
-  let i = 0;
-  let j = 0;
-  while (i < before.length || j < after.length) {
-    const b = before[i];
-    const a = after[j];
-    const kb = b === undefined ? null : keyOf(b);
-    const ka = a === undefined ? null : keyOf(a);
-    if (ka === null || (kb !== null && kb < ka)) {
-      const rec = decodeRecord(b as string);
-      yield { kind: 'missing', path: rec.path, before: rec };
-      i++;
-    } else if (kb === null || ka < kb) {
-      const rec = decodeRecord(a as string);
-      yield { kind: 'extra', path: rec.path, after: rec };
-      j++;
-    } else {
-      if (a !== b) {
-        const rb = decodeRecord(b as string);
-        const ra = decodeRecord(a as string);
-        const fields = compareRecords(rb, ra, ignore);
-        if (fields.length > 0) yield { kind: 'modified', path: rb.path, fields, before: rb, after: ra };
-      }
-      i++;
-      j++;
+export class RecordDiff {
+  /** AFTER's paths: null when equal to BEFORE, else both records (compared in finish()). */
+  private readonly results = new Map<string, { previous: string | undefined; record: string } | null>();
+
+  constructor(
+    private readonly before: ReadonlyMap<string, string>,
+    private readonly ignore: ReadonlySet<DiffField>,
+  ) {}
+
+  /** One AFTER entry. */
+  add(path: string, record: string): void {
+    const previous = this.before.get(path);
+    this.results.set(path, previous === record ? null : { previous, record });
+  }
+
+  /** All changes, in sorted order; capabilities compared only when both sides know them. */
+  finish(compareCapabilities: boolean): DiffChange[] {
+    const changes: DiffChange[] = [];
+    for (const [path, result] of this.results) {
+      if (result === null) continue;
+      const change = this.change(path, result.previous, result.record, compareCapabilities);
+      if (change) changes.push(change);
     }
+    for (const [path, record] of this.before) {
+      if (!this.results.has(path)) changes.push({ kind: 'missing', path, before: decodeRecord(path, record) });
+    }
+    const keyed = changes.map((c) => ({ c, key: sortKey(c.path) }));
+    keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    return keyed.map((k) => k.c);
+  }
+
+  private change(path: string, previous: string | undefined, record: string, compareCapabilities: boolean): DiffChange | null {
+    const a = decodeRecord(path, record);
+    if (previous === undefined) return { kind: 'extra', path, after: a };
+    const b = decodeRecord(path, previous);
+    if (!compareCapabilities) b.capability = a.capability = null;
+    const fields = compareRecords(b, a, this.ignore);
+    return fields.length > 0 ? { kind: 'modified', path, fields, before: b, after: a } : null;
   }
 }

@@ -1,4 +1,4 @@
-// Reads one side of a diff into sorted compact records: a snapshot file (permsnap's or
+// Reads one side of a diff as (path, record) pairs: a snapshot file (permsnap's or
 // getfacl's, gzip or not, '-' for stdin) or a live directory, walked as
 // `permsnap snapshot DIR` would walk it (so `diff etc.facl /etc` compares like with like).
 
@@ -11,7 +11,7 @@ import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 import { readEntry } from '../snapshot/read-entry.js';
 import { walkArgument } from '../walk/walk-tree.js';
-import { encodeRecord, keyOf } from './diff-record.js';
+import { encodeRecord, matchPath } from './diff-record.js';
 
 export interface SideOptions {
   /** Compare names (default) or ids (-n: names resolved through this host). */
@@ -21,49 +21,44 @@ export interface SideOptions {
   onProblem?: (path: string, message: string) => void;
 }
 
-export interface Side {
-  records: string[];
+export interface SideInfo {
   /** Whether the side says which files have no capability. */
   capabilitiesKnown: boolean;
   entries: number;
 }
 
-export async function readSide(operand: string, options: SideOptions): Promise<Side> {
+export type RecordSink = (path: string, record: string) => void;
+
+export async function readSide(operand: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
   const isDirectory = operand !== '-' && fs.statSync(operand, { throwIfNoEntry: false })?.isDirectory() === true;
-  const side = isDirectory ? walkSide(operand, options) : await fileSide(operand, options);
-  side.records = sortLastWins(side.records);
-  return side;
+  return isDirectory ? walkSide(operand, options, sink) : fileSide(operand, options, sink);
 }
 
-function walkSide(dir: string, options: SideOptions): Side {
-  const records: string[] = [];
+function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo {
+  let entries = 0;
   walkArgument(dir, { symlinks: 'toplevel', oneFileSystem: false, sorted: false, doNotEnter: pseudoFilesystemDevices(), isExcluded: options.exclude }, {
     visit(path, st, followed, at) {
       const entry = readEntry(path, st, followed, at, { names: options.names, capability: true });
       entry.path = printedPath(path, true).path;
-      records.push(encodeRecord(entry, options.names, true));
+      sink(matchPath(entry), encodeRecord(entry, options.names, true));
+      entries++;
     },
     error(path, err) {
       options.onProblem?.(path, err.message);
     },
   });
-  return { records, capabilitiesKnown: true, entries: records.length };
+  return { capabilitiesKnown: true, entries };
 }
 
-async function fileSide(file: string, options: SideOptions): Promise<Side> {
-  const records: string[] = [];
-  let capabilitiesKnown = false;
-  for await (const { entry } of readSnapshot(file)) {
+async function fileSide(file: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
+  let entries = 0;
+  const info = { hasMarkers: false };
+  for await (const { entry } of readSnapshot(file, { info })) {
     if (options.exclude && matchesOrBeneath(entry.path, options.exclude)) continue;
-    if (entry.capability !== undefined) capabilitiesKnown = true;
-    records.push(encodeRecord(options.names ? entry : withIds(entry), options.names, true));
+    sink(matchPath(entry), encodeRecord(options.names ? entry : withIds(entry), options.names, true));
+    entries++;
   }
-  // A getfacl file says nothing of capabilities: then they are not compared.
-  return { records: capabilitiesKnown ? records : records.map(forgetCapability), capabilitiesKnown, entries: records.length };
-}
-
-function forgetCapability(record: string): string {
-  return record.slice(0, record.lastIndexOf('\0') + 1) + '\x02';
+  return { capabilitiesKnown: info.hasMarkers, entries };
 }
 
 function withIds(entry: Entry): Entry {
@@ -75,27 +70,4 @@ function withIds(entry: Entry): Entry {
     return { tag: e.tag, perm: e.perm, id: id ?? e.id };
   });
   return { ...entry, uid, gid, owner: undefined, group: undefined, acl: ids(entry.acl), defaultAcl: ids(entry.defaultAcl) };
-}
-
-/**
- * Sorted by key (a plain sort: "\0" ends the key and sorts first). The same path twice:
- * the last block in file order wins, as with setfacl.
- */
-function sortLastWins(records: string[]): string[] {
-  const sorted = records.slice().sort();
-  const repeated = new Set<string>();
-  for (let i = 1; i < sorted.length; i++) {
-    const key = keyOf(sorted[i] as string);
-    if (key === keyOf(sorted[i - 1] as string)) repeated.add(key);
-  }
-  if (repeated.size === 0) return sorted;
-  const lastIndex = new Map<string, number>();
-  records.forEach((r, i) => {
-    const key = keyOf(r);
-    if (repeated.has(key)) lastIndex.set(key, i);
-  });
-  return records.filter((r, i) => {
-    const last = lastIndex.get(keyOf(r));
-    return last === undefined || last === i;
-  }).sort();
 }

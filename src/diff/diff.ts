@@ -4,7 +4,7 @@
 
 import { compileGlobs } from '../glob/path-matcher.js';
 import type { ByteSink } from '../output/byte-sink.js';
-import { diffRecords, type DiffChange, type DiffField } from './diff-records.js';
+import { RecordDiff, type DiffChange, type DiffField } from './diff-records.js';
 import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts } from './diff-report.js';
 import { readSide } from './diff-sources.js';
 
@@ -28,35 +28,35 @@ const NAGIOS_EXAMPLES = 5;
 
 export async function diff(before: string, after: string, sink: ByteSink, options: DiffOptions = {}): Promise<DiffResult> {
   const sideOptions = { names: !options.numeric, exclude: compileGlobs(options.exclude ?? []), onProblem: options.onProblem };
-  const a = await readSide(before, sideOptions);
-  const b = await readSide(after, sideOptions);
-  const ignore = new Set(options.ignore ?? []);
-  const changes = (): Generator<DiffChange> => diffRecords(a.records, b.records, ignore);
+  const beforeRecords = new Map<string, string>();
+  const a = await readSide(before, sideOptions, (path, record) => beforeRecords.set(path, record));
+  const comparison = new RecordDiff(beforeRecords, new Set(options.ignore ?? []));
+  const b = await readSide(after, sideOptions, (path, record) => comparison.add(path, record));
+  const changes = comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown);
   const counts: DiffCounts = { modified: 0, missing: 0, extra: 0 };
-  const examples: DiffChange[] = [];
-  for (const c of changes()) {
-    counts[c.kind]++;
-    if (examples.length < NAGIOS_EXAMPLES) examples.push(c);
-  }
+  for (const c of changes) counts[c.kind]++;
+  await writeReport(changes, counts, sink, options, { paths: beforeRecords.size, capabilitiesKnown: a.capabilitiesKnown });
+  return { ...counts, paths: beforeRecords.size };
+}
+
+async function writeReport(
+  changes: readonly DiffChange[], counts: DiffCounts, sink: ByteSink, options: DiffOptions,
+  before: { paths: number; capabilitiesKnown: boolean },
+): Promise<void> {
   const write = (text: string): Promise<void> => sink.write(Buffer.from(text, 'latin1'));
   const format = options.format ?? 'text';
   if (format === 'text') {
     await write(textSummary(counts));
-    for (const c of changes()) await write(textLine(c, options.colour ?? false));
+    for (const c of changes) await write(textLine(c, options.colour ?? false));
   } else if (format === 'json') {
     await write(jsonHead(counts));
-    let first = true;
-    for (const c of changes()) {
-      await write((first ? '\n  ' : ',\n  ') + jsonChange(c));
-      first = false;
-    }
-    await write(first ? ']}\n' : '\n]}\n');
+    for (const [i, c] of changes.entries()) await write((i === 0 ? '\n  ' : ',\n  ') + jsonChange(c));
+    await write(changes.length === 0 ? ']}\n' : '\n]}\n');
   } else if (format === 'getfacl') {
-    const out = new RestoreFileWriter(write, a.capabilitiesKnown);
-    for (const c of changes()) if (c.kind === 'modified') await out.add(c.before);
+    const out = new RestoreFileWriter(write, before.capabilitiesKnown);
+    for (const c of changes) if (c.kind === 'modified') await out.add(c.before);
     await out.finish();
   } else {
-    await write(nagiosLine(counts, Math.max(a.records.length, b.records.length), examples));
+    await write(nagiosLine(counts, before.paths, changes.slice(0, NAGIOS_EXAMPLES)));
   }
-  return { ...counts, paths: a.records.length };
 }
