@@ -28,6 +28,19 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   },
 };
 
+// yargs reads a lone "-" (stdin, by convention) as an empty string: it crosses the parser
+// under a name no real argument can have (argv strings hold no NUL) and is put back after.
+const DASH = '\0-';
+
+function hideDashes(argv: readonly string[]): string[] {
+  return argv.map((a) => (a === '-' ? DASH : a));
+}
+
+function restoreDashes(args: Record<string, unknown>): Record<string, unknown> {
+  const back = (v: unknown): unknown => (v === DASH ? '-' : Array.isArray(v) ? v.map(back) : v);
+  return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, back(v)]));
+}
+
 // `permsnap snapshot / | head` closes the pipe early: stop quietly, as a SIGPIPE'd tool would.
 const EXIT_SIGPIPE = 141;
 
@@ -54,7 +67,7 @@ async function run(argv: readonly string[], reporter: Reporter): Promise<number>
   const module = chosen ? await chosen.load() : undefined;
   let outcome: Outcome = { exitCode: 0 };
   let usage = '';
-  const y = yargs([...argv])
+  const y = yargs(hideDashes(argv))
     .scriptName('permsnap')
     .parserConfiguration({ 'boolean-negation': false, 'strip-aliased': true })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'No progress or notices, only errors' })
@@ -71,7 +84,7 @@ async function run(argv: readonly string[], reporter: Reporter): Promise<number>
   for (const [commandName, entry] of Object.entries(COMMANDS)) {
     if (module && commandName === name) {
       y.command(module.command, module.describe, (b) => module.builder(b), async (args) => {
-        outcome = await module.handler(args as never, argv, reporter);
+        outcome = await module.handler(restoreDashes(args) as never, argv, reporter);
       });
     } else {
       y.command(commandName, entry.describe);

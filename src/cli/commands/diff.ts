@@ -8,6 +8,7 @@ import { PATH_QUOTED, quote } from '../../format/quote.js';
 import { stdoutSink } from '../../output/byte-sink.js';
 import { toByteString } from '../../platform/byte-path.js';
 import type { Outcome, Reporter } from '../outcome.js';
+import { repeatable } from '../repeatable-option.js';
 import { readPatternFile } from '../pattern-file.js';
 
 export const command = 'diff <before> <after>';
@@ -18,7 +19,7 @@ export function builder(y: Argv): Argv {
     .positional('before', { describe: 'The healthy side: snapshot file (.gz, "-" for stdin) or directory', type: 'string' })
     .positional('after', { describe: 'The side to check: snapshot file or directory (walked as `permsnap snapshot DIR` would)', type: 'string' })
     .option('format', { choices: ['text', 'json', 'getfacl', 'nagios'] as const, default: 'text', describe: 'text for people, json for CI, getfacl: the BEFORE blocks of modified paths (a restore file), nagios: one status line' })
-    .option('exclude', { type: 'string', array: true, default: [], describe: 'Leave out paths matching GLOB, and all beneath (repeatable)' })
+    .option('exclude', repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'))
     .option('exclude-from', { type: 'string', describe: 'Read exclude globs from FILE' })
     .option('ignore', { type: 'string', describe: `Fields not to compare, comma-separated: ${DIFF_FIELDS.join(',')}` })
     .option('numeric', { alias: 'n', type: 'boolean', default: false, describe: "Compare ids instead of names (names resolved through this host's NSS)" })

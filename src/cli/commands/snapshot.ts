@@ -10,6 +10,7 @@ import { toByteString } from '../../platform/byte-path.js';
 import { snapshot } from '../../snapshot/snapshot.js';
 import { lastOf } from '../effective-option.js';
 import type { Outcome, Reporter } from '../outcome.js';
+import { repeatable } from '../repeatable-option.js';
 import { createProgress } from '../progress.js';
 import { readPatternFile } from '../pattern-file.js';
 
@@ -23,7 +24,7 @@ export function builder(y: Argv): Argv {
     .option('format', { choices: ['getfacl', 'json'] as const, default: 'getfacl', describe: 'getfacl text, or JSON Lines' })
     .option('compat', { type: 'boolean', default: false, describe: 'Exactly what getfacl -R prints: no permsnap comments, all filesystems' })
     .option('sort', { type: 'boolean', default: false, describe: 'Siblings in byte order (stable baselines) instead of readdir order' })
-    .option('exclude', { type: 'string', array: true, default: [], describe: 'Leave out paths matching GLOB, and all beneath (repeatable)' })
+    .option('exclude', repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'))
     .option('exclude-from', { type: 'string', describe: 'Read exclude globs from FILE, one per line (# comments)' })
     .option('all-filesystems', { type: 'boolean', default: false, describe: 'Enter /proc, /sys and other pseudo filesystems too' })
     .option('jobs', { alias: 'j', type: 'number', describe: 'Worker threads (default: one per core; 1: no workers)' })
@@ -65,7 +66,7 @@ export interface SnapshotArgs {
 }
 
 export async function handler(args: SnapshotArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
-  const paths = await expandStdinPaths(args.paths ?? []);
+  const paths = expandStdinPaths((args.paths ?? []).map(toByteString));
   if (paths.length === 0) throw new PermsnapError('USAGE', 'snapshot needs at least one PATH');
   if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) {
     throw new PermsnapError('USAGE', `Expected --jobs to be an integer >= 1, got ${args.jobs}`);
@@ -77,7 +78,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
   const sink = args.output ? atomicFileSink(args.output) : stdoutSink();
   const progress = createProgress(!reporter.quiet);
   try {
-    const result = await snapshot(paths.map(toByteString), sink, {
+    const result = await snapshot(paths, sink, {
       compat: args.compat,
       allFilesystems: args['all-filesystems'],
       format: args.format,
@@ -111,9 +112,12 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
   }
 }
 
-/** getfacl reads more paths from stdin, one per line, where an argument is "-". */
-async function expandStdinPaths(paths: string[]): Promise<string[]> {
+/**
+ * getfacl reads more paths from stdin, one per line, where an argument is "-". They are
+ * read as bytes (latin1: one char per byte), so a name that is not UTF-8 stays exact.
+ */
+function expandStdinPaths(paths: string[]): string[] {
   if (!paths.includes('-')) return paths;
-  const lines = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = fs.readFileSync(0, 'latin1').split('\n').filter((l) => l !== '');
   return paths.flatMap((p) => (p === '-' ? lines : [p]));
 }

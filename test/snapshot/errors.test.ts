@@ -1,0 +1,211 @@
+// Bad input and hard trees (issue 2 "Bad input", contracts.md exit codes): missing paths,
+// usage errors, unreadable directories, over-long paths, --one-file-system, paths on stdin.
+// Wherever getfacl has the same situation, the real getfacl (run the same way) is the oracle.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aclReady, filePaths, hasSetpriv, latin1, runAsNobody, STACK_FRAME, stripMarkers, tryMount, unmount } from '../helpers/facl-text.js';
+import { CLI, getfacl, isRoot, makeTempDir, permsnap, removeTree, run, type Run } from '../helpers/tree.js';
+
+let dir = '';
+const mounts: string[] = [];
+beforeEach(() => {
+  dir = makeTempDir();
+});
+afterEach(() => {
+  for (const m of mounts.splice(0).reverse()) unmount(m);
+  // rm copes with paths longer than PATH_MAX (the long-path test); fs.rmSync does not.
+  spawnSync('rm', ['-rf', '--one-file-system', dir]);
+  removeTree(dir);
+});
+
+const asPermsnap = (getfaclStderr: string): string => getfaclStderr.replaceAll('getfacl: ', 'permsnap: ');
+
+/** --compat must equal getfacl byte for byte, stderr included (with permsnap's name). */
+function expectSameAsGetfacl(ours: Run, theirs: Run): void {
+  expect(latin1(ours.stdout)).toBe(latin1(theirs.stdout));
+  expect(ours.stderr).toBe(asPermsnap(theirs.stderr));
+  expect(ours.status).toBe(theirs.status);
+}
+
+/** Default output: getfacl's blocks plus the markers; getfacl's errors among permsnap's notices. */
+function expectDefaultLikeGetfacl(ours: Run, theirs: Run): void {
+  expect(stripMarkers(latin1(ours.stdout))).toBe(latin1(theirs.stdout));
+  expect(ours.status).toBe(theirs.status);
+  for (const line of asPermsnap(theirs.stderr).split('\n').filter((l) => l !== '')) expect(ours.stderr).toContain(`${line}\n`);
+  expect(ours.stderr).not.toMatch(STACK_FRAME);
+}
+
+function smallTree(): void {
+  fs.mkdirSync(path.join(dir, 'tree', 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'tree', 'file'), '');
+  fs.writeFileSync(path.join(dir, 'tree', 'sub', 'inner'), '');
+}
+
+describe.skipIf(!aclReady)('snapshot on bad input (needs getfacl and ACLs on the temp filesystem)', () => {
+  it('reports a missing PATH as "permsnap: X: No such file or directory", prints the other PATHs and exits 1', () => {
+    smallTree();
+    const args = ['tree/file', 'missing', 'tree/sub', 'tree/also/missing'];
+    const ours = permsnap(['snapshot', ...args], { cwd: dir });
+    const theirs = getfacl(['-R', ...args], { cwd: dir });
+    expect(ours.stderr.split('\n')).toContain('permsnap: missing: No such file or directory');
+    expect(ours.stderr.split('\n')).toContain('permsnap: tree/also/missing: No such file or directory');
+    expect(filePaths(latin1(ours.stdout))).toEqual(['tree/file', 'tree/sub', 'tree/sub/inner']);
+    expect(ours.status).toBe(1);
+    expectDefaultLikeGetfacl(ours, theirs);
+    expectSameAsGetfacl(permsnap(['snapshot', '--compat', ...args], { cwd: dir }), theirs);
+  });
+
+  it('prints usage on stderr and exits 2 without a stack trace for an unknown option or command', () => {
+    smallTree();
+    for (const args of [['snapshot', '--bogus', 'tree'], ['snapshot', '-Z', 'tree'], ['frobnicate', 'tree']]) {
+      const r = permsnap(args, { cwd: dir });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout.length, args.join(' ')).toBe(0);
+      expect(r.stderr, args.join(' ')).toMatch(/^permsnap: /);
+      expect(r.stderr, args.join(' ')).toContain('permsnap snapshot'); // the usage text
+      expect(r.stderr, args.join(' ')).not.toMatch(STACK_FRAME);
+    }
+    expect(permsnap(['snapshot', '--bogus', 'tree'], { cwd: dir }).stderr).toContain('bogus');
+  });
+
+  it('refuses --jobs 0 (and other non-positive or non-integer counts) with exit 2 and a message naming --jobs', () => {
+    smallTree();
+    for (const value of ['0', '-1', '1.5', 'abc']) {
+      const r = permsnap(['snapshot', '--jobs', value, 'tree'], { cwd: dir });
+      expect(r.status, value).toBe(2);
+      expect(r.stdout.length, value).toBe(0);
+      expect(r.stderr.split('\n')[0], value).toMatch(/^permsnap: .*--jobs/);
+      expect(r.stderr, value).not.toMatch(STACK_FRAME);
+    }
+    expect(permsnap(['snapshot', '-j', '0', 'tree'], { cwd: dir }).status).toBe(2);
+  });
+
+  it.skipIf(!isRoot || !hasSetpriv)('prints an unreadable directory\'s own block, reports it and goes on, like getfacl, as nobody (needs root and setpriv)', () => {
+    fs.chmodSync(dir, 0o755);
+    smallTree();
+    for (const [name, mode] of [['locked', 0o000], ['listable-only', 0o644], ['searchable-only', 0o311]] as const) {
+      const d = path.join(dir, 'tree', name);
+      fs.mkdirSync(d);
+      fs.writeFileSync(path.join(d, 'secret'), '');
+      fs.mkdirSync(path.join(d, 'subdir'));
+      fs.chmodSync(d, mode);
+    }
+    fs.writeFileSync(path.join(dir, 'tree', 'zz-after'), '');
+    const theirs = runAsNobody('getfacl', ['-R', 'tree'], { cwd: dir });
+    expect(theirs.status).toBe(1);
+    expect(theirs.stderr).toContain('getfacl: tree/locked: Permission denied');
+    expect(filePaths(latin1(theirs.stdout))).toContain('tree/locked');
+    const compat = runAsNobody(process.execPath, [CLI, 'snapshot', '--compat', 'tree'], { cwd: dir });
+    expectSameAsGetfacl(compat, theirs);
+    for (const jobs of ['1', '3']) {
+      const ours = runAsNobody(process.execPath, [CLI, 'snapshot', '--jobs', jobs, 'tree'], { cwd: dir });
+      expectDefaultLikeGetfacl(ours, theirs);
+    }
+  });
+
+  it('treats paths of more than 4095 bytes as getfacl does (ENAMETOOLONG naming the parent, walk goes on)', () => {
+    // Built with python's dir_fd calls: the paths are too long for path-based mkdir.
+    const script = `
+import os
+os.mkdir('tree')
+fd = os.open('tree', os.O_RDONLY)
+length = len('tree')
+def mkd(name):
+    global fd, length
+    os.mkdir(name, dir_fd=fd)
+    nfd = os.open(name, os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+    length += 1 + len(name)
+while 3990 - length - 1 > 250:
+    mkd('d' * 200)
+mkd('e' * (3990 - length - 1))
+for total in (4093, 4094, 4095, 4096, 4097, 4200):
+    prefix = 'f%d-' % total
+    os.close(os.open(prefix + 'x' * (total - length - 1 - len(prefix)), os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+for total in (4093, 4094, 4095, 4096):
+    name = 's%d-' % total
+    name += 'y' * (total - length - 1 - len(name))
+    os.mkdir(name, dir_fd=fd)
+    sfd = os.open(name, os.O_RDONLY, dir_fd=fd)
+    os.close(os.open('a', os.O_CREAT | os.O_WRONLY, dir_fd=sfd))
+    os.close(os.open('bb', os.O_CREAT | os.O_WRONLY, dir_fd=sfd))
+`;
+    execFileSync('python3', ['-c', script], { cwd: dir });
+    const theirs = getfacl(['-R', 'tree'], { cwd: dir });
+    expect(theirs.status).toBe(1); // the tree really has over-long paths
+    expect(theirs.stderr).toContain('File name too long');
+    expectSameAsGetfacl(permsnap(['snapshot', '--compat', 'tree'], { cwd: dir }), theirs);
+    expectDefaultLikeGetfacl(permsnap(['snapshot', 'tree'], { cwd: dir }), theirs);
+    expectDefaultLikeGetfacl(permsnap(['snapshot', '--jobs', '3', 'tree'], { cwd: dir }), theirs);
+  });
+
+  it('treats an argument of 4094 to 4097 bytes as getfacl does', () => {
+    fs.mkdirSync(path.join(dir, 't'));
+    fs.writeFileSync(path.join(dir, 't', 'f'), '');
+    fs.writeFileSync(path.join(dir, 't', 'ff'), '');
+    const args = [4094, 4095, 4096, 4097].map((n) => {
+      const name = n % 2 === 0 ? 'ff' : 'f';
+      const arg = `t/${'./'.repeat((n - 2 - name.length) / 2)}${name}`;
+      expect(arg.length).toBe(n);
+      return arg;
+    });
+    for (const arg of args) {
+      const theirs = getfacl(['-R', arg], { cwd: dir });
+      expectSameAsGetfacl(permsnap(['snapshot', '--compat', arg], { cwd: dir }), theirs);
+      expectDefaultLikeGetfacl(permsnap(['snapshot', arg], { cwd: dir }), theirs);
+    }
+    expect(getfacl(['-R', ...args], { cwd: dir }).status).toBe(1);
+  });
+
+  it.skipIf(!isRoot)('matches getfacl with and without --one-file-system when a tmpfs is mounted inside the tree (needs root to mount)', (ctx) => {
+    smallTree();
+    const mnt = path.join(dir, 'tree', 'mnt');
+    fs.mkdirSync(mnt);
+    if (!tryMount('tmpfs', mnt)) return ctx.skip();
+    mounts.push(mnt);
+    fs.mkdirSync(path.join(mnt, 'inside'));
+    fs.writeFileSync(path.join(mnt, 'inside', 'file'), '');
+    execFileSync('setfacl', ['-m', 'u:bin:rw', path.join(mnt, 'inside', 'file')]);
+    fs.writeFileSync(path.join(dir, 'tree', 'sub', 'after'), '');
+
+    const separate = getfacl(['-R', '--one-file-system', 'tree'], { cwd: dir });
+    expect(filePaths(latin1(separate.stdout))).not.toContain('tree/mnt');
+    expectSameAsGetfacl(permsnap(['snapshot', '--compat', '--one-file-system', 'tree'], { cwd: dir }), separate);
+    expectDefaultLikeGetfacl(permsnap(['snapshot', '--one-file-system', 'tree'], { cwd: dir }), separate);
+    // The mount point given as the argument: its own filesystem is the reference.
+    const fromMount = getfacl(['-R', '--one-file-system', 'tree/mnt'], { cwd: dir });
+    expectSameAsGetfacl(permsnap(['snapshot', '--compat', '--one-file-system', 'tree/mnt'], { cwd: dir }), fromMount);
+
+    const all = getfacl(['-R', 'tree'], { cwd: dir });
+    expect(filePaths(latin1(all.stdout))).toContain('tree/mnt/inside/file');
+    expectSameAsGetfacl(permsnap(['snapshot', '--compat', 'tree'], { cwd: dir }), all);
+    // tmpfs is not a pseudo filesystem: the default walk enters it too.
+    expectDefaultLikeGetfacl(permsnap(['snapshot', 'tree'], { cwd: dir }), all);
+  });
+
+  it('reads more PATHs from stdin, one per line, where an argument is "-", like getfacl', () => {
+    smallTree();
+    fs.writeFileSync(path.join(dir, 'tree', 'with space'), '');
+    const input = 'tree/sub\nmissing\ntree/with space\n\ntree/file\n';
+    for (const args of [['-'], ['tree/file', '-'], ['-', 'tree/sub'], ['--jobs', '1', '-']]) {
+      const theirs = run('getfacl', ['-R', ...args.filter((a) => a !== '--jobs' && a !== '1')], { cwd: dir, input });
+      expect(filePaths(latin1(theirs.stdout)).length, args.join(' ')).toBeGreaterThan(2);
+      expectSameAsGetfacl(permsnap(['snapshot', '--compat', ...args], { cwd: dir, input }), theirs);
+      expectDefaultLikeGetfacl(permsnap(['snapshot', ...args], { cwd: dir, input }), theirs);
+    }
+  });
+
+  it('keeps the bytes of a path read from stdin that is not UTF-8, like getfacl', () => {
+    smallTree();
+    fs.writeFileSync(Buffer.from(`${dir}/tree/not-utf8-\xff\xfe`, 'latin1'), '');
+    const input = Buffer.from('tree/not-utf8-\xff\xfe\ntree/file\n', 'latin1');
+    const theirs = run('getfacl', ['-R', '-'], { cwd: dir, input });
+    expect(theirs.status).toBe(0);
+    expect(filePaths(latin1(theirs.stdout))).toEqual(['tree/not-utf8-\xff\xfe', 'tree/file']);
+    expectSameAsGetfacl(permsnap(['snapshot', '--compat', '-'], { cwd: dir, input }), theirs);
+  });
+});
