@@ -5,6 +5,7 @@
 // the run goes on.
 
 import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { compileGlobs, matchesOrBeneath } from '../glob/path-matcher.js';
 import type { Entry } from '../model/entry.js';
@@ -57,7 +58,7 @@ interface Item {
 
 const BATCH = 256;
 
-export function restore(parsed: readonly ParsedEntry[], options: RestoreOptions): RestoreSummary {
+export async function restore(parsed: readonly ParsedEntry[], options: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = {
     changed: 0, alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, existing: 0, stopped: false,
     byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 },
@@ -77,10 +78,14 @@ export function restore(parsed: readonly ParsedEntry[], options: RestoreOptions)
           countChanges(summary, p.changes);
           closeDescriptor(p.fd);
         }
+        await nextTurn();
+        summary.stopped = options.shouldStop?.() ?? false;
         continue;
       }
       options.journal?.append(planned.map((p) => journalEntry(p, options.root)));
       for (const p of planned) applyItem(p, summary, problem);
+      // Let signals and progress through between batches: a stop request ends the run here.
+      await nextTurn();
       summary.stopped = options.shouldStop?.() ?? false;
     }
     options.journal?.complete();

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PermsnapError } from '../errors.js';
 import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
 import type { Entry } from '../model/entry.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
@@ -25,21 +26,38 @@ export function journalTimestamp(time: Date): string {
   return time.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-/** contracts.md's default location. */
+/**
+ * contracts.md's default location. Nothing is created here (a run that changes nothing
+ * leaves no trace); the directory is made with the first journal entry. A directory on the
+ * way that is a symlink is not used: after `chmod -R a+rwx`, anyone could have planted it
+ * to send the journal outside the root.
+ */
 export function defaultJournalDir(root: string | undefined): string {
-  if (root !== undefined && path.resolve(root) !== '/') {
-    const inRoot = path.join(root, 'var/lib/permsnap/undo');
-    if (isWritableDirOrCreatable(inRoot)) return inRoot;
+  if (root !== undefined && path.resolve(root) !== '/' && isUsableBeneath(root, 'var/lib/permsnap/undo')) {
+    return path.join(root, 'var/lib/permsnap/undo');
   }
-  if (process.getuid?.() === 0) return '/var/lib/permsnap/undo';
+  if (process.getuid?.() === 0) {
+    if (!isUsableBeneath('/', 'var/lib/permsnap/undo')) {
+      throw new PermsnapError('USAGE', '/var/lib/permsnap/undo: a symlink or a non-directory on the way, expected real directories (choose a journal with --undo FILE)');
+    }
+    return '/var/lib/permsnap/undo';
+  }
   const state = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state');
   return path.join(state, 'permsnap/undo');
 }
 
-function isWritableDirOrCreatable(dir: string): boolean {
+/** Every existing component of base/relative is a real directory, and the deepest one is writable. */
+function isUsableBeneath(base: string, relative: string): boolean {
+  let deepest = base;
+  for (const part of relative.split('/')) {
+    const next = path.join(deepest, part);
+    const st = fs.lstatSync(next, { throwIfNoEntry: false });
+    if (st === undefined) break;
+    if (!st.isDirectory()) return false;
+    deepest = next;
+  }
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.accessSync(dir, fs.constants.W_OK);
+    fs.accessSync(deepest, fs.constants.W_OK);
     return true;
   } catch {
     // A read-only or foreign root: the journal goes to this host's default place instead.

@@ -14,6 +14,7 @@ import { restore, type RestoreSummary } from '../../restore/restore.js';
 import { defaultJournalDir, journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
 import { formatChange } from '../change-text.js';
 import type { Outcome, Reporter } from '../outcome.js';
+import { repeatable } from '../repeatable-option.js';
 import { readPatternFile } from '../pattern-file.js';
 
 export const command = 'restore <snapshot>';
@@ -27,9 +28,9 @@ export function builder(y: Argv): Argv {
     .option('jobs', { alias: 'j', type: 'number', describe: 'Accepted; paths are applied on one thread for now' })
     .option('undo', { type: 'string', describe: 'Write the undo journal to FILE (default: a new file under /var/lib/permsnap/undo/)' })
     .option('no-undo', { type: 'boolean', default: false, describe: 'Keep no undo journal' })
-    .option('exclude', { type: 'string', array: true, default: [], describe: 'Leave paths matching GLOB (and all beneath) alone (repeatable)' })
+    .option('exclude', repeatable('Leave paths matching GLOB (and all beneath) alone (repeatable)'))
     .option('exclude-from', { type: 'string', describe: 'Read exclude globs from FILE' })
-    .option('only', { type: 'string', array: true, default: [], describe: 'Restore only paths matching GLOB (and all beneath) (repeatable)' })
+    .option('only', repeatable('Restore only paths matching GLOB (and all beneath) (repeatable)'))
     .option('ignore', { type: 'string', describe: `Fields to leave alone, comma-separated: ${FIELDS.join(',')}` })
     .option('ids-from', { choices: ['nss', 'root'] as const, describe: "Resolve names through this host's NSS, or ROOT/etc/passwd and ROOT/etc/group" })
     .option('force-fallbacks', { type: 'boolean', default: false, hidden: true, describe: 'Use the pre-6.6 kernel code paths (tests)' })
@@ -78,7 +79,8 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   const exclude = [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
   if (args['force-fallbacks']) forceFallbacks();
   // The whole file is read and validated before anything changes.
-  const parsed = await readSnapshotAll(args.snapshot);
+  const info = { hasMarkers: false };
+  const parsed = await readSnapshotAll(args.snapshot, { info });
   const ids = chooseResolver(root, args['ids-from']);
   const started = new Date();
   const journal = args['dry-run'] || args['no-undo'] ? null
@@ -92,7 +94,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   let summary: RestoreSummary;
   try {
-    summary = restore(parsed, {
+    summary = await restore(parsed, {
       root: root === undefined ? undefined : toByteString(root),
       cwd: toByteString(process.cwd()),
       dryRun: args['dry-run'],
@@ -100,7 +102,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
       only: args.only.map(toByteString),
       ignore,
       ids,
-      capabilitiesKnown: parsed.some((p) => p.entry.capability !== undefined) || hasPermsnapMarkers(parsed),
+      capabilitiesKnown: info.hasMarkers,
       journal,
       shouldStop: () => signal !== null,
       onPlan: args['dry-run'] ? (shown, changes) => {
@@ -111,7 +113,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
-  reportSummary(summary, args['dry-run'], journal, reporter);
+  reportSummary(summary, args['dry-run'], journal, root, reporter);
   if (signal) return { exitCode: signal === 'SIGINT' ? 130 : 143 };
   if (parsed.length > 0 && summary.existing === 0) {
     reporter.error(`no path of the snapshot exists beneath ${root ?? 'the current directory'}: wrong --root?`);
@@ -121,11 +123,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   return { exitCode: summary.problems > 0 ? 1 : 0 };
 }
 
-function hasPermsnapMarkers(_parsed: unknown): boolean {
-  return false;
-}
-
-function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, reporter: Reporter): void {
+function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, root: string | undefined, reporter: Reporter): void {
   const fields = FIELDS.filter((f) => s.byField[f] > 0).map((f) => `${f} ${s.byField[f]}`).join(', ');
   const verb = dryRun ? 'would change' : 'changed';
   reporter.error(
@@ -133,5 +131,5 @@ function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal 
       `${s.missing} missing (skipped)${s.pseudo ? `, ${s.pseudo} on pseudo filesystems (skipped)` : ''}, ${s.problems} problem(s)`,
   );
   if (s.stopped) reporter.error('stopped by a signal: the paths in flight were finished; run the restore again to converge');
-  if (journal?.started) reporter.error(`undo journal: ${journal.file} (undo with: permsnap restore ${journal.file}${''})`);
+  if (journal?.started) reporter.error(`undo journal: ${journal.file} (undo with: permsnap restore ${journal.file}${root === undefined ? '' : ` --root ${root}`})`);
 }

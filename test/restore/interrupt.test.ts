@@ -1,0 +1,86 @@
+// SIGTERM/SIGINT during a restore of a big damaged tree: stop starting new paths, finish the
+// ones in flight, complete the journal (end marker) and the summary, exit 143/130. The
+// journal then undoes exactly what was done, and running the restore again converges.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildBigTree, faclTree, finished, restore, restoreReady, spawnRestore, summaryOf, SKIP_REASON } from '../helpers/restore-kit.js';
+import { makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
+
+let dir = '';
+
+beforeEach(() => {
+  dir = makeTempDir('permsnap-interrupt-');
+});
+afterEach(() => removeTree(dir));
+
+const DIRS = 150;
+const FILES = 200; // 30k files
+
+/** Resolves once `file` exists (polled every millisecond), or rejects after timeoutMs. */
+function whenExists(file: string, timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const poll = (): void => {
+      if (fs.existsSync(file)) resolve();
+      else if (Date.now() - start > timeoutMs) reject(new Error(`${file} did not appear`));
+      else setTimeout(poll, 1);
+    };
+    poll();
+  });
+}
+
+describe.skipIf(!restoreReady)(`restore interrupted by a signal (${SKIP_REASON})`, () => {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    for (const fallbacks of [[], ['--force-fallbacks']]) {
+      const how = fallbacks.length ? ' (with --force-fallbacks)' : '';
+      it(`stops on ${signal} with exit ${code}, prints the summary, completes the journal, and a re-run converges${how}`, async () => {
+        buildBigTree(dir, 'big', DIRS, FILES);
+        const snap = path.join(dir, 'big.facl');
+        const s = permsnap(['snapshot', '--quiet', '-o', snap, 'big'], { cwd: dir });
+        expect(s.status, s.stderr).toBe(0);
+        const healthy = faclTree(dir, 'big');
+        sh('chmod -R 777 big && setfacl -R -m u:4444:rwx big/d000 big/d149', dir);
+        const damaged = faclTree(dir, 'big');
+        const journal = path.join(dir, 'undo.facl');
+
+        const child = spawnRestore([snap, '--root', dir, '--undo', journal, ...fallbacks], '/');
+        const done = finished(child, 90_000);
+        await whenExists(journal, 60_000);
+        child.kill(signal);
+        const r = await done;
+
+        expect(r.signal, `killed by ${r.signal}: the restore did not handle ${signal}`).toBeNull();
+        expect(r.status, r.stderr).toBe(code);
+        const summary = summaryOf(r.stderr);
+        expect(summary, r.stderr).not.toBeNull();
+        // It stopped early: not every path was changed.
+        expect(summary?.changed, r.stderr).toBeLessThan(DIRS * FILES);
+        expect(r.stderr).toContain(`undo journal: ${journal}`);
+
+        const text = fs.readFileSync(journal, 'latin1');
+        expect(text).toMatch(/^# permsnap: end, \d+ entries$/m);
+        expect(text.endsWith('\n\n')).toBe(true);
+        const check = restore([journal, '--root', dir, '--dry-run'], { cwd: '/' });
+        expect(check.status, check.stderr).toBe(0);
+
+        const interrupted = faclTree(dir, 'big');
+
+        // Re-running converges.
+        const journal2 = path.join(dir, 'undo-2.facl');
+        const again = restore([snap, '--root', dir, '--undo', journal2, ...fallbacks], { cwd: '/' });
+        expect(again.status, again.stderr).toBe(0);
+        expect(faclTree(dir, 'big')).toEqual(healthy);
+        expect(restore([snap, '--root', dir, '--no-undo'], { cwd: '/' }).stderr).toContain('0 path(s) changed');
+
+        // The journals undo exactly what each run did: back to the interrupted state, then the damaged one.
+        expect(restore([journal2, '--root', dir, '--no-undo', ...fallbacks], { cwd: '/' }).status).toBe(0);
+        expect(faclTree(dir, 'big')).toEqual(interrupted);
+        const undo = restore([journal, '--root', dir, '--no-undo', ...fallbacks], { cwd: '/' });
+        expect(undo.status, undo.stderr).toBe(0);
+        expect(faclTree(dir, 'big')).toEqual(damaged);
+      });
+    }
+  }
+});

@@ -1,0 +1,175 @@
+// Per-path problems: reported (with the name, or why), the path's other fields and the rest
+// of the snapshot still restored, exit 1. Plus the id rules: all-digit names are DECIMAL
+// ids, and --ids-from root resolves names through ROOT/etc/passwd and ROOT/etc/group.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clearAttributes, restore, restoreReady, SKIP_REASON, summaryOf } from '../helpers/restore-kit.js';
+import { getfacl, makeTempDir, removeTree, sh } from '../helpers/tree.js';
+
+let dir = '';
+const immutable: string[] = [];
+
+beforeEach(() => {
+  dir = makeTempDir('permsnap-problems-');
+});
+afterEach(() => {
+  for (const p of immutable.splice(0)) clearAttributes(p);
+  removeTree(dir);
+});
+
+const modeOf = (rel: string): string => (fs.lstatSync(path.join(dir, 'r', rel)).mode & 0o7777).toString(8).padStart(4, '0');
+const idsOf = (rel: string): [number, number] => {
+  const st = fs.lstatSync(path.join(dir, 'r', rel));
+  return [st.uid, st.gid];
+};
+const acl = (rel: string): string => getfacl(['-cn', '-E', path.join(dir, 'r', rel)]).stdout.toString();
+
+/** DIR/r with the given files (mode 0777, owner 1000:1000) and the snapshot text at DIR/snap.facl. */
+function setup(files: string[], snapshot: string): string {
+  const root = path.join(dir, 'r');
+  fs.mkdirSync(root);
+  for (const f of files) {
+    const p = path.join(root, f);
+    if (f.endsWith('/')) fs.mkdirSync(p);
+    else fs.writeFileSync(p, '');
+    fs.chmodSync(p, 0o777);
+    fs.chownSync(p, 1000, 1000);
+  }
+  const snap = path.join(dir, 'snap.facl');
+  fs.writeFileSync(snap, snapshot);
+  return snap;
+}
+
+describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution (${SKIP_REASON})`, () => {
+  for (const fallbacks of [[], ['--force-fallbacks']]) {
+    const how = fallbacks.length ? ' (with --force-fallbacks)' : '';
+    it(`reports unknown user and group names by name, restores the other fields and the rest, exits 1${how}`, () => {
+      const snap = setup(
+        ['f', 'g', 'h'],
+        '# file: f\n# owner: nosuchuser\n# group: daemon\nuser::rw-\ngroup::r--\nother::---\n\n' +
+          '# file: g\n# owner: daemon\n# group: root\nuser::rw-\nuser:nosuchuser2:r--\nuser:bin:rwx\ngroup::r--\nmask::r--\nother::---\n\n' +
+          '# file: h\n# owner: bin\n# group: nosuchgroup\nuser::r--\ngroup::r--\ngroup:nosuchgroup2:rw-\nmask::rw-\nother::r--\n\n',
+      );
+      const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo', ...fallbacks], { cwd: '/' });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/\/f: unknown user "nosuchuser"$/m);
+      expect(r.stderr).toMatch(/\/g: unknown user "nosuchuser2"$/m);
+      expect(r.stderr).toMatch(/\/h: unknown group "nosuchgroup"$/m);
+      expect(r.stderr).toMatch(/\/h: unknown group "nosuchgroup2"$/m);
+      expect(summaryOf(r.stderr)?.problems).toBe(4);
+      // f: the owner stays, the group and mode are restored.
+      expect(idsOf('f')).toEqual([1000, 1]);
+      expect(modeOf('f')).toBe('0640');
+      // g: owner, group and mode restored (group bits = the mask); the ACL with an unknown name is not half-applied.
+      expect(idsOf('g')).toEqual([1, 0]);
+      expect(modeOf('g')).toBe('0640');
+      expect(acl('g')).not.toMatch(/user:2:/);
+      // h: the owner and the mode restored.
+      expect(idsOf('h')).toEqual([2, 1000]);
+      expect(modeOf('h')).toBe('0464');
+    });
+  }
+
+  it('reads all-digit owners, groups and qualifiers as decimal ids: 010 is 10, not 8', () => {
+    const snap = setup(
+      ['f', 'd/'],
+      '# file: f\n# owner: 010\n# group: 0012\nuser::rw-\nuser:010:r--\ngroup::r--\ngroup:0077:r--\nmask::r--\nother::---\n\n' +
+        '# file: d\n# owner: 0\n# group: 09\nuser::rwx\ngroup::r-x\nother::---\ndefault:user::rwx\ndefault:user:011:r-x\ndefault:group::r-x\ndefault:mask::r-x\ndefault:other::---\n\n',
+    );
+    const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(idsOf('f')).toEqual([10, 12]);
+    expect(acl('f')).toContain('user:10:r--');
+    expect(acl('f')).toContain('group:77:r--');
+    expect(idsOf('d')).toEqual([0, 9]);
+    expect(acl('d')).toContain('default:user:11:r-x');
+  });
+
+  it('refuses and reports a default: block for a regular file, and still restores its other fields', () => {
+    const snap = setup(
+      ['f', 'd/'],
+      '# file: f\n# owner: root\n# group: root\nuser::rw-\ngroup::r--\nother::r--\ndefault:user::rwx\ndefault:group::r-x\ndefault:other::r-x\n\n' +
+        '# file: d\n# owner: root\n# group: root\nuser::rwx\ngroup::r-x\nother::r-x\ndefault:user::rwx\ndefault:group::r-x\ndefault:other::---\n\n',
+    );
+    const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/\/r\/f: .*default ACL.*not a directory/m);
+    expect(summaryOf(r.stderr)?.problems).toBe(1);
+    expect(idsOf('f')).toEqual([0, 0]);
+    expect(modeOf('f')).toBe('0644');
+    expect(acl('d')).toContain('default:other::---');
+  });
+
+  for (const attr of ['+i', '+a']) {
+    it(`reports a file with chattr ${attr} as immutable or append-only and restores the rest`, () => {
+      const snap = setup(
+        ['locked', 'free'],
+        '# file: locked\n# owner: root\n# group: root\nuser::rw-\ngroup::r--\nother::r--\n\n' +
+          '# file: free\n# owner: root\n# group: root\nuser::rw-\ngroup::r--\nother::r--\n\n',
+      );
+      const locked = path.join(dir, 'r/locked');
+      immutable.push(locked);
+      sh(`chattr ${attr} ${JSON.stringify(locked)}`, dir);
+      const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/\/r\/locked: .*(immutable|append-only)/m);
+      expect(modeOf('locked')).toBe('0777');
+      expect(idsOf('locked')).toEqual([1000, 1000]);
+      expect(modeOf('free')).toBe('0644');
+      expect(idsOf('free')).toEqual([0, 0]);
+    });
+  }
+
+  it('says "wrong --root?" and exits 1 when no path of the snapshot exists beneath --root', () => {
+    const snap = setup([], '# file: etc/shadow\nuser::rw-\ngroup::r--\nother::---\n\n# file: etc/passwd\nuser::rw-\ngroup::r--\nother::r--\n\n');
+    const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('wrong --root?');
+    expect(r.stderr).toContain(path.join(dir, 'r'));
+    expect(summaryOf(r.stderr)?.missing).toBe(2);
+    expect(fs.readdirSync(path.join(dir, 'r'))).toEqual([]);
+  });
+
+  it('resolves names through ROOT/etc/passwd and ROOT/etc/group with --ids-from root (and by default), through NSS with --ids-from nss', () => {
+    // daemon is 1 on this host; in the mounted system it is 4321 (user) and 4322 (group).
+    const snap = setup(
+      ['f'],
+      '# file: f\n# owner: daemon\n# group: daemon\nuser::rw-\nuser:daemon:r--\ngroup::r--\ngroup:daemon:r--\nmask::r--\nother::---\n\n',
+    );
+    const root = path.join(dir, 'r');
+    fs.mkdirSync(path.join(root, 'etc'));
+    fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:4321:4322:daemon:/:/bin/false\n');
+    fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\ndaemon:x:4322:\n');
+
+    const explicit = restore([snap, '--root', root, '--no-undo', '--ids-from', 'root'], { cwd: '/' });
+    expect(explicit.status, explicit.stderr).toBe(0);
+    expect(explicit.stderr).toContain(path.join(root, 'etc/passwd'));
+    expect(idsOf('f')).toEqual([4321, 4322]);
+    expect(acl('f')).toContain('user:4321:r--');
+    expect(acl('f')).toContain('group:4322:r--');
+
+    const nss = restore([snap, '--root', root, '--no-undo', '--ids-from', 'nss'], { cwd: '/' });
+    expect(nss.status, nss.stderr).toBe(0);
+    expect(idsOf('f')).toEqual([1, 1]);
+    expect(acl('f')).toContain('user:1:r--');
+
+    const byDefault = restore([snap, '--root', root, '--no-undo'], { cwd: '/' });
+    expect(byDefault.status, byDefault.stderr).toBe(0);
+    expect(idsOf('f')).toEqual([4321, 4322]);
+  });
+
+  it('reports a name the ROOT files do not know, even when this host knows it', () => {
+    const snap = setup(['f'], '# file: f\n# owner: bin\n# group: root\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const root = path.join(dir, 'r');
+    fs.mkdirSync(path.join(root, 'etc'));
+    fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+    fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n');
+    const r = restore([snap, '--root', root, '--no-undo', '--ids-from', 'root'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/\/f: unknown user "bin"$/m);
+    expect(idsOf('f')).toEqual([1000, 0]);
+    expect(modeOf('f')).toBe('0640');
+  });
+});

@@ -1,0 +1,205 @@
+// The undo journal: `permsnap restore JOURNAL --root SAME` gives back exactly the state
+// before the restore (getfacl -R and getcap -r identical to the damaged tree), the original
+// snapshot then heals the tree again; the journal is getfacl text that setfacl --restore
+// accepts; --no-undo writes none; the default file lands in ROOT/var/lib/permsnap/undo/.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildOddTree } from '../helpers/odd-tree.js';
+import { capTree, faclTree, restore, restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
+import { makeTempDir, permsnap, removeTree, run, sh } from '../helpers/tree.js';
+
+let dir = '';
+let elsewhere = '';
+
+beforeEach(() => {
+  dir = makeTempDir('permsnap-undo-');
+  elsewhere = makeTempDir('permsnap-undo-cwd-');
+});
+afterEach(() => {
+  removeTree(dir);
+  removeTree(elsewhere);
+});
+
+interface TreeView {
+  facl: Map<string, string>;
+  caps: string[];
+}
+
+const view = (): TreeView => ({ facl: faclTree(dir), caps: capTree(dir) });
+
+function snapshot(): string {
+  const snap = permsnap(['snapshot', '--quiet', 'tree'], { cwd: dir });
+  expect(snap.status).toBe(0);
+  const file = path.join(dir, 'snap.facl');
+  fs.writeFileSync(file, snap.stdout);
+  return file;
+}
+
+/** Every field restore knows, damaged somewhere (the capability file keeps its capability). */
+function damage(): void {
+  sh('chmod -R a+rwx tree 2>/dev/null || true', dir);
+  sh('setfacl -b tree/acls/named tree/acls/setuid-with-acl && setfacl -k tree/acls/with-default', dir);
+  sh('setfacl -m u:4444:rwx,g:5555:r tree/kinds/file tree/special/sticky-dir', dir);
+  sh('setfacl -d -m u:4444:rx tree/special/setgid-dir', dir);
+  sh('chown 1000:1000 tree/special/setuid tree/deep && chown 4242 tree/owners/mixed', dir);
+}
+
+describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => {
+  for (const fallbacks of [[], ['--force-fallbacks']]) {
+    const how = fallbacks.length ? ' (with --force-fallbacks)' : '';
+    it(`gives back exactly the damaged state with --root SAME, and the snapshot heals the tree again${how}`, () => {
+      buildOddTree(dir);
+      const snap = snapshot();
+      const healthy = view();
+      damage();
+      const damaged = view();
+      expect(damaged.facl).not.toEqual(healthy.facl);
+      const journal = path.join(dir, 'undo.facl');
+
+      const r = restore([snap, '--root', dir, '--undo', journal, ...fallbacks], { cwd: elsewhere });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`undo journal: ${journal}`);
+      expect(view()).toEqual(healthy);
+
+      const undo = restore([journal, '--root', dir, '--no-undo', ...fallbacks], { cwd: elsewhere });
+      expect(undo.status, undo.stderr).toBe(0);
+      expect(view()).toEqual(damaged);
+
+      const again = restore([snap, '--root', dir, '--no-undo', ...fallbacks], { cwd: elsewhere });
+      expect(again.status, again.stderr).toBe(0);
+      expect(view()).toEqual(healthy);
+    });
+  }
+
+  it('gives back the damaged state without --root: the journal records paths that need none', () => {
+    buildOddTree(dir);
+    const snap = snapshot();
+    const healthy = view();
+    damage();
+    const damaged = view();
+    const journal = path.join(elsewhere, 'undo.facl');
+    const r = restore([snap, '--undo', journal], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(view()).toEqual(healthy);
+    // Run from another directory: the journal must not depend on the restore's cwd.
+    const undo = restore([journal, '--no-undo'], { cwd: elsewhere });
+    expect(undo.status, undo.stderr).toBe(0);
+    expect(view()).toEqual(damaged);
+  });
+
+  it('gives back the damaged state after chown -R, which had also removed the capability and setuid bits', () => {
+    buildOddTree(dir);
+    const snap = snapshot();
+    const healthy = view();
+    sh('chown -R 1000:1000 tree', dir);
+    const damaged = view();
+    expect(damaged.caps).toEqual([]);
+    const journal = path.join(dir, 'undo.facl');
+    expect(restore([snap, '--root', dir, '--undo', journal], { cwd: elsewhere }).status).toBe(0);
+    expect(view()).toEqual(healthy);
+    expect(restore([journal, '--root', dir, '--no-undo'], { cwd: elsewhere }).status).toBe(0);
+    expect(view()).toEqual(damaged);
+  });
+
+  it('removes again a capability that the restore put back (the journal says the file had none)', () => {
+    buildOddTree(dir);
+    const snap = snapshot();
+    const healthy = view();
+    expect(healthy.caps.length).toBe(1);
+    sh('setcap -r tree/kinds/with-capability && chmod 777 tree/kinds/file', dir);
+    const damaged = view();
+    expect(damaged.caps).toEqual([]);
+    const journal = path.join(dir, 'undo.facl');
+    const r = restore([snap, '--root', dir, '--undo', journal], { cwd: elsewhere });
+    expect(r.status, r.stderr).toBe(0);
+    expect(view()).toEqual(healthy);
+    const undo = restore([journal, '--root', dir, '--no-undo'], { cwd: elsewhere });
+    expect(undo.status, undo.stderr).toBe(0);
+    expect(capTree(dir)).toEqual(damaged.caps);
+    expect(view()).toEqual(damaged);
+  });
+
+  it('writes a journal that is getfacl text: numeric ids, markers, and setfacl --restore accepts it', () => {
+    buildOddTree(dir);
+    const snap = snapshot();
+    damage();
+    const damaged = view();
+    const journal = path.join(dir, 'undo.facl');
+    expect(restore([snap, '--root', dir, '--undo', journal], { cwd: elsewhere }).status).toBe(0);
+    const text = fs.readFileSync(journal, 'latin1');
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^# /); // the first line records the root and the time
+    expect(lines[0]).toContain(dir);
+    expect(text).toMatch(/^# permsnap: begin$/m);
+    expect(text).toMatch(/^# permsnap: end, \d+ entries$/m);
+    expect(text.endsWith('\n\n')).toBe(true);
+    for (const l of lines.filter((x) => /^# (owner|group): /.test(x))) expect(l).toMatch(/^# (owner|group): \d+$/);
+    for (const l of lines.filter((x) => /^(default:)?(user|group):[^:]/.test(x))) expect(l).toMatch(/^(default:)?(user|group):\d+:/);
+    // Paths are relative to the restore root.
+    for (const l of lines.filter((x) => x.startsWith('# file: '))) expect(l).toMatch(/^# file: tree(\/|$)/);
+
+    // The dry-run parse of the journal is clean.
+    const parse = restore([journal, '--root', dir, '--dry-run'], { cwd: elsewhere });
+    expect(parse.status, parse.stderr).toBe(0);
+
+    // setfacl --restore of the journal (cwd = the root) brings back what getfacl saw.
+    const setfacl = run('setfacl', [`--restore=${journal}`], { cwd: dir });
+    expect(setfacl.stderr).toBe('');
+    expect(setfacl.status).toBe(0);
+    expect(faclTree(dir)).toEqual(damaged.facl);
+  });
+
+  it('writes no journal with --no-undo', () => {
+    buildOddTree(dir);
+    const snap = snapshot();
+    damage();
+    const hostUndo = '/var/lib/permsnap/undo';
+    const hostBefore = fs.existsSync(hostUndo) ? fs.readdirSync(hostUndo) : null;
+    const r = restore([snap, '--root', dir, '--no-undo'], { cwd: elsewhere });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('undo journal');
+    expect(fs.existsSync(path.join(dir, 'var'))).toBe(false);
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
+    expect(fs.existsSync(hostUndo) ? fs.readdirSync(hostUndo) : null).toEqual(hostBefore);
+  });
+
+  it('writes the journal under ROOT/var/lib/permsnap/undo/ by default when --root is given, and prints its path', () => {
+    buildOddTree(dir);
+    const snap = snapshot();
+    damage();
+    const damaged = view();
+    const undoDir = path.join(dir, 'var/lib/permsnap/undo');
+    try {
+      const r = restore([snap, '--root', dir], { cwd: elsewhere });
+      expect(r.status, r.stderr).toBe(0);
+      const files = fs.readdirSync(undoDir);
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/^\d{8}T\d{6}Z\.facl$/);
+      const journal = path.join(undoDir, files[0] as string);
+      expect(r.stderr).toContain(`undo journal: ${journal}`);
+      expect(fs.readFileSync(journal, 'latin1')).toMatch(/^# permsnap: end, \d+ entries$/m);
+      expect(restore([journal, '--root', dir, '--no-undo'], { cwd: elsewhere }).status).toBe(0);
+      expect(view()).toEqual(damaged);
+    } finally {
+      fs.rmSync(path.join(dir, 'var'), { recursive: true, force: true });
+    }
+  });
+
+  it('prints an undo command that, run as printed from anywhere, gives back the damaged state', () => {
+    buildOddTree(dir);
+    const snap = snapshot();
+    damage();
+    const damaged = view();
+    const journal = path.join(dir, 'undo.facl');
+    const r = restore([snap, '--root', dir, '--undo', journal], { cwd: elsewhere });
+    expect(r.status, r.stderr).toBe(0);
+    const printed = /undo with: permsnap (restore [^)\n]*)\)/.exec(r.stderr)?.[1];
+    expect(printed, r.stderr).toBeDefined();
+    const args = (printed as string).split(' ').slice(1); // paths here have no spaces
+    const undo = restore([...args, '--no-undo'], { cwd: elsewhere });
+    expect(undo.status, `${printed}\n${undo.stderr}`).toBe(0);
+    expect(view()).toEqual(damaged);
+  });
+});
