@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmarks against the peer tools, measured alternately in the same run (never timed
-// tests). Usage: npm run bench -- snapshot [DIR] [--runs N]
+// tests). Usage: npm run bench -- snapshot|diff|restore [DIR] [--runs N]
 // Without DIR, a metadata-only copy of /usr is made under /tmp (cp --attributes-only:
 // the same modes, owners, ACLs and capabilities, no file data) and reused.
 
@@ -86,7 +86,45 @@ async function benchDiff() {
   console.log(`peak RSS ${result.rssMb.toFixed(0)} MB (target <= 1024 MB)`);
 }
 
-const benches = { snapshot: benchSnapshot, diff: benchDiff };
+/**
+ * restore vs setfacl --restore, on a metadata copy of /usr: the snapshot is the real
+ * getfacl's; the damage is `chmod -R a+rwx`, redone before every timed run; the tree is
+ * checked against the snapshot after each tool. permsnap keeps its undo journal (its
+ * default), written under the bench directory.
+ */
+function benchRestore(dirArg) {
+  const source = path.resolve(dirArg ?? usrCopy());
+  const work = '/tmp/permsnap-bench-restore';
+  const base = path.basename(source);
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work);
+  const copy = spawnSync('cp', ['-a', '--attributes-only', source, path.join(work, base)], { stdio: 'inherit' });
+  if (copy.status !== 0) throw new Error('cp failed');
+  const snapshotFile = path.join(work, 'healthy.facl');
+  const snap = spawnSync('getfacl', ['-R', base], { cwd: work, maxBuffer: 1 << 30 });
+  fs.writeFileSync(snapshotFile, snap.stdout);
+  const entries = snap.stdout.toString('latin1').split('\n# file: ').length;
+  console.log(`tree: copy of ${source} (${entries} entries), snapshot by getfacl -R, node ${process.version}, ${runs} runs`);
+  const damage = () => spawnSync('chmod', ['-R', 'a+rwx', base], { cwd: work });
+  const healthy = () => spawnSync('getfacl', ['-R', base], { cwd: work, maxBuffer: 1 << 30 }).stdout.equals(snap.stdout);
+  let journal = 0;
+  const setfacl = () => timed('setfacl', [`--restore=${snapshotFile}`], work);
+  const permsnapRestore = () => timed(process.execPath, [cli, 'restore', snapshotFile, '--quiet', '--undo', path.join(work, `undo-${journal++}.facl`)], work);
+  const checked = (label, run) => () => {
+    const r = run();
+    if (!healthy()) throw new Error(`${label} left the tree different from the snapshot`);
+    return r;
+  };
+  const damaged = (run) => () => {
+    damage();
+    return run();
+  };
+  compare('restore of a damaged tree (chmod -R a+rwx) vs setfacl --restore', checked('setfacl', damaged(setfacl)), checked('permsnap', damaged(permsnapRestore)));
+  compare('restore of a healthy tree vs setfacl --restore', checked('setfacl', setfacl), checked('permsnap', permsnapRestore));
+  console.log('tree identical to the snapshot after every run of both tools: true');
+}
+
+const benches = { snapshot: benchSnapshot, diff: benchDiff, restore: benchRestore };
 const bench = benches[which];
 if (!bench) {
   console.error(`unknown benchmark ${which}; choose one of: ${Object.keys(benches).join(', ')}`);

@@ -11,7 +11,7 @@ import { GetfaclParser, type ParsedEntry } from './getfacl-parser.js';
 export interface ReadSnapshotOptions {
   /** What '-' reads; default process.stdin. */
   stdin?: NodeJS.ReadableStream;
-  /** Filled in when the whole snapshot has been read. */
+  /** Filled in as the snapshot is read (hasMarkers: from its first block on). */
   info?: SnapshotInfo;
 }
 
@@ -30,7 +30,10 @@ const CHUNK = 1 << 16;
 export async function* readSnapshot(source: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry> {
   const parser = new GetfaclParser(source);
   for await (const chunk of decompressed(openSource(source, options), source)) {
-    for (const entry of parser.push(chunk)) yield entry;
+    const entries = parser.push(chunk);
+    // The begin marker is in the first block: a streaming reader knows it from the start.
+    if (options.info) options.info.hasMarkers = parser.hasMarkers;
+    for (const entry of entries) yield entry;
   }
   for (const entry of parser.end()) yield entry;
   if (options.info) options.info.hasMarkers = parser.hasMarkers;

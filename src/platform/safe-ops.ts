@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import { cPath } from './byte-path.js';
 import { isSymlink, statAt } from './dir-fd.js';
+import { listXattrs } from './xattr.js';
 import { errno, koffi, lastErrno, libc, systemError } from './libc.js';
 
 const O_PATH = 0x200000;
@@ -129,6 +130,15 @@ export function getXattrFd(fd: number, name: string, shownPath: string): Buffer 
     if (e === errno.ENODATA || e === errno.ENOTSUP) return null;
     if (e !== errno.ERANGE) throw systemError('getxattr', e, shownPath);
     scratch = Buffer.allocUnsafe(scratch.length * 4);
+  }
+}
+
+/** The xattr names of the pinned inode (one call: most files have none, and need no more). */
+export function listXattrsFd(fd: number, shownPath: string): string[] {
+  try {
+    return listXattrs(procPath(fd), true);
+  } catch (err) {
+    throw Object.assign(err as Error, { path: shownPath });
   }
 }
 

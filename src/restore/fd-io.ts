@@ -3,10 +3,12 @@
 
 import { decodeAclXattr, encodeAclXattr } from '../model/acl-xattr.js';
 import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
-import { statFd } from '../platform/dir-fd.js';
-import { chmodFd, chownFd, getXattrFd, removeXattrFd, setXattrFd } from '../platform/safe-ops.js';
+import type { FileType } from '../model/entry.js';
+import { statFd, type FileStat } from '../platform/dir-fd.js';
+import { chmodFd, chownFd, getXattrFd, listXattrsFd, removeXattrFd, setXattrFd } from '../platform/safe-ops.js';
 import type { PathState } from './path-state.js';
 import type { PathIo } from './reconcile.js';
+import { simulatedIo } from './simulated-io.js';
 
 export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
 export const XATTR_ACL_DEFAULT = 'system.posix_acl_default';
@@ -21,8 +23,14 @@ export interface FdState extends PathState {
 export function readFdState(fd: number, shownPath: string): FdState {
   const st = statFd(fd, shownPath);
   const type = fileTypeOf(st.mode);
-  const readAcl = (name: string): ReturnType<typeof decodeAclXattr> | null => {
-    const raw = type === 'symlink' ? null : getXattrFd(fd, name, shownPath);
+  const present = type === 'symlink' ? [] : listXattrsFd(fd, shownPath);
+  return stateOf(st, type, st.unchangeable, present, (name) => getXattrFd(fd, name, shownPath));
+}
+
+/** The state from a stat and the xattr names present; only those are read. */
+export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, present: readonly string[], read: (name: string) => Buffer | null): FdState {
+  const acl = (name: string): ReturnType<typeof decodeAclXattr> | null => {
+    const raw = present.includes(name) ? read(name) : null;
     return raw ? decodeAclXattr(raw) : null;
   };
   return {
@@ -31,23 +39,41 @@ export function readFdState(fd: number, shownPath: string): FdState {
     uid: st.uid,
     gid: st.gid,
     dev: st.dev,
-    unchangeable: st.unchangeable,
-    acl: readAcl(XATTR_ACL_ACCESS),
-    defaultAcl: type === 'dir' ? readAcl(XATTR_ACL_DEFAULT) : null,
-    capability: type === 'symlink' ? null : getXattrFd(fd, XATTR_CAPABILITY, shownPath),
+    unchangeable,
+    acl: acl(XATTR_ACL_ACCESS),
+    defaultAcl: type === 'dir' ? acl(XATTR_ACL_DEFAULT) : null,
+    capability: present.includes(XATTR_CAPABILITY) ? read(XATTR_CAPABILITY) : null,
   };
 }
 
-export function fdIo(fd: number, shownPath: string): PathIo {
+/**
+ * Changes the pinned inode. `state` is what was read through the same descriptor just
+ * before; after each change the kernel's rules (path-state.ts) give the next state, so the
+ * steps need no re-read (each read of an O_PATH descriptor's xattrs goes through /proc).
+ */
+export function fdIo(fd: number, shownPath: string, state: FdState): PathIo {
+  const tracked = simulatedIo(state);
   const setOrRemove = (name: string, value: Buffer | null): void => {
     if (value === null) removeXattrFd(fd, name, shownPath);
     else setXattrFd(fd, name, value, shownPath);
   };
   return {
-    read: () => readFdState(fd, shownPath),
-    chown: (uid, gid) => chownFd(fd, uid, gid, shownPath),
-    chmod: (mode) => chmodFd(fd, mode, shownPath),
-    setAcl: (kind, acl) => setOrRemove(kind === 'access' ? XATTR_ACL_ACCESS : XATTR_ACL_DEFAULT, acl && encodeAclXattr(acl)),
-    setCapability: (value) => setOrRemove(XATTR_CAPABILITY, value),
+    read: () => tracked.read(),
+    chown(uid, gid) {
+      chownFd(fd, uid, gid, shownPath);
+      tracked.chown(uid, gid);
+    },
+    chmod(mode) {
+      chmodFd(fd, mode, shownPath);
+      tracked.chmod(mode);
+    },
+    setAcl(kind, acl) {
+      setOrRemove(kind === 'access' ? XATTR_ACL_ACCESS : XATTR_ACL_DEFAULT, acl && encodeAclXattr(acl));
+      tracked.setAcl(kind, acl);
+    },
+    setCapability(value) {
+      setOrRemove(XATTR_CAPABILITY, value);
+      tracked.setCapability(value);
+    },
   };
 }

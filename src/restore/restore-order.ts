@@ -4,21 +4,17 @@
 
 import type { TargetPath } from './target-path.js';
 
-function compareComponents(a: string[], b: string[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i] as string;
-    const y = b[i] as string;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return b.length - a.length; // the deeper path (contents) first
+/**
+ * One string per path whose plain order is the restore order: "/" becomes \0, which sorts
+ * below every byte a name can hold, and the path ends with \x01, so "a/b" (a\0b\x01) comes
+ * before "a" (a\x01). The root comes first, closed by \0\0, which no root contains.
+ */
+function orderKey(target: TargetPath): string {
+  return `${target.root}\0\0${target.relative.replaceAll('/', '\0')}\x01`;
 }
 
 export function sortForRestore<T extends { target: TargetPath }>(items: T[]): T[] {
-  const keyed = items.map((item) => ({ item, parts: item.target.relative === '' ? [] : item.target.relative.split('/') }));
-  keyed.sort((p, q) => {
-    if (p.item.target.root !== q.item.target.root) return p.item.target.root < q.item.target.root ? -1 : 1;
-    return compareComponents(p.parts, q.parts);
-  });
+  const keyed = items.map((item) => ({ item, key: orderKey(item.target) }));
+  keyed.sort((p, q) => (p.key < q.key ? -1 : p.key > q.key ? 1 : 0));
   return keyed.map((k) => k.item);
 }

@@ -1,6 +1,6 @@
-// `permsnap restore` as a library function: takes a validated snapshot, resolves every
-// path beneath its root without following symlinks, plans each path's steps against its
-// current state, journals the pre-restore state of a batch (fsynced) before changing it,
+// `permsnap restore` as a library function: reads and validates the whole snapshot, resolves
+// every path beneath its root without following symlinks, plans each path's steps against
+// its current state, journals the pre-restore state of a batch (fsynced) before changing it,
 // then applies. Missing paths are skipped and counted; per-path problems are collected and
 // the run goes on.
 
@@ -18,6 +18,8 @@ import type { IdResolver } from './id-resolver.js';
 import { reconcile, type Change, type Field } from './reconcile.js';
 import { sortForRestore } from './restore-order.js';
 import { simulatedIo } from './simulated-io.js';
+import { StateProbe } from './state-probe.js';
+import type { WantedState } from './path-state.js';
 import { resolveTarget, shownTarget, type TargetPath } from './target-path.js';
 import type { UndoJournal } from './undo-journal.js';
 import { wantedState } from './wanted-state.js';
@@ -30,11 +32,16 @@ export interface RestoreOptions {
   only?: string[];
   ignore?: Field[];
   ids: IdResolver;
-  /** The snapshot says which files have no capability (permsnap's markers are present). */
-  capabilitiesKnown: boolean;
+  /**
+   * The snapshot says which files have no capability (permsnap's markers are present). A
+   * function when the snapshot streams: its first block tells.
+   */
+  capabilitiesKnown: boolean | (() => boolean);
   journal: UndoJournal | null;
   /** Checked between paths: true stops the run after the paths in flight. */
   shouldStop?: () => boolean;
+  /** The whole snapshot has parsed: the changes begin. */
+  onValidated?: (paths: number) => void;
   onPlan?: (shownPath: string, changes: Change[]) => void;
   onProblem?: (shownPath: string, message: string) => void;
 }
@@ -46,6 +53,8 @@ export interface RestoreSummary {
   missing: number;
   pseudo: number;
   problems: number;
+  /** Paths of the snapshot considered (repeated paths once, excluded ones not). */
+  paths: number;
   /** Paths of the snapshot that exist beneath the root. */
   existing: number;
   stopped: boolean;
@@ -54,62 +63,146 @@ export interface RestoreSummary {
 interface Item {
   entry: Entry;
   target: TargetPath;
+  wanted: WantedState;
+  /** The probe saw the path (and reported a default ACL wanted on a non-directory). */
+  probed: boolean;
 }
 
-const BATCH = 256;
+/** What the first, read-only pass found for one recorded path (the last block for it wins). */
+interface Look {
+  outcome: 'excluded' | 'refused' | 'missing' | 'correct' | 'pseudo' | 'work';
+  /** Per-path problems, reported once the whole snapshot has proved valid. */
+  problems: string[];
+  shown: string;
+  item?: Item;
+}
 
-export async function restore(parsed: readonly ParsedEntry[], options: RestoreOptions): Promise<RestoreSummary> {
+// Paths planned, journalled (one fsync) and applied together: the fsync dominates small
+// batches; each path of a batch holds a descriptor until it is applied.
+const BATCH = 2048;
+// Entries looked at between two turns of the event loop (signals, progress).
+const LOOK_SLICE = 4096;
+
+/**
+ * Two passes. The first reads the snapshot as it streams (nothing is changed before the
+ * whole file has parsed) and looks at each path without opening it: missing, already
+ * right, or work to do; only the work is kept. The second opens, journals and changes the
+ * paths that need it, in restore order.
+ */
+export async function restore(entries: AsyncIterable<ParsedEntry> | Iterable<ParsedEntry>, options: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = {
-    changed: 0, alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, existing: 0, stopped: false,
+    changed: 0, alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, paths: 0, existing: 0, stopped: false,
     byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 },
   };
   const problem = (shown: string, message: string): void => {
     summary.problems++;
     options.onProblem?.(shown, message);
   };
-  const items = sortForRestore(selectItems(parsed, options, problem));
   const pseudo = pseudoFilesystemDevices();
-  const roots = new Map<string, number>();
+  const roots = new RootDescriptors();
   try {
+    const looks = await lookAtAll(entries, options, roots, pseudo);
+    for (const look of looks.values()) if (look.outcome !== 'excluded') summary.paths++;
+    options.onValidated?.(summary.paths);
+    const work: Item[] = [];
+    for (const look of looks.values()) {
+      for (const p of look.problems) problem(look.shown, p);
+      if (look.outcome === 'missing') summary.missing++;
+      else if (look.outcome === 'pseudo') summary.pseudo++;
+      else if (look.outcome === 'correct') {
+        summary.existing++;
+        summary.alreadyCorrect++;
+      }
+      else if (look.outcome === 'work') work.push(look.item as Item);
+    }
+    const items = sortForRestore(work);
     for (let i = 0; i < items.length && !summary.stopped; i += BATCH) {
       const planned = items.slice(i, i + BATCH).flatMap((item) => planItem(item, options, roots, pseudo, summary, problem));
-      if (options.dryRun) {
+      if (!options.dryRun) {
+        options.journal?.append(planned.map((p) => journalEntry(p, options.root)));
+        for (const p of planned) applyItem(p, summary, problem);
+      } else {
         for (const p of planned) {
           countChanges(summary, p.changes);
           closeDescriptor(p.fd);
         }
-        await nextTurn();
-        summary.stopped = options.shouldStop?.() ?? false;
-        continue;
       }
-      options.journal?.append(planned.map((p) => journalEntry(p, options.root)));
-      for (const p of planned) applyItem(p, summary, problem);
       // Let signals and progress through between batches: a stop request ends the run here.
       await nextTurn();
       summary.stopped = options.shouldStop?.() ?? false;
     }
     options.journal?.complete();
   } finally {
-    for (const fd of roots.values()) closeDescriptor(fd);
+    roots.close();
   }
   return summary;
 }
 
-/** Last block wins for a repeated path; --exclude/--only; `..` refused. */
-function selectItems(parsed: readonly ParsedEntry[], options: RestoreOptions, problem: (p: string, m: string) => void): Item[] {
+/** The directories paths are resolved beneath, each opened once. */
+class RootDescriptors {
+  private readonly fds = new Map<string, number>();
+  readonly probe = new StateProbe();
+
+  fd(root: string): number {
+    let fd = this.fds.get(root);
+    if (fd === undefined) {
+      fd = openRoot(root);
+      this.fds.set(root, fd);
+    }
+    return fd;
+  }
+
+  close(): void {
+    this.probe.close();
+    for (const fd of this.fds.values()) closeDescriptor(fd);
+  }
+}
+
+/** The first pass: every block, in file order; a repeated path takes its last block. */
+async function lookAtAll(
+  entries: AsyncIterable<ParsedEntry> | Iterable<ParsedEntry>, options: RestoreOptions, roots: RootDescriptors, pseudo: Set<number>,
+): Promise<Map<string, Look>> {
   const excluded = compileGlobs(options.exclude ?? []);
   const only = compileGlobs(options.only ?? []);
-  const byPath = new Map<string, Entry>();
-  for (const { entry } of parsed) byPath.set(entry.path, entry);
-  const items: Item[] = [];
-  for (const entry of byPath.values()) {
-    if (excluded && matchesOrBeneath(entry.path, excluded)) continue;
-    if (only && !matchesOrBeneath(entry.path, only)) continue;
-    const resolved = resolveTarget(entry.path, options.root, options.cwd ?? process.cwd());
-    if (resolved.ok) items.push({ entry, target: resolved.target });
-    else problem(entry.path, resolved.problem);
+  const ignore = new Set(options.ignore ?? []);
+  const capabilitiesKnown = typeof options.capabilitiesKnown === 'function' ? options.capabilitiesKnown : () => options.capabilitiesKnown as boolean;
+  const cwd = options.cwd ?? process.cwd();
+  const looks = new Map<string, Look>();
+  let sinceTurn = 0;
+  for await (const { entry } of entries) {
+    const path = entry.path;
+    if ((excluded && matchesOrBeneath(path, excluded)) || (only && !matchesOrBeneath(path, only))) {
+      looks.set(path, { outcome: 'excluded', problems: [], shown: path });
+      continue;
+    }
+    const resolved = resolveTarget(path, options.root, cwd);
+    if (!resolved.ok) {
+      looks.set(path, { outcome: 'refused', problems: [resolved.problem], shown: path });
+      continue;
+    }
+    const { wanted, problems } = wantedState(entry, { ids: options.ids, ignore, capabilitiesKnown: capabilitiesKnown() });
+    const item: Item = { entry, target: resolved.target, wanted, probed: false };
+    looks.set(path, lookAt(item, problems, roots, pseudo));
+    if (++sinceTurn === LOOK_SLICE) {
+      sinceTurn = 0;
+      await nextTurn();
+    }
   }
-  return items;
+  return looks;
+}
+
+/** Missing, already right or work, seen without opening the path (state-probe.ts). */
+function lookAt(item: Item, problems: string[], roots: RootDescriptors, pseudo: Set<number>): Look {
+  const shown = shownTarget(item.target);
+  const look = roots.probe.probe(roots.fd(item.target.root), item.target);
+  if (look.kind === 'missing') return { outcome: 'missing', problems, shown };
+  if (look.kind === 'state') {
+    if (pseudo.has(look.state.dev)) return { outcome: 'pseudo', problems, shown };
+    item.probed = true;
+    const report = (_: string, message: string): number => problems.push(message);
+    if (planChanges(look.state, item, shown, report).length === 0) return { outcome: 'correct', problems, shown };
+  }
+  return { outcome: 'work', problems, shown, item };
 }
 
 interface Planned {
@@ -117,23 +210,16 @@ interface Planned {
   shown: string;
   item: Item;
   state: FdState;
-  wanted: ReturnType<typeof wantedState>['wanted'];
+  wanted: WantedState;
   changes: Change[];
 }
 
-function planItem(
-  item: Item, options: RestoreOptions, roots: Map<string, number>, pseudo: Set<number>,
-  summary: RestoreSummary, problem: (p: string, m: string) => void,
-): Planned[] {
+/** The second pass, for one path: resolved without following symlinks, pinned, its state read again. */
+function planItem(item: Item, options: RestoreOptions, roots: RootDescriptors, pseudo: Set<number>, summary: RestoreSummary, problem: (p: string, m: string) => void): Planned[] {
   const shown = shownTarget(item.target);
-  let rootFd = roots.get(item.target.root);
-  if (rootFd === undefined) {
-    rootFd = openRoot(item.target.root);
-    roots.set(item.target.root, rootFd);
-  }
   let fd: number;
   try {
-    fd = openBeneath(rootFd, item.target.relative, shown);
+    fd = openBeneath(roots.fd(item.target.root), item.target.relative, shown);
   } catch (err) {
     const code = (err as SystemError).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') summary.missing++;
@@ -146,6 +232,17 @@ function planItem(
   const keep = planOpened(fd, shown, item, options, pseudo, summary, problem);
   if (!keep) closeDescriptor(fd);
   return keep ? [keep] : [];
+}
+
+/** The steps from state to wanted; a default ACL wanted on a non-directory is refused (reported through `problem`). */
+function planChanges(state: FdState, item: Item, shown: string, problem: ((p: string, m: string) => void) | null): Change[] {
+  return reconcile(simulatedIo(state), applicable(state, item, shown, problem));
+}
+
+function applicable(state: FdState, item: Item, shown: string, problem: ((p: string, m: string) => void) | null): WantedState {
+  if (!item.entry.defaultAcl || state.type === 'dir') return item.wanted;
+  problem?.(shown, 'a default ACL for something that is not a directory: refused');
+  return { ...item.wanted, defaultAcl: undefined };
 }
 
 function planOpened(
@@ -161,12 +258,8 @@ function planOpened(
   }
   if (state.type === 'symlink') return problem(shown, 'is a symlink here: refused (symlinks are never changed)'), null;
   if (pseudo.has(state.dev)) return summary.pseudo++, null;
-  const { wanted, problems } = wantedState(item.entry, { ids: options.ids, ignore: new Set(options.ignore ?? []), capabilitiesKnown: options.capabilitiesKnown });
-  for (const p of problems) problem(shown, p);
-  if (item.entry.defaultAcl && state.type !== 'dir') {
-    problem(shown, 'a default ACL for something that is not a directory: refused');
-    wanted.defaultAcl = undefined;
-  }
+  // A default ACL on a non-directory was reported in the first pass if the probe saw the path.
+  const wanted = applicable(state, item, shown, item.probed ? null : problem);
   const changes = reconcile(simulatedIo(state), wanted);
   if (changes.length === 0) return summary.alreadyCorrect++, null;
   if (state.unchangeable) return problem(shown, 'immutable or append-only (chattr): not changed'), null;
@@ -176,7 +269,7 @@ function planOpened(
 
 function applyItem(p: Planned, summary: RestoreSummary, problem: (p: string, m: string) => void): void {
   try {
-    countChanges(summary, reconcile(fdIo(p.fd, p.shown), p.wanted));
+    countChanges(summary, reconcile(fdIo(p.fd, p.shown, p.state), p.wanted));
   } catch (err) {
     problem(p.shown, (err as Error).message);
   } finally {

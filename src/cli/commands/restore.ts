@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
-import { readSnapshotAll } from '../../format/read-snapshot.js';
+import { readSnapshot } from '../../format/read-snapshot.js';
 import { toByteString } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -78,15 +78,11 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   checkRoot(root);
   const exclude = [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
   if (args['force-fallbacks']) forceFallbacks();
-  // The whole file is read and validated before anything changes.
   const info = { hasMarkers: false };
-  const parsed = await readSnapshotAll(args.snapshot, { info });
   const ids = chooseResolver(root, args['ids-from']);
   const started = new Date();
   const journal = args['dry-run'] || args['no-undo'] ? null
     : new UndoJournal(args.undo ?? path.join(defaultJournalDir(root), `${journalTimestamp(started)}.facl`), UndoJournal.describeRoot(root ?? '(none: paths as recorded)', started));
-  reporter.info(`restoring ${parsed.length} entries beneath ${root ?? 'the current directory (relative paths) and / (absolute ones)'}; names from ${ids.description}`);
-
   let signal: NodeJS.Signals | null = null;
   const onSignal = (s: NodeJS.Signals): void => {
     signal = s;
@@ -94,7 +90,8 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   let summary: RestoreSummary;
   try {
-    summary = await restore(parsed, {
+    // The whole file is read and validated before anything changes (restore()'s first pass).
+    summary = await restore(readSnapshot(args.snapshot, { info }), {
       root: root === undefined ? undefined : toByteString(root),
       cwd: toByteString(process.cwd()),
       dryRun: args['dry-run'],
@@ -102,9 +99,10 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
       only: args.only.map(toByteString),
       ignore,
       ids,
-      capabilitiesKnown: info.hasMarkers,
+      capabilitiesKnown: () => info.hasMarkers,
       journal,
       shouldStop: () => signal !== null,
+      onValidated: (paths) => reporter.info(`restoring ${paths} paths beneath ${root ?? 'the current directory (relative paths) and / (absolute ones)'}; names from ${ids.description}`),
       onPlan: args['dry-run'] ? (shown, changes) => {
         for (const c of changes) process.stdout.write(`${quote(shown, PATH_QUOTED)}  ${formatChange(c)}\n`);
       } : undefined,
@@ -115,7 +113,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   }
   reportSummary(summary, args['dry-run'], journal, root, reporter);
   if (signal) return { exitCode: signal === 'SIGINT' ? 130 : 143 };
-  if (parsed.length > 0 && summary.existing === 0) {
+  if (summary.paths > 0 && summary.existing === 0) {
     reporter.error(`no path of the snapshot exists beneath ${root ?? 'the current directory'}: wrong --root?`);
     return { exitCode: 1 };
   }
