@@ -21,6 +21,7 @@ export class WorkerPool {
   private readonly waiting = new Map<number, { resolve: (parts: JobPart[]) => void; reject: (err: Error) => void; worker: Worker }>();
   private nextId = 0;
   private ready = 0;
+  private readonly loaded = new Set<Worker>();
 
   constructor(size: number, settings: SnapshotSettings) {
     for (let i = 0; i < size; i++) {
@@ -30,6 +31,7 @@ export class WorkerPool {
         if (!reply.ready) this.settle(reply);
         else {
           this.ready++;
+          this.loaded.add(worker);
           this.makeIdle(worker);
         }
       });
@@ -65,8 +67,19 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Lets every worker end on its own: a worker terminated while it is still loading koffi
+   * (a small tree is done before that) can abort the whole process (koffi issue #190:
+   * "FATAL ERROR: Error::ThrowAsJavaScriptException napi_throw"). A loaded worker is asked
+   * to quit; one still loading quits once it says it is ready.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.all.map((w) => w.terminate()));
+    await Promise.all(this.all.map((worker) => {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      if (this.loaded.has(worker)) worker.postMessage({ quit: true });
+      else worker.once('message', () => worker.postMessage({ quit: true }));
+      return exited;
+    }));
   }
 
   private settle(reply: Reply): void {

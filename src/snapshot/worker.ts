@@ -17,7 +17,9 @@ const settings = workerData as SnapshotSettings;
 // hears this, the main thread does the work itself.
 parentPort?.postMessage({ ready: true });
 
-parentPort?.on('message', (request: JobRequest) => {
+parentPort?.on('message', (request: JobRequest | { quit: true }) => {
+  // Ending by closing the port, never by terminate(): see WorkerPool.close().
+  if ('quit' in request) return parentPort?.close();
   try {
     const parts = runJob(request.job, settings, request.budget);
     // Hand the output bytes over without copying them.
