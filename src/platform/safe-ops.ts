@@ -68,6 +68,13 @@ export function openBeneath(rootFd: number, relative: string, shownPath: string)
   return openChain(rootFd, relative, shownPath);
 }
 
+/** An O_PATH descriptor of `name` in the directory dirfd (one component), a symlink opened as itself. */
+export function openInDirectory(dirfd: number, name: string, shownPath: string): number {
+  const fd = openat(dirfd, cPath(name), O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0) throw systemError('openat', lastErrno(), shownPath);
+  return fd;
+}
+
 /** The fallback: one O_PATH|O_NOFOLLOW open per component, directories required on the way. */
 function openChain(rootFd: number, relative: string, shownPath: string): number {
   const parts = relative.split('/').filter((p) => p !== '' && p !== '.');

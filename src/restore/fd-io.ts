@@ -4,7 +4,7 @@
 import { decodeAclXattr, encodeAclXattr } from '../model/acl-xattr.js';
 import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
 import type { FileType } from '../model/entry.js';
-import { statFd, type FileStat } from '../platform/dir-fd.js';
+import { listXattrsAt, statFd, type FileStat } from '../platform/dir-fd.js';
 import { chmodFd, chownFd, getXattrFd, listXattrsFd, removeXattrFd, setXattrFd } from '../platform/safe-ops.js';
 import type { PathState } from './path-state.js';
 import type { PathIo } from './reconcile.js';
@@ -20,10 +20,21 @@ export interface FdState extends PathState {
   unchangeable: boolean;
 }
 
-export function readFdState(fd: number, shownPath: string): FdState {
+/** The pinned inode's name in its open parent directory. */
+export interface PathAt {
+  dirfd: number;
+  name: string;
+}
+
+/**
+ * The state of the pinned inode. Which xattrs exist is asked by name in the parent
+ * directory when `at` is known (listxattrat, no /proc lookup: the values, rarely needed,
+ * are still read through the descriptor).
+ */
+export function readFdState(fd: number, shownPath: string, at: PathAt | null = null): FdState {
   const st = statFd(fd, shownPath);
   const type = fileTypeOf(st.mode);
-  const present = type === 'symlink' ? [] : listXattrsFd(fd, shownPath);
+  const present = type === 'symlink' ? [] : at ? listXattrsAt(at.dirfd, at.name, shownPath, false) : listXattrsFd(fd, shownPath);
   return stateOf(st, type, st.unchangeable, present, (name) => getXattrFd(fd, name, shownPath));
 }
 

@@ -10,15 +10,16 @@ import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { compileGlobs, matchesOrBeneath } from '../glob/path-matcher.js';
 import type { Entry } from '../model/entry.js';
 import { formatCapability, decodeCapability } from '../model/capability.js';
-import { closeDescriptor, openBeneath, openRoot } from '../platform/safe-ops.js';
+import { closeDescriptor, openBeneath, openInDirectory } from '../platform/safe-ops.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import type { SystemError } from '../platform/libc.js';
-import { fdIo, readFdState, type FdState } from './fd-io.js';
+import { DirectoryCache, splitParent } from './directory-cache.js';
+import { fdIo, readFdState, type FdState, type PathAt } from './fd-io.js';
 import type { IdResolver } from './id-resolver.js';
 import { reconcile, type Change, type Field } from './reconcile.js';
 import { sortForRestore } from './restore-order.js';
 import { simulatedIo } from './simulated-io.js';
-import { StateProbe } from './state-probe.js';
+import { probeState } from './state-probe.js';
 import type { WantedState } from './path-state.js';
 import { resolveTarget, shownTarget, type TargetPath } from './target-path.js';
 import type { UndoJournal } from './undo-journal.js';
@@ -60,9 +61,11 @@ export interface RestoreSummary {
   stopped: boolean;
 }
 
+/** What the second pass needs of a snapshot block (the parsed entry itself is let go). */
 interface Item {
-  entry: Entry;
   target: TargetPath;
+  /** The block has a default ACL (refused for what is not a directory). */
+  wantsDefaultAcl: boolean;
   wanted: WantedState;
   /** The probe saw the path (and reported a default ACL wanted on a non-directory). */
   probed: boolean;
@@ -82,6 +85,7 @@ interface Look {
 const BATCH = 2048;
 // Entries looked at between two turns of the event loop (signals, progress).
 const LOOK_SLICE = 4096;
+const NO_PROBLEMS: string[] = [];
 
 /**
  * Two passes. The first reads the snapshot as it streams (nothing is changed before the
@@ -99,9 +103,9 @@ export async function restore(entries: AsyncIterable<ParsedEntry> | Iterable<Par
     options.onProblem?.(shown, message);
   };
   const pseudo = pseudoFilesystemDevices();
-  const roots = new RootDescriptors();
+  const directories = new DirectoryCache();
   try {
-    const looks = await lookAtAll(entries, options, roots, pseudo);
+    const looks = await lookAtAll(entries, options, directories, pseudo);
     for (const look of looks.values()) if (look.outcome !== 'excluded') summary.paths++;
     options.onValidated?.(summary.paths);
     const work: Item[] = [];
@@ -117,7 +121,7 @@ export async function restore(entries: AsyncIterable<ParsedEntry> | Iterable<Par
     }
     const items = sortForRestore(work);
     for (let i = 0; i < items.length && !summary.stopped; i += BATCH) {
-      const planned = items.slice(i, i + BATCH).flatMap((item) => planItem(item, options, roots, pseudo, summary, problem));
+      const planned = items.slice(i, i + BATCH).flatMap((item) => planItem(item, options, directories, pseudo, summary, problem));
       if (!options.dryRun) {
         options.journal?.append(planned.map((p) => journalEntry(p, options.root)));
         for (const p of planned) applyItem(p, summary, problem);
@@ -133,34 +137,14 @@ export async function restore(entries: AsyncIterable<ParsedEntry> | Iterable<Par
     }
     options.journal?.complete();
   } finally {
-    roots.close();
+    directories.close();
   }
   return summary;
 }
 
-/** The directories paths are resolved beneath, each opened once. */
-class RootDescriptors {
-  private readonly fds = new Map<string, number>();
-  readonly probe = new StateProbe();
-
-  fd(root: string): number {
-    let fd = this.fds.get(root);
-    if (fd === undefined) {
-      fd = openRoot(root);
-      this.fds.set(root, fd);
-    }
-    return fd;
-  }
-
-  close(): void {
-    this.probe.close();
-    for (const fd of this.fds.values()) closeDescriptor(fd);
-  }
-}
-
 /** The first pass: every block, in file order; a repeated path takes its last block. */
 async function lookAtAll(
-  entries: AsyncIterable<ParsedEntry> | Iterable<ParsedEntry>, options: RestoreOptions, roots: RootDescriptors, pseudo: Set<number>,
+  entries: AsyncIterable<ParsedEntry> | Iterable<ParsedEntry>, options: RestoreOptions, directories: DirectoryCache, pseudo: Set<number>,
 ): Promise<Map<string, Look>> {
   const excluded = compileGlobs(options.exclude ?? []);
   const only = compileGlobs(options.only ?? []);
@@ -172,7 +156,7 @@ async function lookAtAll(
   for await (const { entry } of entries) {
     const path = entry.path;
     if ((excluded && matchesOrBeneath(path, excluded)) || (only && !matchesOrBeneath(path, only))) {
-      looks.set(path, { outcome: 'excluded', problems: [], shown: path });
+      looks.set(path, { outcome: 'excluded', problems: NO_PROBLEMS, shown: path });
       continue;
     }
     const resolved = resolveTarget(path, options.root, cwd);
@@ -181,8 +165,8 @@ async function lookAtAll(
       continue;
     }
     const { wanted, problems } = wantedState(entry, { ids: options.ids, ignore, capabilitiesKnown: capabilitiesKnown() });
-    const item: Item = { entry, target: resolved.target, wanted, probed: false };
-    looks.set(path, lookAt(item, problems, roots, pseudo));
+    const item: Item = { target: resolved.target, wantsDefaultAcl: entry.defaultAcl !== undefined, wanted, probed: false };
+    looks.set(path, lookAt(item, problems, directories, pseudo));
     if (++sinceTurn === LOOK_SLICE) {
       sinceTurn = 0;
       await nextTurn();
@@ -192,9 +176,9 @@ async function lookAtAll(
 }
 
 /** Missing, already right or work, seen without opening the path (state-probe.ts). */
-function lookAt(item: Item, problems: string[], roots: RootDescriptors, pseudo: Set<number>): Look {
+function lookAt(item: Item, problems: string[], directories: DirectoryCache, pseudo: Set<number>): Look {
   const shown = shownTarget(item.target);
-  const look = roots.probe.probe(roots.fd(item.target.root), item.target);
+  const look = probeState(directories, item.target);
   if (look.kind === 'missing') return { outcome: 'missing', problems, shown };
   if (look.kind === 'state') {
     if (pseudo.has(look.state.dev)) return { outcome: 'pseudo', problems, shown };
@@ -215,11 +199,20 @@ interface Planned {
 }
 
 /** The second pass, for one path: resolved without following symlinks, pinned, its state read again. */
-function planItem(item: Item, options: RestoreOptions, roots: RootDescriptors, pseudo: Set<number>, summary: RestoreSummary, problem: (p: string, m: string) => void): Planned[] {
+function planItem(
+  item: Item, options: RestoreOptions, directories: DirectoryCache, pseudo: Set<number>, summary: RestoreSummary, problem: (p: string, m: string) => void,
+): Planned[] {
   const shown = shownTarget(item.target);
+  const { parent, name } = splitParent(item.target.relative);
   let fd: number;
+  let dirfd: number | null = null;
   try {
-    fd = openBeneath(roots.fd(item.target.root), item.target.relative, shown);
+    if (item.target.relative === '') {
+      fd = openBeneath(directories.root(item.target.root), '', shown);
+    } else {
+      dirfd = directories.directory(item.target.root, parent, shown);
+      fd = openInDirectory(dirfd, name, shown);
+    }
   } catch (err) {
     const code = (err as SystemError).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') summary.missing++;
@@ -229,7 +222,7 @@ function planItem(item: Item, options: RestoreOptions, roots: RootDescriptors, p
     return [];
   }
   summary.existing++;
-  const keep = planOpened(fd, shown, item, options, pseudo, summary, problem);
+  const keep = planOpened(fd, dirfd === null ? null : { dirfd, name }, shown, item, options, pseudo, summary, problem);
   if (!keep) closeDescriptor(fd);
   return keep ? [keep] : [];
 }
@@ -240,18 +233,18 @@ function planChanges(state: FdState, item: Item, shown: string, problem: ((p: st
 }
 
 function applicable(state: FdState, item: Item, shown: string, problem: ((p: string, m: string) => void) | null): WantedState {
-  if (!item.entry.defaultAcl || state.type === 'dir') return item.wanted;
+  if (!item.wantsDefaultAcl || state.type === 'dir') return item.wanted;
   problem?.(shown, 'a default ACL for something that is not a directory: refused');
   return { ...item.wanted, defaultAcl: undefined };
 }
 
 function planOpened(
-  fd: number, shown: string, item: Item, options: RestoreOptions, pseudo: Set<number>,
+  fd: number, at: PathAt | null, shown: string, item: Item, options: RestoreOptions, pseudo: Set<number>,
   summary: RestoreSummary, problem: (p: string, m: string) => void,
 ): Planned | null {
   let state: FdState;
   try {
-    state = readFdState(fd, shown);
+    state = readFdState(fd, shown, at);
   } catch (err) {
     problem(shown, (err as Error).message);
     return null;
