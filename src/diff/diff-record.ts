@@ -1,10 +1,11 @@
 // The compact form diff holds per path: one string of the comparable fields, so a
 // million-entry side fits in memory, and equal entries compare as equal strings. Fields are
-// separated by \0, which no path or name contains. sortKey() maps "/" to \x01 so that plain
+// separated by \0, which no path or name contains. sortKey() maps "/" to \0 so that plain
 // string order is contracts.md's sorted order ("a", "a/b", then "a-b").
 
 import { aclFromMode } from '../model/acl.js';
-import type { Entry } from '../model/entry.js';
+import { formatCapability, parseCapabilityText } from '../model/capability.js';
+import { UNKNOWN_ID, type Entry, type QualifiedAclEntry } from '../model/entry.js';
 import { entryText } from '../format/getfacl-printer.js';
 import { relativeForm } from '../model/printed-path.js';
 
@@ -27,15 +28,21 @@ const LIST = '\n';
 const UNKNOWN = '\x02';
 
 export function sortKey(path: string): string {
-  return path.replaceAll('/', '\x01');
+  // \0 sorts below every byte a name can hold (\x01 included), so "a/b" comes before "a\x01",
+  // as it does component by component.
+  return path.replaceAll('/', '\0');
 }
 
 /** The comparable fields of an entry (everything but its path), as one string. */
 export function encodeRecord(entry: Entry, names: boolean, capabilitiesKnown: boolean): string {
-  const principal = (name: string | undefined, id: number): string => (names && name !== undefined ? name : String(id));
-  const acl = (entry.acl ?? aclFromMode(entry.mode)).map((e) => entryText(e, { names }));
-  const defaults = (entry.defaultAcl ?? []).map((e) => entryText(e, { names }));
-  const capability = capabilitiesKnown ? (entry.capability ?? '') : UNKNOWN;
+  // With ids (-n), a name this host does not know (no id) stays a name: as the id -1, two
+  // different unknown names would compare as the same owner.
+  const byName = (name: string | undefined, id: number): boolean => name !== undefined && (names || id === UNKNOWN_ID);
+  const principal = (name: string | undefined, id: number): string => (byName(name, id) ? (name as string) : String(id));
+  const text = (e: QualifiedAclEntry): string => entryText(e, { names: byName(e.name, e.id) });
+  const acl = (entry.acl ?? aclFromMode(entry.mode)).map(text);
+  const defaults = (entry.defaultAcl ?? []).map(text);
+  const capability = capabilitiesKnown ? canonicalCapability(entry.capability) : UNKNOWN;
   return [
     principal(entry.owner, entry.uid),
     principal(entry.group, entry.gid),
@@ -46,9 +53,24 @@ export function encodeRecord(entry: Entry, names: boolean, capabilitiesKnown: bo
   ].join(SEP);
 }
 
+/** getcap's text of a capability: `cap_b+ep cap_a+ep` in a snapshot is the live `cap_a,cap_b=ep`. */
+function canonicalCapability(text: string | undefined): string {
+  return text === undefined ? '' : formatCapability(parseCapabilityText(text));
+}
+
 /** The path diff matches entries by: the relative form (no leading "/" or "./"). */
 export function matchPath(entry: Entry): string {
-  return relativeForm(entry.path);
+  return normalPath(entry.path);
+}
+
+/**
+ * A path in the form the two sides are matched and globbed in: relative, and (contracts.md)
+ * "a//b" and "a/b/" mean "a/b", as `getfacl -R tree/` prints them ("tree/", "tree//a").
+ */
+export function normalPath(path: string): string {
+  const collapsed = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+  const trimmed = collapsed.length > 1 && collapsed.endsWith('/') ? collapsed.slice(0, -1) : collapsed;
+  return relativeForm(trimmed);
 }
 
 export function decodeRecord(path: string, record: string): DiffRecord {
@@ -69,7 +91,12 @@ export function forgetCapability(record: string): string {
   return record.slice(0, record.lastIndexOf(SEP) + 1) + UNKNOWN;
 }
 
-/** The extended entries (named users, named groups, mask): the part of the ACL the mode does not say. */
+/**
+ * The part of the ACL the mode does not say: the named users, named groups and the mask, and
+ * then also group::, because with a mask the mode's group bits are the mask's, so a changed
+ * group:: entry (setfacl -m g::rwx) would otherwise show nowhere.
+ */
 export function extendedEntries(acl: readonly string[]): string[] {
-  return acl.filter((text) => !/^(user|group|other)::/.test(text));
+  const extended = acl.filter((text) => !/^(user|group|other)::/.test(text));
+  return extended.length === 0 ? extended : acl.filter((text) => !/^(user|other)::/.test(text));
 }

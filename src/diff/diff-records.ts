@@ -21,6 +21,17 @@ export type DiffChange =
 
 const aclValue = (entries: readonly string[]): string => (entries.length === 0 ? 'none' : entries.join(','));
 
+/**
+ * The same entries in any order: getfacl lists named entries by numeric id, so a snapshot from
+ * a host where the names have other ids lists the same ACL in another order.
+ */
+function sameEntries(before: readonly string[], after: readonly string[]): boolean {
+  if (before.length !== after.length) return false;
+  if (before.every((e, i) => e === after[i])) return true;
+  const sorted = (entries: readonly string[]): string => [...entries].sort().join('\n');
+  return sorted(before) === sorted(after);
+}
+
 export function compareRecords(before: DiffRecord, after: DiffRecord, ignore: ReadonlySet<DiffField>): FieldChange[] {
   const fields: FieldChange[] = [];
   const add = (field: DiffField, b: string, a: string): void => {
@@ -29,8 +40,11 @@ export function compareRecords(before: DiffRecord, after: DiffRecord, ignore: Re
   add('owner', before.owner, after.owner);
   add('group', before.group, after.group);
   add('mode', before.mode, after.mode);
-  add('acl', aclValue(extendedEntries(before.acl)), aclValue(extendedEntries(after.acl)));
-  add('default-acl', aclValue(before.defaultAcl), aclValue(after.defaultAcl));
+  const addEntries = (field: DiffField, b: readonly string[], a: readonly string[]): void => {
+    if (!ignore.has(field) && !sameEntries(b, a)) fields.push({ field, before: aclValue(b), after: aclValue(a) });
+  };
+  addEntries('acl', extendedEntries(before.acl), extendedEntries(after.acl));
+  addEntries('default-acl', before.defaultAcl, after.defaultAcl);
   if (before.capability !== null && after.capability !== null) add('capability', before.capability || 'none', after.capability || 'none');
   return fields;
 }
@@ -44,7 +58,12 @@ export class RecordDiff {
     private readonly ignore: ReadonlySet<DiffField>,
   ) {}
 
-  /** One AFTER entry. */
+  /** Whether AFTER has given this path already. */
+  has(path: string): boolean {
+    return this.results.has(path);
+  }
+
+  /** One AFTER entry (given again: the last one wins). */
   add(path: string, record: string): void {
     const previous = this.before.get(path);
     this.results.set(path, previous === record ? null : { previous, record });
@@ -52,10 +71,13 @@ export class RecordDiff {
 
   /** All changes, in sorted order; capabilities compared only when both sides know them. */
   finish(compareCapabilities: boolean): DiffChange[] {
+    // Not compared, but BEFORE keeps its capability: the getfacl report is BEFORE's blocks, and
+    // with markers a block without `# capability:` tells restore to remove the file's one.
+    const ignore = compareCapabilities ? this.ignore : new Set<DiffField>([...this.ignore, 'capability']);
     const changes: DiffChange[] = [];
     for (const [path, result] of this.results) {
       if (result === null) continue;
-      const change = this.change(path, result.previous, result.record, compareCapabilities);
+      const change = this.change(path, result.previous, result.record, ignore);
       if (change) changes.push(change);
     }
     for (const [path, record] of this.before) {
@@ -66,12 +88,11 @@ export class RecordDiff {
     return keyed.map((k) => k.c);
   }
 
-  private change(path: string, previous: string | undefined, record: string, compareCapabilities: boolean): DiffChange | null {
+  private change(path: string, previous: string | undefined, record: string, ignore: ReadonlySet<DiffField>): DiffChange | null {
     const a = decodeRecord(path, record);
     if (previous === undefined) return { kind: 'extra', path, after: a };
     const b = decodeRecord(path, previous);
-    if (!compareCapabilities) b.capability = a.capability = null;
-    const fields = compareRecords(b, a, this.ignore);
+    const fields = compareRecords(b, a, ignore);
     return fields.length > 0 ? { kind: 'modified', path, fields, before: b, after: a } : null;
   }
 }

@@ -19,7 +19,16 @@ const COLOURS = { modified: '\x1b[33m', missing: '\x1b[31m', extra: '\x1b[32m' }
 const RESET = '\x1b[0m';
 
 export function fieldsText(fields: readonly FieldChange[]): string {
-  return fields.map((f) => `${f.field} ${f.before} -> ${f.after}`).join(', ');
+  return fields.map((f) => `${f.field} ${shownValue(f, f.before)} -> ${shownValue(f, f.after)}`).join(', ');
+}
+
+/**
+ * Owner and group names come raw from a snapshot (`# owner: x\012forged` is the name
+ * "x\nforged"): quoted as getfacl quotes them, so a newline can never forge a line. ACL
+ * entry texts are quoted already; modes and capability texts hold no such bytes.
+ */
+function shownValue(change: FieldChange, value: string): string {
+  return change.field === 'owner' || change.field === 'group' ? quote(value, OWNER_QUOTED) : value;
 }
 
 export function textSummary(c: DiffCounts): string {
@@ -87,9 +96,19 @@ export class RestoreFileWriter {
   }
 }
 
-export function nagiosLine(c: DiffCounts, paths: number, examples: readonly DiffChange[]): string {
+/** Live paths that could not be read: how many, and the first as `path: message`. */
+export interface Trouble {
+  problems: number;
+  first: string;
+}
+
+export function nagiosLine(c: DiffCounts, paths: number, examples: readonly DiffChange[], trouble: Trouble): string {
   const perf = `modified=${c.modified};;;0 missing=${c.missing};;;0 extra=${c.extra};;;0`;
-  if (c.modified + c.missing + c.extra === 0) return `PERMSNAP OK - no differences in ${paths} paths | ${perf}\n`;
+  if (c.modified + c.missing + c.extra === 0) {
+    // Nothing differs in what could be read; what could not be is UNKNOWN (exit 3), not OK.
+    if (trouble.problems > 0) return `PERMSNAP UNKNOWN - ${trouble.problems} path(s) could not be read (${trouble.first}) | ${perf}\n`;
+    return `PERMSNAP OK - no differences in ${paths} paths | ${perf}\n`;
+  }
   const counts = (['modified', 'missing', 'extra'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`).join(', ');
   const shown = examples.map((e) => (e.kind === 'modified' ? `${quote(e.path, PATH_QUOTED)} ${fieldsText(e.fields)}` : `${quote(e.path, PATH_QUOTED)} ${e.kind}`));
   return `PERMSNAP CRITICAL - ${counts}: ${shown.join('; ')}${c.modified + c.missing + c.extra > examples.length ? '; ...' : ''} | ${perf}\n`;

@@ -5,13 +5,15 @@
 import fs from 'node:fs';
 import { readSnapshot } from '../format/read-snapshot.js';
 import { matchesOrBeneath, type PathMatcher } from '../glob/path-matcher.js';
-import type { Entry } from '../model/entry.js';
+import { ACL_USER } from '../model/acl.js';
+import { UNKNOWN_ID, type Entry } from '../model/entry.js';
 import { printedPath } from '../model/printed-path.js';
+import { isDirectory } from '../platform/dir-fd.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 import { readEntry } from '../snapshot/read-entry.js';
 import { walkArgument } from '../walk/walk-tree.js';
-import { encodeRecord, matchPath } from './diff-record.js';
+import { encodeRecord, matchPath, normalPath } from './diff-record.js';
 
 export interface SideOptions {
   /** Compare names (default) or ids (-n: names resolved through this host). */
@@ -25,49 +27,71 @@ export interface SideInfo {
   /** Whether the side says which files have no capability. */
   capabilitiesKnown: boolean;
   entries: number;
+  /**
+   * Directories on pseudo filesystems a live side recorded but did not enter (matched paths):
+   * contracts.md has diff skip the other side's paths beneath them.
+   */
+  notEntered: string[];
 }
 
 export type RecordSink = (path: string, record: string) => void;
 
 export async function readSide(operand: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
-  const isDirectory = operand !== '-' && fs.statSync(operand, { throwIfNoEntry: false })?.isDirectory() === true;
-  return isDirectory ? walkSide(operand, options, sink) : fileSide(operand, options, sink);
+  const live = operand !== '-' && fs.statSync(operand, { throwIfNoEntry: false })?.isDirectory() === true;
+  return live ? walkSide(operand, options, sink) : fileSide(operand, options, sink);
 }
 
 function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo {
   let entries = 0;
-  walkArgument(dir, { symlinks: 'toplevel', oneFileSystem: false, sorted: false, doNotEnter: pseudoFilesystemDevices(), isExcluded: options.exclude }, {
+  const notEntered: string[] = [];
+  const pseudo = pseudoFilesystemDevices();
+  const { exclude } = options;
+  // Globs see the path as it is matched ("tree//a" from `diff FILE tree/` as "tree/a").
+  const isExcluded = exclude && ((path: string): boolean => exclude(normalPath(path)));
+  walkArgument(dir, { symlinks: 'toplevel', oneFileSystem: false, sorted: false, doNotEnter: pseudo, isExcluded }, {
     visit(path, st, followed, at) {
       const entry = readEntry(path, st, followed, at, { names: options.names, capability: true });
       entry.path = printedPath(path, true).path;
-      sink(matchPath(entry), encodeRecord(entry, options.names, true));
+      const matched = matchPath(entry);
+      if (isDirectory(st) && pseudo.has(st.dev)) notEntered.push(matched);
+      sink(matched, encodeRecord(entry, options.names, true));
       entries++;
     },
     error(path, err) {
       options.onProblem?.(path, err.message);
     },
   });
-  return { capabilitiesKnown: true, entries };
+  return { capabilitiesKnown: true, entries, notEntered };
 }
 
 async function fileSide(file: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
   let entries = 0;
   const info = { hasMarkers: false };
   for await (const { entry } of readSnapshot(file, { info })) {
-    if (options.exclude && matchesOrBeneath(entry.path, options.exclude)) continue;
-    sink(matchPath(entry), encodeRecord(options.names ? entry : withIds(entry), options.names, true));
+    const path = matchPath(entry);
+    if (options.exclude && matchesOrBeneath(path, options.exclude)) continue;
+    sink(path, encodeRecord(options.names ? entry : withIds(entry), options.names, true));
     entries++;
   }
-  return { capabilitiesKnown: info.hasMarkers, entries };
+  return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [] };
 }
 
+/** The entry with names resolved to ids through this host (-n); a name it does not know stays a name. */
 function withIds(entry: Entry): Entry {
   const uid = entry.owner !== undefined ? (uidOfName(entry.owner) ?? entry.uid) : entry.uid;
   const gid = entry.group !== undefined ? (gidOfName(entry.group) ?? entry.gid) : entry.gid;
   const ids = (acl: Entry['acl']): Entry['acl'] => acl?.map((e) => {
     if (e.name === undefined) return e;
-    const id = e.tag === 0x02 ? uidOfName(e.name) : gidOfName(e.name);
-    return { tag: e.tag, perm: e.perm, id: id ?? e.id };
+    const id = e.tag === ACL_USER ? uidOfName(e.name) : gidOfName(e.name);
+    return id === null ? e : { tag: e.tag, perm: e.perm, id };
   });
-  return { ...entry, uid, gid, owner: undefined, group: undefined, acl: ids(entry.acl), defaultAcl: ids(entry.defaultAcl) };
+  return {
+    ...entry,
+    uid,
+    gid,
+    owner: uid === UNKNOWN_ID ? entry.owner : undefined,
+    group: gid === UNKNOWN_ID ? entry.group : undefined,
+    acl: ids(entry.acl),
+    defaultAcl: ids(entry.defaultAcl),
+  };
 }

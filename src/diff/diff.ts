@@ -2,11 +2,14 @@
 // and writes the chosen report to a byte sink. Exit status is the caller's: this returns
 // the counts.
 
+import { PATH_QUOTED, quote } from '../format/quote.js';
 import { compileGlobs } from '../glob/path-matcher.js';
 import type { ByteSink } from '../output/byte-sink.js';
 import { RecordDiff, type DiffChange, type DiffField } from './diff-records.js';
-import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts } from './diff-report.js';
+import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts, type Trouble } from './diff-report.js';
 import { readSide } from './diff-sources.js';
+import { dropNotEntered } from './not-entered.js';
+import { RepeatedPaths } from './repeated-paths.js';
 
 export type DiffFormat = 'text' | 'json' | 'getfacl' | 'nagios';
 
@@ -18,30 +21,54 @@ export interface DiffOptions {
   ignore?: DiffField[];
   colour?: boolean;
   onProblem?: (path: string, message: string) => void;
+  /** Called for what is not trouble but worth saying (a path given twice by a snapshot). */
+  onWarning?: (message: string) => void;
 }
 
 export interface DiffResult extends DiffCounts {
   paths: number;
+  /** Live paths that could not be read (each also given to onProblem). */
+  problems: number;
 }
 
 const NAGIOS_EXAMPLES = 5;
 
 export async function diff(before: string, after: string, sink: ByteSink, options: DiffOptions = {}): Promise<DiffResult> {
-  const sideOptions = { names: !options.numeric, exclude: compileGlobs(options.exclude ?? []), onProblem: options.onProblem };
+  const trouble = { problems: 0, first: '' };
+  const onProblem = (path: string, message: string): void => {
+    // Quoted whole: the nagios line that shows it must stay one line.
+    if (trouble.problems++ === 0) trouble.first = `${quote(path, PATH_QUOTED)}: ${quote(message, PATH_QUOTED)}`;
+    options.onProblem?.(path, message);
+  };
+  const sideOptions = { names: !options.numeric, exclude: compileGlobs(options.exclude ?? []), onProblem };
+  const warn = (message: string | null): void => {
+    if (message !== null) options.onWarning?.(message);
+  };
   const beforeRecords = new Map<string, string>();
-  const a = await readSide(before, sideOptions, (path, record) => beforeRecords.set(path, record));
+  const beforeRepeats = new RepeatedPaths();
+  const a = await readSide(before, sideOptions, (path, record) => {
+    if (beforeRecords.has(path)) beforeRepeats.note(path);
+    beforeRecords.set(path, record);
+  });
+  warn(beforeRepeats.warning(before));
   const comparison = new RecordDiff(beforeRecords, new Set(options.ignore ?? []));
-  const b = await readSide(after, sideOptions, (path, record) => comparison.add(path, record));
-  const changes = comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown);
+  const afterRepeats = new RepeatedPaths();
+  const b = await readSide(after, sideOptions, (path, record) => {
+    if (comparison.has(path)) afterRepeats.note(path);
+    comparison.add(path, record);
+  });
+  warn(afterRepeats.warning(after));
+  const { changes, warning } = dropNotEntered(comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown), [...a.notEntered, ...b.notEntered]);
+  warn(warning);
   const counts: DiffCounts = { modified: 0, missing: 0, extra: 0 };
   for (const c of changes) counts[c.kind]++;
-  await writeReport(changes, counts, sink, options, { paths: beforeRecords.size, capabilitiesKnown: a.capabilitiesKnown });
-  return { ...counts, paths: beforeRecords.size };
+  await writeReport(changes, counts, sink, options, { paths: beforeRecords.size, capabilitiesKnown: a.capabilitiesKnown, trouble });
+  return { ...counts, paths: beforeRecords.size, problems: trouble.problems };
 }
 
 async function writeReport(
   changes: readonly DiffChange[], counts: DiffCounts, sink: ByteSink, options: DiffOptions,
-  before: { paths: number; capabilitiesKnown: boolean },
+  before: { paths: number; capabilitiesKnown: boolean; trouble: Trouble },
 ): Promise<void> {
   const write = (text: string): Promise<void> => sink.write(Buffer.from(text, 'latin1'));
   const format = options.format ?? 'text';
@@ -57,6 +84,6 @@ async function writeReport(
     for (const c of changes) if (c.kind === 'modified') await out.add(c.before);
     await out.finish();
   } else {
-    await write(nagiosLine(counts, before.paths, changes.slice(0, NAGIOS_EXAMPLES)));
+    await write(nagiosLine(counts, before.paths, changes.slice(0, NAGIOS_EXAMPLES), before.trouble));
   }
 }

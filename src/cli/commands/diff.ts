@@ -50,21 +50,19 @@ export async function handler(args: DiffArgs, _raw: readonly string[], reporter:
     });
     if (args.before === '-' && args.after === '-') throw new PermsnapError('USAGE', 'only one side can be standard input');
     const exclude = [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
-    let problems = 0;
     const result = await diff(args.before, args.after, stdoutSink(), {
       format: args.format,
       numeric: args.numeric,
       exclude,
       ignore,
-      colour: args.format === 'text' && process.stdout.isTTY === true && !('NO_COLOR' in process.env),
-      onProblem: (path, message) => {
-        problems++;
-        reporter.error(`${quote(path, PATH_QUOTED)}: ${message}`);
-      },
+      // no-color.org: NO_COLOR counts when it is set and not empty.
+      colour: args.format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR,
+      onProblem: (path, message) => reporter.error(`${quote(path, PATH_QUOTED)}: ${message}`),
+      onWarning: (message) => reporter.warn(message),
     });
     const differs = result.modified + result.missing + result.extra > 0;
-    if (args.format === 'nagios') return { exitCode: differs ? NAGIOS_CRITICAL : problems > 0 ? NAGIOS_UNKNOWN : 0 };
-    if (problems > 0) return { exitCode: 2 };
+    if (args.format === 'nagios') return { exitCode: differs ? NAGIOS_CRITICAL : result.problems > 0 ? NAGIOS_UNKNOWN : 0 };
+    if (result.problems > 0) return { exitCode: 2 };
     return { exitCode: differs ? 1 : 0 };
   } catch (err) {
     if (args.format !== 'nagios') throw err;

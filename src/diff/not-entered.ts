@@ -1,0 +1,31 @@
+// contracts.md "Pseudo filesystems": a live side records a mount point of proc, sysfs, ...
+// but does not enter it, so the other side's paths beneath it (a `getfacl -R /` baseline
+// holds all of /proc) are left out of the comparison instead of being reported missing.
+
+import { PATH_QUOTED, quote } from '../format/quote.js';
+import type { DiffChange } from './diff-records.js';
+
+export interface NotEnteredResult {
+  changes: DiffChange[];
+  /** What was left out, to say so (contracts.md); null when nothing was. */
+  warning: string | null;
+}
+
+export function dropNotEntered(changes: DiffChange[], mountPoints: readonly string[]): NotEnteredResult {
+  if (mountPoints.length === 0) return { changes, warning: null };
+  const points = new Set(mountPoints);
+  const kept = changes.filter((c) => !isBeneath(c.path, points));
+  const skipped = changes.length - kept.length;
+  if (skipped === 0) return { changes, warning: null };
+  const shown = mountPoints.slice(0, 3).map((p) => quote(p, PATH_QUOTED)).join(', ') + (mountPoints.length > 3 ? ', ...' : '');
+  return { changes: kept, warning: `${skipped} path(s) beneath pseudo filesystems not compared: the live side does not enter ${shown}` };
+}
+
+/** Whether a proper ancestor of `path` is one of `points` ("." is the ancestor of every relative path). */
+function isBeneath(path: string, points: ReadonlySet<string>): boolean {
+  if (path !== '.' && points.has('.')) return true;
+  for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+    if (points.has(path.slice(0, slash))) return true;
+  }
+  return false;
+}

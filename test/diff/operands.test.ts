@@ -1,0 +1,158 @@
+// What an operand of permsnap diff can be (permsnap's snapshot with markers or --compat,
+// the real getfacl's text, gzip or not, '-' for stdin, a live directory) and how the two
+// sides' paths are matched: a tree against itself is exit 0 whatever the operands, a leading
+// / or ./ and getfacl's "tree//x" do not make paths differ, -n compares ids, a path given
+// twice takes its last block, and pseudo filesystems the live walk does not enter are skipped.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { latin1, tryMount, unmount } from '../helpers/facl-text.js';
+import { buildOddTree } from '../helpers/odd-tree.js';
+import { restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
+import { isRoot, makeTempDir, removeTree, sh } from '../helpers/tree.js';
+import { diffCli, parseDiffJson, snapshotFile, toolView } from './diff-kit.js';
+
+let dir = '';
+const mounts: string[] = [];
+beforeEach(() => {
+  dir = makeTempDir('permsnap-diff-operands-');
+});
+afterEach(() => {
+  for (const m of mounts.splice(0).reverse()) unmount(m);
+  removeTree(dir);
+});
+
+const NO_DIFFERENCES = '0 modified, 0 missing, 0 extra\n';
+
+describe.skipIf(!restoreReady)(`diff of a tree against itself (${SKIP_REASON})`, () => {
+  it('finds no differences (exit 0) between a snapshot, its own live tree, the real getfacl text, gzip and stdin', () => {
+    buildOddTree(dir);
+    const snap = snapshotFile(dir, ['tree'], 'snap.facl');
+    const compat = snapshotFile(dir, ['--compat', 'tree'], 'compat.facl');
+    fs.writeFileSync(path.join(dir, 'real.getfacl'), toolView(dir).text, 'latin1');
+    fs.writeFileSync(path.join(dir, 'snap.facl.gz'), gzipSync(fs.readFileSync(snap)));
+    // gzip is known by its magic bytes, not by a suffix.
+    fs.writeFileSync(path.join(dir, 'no-suffix'), gzipSync(fs.readFileSync(path.join(dir, 'real.getfacl'))));
+    // Each operand kind on each side at least once (a CLI run costs a Node start).
+    const pairs: Array<{ args: string[]; input?: Buffer }> = [
+      { args: [snap, snap] },
+      { args: ['snap.facl', 'tree'] },
+      { args: ['tree', 'tree'] },
+      { args: ['real.getfacl', 'tree'] },
+      { args: ['compat.facl', 'real.getfacl'] },
+      { args: ['no-suffix', 'snap.facl'] },
+      { args: ['-', 'tree'], input: fs.readFileSync(path.join(dir, 'snap.facl.gz')) },
+      { args: ['tree', '-'], input: fs.readFileSync(path.join(dir, 'real.getfacl')) },
+    ];
+    for (const { args, input } of pairs) {
+      const r = diffCli(args, { cwd: dir, input });
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect([r.status, r.stdout.toString('latin1')], args.join(' ')).toEqual([0, NO_DIFFERENCES]);
+    }
+    expect(fs.readFileSync(compat, 'latin1')).not.toContain('# permsnap:');
+  });
+
+  it('matches paths in the relative form: a leading / or ./, a trailing / and // do not make paths differ', () => {
+    buildOddTree(dir);
+    const abs = path.join(dir, 'tree');
+    snapshotFile(dir, ['tree'], 'relative.facl');
+    snapshotFile(dir, [abs], 'stripped.facl'); // tmp/.../tree
+    snapshotFile(dir, ['-p', abs], 'absolute.facl'); // /tmp/.../tree
+    const real = toolView(dir).text;
+    fs.writeFileSync(path.join(dir, 'dot-slash.getfacl'), real.replaceAll('# file: tree', '# file: ./tree'), 'latin1');
+    fs.writeFileSync(path.join(dir, 'absolute.getfacl'), toolView(dir, abs, ['-p']).text, 'latin1');
+    const slashed = toolView(dir, 'tree/').text; // getfacl prints tree/ and tree//odd
+    expect(slashed).toContain('# file: tree//odd\n');
+    fs.writeFileSync(path.join(dir, 'slashed.getfacl'), slashed, 'latin1');
+    const pairs = [
+      ['dot-slash.getfacl', 'tree'],
+      ['relative.facl', './tree'],
+      ['slashed.getfacl', 'tree'],
+      ['relative.facl', 'tree/'],
+      ['slashed.getfacl', './tree//'],
+      ['absolute.facl', abs],
+      ['absolute.getfacl', 'stripped.facl'],
+      ['absolute.getfacl', `${abs}/`],
+    ];
+    for (const args of pairs) {
+      const r = diffCli(args, { cwd: dir });
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect([r.status, r.stdout.toString('latin1')], args.join(' ')).toEqual([0, NO_DIFFERENCES]);
+    }
+    // The relative tree and the absolute one are different paths: all missing, all extra.
+    const blocks = toolView(dir).facl.size;
+    const r = diffCli(['relative.facl', abs, '--format', 'json'], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(parseDiffJson(r.stdout).summary).toEqual({ modified: 0, missing: blocks, extra: blocks });
+  });
+
+  it('compares ids with -n: the real getfacl -n text equals the live tree and a named snapshot', () => {
+    buildOddTree(dir);
+    snapshotFile(dir, ['tree'], 'named.facl');
+    fs.writeFileSync(path.join(dir, 'numeric.getfacl'), toolView(dir, 'tree', ['-n']).text, 'latin1');
+    for (const args of [['numeric.getfacl', 'tree'], ['named.facl', 'numeric.getfacl'], ['tree', 'numeric.getfacl']]) {
+      const r = diffCli(['-n', ...args], { cwd: dir });
+      expect(r.stderr).toBe('');
+      expect([r.status, r.stdout.toString('latin1')], args.join(' ')).toEqual([0, NO_DIFFERENCES]);
+    }
+    // -n sees a change of owner from one name to another as a change of id.
+    sh('chown daemon tree/special/none', dir);
+    const r = diffCli(['-n', 'numeric.getfacl', 'tree', '--format', 'json'], { cwd: dir });
+    expect(r.status).toBe(1);
+    const doc = parseDiffJson(r.stdout);
+    const uid = (name: string): string => sh(`id -u ${name}`, dir).trim();
+    expect(doc.changes).toEqual([{ kind: 'modified', path: 'tree/special/none', fields: [{ field: 'owner', before: uid('root'), after: uid('daemon') }] }]);
+  });
+});
+
+describe.skipIf(!restoreReady)(`diff of snapshots that give a path twice (${SKIP_REASON})`, () => {
+  it('lets the last block win, with one warning naming the snapshot, on either side (getfacl -R tree tree/sub does this)', () => {
+    sh('mkdir -p tree/sub/deeper && touch tree/sub/f tree/sub/deeper/g tree/top', dir);
+    const text = toolView(dir, 'tree').text + toolView(dir, 'tree/sub').text;
+    const paths = text.split('\n').filter((l) => l.startsWith('# file: '));
+    const repeated = paths.length - new Set(paths).size;
+    expect(repeated).toBe(4);
+    fs.writeFileSync(path.join(dir, 'dup.getfacl'), text, 'latin1');
+    for (const args of [['dup.getfacl', 'tree'], ['tree', 'dup.getfacl']]) {
+      const r = diffCli(args, { cwd: dir });
+      expect([r.status, latin1(r.stdout)]).toEqual([0, NO_DIFFERENCES]);
+      expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`^permsnap: dup\\.getfacl: .*\\b${repeated}\\b`));
+    }
+    // The last block of tree/sub/f says 0600: that is what BEFORE holds.
+    const lastSays = text.slice(0, text.lastIndexOf('# file: tree/sub/f\n')) +
+      text.slice(text.lastIndexOf('# file: tree/sub/f\n')).replace(/user::rw-\ngroup::r--\nother::r--/, 'user::rw-\ngroup::---\nother::---');
+    expect(lastSays).not.toBe(text);
+    fs.writeFileSync(path.join(dir, 'last.getfacl'), lastSays, 'latin1');
+    const r = diffCli(['last.getfacl', 'tree', '--format', 'json'], { cwd: dir });
+    expect(r.status).toBe(1);
+    const mode = (fs.statSync(path.join(dir, 'tree/sub/f')).mode & 0o7777).toString(8).padStart(4, '0');
+    expect(parseDiffJson(r.stdout).changes).toEqual([{ kind: 'modified', path: 'tree/sub/f', fields: [{ field: 'mode', before: '0600', after: mode }] }]);
+  });
+});
+
+describe.skipIf(!restoreReady || !isRoot)(`diff against a live tree with a pseudo filesystem mounted in it (needs root to mount; ${SKIP_REASON})`, () => {
+  it('does not report what lies beneath a pseudo filesystem the live side does not enter, and says so', (ctx) => {
+    sh('mkdir -p tree/mq tree/plain && touch tree/plain/file', dir);
+    const mq = path.join(dir, 'tree/mq');
+    if (!tryMount('mqueue', mq)) return ctx.skip();
+    mounts.push(mq);
+    fs.writeFileSync(path.join(mq, 'queue'), '');
+    snapshotFile(dir, ['--all-filesystems', 'tree'], 'all.facl');
+    const real = toolView(dir); // the real getfacl walks into the mount
+    expect(real.facl.has('tree/mq/queue')).toBe(true);
+    fs.writeFileSync(path.join(dir, 'real.getfacl'), real.text, 'latin1');
+    for (const args of [['all.facl', 'tree'], ['tree', 'real.getfacl']]) {
+      const r = diffCli(args, { cwd: dir });
+      expect([r.status, latin1(r.stdout)], args.join(' ')).toEqual([0, NO_DIFFERENCES]);
+      expect(r.stderr).toMatch(/^permsnap: .*tree\/mq/m);
+    }
+    // Changes elsewhere still count; the mount point's own block is compared.
+    sh('chmod 0600 tree/plain/file', dir);
+    const r = diffCli(['real.getfacl', 'tree', '--format', 'json'], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(parseDiffJson(r.stdout).changes.map((c) => [c.kind, c.path])).toEqual([['modified', 'tree/plain/file']]);
+  });
+});
