@@ -3,6 +3,8 @@
 // tests). Usage: npm run bench -- snapshot|diff|restore [DIR] [--runs N]
 // Without DIR, a metadata-only copy of /usr is made under /tmp (cp --attributes-only:
 // the same modes, owners, ACLs and capabilities, no file data) and reused.
+// npm run bench -- tar [--runs N]: snapshot --from-tar against tar -tv listing the same
+// archive (gzip, zstd, xz, plain), with the data of /usr, made once under /tmp.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,17 +42,17 @@ function timed(cmd, args, cwd) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function compare(label, peer, ours) {
+function compare(label, peer, ours, n = runs) {
   const peerRuns = [];
   const ourRuns = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < n; i++) {
     peerRuns.push(peer());
     ourRuns.push(ours());
   }
   const p = median(peerRuns.map((r) => r.seconds));
   const o = median(ourRuns.map((r) => r.seconds));
   const rss = Math.max(...ourRuns.map((r) => r.rssMb));
-  console.log(`${label}: peer median ${p.toFixed(3)} s, permsnap median ${o.toFixed(3)} s, ratio ${(o / p).toFixed(3)}, permsnap peak RSS ${rss.toFixed(1)} MB (${runs} runs each, alternating)`);
+  console.log(`${label}: peer median ${p.toFixed(3)} s, permsnap median ${o.toFixed(3)} s, ratio ${(o / p).toFixed(3)}, permsnap peak RSS ${rss.toFixed(1)} MB (${n} runs each, alternating)`);
   return { peer: p, permsnap: o, ratio: o / p, rssMb: rss };
 }
 
@@ -124,7 +126,99 @@ function benchRestore(dirArg) {
   console.log('tree identical to the snapshot after every run of both tools: true');
 }
 
-const benches = { snapshot: benchSnapshot, diff: benchDiff, restore: benchRestore };
+const TAR_DIR = '/tmp/permsnap-bench-tar';
+/** What the tar benchmark archives: /usr's biggest parts, with their data (about 1.5 GB here). */
+const TAR_MEMBERS = ['usr/share', 'usr/lib/x86_64-linux-gnu', 'usr/bin', 'usr/sbin'];
+const XZ_MEMBERS = ['usr/share']; // xz compresses at a few MB/s here: a smaller archive for it
+
+/** Runs a shell command once, or skips it when its output is already complete. */
+function makeOnce(file, script) {
+  if (fs.existsSync(`${file}.complete`)) return file;
+  console.error(`making ${file} (once)...`);
+  const r = spawnSync('sh', ['-c', script], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`failed: ${script}`);
+  fs.writeFileSync(`${file}.complete`, '');
+  return file;
+}
+
+function tarArchives() {
+  fs.mkdirSync(TAR_DIR, { recursive: true });
+  const tarOf = (members) => `tar --acls --xattrs --xattrs-include='*' -cf - -C / ${members.join(' ')} 2>/dev/null`;
+  const plain = makeOnce(`${TAR_DIR}/usr.tar`, `${tarOf(TAR_MEMBERS)} > ${TAR_DIR}/usr.tar; test -s ${TAR_DIR}/usr.tar`);
+  return {
+    plain,
+    gzip: makeOnce(`${TAR_DIR}/usr.tar.gz`, `gzip -1 -c ${plain} > ${TAR_DIR}/usr.tar.gz`),
+    zstd: makeOnce(`${TAR_DIR}/usr.tar.zst`, `zstd -q -T2 -3 -c ${plain} > ${TAR_DIR}/usr.tar.zst`),
+    xz: makeOnce(`${TAR_DIR}/share.tar.xz`, `${tarOf(XZ_MEMBERS)} | xz -T2 -1 -c > ${TAR_DIR}/share.tar.xz`),
+  };
+}
+
+const mb = (bytes) => bytes / 1e6;
+
+/** Members getfacl -R would print: all but symlinks (tar -tv's first letter "l"). */
+function printableMembers(listFlags, file) {
+  const r = spawnSync('sh', ['-c', `tar ${listFlags} "${file}" | grep -vc '^l'`], { maxBuffer: 1 << 28 });
+  return Number(r.stdout.toString().trim());
+}
+
+function snapshotCount(file) {
+  const r = spawnSync(process.execPath, [cli, 'snapshot', '--quiet', '--from-tar', file], { maxBuffer: 1 << 30 });
+  const m = /# permsnap: end, (\d+) entries/.exec(r.stdout.toString('latin1'));
+  return { count: m ? Number(m[1]) : -1, status: r.status, text: r.stdout };
+}
+
+async function benchTar() {
+  const n = process.argv.includes('--runs') ? runs : 3;
+  const a = tarArchives();
+  const tarBytes = fs.statSync(a.plain).size;
+  console.log(`node ${process.version}, ${n} runs each; archive of ${TAR_MEMBERS.join(' ')}: ${mb(tarBytes).toFixed(0)} MB as tar`);
+  const cases = [
+    ['gzip', a.gzip, '-tvzf'],
+    ['zstd', a.zstd, '--zstd -tvf'],
+    ['xz', a.xz, '-tvJf'],
+    ['plain', a.plain, '-tvf'],
+  ];
+  // Correctness first: one block per non-symlink member, and the same text whatever the compression.
+  const reference = snapshotCount(a.plain);
+  for (const [label, file, flags] of cases) {
+    const got = label === 'plain' ? reference : snapshotCount(file);
+    const expected = printableMembers(flags, file);
+    const same = label === 'xz' ? '' : `, text identical to the plain archive's: ${got.text.equals(reference.text)}`;
+    console.log(`${label}: ${got.count} blocks for ${expected} non-symlink members (exit ${got.status})${same}`);
+  }
+  for (const [label, file, flags] of cases) {
+    const size = fs.statSync(file).size;
+    const listed = label === 'xz' ? Number(spawnSync('sh', ['-c', `xz -dc "${file}" | wc -c`]).stdout.toString().trim()) : tarBytes;
+    const r = compare(
+      `${label} (${mb(size).toFixed(0)} MB file, ${mb(listed).toFixed(0)} MB tar): --from-tar vs tar ${flags}`,
+      () => timed('sh', ['-c', `tar ${flags} "${file}" > /dev/null`], TAR_DIR),
+      () => timed(process.execPath, [cli, 'snapshot', '--quiet', '--from-tar', file], TAR_DIR),
+      n,
+    );
+    console.log(`  permsnap reads ${(mb(size) / r.permsnap).toFixed(1)} MB/s of the ${label} file, ${(mb(listed) / r.permsnap).toFixed(1)} MB/s of tar`);
+  }
+  compare(
+    'gzip --sort: --from-tar --sort vs tar -tvzf',
+    () => timed('sh', ['-c', `tar -tvzf "${a.gzip}" > /dev/null`], TAR_DIR),
+    () => timed(process.execPath, [cli, 'snapshot', '--quiet', '--sort', '--from-tar', a.gzip], TAR_DIR),
+    n,
+  );
+  // The decompressors alone (permsnap's own module over the file), against the C tools.
+  const decompressOnly = `const { openArchive, decompress } = await import(${JSON.stringify(path.join(repo, 'dist/archive/decompress.js'))});
+    const { stream } = await decompress(openArchive(process.argv[1])); for await (const c of stream) void c;`;
+  for (const [label, file, tool] of [['gzip (node:zlib)', a.gzip, 'gzip -dc'], ['zstd (fzstd)', a.zstd, 'zstd -dc'], ['xz (xz-decompress)', a.xz, 'xz -dc']]) {
+    const out = Number(spawnSync('sh', ['-c', `${tool} "${file}" | wc -c`]).stdout.toString().trim());
+    const r = compare(
+      `decompress only, ${label} vs ${tool}`,
+      () => timed('sh', ['-c', `${tool} "${file}" > /dev/null`], TAR_DIR),
+      () => timed(process.execPath, ['--input-type=module', '-e', decompressOnly, file], TAR_DIR),
+      n,
+    );
+    console.log(`  ${label}: ${(mb(out) / r.permsnap).toFixed(1)} MB/s out; ${tool}: ${(mb(out) / r.peer).toFixed(1)} MB/s out`);
+  }
+}
+
+const benches = { snapshot: benchSnapshot, diff: benchDiff, restore: benchRestore, tar: benchTar };
 const bench = benches[which];
 if (!bench) {
   console.error(`unknown benchmark ${which}; choose one of: ${Object.keys(benches).join(', ')}`);

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { PermsnapError } from '../../errors.js';
+import type { PrintOptions } from '../../format/getfacl-printer.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
 import { atomicFileSink, stdoutSink } from '../../output/byte-sink.js';
 import { describeErrno } from '../../platform/libc.js';
@@ -20,6 +21,15 @@ export const describe = 'Print the permissions of a tree in getfacl format (like
 export function builder(y: Argv): Argv {
   return y
     .positional('paths', { describe: 'Files and directories to walk ("-" reads paths from stdin)', type: 'string', array: true })
+    .option('from-tar', {
+      type: 'string',
+      requiresArg: true,
+      describe:
+        'Snapshot the tree inside a tar ARCHIVE instead of walking PATHs: modes, owners, ACLs and capabilities ' +
+        'from its headers, as tar --acls --xattrs or bsdtar --acls --xattrs stored them. Plain, gzip, xz or zstd ' +
+        '(told by content, not name); "-" reads stdin. Paths as getfacl -R prints them in the archive\'s root; ' +
+        'symlinks are skipped, as getfacl -R skips them',
+    })
     .option('output', { alias: 'o', type: 'string', describe: 'Write to FILE atomically (gzip when it ends in .gz)' })
     .option('format', { choices: ['getfacl', 'json'] as const, default: 'getfacl', describe: 'getfacl text, or JSON Lines' })
     .option('compat', { type: 'boolean', default: false, describe: 'Exactly what getfacl -R prints: no permsnap comments, all filesystems' })
@@ -42,12 +52,14 @@ export function builder(y: Argv): Argv {
     .option('recursive', { alias: 'R', type: 'boolean', describe: 'Accepted for getfacl compatibility (always recursive)' })
     .example('$0 snapshot /etc -o etc.facl', 'baseline of /etc, with permsnap markers and capabilities')
     .example('$0 snapshot --compat -p /srv > srv.facl', 'byte-identical to getfacl -R -p /srv')
+    .example('$0 snapshot --from-tar rootfs.tar.zst --sort -o baseline.facl', 'a baseline from an image archive: no healthy twin host needed')
     .example('$0 snapshot / --sort --exclude /home -o /var/backups/perms.facl.gz', 'a sorted, compressed baseline of a host')
     .example('setfacl --restore=etc.facl', 'the output is what setfacl --restore reads');
 }
 
 export interface SnapshotArgs {
   paths?: string[];
+  'from-tar'?: string;
   output?: string;
   format: 'getfacl' | 'json';
   compat: boolean;
@@ -66,14 +78,13 @@ export interface SnapshotArgs {
 }
 
 export async function handler(args: SnapshotArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+  if (args['from-tar'] !== undefined) return fromTar(args['from-tar'], args, raw, reporter);
   const paths = expandStdinPaths((args.paths ?? []).map(toByteString));
   if (paths.length === 0) throw new PermsnapError('USAGE', 'snapshot needs at least one PATH');
   if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) {
     throw new PermsnapError('USAGE', `Expected --jobs to be an integer >= 1, got ${args.jobs}`);
   }
-  const exclude = [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
-  const both = !args.access && !args.default;
-  const effective = lastOf(raw, 'eE');
+  const exclude = excludeGlobs(args);
   const symlinks = lastOf(raw, 'LP');
   const sink = args.output ? atomicFileSink(args.output) : stdoutSink();
   const progress = createProgress(!reporter.quiet);
@@ -89,14 +100,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       skipBase: args['skip-base'] ?? false,
       stripLeadingSlash: !args['absolute-names'],
       symlinks: symlinks === 'L' ? 'logical' : symlinks === 'P' ? 'physical' : 'toplevel',
-      print: {
-        access: both || (args.access ?? false),
-        default: both || (args.default ?? false),
-        comments: !args['omit-header'],
-        effective: effective === 'e' ? 'all' : effective === 'E' ? 'none' : 'some',
-        smartIndent: !args.output && process.stdout.isTTY === true,
-        names: !args.numeric,
-      },
+      print: printOptions(args, raw),
       onProblem: (p) => reporter.error(`${quote(p.path, PATH_QUOTED)}: ${p.errno ? describeErrno(p.errno) : p.message}`),
       onAbsolute: () => reporter.error("Removing leading '/' from absolute path names"),
       onProgress: (n, path) => progress.update(n, path),
@@ -104,6 +108,64 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
     progress.done();
     await sink.commit();
     if (result.problems > 0 && !args.compat) reporter.info(`${result.problems} path(s) could not be read; the snapshot lacks them`);
+    return { exitCode: result.problems > 0 ? 1 : 0 };
+  } catch (err) {
+    progress.done();
+    await sink.abort();
+    throw err;
+  }
+}
+
+function excludeGlobs(args: SnapshotArgs): string[] {
+  return [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
+}
+
+function printOptions(args: SnapshotArgs, raw: readonly string[]): Partial<PrintOptions> {
+  const both = !args.access && !args.default;
+  const effective = lastOf(raw, 'eE');
+  return {
+    access: both || (args.access ?? false),
+    default: both || (args.default ?? false),
+    comments: !args['omit-header'],
+    effective: effective === 'e' ? 'all' : effective === 'E' ? 'none' : 'some',
+    smartIndent: !args.output && process.stdout.isTTY === true,
+    names: !args.numeric,
+  };
+}
+
+/** `--from-tar ARCHIVE`: the same output options; the walking ones have no meaning there. */
+async function fromTar(archive: string, args: SnapshotArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+  if ((args.paths ?? []).length > 0) {
+    throw new PermsnapError('USAGE', '--from-tar reads the tree from ARCHIVE: give it without PATH operands');
+  }
+  const walkOnly: Array<[boolean, string]> = [
+    [args.jobs !== undefined, '--jobs'],
+    [lastOf(raw, 'LP') === 'L', '--logical (-L)'],
+    [args['one-file-system'] === true, '--one-file-system'],
+    [args['all-filesystems'], '--all-filesystems'],
+  ];
+  const misplaced = walkOnly.find(([given]) => given);
+  if (misplaced) throw new PermsnapError('USAGE', `${misplaced[1]} applies to walking PATHs, not to --from-tar`);
+  // Loaded only here: tar-stream and the decompressors cost every live snapshot nothing.
+  const { snapshotTar } = await import('../../archive/tar-snapshot.js');
+  const sink = args.output ? atomicFileSink(args.output) : stdoutSink();
+  const progress = createProgress(!reporter.quiet);
+  try {
+    const result = await snapshotTar(archive, sink, {
+      compat: args.compat,
+      format: args.format,
+      sorted: args.sort,
+      exclude: excludeGlobs(args),
+      skipBase: args['skip-base'] ?? false,
+      stripLeadingSlash: !args['absolute-names'],
+      print: printOptions(args, raw),
+      onProblem: (p) => reporter.error(`${quote(p.path, PATH_QUOTED)}: ${p.message}`),
+      onAbsolute: () => reporter.error("Removing leading '/' from absolute path names"),
+      onProgress: (n, path) => progress.update(n, path),
+    });
+    progress.done();
+    await sink.commit();
+    if (result.problems > 0) reporter.info(`${result.problems} member(s) of the archive could not be read; the snapshot lacks them`);
     return { exitCode: result.problems > 0 ? 1 : 0 };
   } catch (err) {
     progress.done();

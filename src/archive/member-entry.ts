@@ -1,0 +1,89 @@
+// One tar member as the Entry a live snapshot would have read for that file: mode with its
+// special bits, ids and the archive's names, ACLs and capability. Symlinks are left out, as
+// getfacl -R leaves out the symlinks it meets; a hard link gets its target's ACLs and
+// capability, which tar stores only once, on the target.
+
+import { modeBitsOfAcl } from '../model/acl.js';
+import { SPECIAL_BITS } from '../model/mode.js';
+import type { Entry, FileType } from '../model/entry.js';
+import { normalizeMemberPath } from './archive-path.js';
+import { readPaxMetadata, type MetadataOptions, type PaxMetadata } from './pax-metadata.js';
+import type { TarMember } from './tar-members.js';
+
+export type Converted =
+  | { kind: 'entry'; entry: Entry }
+  | { kind: 'skipped' }
+  | { kind: 'problem'; path: string; message: string };
+
+const TYPES: Record<string, FileType> = {
+  file: 'file',
+  'contiguous-file': 'file',
+  directory: 'dir',
+  'character-device': 'char',
+  'block-device': 'block',
+  fifo: 'fifo',
+};
+
+export class MemberConverter {
+  /**
+   * What hard links need of the members they point to. Only members with an ACL or a
+   * capability are kept: memory grows with those, not with the archive.
+   */
+  private readonly linkTargets = new Map<string, PaxMetadata>();
+
+  constructor(private readonly options: MetadataOptions) {}
+
+  convert(member: TarMember): Converted {
+    // GNU tar's PAX sparse files keep their real name in a record of their own.
+    const name = member.pax['GNU.sparse.name'] ?? member.name;
+    const normalized = normalizeMemberPath(name);
+    if ('problem' in normalized) return { kind: 'problem', path: name, message: `${normalized.problem}; left out` };
+    const path = normalized.path;
+    if (member.type === 'symlink') return { kind: 'skipped' };
+    const type = member.type === 'link' ? 'file' : TYPES[member.type ?? ''];
+    if (type === undefined) return { kind: 'problem', path, message: 'member of a type permsnap does not read (a GNU volume label, old-style sparse file or incremental dump?); left out' };
+
+    let metadata: PaxMetadata;
+    try {
+      metadata = readPaxMetadata(member.pax, this.options);
+    } catch (err) {
+      return { kind: 'problem', path, message: `${(err as Error).message}; left out` };
+    }
+    if (member.type === 'link' && !hasAny(metadata)) metadata = this.linkTarget(member.linkname) ?? metadata;
+    else if (hasAny(metadata)) this.linkTargets.set(path, metadata);
+    return { kind: 'entry', entry: toEntry(path, type, member, metadata, this.options.names) };
+  }
+
+  private linkTarget(linkname: string | null): PaxMetadata | undefined {
+    const target = linkname === null ? null : normalizeMemberPath(linkname);
+    return target === null || 'problem' in target ? undefined : this.linkTargets.get(target.path);
+  }
+}
+
+function hasAny(metadata: PaxMetadata): boolean {
+  return metadata.acl !== undefined || metadata.defaultAcl !== undefined || metadata.capability !== undefined;
+}
+
+function toEntry(path: string, type: FileType, member: TarMember, metadata: PaxMetadata, names: boolean): Entry {
+  let mode = member.mode & 0o7777;
+  // An extended ACL's mask is the mode's group bits (getfacl reads both from the inode).
+  // GNU tar stores st_mode, where that holds; bsdtar stores the group:: entry's bits instead.
+  if (metadata.acl) mode = (mode & SPECIAL_BITS) | modeBitsOfAcl(metadata.acl);
+  const entry: Entry = { path, type, mode, uid: idOf(member.pax.uid, member.uid), gid: idOf(member.pax.gid, member.gid) };
+  if (names) {
+    // Large or non-ASCII names live in PAX records; an empty name means the archiver had none.
+    const owner = member.pax.uname ?? member.uname;
+    const group = member.pax.gname ?? member.gname;
+    if (owner !== '') entry.owner = owner;
+    if (group !== '') entry.group = group;
+  }
+  if (metadata.acl) entry.acl = metadata.acl;
+  if (metadata.defaultAcl && type === 'dir') entry.defaultAcl = metadata.defaultAcl;
+  if (metadata.capability !== undefined) entry.capability = metadata.capability;
+  return entry;
+}
+
+/** A PAX id record (ids past the header's 7 octal digits) over the header's field. */
+function idOf(record: string | undefined, header: number): number {
+  return record !== undefined && /^[0-9]{1,10}$/.test(record) ? Number(record) : header;
+}

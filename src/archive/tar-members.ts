@@ -1,0 +1,155 @@
+// Reads the members of an (uncompressed) tar stream with tar-stream: each member's header
+// fields and PAX records, byte-exact, one at a time, data skipped. Memory stays bounded
+// whatever the archive's size. A corrupt or truncated archive is an error, never a
+// silently shorter list.
+
+import type { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { PermsnapError } from '../errors.js';
+import { decodePaxRecords, emptyPaxRecords, type PaxRecords } from './pax-records.js';
+
+export interface TarMember {
+  /** The member's name as stored (PAX `path` and GNU long names applied), a byte string. */
+  name: string;
+  /** tar-stream's type name ('file', 'link', 'symlink', 'directory', ...); null when unknown. */
+  type: string | null;
+  /** Hard or symbolic link target, a byte string. */
+  linkname: string | null;
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Owner and group names as stored, byte strings; '' when the archive has none. */
+  uname: string;
+  gname: string;
+  /** The member's PAX records over the global ones, byte strings. */
+  pax: PaxRecords;
+}
+
+/** The parts of tar-stream's header we read; its names are decoded with 'latin1' (bytes). */
+interface StreamHeader {
+  name: string;
+  type: string | null;
+  linkname: string | null;
+  mode: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  pax?: PaxRecords | null;
+}
+
+/**
+ * tar-stream's private hook for long headers. tar-stream decodes PAX values as UTF-8, which
+ * corrupts binary xattr values, so this one instance decodes them itself (see design.md).
+ * The package is pinned to an exact version for this reason, and test/archive checks a
+ * binary value (a capability from GNU tar) end to end.
+ */
+interface ExtractInternals {
+  _header: { type: string | null } | null;
+  _pax: PaxRecords | null;
+  _decodeLongHeader(buf: Uint8Array): void;
+}
+
+const BLOCK = 512;
+
+/** Yields the members in archive order; throws PermsnapError('MALFORMED') for a bad archive. */
+export async function* readTarMembers(input: Readable): AsyncGenerator<TarMember> {
+  const globalPax = emptyPaxRecords();
+  const extract = byteExactExtract(globalPax);
+  const end = watchEnd(input);
+  input.on('error', (err) => extract.destroy(err));
+  input.pipe(extract as unknown as NodeJS.WritableStream);
+  let count = 0;
+  let last = '';
+  try {
+    for await (const entry of extract) {
+      const header = entry.header as unknown as StreamHeader;
+      entry.resume();
+      count++;
+      last = header.name;
+      yield toMember(header, globalPax);
+    }
+  } catch (err) {
+    throw tarError(err, count, last, end.bytes);
+  } finally {
+    input.unpipe();
+    input.destroy();
+  }
+  if (end.bytes === 0) throw new PermsnapError('MALFORMED', 'empty input, expected a tar archive');
+  // tar ends an archive with zero blocks. Without them the stream was cut at a member
+  // boundary, which tar-stream accepts silently: the snapshot would lack the rest.
+  if (!end.zeroBlockLast) {
+    throw new PermsnapError('MALFORMED', `truncated archive: no end-of-archive marker after ${describeLast(count, last)}`);
+  }
+}
+
+function byteExactExtract(globalPax: PaxRecords): ReturnType<typeof tarStream.extract> {
+  // Unknown formats too: v7 archives (and GNU tar's volume labels) have no magic; the header
+  // checksum still tells a tar header from other data.
+  const extract = tarStream.extract({ filenameEncoding: 'latin1', allowUnknownFormat: true } as never);
+  const internals = extract as unknown as ExtractInternals;
+  const decodeOther = internals._decodeLongHeader;
+  if (typeof decodeOther !== 'function') {
+    throw new PermsnapError('INTERNAL', 'tar-stream no longer has _decodeLongHeader: the pinned version was changed');
+  }
+  internals._decodeLongHeader = function (this: ExtractInternals, buf: Uint8Array): void {
+    const type = this._header?.type;
+    if (type === 'pax-header') this._pax = decodePaxRecords(buf);
+    // Kept here, not by tar-stream: it applies global records only to members that also
+    // have records of their own.
+    else if (type === 'pax-global-header') decodePaxRecords(buf, globalPax);
+    else decodeOther.call(this, buf);
+  };
+  return extract;
+}
+
+function toMember(header: StreamHeader, globalPax: PaxRecords): TarMember {
+  const pax = emptyPaxRecords();
+  // An empty value in a member's records deletes the global record of that key (POSIX pax).
+  for (const [key, value] of Object.entries({ ...globalPax, ...header.pax })) if (value !== '') pax[key] = value;
+  return {
+    name: header.name,
+    type: header.type,
+    linkname: header.linkname,
+    mode: header.mode,
+    uid: header.uid,
+    gid: header.gid,
+    // tar-stream decodes these two as UTF-8 whatever filenameEncoding says: back to bytes.
+    uname: Buffer.from(header.uname, 'utf8').toString('latin1'),
+    gname: Buffer.from(header.gname, 'utf8').toString('latin1'),
+    pax,
+  };
+}
+
+/** Counts the bytes and remembers whether the last 512 of them are zeros. */
+function watchEnd(input: Readable): { bytes: number; zeroBlockLast: boolean } {
+  const state = { bytes: 0, zeroBlockLast: false };
+  let tail: Buffer = Buffer.alloc(0);
+  input.on('data', (chunk: Buffer) => {
+    state.bytes += chunk.length;
+    tail = chunk.length >= BLOCK ? chunk.subarray(chunk.length - BLOCK) : Buffer.concat([tail, chunk]).subarray(-BLOCK);
+    state.zeroBlockLast = tail.length === BLOCK && tail.every((b) => b === 0);
+  });
+  return state;
+}
+
+function describeLast(count: number, last: string): string {
+  return count === 0 ? 'the start' : `member ${count} (${JSON.stringify(Buffer.from(last, 'latin1').toString('utf8'))})`;
+}
+
+/** tar-stream's messages, reworded to say what is wrong and where. */
+function tarError(err: unknown, count: number, last: string, bytes: number): unknown {
+  if (err instanceof PermsnapError) return err;
+  const message = (err as Error).message ?? String(err);
+  const where = describeLast(count, last);
+  const said: Array<[RegExp, string]> = [
+    [/^Invalid tar header\. Maybe/, count === 0 ? 'not a tar archive (bad header checksum at the start)' : `corrupt tar header (bad checksum) after ${where}`],
+    [/^Unexpected end of data/, bytes < BLOCK
+      ? `not a tar archive: ${bytes} bytes, less than one ${BLOCK}-byte header`
+      : `truncated archive: the data ends within ${count === 0 ? 'the first member' : `or just after ${where}`}`],
+    [/^Header exceeds max size/, `corrupt archive: an extended header larger than 4 MiB after ${where}`],
+    [/^Invalid header/, `corrupt tar header (bad size field) after ${where}`],
+  ];
+  const known = said.find(([re]) => re.test(message));
+  return new PermsnapError('MALFORMED', known ? known[1] : `${message} (after ${where})`, { cause: err });
+}
