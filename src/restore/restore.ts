@@ -41,6 +41,8 @@ export interface RestoreOptions {
   journal: UndoJournal | null;
   /** Checked between paths: true stops the run after the paths in flight. */
   shouldStop?: () => boolean;
+  /** Paths looked at (first pass), then paths changed (second pass), with the latest one. */
+  onProgress?: (count: number, shownPath: string) => void;
   /** The whole snapshot has parsed: the changes begin. */
   onValidated?: (paths: number) => void;
   onPlan?: (shownPath: string, changes: Change[]) => void;
@@ -125,6 +127,7 @@ export async function restore(entries: AsyncIterable<ParsedEntry> | Iterable<Par
       if (!options.dryRun) {
         options.journal?.append(planned.map((p) => journalEntry(p, options.root)));
         for (const p of planned) applyItem(p, summary, problem);
+        options.onProgress?.(summary.changed, planned.at(-1)?.shown ?? '');
       } else {
         for (const p of planned) {
           countChanges(summary, p.changes);
@@ -166,7 +169,9 @@ async function lookAtAll(
     }
     const { wanted, problems } = wantedState(entry, { ids: options.ids, ignore, capabilitiesKnown: capabilitiesKnown() });
     const item: Item = { target: resolved.target, wantsDefaultAcl: entry.defaultAcl !== undefined, wanted, probed: false };
-    looks.set(path, lookAt(item, problems, directories, pseudo));
+    const look = lookAt(item, problems, directories, pseudo);
+    looks.set(path, look);
+    options.onProgress?.(looks.size, look.shown);
     if (++sinceTurn === LOOK_SLICE) {
       sinceTurn = 0;
       await nextTurn();

@@ -14,6 +14,15 @@ export { aclReady, latin1 };
 export const restoreReady: boolean = isRoot && aclReady && hasCapTools && hasCommand('python3');
 export const SKIP_REASON = 'needs root, getfacl/setfacl with ACLs on the temp filesystem, getcap/setcap and python3';
 
+/** `permsnap snapshot tree` run in dir, written to dir/snap.facl; returns that path. */
+export function writeSnapshot(dir: string): string {
+  const snap = permsnap(['snapshot', '--quiet', 'tree'], { cwd: dir });
+  if (snap.status !== 0) throw new Error(`permsnap snapshot failed: ${snap.stderr}`);
+  const file = path.join(dir, 'snap.facl');
+  fs.writeFileSync(file, snap.stdout);
+  return file;
+}
+
 export function restore(args: string[], options: RunOptions = {}): Run {
   return permsnap(['restore', ...args], options);
 }

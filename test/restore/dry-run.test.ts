@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildOddTree } from '../helpers/odd-tree.js';
-import { faclTree, observe, restore, restoreReady, summaryOf, SKIP_REASON } from '../helpers/restore-kit.js';
-import { makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
+import { faclTree, observe, restore, restoreReady, summaryOf, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
+import { makeTempDir, removeTree, sh } from '../helpers/tree.js';
 
 let dir = '';
 
@@ -18,13 +18,7 @@ afterEach(() => removeTree(dir));
 
 const PLAN_LINE = /^(.+) {2}(owner|group|mode|acl|default-acl|capability) (.+) -> (.+)$/;
 
-function snapshot(): string {
-  const snap = permsnap(['snapshot', '--quiet', 'tree'], { cwd: dir });
-  expect(snap.status).toBe(0);
-  const file = path.join(dir, 'snap.facl');
-  fs.writeFileSync(file, snap.stdout);
-  return file;
-}
+const snapshot = (): string => writeSnapshot(dir);
 
 function damage(): void {
   sh('chmod -R 777 tree 2>/dev/null || true', dir);

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildOddTree } from '../helpers/odd-tree.js';
-import { capTree, faclTree, restore, restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
-import { makeTempDir, permsnap, removeTree, run, sh } from '../helpers/tree.js';
+import { capTree, faclTree, restore, restoreReady, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
+import { makeTempDir, removeTree, run, sh } from '../helpers/tree.js';
 
 let dir = '';
 let elsewhere = '';
@@ -29,13 +29,7 @@ interface TreeView {
 
 const view = (): TreeView => ({ facl: faclTree(dir), caps: capTree(dir) });
 
-function snapshot(): string {
-  const snap = permsnap(['snapshot', '--quiet', 'tree'], { cwd: dir });
-  expect(snap.status).toBe(0);
-  const file = path.join(dir, 'snap.facl');
-  fs.writeFileSync(file, snap.stdout);
-  return file;
-}
+const snapshot = (): string => writeSnapshot(dir);
 
 /** Every field restore knows, damaged somewhere (the capability file keeps its capability). */
 function damage(): void {

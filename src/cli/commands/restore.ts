@@ -13,6 +13,7 @@ import { FIELDS, type Field } from '../../restore/reconcile.js';
 import { restore, type RestoreSummary } from '../../restore/restore.js';
 import { defaultJournalDir, journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
 import { formatChange } from '../change-text.js';
+import { createProgress } from '../progress.js';
 import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { readPatternFile } from '../pattern-file.js';
@@ -89,6 +90,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   let summary: RestoreSummary;
+  const progress = createProgress(!reporter.quiet && !args['dry-run']);
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
     summary = await restore(readSnapshot(args.snapshot, { info }), {
@@ -102,13 +104,18 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
       capabilitiesKnown: () => info.hasMarkers,
       journal,
       shouldStop: () => signal !== null,
-      onValidated: (paths) => reporter.info(`restoring ${paths} paths beneath ${root ?? 'the current directory (relative paths) and / (absolute ones)'}; names from ${ids.description}`),
+      onProgress: (count, shown) => progress.update(count, shown),
+      onValidated: (paths) => {
+        progress.done();
+        reporter.info(`restoring ${paths} paths beneath ${root ?? 'the current directory (relative paths) and / (absolute ones)'}; names from ${ids.description}`);
+      },
       onPlan: args['dry-run'] ? (shown, changes) => {
         for (const c of changes) process.stdout.write(`${quote(shown, PATH_QUOTED)}  ${formatChange(c)}\n`);
       } : undefined,
       onProblem: (shown, message) => reporter.error(`${quote(shown, PATH_QUOTED)}: ${message}`),
     });
   } finally {
+    progress.done();
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
   reportSummary(summary, args['dry-run'], journal, root, reporter);
