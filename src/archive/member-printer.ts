@@ -47,6 +47,12 @@ export class MemberPrinter {
 
   /** The member's block, or null when nothing is printed for it. */
   print(member: TarMember): PrintedMember | null {
+    const entry = this.entryOf(member);
+    return entry === null ? null : this.printEntry(entry);
+  }
+
+  /** The member as an Entry; null when it is skipped or a problem (reported and counted). */
+  entryOf(member: TarMember): Entry | null {
     const converted = this.converter.convert(member);
     if (converted.kind === 'skipped') return null;
     if (converted.kind === 'problem') {
@@ -54,8 +60,17 @@ export class MemberPrinter {
       this.options.onProblem?.({ path: converted.path, message: converted.message });
       return null;
     }
-    const entry = converted.entry;
-    if (this.excluded && matchesOrBeneath(entry.path, this.excluded)) return null;
+    return converted.entry;
+  }
+
+  /** Whether --exclude leaves out the entry at `path` (as recorded). */
+  isExcluded(path: string): boolean {
+    return this.excluded !== undefined && matchesOrBeneath(path, this.excluded);
+  }
+
+  /** The entry's block (its path is changed to the printed form), or null when it is left out. */
+  printEntry(entry: Entry): PrintedMember | null {
+    if (this.isExcluded(entry.path)) return null;
     if (this.options.skipBase && isSkippedAsBase(entry, this.options.print)) return null;
     const where = printedPath(entry.path, this.options.stripLeadingSlash);
     if (where.strippedAbsolute && !this.noticedAbsolute) {

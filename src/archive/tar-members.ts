@@ -23,7 +23,17 @@ export interface TarMember {
   gname: string;
   /** The member's PAX records over the global ones, byte strings. */
   pax: PaxRecords;
+  /** The member's data (its first MAX_CONTENT bytes), when asked for with `contentOf`. */
+  content?: Buffer;
 }
+
+export interface TarReadOptions {
+  /** Members whose data is wanted (a .deb's maintainer scripts); all others are skipped. */
+  contentOf?: (name: string) => boolean;
+}
+
+/** Data kept of a member whose content is asked for: scripts and control files are small. */
+export const MAX_CONTENT = 1 << 20;
 
 /** The parts of tar-stream's header we read; its names are decoded with 'latin1' (bytes). */
 interface StreamHeader {
@@ -53,7 +63,7 @@ interface ExtractInternals {
 const BLOCK = 512;
 
 /** Yields the members in archive order; throws PermsnapError('MALFORMED') for a bad archive. */
-export async function* readTarMembers(input: Readable): AsyncGenerator<TarMember> {
+export async function* readTarMembers(input: Readable, options: TarReadOptions = {}): AsyncGenerator<TarMember> {
   const globalPax = emptyPaxRecords();
   const extract = byteExactExtract(globalPax);
   const end = watchEnd(input);
@@ -64,10 +74,12 @@ export async function* readTarMembers(input: Readable): AsyncGenerator<TarMember
   try {
     for await (const entry of extract) {
       const header = entry.header as unknown as StreamHeader;
-      entry.resume();
+      const member = toMember(header, globalPax);
       count++;
       last = header.name;
-      yield toMember(header, globalPax);
+      if (options.contentOf?.(header.name) && header.type === 'file') member.content = await readContent(entry as unknown as AsyncIterable<Uint8Array>);
+      else entry.resume();
+      yield member;
     }
   } catch (err) {
     throw tarError(err, count, last, end.bytes);
@@ -101,6 +113,18 @@ function byteExactExtract(globalPax: PaxRecords): ReturnType<typeof tarStream.ex
     else decodeOther.call(this, buf);
   };
   return extract;
+}
+
+/** The first MAX_CONTENT bytes of an entry; the rest is read and dropped. */
+async function readContent(entry: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of entry) {
+    if (length >= MAX_CONTENT) continue;
+    parts.push(Buffer.from(chunk));
+    length += chunk.length;
+  }
+  return Buffer.concat(parts).subarray(0, MAX_CONTENT);
 }
 
 function toMember(header: StreamHeader, globalPax: PaxRecords): TarMember {

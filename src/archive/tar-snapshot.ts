@@ -5,39 +5,12 @@
 
 import type { Readable } from 'node:stream';
 import { PermsnapError } from '../errors.js';
-import { GETFACL_DEFAULTS, type PrintOptions } from '../format/getfacl-printer.js';
 import type { ByteSink } from '../output/byte-sink.js';
-import { MarkerWriter } from '../snapshot/marker-writer.js';
-import type { SnapshotFormat } from '../snapshot/settings.js';
-import { sortKey } from './archive-path.js';
-import { BlockBatch } from './block-batch.js';
-import { BlockSorter } from './block-sorter.js';
 import { decompress, openArchive, type Compression } from './decompress.js';
-import { MemberPrinter } from './member-printer.js';
+import { SnapshotOutput, type ArchiveOutputOptions } from './snapshot-output.js';
 import { readTarMembers, type TarMember } from './tar-members.js';
 
-export interface TarSnapshotOptions {
-  /** What getfacl would print: no permsnap comment lines (markers, capabilities). */
-  compat?: boolean;
-  format?: SnapshotFormat;
-  /** Byte order of path components instead of archive order (an external sort). */
-  sorted?: boolean;
-  /** Globs (contracts.md) of paths to leave out, with everything beneath them. */
-  exclude?: string[];
-  /** Remove leading "/" and "./" from printed paths (off with -p). */
-  stripLeadingSlash?: boolean;
-  /** Leave out files with only the base ACL and no default ACL (-s). */
-  skipBase?: boolean;
-  print?: Partial<PrintOptions>;
-  /** Text --sort holds in memory before it spills to temp files, in bytes. */
-  sortBudget?: number;
-  /** Called for each member that cannot be turned into a block (it is left out). */
-  onProblem?: (problem: { path: string; message: string }) => void;
-  /** Called once when a leading "/" was removed from a printed path. */
-  onAbsolute?: () => void;
-  /** Called after each printed block with the running count (progress). */
-  onProgress?: (entries: number, path: string) => void;
-}
+export type TarSnapshotOptions = ArchiveOutputOptions;
 
 export interface TarSnapshotResult {
   entries: number;
@@ -47,41 +20,15 @@ export interface TarSnapshotResult {
 
 /** `archive` is a file name, or "-" for stdin; messages name it as given. */
 export async function snapshotTar(archive: string, sink: ByteSink, options: TarSnapshotOptions = {}): Promise<TarSnapshotResult> {
-  const format = options.format ?? 'getfacl';
-  const print: PrintOptions = { ...GETFACL_DEFAULTS, ...options.print, ...(options.compat ? { capability: false } : {}) };
-  // The rule snapshot() applies: markers only in permsnap's own getfacl text, with headers.
-  const writer = new MarkerWriter(sink, !options.compat && format === 'getfacl' && print.comments);
-  const batch = new BlockBatch(writer);
-  const sorter = options.sorted ? new BlockSorter(options.sortBudget) : null;
-  const printer = new MemberPrinter({
-    format,
-    print,
-    exclude: options.exclude ?? [],
-    stripLeadingSlash: options.stripLeadingSlash ?? true,
-    skipBase: options.skipBase ?? false,
-    onProblem: options.onProblem,
-    onAbsolute: options.onAbsolute,
-  });
+  const output = new SnapshotOutput(sink, options);
   const read = { compression: 'none' as Compression };
-  let printed = 0;
-  const emit = async (text: string, headerEnd: number, path: string): Promise<void> => {
-    await batch.add(text, headerEnd, path);
-    options.onProgress?.(++printed, path);
-  };
   try {
-    for await (const member of membersOf(archive, read)) {
-      const block = printer.print(member);
-      if (block === null) continue;
-      if (sorter) sorter.add({ key: sortKey(block.path), text: block.text, headerEnd: block.headerEnd });
-      else await emit(block.text, block.headerEnd, block.path);
-    }
-    if (sorter) for (const block of sorter.sorted()) await emit(block.text, block.headerEnd, pathOfKey(block.key));
+    for await (const member of membersOf(archive, read)) await output.add(output.printer.print(member));
+    const entries = await output.finish();
+    return { entries, problems: output.printer.problems, compression: read.compression };
   } finally {
-    sorter?.dispose();
+    output.dispose();
   }
-  await batch.flush();
-  await writer.finish();
-  return { entries: writer.count, problems: printer.problems, compression: read.compression };
 }
 
 /**
@@ -102,11 +49,8 @@ async function* membersOf(archive: string, read: { compression: Compression }): 
   }
 }
 
-function pathOfKey(key: string): string {
-  return key === '' ? '.' : key.replaceAll('\0', '/');
-}
-
-function namingArchive(err: unknown, archive: string): unknown {
+/** The error with the archive named in its message (`permsnap: ARCHIVE: what`). */
+export function namingArchive(err: unknown, archive: string): unknown {
   if (err instanceof PermsnapError) {
     return err.file !== undefined ? err : new PermsnapError(err.code, err.message, { file: archive, cause: err.cause ?? err });
   }

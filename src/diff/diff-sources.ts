@@ -1,9 +1,9 @@
 // Reads one side of a diff as (path, record) pairs: a snapshot file (permsnap's or
-// getfacl's, gzip or not, '-' for stdin) or a live directory, walked as
+// getfacl's, gzip or not, '-' for stdin), a tar archive or .deb (told by content), or a live directory, walked as
 // `permsnap snapshot DIR` would walk it (so `diff etc.facl /etc` compares like with like).
 
 import fs from 'node:fs';
-import { readSnapshot } from '../format/read-snapshot.js';
+import { readOperand } from '../archive/read-operand.js';
 import { matchesOrBeneath, type PathMatcher } from '../glob/path-matcher.js';
 import { ACL_USER } from '../model/acl.js';
 import { UNKNOWN_ID, type Entry } from '../model/entry.js';
@@ -67,7 +67,7 @@ function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo
 async function fileSide(file: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
   let entries = 0;
   const info = { hasMarkers: false };
-  for await (const { entry } of readSnapshot(file, { info })) {
+  for await (const { entry } of readOperand(file, { info })) {
     const path = matchPath(entry);
     if (options.exclude && matchesOrBeneath(path, options.exclude)) continue;
     sink(path, encodeRecord(options.names ? entry : withIds(entry), options.names, true));

@@ -13,6 +13,8 @@ export interface ReadSnapshotOptions {
   stdin?: NodeJS.ReadableStream;
   /** Filled in as the snapshot is read (hasMarkers: from its first block on). */
   info?: SnapshotInfo;
+  /** The bytes to read instead of opening `source` (which then only names them in messages). */
+  input?: AsyncIterable<Buffer | string>;
 }
 
 export interface SnapshotInfo {
@@ -48,7 +50,7 @@ export async function readSnapshotAll(source: string, options: ReadSnapshotOptio
 
 /** The raw bytes of the source, with read errors turned into PermsnapError('IO') naming it. */
 async function* openSource(source: string, options: ReadSnapshotOptions): AsyncGenerator<Buffer> {
-  const stream = source === '-' ? (options.stdin ?? process.stdin) : createReadStream(source, { highWaterMark: CHUNK });
+  const stream = options.input ?? (source === '-' ? (options.stdin ?? process.stdin) : createReadStream(source, { highWaterMark: CHUNK }));
   try {
     for await (const chunk of stream) {
       // A stream with an encoding set yields strings; the parser needs the bytes back.

@@ -8,6 +8,8 @@ import type { TextPart } from './job-part.js';
 
 export const BEGIN_MARKER = '# permsnap: begin\n';
 export const endMarker = (entries: number): string => `# permsnap: end, ${entries} entries\n`;
+/** After the begin marker, in a snapshot that cannot say which files have no capability. */
+export const CAPABILITIES_UNKNOWN = '# permsnap: capabilities unknown\n';
 
 export class MarkerWriter {
   private held: TextPart | null = null;
@@ -17,6 +19,8 @@ export class MarkerWriter {
   constructor(
     private readonly sink: ByteSink,
     private readonly markers: boolean,
+    /** What goes into the first block's header: the begin marker, and any comment that belongs with it. */
+    private readonly begin: string = BEGIN_MARKER,
   ) {}
 
   get count(): number {
@@ -44,7 +48,7 @@ export class MarkerWriter {
     let bytes = asBuffer(part.bytes);
     // Insert at the later offset first so the earlier one stays valid.
     if (last && part.lastHeaderEnd >= 0) bytes = insertAt(bytes, part.lastHeaderEnd, endMarker(this.entries));
-    if (!this.wroteFirst && part.firstHeaderEnd >= 0) bytes = insertAt(bytes, part.firstHeaderEnd, BEGIN_MARKER);
+    if (!this.wroteFirst && part.firstHeaderEnd >= 0) bytes = insertAt(bytes, part.firstHeaderEnd, this.begin);
     this.wroteFirst = true;
     await this.sink.write(bytes);
   }

@@ -74,3 +74,49 @@ export function markerCount(text: string): number {
   expect(ends).toHaveLength(1);
   return Number(/end, (\d+) entries/.exec(ends[0] as string)?.[1]);
 }
+
+export const hasDpkgDeb = hasCommand('dpkg-deb');
+
+export interface DebSpec {
+  /** Creates the package's files beneath root (the future `/`). */
+  populate(root: string): void;
+  /** Maintainer scripts by name (postinst, preinst, ...), written executable. */
+  scripts?: Record<string, string>;
+  /** dpkg-deb -Z: gzip, xz, zstd or none. */
+  compression?: 'gzip' | 'xz' | 'zstd' | 'none';
+}
+
+/**
+ * Builds PKG.deb in parent with the real dpkg-deb, owners as they are on disk (no
+ * --root-owner-group); returns the .deb's path. The package's tree stays in parent/PKG,
+ * without its DEBIAN directory: the live tree the package was made from.
+ */
+export function buildDeb(parent: string, pkg: string, spec: DebSpec): string {
+  const root = path.join(parent, pkg);
+  fs.mkdirSync(path.join(root, 'DEBIAN'), { recursive: true });
+  fs.writeFileSync(
+    path.join(root, 'DEBIAN', 'control'),
+    `Package: ${pkg}\nVersion: 1.0\nArchitecture: all\nMaintainer: Test <test@example.com>\nDescription: permsnap test package\n`,
+  );
+  for (const [name, text] of Object.entries(spec.scripts ?? {})) fs.writeFileSync(path.join(root, 'DEBIAN', name), text, { mode: 0o755 });
+  spec.populate(root);
+  const deb = path.join(parent, `${pkg}.deb`);
+  const r = run('dpkg-deb', [`-Z${spec.compression ?? 'xz'}`, '--build', root, deb]);
+  if (r.status !== 0) throw new Error(`dpkg-deb --build ${pkg} failed (${r.status}): ${r.stderr}`);
+  fs.rmSync(path.join(root, 'DEBIAN'), { recursive: true });
+  return deb;
+}
+
+/** mkdir -p, then the mode and owner (chown first: it clears set-id bits). */
+export function makeDir(p: string, mode = 0o755, uid = 0, gid = 0): void {
+  fs.mkdirSync(p, { recursive: true });
+  fs.chownSync(p, uid, gid);
+  fs.chmodSync(p, mode);
+}
+
+export function makeFile(p: string, mode = 0o644, uid = 0, gid = 0): void {
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, path.basename(p));
+  fs.chownSync(p, uid, gid);
+  fs.chmodSync(p, mode);
+}

@@ -5,7 +5,8 @@ import type { Argv } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import type { PrintOptions } from '../../format/getfacl-printer.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
-import { atomicFileSink, stdoutSink } from '../../output/byte-sink.js';
+import type { ArchiveOutputOptions } from '../../archive/snapshot-output.js';
+import { atomicFileSink, stdoutSink, type ByteSink } from '../../output/byte-sink.js';
 import { describeErrno } from '../../platform/libc.js';
 import { toByteString } from '../../platform/byte-path.js';
 import { snapshot } from '../../snapshot/snapshot.js';
@@ -30,6 +31,22 @@ export function builder(y: Argv): Argv {
         '(told by content, not name); "-" reads stdin. Paths as getfacl -R prints them in the archive\'s root; ' +
         'symlinks are skipped, as getfacl -R skips them',
     })
+    .option('from-deb', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe:
+        'Snapshot the tree that Debian packages install instead of walking PATHs: the data archives of the .deb ' +
+        'files, merged into one baseline rooted at / (paths like usr/bin/passwd; restore it with --root /). ' +
+        'A later package wins a path given twice; directories the packages disagree on are reported. Install ' +
+        'scripts that set permissions themselves (chmod, chown, setcap, dpkg-statoverride) are reported: the ' +
+        'baseline cannot know what they set',
+    })
+    .option('statoverride', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'With --from-deb: apply this dpkg-statoverride database over the packages (the live one is /var/lib/dpkg/statoverride)',
+    })
     .option('output', { alias: 'o', type: 'string', describe: 'Write to FILE atomically (gzip when it ends in .gz)' })
     .option('format', { choices: ['getfacl', 'json'] as const, default: 'getfacl', describe: 'getfacl text, or JSON Lines' })
     .option('compat', { type: 'boolean', default: false, describe: 'Exactly what getfacl -R prints: no permsnap comments, all filesystems' })
@@ -53,6 +70,7 @@ export function builder(y: Argv): Argv {
     .example('$0 snapshot /etc -o etc.facl', 'baseline of /etc, with permsnap markers and capabilities')
     .example('$0 snapshot --compat -p /srv > srv.facl', 'byte-identical to getfacl -R -p /srv')
     .example('$0 snapshot --from-tar rootfs.tar.zst --sort -o baseline.facl', 'a baseline from an image archive: no healthy twin host needed')
+    .example('$0 snapshot --from-deb /var/cache/apt/archives/*.deb --statoverride /var/lib/dpkg/statoverride --sort -o pkgs.facl', 'a baseline from the packages themselves')
     .example('$0 snapshot / --sort --exclude /home -o /var/backups/perms.facl.gz', 'a sorted, compressed baseline of a host')
     .example('setfacl --restore=etc.facl', 'the output is what setfacl --restore reads');
 }
@@ -60,6 +78,8 @@ export function builder(y: Argv): Argv {
 export interface SnapshotArgs {
   paths?: string[];
   'from-tar'?: string;
+  'from-deb'?: string[];
+  statoverride?: string;
   output?: string;
   format: 'getfacl' | 'json';
   compat: boolean;
@@ -78,7 +98,10 @@ export interface SnapshotArgs {
 }
 
 export async function handler(args: SnapshotArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+  if (args['from-tar'] !== undefined && args['from-deb'] !== undefined) throw new PermsnapError('USAGE', 'give --from-tar or --from-deb, not both');
+  if (args.statoverride !== undefined && args['from-deb'] === undefined) throw new PermsnapError('USAGE', '--statoverride applies to --from-deb only');
   if (args['from-tar'] !== undefined) return fromTar(args['from-tar'], args, raw, reporter);
+  if (args['from-deb'] !== undefined) return fromDeb(args['from-deb'], args, raw, reporter);
   const paths = expandStdinPaths((args.paths ?? []).map(toByteString));
   if (paths.length === 0) throw new PermsnapError('USAGE', 'snapshot needs at least one PATH');
   if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) {
@@ -133,10 +156,10 @@ function printOptions(args: SnapshotArgs, raw: readonly string[]): Partial<Print
   };
 }
 
-/** `--from-tar ARCHIVE`: the same output options; the walking ones have no meaning there. */
-async function fromTar(archive: string, args: SnapshotArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+/** The walking options have no meaning for an archive: refused, naming the option. */
+function checkArchiveArgs(option: string, args: SnapshotArgs, raw: readonly string[]): void {
   if ((args.paths ?? []).length > 0) {
-    throw new PermsnapError('USAGE', '--from-tar reads the tree from ARCHIVE: give it without PATH operands');
+    throw new PermsnapError('USAGE', `${option} reads the tree from ARCHIVE: give it without PATH operands`);
   }
   const walkOnly: Array<[boolean, string]> = [
     [args.jobs !== undefined, '--jobs'],
@@ -145,24 +168,35 @@ async function fromTar(archive: string, args: SnapshotArgs, raw: readonly string
     [args['all-filesystems'], '--all-filesystems'],
   ];
   const misplaced = walkOnly.find(([given]) => given);
-  if (misplaced) throw new PermsnapError('USAGE', `${misplaced[1]} applies to walking PATHs, not to --from-tar`);
-  // Loaded only here: tar-stream and the decompressors cost every live snapshot nothing.
-  const { snapshotTar } = await import('../../archive/tar-snapshot.js');
+  if (misplaced) throw new PermsnapError('USAGE', `${misplaced[1]} applies to walking PATHs, not to ${option}`);
+}
+
+/** The output options --from-tar and --from-deb share with a live snapshot. */
+function archiveOutput(args: SnapshotArgs, raw: readonly string[], reporter: Reporter, progress: ReturnType<typeof createProgress>): ArchiveOutputOptions {
+  return {
+    compat: args.compat,
+    format: args.format,
+    sorted: args.sort,
+    exclude: excludeGlobs(args),
+    skipBase: args['skip-base'] ?? false,
+    stripLeadingSlash: !args['absolute-names'],
+    print: printOptions(args, raw),
+    onProblem: (p) => reporter.error(`${quote(p.path, PATH_QUOTED)}: ${p.message}`),
+    onAbsolute: () => reporter.error("Removing leading '/' from absolute path names"),
+    onProgress: (n, path) => progress.update(n, path),
+  };
+}
+
+/** Runs an archive snapshot into -o (atomically) or stdout; exit 1 when members were left out. */
+async function writeArchiveSnapshot(
+  args: SnapshotArgs,
+  reporter: Reporter,
+  work: (sink: ByteSink, progress: ReturnType<typeof createProgress>) => Promise<{ problems: number }>,
+): Promise<Outcome> {
   const sink = args.output ? atomicFileSink(args.output) : stdoutSink();
   const progress = createProgress(!reporter.quiet);
   try {
-    const result = await snapshotTar(archive, sink, {
-      compat: args.compat,
-      format: args.format,
-      sorted: args.sort,
-      exclude: excludeGlobs(args),
-      skipBase: args['skip-base'] ?? false,
-      stripLeadingSlash: !args['absolute-names'],
-      print: printOptions(args, raw),
-      onProblem: (p) => reporter.error(`${quote(p.path, PATH_QUOTED)}: ${p.message}`),
-      onAbsolute: () => reporter.error("Removing leading '/' from absolute path names"),
-      onProgress: (n, path) => progress.update(n, path),
-    });
+    const result = await work(sink, progress);
     progress.done();
     await sink.commit();
     if (result.problems > 0) reporter.info(`${result.problems} member(s) of the archive could not be read; the snapshot lacks them`);
@@ -172,6 +206,42 @@ async function fromTar(archive: string, args: SnapshotArgs, raw: readonly string
     await sink.abort();
     throw err;
   }
+}
+
+/** `--from-tar ARCHIVE`: the same output options; the walking ones have no meaning there. */
+async function fromTar(archive: string, args: SnapshotArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+  checkArchiveArgs('--from-tar', args, raw);
+  // Loaded only here: tar-stream and the decompressors cost every live snapshot nothing.
+  const { snapshotTar } = await import('../../archive/tar-snapshot.js');
+  return writeArchiveSnapshot(args, reporter, (sink, progress) => snapshotTar(archive, sink, archiveOutput(args, raw, reporter, progress)));
+}
+
+/** `--from-deb PKG.deb...`: one baseline of what the packages install, statoverrides applied. */
+async function fromDeb(debs: string[], args: SnapshotArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+  checkArchiveArgs('--from-deb', args, raw);
+  if (debs.length === 0) throw new PermsnapError('USAGE', '--from-deb needs at least one PKG.deb');
+  if (debs.filter((d) => d === '-').length > 1) throw new PermsnapError('USAGE', '--from-deb can read stdin ("-") once');
+  const { snapshotDebs } = await import('../../archive/deb-snapshot.js');
+  return writeArchiveSnapshot(args, reporter, async (sink, progress) => {
+    const result = await snapshotDebs(debs, sink, {
+      ...archiveOutput(args, raw, reporter, progress),
+      statoverride: args.statoverride,
+      onDisagreement: (d) =>
+        reporter.warn(
+          `${quote(d.path, PATH_QUOTED)}: packages disagree on this directory: ${d.first.pkg} ships ${d.first.state}, ` +
+            `${d.later.pkg} ships ${d.later.state}; the baseline has ${d.later.pkg}'s`,
+        ),
+      onScripts: (pkg, findings) =>
+        reporter.warn(
+          `${pkg}: ${findings.map((f) => `${f.script} calls ${f.commands.join(', ')}`).join('; ')}: ` +
+            'permissions set by maintainer scripts are not in the baseline',
+        ),
+      onUnshipped: (o) => reporter.warn(`${args.statoverride}:${o.line}: ${quote(o.path, PATH_QUOTED)}: no given package ships this path; override left out`),
+    });
+    progress.done();
+    reporter.info(`${result.packages} package(s), ${result.entries} entries, ${result.overridden} statoverride(s) applied`);
+    return result;
+  });
 }
 
 /**

@@ -1,0 +1,66 @@
+// A tar archive or a .deb read as the entries a snapshot of it holds, for diff and restore
+// (read-operand.ts decides that an operand is one): each member as member-entry.ts turns it
+// into an Entry, its path as `snapshot --from-tar` prints it. A member that snapshot would
+// leave out with a problem makes the operand malformed here: a restore or a diff must not
+// quietly act on less than the archive holds.
+
+import { Readable } from 'node:stream';
+import { PermsnapError } from '../errors.js';
+import type { ParsedEntry } from '../format/getfacl-parser.js';
+import { PATH_QUOTED, quote } from '../format/quote.js';
+import { ACL_USER } from '../model/acl.js';
+import { printedPath } from '../model/printed-path.js';
+import { gidOfName, uidOfName } from '../platform/nss.js';
+import { readDebData } from './deb-package.js';
+import { decompress, type Compression } from './decompress.js';
+import { MemberConverter } from './member-entry.js';
+import { readTarMembers, type TarMember } from './tar-members.js';
+import { namingArchive } from './tar-snapshot.js';
+
+/** The first `want` bytes that `compressed` (the start of a compressed stream) decompresses to, or fewer. */
+export async function decompressedHead(compressed: Buffer, want: number): Promise<{ bytes: Buffer; compression: Compression }> {
+  const { compression, stream } = await decompress(Readable.from([compressed]));
+  const parts: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      length += chunk.length;
+      if (length >= want) break;
+    }
+  } catch (err) {
+    // Only the start of the stream was given: its end is always "truncated". What came out
+    // before is what counts; a stream corrupt from the start gives nothing and is no tar.
+    if (!(err instanceof PermsnapError)) throw err;
+  } finally {
+    stream.destroy();
+  }
+  return { bytes: Buffer.concat(parts), compression };
+}
+
+/** The entries of the archive in `bytes`; `line` is the member's number in the archive. */
+export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: AsyncIterable<Buffer>): AsyncGenerator<ParsedEntry> {
+  const converter = new MemberConverter({ names: true, idOfName: (tag, n) => (tag === ACL_USER ? uidOfName(n) : gidOfName(n)) });
+  let count = 0;
+  try {
+    const members = kind === 'deb' ? readDebData(bytes, { scripts: [] }) : tarMembers(bytes);
+    for await (const member of members) {
+      count++;
+      const converted = converter.convert(member);
+      if (converted.kind === 'skipped') continue;
+      if (converted.kind === 'problem') {
+        const what = converted.message.replace(/; left out$/, '');
+        throw new PermsnapError('MALFORMED', `member ${count} ${quote(converted.path, PATH_QUOTED)}: ${what}, expected members permsnap can read`);
+      }
+      converted.entry.path = printedPath(converted.entry.path, true).path;
+      yield { entry: converted.entry, line: count };
+    }
+  } catch (err) {
+    throw namingArchive(err, name);
+  }
+}
+
+async function* tarMembers(bytes: AsyncIterable<Buffer>): AsyncGenerator<TarMember> {
+  const { stream } = await decompress(Readable.from(bytes, { objectMode: false }));
+  yield* readTarMembers(stream);
+}

@@ -1,0 +1,140 @@
+// What diff and restore read where a snapshot is expected: a snapshot (getfacl text, plain
+// or gzip), a tar archive (plain, gzip, xz or zstd) or a .deb, told apart by content alone:
+// `!<arch>` starts a .deb, `ustar` at offset 257 of the (decompressed) bytes marks a tar.
+// The bytes read to decide are replayed, so stdin and pipes work as well as files. The
+// archive readers are loaded only when the content calls for them.
+
+import fs from 'node:fs';
+import { PermsnapError } from '../errors.js';
+import type { ParsedEntry } from '../format/getfacl-parser.js';
+import { readSnapshot, type ReadSnapshotOptions } from '../format/read-snapshot.js';
+
+export type OperandKind = 'snapshot' | 'tar' | 'deb';
+
+const CHUNK = 1 << 16;
+const AR_MAGIC = Buffer.from('!<arch>\n', 'latin1');
+/** tar's magic is at 257 ("ustar\0" POSIX, "ustar  \0" GNU): the byte after it is 0 or a space. */
+const USTAR_AT = 257;
+const HEADER = 512;
+const SNIFF_LENGTH = HEADER;
+/** Compressed bytes read at most to find the first tar header: a header never needs more. */
+const MAX_COMPRESSED_HEAD = 1 << 20;
+const COMPRESSION_MAGIC = [[0x1f, 0x8b], [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], [0x28, 0xb5, 0x2f, 0xfd]];
+
+/**
+ * Whether decompressed bytes start with a tar header: the magic, and the header's checksum
+ * (so a snapshot whose text happens to hold "ustar " at offset 257 is still a snapshot).
+ */
+export function isTarHead(head: Uint8Array): boolean {
+  if (head.length < HEADER) return false;
+  const magic = Buffer.from(head.subarray(USTAR_AT, USTAR_AT + 5)).toString('latin1') === 'ustar';
+  return magic && (head[USTAR_AT + 5] === 0 || head[USTAR_AT + 5] === 0x20) && checksumMatches(head);
+}
+
+/** The sum of the header's bytes, its checksum field (148..155) counted as spaces. */
+function checksumMatches(head: Uint8Array): boolean {
+  const field = Buffer.from(head.subarray(148, 156)).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  if (!/^[0-7]{1,7}$/.test(field)) return false;
+  let sum = 0;
+  for (let i = 0; i < HEADER; i++) sum += i >= 148 && i < 156 ? 0x20 : head[i]!;
+  return sum === parseInt(field, 8);
+}
+
+/**
+ * The entries of `operand` (a path, or '-' for stdin) in the order it holds them. For an
+ * archive, `info.hasMarkers` says whether it knows which files have no capability: a tar
+ * does (as the snapshot `snapshot --from-tar` prints of it), a .deb never holds capabilities.
+ */
+export async function* readOperand(operand: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry> {
+  const source = new ReplayedSource(operand === '-' ? (options.stdin ?? process.stdin) : fs.createReadStream(operand, { highWaterMark: CHUNK }), operand);
+  try {
+    const kind = await sniff(source);
+    if (kind === 'snapshot') {
+      yield* readSnapshot(operand, { ...options, input: source.replay() });
+      return;
+    }
+    const { archiveEntries } = await import('./archive-entries.js');
+    if (options.info) options.info.hasMarkers = kind === 'tar';
+    yield* archiveEntries(operand, kind, source.replay());
+  } finally {
+    await source.close();
+  }
+}
+
+async function sniff(source: ReplayedSource): Promise<OperandKind> {
+  try {
+    return await sniffHead(source);
+  } catch (err) {
+    if (err instanceof PermsnapError) throw err;
+    // The message readSnapshot gives for a source it cannot read (a missing file, a directory).
+    throw new PermsnapError('IO', `cannot read the snapshot: ${(err as Error).message ?? String(err)}`, { file: source.name, cause: err });
+  }
+}
+
+async function sniffHead(source: ReplayedSource): Promise<OperandKind> {
+  let head = await source.head(SNIFF_LENGTH);
+  if (head.subarray(0, AR_MAGIC.length).equals(AR_MAGIC)) return 'deb';
+  if (isTarHead(head)) return 'tar';
+  if (!COMPRESSION_MAGIC.some((magic) => magic.every((b, i) => head[i] === b))) return 'snapshot';
+  const { decompressedHead } = await import('./archive-entries.js');
+  for (let want = CHUNK; ; want *= 2) {
+    head = await source.head(want);
+    const { bytes, compression } = await decompressedHead(head, SNIFF_LENGTH);
+    if (isTarHead(bytes)) return 'tar';
+    const more = head.length >= want && want < MAX_COMPRESSED_HEAD;
+    if (bytes.length >= SNIFF_LENGTH || !more) {
+      // A gzip snapshot is permsnap's own `-o FILE.gz`; xz or zstd can only be an archive.
+      if (compression === 'gzip') return 'snapshot';
+      throw new PermsnapError('MALFORMED', `${compression} data that is not a tar archive, expected a snapshot (plain or gzip), a tar archive or a .deb`, { file: source.name });
+    }
+  }
+}
+
+/** A byte source whose first bytes can be looked at and then read again from the start. */
+class ReplayedSource {
+  private readonly chunks: AsyncIterator<Buffer | string>;
+  private readonly taken: Buffer[] = [];
+  private length = 0;
+  private ended = false;
+
+  constructor(stream: AsyncIterable<Buffer | string>, readonly name: string) {
+    this.chunks = stream[Symbol.asyncIterator]();
+  }
+
+  /** At least `bytes` bytes from the start (fewer at the end of the input). */
+  async head(bytes: number): Promise<Buffer> {
+    while (this.length < bytes && !this.ended) {
+      const chunk = await this.pull();
+      if (chunk === null) this.ended = true;
+      else {
+        this.taken.push(chunk);
+        this.length += chunk.length;
+      }
+    }
+    return Buffer.concat(this.taken);
+  }
+
+  /** Every byte from the start; call once. */
+  async *replay(): AsyncGenerator<Buffer> {
+    try {
+      yield* this.taken.splice(0);
+      for (let chunk = await this.pull(); chunk !== null; chunk = await this.pull()) yield chunk;
+    } finally {
+      await this.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.chunks.return?.(undefined);
+  }
+
+  private async pull(): Promise<Buffer | null> {
+    if (this.ended) return null;
+    const next = await this.chunks.next();
+    if (next.done) {
+      this.ended = true;
+      return null;
+    }
+    return typeof next.value === 'string' ? Buffer.from(next.value, 'latin1') : next.value;
+  }
+}
