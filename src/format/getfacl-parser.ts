@@ -358,6 +358,9 @@ function applyHeader(block: BlockBuilder, key: HeaderKey, value: string, line: n
 // The parser
 
 /** Feed it chunks with push(), then call end(); each returns the blocks completed so far. */
+/** The first line of an undo journal (restore/undo-journal.ts writes it). */
+export const JOURNAL_FIRST_LINE = '# permsnap undo journal:';
+
 export class GetfaclParser {
   private carry = '';
   private lineNo = 0;
@@ -369,13 +372,20 @@ export class GetfaclParser {
   private ended = false;
   private error: PermsnapError | undefined;
   private out: ParsedEntry[] = [];
+  private capabilitiesUnknown = false;
+  /** The file is an undo journal (its first line says so): it may end without the end marker. */
+  private journal = false;
 
   /** fileName is for messages only: '-' for stdin. */
   constructor(private readonly fileName: string) {}
 
-  /** The snapshot carries permsnap's markers (so it also says which files have no capability). */
+  /**
+   * The snapshot carries permsnap's markers, so it also says which files have no capability;
+   * unless it says `# permsnap: capabilities unknown` (a baseline from .deb packages, whose
+   * capabilities come from install scripts), when a file without one may still have one.
+   */
   get hasMarkers(): boolean {
-    return this.sawBegin;
+    return this.sawBegin && !this.capabilitiesUnknown;
   }
 
   push(chunk: Buffer): ParsedEntry[] {
@@ -406,6 +416,14 @@ export class GetfaclParser {
       // permsnap always closes its last block with a blank line: without it, a file cut
       // between a directory's access and default entries would still look complete.
       const unclosed = this.sawBegin && this.block !== undefined;
+      if (this.journal && !this.sawEnd) {
+        // An undo journal cut short (a crash, a full disk): each batch is written whole and
+        // fsynced before its paths change, so every closed block is good; a last block
+        // without its blank line never reached the disk whole, and its paths never changed.
+        if (!unclosed) this.closeBlock();
+        this.block = undefined;
+        return;
+      }
       this.closeBlock();
       if (this.sawBegin && !this.sawEnd) {
         fail('the snapshot ends without "# permsnap: end, N entries", expected it in the last block (the file is truncated)');
@@ -450,6 +468,7 @@ export class GetfaclParser {
   }
 
   private comment(line: string): void {
+    if (this.lineNo === 1 && line.startsWith(JOURNAL_FIRST_LINE)) this.journal = true;
     const m = HEADER.exec(line);
     // Unknown comments (#effective:, a journal's first line) are ignored, as setfacl does.
     if (m === null) return;
@@ -466,6 +485,8 @@ export class GetfaclParser {
       if (block.begin) fail('second "# permsnap: begin" marker in the block, expected one');
       if (this.emitted > 0) fail('"# permsnap: begin" after the first block, expected it only in the first block (concatenated snapshots?)');
       block.begin = this.sawBegin = true;
+    } else if (text === 'capabilities unknown') {
+      this.capabilitiesUnknown = true;
     } else if (text.startsWith('end')) {
       const m = END_MARKER.exec(text);
       if (m === null) fail(`malformed end marker ${show(text)}, expected "# permsnap: end, N entries"`);

@@ -16,7 +16,7 @@ import type { SystemError } from '../platform/libc.js';
 import { DirectoryCache, splitParent } from './directory-cache.js';
 import { fdIo, readFdState, type FdState, type PathAt } from './fd-io.js';
 import type { IdResolver } from './id-resolver.js';
-import { reconcile, type Change, type Field } from './reconcile.js';
+import { isReconciled, reconcile, type Change, type Field } from './reconcile.js';
 import { sortForRestore } from './restore-order.js';
 import { simulatedIo } from './simulated-io.js';
 import { probeState } from './state-probe.js';
@@ -56,11 +56,15 @@ export interface RestoreSummary {
   missing: number;
   pseudo: number;
   problems: number;
+  /** Blocks for a path seen before (the last block for a path wins). */
+  repeated: number;
   /** Paths of the snapshot considered (repeated paths once, excluded ones not). */
   paths: number;
   /** Paths of the snapshot that exist beneath the root. */
   existing: number;
   stopped: boolean;
+  /** A fatal error that ended the run after changes began (the journal has what was done). */
+  fatal?: string;
 }
 
 /** What the second pass needs of a snapshot block (the parsed entry itself is let go). */
@@ -97,7 +101,7 @@ const NO_PROBLEMS: string[] = [];
  */
 export async function restore(entries: AsyncIterable<ParsedEntry> | Iterable<ParsedEntry>, options: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = {
-    changed: 0, alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, paths: 0, existing: 0, stopped: false,
+    changed: 0, alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
     byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 },
   };
   const problem = (shown: string, message: string): void => {
@@ -107,7 +111,8 @@ export async function restore(entries: AsyncIterable<ParsedEntry> | Iterable<Par
   const pseudo = pseudoFilesystemDevices();
   const directories = new DirectoryCache();
   try {
-    const looks = await lookAtAll(entries, options, directories, pseudo);
+    const { looks, repeated } = await lookAtAll(entries, options, directories, pseudo);
+    summary.repeated = repeated;
     for (const look of looks.values()) if (look.outcome !== 'excluded') summary.paths++;
     options.onValidated?.(summary.paths);
     const work: Item[] = [];
@@ -122,23 +127,33 @@ export async function restore(entries: AsyncIterable<ParsedEntry> | Iterable<Par
       else if (look.outcome === 'work') work.push(look.item as Item);
     }
     const items = sortForRestore(work);
-    for (let i = 0; i < items.length && !summary.stopped; i += BATCH) {
-      const planned = items.slice(i, i + BATCH).flatMap((item) => planItem(item, options, directories, pseudo, summary, problem));
-      if (!options.dryRun) {
-        options.journal?.append(planned.map((p) => journalEntry(p, options.root)));
-        for (const p of planned) applyItem(p, summary, problem);
-        options.onProgress?.(summary.changed, planned.at(-1)?.shown ?? '');
-      } else {
-        for (const p of planned) {
-          countChanges(summary, p.changes);
-          closeDescriptor(p.fd);
+    let pending: Planned[] = [];
+    try {
+      for (let i = 0; i < items.length && !summary.stopped; i += BATCH) {
+        pending = items.slice(i, i + BATCH).flatMap((item) => planItem(item, options, directories, pseudo, summary, problem));
+        if (!options.dryRun) {
+          options.journal?.append(pending.map((p) => journalEntry(p, options.root)));
+          for (const p of pending) applyItem(p, summary, problem);
+          options.onProgress?.(summary.changed, pending.at(-1)?.shown ?? '');
+        } else {
+          for (const p of pending) {
+            countChanges(summary, p.changes);
+            closeDescriptor(p.fd);
+          }
         }
+        pending = [];
+        // Let signals and progress through between batches: a stop request ends the run here.
+        await nextTurn();
+        summary.stopped = options.shouldStop?.() ?? false;
       }
-      // Let signals and progress through between batches: a stop request ends the run here.
-      await nextTurn();
-      summary.stopped = options.shouldStop?.() ?? false;
+      options.journal?.complete();
+    } catch (err) {
+      // Before any change a fatal error is just that (exit 2); after, the run stops with
+      // what it did journalled (a full disk under the journal, say), and says so (exit 1).
+      for (const p of pending) closeDescriptor(p.fd);
+      if (!options.journal?.started && summary.changed === 0) throw err;
+      summary.fatal = (err as Error).message;
     }
-    options.journal?.complete();
   } finally {
     directories.close();
   }
@@ -148,16 +163,18 @@ export async function restore(entries: AsyncIterable<ParsedEntry> | Iterable<Par
 /** The first pass: every block, in file order; a repeated path takes its last block. */
 async function lookAtAll(
   entries: AsyncIterable<ParsedEntry> | Iterable<ParsedEntry>, options: RestoreOptions, directories: DirectoryCache, pseudo: Set<number>,
-): Promise<Map<string, Look>> {
+): Promise<{ looks: Map<string, Look>; repeated: number }> {
   const excluded = compileGlobs(options.exclude ?? []);
   const only = compileGlobs(options.only ?? []);
   const ignore = new Set(options.ignore ?? []);
   const capabilitiesKnown = typeof options.capabilitiesKnown === 'function' ? options.capabilitiesKnown : () => options.capabilitiesKnown as boolean;
   const cwd = options.cwd ?? process.cwd();
   const looks = new Map<string, Look>();
+  let repeated = 0;
   let sinceTurn = 0;
   for await (const { entry } of entries) {
     const path = entry.path;
+    if (looks.has(path)) repeated++;
     if ((excluded && matchesOrBeneath(path, excluded)) || (only && !matchesOrBeneath(path, only))) {
       looks.set(path, { outcome: 'excluded', problems: NO_PROBLEMS, shown: path });
       continue;
@@ -177,7 +194,7 @@ async function lookAtAll(
       await nextTurn();
     }
   }
-  return looks;
+  return { looks, repeated };
 }
 
 /** Missing, already right or work, seen without opening the path (state-probe.ts). */
@@ -188,6 +205,9 @@ function lookAt(item: Item, problems: string[], directories: DirectoryCache, pse
   if (look.kind === 'state') {
     if (pseudo.has(look.state.dev)) return { outcome: 'pseudo', problems, shown };
     item.probed = true;
+    // Most paths of a healthy tree end here, without the step-by-step plan.
+    const plain = !item.wantsDefaultAcl || look.state.type === 'dir';
+    if (plain && isReconciled(look.state, item.wanted)) return { outcome: 'correct', problems, shown };
     const report = (_: string, message: string): number => problems.push(message);
     if (planChanges(look.state, item, shown, report).length === 0) return { outcome: 'correct', problems, shown };
   }

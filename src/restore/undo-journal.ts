@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PermsnapError } from '../errors.js';
+import { JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
 import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
 import type { Entry } from '../model/entry.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
@@ -70,13 +71,23 @@ export class UndoJournal {
   private blocks = 0;
   private last: { text: string; headerEnd: number } | null = null;
 
+  /**
+   * unique: the file name was chosen by permsnap, so an existing file (another restore in
+   * the same second) means trying NAME-1.facl, NAME-2.facl...; a name the user gave is
+   * never replaced.
+   */
   constructor(
-    readonly file: string,
+    private chosen: string,
     private readonly header: string,
+    private readonly unique = false,
   ) {}
 
+  get file(): string {
+    return this.chosen;
+  }
+
   static describeRoot(root: string, time: Date): string {
-    return `# permsnap undo journal: root ${root}, started ${time.toISOString()}\n`;
+    return `${JOURNAL_FIRST_LINE} root ${root}, started ${time.toISOString()}\n`;
   }
 
   /** Appends the blocks and fsyncs them (the file is created on the first call). */
@@ -89,8 +100,8 @@ export class UndoJournal {
       text += this.blocks === 0 && text === '' ? this.header + marked : marked;
       this.last = block;
     }
-    this.blocks += entries.length;
     this.write(text);
+    this.blocks += entries.length;
   }
 
   /** Closes the journal with the end marker (on a repeat of the last block: the last block wins). */
@@ -106,17 +117,35 @@ export class UndoJournal {
     return this.blocks;
   }
 
+  /** Some pre-restore state is on disk: there is something to undo with. */
   get started(): boolean {
-    return this.fd !== null || this.blocks > 0;
+    return this.blocks > 0;
+  }
+
+  private create(): number {
+    fs.mkdirSync(path.dirname(this.chosen), { recursive: true, mode: 0o700 });
+    const base = this.chosen.replace(/\.facl$/, '');
+    for (let n = 1; ; n++) {
+      try {
+        return fs.openSync(this.chosen, 'wx', 0o600);
+      } catch (err) {
+        if (!this.unique || (err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 99) {
+          throw new PermsnapError('IO', `undo journal ${this.chosen}: ${(err as Error).message}`, { cause: err });
+        }
+        this.chosen = `${base}-${n}.facl`;
+      }
+    }
   }
 
   private write(text: string): void {
-    if (this.fd === null) {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      this.fd = fs.openSync(this.file, 'wx', 0o600);
+    if (this.fd === null) this.fd = this.create();
+    const bytes = Buffer.from(text, 'latin1');
+    try {
+      for (let at = 0; at < bytes.length;) at += fs.writeSync(this.fd, bytes, at);
+      fs.fsyncSync(this.fd);
+    } catch (err) {
+      throw new PermsnapError('IO', `undo journal ${this.chosen}: ${(err as Error).message}`, { cause: err });
     }
-    fs.writeSync(this.fd, Buffer.from(text, 'latin1'));
-    fs.fsyncSync(this.fd);
   }
 }
 

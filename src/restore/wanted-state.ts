@@ -42,7 +42,8 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
     });
     return complete ? sortAcl(resolved) : undefined; // a partial ACL would grant the wrong rights
   };
-  const access = entry.acl ? resolveAcl(entry.acl) : null;
+  // A base-only ACL (most entries) is just the mode: no xattr is wanted, nothing to resolve.
+  const access = entry.acl && !isBaseAcl(entry.acl) ? resolveAcl(entry.acl) : null;
   const wanted: WantedState = {
     uid,
     gid,

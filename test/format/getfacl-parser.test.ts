@@ -311,6 +311,14 @@ describe('accepted variants', () => {
     expect(parse(`# file: a\n# permsnap: begin\n${BASE}# permsnap: end, 1 entry\n\n`).length).toBe(1);
   });
 
+  it('accepts an undo journal (its first line says so) without the end marker, dropping a last block cut mid-way', () => {
+    const head = '# permsnap undo journal: root /r, started 2026-11-30T10:00:00.000Z\n';
+    const closed = `${head}# file: a\n# permsnap: begin\n${BASE}\n# file: b\n${BASE}\n`;
+    expect(parse(closed).map((e) => e.path)).toEqual(['a', 'b']);
+    expect(parse(`${closed}# file: c\nuser::rw-\n`).map((e) => e.path)).toEqual(['a', 'b']);
+    expect(refusal(`# a comment first\n${closed.slice(head.length)}`).message).toMatch(/ends without "# permsnap: end, N entries"/);
+  });
+
   it('returns the same path twice, leaving the last-wins rule to its consumers', () => {
     expect(parse(block(BASE, 'a') + block(BASE, 'a')).map((e) => e.path)).toEqual(['a', 'a']);
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
-import { readSnapshot } from '../../format/read-snapshot.js';
+import { readOperand } from '../../archive/read-operand.js';
 import { toByteString } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -23,11 +23,11 @@ export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; sy
 
 export function builder(y: Argv): Argv {
   return y
-    .positional('snapshot', { describe: 'getfacl-format snapshot (permsnap\'s or getfacl\'s, .gz, "-" for stdin)', type: 'string' })
+    .positional('snapshot', { describe: 'getfacl-format snapshot (permsnap\'s or getfacl\'s, .gz, "-" for stdin), or a tar archive or .deb whose members become the snapshot', type: 'string' })
     .option('root', { type: 'string', describe: 'Resolve recorded paths beneath DIR (default: relative paths beneath the current directory, absolute ones beneath /)' })
     .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'Print what would change (path, field, before -> after); change nothing' })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'Accepted; paths are applied on one thread for now' })
-    .option('undo', { type: 'string', describe: 'Write the undo journal to FILE (default: a new file under /var/lib/permsnap/undo/)' })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'Accepted for the future (an integer >= 1); paths are applied on one thread for now' })
+    .option('undo', { type: 'string', describe: 'Write the undo journal to FILE, which must not exist (default: a new file under ROOT/var/lib/permsnap/undo/ with --root, else /var/lib/permsnap/undo/; see the README)' })
     .option('no-undo', { type: 'boolean', default: false, describe: 'Keep no undo journal' })
     .option('exclude', repeatable('Leave paths matching GLOB (and all beneath) alone (repeatable)'))
     .option('exclude-from', { type: 'string', describe: 'Read exclude globs from FILE' })
@@ -52,6 +52,7 @@ interface RestoreArgs {
   ignore?: string;
   'ids-from'?: IdSource;
   'force-fallbacks': boolean;
+  jobs?: number;
 }
 
 function parseIgnore(text: string | undefined): Field[] {
@@ -75,6 +76,9 @@ function checkRoot(root: string | undefined): void {
 
 export async function handler(args: RestoreArgs, _raw: readonly string[], reporter: Reporter): Promise<Outcome> {
   const ignore = parseIgnore(args.ignore);
+  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) {
+    throw new PermsnapError('USAGE', `Expected --jobs to be an integer >= 1, got ${args.jobs}`);
+  }
   const root = args.root === undefined ? undefined : path.resolve(args.root);
   checkRoot(root);
   const exclude = [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
@@ -83,7 +87,8 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   const ids = chooseResolver(root, args['ids-from']);
   const started = new Date();
   const journal = args['dry-run'] || args['no-undo'] ? null
-    : new UndoJournal(args.undo ?? path.join(defaultJournalDir(root), `${journalTimestamp(started)}.facl`), UndoJournal.describeRoot(root ?? '(none: paths as recorded)', started));
+    : args.undo !== undefined ? new UndoJournal(args.undo, UndoJournal.describeRoot(root ?? '(none: paths as recorded)', started))
+      : new UndoJournal(path.join(defaultJournalDir(root), `${journalTimestamp(started)}.facl`), UndoJournal.describeRoot(root ?? '(none: paths as recorded)', started), true);
   let signal: NodeJS.Signals | null = null;
   const onSignal = (s: NodeJS.Signals): void => {
     signal = s;
@@ -93,7 +98,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
-    summary = await restore(readSnapshot(args.snapshot, { info }), {
+    summary = await restore(readOperand(args.snapshot, { info }), {
       root: root === undefined ? undefined : toByteString(root),
       cwd: toByteString(process.cwd()),
       dryRun: args['dry-run'],
@@ -120,6 +125,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   }
   reportSummary(summary, args['dry-run'], journal, root, reporter);
   if (signal) return { exitCode: signal === 'SIGINT' ? 130 : 143 };
+  if (summary.fatal !== undefined) return { exitCode: 1 };
   if (summary.paths > 0 && summary.existing === 0) {
     reporter.error(`no path of the snapshot exists beneath ${root ?? 'the current directory'}: wrong --root?`);
     return { exitCode: 1 };
@@ -135,6 +141,8 @@ function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal 
     `${dryRun ? 'dry run: ' : ''}${s.changed} path(s) ${verb}${fields ? ` (${fields})` : ''}, ${s.alreadyCorrect} already correct, ` +
       `${s.missing} missing (skipped)${s.pseudo ? `, ${s.pseudo} on pseudo filesystems (skipped)` : ''}, ${s.problems} problem(s)`,
   );
+  if (s.repeated > 0) reporter.warn(`${s.repeated} block(s) repeat a path given earlier in the snapshot: the last block for each path was used`);
   if (s.stopped) reporter.error('stopped by a signal: the paths in flight were finished; run the restore again to converge');
+  if (s.fatal !== undefined) reporter.error(`stopped by an error after changes began: ${s.fatal}`);
   if (journal?.started) reporter.error(`undo journal: ${journal.file} (undo with: permsnap restore ${journal.file}${root === undefined ? '' : ` --root ${root}`})`);
 }

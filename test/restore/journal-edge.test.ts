@@ -1,0 +1,135 @@
+// The undo journal when things go wrong: a journal cut short by a crash still undoes what
+// was done; a full disk under the journal stops the run with exit 1 and a journal that
+// undoes it; two restores in the same second get two journals; a path given twice in a
+// snapshot is said, and its last block wins.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { splitBlocks, tryMount, unmount } from '../helpers/facl-text.js';
+import { buildOddTree } from '../helpers/odd-tree.js';
+import { buildBigTree, capTree, faclTree, restore, restoreReady, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
+import { makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
+
+let dir = '';
+const mounts: string[] = [];
+
+beforeEach(() => {
+  dir = makeTempDir('permsnap-journal-');
+});
+afterEach(() => {
+  for (const m of mounts.splice(0).reverse()) unmount(m);
+  removeTree(dir);
+});
+
+const view = (): { facl: Map<string, string>; caps: string[] } => ({ facl: faclTree(dir), caps: capTree(dir) });
+
+/** The journal text without its closing repeat of the last block (the end marker). */
+function withoutEnd(journal: string): string {
+  const blocks = splitBlocks(journal);
+  expect(blocks.at(-1)).toMatch(/^# permsnap: end, \d+ entries$/m);
+  return blocks.slice(0, -1).map((b) => `${b}\n\n`).join('');
+}
+
+describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP_REASON})`, () => {
+  it('undoes with a journal that lacks its end marker (the run crashed after its last batch)', () => {
+    buildOddTree(dir);
+    const snap = writeSnapshot(dir);
+    sh('chmod -R a+rwx tree 2>/dev/null || true; setfacl -b tree/acls/named', dir);
+    const damaged = view();
+    const journal = path.join(dir, 'undo.facl');
+    expect(restore([snap, '--root', dir, '--undo', journal], { cwd: '/' }).status).toBe(0);
+    expect(view()).not.toEqual(damaged);
+
+    const cut = path.join(dir, 'cut.facl');
+    fs.writeFileSync(cut, withoutEnd(fs.readFileSync(journal, 'latin1')), 'latin1');
+    const undo = restore([cut, '--root', dir, '--no-undo'], { cwd: '/' });
+    expect(undo.status, undo.stderr).toBe(0);
+    expect(view()).toEqual(damaged);
+  });
+
+  it('drops a last block cut mid-way (never fsynced whole, so never applied) and undoes the rest', () => {
+    buildOddTree(dir);
+    const snap = writeSnapshot(dir);
+    sh('chmod -R a+rwx tree 2>/dev/null || true', dir);
+    const journal = path.join(dir, 'undo.facl');
+    expect(restore([snap, '--root', dir, '--undo', journal], { cwd: '/' }).status).toBe(0);
+    const whole = withoutEnd(fs.readFileSync(journal, 'latin1'));
+    const blocks = splitBlocks(whole);
+    const last = blocks.at(-1) as string;
+    const lastPath = /^# file: (.*)$/m.exec(last)?.[1] as string;
+    // Cut inside the last block's ACL entries: what a crash in the middle of a write leaves.
+    const cut = path.join(dir, 'cut.facl');
+    fs.writeFileSync(cut, whole.slice(0, whole.length - `${last}\n\n`.length + last.indexOf('group::')), 'latin1');
+    const healed = view().facl.get(lastPath);
+
+    const undo = restore([cut, '--root', dir, '--no-undo'], { cwd: '/' });
+    expect(undo.status, undo.stderr).toBe(0);
+    expect(view().facl.get(lastPath)).toBe(healed);
+    expect(view().facl.get('tree/kinds/file')).toMatch(/^other::rwx$/m);
+  });
+
+  it('still refuses a permsnap snapshot (not a journal) without its end marker', () => {
+    buildOddTree(dir);
+    const snap = writeSnapshot(dir);
+    const cut = path.join(dir, 'cut.facl');
+    fs.writeFileSync(cut, withoutEnd(fs.readFileSync(snap, 'latin1')), 'latin1');
+    const before = view();
+    const r = restore([cut, '--root', dir, '--no-undo'], { cwd: '/' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/ends without "# permsnap: end, N entries"/);
+    expect(view()).toEqual(before);
+  });
+
+  it('stops with exit 1 when the journal disk fills after changes began, and that journal undoes them (small tmpfs; needs root to mount)', () => {
+    buildBigTree(dir, 'tree', 3, 1500);
+    const snap = writeSnapshot(dir);
+    sh('chmod -R a+rwx tree', dir);
+    const damaged = view();
+    const small = path.join(dir, 'small');
+    fs.mkdirSync(small);
+    // Room for the first batch of pre-restore blocks (2048 of about 80 bytes), not the second.
+    expect(tryMount('tmpfs', small, ['-o', 'size=220k'])).toBe(true);
+    mounts.push(small);
+    const journal = path.join(small, 'undo.facl');
+    const r = restore([snap, '--root', dir, '--undo', journal], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/stopped by an error after changes began: undo journal .*undo\.facl: ENOSPC/);
+    expect(r.stderr).toContain(`undo with: permsnap restore ${journal} --root ${dir}`);
+    expect(view()).not.toEqual(damaged);
+
+    const undo = restore([journal, '--root', dir, '--no-undo'], { cwd: '/' });
+    expect(undo.status, undo.stderr).toBe(0);
+    expect(view()).toEqual(damaged);
+  });
+
+  it('gives a second restore started in the same second a journal of its own', () => {
+    buildOddTree(dir);
+    const snap = writeSnapshot(dir);
+    sh('chmod -R a+rwx tree 2>/dev/null || true', dir);
+    // The names the next few seconds would take are taken already.
+    const undoDir = path.join(dir, 'var/lib/permsnap/undo');
+    fs.mkdirSync(undoDir, { recursive: true });
+    const now = Date.now();
+    const taken = [0, 1, 2, 3, 4, 5].map((s) => new Date(now + s * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z'));
+    for (const name of taken) fs.writeFileSync(path.join(undoDir, `${name}.facl`), 'not mine\n');
+
+    const r = restore([snap, '--root', dir], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(0);
+    const written = /undo journal: (\S+) /.exec(r.stderr)?.[1] as string;
+    expect(path.basename(written)).toMatch(/^\d{8}T\d{6}Z-1\.facl$/);
+    for (const name of taken) expect(fs.readFileSync(path.join(undoDir, `${name}.facl`), 'utf8')).toBe('not mine\n');
+    expect(fs.readFileSync(written, 'latin1')).toMatch(/^# permsnap undo journal: root /);
+  });
+
+  it('says when a snapshot gives a path twice, and applies its last block', () => {
+    buildOddTree(dir);
+    const snap = permsnap(['snapshot', '--compat', 'tree/kinds/file'], { cwd: dir }).stdout.toString('latin1');
+    const twice = path.join(dir, 'twice.facl');
+    fs.writeFileSync(twice, snap.replace(/^other::.*$/m, 'other::---') + snap.replace(/^other::.*$/m, 'other::r-x'), 'latin1');
+    const r = restore([twice, '--root', dir, '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/1 block\(s\) repeat a path given earlier in the snapshot: the last block for each path was used/);
+    expect(view().facl.get('tree/kinds/file')).toMatch(/^other::r-x$/m);
+  });
+});
