@@ -57,6 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return brokenPipe ? EXIT_SIGPIPE : code;
   } catch (err) {
     return brokenPipe ? EXIT_SIGPIPE : report(err, reporter);
+  } finally {
+    reporter.finish();
   }
 }
 

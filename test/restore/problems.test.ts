@@ -172,4 +172,16 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     expect(idsOf('f')).toEqual([1000, 0]);
     expect(modeOf('f')).toBe('0640');
   });
+
+  it('prints the first 1000 per-path problems and counts the rest, still restoring every path', () => {
+    const files = Array.from({ length: 1100 }, (_, i) => `f${i}`);
+    const blocks = files.map((f) => `# file: ${f}\n# owner: no-such-user-${f}\n# group: root\nuser::rw-\ngroup::r--\nother::---\n\n`);
+    setup(files, blocks.join(''));
+    const r = restore([path.join(dir, 'snap.facl'), '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.match(/: unknown user "no-such-user-f\d+"$/gm)).toHaveLength(1000);
+    expect(r.stderr).toMatch(/^permsnap: 100 more per-path problem\(s\) not shown \(the first 1000 are above\)$/m);
+    expect(summaryOf(r.stderr)?.problems).toBe(1100);
+    expect(files.every((f) => modeOf(f) === '0640')).toBe(true);
+  });
 });

@@ -57,7 +57,7 @@ export async function handler(args: DiffArgs, _raw: readonly string[], reporter:
       ignore,
       // no-color.org: NO_COLOR counts when it is set and not empty.
       colour: args.format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR,
-      onProblem: (path, message) => reporter.error(`${quote(path, PATH_QUOTED)}: ${message}`),
+      onProblem: (path, message) => reporter.problem(`${quote(path, PATH_QUOTED)}: ${message}`),
       onWarning: (message) => reporter.warn(message),
     });
     const differs = result.modified + result.missing + result.extra > 0;

@@ -117,7 +117,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
       onPlan: args['dry-run'] ? (shown, changes) => {
         for (const c of changes) process.stdout.write(`${quote(shown, PATH_QUOTED)}  ${formatChange(c)}\n`);
       } : undefined,
-      onProblem: (shown, message) => reporter.error(`${quote(shown, PATH_QUOTED)}: ${message}`),
+      onProblem: (shown, message) => reporter.problem(`${quote(shown, PATH_QUOTED)}: ${message}`),
     });
   } finally {
     progress.done();

@@ -124,7 +124,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       stripLeadingSlash: !args['absolute-names'],
       symlinks: symlinks === 'L' ? 'logical' : symlinks === 'P' ? 'physical' : 'toplevel',
       print: printOptions(args, raw),
-      onProblem: (p) => reporter.error(`${quote(p.path, PATH_QUOTED)}: ${p.errno ? describeErrno(p.errno) : p.message}`),
+      onProblem: (p) => reporter.problem(`${quote(p.path, PATH_QUOTED)}: ${p.errno ? describeErrno(p.errno) : p.message}`),
       onAbsolute: () => reporter.error("Removing leading '/' from absolute path names"),
       onProgress: (n, path) => progress.update(n, path),
     });
@@ -181,7 +181,7 @@ function archiveOutput(args: SnapshotArgs, raw: readonly string[], reporter: Rep
     skipBase: args['skip-base'] ?? false,
     stripLeadingSlash: !args['absolute-names'],
     print: printOptions(args, raw),
-    onProblem: (p) => reporter.error(`${quote(p.path, PATH_QUOTED)}: ${p.message}`),
+    onProblem: (p) => reporter.problem(`${quote(p.path, PATH_QUOTED)}: ${p.message}`),
     onAbsolute: () => reporter.error("Removing leading '/' from absolute path names"),
     onProgress: (n, path) => progress.update(n, path),
   };
