@@ -64,7 +64,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 async function run(argv: readonly string[], reporter: Reporter): Promise<number> {
   const { default: yargs } = await import('yargs');
-  const name = argv.find((a) => !a.startsWith('-'));
+  // The first word that names a command (completion requests put the program name first).
+  const name = argv.find((a) => Object.hasOwn(COMMANDS, a));
   const chosen = name !== undefined ? COMMANDS[name] : undefined;
   const module = chosen ? await chosen.load() : undefined;
   let outcome: Outcome = { exitCode: 0 };
@@ -80,6 +81,7 @@ async function run(argv: readonly string[], reporter: Reporter): Promise<number>
     .fail((message, err) => {
       throw err ?? new PermsnapError('USAGE', message);
     })
+    .completion('completion', 'Print a bash/zsh completion script (permsnap completion >> ~/.bashrc)')
     .help()
     .version()
     .wrap(Math.min(100, process.stdout.columns ?? 100));

@@ -1,0 +1,43 @@
+// `permsnap completion`: the bash/zsh script yargs writes, sourced into a real bash, asked
+// what follows what the user typed, as bash's programmable completion would ask it.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, hasCommand, makeTempDir, permsnap, removeTree, run } from '../helpers/tree.js';
+
+let dir = '';
+beforeEach(() => {
+  dir = makeTempDir('permsnap-completion-');
+  // The script calls `permsnap` by name: put it on PATH as an installed bin would be.
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.symlinkSync(CLI, path.join(dir, 'bin', 'permsnap'));
+  fs.writeFileSync(path.join(dir, 'completion.bash'), permsnap(['completion']).stdout);
+});
+afterEach(() => removeTree(dir));
+
+/** What bash would offer after `words` (the last one being completed). */
+function complete(words: string[]): string[] {
+  const script = `source ${dir}/completion.bash; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _permsnap_yargs_completions; printf '%s\\n' "\${COMPREPLY[@]}"`;
+  const r = run('bash', ['-c', script], { env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}` } });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.toString().split('\n').filter(Boolean).sort();
+}
+
+describe.skipIf(!hasCommand('bash'))('permsnap completion (needs bash)', () => {
+  it('prints a script that registers a completion function for permsnap', () => {
+    const text = fs.readFileSync(path.join(dir, 'completion.bash'), 'utf8');
+    expect(text).toMatch(/^complete .*-F _permsnap_yargs_completions permsnap$/m);
+  });
+
+  it('completes command names', () => {
+    expect(complete(['permsnap', 'sn'])).toEqual(['snapshot']);
+    expect(complete(['permsnap', 'r'])).toEqual(['restore']);
+  });
+
+  it('completes the options of the command being typed', () => {
+    expect(complete(['permsnap', 'restore', '--dr'])).toEqual(['--dry-run']);
+    expect(complete(['permsnap', 'snapshot', '--from-'])).toEqual(['--from-deb', '--from-tar']);
+    expect(complete(['permsnap', 'diff', '--for'])).toEqual(['--format']);
+  });
+});
