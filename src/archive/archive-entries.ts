@@ -12,6 +12,7 @@ import { ACL_USER } from '../model/acl.js';
 import { printedPath } from '../model/printed-path.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 import { readDebData } from './deb-package.js';
+import { hostHasMergedUsr, mergedUsrPath } from './merged-usr.js';
 import { decompress, type Compression } from './decompress.js';
 import { MemberConverter } from './member-entry.js';
 import { readTarMembers, type TarMember } from './tar-members.js';
@@ -42,6 +43,7 @@ export async function decompressedHead(compressed: Buffer, want: number): Promis
 export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: AsyncIterable<Buffer>): AsyncGenerator<ParsedEntry> {
   const converter = new MemberConverter({ names: true, idOfName: (tag, n) => (tag === ACL_USER ? uidOfName(n) : gidOfName(n)) });
   let count = 0;
+  const mergedUsr = kind === 'deb' && hostHasMergedUsr();
   try {
     const members = kind === 'deb' ? readDebData(bytes, { scripts: [] }) : tarMembers(bytes);
     for await (const member of members) {
@@ -53,6 +55,12 @@ export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: 
         throw new PermsnapError('MALFORMED', `member ${count} ${quote(converted.path, PATH_QUOTED)}: ${what}, expected members permsnap can read`);
       }
       converted.entry.path = printedPath(converted.entry.path, true).path;
+      if (mergedUsr) {
+        // A .deb's bin/ping is usr/bin/ping on this merged-/usr host (merged-usr.ts).
+        const real = mergedUsrPath(converted.entry.path);
+        if (real === null) continue;
+        converted.entry.path = real;
+      }
       yield { entry: converted.entry, line: count };
     }
   } catch (err) {

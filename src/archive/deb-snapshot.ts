@@ -10,6 +10,7 @@ import type { Entry } from '../model/entry.js';
 import { relativeForm } from '../model/printed-path.js';
 import type { ByteSink } from '../output/byte-sink.js';
 import { readDebData, type DebControl } from './deb-package.js';
+import { mergedUsrPath } from './merged-usr.js';
 import { openArchive } from './decompress.js';
 import type { ScriptFinding } from './maintainer-scripts.js';
 import { SnapshotOutput, type ArchiveOutputOptions } from './snapshot-output.js';
@@ -19,6 +20,8 @@ import { namingArchive } from './tar-snapshot.js';
 export interface DebSnapshotOptions extends ArchiveOutputOptions {
   /** A dpkg-statoverride database to apply over the packages. */
   statoverride?: string;
+  /** Paths as a merged-/usr host has them (merged-usr.ts): bin/ping as usr/bin/ping. */
+  mergedUsr?: boolean;
   /** A directory two packages ship with different mode, owner or group (the later one wins). */
   onDisagreement?: (disagreement: Disagreement) => void;
   /** A package whose install scripts change permissions the baseline cannot know. */
@@ -85,7 +88,13 @@ async function mergePackage(deb: string, tree: Map<string, Shipped>, output: Sna
 }
 
 function merge(tree: Map<string, Shipped>, item: Shipped, output: SnapshotOutput, options: DebSnapshotOptions): void {
-  const key = relativeForm(item.entry.path);
+  let key = relativeForm(item.entry.path);
+  if (options.mergedUsr) {
+    const real = mergedUsrPath(key);
+    if (real === null) return;
+    item.entry.path = item.entry.path.slice(0, item.entry.path.length - key.length) + real;
+    key = real;
+  }
   const earlier = tree.get(key);
   if (earlier && earlier.entry.type === 'dir' && item.entry.type === 'dir' && !output.printer.isExcluded(item.entry.path)) {
     const [first, later] = [stateOf(earlier.entry), stateOf(item.entry)];
@@ -105,7 +114,7 @@ function applyOverrides(tree: Map<string, Shipped>, overrides: StatOverride[], o
   let applied = 0;
   const names = options.print?.names ?? true;
   for (const override of overrides) {
-    const shipped = tree.get(override.key);
+    const shipped = tree.get(options.mergedUsr ? (mergedUsrPath(override.key) ?? override.key) : override.key);
     if (shipped === undefined) {
       options.onUnshipped?.(override);
       continue;

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { PermsnapError } from '../../errors.js';
+import type { MergedUsrChoice } from '../../archive/merged-usr.js';
 import type { PrintOptions } from '../../format/getfacl-printer.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
 import type { ArchiveOutputOptions } from '../../archive/snapshot-output.js';
@@ -42,6 +43,13 @@ export function builder(y: Argv): Argv {
         'scripts that set permissions themselves (chmod, chown, setcap, dpkg-statoverride) are reported: the ' +
         'baseline cannot know what they set',
     })
+    .option('merged-usr', {
+      choices: ['auto', 'yes', 'no'] as const,
+      default: 'auto',
+      describe:
+        'With --from-deb: write bin/, sbin/ and lib*/ paths as usr/... (and leave out those top-level directories), ' +
+        'as they are on a merged-/usr host (Debian 12 and later). auto: as this host is (/bin a symlink to usr/bin)',
+    })
     .option('statoverride', {
       type: 'string',
       requiresArg: true,
@@ -80,6 +88,7 @@ export interface SnapshotArgs {
   'from-tar'?: string;
   'from-deb'?: string[];
   statoverride?: string;
+  'merged-usr': MergedUsrChoice;
   output?: string;
   format: 'getfacl' | 'json';
   compat: boolean;
@@ -222,10 +231,12 @@ async function fromDeb(debs: string[], args: SnapshotArgs, raw: readonly string[
   if (debs.length === 0) throw new PermsnapError('USAGE', '--from-deb needs at least one PKG.deb');
   if (debs.filter((d) => d === '-').length > 1) throw new PermsnapError('USAGE', '--from-deb can read stdin ("-") once');
   const { snapshotDebs } = await import('../../archive/deb-snapshot.js');
+  const { resolveMergedUsr } = await import('../../archive/merged-usr.js');
   return writeArchiveSnapshot(args, reporter, async (sink, progress) => {
     const result = await snapshotDebs(debs, sink, {
       ...archiveOutput(args, raw, reporter, progress),
       statoverride: args.statoverride,
+      mergedUsr: resolveMergedUsr(args['merged-usr']),
       onDisagreement: (d) =>
         reporter.warn(
           `${quote(d.path, PATH_QUOTED)}: packages disagree on this directory: ${d.first.pkg} ships ${d.first.state}, ` +
