@@ -41,6 +41,18 @@ function restoreDashes(args: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, back(v)]));
 }
 
+const EXIT_NAGIOS_UNKNOWN = 3;
+
+/** `--format nagios` or `--format=nagios` on the command line (the last --format wins, as in yargs). */
+function wantsNagios(argv: readonly string[]): boolean {
+  let format: string | undefined;
+  argv.forEach((a, i) => {
+    if (a === '--format') format = argv[i + 1];
+    else if (a.startsWith('--format=')) format = a.slice('--format='.length);
+  });
+  return format === 'nagios';
+}
+
 // `permsnap snapshot / | head` closes the pipe early: stop quietly, as a SIGPIPE'd tool would.
 const EXIT_SIGPIPE = 141;
 
@@ -101,6 +113,11 @@ async function run(argv: readonly string[], reporter: Reporter): Promise<number>
       usage = await y.getHelp();
       reporter.error(err.message);
       process.stderr.write(`${usage}\n`);
+      // A monitoring plugin's trouble is UNKNOWN (3), said on stdout, even for a bad command line.
+      if (name === 'diff' && wantsNagios(argv)) {
+        process.stdout.write(`PERMSNAP UNKNOWN - ${err.message}\n`);
+        return EXIT_NAGIOS_UNKNOWN;
+      }
       return 2;
     }
     throw err;

@@ -32,6 +32,8 @@ export interface SideInfo {
    * contracts.md has diff skip the other side's paths beneath them.
    */
   notEntered: string[];
+  /** Live paths that could not be read: what is at or beneath them is unknown. */
+  unread: string[];
 }
 
 export type RecordSink = (path: string, record: string) => void;
@@ -44,6 +46,7 @@ export async function readSide(operand: string, options: SideOptions, sink: Reco
 function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo {
   let entries = 0;
   const notEntered: string[] = [];
+  const unread: string[] = [];
   const pseudo = pseudoFilesystemDevices();
   const { exclude } = options;
   // Globs see the path as it is matched ("tree//a" from `diff FILE tree/` as "tree/a").
@@ -58,10 +61,11 @@ function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo
       entries++;
     },
     error(path, err) {
+      unread.push(normalPath(printedPath(path, true).path));
       options.onProblem?.(path, err.message);
     },
   });
-  return { capabilitiesKnown: true, entries, notEntered };
+  return { capabilitiesKnown: true, entries, notEntered, unread };
 }
 
 async function fileSide(file: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
@@ -73,7 +77,7 @@ async function fileSide(file: string, options: SideOptions, sink: RecordSink): P
     sink(path, encodeRecord(options.names ? entry : withIds(entry), options.names, true));
     entries++;
   }
-  return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [] };
+  return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [], unread: [] };
 }
 
 /** The entry with names resolved to ids through this host (-n); a name it does not know stays a name. */

@@ -8,7 +8,7 @@ import type { ByteSink } from '../output/byte-sink.js';
 import { RecordDiff, type DiffChange, type DiffField } from './diff-records.js';
 import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts, type Trouble } from './diff-report.js';
 import { readSide } from './diff-sources.js';
-import { dropNotEntered } from './not-entered.js';
+import { dropNotEntered, dropUnread } from './not-entered.js';
 import { RepeatedPaths } from './repeated-paths.js';
 
 export type DiffFormat = 'text' | 'json' | 'getfacl' | 'nagios';
@@ -58,7 +58,9 @@ export async function diff(before: string, after: string, sink: ByteSink, option
     comparison.add(path, record);
   });
   warn(afterRepeats.warning(after));
-  const { changes, warning } = dropNotEntered(comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown), [...a.notEntered, ...b.notEntered]);
+  const entered = dropNotEntered(comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown), [...a.notEntered, ...b.notEntered]);
+  warn(entered.warning);
+  const { changes, warning } = dropUnread(entered.changes, [...a.unread, ...b.unread]);
   warn(warning);
   const counts: DiffCounts = { modified: 0, missing: 0, extra: 0 };
   for (const c of changes) counts[c.kind]++;

@@ -1,6 +1,8 @@
-// contracts.md "Pseudo filesystems": a live side records a mount point of proc, sysfs, ...
-// but does not enter it, so the other side's paths beneath it (a `getfacl -R /` baseline
-// holds all of /proc) are left out of the comparison instead of being reported missing.
+// What a live side could not see is left out of the comparison instead of being reported
+// missing or extra: beneath a pseudo filesystem's mount point (contracts.md "Pseudo
+// filesystems": a `getfacl -R /` baseline holds all of /proc), and at or beneath a path the
+// walk could not read (the run already exits 2 for it; a CI check must not also see a
+// thousand false "missing" lines, nor Nagios a CRITICAL).
 
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import type { DiffChange } from './diff-records.js';
@@ -28,4 +30,14 @@ function isBeneath(path: string, points: ReadonlySet<string>): boolean {
     if (points.has(path.slice(0, slash))) return true;
   }
   return false;
+}
+
+/** Leaves out the changes at or beneath paths the live walk could not read (a modification of the path itself was seen, and stays). */
+export function dropUnread(changes: DiffChange[], unread: readonly string[]): NotEnteredResult {
+  if (unread.length === 0) return { changes, warning: null };
+  const points = new Set(unread);
+  const kept = changes.filter((c) => !isBeneath(c.path, points) && !(points.has(c.path) && c.kind !== 'modified'));
+  const skipped = changes.length - kept.length;
+  if (skipped === 0) return { changes, warning: null };
+  return { changes: kept, warning: `${skipped} path(s) at or beneath paths that could not be read not compared` };
 }

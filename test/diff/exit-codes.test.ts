@@ -128,6 +128,17 @@ describe.skipIf(!restoreReady)(`diff exit codes (${SKIP_REASON})`, () => {
       expect(r.stdout.length).toBe(0);
     }
   });
+
+  it('says UNKNOWN (exit 3) on stdout for a usage error under --format nagios, as a monitoring plugin must', () => {
+    smallTree();
+    snapshotFile(dir, ['tree'], 'healthy.facl');
+    for (const args of [['healthy.facl', '--format', 'nagios'], ['healthy.facl', 'tree', '--format=nagios', '--no-such-option']]) {
+      const r = diffCli(args, { cwd: dir });
+      expect(r.status, args.join(' ')).toBe(3);
+      expect(latin1(r.stdout)).toMatch(/^PERMSNAP UNKNOWN - \S.*\n$/);
+      expect(r.stderr).toMatch(/^permsnap: /m);
+    }
+  });
 });
 
 describe.skipIf(!restoreReady || !isRoot || !hasSetpriv)(`diff of paths it cannot read, run as nobody (needs root for setpriv; ${SKIP_REASON})`, () => {
@@ -171,9 +182,13 @@ describe.skipIf(!restoreReady || !isRoot || !hasSetpriv)(`diff of paths it canno
     expect(r.stderr).toMatch(/^permsnap: tree\/secret: /m);
     const text = latin1(r.stdout);
     expect(text.split('\n')).toContain(`modified  tree/open/file  mode ${before} -> 0777`);
+    // What lies beneath the unreadable directory is unknown, not missing.
+    expect(text).not.toContain('tree/secret/inner');
+    expect(text.split('\n')[0]).toBe('1 modified, 0 missing, 0 extra');
+    expect(r.stderr).toMatch(/^permsnap: 1 path\(s\) at or beneath paths that could not be read not compared$/m);
     const nagios = asNobody(['root.facl', 'tree', '--format', 'nagios']);
     expect(nagios.status).toBe(2);
-    expect(latin1(nagios.stdout)).toMatch(/^PERMSNAP CRITICAL - /);
+    expect(latin1(nagios.stdout)).toMatch(/^PERMSNAP CRITICAL - 1 modified: /);
   });
 
   it('exits 2 when a snapshot operand cannot be read', () => {
