@@ -35,18 +35,8 @@ export interface TarReadOptions {
 /** Data kept of a member whose content is asked for: scripts and control files are small. */
 export const MAX_CONTENT = 1 << 20;
 
-/** The parts of tar-stream's header we read; its names are decoded with 'latin1' (bytes). */
-interface StreamHeader {
-  name: string;
-  type: string | null;
-  linkname: string | null;
-  mode: number;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-  pax?: PaxRecords | null;
-}
+/** The parts of tar-stream's header we read (its names decoded with 'latin1': bytes). */
+type StreamHeader = Omit<TarMember, 'pax' | 'content'> & { pax?: PaxRecords | null };
 
 /**
  * tar-stream's private hook for long headers. tar-stream decodes PAX values as UTF-8, which

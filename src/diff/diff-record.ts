@@ -86,11 +86,6 @@ export function decodeRecord(path: string, record: string): DiffRecord {
   };
 }
 
-/** The same record, saying nothing of capabilities (a getfacl file does not). */
-export function forgetCapability(record: string): string {
-  return record.slice(0, record.lastIndexOf(SEP) + 1) + UNKNOWN;
-}
-
 /**
  * The part of the ACL the mode does not say: the named users, named groups and the mask, and
  * then also group::, because with a mask the mode's group bits are the mask's, so a changed

@@ -16,11 +16,8 @@ export interface NotEnteredResult {
 export function dropNotEntered(changes: DiffChange[], mountPoints: readonly string[]): NotEnteredResult {
   if (mountPoints.length === 0) return { changes, warning: null };
   const points = new Set(mountPoints);
-  const kept = changes.filter((c) => !isBeneath(c.path, points));
-  const skipped = changes.length - kept.length;
-  if (skipped === 0) return { changes, warning: null };
   const shown = mountPoints.slice(0, 3).map((p) => quote(p, PATH_QUOTED)).join(', ') + (mountPoints.length > 3 ? ', ...' : '');
-  return { changes: kept, warning: `${skipped} path(s) beneath pseudo filesystems not compared: the live side does not enter ${shown}` };
+  return dropChanges(changes, (c) => isBeneath(c.path, points), (n) => `${n} path(s) beneath pseudo filesystems not compared: the live side does not enter ${shown}`);
 }
 
 /** Whether a proper ancestor of `path` is one of `points` ("." is the ancestor of every relative path). */
@@ -36,8 +33,12 @@ function isBeneath(path: string, points: ReadonlySet<string>): boolean {
 export function dropUnread(changes: DiffChange[], unread: readonly string[]): NotEnteredResult {
   if (unread.length === 0) return { changes, warning: null };
   const points = new Set(unread);
-  const kept = changes.filter((c) => !isBeneath(c.path, points) && !(points.has(c.path) && c.kind !== 'modified'));
+  const unknown = (c: DiffChange): boolean => isBeneath(c.path, points) || (points.has(c.path) && c.kind !== 'modified');
+  return dropChanges(changes, unknown, (n) => `${n} path(s) at or beneath paths that could not be read not compared`);
+}
+
+function dropChanges(changes: DiffChange[], unknown: (c: DiffChange) => boolean, warning: (skipped: number) => string): NotEnteredResult {
+  const kept = changes.filter((c) => !unknown(c));
   const skipped = changes.length - kept.length;
-  if (skipped === 0) return { changes, warning: null };
-  return { changes: kept, warning: `${skipped} path(s) at or beneath paths that could not be read not compared` };
+  return skipped === 0 ? { changes, warning: null } : { changes: kept, warning: warning(skipped) };
 }

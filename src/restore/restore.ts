@@ -205,11 +205,8 @@ function lookAt(item: Item, problems: string[], directories: DirectoryCache, pse
   if (look.kind === 'state') {
     if (pseudo.has(look.state.dev)) return { outcome: 'pseudo', problems, shown };
     item.probed = true;
-    // Most paths of a healthy tree end here, without the step-by-step plan.
-    const plain = !item.wantsDefaultAcl || look.state.type === 'dir';
-    if (plain && isReconciled(look.state, item.wanted)) return { outcome: 'correct', problems, shown };
     const report = (_: string, message: string): number => problems.push(message);
-    if (planChanges(look.state, item, shown, report).length === 0) return { outcome: 'correct', problems, shown };
+    if (isReconciled(look.state, applicable(look.state, item, shown, report))) return { outcome: 'correct', problems, shown };
   }
   return { outcome: 'work', problems, shown, item };
 }
@@ -252,11 +249,7 @@ function planItem(
   return keep ? [keep] : [];
 }
 
-/** The steps from state to wanted; a default ACL wanted on a non-directory is refused (reported through `problem`). */
-function planChanges(state: FdState, item: Item, shown: string, problem: ((p: string, m: string) => void) | null): Change[] {
-  return reconcile(simulatedIo(state), applicable(state, item, shown, problem));
-}
-
+/** What can be wanted of this path: a default ACL wanted on a non-directory is refused (reported through `problem`). */
 function applicable(state: FdState, item: Item, shown: string, problem: ((p: string, m: string) => void) | null): WantedState {
   if (!item.wantsDefaultAcl || state.type === 'dir') return item.wanted;
   problem?.(shown, 'a default ACL for something that is not a directory: refused');

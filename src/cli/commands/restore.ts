@@ -86,9 +86,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   const info = { hasMarkers: false };
   const ids = chooseResolver(root, args['ids-from']);
   const started = new Date();
-  const journal = args['dry-run'] || args['no-undo'] ? null
-    : args.undo !== undefined ? new UndoJournal(args.undo, UndoJournal.describeRoot(root ?? '(none: paths as recorded)', started))
-      : new UndoJournal(path.join(defaultJournalDir(root), `${journalTimestamp(started)}.facl`), UndoJournal.describeRoot(root ?? '(none: paths as recorded)', started), true);
+  const journal = args['dry-run'] || args['no-undo'] ? null : openJournal(args.undo, root, started);
   let signal: NodeJS.Signals | null = null;
   const onSignal = (s: NodeJS.Signals): void => {
     signal = s;
@@ -132,6 +130,13 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   }
   if (summary.missing > summary.existing) reporter.warn(`most paths of the snapshot are missing beneath ${root ?? 'the current directory'}: is --root right?`);
   return { exitCode: summary.problems > 0 ? 1 : 0 };
+}
+
+/** The journal the user named, or a new file in the default place (renamed, never replacing, on a clash). */
+function openJournal(named: string | undefined, root: string | undefined, started: Date): UndoJournal {
+  const header = UndoJournal.describeRoot(root ?? '(none: paths as recorded)', started);
+  if (named !== undefined) return new UndoJournal(named, header);
+  return new UndoJournal(path.join(defaultJournalDir(root), `${journalTimestamp(started)}.facl`), header, true);
 }
 
 function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, root: string | undefined, reporter: Reporter): void {
