@@ -1,16 +1,20 @@
 #!/bin/sh
-# Writes a dated, gzipped, sorted permsnap baseline of a tree and keeps the newest KEEP.
+# Writes a dated, gzipped, sorted permsnap baseline of a tree and keeps the newest KEEP;
+# DIR/latest.facl.gz always names the newest (for checks that cannot run a shell).
 # Run by permsnap-baseline.service (daily, from permsnap-baseline.timer), or by hand.
 #   PERMSNAP_TARGET   tree to snapshot (default /)
 #   PERMSNAP_DIR      where baselines go (default /var/lib/permsnap/baselines)
 #   PERMSNAP_KEEP     how many to keep (default 14)
-#   PERMSNAP_EXCLUDE  space-separated globs to leave out (default: /home /tmp /var/tmp /var/cache)
+#   PERMSNAP_EXCLUDE  space-separated globs to leave out; when unset, the globs of the
+#                     file PERMSNAP_EXCLUDE_FROM if it exists, else /home /tmp /var/tmp
+#                     /var/cache /var/lib/permsnap
+#   PERMSNAP_EXCLUDE_FROM  default /etc/permsnap/excludes (contrib/permsnap.excludes)
 #   PERMSNAP          the permsnap command (default: permsnap on PATH)
 set -eu
 target=${PERMSNAP_TARGET:-/}
 dir=${PERMSNAP_DIR:-/var/lib/permsnap/baselines}
 keep=${PERMSNAP_KEEP:-14}
-excludes=${PERMSNAP_EXCLUDE-/home /tmp /var/tmp /var/cache}
+exclude_file=${PERMSNAP_EXCLUDE_FROM:-/etc/permsnap/excludes}
 permsnap=${PERMSNAP:-permsnap}
 
 case $keep in ''|*[!0-9]*|0) echo "permsnap-baseline: PERMSNAP_KEEP must be a whole number >= 1, got '$keep'" >&2; exit 2 ;; esac
@@ -18,12 +22,22 @@ mkdir -p "$dir"
 chmod 0700 "$dir"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 set --
-for glob in $excludes; do set -- "$@" --exclude "$glob"; done
+if [ "${PERMSNAP_EXCLUDE+set}" = set ]; then
+  for glob in $PERMSNAP_EXCLUDE; do set -- "$@" --exclude "$glob"; done
+elif [ -f "$exclude_file" ]; then
+  set -- --exclude-from "$exclude_file"
+else
+  # The baselines' own directory too: a new baseline there is not drift.
+  for glob in /home /tmp /var/tmp /var/cache /var/lib/permsnap; do set -- "$@" --exclude "$glob"; done
+fi
 # -o writes atomically: a baseline is either complete or absent. Exit 1 (some paths
 # unreadable) still leaves a usable baseline; anything else is a failure.
 status=0
 $permsnap snapshot "$target" --sort --quiet "$@" -o "$dir/$stamp.facl.gz" || status=$?
 if [ "$status" -gt 1 ]; then exit "$status"; fi
+# latest.facl.gz -> the new baseline, replaced atomically (rename over the old link).
+ln -sfn "$stamp.facl.gz" "$dir/.latest.facl.gz.tmp"
+mv -T "$dir/.latest.facl.gz.tmp" "$dir/latest.facl.gz"
 # Newest first by name (the names are UTC times); remove all but the newest $keep.
 ls -1 "$dir" | grep -E '^[0-9]{8}T[0-9]{6}Z\.facl\.gz$' | sort -r | tail -n +"$((keep + 1))" | while read -r old; do
   rm -f -- "$dir/$old"

@@ -9,6 +9,8 @@ import zlib from 'node:zlib';
 import { PermsnapError } from '../errors.js';
 
 export interface ByteSink {
+  /** The file being written, when there is one (a walk of the tree it is in leaves it out). */
+  readonly identity?: { dev: number; ino: number };
   write(bytes: Buffer): Promise<void>;
   /** Completes the output (for a file: fsync and rename into place). */
   commit(): Promise<void>;
@@ -78,7 +80,9 @@ export function atomicFileSink(target: string): ByteSink {
     await wait.catch(() => {});
     check();
   };
+  const { dev, ino } = fs.fstatSync(fd);
   return {
+    identity: { dev, ino },
     async write(bytes) {
       check();
       if (!head.write(bytes)) await settle(eventOrError(head, 'drain', streams));

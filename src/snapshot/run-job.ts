@@ -47,10 +47,12 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
   const walkOptions = toWalkOptions(settings);
   const readOptions = { names: settings.print.names, capability: settings.format === 'json' || settings.print.capability };
   walkOptions.isExcluded = compileGlobs(settings.exclude);
+  const isLeftOut = (st: FileStat): boolean => settings.leaveOut.some((f) => f.ino === st.ino && f.dev === st.dev);
 
   const visitor = {
     visit(path: string, st: FileStat, followed: boolean, at: Location): void {
       seen++;
+      if (settings.leaveOut.length > 0 && isLeftOut(st)) return;
       let entry: Entry;
       try {
         entry = readEntry(path, st, followed, at, readOptions);

@@ -3,6 +3,11 @@
 import type { PrintOptions } from '../format/getfacl-printer.js';
 import type { SymlinkPolicy } from '../walk/walk-tree.js';
 
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
 export type SnapshotFormat = 'getfacl' | 'json';
 
 export interface SnapshotSettings {
@@ -11,6 +16,8 @@ export interface SnapshotSettings {
   sorted: boolean;
   /** st_dev numbers of filesystems recorded but not entered (pseudo filesystems). */
   doNotEnter: number[];
+  /** Files left out of the walk by identity: the snapshot's own output file while it is written. */
+  leaveOut: FileIdentity[];
   /** Globs (contracts.md) of paths to leave out. */
   exclude: string[];
   /** Remove leading "/" and "./" from printed paths (off with -p). */

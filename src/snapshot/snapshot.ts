@@ -42,6 +42,7 @@ export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
     oneFileSystem: options.oneFileSystem ?? false,
     sorted: options.sorted ?? false,
     doNotEnter: walkEverything ? [] : [...pseudoFilesystemDevices()],
+    leaveOut: options.leaveOut ?? [],
     exclude: options.exclude ?? [],
     stripLeadingSlash: options.stripLeadingSlash ?? true,
     skipBase: options.skipBase ?? false,
@@ -51,7 +52,9 @@ export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
 }
 
 export async function snapshot(paths: readonly string[], sink: ByteSink, options: SnapshotOptions = {}): Promise<SnapshotResult> {
-  const settings = resolveSettings(options);
+  // A snapshot written into the tree it walks must not record its own temp file: the
+  // next diff against the live tree would report it missing.
+  const settings = resolveSettings({ ...options, leaveOut: [...(options.leaveOut ?? []), ...(sink.identity ? [sink.identity] : [])] });
   const jobs = options.jobs ?? os.availableParallelism();
   const markers = !options.compat && settings.format === 'getfacl' && settings.print.comments;
   const writer = new MarkerWriter(sink, markers);

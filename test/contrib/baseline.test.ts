@@ -33,10 +33,11 @@ describe.skipIf(!hasCommand('sh'))('contrib/permsnap-baseline.sh (the systemd jo
     const r = job({ PERMSNAP_KEEP: '2', PERMSNAP_EXCLUDE: 'tree/skip' });
     expect(r.status, r.stderr).toBe(0);
     const names = fs.readdirSync(baselines).sort();
-    expect(names).toHaveLength(3);
+    expect(names).toHaveLength(4);
     expect(names).toContain('20210101T000000Z.facl.gz');
     expect(names).toContain('notes.txt');
     const written = names.find((n) => /^\d{8}T\d{6}Z\.facl\.gz$/.test(n) && !n.startsWith('2021')) as string;
+    expect(fs.readlinkSync(path.join(baselines, 'latest.facl.gz'))).toBe(written);
     expect(fs.statSync(baselines).mode & 0o777).toBe(0o700);
 
     const text = zlib.gunzipSync(fs.readFileSync(path.join(baselines, written))).toString('latin1');
@@ -45,6 +46,21 @@ describe.skipIf(!hasCommand('sh'))('contrib/permsnap-baseline.sh (the systemd jo
     expect(text).toMatch(/^# flags: s--$/m);
     const d = permsnap(['diff', path.join(baselines, written), 'tree', '--exclude', 'tree/skip'], { cwd: dir });
     expect(d.status, d.stdout.toString()).toBe(0);
+  });
+
+  it('takes its excludes from the exclude file when PERMSNAP_EXCLUDE is unset, so checks can share the file', () => {
+    const excludes = path.join(dir, 'excludes');
+    fs.writeFileSync(excludes, '# as in contrib/permsnap.excludes\ntree/skip\n');
+    const r = job({ PERMSNAP_EXCLUDE_FROM: excludes });
+    expect(r.status, r.stderr).toBe(0);
+    const latest = path.join(dir, 'baselines/latest.facl.gz');
+    expect(filePaths(zlib.gunzipSync(fs.readFileSync(latest)).toString('latin1'))).toEqual(['tree', 'tree/a', 'tree/a/f']);
+    const d = permsnap(['diff', latest, 'tree', '--exclude-from', excludes], { cwd: dir });
+    expect(d.status, d.stdout.toString()).toBe(0);
+    // A second run moves latest.facl.gz to the newer baseline (same second: same name, replaced).
+    fs.chmodSync(path.join(dir, 'tree/a/f'), 0o700);
+    expect(job({ PERMSNAP_EXCLUDE_FROM: excludes }).status).toBe(0);
+    expect(zlib.gunzipSync(fs.readFileSync(latest)).toString('latin1')).toMatch(/^# file: tree\/a\/f\n(# .*\n)*user::rwx\ngroup::---\n/m);
   });
 
   it('refuses a KEEP that is not a whole number >= 1, writing nothing', () => {

@@ -111,6 +111,29 @@ describe.skipIf(!aclReady)('snapshot -o FILE (needs getfacl and ACLs on the temp
     }
   });
 
+  it('leaves its own output file out when writing into the tree it walks, so a diff against the tree is clean', () => {
+    fs.mkdirSync(path.join(dir, 'tree/var/backups'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tree/a'), 'a');
+    for (const jobs of ['1', '2']) {
+      for (const file of ['tree/var/backups/p.facl', 'tree/var/backups/p.facl.gz']) {
+        fs.rmSync(path.join(dir, 'tree/var/backups'), { recursive: true });
+        fs.mkdirSync(path.join(dir, 'tree/var/backups'));
+        const r = permsnap(['snapshot', '--quiet', '--jobs', jobs, '-o', file, 'tree'], { cwd: dir });
+        expect(r.status).toBe(0);
+        const text = latin1(file.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(path.join(dir, file))) : fs.readFileSync(path.join(dir, file)));
+        const recorded = [...text.matchAll(/^# file: (.*)$/gm)].map((m) => m[1]);
+        expect(recorded).toEqual(expect.arrayContaining(['tree', 'tree/a', 'tree/var/backups']));
+        expect(recorded.filter((p) => p.startsWith('tree/var/backups/'))).toEqual([]);
+        // Written again over itself: the old file is recorded (it is what the walk saw), never the temp file.
+        const again = permsnap(['snapshot', '--quiet', '--jobs', jobs, '-o', file, 'tree'], { cwd: dir });
+        expect(again.status).toBe(0);
+        const diff = permsnap(['diff', file, 'tree'], { cwd: dir });
+        expect(diff.stdout.toString()).toMatch(/^0 modified, 0 missing, 0 extra/);
+        expect(diff.status).toBe(0);
+      }
+    }
+  });
+
   it('fails with exit 2 and no stack trace when the output directory does not exist', () => {
     fs.mkdirSync(path.join(dir, 'tree'));
     const r = permsnap(['snapshot', '--quiet', '-o', path.join(out, 'nowhere', 'snap.facl'), 'tree'], { cwd: dir });
