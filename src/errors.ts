@@ -33,3 +33,13 @@ export class PermsnapError extends Error {
     return this.line === undefined ? `${this.file}: ${this.message}` : `${this.file}:${this.line}: ${this.message}`;
   }
 }
+
+/**
+ * Node's "ENOENT: no such file or directory, open 'FILE'" as the reason alone ("no such
+ * file or directory"): permsnap's messages already name the file in front.
+ */
+export function systemReason(err: unknown): string {
+  if ((err as NodeJS.ErrnoException | null)?.code === 'EISDIR') return 'is a directory';
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/^E[A-Z]+: /, '').replace(/, [a-z_]+( '.*'( -> '.*')?)?$/s, '');
+}

@@ -12,7 +12,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import zlib from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import xz from 'xz-decompress';
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
@@ -59,9 +59,7 @@ export function openArchive(file: string): Readable {
       throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     }
   } catch (err) {
-    // Node says "ENOENT: no such file or directory, open 'FILE'": the name is already in front.
-    const reason = (err as Error).message.replace(/^E[A-Z]+: /, '').replace(/, open '.*'$/s, '');
-    throw new PermsnapError('IO', `cannot open: ${reason}`, { cause: err });
+    throw new PermsnapError('IO', `cannot open: ${systemReason(err)}`, { cause: err });
   }
   return fs.createReadStream('', { fd, highWaterMark: 256 * 1024 });
 }

@@ -5,7 +5,7 @@
 // archive readers are loaded only when the content calls for them.
 
 import fs from 'node:fs';
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { readSnapshot, type ReadSnapshotOptions } from '../format/read-snapshot.js';
 
@@ -67,7 +67,7 @@ async function sniff(source: ReplayedSource): Promise<OperandKind> {
   } catch (err) {
     if (err instanceof PermsnapError) throw err;
     // The message readSnapshot gives for a source it cannot read (a missing file, a directory).
-    throw new PermsnapError('IO', `cannot read the snapshot: ${(err as Error).message ?? String(err)}`, { file: source.name, cause: err });
+    throw new PermsnapError('IO', `cannot read the snapshot: ${systemReason(err)}`, { file: source.name, cause: err });
   }
 }
 

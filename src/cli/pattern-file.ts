@@ -1,14 +1,14 @@
 // --exclude-from / --only-from files: one glob per line; blank lines and # lines ignored.
 
 import fs from 'node:fs';
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 
 export function readPatternFile(file: string): string[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new PermsnapError('USAGE', `${file}: cannot read pattern file: ${(err as Error).message}`, { cause: err });
+    throw new PermsnapError('IO', `${file}: cannot read pattern file: ${systemReason(err)}`, { cause: err });
   }
   return text
     .split(/\r?\n/)

@@ -39,8 +39,16 @@ export interface SideInfo {
 export type RecordSink = (path: string, record: string) => void;
 
 export async function readSide(operand: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
-  const live = operand !== '-' && fs.statSync(operand, { throwIfNoEntry: false })?.isDirectory() === true;
-  return live ? walkSide(operand, options, sink) : fileSide(operand, options, sink);
+  return operand !== '-' && isDirectoryPath(operand) ? walkSide(operand, options, sink) : fileSide(operand, options, sink);
+}
+
+/** False for anything that cannot be stat()ed: reading it as a file then names the reason. */
+function isDirectoryPath(operand: string): boolean {
+  try {
+    return fs.statSync(operand, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
 }
 
 function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo {

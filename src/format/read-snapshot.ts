@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 import { GetfaclParser, type ParsedEntry } from './getfacl-parser.js';
 
 export interface ReadSnapshotOptions {
@@ -57,7 +57,7 @@ async function* openSource(source: string, options: ReadSnapshotOptions): AsyncG
       yield typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
     }
   } catch (err) {
-    throw new PermsnapError('IO', `cannot read the snapshot: ${describe(err)}`, { file: source, cause: err });
+    throw new PermsnapError('IO', `cannot read the snapshot: ${systemReason(err)}`, { file: source, cause: err });
   }
 }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import zlib from 'node:zlib';
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 
 export interface ByteSink {
   /** The file being written, when there is one (a walk of the tree it is in leaves it out). */
@@ -63,7 +63,7 @@ export function atomicFileSink(target: string): ByteSink {
   try {
     fd = fs.openSync(temp, 'wx', 0o600);
   } catch (err) {
-    throw new PermsnapError('IO', `${target}: cannot create output file: ${(err as Error).message}`, { cause: err });
+    throw new PermsnapError('IO', `${target}: cannot create output file: ${systemReason(err)}`, { cause: err });
   }
   const file = fs.createWriteStream('', { fd, autoClose: false });
   const gzip = target.endsWith('.gz') ? zlib.createGzip() : null;
@@ -74,7 +74,7 @@ export function atomicFileSink(target: string): ByteSink {
   for (const s of streams) s.on('error', (err) => (failure ??= err));
 
   const check = (): void => {
-    if (failure) throw new PermsnapError('IO', `${target}: write failed: ${failure.message}`, { cause: failure });
+    if (failure) throw new PermsnapError('IO', `${target}: write failed: ${systemReason(failure)}`, { cause: failure });
   };
   const settle = async (wait: Promise<void>): Promise<void> => {
     await wait.catch(() => {});

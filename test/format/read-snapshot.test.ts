@@ -125,10 +125,10 @@ describe('readSnapshot', () => {
     const missing = path.join(dir, 'nope.facl');
     const err = await rejection(readSnapshotAll(missing));
     expect(err.code).toBe('IO');
-    expect(err.located).toMatch(new RegExp(`^${missing.replaceAll('.', '\\.')}: cannot read the snapshot: ENOENT`));
+    expect(err.located).toMatch(new RegExp(`^${missing.replaceAll('.', '\\.')}: cannot read the snapshot: no such file or directory$`));
     expect((err.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
     const asDir = await rejection(readSnapshotAll(dir));
-    expect(asDir).toMatchObject({ code: 'IO', file: dir });
+    expect(asDir).toMatchObject({ code: 'IO', file: dir, message: 'cannot read the snapshot: is a directory' });
   });
 
   it('yields nothing for an empty file or empty stdin', async () => {

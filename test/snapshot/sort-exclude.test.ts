@@ -221,6 +221,16 @@ describe.skipIf(!aclReady)('snapshot --exclude and --exclude-from (needs getfacl
     expect(filePaths(text)).toContain('tree/src');
   });
 
+  it('refuses an --exclude-from FILE it cannot read with one line naming it (no usage text), writing nothing', () => {
+    buildExcludeTree();
+    for (const command of [['snapshot', 'tree'], ['diff', 'tree', 'tree']]) {
+      const r = permsnap([...command, '--exclude-from', 'no-such-patterns'], { cwd: dir });
+      expect(r.status).toBe(2);
+      expect(r.stdout.length).toBe(0);
+      expect(r.stderr).toBe('permsnap: no-such-patterns: cannot read pattern file: no such file or directory\n');
+    }
+  });
+
   it.skipIf(!isRoot || !hasSetpriv)('does not enter an excluded directory: an unreadable one gives no error when excluded (run as nobody through setpriv)', () => {
     fs.chmodSync(dir, 0o755);
     fs.mkdirSync(path.join(dir, 'tree', 'locked'), { recursive: true });
