@@ -97,10 +97,17 @@ async function run(argv: readonly string[], reporter: Reporter): Promise<number>
     .help()
     .version()
     .wrap(Math.min(100, process.stdout.columns ?? 100));
+  const commandHelp = skipHelpCache(y);
+  let helpOfCommand: string | undefined;
   for (const [commandName, entry] of Object.entries(COMMANDS)) {
     if (module && commandName === name) {
       y.command(module.command, module.describe, (b) => module.builder(b), async (args) => {
-        outcome = await module.handler(restoreDashes(args) as never, argv, reporter);
+        try {
+          outcome = await module.handler(restoreDashes(args) as never, argv, reporter);
+        } catch (err) {
+          if (err instanceof PermsnapError && err.code === 'USAGE') helpOfCommand = commandHelp();
+          throw err;
+        }
       });
     } else {
       y.command(commandName, entry.describe);
@@ -110,7 +117,7 @@ async function run(argv: readonly string[], reporter: Reporter): Promise<number>
     await y.parseAsync();
   } catch (err) {
     if (err instanceof PermsnapError && err.code === 'USAGE') {
-      usage = await y.getHelp();
+      usage = helpOfCommand ?? (await y.getHelp());
       reporter.error(err.message);
       process.stderr.write(`${usage}\n`);
       // A monitoring plugin's trouble is UNKNOWN (3), said on stdout, even for a bad command line.
@@ -123,6 +130,25 @@ async function run(argv: readonly string[], reporter: Reporter): Promise<number>
     throw err;
   }
   return outcome.exitCode;
+}
+
+/**
+ * yargs renders the whole help text each time a command starts, in case it fails later:
+ * about 40 ms, a tenth of a small snapshot. Without that cache, getHelp() renders the same
+ * text when it is asked for (a usage error). Internal API: left alone if it is not there.
+ */
+function skipHelpCache(y: Argv): () => string | undefined {
+  const internal = y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => YargsUsage } };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.();
+  if (!usage || typeof usage.cacheHelpMessage !== 'function' || typeof usage.help !== 'function') return () => undefined;
+  usage.cacheHelpMessage = () => {};
+  // While a command runs, its own options are in place: the help to show for its usage errors.
+  return () => usage.help?.();
+}
+
+interface YargsUsage {
+  cacheHelpMessage?: () => void;
+  help?: () => string;
 }
 
 function report(err: unknown, reporter: Reporter): number {
