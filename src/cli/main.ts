@@ -4,6 +4,7 @@
 
 import type { Argv } from 'yargs';
 import { PermsnapError } from '../errors.js';
+import { startEarlyWorkers } from './early-workers.js';
 import { stderrReporter, type Outcome, type Reporter } from './outcome.js';
 
 interface CommandModule {
@@ -75,16 +76,25 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function run(argv: readonly string[], reporter: Reporter): Promise<number> {
-  const { default: yargs } = await import('yargs');
   // The first word that names a command (completion requests put the program name first).
   const name = argv.find((a) => Object.hasOwn(COMMANDS, a));
+  const releaseEarlyWorkers = name === 'snapshot' ? await startEarlyWorkers(argv) : null;
+  try {
+    return await runCommand(name, argv, reporter);
+  } finally {
+    await releaseEarlyWorkers?.();
+  }
+}
+
+async function runCommand(name: string | undefined, argv: readonly string[], reporter: Reporter): Promise<number> {
+  const { default: yargs } = await import('yargs');
   const chosen = name !== undefined ? COMMANDS[name] : undefined;
   const module = chosen ? await chosen.load() : undefined;
   let outcome: Outcome = { exitCode: 0 };
   let usage = '';
   const y = yargs(hideDashes(argv))
     .scriptName('permsnap')
-    .parserConfiguration({ 'boolean-negation': false, 'strip-aliased': true })
+    .parserConfiguration({ 'boolean-negation': false, 'strip-aliased': true, 'camel-case-expansion': false })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'No progress or notices, only errors' })
     .option('verbose', { type: 'boolean', global: true, describe: 'Stack traces with errors' })
     .strict()

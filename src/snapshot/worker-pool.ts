@@ -6,7 +6,7 @@ import { PermsnapError } from '../errors.js';
 import type { JobPart } from './job-part.js';
 import type { Job } from './run-job.js';
 import type { SnapshotSettings } from './settings.js';
-import type { JobRequest } from './worker.js';
+import type { JobRequest, WorkerSetup } from './worker.js';
 
 interface Reply {
   ready?: boolean;
@@ -15,8 +15,56 @@ interface Reply {
   error?: string;
 }
 
+/**
+ * Jobs queued on a worker at once: the next one waits in its port while it runs one, so it
+ * never idles for a round trip (many jobs are small directories).
+ */
+const JOBS_IN_FLIGHT = 2;
+
+/** Workers started before the command line was parsed (see prestartWorkers). */
+interface Prestarted {
+  worker: Worker;
+  /** Whether it has said it is ready: a message no pool was listening for yet. */
+  loaded: boolean;
+}
+let prestarted: Prestarted[] = [];
+
+function startWorker(): Worker {
+  // A larger young generation than a worker's default: the walk makes many short-lived strings.
+  return new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 32 } });
+}
+
+/**
+ * Starts snapshot workers early: a worker takes about 100 ms to load (its own V8 isolate,
+ * koffi, the walker), about what loading yargs and parsing the command line take, so the
+ * CLI starts them first and the two overlap. A WorkerPool then takes them over; what no
+ * pool takes is let go by releasePrestartedWorkers().
+ */
+export function prestartWorkers(count: number): void {
+  for (let i = 0; i < count; i++) {
+    const entry: Prestarted = { worker: startWorker(), loaded: false };
+    entry.worker.once('message', () => (entry.loaded = true));
+    // One that fails to load is not needed: the pool starts its own, or the walk runs inline.
+    entry.worker.once('error', () => (prestarted = prestarted.filter((e) => e !== entry)));
+    prestarted.push(entry);
+  }
+}
+
+/** Ends the prestarted workers no pool took (as WorkerPool.close() does: never mid-load). */
+export async function releasePrestartedWorkers(): Promise<void> {
+  const left = prestarted;
+  prestarted = [];
+  await Promise.all(left.map(({ worker, loaded }) => {
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    if (loaded) worker.postMessage({ quit: true });
+    else worker.once('message', () => worker.postMessage({ quit: true }));
+    return exited;
+  }));
+}
+
 export class WorkerPool {
-  private readonly idle: Worker[] = [];
+  /** Jobs sent and not answered, per loaded worker. */
+  private readonly inFlight = new Map<Worker, number>();
   private readonly all: Worker[] = [];
   private readonly waiting = new Map<number, { resolve: (parts: JobPart[]) => void; reject: (err: Error) => void; worker: Worker }>();
   private nextId = 0;
@@ -25,16 +73,15 @@ export class WorkerPool {
 
   constructor(size: number, settings: SnapshotSettings) {
     for (let i = 0; i < size; i++) {
-      // A larger young generation than a worker's default: the walk makes many short-lived strings.
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: settings, resourceLimits: { maxYoungGenerationSizeMb: 32 } });
-      worker.on('message', (reply: Reply) => {
-        if (!reply.ready) this.settle(reply);
-        else {
-          this.ready++;
-          this.loaded.add(worker);
-          this.makeIdle(worker);
-        }
-      });
+      const { worker, loaded } = prestarted.pop() ?? { worker: startWorker(), loaded: false };
+      worker.postMessage({ settings } satisfies WorkerSetup);
+      const onReady = (): void => {
+        this.ready++;
+        this.loaded.add(worker);
+        this.makeIdle(worker);
+      };
+      worker.on('message', (reply: Reply) => (reply.ready ? onReady() : this.settle(reply)));
+      if (loaded) queueMicrotask(onReady);
       worker.on('error', (err) => this.failAll(err));
       this.all.push(worker);
     }
@@ -50,7 +97,8 @@ export class WorkerPool {
   }
 
   get hasIdleWorker(): boolean {
-    return this.idle.length > 0;
+    for (const n of this.inFlight.values()) if (n < JOBS_IN_FLIGHT) return true;
+    return false;
   }
 
   /** Called when a worker is free again. */
@@ -59,8 +107,9 @@ export class WorkerPool {
   /** Runs a job on an idle worker; call only when hasIdleWorker. */
   run(job: Job, budget: number): Promise<JobPart[]> {
     return new Promise((resolve, reject) => {
-      const worker = this.idle.pop();
+      const worker = this.leastBusy();
       if (!worker) throw new PermsnapError('INTERNAL', 'no idle snapshot worker');
+      this.inFlight.set(worker, (this.inFlight.get(worker) as number) + 1);
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject, worker });
       worker.postMessage({ id, job, budget } satisfies JobRequest);
@@ -88,12 +137,26 @@ export class WorkerPool {
     this.waiting.delete(reply.id);
     if (reply.error !== undefined) pending.reject(new PermsnapError('INTERNAL', `snapshot worker failed: ${reply.error}`));
     else pending.resolve(reply.parts ?? []);
-    this.makeIdle(pending.worker);
+    this.inFlight.set(pending.worker, (this.inFlight.get(pending.worker) as number) - 1);
+    this.onIdle();
   }
 
   private makeIdle(worker: Worker): void {
-    this.idle.push(worker);
+    this.inFlight.set(worker, 0);
     this.onIdle();
+  }
+
+  /** The loaded worker with the fewest jobs queued, if one has room for another. */
+  private leastBusy(): Worker | undefined {
+    let best: Worker | undefined;
+    let fewest = JOBS_IN_FLIGHT;
+    for (const [worker, n] of this.inFlight) {
+      if (n < fewest) {
+        best = worker;
+        fewest = n;
+      }
+    }
+    return best;
   }
 
   private failAll(err: Error): void {

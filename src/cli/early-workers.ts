@@ -1,0 +1,34 @@
+// Guesses from the raw command line how many snapshot workers the run will use, so they
+// can load while yargs loads and parses (snapshot/worker-pool.ts, prestartWorkers). A wrong
+// guess costs only idle workers, let go when the command ends.
+
+import os from 'node:os';
+
+/** Options that make `permsnap snapshot` walk no live tree, or not run at all. */
+const NO_WALK = new Set(['--help', '-h', '--version', '--from-tar', '--from-deb']);
+
+export function workersToPrestart(argv: readonly string[]): number {
+  if (argv.some((a) => NO_WALK.has(a) || a.startsWith('--from-tar=') || a.startsWith('--from-deb='))) return 0;
+  const jobs = jobsOption(argv);
+  const count = jobs === undefined ? os.availableParallelism() : jobs;
+  return Number.isInteger(count) && count > 1 ? count : 0;
+}
+
+/** The value of the last --jobs/-j (as yargs takes it), undefined when not given. */
+function jobsOption(argv: readonly string[]): number | undefined {
+  let value: string | undefined;
+  argv.forEach((a, i) => {
+    if (a === '--jobs' || a === '-j') value = argv[i + 1];
+    else if (a.startsWith('--jobs=')) value = a.slice('--jobs='.length);
+  });
+  return value === undefined ? undefined : Number(value);
+}
+
+/** Starts the workers a snapshot command line will want; returns what lets go of unused ones. */
+export async function startEarlyWorkers(argv: readonly string[]): Promise<() => Promise<void>> {
+  const count = workersToPrestart(argv);
+  if (count === 0) return async () => {};
+  const { prestartWorkers, releasePrestartedWorkers } = await import('../snapshot/worker-pool.js');
+  prestartWorkers(count);
+  return releasePrestartedWorkers;
+}

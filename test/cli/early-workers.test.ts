@@ -1,0 +1,49 @@
+// Snapshot workers started before the command line is parsed: how many, from the raw
+// arguments, and that a run that does not use them (a usage error, --help) still ends.
+
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { workersToPrestart } from '../../src/cli/early-workers.js';
+import { makeTempDir, permsnap, removeTree } from '../helpers/tree.js';
+
+const cores = os.availableParallelism();
+
+describe('workersToPrestart', () => {
+  it('starts one per core by default, or what --jobs/-j asks for (the last one given)', () => {
+    expect(workersToPrestart(['snapshot', '/etc'])).toBe(cores > 1 ? cores : 0);
+    expect(workersToPrestart(['snapshot', '--jobs', '3', '/etc'])).toBe(3);
+    expect(workersToPrestart(['snapshot', '--jobs=4', '/etc'])).toBe(4);
+    expect(workersToPrestart(['snapshot', '-j', '2', '--jobs', '5', '/etc'])).toBe(5);
+  });
+
+  it('starts none for --jobs 1, a bad --jobs, --help, --version, or an archive snapshot', () => {
+    for (const argv of [
+      ['snapshot', '--jobs', '1', '/etc'],
+      ['snapshot', '--jobs', 'x', '/etc'],
+      ['snapshot', '--jobs', '0', '/etc'],
+      ['snapshot', '--help'],
+      ['snapshot', '--version'],
+      ['snapshot', '--from-tar', 'a.tar'],
+      ['snapshot', '--from-tar=a.tar'],
+      ['snapshot', '--from-deb', 'a.deb'],
+    ]) expect(workersToPrestart(argv), argv.join(' ')).toBe(0);
+  });
+});
+
+describe('the CLI with early workers', () => {
+  it('ends promptly on a usage error and with --help, and a parallel snapshot matches a serial one', () => {
+    const dir = makeTempDir();
+    try {
+      const bad = permsnap(['snapshot', '--jobs', '3', '--no-such-option', dir]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/^permsnap: Unknown argument: no-such-option$/m);
+      expect(permsnap(['snapshot', '--help']).status).toBe(0);
+      const parallel = permsnap(['snapshot', '--jobs', '3', '--quiet', '/usr/share/doc']);
+      const serial = permsnap(['snapshot', '--jobs', '1', '--quiet', '/usr/share/doc']);
+      expect(parallel.status).toBe(0);
+      expect(parallel.stdout.equals(serial.stdout)).toBe(true);
+    } finally {
+      removeTree(dir);
+    }
+  });
+});
