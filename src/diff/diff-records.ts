@@ -1,7 +1,8 @@
 // Compares two sides into typed changes: modified (each field with before and after),
 // missing (only in BEFORE), extra (only in AFTER). BEFORE is held in a map by path and
-// AFTER streams past it (a hash join: no sort of a million entries); only the changes are
-// sorted, into contracts.md's order. The same path twice on a side: the last one wins.
+// AFTER streams past it (a hash join: no sort of a million entries); records are interned,
+// so the map holds small numbers; only the changes are sorted, into contracts.md's order.
+// The same path twice on a side: the last one wins.
 
 import { decodeRecord, extendedEntries, sortKey, type DiffRecord } from './diff-record.js';
 
@@ -49,24 +50,84 @@ export function compareRecords(before: DiffRecord, after: DiffRecord, ignore: Re
   return fields;
 }
 
-export class RecordDiff {
-  /** AFTER's paths: null when equal to BEFORE, else both records (compared in finish()). */
-  private readonly results = new Map<string, { previous: string | undefined; record: string } | null>();
+/** Distinct records, numbered: most entries share one of a few thousand. */
+class RecordTable {
+  private readonly ids = new Map<string, number>();
+  private readonly records: string[] = [];
 
-  constructor(
-    private readonly before: ReadonlyMap<string, string>,
-    private readonly ignore: ReadonlySet<DiffField>,
-  ) {}
-
-  /** Whether AFTER has given this path already. */
-  has(path: string): boolean {
-    return this.results.has(path);
+  id(record: string): number {
+    let id = this.ids.get(record);
+    if (id === undefined) {
+      id = this.records.length;
+      this.ids.set(record, id);
+      this.records.push(record);
+    }
+    return id;
   }
 
-  /** One AFTER entry (given again: the last one wins). */
-  add(path: string, record: string): void {
-    const previous = this.before.get(path);
-    this.results.set(path, previous === record ? null : { previous, record });
+  record(id: number): string {
+    return this.records[id] as string;
+  }
+}
+
+/** Numbers by index, growing as needed (no GC work for a million of them). */
+class IdColumn {
+  private values = new Int32Array(1 << 16);
+
+  get(i: number): number {
+    return this.values[i] as number;
+  }
+
+  set(i: number, value: number): void {
+    if (i >= this.values.length) {
+      const grown = new Int32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[i] = value;
+  }
+}
+
+export class RecordDiff {
+  // BEFORE's paths map to a slot number; the slot holds BEFORE's record id and, once AFTER
+  // gives the path, AFTER's (plus one: 0 means not yet). One hash lookup per entry, and
+  // nothing of AFTER kept for the paths that are equal: they die young.
+  private readonly table = new RecordTable();
+  private readonly before = new Map<string, number>();
+  private readonly beforeIds = new IdColumn();
+  private readonly afterIds = new IdColumn();
+  private slots = 0;
+  private readonly extra = new Map<string, number>();
+
+  constructor(private readonly ignore: ReadonlySet<DiffField>) {}
+
+  /** Paths BEFORE gave. */
+  get beforePaths(): number {
+    return this.before.size;
+  }
+
+  /** One BEFORE entry; true when BEFORE gave the path already (the last one wins). */
+  addBefore(path: string, record: string): boolean {
+    const slot = this.slots++;
+    this.beforeIds.set(slot, this.table.id(record));
+    this.afterIds.set(slot, 0);
+    const size = this.before.size;
+    this.before.set(path, slot);
+    return this.before.size === size;
+  }
+
+  /** One AFTER entry, after all of BEFORE; true when AFTER gave the path already (the last one wins). */
+  addAfter(path: string, record: string): boolean {
+    const id = this.table.id(record);
+    const slot = this.before.get(path);
+    if (slot === undefined) {
+      const size = this.extra.size;
+      this.extra.set(path, id);
+      return this.extra.size === size;
+    }
+    const repeated = this.afterIds.get(slot) !== 0;
+    this.afterIds.set(slot, id + 1);
+    return repeated;
   }
 
   /** All changes, in sorted order; capabilities compared only when both sides know them. */
@@ -75,24 +136,21 @@ export class RecordDiff {
     // with markers a block without `# capability:` tells restore to remove the file's one.
     const ignore = compareCapabilities ? this.ignore : new Set<DiffField>([...this.ignore, 'capability']);
     const changes: DiffChange[] = [];
-    for (const [path, result] of this.results) {
-      if (result === null) continue;
-      const change = this.change(path, result.previous, result.record, ignore);
-      if (change) changes.push(change);
+    const decode = (path: string, id: number): DiffRecord => decodeRecord(path, this.table.record(id));
+    for (const [path, slot] of this.before) {
+      const beforeId = this.beforeIds.get(slot);
+      const after = this.afterIds.get(slot);
+      if (after === 0) changes.push({ kind: 'missing', path, before: decode(path, beforeId) });
+      else if (after - 1 !== beforeId) {
+        const b = decode(path, beforeId);
+        const a = decode(path, after - 1);
+        const fields = compareRecords(b, a, ignore);
+        if (fields.length > 0) changes.push({ kind: 'modified', path, fields, before: b, after: a });
+      }
     }
-    for (const [path, record] of this.before) {
-      if (!this.results.has(path)) changes.push({ kind: 'missing', path, before: decodeRecord(path, record) });
-    }
+    for (const [path, id] of this.extra) changes.push({ kind: 'extra', path, after: decode(path, id) });
     const keyed = changes.map((c) => ({ c, key: sortKey(c.path) }));
     keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
     return keyed.map((k) => k.c);
-  }
-
-  private change(path: string, previous: string | undefined, record: string, ignore: ReadonlySet<DiffField>): DiffChange | null {
-    const a = decodeRecord(path, record);
-    if (previous === undefined) return { kind: 'extra', path, after: a };
-    const b = decodeRecord(path, previous);
-    const fields = compareRecords(b, a, ignore);
-    return fields.length > 0 ? { kind: 'modified', path, fields, before: b, after: a } : null;
   }
 }

@@ -44,18 +44,15 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   const warn = (message: string | null): void => {
     if (message !== null) options.onWarning?.(message);
   };
-  const beforeRecords = new Map<string, string>();
+  const comparison = new RecordDiff(new Set(options.ignore ?? []));
   const beforeRepeats = new RepeatedPaths();
   const a = await readSide(before, sideOptions, (path, record) => {
-    if (beforeRecords.has(path)) beforeRepeats.note(path);
-    beforeRecords.set(path, record);
+    if (comparison.addBefore(path, record)) beforeRepeats.note(path);
   });
   warn(beforeRepeats.warning(before));
-  const comparison = new RecordDiff(beforeRecords, new Set(options.ignore ?? []));
   const afterRepeats = new RepeatedPaths();
   const b = await readSide(after, sideOptions, (path, record) => {
-    if (comparison.has(path)) afterRepeats.note(path);
-    comparison.add(path, record);
+    if (comparison.addAfter(path, record)) afterRepeats.note(path);
   });
   warn(afterRepeats.warning(after));
   const entered = dropNotEntered(comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown), [...a.notEntered, ...b.notEntered]);
@@ -64,8 +61,8 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   warn(warning);
   const counts: DiffCounts = { modified: 0, missing: 0, extra: 0 };
   for (const c of changes) counts[c.kind]++;
-  await writeReport(changes, counts, sink, options, { paths: beforeRecords.size, capabilitiesKnown: a.capabilitiesKnown, trouble });
-  return { ...counts, paths: beforeRecords.size, problems: trouble.problems };
+  await writeReport(changes, counts, sink, options, { paths: comparison.beforePaths, capabilitiesKnown: a.capabilitiesKnown, trouble });
+  return { ...counts, paths: comparison.beforePaths, problems: trouble.problems };
 }
 
 async function writeReport(

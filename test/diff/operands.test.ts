@@ -130,6 +130,16 @@ describe.skipIf(!restoreReady)(`diff of snapshots that give a path twice (${SKIP
     expect(r.status).toBe(1);
     const mode = (fs.statSync(path.join(dir, 'tree/sub/f')).mode & 0o7777).toString(8).padStart(4, '0');
     expect(parseDiffJson(r.stdout).changes).toEqual([{ kind: 'modified', path: 'tree/sub/f', fields: [{ field: 'mode', before: '0600', after: mode }] }]);
+    // And on the AFTER side: the first block of tree/sub/f agrees with BEFORE, the last does not.
+    const reverse = diffCli(['tree', 'last.getfacl', '--format', 'json'], { cwd: dir });
+    expect(reverse.status).toBe(1);
+    expect(parseDiffJson(reverse.stdout).changes).toEqual([{ kind: 'modified', path: 'tree/sub/f', fields: [{ field: 'mode', before: mode, after: '0600' }] }]);
+    // The first block differs and the last agrees: no change.
+    const firstSays = text.replace(/(# file: tree\/sub\/f\n(?:# .*\n)*)user::rw-\ngroup::r--\nother::r--/, '$1user::rw-\ngroup::---\nother::---');
+    expect(firstSays).not.toBe(text);
+    fs.writeFileSync(path.join(dir, 'first.getfacl'), firstSays, 'latin1');
+    const settled = diffCli(['tree', 'first.getfacl'], { cwd: dir });
+    expect([settled.status, latin1(settled.stdout)]).toEqual([0, NO_DIFFERENCES]);
   });
 });
 
