@@ -7,7 +7,8 @@ import { compileGlobs } from '../glob/path-matcher.js';
 import type { ByteSink } from '../output/byte-sink.js';
 import { RecordDiff, type DiffChange, type DiffField } from './diff-records.js';
 import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts, type Trouble } from './diff-report.js';
-import { readSide } from './diff-sources.js';
+import { readSide, type SideInfo } from './diff-sources.js';
+import { SideInWorker } from './side-in-worker.js';
 import { dropNotEntered, dropUnread } from './not-entered.js';
 import { RepeatedPaths } from './repeated-paths.js';
 
@@ -45,15 +46,24 @@ export async function diff(before: string, after: string, sink: ByteSink, option
     if (message !== null) options.onWarning?.(message);
   };
   const comparison = new RecordDiff(new Set(options.ignore ?? []));
-  const beforeRepeats = new RepeatedPaths();
-  const a = await readSide(before, sideOptions, (path, record) => {
-    if (comparison.addBefore(path, record)) beforeRepeats.note(path);
-  });
-  warn(beforeRepeats.warning(before));
+  // AFTER is read on a worker meanwhile (not stdin, which only this thread can read).
+  const afterInWorker = after === '-' ? null : new SideInWorker({ operand: after, names: !options.numeric, exclude: options.exclude ?? [] });
+  let a: SideInfo;
+  let b: SideInfo;
   const afterRepeats = new RepeatedPaths();
-  const b = await readSide(after, sideOptions, (path, record) => {
+  const addAfter = (path: string, record: string): void => {
     if (comparison.addAfter(path, record)) afterRepeats.note(path);
-  });
+  };
+  try {
+    const beforeRepeats = new RepeatedPaths();
+    a = await readSide(before, sideOptions, (path, record) => {
+      if (comparison.addBefore(path, record)) beforeRepeats.note(path);
+    });
+    warn(beforeRepeats.warning(before));
+    b = afterInWorker ? await afterInWorker.consume(addAfter, onProblem) : await readSide(after, sideOptions, addAfter);
+  } finally {
+    await afterInWorker?.cancel();
+  }
   warn(afterRepeats.warning(after));
   const entered = dropNotEntered(comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown), [...a.notEntered, ...b.notEntered]);
   warn(entered.warning);
