@@ -7,7 +7,7 @@ import { compileGlobs } from '../glob/path-matcher.js';
 import type { ByteSink } from '../output/byte-sink.js';
 import { RecordDiff, type DiffChange, type DiffField } from './diff-records.js';
 import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts, type Trouble } from './diff-report.js';
-import { readSide, type SideInfo } from './diff-sources.js';
+import { readSide, type RecordSink, type SideInfo } from './diff-sources.js';
 import { SideInWorker } from './side-in-worker.js';
 import { dropNotEntered, dropUnread } from './not-entered.js';
 import { RepeatedPaths } from './repeated-paths.js';
@@ -46,25 +46,30 @@ export async function diff(before: string, after: string, sink: ByteSink, option
     if (message !== null) options.onWarning?.(message);
   };
   const comparison = new RecordDiff(new Set(options.ignore ?? []));
-  // AFTER is read on a worker meanwhile (not stdin, which only this thread can read).
-  const afterInWorker = after === '-' ? null : new SideInWorker({ operand: after, names: !options.numeric, exclude: options.exclude ?? [] });
+  // Each side is read on a worker thread (stdin only here, where it can be read), both at
+  // once: this thread takes BEFORE's pairs as they come, then AFTER's, kept meanwhile.
+  const job = (operand: string): SideInWorker | null =>
+    operand === '-' ? null : new SideInWorker({ operand, names: !options.numeric, exclude: options.exclude ?? [] });
+  const beforeInWorker = job(before);
+  const afterInWorker = job(after);
+  const read = (side: SideInWorker | null, operand: string, sink: RecordSink): Promise<SideInfo> =>
+    side ? side.consume(sink, onProblem) : readSide(operand, sideOptions, sink);
   let a: SideInfo;
   let b: SideInfo;
-  const afterRepeats = new RepeatedPaths();
-  const addAfter = (path: string, record: string): void => {
-    if (comparison.addAfter(path, record)) afterRepeats.note(path);
-  };
   try {
     const beforeRepeats = new RepeatedPaths();
-    a = await readSide(before, sideOptions, (path, record) => {
+    a = await read(beforeInWorker, before, (path, record) => {
       if (comparison.addBefore(path, record)) beforeRepeats.note(path);
     });
     warn(beforeRepeats.warning(before));
-    b = afterInWorker ? await afterInWorker.consume(addAfter, onProblem) : await readSide(after, sideOptions, addAfter);
+    const afterRepeats = new RepeatedPaths();
+    b = await read(afterInWorker, after, (path, record) => {
+      if (comparison.addAfter(path, record)) afterRepeats.note(path);
+    });
+    warn(afterRepeats.warning(after));
   } finally {
-    await afterInWorker?.cancel();
+    await Promise.all([beforeInWorker?.cancel(), afterInWorker?.cancel()]);
   }
-  warn(afterRepeats.warning(after));
   const entered = dropNotEntered(comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown), [...a.notEntered, ...b.notEntered]);
   warn(entered.warning);
   const { changes, warning } = dropUnread(entered.changes, [...a.unread, ...b.unread]);
