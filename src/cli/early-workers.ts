@@ -4,8 +4,8 @@
 
 import os from 'node:os';
 
-/** Options that make `permsnap snapshot` walk no live tree, or not run at all. */
-const NO_WALK = new Set(['--help', '-h', '--version', '--from-tar', '--from-deb']);
+/** Options that make `permsnap snapshot` walk no live tree, or not run at all (shell completion). */
+const NO_WALK = new Set(['--help', '-h', '--version', '--from-tar', '--from-deb', '--get-yargs-completions']);
 
 export function workersToPrestart(argv: readonly string[]): number {
   if (argv.some((a) => NO_WALK.has(a) || a.startsWith('--from-tar=') || a.startsWith('--from-deb='))) return 0;

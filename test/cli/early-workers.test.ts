@@ -16,7 +16,7 @@ describe('workersToPrestart', () => {
     expect(workersToPrestart(['snapshot', '-j', '2', '--jobs', '5', '/etc'])).toBe(5);
   });
 
-  it('starts none for --jobs 1, a bad --jobs, --help, --version, or an archive snapshot', () => {
+  it('starts none for --jobs 1, a bad --jobs, --help, --version, an archive snapshot or a completion request', () => {
     for (const argv of [
       ['snapshot', '--jobs', '1', '/etc'],
       ['snapshot', '--jobs', 'x', '/etc'],
@@ -26,6 +26,7 @@ describe('workersToPrestart', () => {
       ['snapshot', '--from-tar', 'a.tar'],
       ['snapshot', '--from-tar=a.tar'],
       ['snapshot', '--from-deb', 'a.deb'],
+      ['--get-yargs-completions', 'permsnap', 'snapshot', '--'],
     ]) expect(workersToPrestart(argv), argv.join(' ')).toBe(0);
   });
 });
