@@ -5,6 +5,7 @@
 // The same path twice on a side: the last one wins.
 
 import { decodeRecord, extendedEntries, sortKey, type DiffRecord } from './diff-record.js';
+import { PathTable, pathHash } from './path-table.js';
 
 export type DiffField = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
 export const DIFF_FIELDS: readonly DiffField[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
@@ -89,14 +90,13 @@ class IdColumn {
 }
 
 export class RecordDiff {
-  // BEFORE's paths map to a slot number; the slot holds BEFORE's record id and, once AFTER
+  // BEFORE's paths are numbered (slots); a slot holds BEFORE's record id and, once AFTER
   // gives the path, AFTER's (plus one: 0 means not yet). One hash lookup per entry, and
   // nothing of AFTER kept for the paths that are equal: they die young.
   private readonly table = new RecordTable();
-  private readonly before = new Map<string, number>();
+  private readonly before = new PathTable();
   private readonly beforeIds = new IdColumn();
   private readonly afterIds = new IdColumn();
-  private slots = 0;
   private readonly extra = new Map<string, number>();
 
   constructor(private readonly ignore: ReadonlySet<DiffField>) {}
@@ -107,20 +107,19 @@ export class RecordDiff {
   }
 
   /** One BEFORE entry; true when BEFORE gave the path already (the last one wins). */
-  addBefore(path: string, record: string): boolean {
-    const slot = this.slots++;
+  addBefore(path: string, record: string, hash = pathHash(path)): boolean {
+    const added = this.before.add(path, hash);
+    const slot = added < 0 ? -1 - added : added;
     this.beforeIds.set(slot, this.table.id(record));
     this.afterIds.set(slot, 0);
-    const size = this.before.size;
-    this.before.set(path, slot);
-    return this.before.size === size;
+    return added < 0;
   }
 
   /** One AFTER entry, after all of BEFORE; true when AFTER gave the path already (the last one wins). */
-  addAfter(path: string, record: string): boolean {
+  addAfter(path: string, record: string, hash = pathHash(path)): boolean {
     const id = this.table.id(record);
-    const slot = this.before.get(path);
-    if (slot === undefined) {
+    const slot = this.before.find(path, hash);
+    if (slot < 0) {
       const size = this.extra.size;
       this.extra.set(path, id);
       return this.extra.size === size;
@@ -137,7 +136,8 @@ export class RecordDiff {
     const ignore = compareCapabilities ? this.ignore : new Set<DiffField>([...this.ignore, 'capability']);
     const changes: DiffChange[] = [];
     const decode = (path: string, id: number): DiffRecord => decodeRecord(path, this.table.record(id));
-    for (const [path, slot] of this.before) {
+    for (let slot = 0; slot < this.before.size; slot++) {
+      const path = this.before.path(slot);
       const beforeId = this.beforeIds.get(slot);
       const after = this.afterIds.get(slot);
       if (after === 0) changes.push({ kind: 'missing', path, before: decode(path, beforeId) });

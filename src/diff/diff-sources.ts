@@ -36,7 +36,8 @@ export interface SideInfo {
   unread: string[];
 }
 
-export type RecordSink = (path: string, record: string) => void;
+/** A side's pairs; `hash`, when given, is the path's pathHash() (worked out on a worker). */
+export type RecordSink = (path: string, record: string, hash?: number) => void;
 
 export async function readSide(operand: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
   return operand !== '-' && isDirectoryPath(operand) ? walkSide(operand, options, sink) : fileSide(operand, options, sink);
@@ -79,10 +80,17 @@ function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo
 async function fileSide(file: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
   let entries = 0;
   const info = { hasMarkers: false };
-  for await (const { entry } of readOperand(file, { info })) {
+  // Entries of blocks that say the same (most of a big snapshot) have the same record.
+  const records = new Map<object, string>();
+  for await (const { entry, shape } of readOperand(file, { info, shareBlocks: true })) {
     const path = matchPath(entry);
     if (options.exclude && matchesOrBeneath(path, options.exclude)) continue;
-    sink(path, encodeRecord(options.names ? entry : withIds(entry), options.names, true));
+    let record = shape && records.get(shape);
+    if (record === undefined) {
+      record = encodeRecord(options.names ? entry : withIds(entry), options.names, true);
+      if (shape) records.set(shape, record);
+    }
+    sink(path, record);
     entries++;
   }
   return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [], unread: [] };

@@ -58,13 +58,13 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   let b: SideInfo;
   try {
     const beforeRepeats = new RepeatedPaths();
-    a = await read(beforeInWorker, before, (path, record) => {
-      if (comparison.addBefore(path, record)) beforeRepeats.note(path);
+    a = await read(beforeInWorker, before, (path, record, hash) => {
+      if (comparison.addBefore(path, record, hash)) beforeRepeats.note(path);
     });
     warn(beforeRepeats.warning(before));
     const afterRepeats = new RepeatedPaths();
-    b = await read(afterInWorker, after, (path, record) => {
-      if (comparison.addAfter(path, record)) afterRepeats.note(path);
+    b = await read(afterInWorker, after, (path, record, hash) => {
+      if (comparison.addAfter(path, record, hash)) afterRepeats.note(path);
     });
     warn(afterRepeats.warning(after));
   } finally {

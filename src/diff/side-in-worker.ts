@@ -35,7 +35,7 @@ export class SideInWorker {
       const message = this.queue.shift() ?? (await this.next());
       if (message.kind === 'batch') {
         for (const record of message.newRecords) records.push(record);
-        for (let i = 0; i < message.paths.length; i++) sink(message.paths[i] as string, records[message.records[i] as number] as string);
+        for (let i = 0; i < message.paths.length; i++) sink(message.paths[i] as string, records[message.records[i] as number] as string, message.hashes[i]);
       } else if (message.kind === 'problem') onProblem(message.path, message.message);
       else if (message.kind === 'done') {
         this.finished = true;

@@ -1,11 +1,13 @@
 // A worker thread that reads one side of a diff (side-in-worker.ts): its (path, record)
 // pairs go to the main thread in batches, each record once (by number after its first time),
-// so a million pairs cross as paths and small numbers.
+// so a million pairs cross as paths and small numbers; each path's hash goes along, worked
+// out here rather than on the thread that joins the sides.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import { compileGlobs } from '../glob/path-matcher.js';
 import { readSide } from './diff-sources.js';
+import { pathHash } from './path-table.js';
 
 export interface SideJob {
   operand: string;
@@ -14,7 +16,7 @@ export interface SideJob {
 }
 
 export type SideMessage =
-  | { kind: 'batch'; paths: string[]; records: Int32Array; newRecords: string[] }
+  | { kind: 'batch'; paths: string[]; hashes: Uint32Array; records: Int32Array; newRecords: string[] }
   | { kind: 'problem'; path: string; message: string }
   | { kind: 'done'; info: Awaited<ReturnType<typeof readSide>> }
   | { kind: 'error'; code: PermsnapError['code'] | null; message: string; file?: string; line?: number };
@@ -24,14 +26,16 @@ const job = workerData as SideJob;
 const port = parentPort!;
 const ids = new Map<string, number>();
 let paths: string[] = [];
+let hashes: number[] = [];
 let records: number[] = [];
 let newRecords: string[] = [];
 
 function flush(): void {
   if (paths.length === 0) return;
-  const message: SideMessage = { kind: 'batch', paths, records: Int32Array.from(records), newRecords };
-  port.postMessage(message, [message.records.buffer as ArrayBuffer]);
+  const message: SideMessage = { kind: 'batch', paths, hashes: Uint32Array.from(hashes), records: Int32Array.from(records), newRecords };
+  port.postMessage(message, [message.hashes.buffer as ArrayBuffer, message.records.buffer as ArrayBuffer]);
   paths = [];
+  hashes = [];
   records = [];
   newRecords = [];
 }
@@ -49,6 +53,7 @@ try {
       newRecords.push(record);
     }
     paths.push(path);
+    hashes.push(pathHash(path));
     records.push(id);
     if (paths.length === BATCH) flush();
   });

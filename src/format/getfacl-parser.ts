@@ -23,7 +23,31 @@ export interface ParsedEntry {
   entry: Entry;
   /** 1-based line of the block's `# file:` header. */
   line: number;
+  /**
+   * With ParserOptions.shareBlocks: the same object for every entry whose block says the
+   * same after its `# file:` line, so a caller can work out what such entries share once.
+   */
+  shape?: object;
 }
+
+export interface ParserOptions {
+  /**
+   * Recognise a block that repeats one seen before (after its `# file:` line) without
+   * parsing it again; most blocks of a big snapshot repeat one of a few thousand. The
+   * entries of such blocks share their ACL arrays: for callers that only read them.
+   */
+  shareBlocks?: boolean;
+}
+
+/** A block body already parsed: the entry it gives (path aside) and how many lines it has. */
+interface KnownBlock {
+  entry: Entry;
+  lines: number;
+}
+
+/** Known blocks kept at most (a snapshot whose blocks rarely repeat gains nothing from more). */
+const MAX_KNOWN_BLOCKS = 1 << 14;
+const FILE_LINE = '# file: ';
 
 /** The largest uid/gid a snapshot may name: (uid_t)-1 means "no change" to chown(2). */
 const MAX_ID = 0xfffffffe;
@@ -376,8 +400,18 @@ export class GetfaclParser {
   /** The file is an undo journal (its first line says so): it may end without the end marker. */
   private journal = false;
 
+  /** Bodies of blocks parsed, when shareBlocks is on. */
+  private readonly known: Map<string, KnownBlock> | undefined;
+  /** The text being split into lines, and where the line in hand starts in it. */
+  private text = '';
+  private lineAt = 0;
+  /** Where the open block's body starts in `text` (-1: not a block to remember). */
+  private bodyAt = -1;
+
   /** fileName is for messages only: '-' for stdin. */
-  constructor(private readonly fileName: string) {}
+  constructor(private readonly fileName: string, options: ParserOptions = {}) {
+    this.known = options.shareBlocks ? new Map() : undefined;
+  }
 
   /**
    * The snapshot carries permsnap's markers, so it also says which files have no capability;
@@ -399,11 +433,53 @@ export class GetfaclParser {
 
   private pushText(chunkText: string): void {
     const text = this.carry + chunkText;
-    const lines = text.split('\n');
-    this.carry = lines.pop()!;
     this.hasNul = text.includes('\0');
-    for (const line of lines) this.processLine(line);
+    this.bodyAt = -1;
+    let at = 0;
+    if (this.known === undefined || this.hasNul) {
+      const lines = text.split('\n');
+      this.carry = lines.pop()!;
+      for (const line of lines) this.processLine(line);
+    } else {
+      this.text = text;
+      for (;;) {
+        if (this.block === undefined && text.startsWith(FILE_LINE, at)) {
+          const next = this.knownBlock(text, at);
+          if (next > 0) {
+            at = next;
+            continue;
+          }
+        }
+        const end = text.indexOf('\n', at);
+        if (end < 0) break;
+        this.lineAt = at;
+        this.processLine(text.slice(at, end));
+        at = end + 1;
+      }
+      this.carry = text.slice(at);
+    }
+    this.text = '';
     if (this.carry.length > MAX_LINE) fail(`line longer than ${MAX_LINE} bytes, expected getfacl text`, this.lineNo + 1);
+  }
+
+  /**
+   * A block at `at` whose body (the lines after `# file:`, up to the empty line) is one
+   * parsed before: emits its entry and returns where the next block starts; 0 otherwise,
+   * and the block is parsed line by line (and remembered when it qualifies).
+   */
+  private knownBlock(text: string, at: number): number {
+    const fileEnd = text.indexOf('\n', at);
+    if (fileEnd < 0 || this.sawEnd || text.charCodeAt(fileEnd - 1) === 13) return 0;
+    const blank = text.indexOf('\n\n', fileEnd);
+    if (blank < 0) return 0;
+    const known = (this.known as Map<string, KnownBlock>).get(text.slice(fileEnd + 1, blank + 1));
+    if (known === undefined) return 0;
+    const fileLine = ++this.lineNo;
+    const path = parsePath(text.slice(at + FILE_LINE.length - 1, fileEnd));
+    this.lineNo += known.lines + 1;
+    this.emitted++;
+    this.out.push({ entry: { ...known.entry, path }, line: fileLine, shape: known });
+    return blank + 2;
   }
 
   end(): ParsedEntry[] {
@@ -452,7 +528,7 @@ export class GetfaclParser {
     this.lineNo++;
     const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     if (this.hasNul && line.includes('\0')) fail('NUL byte in the line, expected text (getfacl quotes every byte it must)');
-    if (line === '') return this.closeBlock();
+    if (line === '') return this.closeBlock(this.lineAt);
     const exact = EXACT_LINES.get(line);
     if (exact !== undefined) {
       const entry = { tag: exact.tag, perm: exact.perm, id: ACL_UNDEFINED_ID };
@@ -474,7 +550,13 @@ export class GetfaclParser {
     if (m === null) return;
     const value = line.slice(m[0].length);
     if (m[1] === 'permsnap') return this.marker(value);
+    const opens = this.block === undefined;
     applyHeader(this.openBlock(), m[1] as HeaderKey, value, this.lineNo);
+    // A block that starts with its `# file:` line may be remembered when it closes.
+    const end = this.lineAt + line.length;
+    if (opens && m[1] === 'file' && this.text !== '' && this.text.charCodeAt(end) === 10 && line === this.text.slice(this.lineAt, end)) {
+      this.bodyAt = end + 1;
+    }
   }
 
   /** permsnap's truncation markers; other `# permsnap:` comments are reserved and ignored. */
@@ -513,7 +595,8 @@ export class GetfaclParser {
     return this.block;
   }
 
-  private closeBlock(): void {
+  /** Ends the open block; `emptyLineAt`: where in `text` the empty line that ends it starts. */
+  private closeBlock(emptyLineAt = -1): void {
     const block = this.block;
     if (block === undefined) return;
     this.block = undefined;
@@ -523,7 +606,31 @@ export class GetfaclParser {
     if (block.endLine !== 0 && block.endCount !== this.emitted) {
       fail(`end marker counts ${block.endCount} entries but the snapshot has ${this.emitted}, expected "# permsnap: end, ${this.emitted} entries" (the file is truncated or edited)`, block.endLine);
     }
-    this.out.push({ entry, line: block.fileLine });
+    const shape = this.remember(block, entry, emptyLineAt);
+    this.out.push(shape === undefined ? { entry, line: block.fileLine } : { entry, line: block.fileLine, shape });
+  }
+
+  /**
+   * Remembers a block's body for knownBlock(): one that began with `# file:` and ended at an
+   * empty line in the same text, without markers (they change the parser's state).
+   */
+  private remember(block: BlockBuilder, entry: Entry, emptyLineAt: number): KnownBlock | undefined {
+    const bodyAt = this.bodyAt;
+    this.bodyAt = -1;
+    const known = this.known;
+    if (known === undefined || bodyAt < 0 || emptyLineAt < bodyAt || block.begin || block.endLine !== 0) return undefined;
+    if (this.text.charCodeAt(emptyLineAt) !== 10) return undefined; // "\r" is an empty line too, but not to knownBlock()
+    const body = this.text.slice(bodyAt, emptyLineAt);
+    // Markers change the parser's state: a block with one (or anything like one) is never skipped.
+    if (body.includes('permsnap')) return undefined;
+    const seen = known.get(body);
+    if (seen !== undefined) return seen;
+    if (known.size >= MAX_KNOWN_BLOCKS) return undefined;
+    let lines = 0;
+    for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) lines++;
+    const shape: KnownBlock = { entry: { ...entry, path: '' }, lines };
+    known.set(body, shape);
+    return shape;
   }
 }
 

@@ -15,6 +15,8 @@ export interface ReadSnapshotOptions {
   info?: SnapshotInfo;
   /** The bytes to read instead of opening `source` (which then only names them in messages). */
   input?: AsyncIterable<Buffer | string>;
+  /** GetfaclParser's option: repeated blocks recognised, their entries sharing ACL arrays. */
+  shareBlocks?: boolean;
 }
 
 export interface SnapshotInfo {
@@ -30,7 +32,7 @@ const CHUNK = 1 << 16;
 
 /** Yields the entries of `source` (a path, or '-' for stdin) in file order. */
 export async function* readSnapshot(source: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry> {
-  const parser = new GetfaclParser(source);
+  const parser = new GetfaclParser(source, { shareBlocks: options.shareBlocks });
   for await (const chunk of decompressed(openSource(source, options), source)) {
     const entries = parser.push(chunk);
     // The begin marker is in the first block: a streaming reader knows it from the start.

@@ -529,3 +529,59 @@ describe('mutation fuzz', () => {
     expect(refused).toBeLessThan(4000);
   });
 });
+
+describe('shareBlocks: a block that repeats one parsed before is not parsed again', () => {
+  /** Many blocks, few bodies: what shareBlocks is for, with a marker block, CRLF and odd blanks among them. */
+  function repetitiveSnapshot(): string {
+    const bodies = ROUND_TRIP.map((e) => printBlock(e, GETFACL_DEFAULTS).text.replace(/^# file: .*\n/, ''));
+    const blocks: string[] = [];
+    for (let i = 0; i < 48; i++) blocks.push(`# file: p${i}\n${bodies[i % bodies.length]}`);
+    blocks[5] = (blocks[5] as string).replaceAll('\n', '\r\n');
+    blocks[9] = (blocks[9] as string).replace(/\n$/, '\n \t\n');
+    blocks[13] = (blocks[13] as string).replace('# file: p13\n', '# file: p13\n# effective comment\n');
+    return blocks.join('');
+  }
+
+  function parseShared(bytes: Buffer, random: () => number): ParsedEntry[] {
+    const parser = new GetfaclParser('fuzz', { shareBlocks: true });
+    const out: ParsedEntry[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const size = 1 + Math.floor(random() * 600);
+      out.push(...parser.push(bytes.subarray(at, at + size)));
+      at += size;
+    }
+    out.push(...parser.end());
+    return out.map(({ entry, line }) => ({ entry, line }));
+  }
+
+  it('gives the same entries, lines and refusals as a full parse, on mutated snapshots', () => {
+    const random = prng(0xb10c);
+    let refused = 0;
+    for (const original of [repetitiveSnapshot(), validSnapshot() + repetitiveSnapshot()]) {
+      for (let i = 0; i < 2000; i++) {
+        let text = original;
+        const edits = Math.floor(random() * 4);
+        for (let k = 0; k < edits; k++) text = mutate(text, random);
+        const bytes = b(text);
+        const expected = outcome(() => parseGetfacl(bytes, 'fuzz'));
+        if ('code' in (expected as object)) refused++;
+        expect(outcome(() => parseShared(bytes, random)), `case ${i}`).toEqual(expected);
+      }
+    }
+    expect(refused).toBeGreaterThan(500);
+  });
+
+  it('gives entries whose blocks say the same one shape, and parses each such body once', () => {
+    const entries = parseShared(b(repetitiveSnapshot()), prng(1));
+    const parser = new GetfaclParser('x', { shareBlocks: true });
+    const shaped = [...parser.push(b(repetitiveSnapshot())), ...parser.end()];
+    expect(shaped.map((p) => p.entry)).toEqual(entries.map((p) => p.entry));
+    const shapes = new Set(shaped.map((p) => p.shape));
+    expect(shapes.has(undefined)).toBe(true); // the CRLF, blank-with-spaces and commented blocks
+    expect(shapes.size).toBe(ROUND_TRIP.length + 2); // each body, the commented one, and none
+    const p0 = shaped[0] as ParsedEntry;
+    const again = shaped[ROUND_TRIP.length * 2] as ParsedEntry;
+    expect(again.shape).toBe(p0.shape);
+    expect(again.entry.path).toBe(`p${ROUND_TRIP.length * 2}`);
+  });
+});
