@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermsnapError } from '../../src/errors.js';
-import { GetfaclParser, type ParsedEntry, parseGetfacl } from '../../src/format/getfacl-parser.js';
+import { GetfaclParser, type ParsedEntry, type ParserOptions, parseGetfacl } from '../../src/format/getfacl-parser.js';
 import { GETFACL_DEFAULTS, type PrintOptions, entryText, printBlock } from '../../src/format/getfacl-printer.js';
 import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_UNDEFINED_ID as U, ACL_USER, ACL_USER_OBJ } from '../../src/model/acl.js';
 import type { Entry, QualifiedAclEntry } from '../../src/model/entry.js';
@@ -467,11 +467,11 @@ function outcome(parseIt: () => ParsedEntry[]): unknown {
   }
 }
 
-function parseInChunks(bytes: Buffer, random: () => number): ParsedEntry[] {
-  const parser = new GetfaclParser('fuzz');
+function parseInChunks(bytes: Buffer, random: () => number, options: ParserOptions = {}, largestChunk = 40): ParsedEntry[] {
+  const parser = new GetfaclParser('fuzz', options);
   const out: ParsedEntry[] = [];
   for (let at = 0; at < bytes.length;) {
-    const size = 1 + Math.floor(random() * 40);
+    const size = 1 + Math.floor(random() * largestChunk);
     out.push(...parser.push(bytes.subarray(at, at + size)));
     at += size;
   }
@@ -542,17 +542,9 @@ describe('shareBlocks: a block that repeats one parsed before is not parsed agai
     return blocks.join('');
   }
 
-  function parseShared(bytes: Buffer, random: () => number): ParsedEntry[] {
-    const parser = new GetfaclParser('fuzz', { shareBlocks: true });
-    const out: ParsedEntry[] = [];
-    for (let at = 0; at < bytes.length;) {
-      const size = 1 + Math.floor(random() * 600);
-      out.push(...parser.push(bytes.subarray(at, at + size)));
-      at += size;
-    }
-    out.push(...parser.end());
-    return out.map(({ entry, line }) => ({ entry, line }));
-  }
+  /** With shareBlocks, in chunks of up to 600 bytes; shapes left out, to compare with a full parse. */
+  const parseShared = (bytes: Buffer, random: () => number): ParsedEntry[] =>
+    parseInChunks(bytes, random, { shareBlocks: true }, 600).map(({ entry, line }) => ({ entry, line }));
 
   it('gives the same entries, lines and refusals as a full parse, on mutated snapshots', () => {
     const random = prng(0xb10c);
