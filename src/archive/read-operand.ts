@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { PermsnapError, systemReason } from '../errors.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
-import { readSnapshot, type ReadSnapshotOptions } from '../format/read-snapshot.js';
+import { readSnapshotBatches, type ReadSnapshotOptions } from '../format/read-snapshot.js';
 
 export type OperandKind = 'snapshot' | 'tar' | 'deb';
 
@@ -46,16 +46,21 @@ function checksumMatches(head: Uint8Array): boolean {
  * does (as the snapshot `snapshot --from-tar` prints of it), a .deb never holds capabilities.
  */
 export async function* readOperand(operand: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry> {
+  for await (const entries of readOperandBatches(operand, options)) yield* entries;
+}
+
+/** The same entries, several at a time (see readSnapshotBatches). */
+export async function* readOperandBatches(operand: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry[]> {
   const source = new ReplayedSource(operand === '-' ? (options.stdin ?? process.stdin) : fs.createReadStream(operand, { highWaterMark: CHUNK }), operand);
   try {
     const kind = await sniff(source);
     if (kind === 'snapshot') {
-      yield* readSnapshot(operand, { ...options, input: source.replay() });
+      yield* readSnapshotBatches(operand, { ...options, input: source.replay() });
       return;
     }
     const { archiveEntries } = await import('./archive-entries.js');
     if (options.info) options.info.hasMarkers = kind === 'tar';
-    yield* archiveEntries(operand, kind, source.replay());
+    for await (const entry of archiveEntries(operand, kind, source.replay())) yield [entry];
   } finally {
     await source.close();
   }

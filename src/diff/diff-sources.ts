@@ -3,7 +3,7 @@
 // `permsnap snapshot DIR` would walk it (so `diff etc.facl /etc` compares like with like).
 
 import fs from 'node:fs';
-import { readOperand } from '../archive/read-operand.js';
+import { readOperandBatches } from '../archive/read-operand.js';
 import { matchesOrBeneath, type PathMatcher } from '../glob/path-matcher.js';
 import { ACL_USER } from '../model/acl.js';
 import { UNKNOWN_ID, type Entry } from '../model/entry.js';
@@ -82,16 +82,18 @@ async function fileSide(file: string, options: SideOptions, sink: RecordSink): P
   const info = { hasMarkers: false };
   // Entries of blocks that say the same (most of a big snapshot) have the same record.
   const records = new Map<object, string>();
-  for await (const { entry, shape } of readOperand(file, { info, shareBlocks: true })) {
-    const path = matchPath(entry);
-    if (options.exclude && matchesOrBeneath(path, options.exclude)) continue;
-    let record = shape && records.get(shape);
-    if (record === undefined) {
-      record = encodeRecord(options.names ? entry : withIds(entry), options.names, true);
-      if (shape) records.set(shape, record);
+  for await (const batch of readOperandBatches(file, { info, shareBlocks: true })) {
+    for (const { entry, shape } of batch) {
+      const path = matchPath(entry);
+      if (options.exclude && matchesOrBeneath(path, options.exclude)) continue;
+      let record = shape && records.get(shape);
+      if (record === undefined) {
+        record = encodeRecord(options.names ? entry : withIds(entry), options.names, true);
+        if (shape) records.set(shape, record);
+      }
+      sink(path, record);
+      entries++;
     }
-    sink(path, record);
-    entries++;
   }
   return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [], unread: [] };
 }

@@ -32,15 +32,24 @@ const CHUNK = 1 << 16;
 
 /** Yields the entries of `source` (a path, or '-' for stdin) in file order. */
 export async function* readSnapshot(source: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry> {
+  for await (const entries of readSnapshotBatches(source, options)) yield* entries;
+}
+
+/**
+ * The same entries a chunk of input at a time: one await per chunk rather than per entry
+ * (through three async generators, that was a tenth of a million-entry diff).
+ */
+export async function* readSnapshotBatches(source: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry[]> {
   const parser = new GetfaclParser(source, { shareBlocks: options.shareBlocks });
   for await (const chunk of decompressed(openSource(source, options), source)) {
     const entries = parser.push(chunk);
     // The begin marker is in the first block: a streaming reader knows it from the start.
     if (options.info) options.info.hasMarkers = parser.hasMarkers;
-    for (const entry of entries) yield entry;
+    if (entries.length > 0) yield entries;
   }
-  for (const entry of parser.end()) yield entry;
+  const last = parser.end();
   if (options.info) options.info.hasMarkers = parser.hasMarkers;
+  if (last.length > 0) yield last;
 }
 
 /** All entries of `source`, for callers that need them at once (diff's sort, tests). */
