@@ -5,7 +5,7 @@
 // The same path twice on a side: the last one wins.
 
 import { decodeRecord, extendedEntries, sortKey, type DiffRecord } from './diff-record.js';
-import { PathTable, pathHash } from './path-table.js';
+import { PathTable } from './path-table.js';
 
 export type DiffField = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
 export const DIFF_FIELDS: readonly DiffField[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
@@ -106,18 +106,22 @@ export class RecordDiff {
     return this.before.size;
   }
 
-  /** One BEFORE entry; true when BEFORE gave the path already (the last one wins). */
-  addBefore(path: string, record: string, hash = pathHash(path)): boolean {
+  /** The number of a record (the same for equal records): what addBefore() and addAfter() take. */
+  recordId(record: string): number {
+    return this.table.id(record);
+  }
+
+  /** One BEFORE entry (hash: pathHash(path)); true when BEFORE gave the path already (the last one wins). */
+  addBefore(path: string, recordId: number, hash: number): boolean {
     const added = this.before.add(path, hash);
     const slot = added < 0 ? -1 - added : added;
-    this.beforeIds.set(slot, this.table.id(record));
+    this.beforeIds.set(slot, recordId);
     this.afterIds.set(slot, 0);
     return added < 0;
   }
 
-  /** One AFTER entry, after all of BEFORE; true when AFTER gave the path already (the last one wins). */
-  addAfter(path: string, record: string, hash = pathHash(path)): boolean {
-    const id = this.table.id(record);
+  /** One AFTER entry, after all of BEFORE (as addBefore); true when AFTER gave the path already (the last one wins). */
+  addAfter(path: string, id: number, hash: number): boolean {
     const slot = this.before.find(path, hash);
     if (slot < 0) {
       const size = this.extra.size;

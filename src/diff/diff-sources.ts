@@ -36,8 +36,7 @@ export interface SideInfo {
   unread: string[];
 }
 
-/** A side's pairs; `hash`, when given, is the path's pathHash() (worked out on a worker). */
-export type RecordSink = (path: string, record: string, hash?: number) => void;
+export type RecordSink = (path: string, record: string) => void;
 
 export async function readSide(operand: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
   return operand !== '-' && isDirectoryPath(operand) ? walkSide(operand, options, sink) : fileSide(operand, options, sink);

@@ -7,8 +7,9 @@ import { compileGlobs } from '../glob/path-matcher.js';
 import type { ByteSink } from '../output/byte-sink.js';
 import { RecordDiff, type DiffChange, type DiffField } from './diff-records.js';
 import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts, type Trouble } from './diff-report.js';
-import { readSide, type RecordSink, type SideInfo } from './diff-sources.js';
-import { SideInWorker } from './side-in-worker.js';
+import { readSide, type SideInfo } from './diff-sources.js';
+import { pathHash } from './path-table.js';
+import { SideInWorker, type NumberedSink } from './side-in-worker.js';
 import { dropNotEntered, dropUnread } from './not-entered.js';
 import { RepeatedPaths } from './repeated-paths.js';
 
@@ -52,19 +53,20 @@ export async function diff(before: string, after: string, sink: ByteSink, option
     operand === '-' ? null : new SideInWorker({ operand, names: !options.numeric, exclude: options.exclude ?? [] });
   const beforeInWorker = job(before);
   const afterInWorker = job(after);
-  const read = (side: SideInWorker | null, operand: string, sink: RecordSink): Promise<SideInfo> =>
-    side ? side.consume(sink, onProblem) : readSide(operand, sideOptions, sink);
+  const recordId = (record: string): number => comparison.recordId(record);
+  const read = (side: SideInWorker | null, operand: string, sink: NumberedSink): Promise<SideInfo> =>
+    side ? side.consume(sink, recordId, onProblem) : readSide(operand, sideOptions, (path, record) => sink(path, recordId(record), pathHash(path)));
   let a: SideInfo;
   let b: SideInfo;
   try {
     const beforeRepeats = new RepeatedPaths();
-    a = await read(beforeInWorker, before, (path, record, hash) => {
-      if (comparison.addBefore(path, record, hash)) beforeRepeats.note(path);
+    a = await read(beforeInWorker, before, (path, id, hash) => {
+      if (comparison.addBefore(path, id, hash)) beforeRepeats.note(path);
     });
     warn(beforeRepeats.warning(before));
     const afterRepeats = new RepeatedPaths();
-    b = await read(afterInWorker, after, (path, record, hash) => {
-      if (comparison.addAfter(path, record, hash)) afterRepeats.note(path);
+    b = await read(afterInWorker, after, (path, id, hash) => {
+      if (comparison.addAfter(path, id, hash)) afterRepeats.note(path);
     });
     warn(afterRepeats.warning(after));
   } finally {

@@ -5,8 +5,11 @@
 
 import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
-import type { RecordSink, SideInfo } from './diff-sources.js';
+import type { SideInfo } from './diff-sources.js';
 import type { SideJob, SideMessage } from './side-worker.js';
+
+/** A side's pairs with each record numbered, and the path's pathHash(). */
+export type NumberedSink = (path: string, recordId: number, hash: number) => void;
 
 export class SideInWorker {
   private readonly worker: Worker;
@@ -28,14 +31,18 @@ export class SideInWorker {
     });
   }
 
-  /** Replays the side into sink and onProblem; resolves with its info, or throws its error. */
-  async consume(sink: RecordSink, onProblem: (path: string, message: string) => void): Promise<SideInfo> {
-    const records: string[] = [];
+  /**
+   * Replays the side into sink and onProblem; resolves with its info, or throws its error.
+   * recordId numbers each record the worker sends (once) the caller's way.
+   */
+  async consume(sink: NumberedSink, recordId: (record: string) => number, onProblem: (path: string, message: string) => void): Promise<SideInfo> {
+    const ids: number[] = [];
     for (;;) {
       const message = this.queue.shift() ?? (await this.next());
       if (message.kind === 'batch') {
-        for (const record of message.newRecords) records.push(record);
-        for (let i = 0; i < message.paths.length; i++) sink(message.paths[i] as string, records[message.records[i] as number] as string, message.hashes[i]);
+        for (const record of message.newRecords) ids.push(recordId(record));
+        const { paths, records, hashes } = message;
+        for (let i = 0; i < paths.length; i++) sink(paths[i] as string, ids[records[i] as number] as number, hashes[i] as number);
       } else if (message.kind === 'problem') onProblem(message.path, message.message);
       else if (message.kind === 'done') {
         this.finished = true;
