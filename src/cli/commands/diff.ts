@@ -25,8 +25,8 @@ export function builder(y: Argv): Argv {
     .option('numeric', { alias: 'n', type: 'boolean', default: false, describe: "Compare ids instead of names (names resolved through this host's NSS)" })
     .example('$0 diff healthy.facl /', 'what the damage is on this host')
     .example('$0 diff healthy.facl / --format getfacl > fix.facl && $0 restore fix.facl --root /', 'repair exactly the damage')
-    .example('$0 diff baseline.facl.gz /srv/app --format json > drift.json', 'a CI drift check')
-    .example('$0 diff /etc/permsnap/baseline.facl / --format nagios', 'a Nagios/Icinga check');
+    .example('$0 diff ci/perms.facl build/rootfs.tar.gz --format json > drift.json', 'a CI drift check of an image')
+    .example('$0 diff /var/lib/permsnap/baselines/latest.facl.gz / --exclude-from /etc/permsnap/excludes --format nagios', 'a Nagios/Icinga check against the newest daily baseline');
 }
 
 interface DiffArgs {
