@@ -14,12 +14,13 @@ export function workersToPrestart(argv: readonly string[]): number {
   return Number.isInteger(count) && count > 1 ? count : 0;
 }
 
-/** The value of the last --jobs/-j (as yargs takes it), undefined when not given. */
+/** The value of the last --jobs/-j (as yargs takes it: also -j2, -qj 2, -qj2), undefined when not given. */
 function jobsOption(argv: readonly string[]): number | undefined {
   let value: string | undefined;
   argv.forEach((a, i) => {
-    if (a === '--jobs' || a === '-j') value = argv[i + 1];
+    if (a === '--jobs' || /^-[a-zA-Z]*j$/.test(a)) value = argv[i + 1];
     else if (a.startsWith('--jobs=')) value = a.slice('--jobs='.length);
+    else if (/^-[a-zA-Z]*j\d+$/.test(a)) value = a.slice(a.indexOf('j') + 1);
   });
   return value === undefined ? undefined : Number(value);
 }

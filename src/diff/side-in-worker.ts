@@ -16,6 +16,7 @@ export class SideInWorker {
   private readonly queue: SideMessage[] = [];
   private wake: (() => void) | null = null;
   private loaded = false;
+  private exited = false;
   private finished = false;
 
   constructor(job: SideJob) {
@@ -26,7 +27,16 @@ export class SideInWorker {
       this.wake?.();
     });
     this.worker.on('error', (err) => {
-      this.queue.push({ kind: 'error', code: null, message: err.stack ?? err.message });
+      this.loaded = true;
+      this.queue.push({ kind: 'error', code: null, message: err.message });
+      this.wake?.();
+    });
+    // A worker that ends without its last word (it could not load, say) must not leave
+    // consume() or cancel() waiting for a message that will never come.
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      if (this.queue.some((m) => m.kind === 'done' || m.kind === 'error') || this.finished) return;
+      this.queue.push({ kind: 'error', code: null, message: `it exited (code ${code}) before reading all of the side` });
       this.wake?.();
     });
   }
@@ -57,7 +67,7 @@ export class SideInWorker {
 
   /** Stops the worker if it is still reading (the other side failed): once it has loaded, never mid-load (koffi #190). */
   async cancel(): Promise<void> {
-    if (this.finished) return;
+    if (this.finished || this.exited) return;
     this.finished = true;
     if (!this.loaded) await new Promise<void>((resolve) => this.worker.once('message', () => resolve()).once('exit', () => resolve()));
     await this.worker.terminate();

@@ -62,6 +62,6 @@ try {
 } catch (err) {
   const message: SideMessage = err instanceof PermsnapError
     ? { kind: 'error', code: err.code, message: err.message, file: err.file, line: err.line }
-    : { kind: 'error', code: null, message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    : { kind: 'error', code: null, message: err instanceof Error ? err.message : String(err) };
   port.postMessage(message);
 }

@@ -628,8 +628,10 @@ export class GetfaclParser {
     if (known.size >= MAX_KNOWN_BLOCKS) return undefined;
     let lines = 0;
     for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) lines++;
-    const shape: KnownBlock = { entry: { ...entry, path: '' }, lines };
-    known.set(body, shape);
+    // Copies, not slices: a slice of the chunk's text (or a name in it) would keep the
+    // whole 64 KiB chunk alive for as long as the parser lives.
+    const shape: KnownBlock = { entry: structuredClone({ ...entry, path: '' }), lines };
+    known.set(Buffer.from(body, 'latin1').toString('latin1'), shape);
     return shape;
   }
 }

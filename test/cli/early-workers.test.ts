@@ -14,11 +14,15 @@ describe('workersToPrestart', () => {
     expect(workersToPrestart(['snapshot', '--jobs', '3', '/etc'])).toBe(3);
     expect(workersToPrestart(['snapshot', '--jobs=4', '/etc'])).toBe(4);
     expect(workersToPrestart(['snapshot', '-j', '2', '--jobs', '5', '/etc'])).toBe(5);
+    expect(workersToPrestart(['snapshot', '-j3', '/etc'])).toBe(3);
+    expect(workersToPrestart(['snapshot', '-qj', '4', '/etc'])).toBe(4);
   });
 
   it('starts none for --jobs 1, a bad --jobs, --help, --version, an archive snapshot or a completion request', () => {
     for (const argv of [
       ['snapshot', '--jobs', '1', '/etc'],
+      ['snapshot', '-j1', '/etc'],
+      ['snapshot', '-qj1', '/etc'],
       ['snapshot', '--jobs', 'x', '/etc'],
       ['snapshot', '--jobs', '0', '/etc'],
       ['snapshot', '--help'],

@@ -63,6 +63,13 @@ describe.skipIf(!hasCommand('sh'))('contrib/permsnap-baseline.sh (the systemd jo
     expect(zlib.gunzipSync(fs.readFileSync(latest)).toString('latin1')).toMatch(/^# file: tree\/a\/f\n(# .*\n)*user::rwx\ngroup::---\n/m);
   });
 
+  it('refuses an exclude file it was pointed at that does not exist (a typo must not change what is left out)', () => {
+    const r = job({ PERMSNAP_EXCLUDE_FROM: path.join(dir, 'no-such-excludes') });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/PERMSNAP_EXCLUDE_FROM: no such file: .*no-such-excludes/);
+    expect(fs.existsSync(path.join(dir, 'baselines'))).toBe(false);
+  });
+
   it('refuses a KEEP that is not a whole number >= 1, writing nothing', () => {
     const r = job({ PERMSNAP_KEEP: '0' });
     expect(r.status).toBe(2);
