@@ -15,7 +15,9 @@ export function pathHash(path: string): number {
 export class PathTable {
   private readonly paths: string[] = [];
   private hashes = new Uint32Array(1 << 16);
-  private slots = new Int32Array(1 << 17).fill(EMPTY);
+  // Slot k is entries[2k] (the path's number, EMPTY when free) and entries[2k + 1] (its hash,
+  // so a probe reads one cache line, not two).
+  private entries = new Int32Array(1 << 18).fill(EMPTY);
   private mask = (1 << 17) - 1;
 
   get size(): number {
@@ -28,20 +30,22 @@ export class PathTable {
 
   /** The number of a path (hash: its pathHash()), or -1 when it was never added. */
   find(path: string, hash: number): number {
+    const h = hash | 0;
     for (let s = hash & this.mask; ; s = (s + 1) & this.mask) {
-      const index = this.slots[s] as number;
+      const index = this.entries[2 * s] as number;
       if (index === EMPTY) return -1;
-      if (this.hashes[index] === hash && this.paths[index] === path) return index;
+      if (this.entries[2 * s + 1] === h && this.paths[index] === path) return index;
     }
   }
 
   /** Adds a path if new; its number either way, as -1 - number when it was there already. */
   add(path: string, hash: number): number {
+    const h = hash | 0;
     let s = hash & this.mask;
     for (; ; s = (s + 1) & this.mask) {
-      const index = this.slots[s] as number;
+      const index = this.entries[2 * s] as number;
       if (index === EMPTY) break;
-      if (this.hashes[index] === hash && this.paths[index] === path) return -1 - index;
+      if (this.entries[2 * s + 1] === h && this.paths[index] === path) return -1 - index;
     }
     const index = this.paths.length;
     this.paths.push(path);
@@ -51,21 +55,24 @@ export class PathTable {
       this.hashes = grown;
     }
     this.hashes[index] = hash;
-    this.slots[s] = index;
+    this.entries[2 * s] = index;
+    this.entries[2 * s + 1] = h;
     // At most half full, so probes stay short.
-    if (this.paths.length * 2 > this.slots.length) this.grow();
+    if (this.paths.length * 4 > this.entries.length) this.grow();
     return index;
   }
 
   private grow(): void {
-    const slots = new Int32Array(this.slots.length * 2).fill(EMPTY);
-    const mask = slots.length - 1;
+    const entries = new Int32Array(this.entries.length * 2).fill(EMPTY);
+    const mask = entries.length / 2 - 1;
     for (let index = 0; index < this.paths.length; index++) {
-      let s = (this.hashes[index] as number) & mask;
-      while (slots[s] !== EMPTY) s = (s + 1) & mask;
-      slots[s] = index;
+      const hash = this.hashes[index] as number;
+      let s = hash & mask;
+      while (entries[2 * s] !== EMPTY) s = (s + 1) & mask;
+      entries[2 * s] = index;
+      entries[2 * s + 1] = hash | 0;
     }
-    this.slots = slots;
+    this.entries = entries;
     this.mask = mask;
   }
 }
