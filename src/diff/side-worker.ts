@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import { compileGlobs } from '../glob/path-matcher.js';
+import { lowerThreadPriority } from '../platform/thread-priority.js';
 import { readSide } from './diff-sources.js';
 import { pathHash } from './path-table.js';
 
@@ -13,6 +14,8 @@ export interface SideJob {
   operand: string;
   names: boolean;
   exclude: string[];
+  /** Yield the CPU to the other side's worker (see joinSides in diff.ts). */
+  yieldCpu?: boolean;
 }
 
 export type SideMessage =
@@ -23,6 +26,7 @@ export type SideMessage =
 
 const BATCH = 16384;
 const job = workerData as SideJob;
+if (job.yieldCpu) lowerThreadPriority(10);
 const port = parentPort!;
 const ids = new Map<string, number>();
 let paths: string[] = [];
