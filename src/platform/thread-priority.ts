@@ -1,14 +1,18 @@
 // Lowers the scheduling priority of the calling thread only (Linux keeps a nice value per
-// thread, and setpriority(PRIO_PROCESS, tid) sets that one). Best effort: a system that
-// refuses leaves the thread as it was.
+// thread, and setpriority(PRIO_PROCESS, tid) sets that one). Best effort: a libc without
+// gettid() (glibc < 2.30) or a system that refuses leaves the thread as it was.
 
 import { libc } from './libc.js';
 
 const PRIO_PROCESS = 0;
-const gettid = libc.func('int gettid()') as () => number;
-const setpriority = libc.func('int setpriority(int which, int who, int prio)') as (which: number, who: number, prio: number) => number;
 
-/** Makes this thread nice `nice` (0 to 19: higher yields more), when the system lets it. */
+/** Makes this thread nice `nice` (0 to 19: higher yields more); false when it could not. */
 export function lowerThreadPriority(nice: number): boolean {
-  return setpriority(PRIO_PROCESS, gettid(), nice) === 0;
+  try {
+    const gettid = libc.func('int gettid()') as () => number;
+    const setpriority = libc.func('int setpriority(int which, int who, int prio)') as (which: number, who: number, prio: number) => number;
+    return setpriority(PRIO_PROCESS, gettid(), nice) === 0;
+  } catch {
+    return false;
+  }
 }
