@@ -49,9 +49,9 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   const comparison = new RecordDiff(new Set(options.ignore ?? []));
   // Each side is read on a worker thread (stdin only here, where it can be read), both at
   // once: this thread takes BEFORE's pairs as they come, then AFTER's, kept meanwhile. AFTER
-  // can only be joined once BEFORE is complete, so AFTER's worker yields the CPU to
-  // BEFORE's and to this thread: BEFORE ends sooner, and AFTER's pairs are joined while
-  // its worker still reads (measured: about 8% off a 1M-entry diff on 2 cores).
+  // can only be joined once BEFORE is complete, so until then AFTER's worker yields the CPU
+  // to BEFORE's and to this thread: BEFORE ends sooner, and AFTER's pairs are joined while
+  // its worker still reads (measured: about 6% off a 1M-entry diff on 2 cores).
   const job = (operand: string, yieldCpu: boolean): SideInWorker | null =>
     operand === '-' ? null : new SideInWorker({ operand, names: !options.numeric, exclude: options.exclude ?? [], yieldCpu });
   const beforeInWorker = job(before, false);
@@ -67,6 +67,7 @@ export async function diff(before: string, after: string, sink: ByteSink, option
       if (comparison.addBefore(path, id, hash)) beforeRepeats.note(path);
     });
     warn(beforeRepeats.warning(before));
+    afterInWorker?.fullSpeed();
     const afterRepeats = new RepeatedPaths();
     b = await read(afterInWorker, after, (path, id, hash) => {
       if (comparison.addAfter(path, id, hash)) afterRepeats.note(path);

@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import type { SideInfo } from './diff-sources.js';
-import type { SideJob, SideMessage } from './side-worker.js';
+import { FULL_SPEED, type SideJob, type SideMessage } from './side-protocol.js';
 
 /** A side's pairs with each record numbered, and the path's pathHash(). */
 export type NumberedSink = (path: string, recordId: number, hash: number) => void;
@@ -63,6 +63,11 @@ export class SideInWorker {
         throw code === null ? new PermsnapError('INTERNAL', `diff worker failed: ${message.message}`) : new PermsnapError(code, message.message, { file, line });
       }
     }
+  }
+
+  /** Ends the worker's yielding of the CPU (SideJob.yieldCpu): the caller now waits for it. */
+  fullSpeed(): void {
+    if (!this.finished && !this.exited) this.worker.postMessage(FULL_SPEED);
   }
 
   /** Stops the worker if it is still reading (the other side failed): once it has loaded, never mid-load (koffi #190). */

@@ -6,28 +6,25 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import { compileGlobs } from '../glob/path-matcher.js';
-import { lowerThreadPriority } from '../platform/thread-priority.js';
+import { setThreadNice } from '../platform/thread-priority.js';
 import { readSide } from './diff-sources.js';
 import { pathHash } from './path-table.js';
+import { FULL_SPEED, type SideJob, type SideMessage } from './side-protocol.js';
 
-export interface SideJob {
-  operand: string;
-  names: boolean;
-  exclude: string[];
-  /** Yield the CPU to the other side's worker (see joinSides in diff.ts). */
-  yieldCpu?: boolean;
-}
-
-export type SideMessage =
-  | { kind: 'batch'; paths: string[]; hashes: Uint32Array; records: Int32Array; newRecords: string[] }
-  | { kind: 'problem'; path: string; message: string }
-  | { kind: 'done'; info: Awaited<ReturnType<typeof readSide>> }
-  | { kind: 'error'; code: PermsnapError['code'] | null; message: string; file?: string; line?: number };
+const YIELDING_NICE = 10;
 
 const BATCH = 16384;
 const job = workerData as SideJob;
-if (job.yieldCpu) lowerThreadPriority(10);
 const port = parentPort!;
+// Yield the CPU only where it can be taken back: lower priority cannot be undone without
+// root, and a worker left at nice 10 would crawl on a busy machine once it is all the
+// diff waits for.
+if (job.yieldCpu && process.geteuid?.() === 0 && setThreadNice(YIELDING_NICE)) {
+  port.on('message', (message: unknown) => {
+    if (message === FULL_SPEED) setThreadNice(0);
+  });
+  port.unref(); // the listener must not keep this worker alive once the side is read
+}
 const ids = new Map<string, number>();
 let paths: string[] = [];
 let hashes: number[] = [];

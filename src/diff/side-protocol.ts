@@ -1,0 +1,22 @@
+// What the main thread and a diff side's worker (side-worker.ts) say to each other.
+
+import type { PermsnapError } from '../errors.js';
+import type { SideInfo } from './diff-sources.js';
+
+export interface SideJob {
+  operand: string;
+  names: boolean;
+  exclude: string[];
+  /** Yield the CPU to the other side's worker until told FULL_SPEED (see diff.ts). */
+  yieldCpu?: boolean;
+}
+
+/** To the worker: stop yielding the CPU, the main thread now waits for this side. */
+export const FULL_SPEED = 'full-speed';
+
+/** From the worker, in this order: batches and problems, then done or error. */
+export type SideMessage =
+  | { kind: 'batch'; paths: string[]; hashes: Uint32Array; records: Int32Array; newRecords: string[] }
+  | { kind: 'problem'; path: string; message: string }
+  | { kind: 'done'; info: SideInfo }
+  | { kind: 'error'; code: PermsnapError['code'] | null; message: string; file?: string; line?: number };
