@@ -1,11 +1,14 @@
-// Guesses from the raw command line how many snapshot workers the run will use, so they
-// can load while yargs loads and parses (snapshot/worker-pool.ts, prestartWorkers). A wrong
-// guess costs only idle workers, let go when the command ends.
+// Guesses from the raw command line how many snapshot or diff workers the run will use, so
+// they can load while yargs loads and parses (snapshot/worker-pool.ts, prestartWorkers;
+// diff/side-in-worker.ts, prestartSideWorkers). A wrong guess costs only idle workers, let
+// go when the command ends.
 
 import os from 'node:os';
 
-/** Options that make `permsnap snapshot` walk no live tree, or not run at all (shell completion). */
-const NO_WALK = new Set(['--help', '-h', '--version', '--from-tar', '--from-deb', '--get-yargs-completions']);
+/** Options with which a command does not run at all (help, version, shell completion). */
+const NO_RUN = new Set(['--help', '-h', '--version', '--get-yargs-completions']);
+/** Those, and the options that make `permsnap snapshot` walk no live tree. */
+const NO_WALK = new Set([...NO_RUN, '--from-tar', '--from-deb']);
 
 export function workersToPrestart(argv: readonly string[]): number {
   if (argv.some((a) => NO_WALK.has(a) || a.startsWith('--from-tar=') || a.startsWith('--from-deb='))) return 0;
@@ -32,4 +35,12 @@ export async function startEarlyWorkers(argv: readonly string[]): Promise<() => 
   const { prestartWorkers, releasePrestartedWorkers } = await import('../snapshot/worker-pool.js');
   prestartWorkers(count);
   return releasePrestartedWorkers;
+}
+
+/** The same for `permsnap diff`: one worker per side (a side read from stdin leaves one unused). */
+export async function startEarlySideWorkers(argv: readonly string[]): Promise<() => Promise<void>> {
+  if (argv.some((a) => NO_RUN.has(a))) return async () => {};
+  const { prestartSideWorkers, releasePrestartedSideWorkers } = await import('../diff/side-in-worker.js');
+  prestartSideWorkers(2);
+  return releasePrestartedSideWorkers;
 }

@@ -5,11 +5,21 @@
 
 import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
+import { PrestartedWorkers } from '../threads/prestarted-workers.js';
 import type { SideInfo } from './diff-sources.js';
-import { FULL_SPEED, type SideJob, type SideMessage } from './side-protocol.js';
+import { FULL_SPEED, type SideJob, type SideMessage, type SideOrder } from './side-protocol.js';
 
 /** A side's pairs with each record numbered, and the path's pathHash(). */
 export type NumberedSink = (path: string, recordId: number, hash: number) => void;
+
+function startSideWorker(): Worker {
+  return new Worker(new URL('./side-worker.js', import.meta.url));
+}
+
+/** Side workers the CLI starts before it parses the command line; a SideInWorker takes one. */
+const early = new PrestartedWorkers(startSideWorker, { quit: true } satisfies SideOrder);
+export const prestartSideWorkers = (count: number): void => early.prestart(count);
+export const releasePrestartedSideWorkers = (): Promise<void> => early.release();
 
 export class SideInWorker {
   private readonly worker: Worker;
@@ -20,9 +30,13 @@ export class SideInWorker {
   private finished = false;
 
   constructor(job: SideJob) {
-    this.worker = new Worker(new URL('./side-worker.js', import.meta.url), { workerData: job });
+    const taken = early.take();
+    this.worker = taken.worker;
+    this.loaded = taken.loaded;
+    this.worker.postMessage({ job } satisfies SideOrder);
     this.worker.on('message', (message: SideMessage) => {
       this.loaded = true;
+      if (message.kind === 'ready') return;
       this.queue.push(message);
       this.wake?.();
     });
@@ -57,7 +71,7 @@ export class SideInWorker {
       else if (message.kind === 'done') {
         this.finished = true;
         return message.info;
-      } else {
+      } else if (message.kind === 'error') {
         this.finished = true;
         const { code, file, line } = message;
         throw code === null ? new PermsnapError('INTERNAL', `diff worker failed: ${message.message}`) : new PermsnapError(code, message.message, { file, line });
@@ -67,7 +81,7 @@ export class SideInWorker {
 
   /** Ends the worker's yielding of the CPU (SideJob.yieldCpu): the caller now waits for it. */
   fullSpeed(): void {
-    if (!this.finished && !this.exited) this.worker.postMessage(FULL_SPEED);
+    if (!this.finished && !this.exited) this.worker.postMessage(FULL_SPEED satisfies SideOrder);
   }
 
   /** Stops the worker if it is still reading (the other side failed): once it has loaded, never mid-load (koffi #190). */

@@ -14,8 +14,15 @@ export interface SideJob {
 /** To the worker: stop yielding the CPU, the main thread now waits for this side. */
 export const FULL_SPEED = 'full-speed';
 
-/** From the worker, in this order: batches and problems, then done or error. */
+/**
+ * To the worker: the side to read (a worker can be started before the command line is
+ * parsed, so the job comes as a message), or quit (started early, not needed).
+ */
+export type SideOrder = { job: SideJob } | { quit: true } | typeof FULL_SPEED;
+
+/** From the worker: it has loaded (first), then batches and problems, then done or error. */
 export type SideMessage =
+  | { kind: 'ready' }
   | { kind: 'batch'; paths: string[]; hashes: Uint32Array; records: Int32Array; newRecords: string[] }
   | { kind: 'problem'; path: string; message: string }
   | { kind: 'done'; info: SideInfo }

@@ -3,28 +3,32 @@
 // so a million pairs cross as paths and small numbers; each path's hash goes along, worked
 // out here rather than on the thread that joins the sides.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import { compileGlobs } from '../glob/path-matcher.js';
 import { setThreadNice } from '../platform/thread-priority.js';
 import { readSide } from './diff-sources.js';
 import { pathHash } from './path-table.js';
-import { FULL_SPEED, type SideJob, type SideMessage } from './side-protocol.js';
+import { FULL_SPEED, type SideJob, type SideMessage, type SideOrder } from './side-protocol.js';
 
 const YIELDING_NICE = 10;
 
 const BATCH = 16384;
-const job = workerData as SideJob;
 const port = parentPort!;
-// Yield the CPU only where it can be taken back: lower priority cannot be undone without
-// root, and a worker left at nice 10 would crawl on a busy machine once it is all the
-// diff waits for.
-if (job.yieldCpu && process.geteuid?.() === 0 && setThreadNice(YIELDING_NICE)) {
-  port.on('message', (message: unknown) => {
-    if (message === FULL_SPEED) setThreadNice(0);
-  });
-  port.unref(); // the listener must not keep this worker alive once the side is read
-}
+let yielding = false;
+port.on('message', (order: SideOrder) => {
+  if (order === FULL_SPEED) {
+    if (yielding) setThreadNice(0);
+  } else if ('quit' in order) port.close();
+  else {
+    // Reading keeps this worker alive; once it is done, the port must not.
+    port.unref();
+    void read(order.job);
+  }
+});
+// Loaded (koffi and all): from now on the pool may end this worker at any time.
+port.postMessage({ kind: 'ready' } satisfies SideMessage);
+
 const ids = new Map<string, number>();
 let paths: string[] = [];
 let hashes: number[] = [];
@@ -41,28 +45,34 @@ function flush(): void {
   newRecords = [];
 }
 
-try {
-  const info = await readSide(job.operand, {
-    names: job.names,
-    exclude: compileGlobs(job.exclude),
-    onProblem: (path, message) => port.postMessage({ kind: 'problem', path, message } satisfies SideMessage),
-  }, (path, record) => {
-    let id = ids.get(record);
-    if (id === undefined) {
-      id = ids.size;
-      ids.set(record, id);
-      newRecords.push(record);
-    }
-    paths.push(path);
-    hashes.push(pathHash(path));
-    records.push(id);
-    if (paths.length === BATCH) flush();
-  });
-  flush();
-  port.postMessage({ kind: 'done', info } satisfies SideMessage);
-} catch (err) {
-  const message: SideMessage = err instanceof PermsnapError
-    ? { kind: 'error', code: err.code, message: err.message, file: err.file, line: err.line }
-    : { kind: 'error', code: null, message: err instanceof Error ? err.message : String(err) };
-  port.postMessage(message);
+async function read(job: SideJob): Promise<void> {
+  // Yield the CPU only where it can be taken back: lower priority cannot be undone without
+  // root, and a worker left at nice 10 would crawl on a busy machine once it is all the
+  // diff waits for.
+  yielding = job.yieldCpu === true && process.geteuid?.() === 0 && setThreadNice(YIELDING_NICE);
+  try {
+    const info = await readSide(job.operand, {
+      names: job.names,
+      exclude: compileGlobs(job.exclude),
+      onProblem: (path, message) => port.postMessage({ kind: 'problem', path, message } satisfies SideMessage),
+    }, (path, record) => {
+      let id = ids.get(record);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(record, id);
+        newRecords.push(record);
+      }
+      paths.push(path);
+      hashes.push(pathHash(path));
+      records.push(id);
+      if (paths.length === BATCH) flush();
+    });
+    flush();
+    port.postMessage({ kind: 'done', info } satisfies SideMessage);
+  } catch (err) {
+    const message: SideMessage = err instanceof PermsnapError
+      ? { kind: 'error', code: err.code, message: err.message, file: err.file, line: err.line }
+      : { kind: 'error', code: null, message: err instanceof Error ? err.message : String(err) };
+    port.postMessage(message);
+  }
 }

@@ -3,6 +3,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
+import { PrestartedWorkers } from '../threads/prestarted-workers.js';
 import type { JobPart } from './job-part.js';
 import type { Job } from './run-job.js';
 import type { SnapshotSettings } from './settings.js';
@@ -21,46 +22,15 @@ interface Reply {
  */
 const JOBS_IN_FLIGHT = 2;
 
-/** Workers started before the command line was parsed (see prestartWorkers). */
-interface Prestarted {
-  worker: Worker;
-  /** Whether it has said it is ready: a message no pool was listening for yet. */
-  loaded: boolean;
-}
-let prestarted: Prestarted[] = [];
-
 function startWorker(): Worker {
   // A larger young generation than a worker's default: the walk makes many short-lived strings.
   return new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 32 } });
 }
 
-/**
- * Starts snapshot workers early: a worker takes about 100 ms to load (its own V8 isolate,
- * koffi, the walker), about what loading yargs and parsing the command line take, so the
- * CLI starts them first and the two overlap. A WorkerPool then takes them over; what no
- * pool takes is let go by releasePrestartedWorkers().
- */
-export function prestartWorkers(count: number): void {
-  for (let i = 0; i < count; i++) {
-    const entry: Prestarted = { worker: startWorker(), loaded: false };
-    entry.worker.once('message', () => (entry.loaded = true));
-    // One that fails to load is not needed: the pool starts its own, or the walk runs inline.
-    entry.worker.once('error', () => (prestarted = prestarted.filter((e) => e !== entry)));
-    prestarted.push(entry);
-  }
-}
-
-/** Ends the prestarted workers no pool took (as WorkerPool.close() does: never mid-load). */
-export async function releasePrestartedWorkers(): Promise<void> {
-  const left = prestarted;
-  prestarted = [];
-  await Promise.all(left.map(({ worker, loaded }) => {
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    if (loaded) worker.postMessage({ quit: true });
-    else worker.once('message', () => worker.postMessage({ quit: true }));
-    return exited;
-  }));
-}
+/** Snapshot workers the CLI starts before it parses the command line; a WorkerPool takes them. */
+const early = new PrestartedWorkers(startWorker, { quit: true });
+export const prestartWorkers = (count: number): void => early.prestart(count);
+export const releasePrestartedWorkers = (): Promise<void> => early.release();
 
 export class WorkerPool {
   /** Jobs sent and not answered, per loaded worker. */
@@ -73,7 +43,7 @@ export class WorkerPool {
 
   constructor(size: number, settings: SnapshotSettings) {
     for (let i = 0; i < size; i++) {
-      const { worker, loaded } = prestarted.pop() ?? { worker: startWorker(), loaded: false };
+      const { worker, loaded } = early.take();
       worker.postMessage({ settings } satisfies WorkerSetup);
       const onReady = (): void => {
         this.ready++;

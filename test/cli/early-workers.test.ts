@@ -36,7 +36,7 @@ describe('workersToPrestart', () => {
 });
 
 describe('the CLI with early workers', () => {
-  it('ends promptly on a usage error and with --help, and a parallel snapshot matches a serial one', () => {
+  it('ends promptly on a usage error and with --help, a parallel snapshot matches a serial one, and so does diff', () => {
     const dir = makeTempDir();
     try {
       const bad = permsnap(['snapshot', '--jobs', '3', '--no-such-option', dir]);
@@ -47,6 +47,12 @@ describe('the CLI with early workers', () => {
       const serial = permsnap(['snapshot', '--jobs', '1', '--quiet', '/usr/share/doc']);
       expect(parallel.status).toBe(0);
       expect(parallel.stdout.equals(serial.stdout)).toBe(true);
+      // diff starts one worker per side early: a usage error, --help, and a side read from
+      // stdin (one worker left unused) all end, with the right result.
+      expect(permsnap(['diff', '--no-such-option', 'a', 'b']).status).toBe(2);
+      expect(permsnap(['diff', '--help']).status).toBe(0);
+      const fromStdin = permsnap(['diff', '-', '/usr/share/doc'], { input: serial.stdout });
+      expect([fromStdin.status, fromStdin.stdout.toString()]).toEqual([0, '0 modified, 0 missing, 0 extra\n']);
     } finally {
       removeTree(dir);
     }

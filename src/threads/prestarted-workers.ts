@@ -1,0 +1,50 @@
+// Worker threads started before they have work: the CLI starts them first thing, so that
+// their loading (their own V8 isolate, koffi, the walker or parser: about 100 ms) overlaps
+// the loading of yargs and the parsing of the command line. Whoever needs one takes it;
+// what nobody takes is let go at the end, once loaded: a worker terminated while it is
+// still loading koffi can abort the process (koffi issue #190).
+
+import type { Worker } from 'node:worker_threads';
+
+export interface TakenWorker {
+  worker: Worker;
+  /** Whether it has sent its first message (it has loaded) before it was taken. */
+  loaded: boolean;
+}
+
+export class PrestartedWorkers {
+  private entries: TakenWorker[] = [];
+
+  /** start: makes one worker; quit: the message that makes a loaded, idle one end. */
+  constructor(
+    private readonly start: () => Worker,
+    private readonly quit: unknown,
+  ) {}
+
+  prestart(count: number): void {
+    for (let i = 0; i < count; i++) {
+      const entry: TakenWorker = { worker: this.start(), loaded: false };
+      entry.worker.once('message', () => (entry.loaded = true));
+      // One that fails to load is not needed: a taker starts its own.
+      entry.worker.once('error', () => (this.entries = this.entries.filter((e) => e !== entry)));
+      this.entries.push(entry);
+    }
+  }
+
+  /** A prestarted worker, else a new one. */
+  take(): TakenWorker {
+    return this.entries.pop() ?? { worker: this.start(), loaded: false };
+  }
+
+  /** Ends the workers nobody took, each once it has loaded. */
+  async release(): Promise<void> {
+    const left = this.entries;
+    this.entries = [];
+    await Promise.all(left.map(({ worker, loaded }) => {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      if (loaded) worker.postMessage(this.quit);
+      else worker.once('message', () => worker.postMessage(this.quit));
+      return exited;
+    }));
+  }
+}
