@@ -1,7 +1,7 @@
 // The paths of one diff side, each numbered in the order it was added: the join index. A
 // JS Map of a million paths costs about a microsecond a lookup here, hashing each path on
-// this thread; this table takes hashes the reading workers computed, keeps them and its
-// slots in typed arrays, and compares strings only when the hashes agree.
+// this thread; this table takes hashes the reading workers computed, keeps them with its
+// slots in one typed array, and compares strings only when the hashes agree.
 
 const EMPTY = -1;
 
@@ -14,7 +14,6 @@ export function pathHash(path: string): number {
 
 export class PathTable {
   private readonly paths: string[] = [];
-  private hashes = new Uint32Array(1 << 16);
   // Slot k is entries[2k] (the path's number, EMPTY when free) and entries[2k + 1] (its hash,
   // so a probe reads one cache line, not two).
   private entries = new Int32Array(1 << 18).fill(EMPTY);
@@ -49,12 +48,6 @@ export class PathTable {
     }
     const index = this.paths.length;
     this.paths.push(path);
-    if (index >= this.hashes.length) {
-      const grown = new Uint32Array(this.hashes.length * 2);
-      grown.set(this.hashes);
-      this.hashes = grown;
-    }
-    this.hashes[index] = hash;
     this.entries[2 * s] = index;
     this.entries[2 * s + 1] = h;
     // At most half full, so probes stay short.
@@ -63,14 +56,16 @@ export class PathTable {
   }
 
   private grow(): void {
-    const entries = new Int32Array(this.entries.length * 2).fill(EMPTY);
+    const old = this.entries;
+    const entries = new Int32Array(old.length * 2).fill(EMPTY);
     const mask = entries.length / 2 - 1;
-    for (let index = 0; index < this.paths.length; index++) {
-      const hash = this.hashes[index] as number;
+    for (let k = 0; k < old.length; k += 2) {
+      if (old[k] === EMPTY) continue;
+      const hash = old[k + 1] as number;
       let s = hash & mask;
       while (entries[2 * s] !== EMPTY) s = (s + 1) & mask;
-      entries[2 * s] = index;
-      entries[2 * s + 1] = hash | 0;
+      entries[2 * s] = old[k] as number;
+      entries[2 * s + 1] = hash;
     }
     this.entries = entries;
     this.mask = mask;

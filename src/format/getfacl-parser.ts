@@ -606,7 +606,7 @@ export class GetfaclParser {
     if (block.endLine !== 0 && block.endCount !== this.emitted) {
       fail(`end marker counts ${block.endCount} entries but the snapshot has ${this.emitted}, expected "# permsnap: end, ${this.emitted} entries" (the file is truncated or edited)`, block.endLine);
     }
-    const shape = this.remember(block, entry, emptyLineAt);
+    const shape = this.remember(entry, emptyLineAt);
     this.out.push(shape === undefined ? { entry, line: block.fileLine } : { entry, line: block.fileLine, shape });
   }
 
@@ -614,14 +614,15 @@ export class GetfaclParser {
    * Remembers a block's body for knownBlock(): one that began with `# file:` and ended at an
    * empty line in the same text, without markers (they change the parser's state).
    */
-  private remember(block: BlockBuilder, entry: Entry, emptyLineAt: number): KnownBlock | undefined {
+  private remember(entry: Entry, emptyLineAt: number): KnownBlock | undefined {
     const bodyAt = this.bodyAt;
     this.bodyAt = -1;
     const known = this.known;
-    if (known === undefined || bodyAt < 0 || emptyLineAt < bodyAt || block.begin || block.endLine !== 0) return undefined;
+    if (known === undefined || bodyAt < 0 || emptyLineAt < bodyAt) return undefined;
     if (this.text.charCodeAt(emptyLineAt) !== 10) return undefined; // "\r" is an empty line too, but not to knownBlock()
     const body = this.text.slice(bodyAt, emptyLineAt);
-    // Markers change the parser's state: a block with one (or anything like one) is never skipped.
+    // Markers change the parser's state: a block with one (or anything like one) is never
+    // skipped. The block began at its `# file:` line, so any marker of it is in the body.
     if (body.includes('permsnap')) return undefined;
     const seen = known.get(body);
     if (seen !== undefined) return seen;

@@ -3,7 +3,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
-import { PrestartedWorkers } from '../threads/prestarted-workers.js';
+import { endOnceLoaded, PrestartedWorkers } from '../threads/prestarted-workers.js';
 import type { JobPart } from './job-part.js';
 import type { Job } from './run-job.js';
 import type { SnapshotSettings } from './settings.js';
@@ -33,23 +33,17 @@ export const prestartWorkers = (count: number): void => early.prestart(count);
 export const releasePrestartedWorkers = (): Promise<void> => early.release();
 
 export class WorkerPool {
-  /** Jobs sent and not answered, per loaded worker. */
+  /** Jobs sent and not answered, per loaded worker (a worker is here once it has loaded). */
   private readonly inFlight = new Map<Worker, number>();
   private readonly all: Worker[] = [];
   private readonly waiting = new Map<number, { resolve: (parts: JobPart[]) => void; reject: (err: Error) => void; worker: Worker }>();
   private nextId = 0;
-  private ready = 0;
-  private readonly loaded = new Set<Worker>();
 
   constructor(size: number, settings: SnapshotSettings) {
     for (let i = 0; i < size; i++) {
       const { worker, loaded } = early.take();
       worker.postMessage({ settings } satisfies WorkerSetup);
-      const onReady = (): void => {
-        this.ready++;
-        this.loaded.add(worker);
-        this.makeIdle(worker);
-      };
+      const onReady = (): void => this.makeIdle(worker);
       worker.on('message', (reply: Reply) => (reply.ready ? onReady() : this.settle(reply)));
       if (loaded) queueMicrotask(onReady);
       worker.on('error', (err) => this.failAll(err));
@@ -63,7 +57,7 @@ export class WorkerPool {
 
   /** Workers that have loaded and taken work at least once (a busy pool is better than inline work). */
   get started(): number {
-    return this.ready;
+    return this.inFlight.size;
   }
 
   get hasIdleWorker(): boolean {
@@ -93,12 +87,7 @@ export class WorkerPool {
    * to quit; one still loading quits once it says it is ready.
    */
   async close(): Promise<void> {
-    await Promise.all(this.all.map((worker) => {
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      if (this.loaded.has(worker)) worker.postMessage({ quit: true });
-      else worker.once('message', () => worker.postMessage({ quit: true }));
-      return exited;
-    }));
+    await Promise.all(this.all.map((worker) => endOnceLoaded(worker, this.inFlight.has(worker), { quit: true })));
   }
 
   private settle(reply: Reply): void {

@@ -40,11 +40,17 @@ export class PrestartedWorkers {
   async release(): Promise<void> {
     const left = this.entries;
     this.entries = [];
-    await Promise.all(left.map(({ worker, loaded }) => {
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      if (loaded) worker.postMessage(this.quit);
-      else worker.once('message', () => worker.postMessage(this.quit));
-      return exited;
-    }));
+    await Promise.all(left.map(({ worker, loaded }) => endOnceLoaded(worker, loaded, this.quit)));
   }
+}
+
+/**
+ * Asks a worker to end by sending it `quit`, at once if it has loaded (`loaded`), else when
+ * its first message says it has; resolves when it has exited. Never terminate(): see above.
+ */
+export function endOnceLoaded(worker: Worker, loaded: boolean, quit: unknown): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  if (loaded) worker.postMessage(quit);
+  else worker.once('message', () => worker.postMessage(quit));
+  return exited;
 }
