@@ -1,6 +1,7 @@
-// Guesses from the raw command line how many snapshot or diff workers the run will use, so
-// they can load while yargs loads and parses (snapshot/worker-pool.ts, prestartWorkers;
-// diff/side-in-worker.ts, prestartSideWorkers). A wrong guess costs only idle workers, let
+// Guesses from the raw command line how many snapshot, diff or restore workers the run will
+// use, so they can load while yargs loads and parses (snapshot/worker-pool.ts,
+// prestartWorkers; diff/side-in-worker.ts, prestartSideWorkers;
+// restore/worker-executor.ts, prestartRestoreWorkers). A wrong guess costs only idle workers, let
 // go when the command ends.
 
 import os from 'node:os';
@@ -43,4 +44,13 @@ export async function startEarlySideWorkers(argv: readonly string[]): Promise<()
   const { prestartSideWorkers, releasePrestartedSideWorkers } = await import('../diff/side-in-worker.js');
   prestartSideWorkers(2);
   return releasePrestartedSideWorkers;
+}
+
+/** The same for `permsnap restore`: one per --jobs (one per core by default). */
+export async function startEarlyRestoreWorkers(argv: readonly string[]): Promise<() => Promise<void>> {
+  const count = workersToPrestart(argv);
+  if (count === 0) return async () => {};
+  const { prestartRestoreWorkers, releasePrestartedRestoreWorkers } = await import('../restore/worker-executor.js');
+  prestartRestoreWorkers(count);
+  return releasePrestartedRestoreWorkers;
 }

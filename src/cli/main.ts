@@ -4,7 +4,7 @@
 
 import type { Argv } from 'yargs';
 import { PermsnapError } from '../errors.js';
-import { startEarlySideWorkers, startEarlyWorkers } from './early-workers.js';
+import { startEarlyRestoreWorkers, startEarlySideWorkers, startEarlyWorkers } from './early-workers.js';
 import { stderrReporter, type Outcome, type Reporter } from './outcome.js';
 
 interface CommandModule {
@@ -78,7 +78,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function run(argv: readonly string[], reporter: Reporter): Promise<number> {
   // The first word that names a command (completion requests put the program name first).
   const name = argv.find((a) => Object.hasOwn(COMMANDS, a));
-  const releaseEarlyWorkers = name === 'snapshot' ? await startEarlyWorkers(argv) : name === 'diff' ? await startEarlySideWorkers(argv) : null;
+  const early = { snapshot: startEarlyWorkers, diff: startEarlySideWorkers, restore: startEarlyRestoreWorkers }[name as string];
+  const releaseEarlyWorkers = early ? await early(argv) : null;
   try {
     return await runCommand(name, argv, reporter);
   } finally {

@@ -11,8 +11,16 @@ export interface TargetPath {
 
 export type TargetResult = { ok: true; target: TargetPath } | { ok: false; problem: string };
 
+// A path with nothing to normalise: no empty, "." or ".." component, no trailing slash
+// (most recorded paths; the rest take the general way below).
+const PLAIN = /^\/?(?:[^/]+\/)*[^/]+$/;
+const DOTS = /(?:^|\/)\.\.?(?:\/|$)/;
+
 export function resolveTarget(recorded: string, root: string | undefined, cwd: string): TargetResult {
   const absolute = recorded.startsWith('/');
+  if (PLAIN.test(recorded) && !DOTS.test(recorded)) {
+    return { ok: true, target: { root: root ?? (absolute ? '/' : cwd), relative: absolute ? recorded.slice(1) : recorded } };
+  }
   const components: string[] = [];
   for (const part of recorded.split('/')) {
     if (part === '' || part === '.') continue;

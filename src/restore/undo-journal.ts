@@ -66,6 +66,29 @@ function isUsableBeneath(base: string, relative: string): boolean {
   }
 }
 
+/** Journal blocks printed as one text, with what the begin and end markers need. */
+export interface JournalBlocks {
+  text: string;
+  count: number;
+  /** Where the first block's header ends (the begin marker goes there). */
+  firstHeaderEnd: number;
+  /** The last block, repeated with the end marker when the journal completes. */
+  last: { text: string; headerEnd: number } | null;
+}
+
+export function printJournalBlocks(entries: readonly Entry[]): JournalBlocks {
+  let text = '';
+  let firstHeaderEnd = 0;
+  let last: JournalBlocks['last'] = null;
+  for (const entry of entries) {
+    const block = printBlock(entry, JOURNAL_PRINT);
+    if (last === null) firstHeaderEnd = block.headerEnd;
+    text += block.text;
+    last = { text: block.text, headerEnd: block.headerEnd };
+  }
+  return { text, count: entries.length, firstHeaderEnd, last };
+}
+
 export class UndoJournal {
   private fd: number | null = null;
   private blocks = 0;
@@ -92,16 +115,16 @@ export class UndoJournal {
 
   /** Appends the blocks and fsyncs them (the file is created on the first call). */
   append(entries: readonly Entry[]): void {
-    if (entries.length === 0) return;
-    let text = '';
-    for (const entry of entries) {
-      const block = printBlock(entry, JOURNAL_PRINT);
-      const marked = this.blocks === 0 && text === '' ? insert(block.text, block.headerEnd, BEGIN_MARKER) : block.text;
-      text += this.blocks === 0 && text === '' ? this.header + marked : marked;
-      this.last = block;
-    }
+    this.appendPrinted(printJournalBlocks(entries));
+  }
+
+  /** The same for blocks already printed (a restore worker prints them). */
+  appendPrinted(blocks: JournalBlocks): void {
+    if (blocks.count === 0) return;
+    const text = this.blocks === 0 ? this.header + insert(blocks.text, blocks.firstHeaderEnd, BEGIN_MARKER) : blocks.text;
     this.write(text);
-    this.blocks += entries.length;
+    this.blocks += blocks.count;
+    this.last = blocks.last;
   }
 
   /** Closes the journal with the end marker (on a repeat of the last block: the last block wins). */

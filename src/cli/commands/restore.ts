@@ -1,11 +1,12 @@
 // `permsnap restore`: option wiring and the summary. The work is restore() in src/restore.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
-import { readOperand } from '../../archive/read-operand.js';
+import { readOperandBatches } from '../../archive/read-operand.js';
 import { toByteString } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -26,7 +27,7 @@ export function builder(y: Argv): Argv {
     .positional('snapshot', { describe: 'getfacl-format snapshot (permsnap\'s or getfacl\'s, .gz, "-" for stdin), or a tar archive or .deb whose members become the snapshot', type: 'string' })
     .option('root', { type: 'string', describe: 'Resolve recorded paths beneath DIR (default: relative paths beneath the current directory, absolute ones beneath /)' })
     .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'Print what would change (path, field, before -> after); change nothing' })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'Accepted for the future (an integer >= 1); paths are applied on one thread for now' })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'Threads that look at and change paths (an integer >= 1; default: one per core)' })
     .option('undo', { type: 'string', describe: 'Write the undo journal to FILE, which must not exist (default: a new file under ROOT/var/lib/permsnap/undo/ with --root, else /var/lib/permsnap/undo/; see the README)' })
     .option('no-undo', { type: 'boolean', default: false, describe: 'Keep no undo journal' })
     .option('exclude', repeatable('Leave paths matching GLOB (and all beneath) alone (repeatable)'))
@@ -96,7 +97,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
-    summary = await restore(readOperand(args.snapshot, { info }), {
+    summary = await restore(readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
       cwd: toByteString(process.cwd()),
       dryRun: args['dry-run'],
@@ -106,6 +107,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
       ids,
       capabilitiesKnown: () => info.hasMarkers,
       journal,
+      jobs: args.jobs ?? os.availableParallelism(),
       shouldStop: () => signal !== null,
       onProgress: (count, shown) => progress.update(count, shown),
       onValidated: (paths) => {

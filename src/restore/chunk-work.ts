@@ -1,0 +1,165 @@
+// The careful pass over one chunk of paths, in restore order: each path resolved beneath its
+// root without following symlinks and pinned (an O_PATH descriptor), its state read again
+// through the pin and its steps planned; then, once the caller has journalled the chunk's
+// pre-restore state, the steps applied through the pins. Runs on the main thread or on a
+// restore worker; what it returns is plain data that crosses threads.
+
+import path from 'node:path';
+import type { Entry } from '../model/entry.js';
+import { decodeCapability, formatCapability } from '../model/capability.js';
+import type { SystemError } from '../platform/libc.js';
+import { closeDescriptor, openBeneath, openInDirectory } from '../platform/safe-ops.js';
+import { splitParent, type DirectoryCache } from './directory-cache.js';
+import { fdIo, readFdState, type FdState, type PathAt } from './fd-io.js';
+import type { WantedState } from './path-state.js';
+import { reconcile, type Change, type Field } from './reconcile.js';
+import { simulatedIo } from './simulated-io.js';
+import { shownTarget } from './target-path.js';
+import { printJournalBlocks, type JournalBlocks } from './undo-journal.js';
+import { applicableTo, DEFAULT_ACL_REFUSED, type WorkItem } from './work-item.js';
+
+export interface ChunkSettings {
+  /** --root, as given (journal paths are relative to it); undefined: paths as recorded. */
+  root: string | undefined;
+  pseudo: ReadonlySet<number>;
+  /** Return each path's planned changes (a dry run shows them). */
+  wantPlans: boolean;
+}
+
+/** A path and a message, in the order found. */
+export type Problem = [shown: string, message: string];
+
+export interface Counts {
+  changed: number;
+  byField: Record<Field, number>;
+}
+
+export interface ChunkPlan {
+  /** The pre-restore state of each path that will change, printed for the undo journal. */
+  journal: JournalBlocks;
+  /** Each changing path's steps, when ChunkSettings.wantPlans. */
+  plans: [shown: string, changes: Change[]][];
+  /** What the steps would change (what a dry run reports). */
+  preview: Counts;
+  existing: number;
+  missing: number;
+  pseudo: number;
+  alreadyCorrect: number;
+  problems: Problem[];
+}
+
+/** A path planned, still pinned, waiting for its chunk to be journalled. */
+export interface Pinned {
+  fd: number;
+  shown: string;
+  state: FdState;
+  wanted: WantedState;
+}
+
+export function emptyCounts(): Counts {
+  return { changed: 0, byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 } };
+}
+
+export function addChanges(counts: Counts, fields: readonly { field: Field }[]): void {
+  if (fields.length > 0) counts.changed++;
+  for (const c of fields) counts.byField[c.field]++;
+}
+
+/** Plans a chunk; the pins it returns must be applied or released (closeAll). */
+export function planChunk(items: readonly WorkItem[], directories: DirectoryCache, settings: ChunkSettings): { plan: ChunkPlan; pinned: Pinned[] } {
+  const journal: Entry[] = [];
+  const plan: ChunkPlan = { journal: printJournalBlocks([]), plans: [], preview: emptyCounts(), existing: 0, missing: 0, pseudo: 0, alreadyCorrect: 0, problems: [] };
+  const pinned: Pinned[] = [];
+  try {
+    for (const item of items) {
+      const p = planItem(item, directories, settings, plan);
+      if (p === null) continue;
+      pinned.push(p.pinned);
+      journal.push(journalEntry(item, p.pinned.state, settings.root));
+      addChanges(plan.preview, p.changes);
+      if (settings.wantPlans) plan.plans.push([p.pinned.shown, p.changes]);
+    }
+  } catch (err) {
+    closeAll(pinned);
+    throw err;
+  }
+  plan.journal = printJournalBlocks(journal);
+  return { plan, pinned };
+}
+
+function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSettings, plan: ChunkPlan): { pinned: Pinned; changes: Change[] } | null {
+  const shown = shownTarget(item.target);
+  const problem = (message: string): null => (plan.problems.push([shown, message]), null);
+  const { parent, name } = splitParent(item.target.relative);
+  let fd: number;
+  let at: PathAt | null = null;
+  try {
+    if (item.target.relative === '') {
+      fd = openBeneath(directories.root(item.target.root), '', shown);
+    } else {
+      const dirfd = directories.directory(item.target.root, parent, shown);
+      fd = openInDirectory(dirfd, name, shown);
+      at = { dirfd, name };
+    }
+  } catch (err) {
+    const code = (err as SystemError).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return plan.missing++, null;
+    if (code === 'ELOOP') return problem('a symlink in the path: refused (never followed)');
+    if (code === 'EXDEV') return problem('the path leaves the root: refused');
+    return problem((err as Error).message);
+  }
+  plan.existing++;
+  const planned = planOpened(fd, at, shown, item, settings, plan);
+  if (planned === null) closeDescriptor(fd);
+  return planned;
+}
+
+function planOpened(fd: number, at: PathAt | null, shown: string, item: WorkItem, settings: ChunkSettings, plan: ChunkPlan): { pinned: Pinned; changes: Change[] } | null {
+  const problem = (message: string): null => (plan.problems.push([shown, message]), null);
+  let state: FdState;
+  try {
+    state = readFdState(fd, shown, at);
+  } catch (err) {
+    return problem((err as Error).message);
+  }
+  if (state.type === 'symlink') return problem('is a symlink here: refused (symlinks are never changed)');
+  if (settings.pseudo.has(state.dev)) return plan.pseudo++, null;
+  // The first look reported a default ACL wanted on a non-directory if it saw the path.
+  if (item.wantsDefaultAcl && state.type !== 'dir' && !item.probed) problem(DEFAULT_ACL_REFUSED);
+  const wanted = applicableTo(state.type, item);
+  const changes = reconcile(simulatedIo(state), wanted);
+  if (changes.length === 0) return plan.alreadyCorrect++, null;
+  if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
+  return { pinned: { fd, shown, state, wanted }, changes };
+}
+
+/** Applies planned paths through their pins (closing each); per-path failures are problems. */
+export function applyPinned(pinned: readonly Pinned[]): { counts: Counts; problems: Problem[] } {
+  const counts = emptyCounts();
+  const problems: Problem[] = [];
+  for (const p of pinned) {
+    try {
+      addChanges(counts, reconcile(fdIo(p.fd, p.shown, p.state), p.wanted));
+    } catch (err) {
+      problems.push([p.shown, (err as Error).message]);
+    } finally {
+      closeDescriptor(p.fd);
+    }
+  }
+  return { counts, problems };
+}
+
+export function closeAll(pinned: readonly Pinned[]): void {
+  for (const p of pinned) closeDescriptor(p.fd);
+}
+
+/** The pre-restore state, as the journal records it (paths relative to --root, else absolute). */
+function journalEntry(item: WorkItem, state: FdState, root: string | undefined): Entry {
+  const { target } = item;
+  const recorded = root !== undefined ? target.relative || '.' : path.join(target.root, target.relative);
+  const entry: Entry = { path: recorded, type: state.type, mode: state.mode, uid: state.uid, gid: state.gid };
+  if (state.acl) entry.acl = state.acl;
+  if (state.defaultAcl) entry.defaultAcl = state.defaultAcl;
+  if (state.capability) entry.capability = formatCapability(decodeCapability(state.capability));
+  return entry;
+}

@@ -1,0 +1,79 @@
+// WorkItems packed to cross to a restore worker cheaply: structured cloning 130k small
+// objects twice (look, then plan) cost the main thread about 0.45 s; as one string of paths
+// and one Int32Array, with the rare ACLs and capabilities aside, it is a copy or two.
+
+import type { Acl } from '../model/acl.js';
+import { asBuffer } from './restore-protocol.js';
+import type { WorkItem } from './work-item.js';
+
+export interface PackedItems {
+  roots: string[];
+  /** The relative paths, joined by NUL (which no path holds). */
+  relatives: string;
+  /** Per item: root index, uid, gid, mode (NONE: leave alone), flags (FLAG_*). */
+  numbers: Uint32Array;
+  /** Items whose ACLs or capability are wanted set: [index, acl, defaultAcl, capability]. */
+  extras: [index: number, acl: Acl | null, defaultAcl: Acl | null, capability: Uint8Array | null][];
+}
+
+const FIELDS = 5;
+// (uid_t)-1, which chown(2) itself reads as "leave alone".
+const NONE = 0xffffffff;
+const FLAG_DEFAULT_ACL_WANTED = 1;
+const FLAG_PROBED = 2;
+// The wanted ACL, default ACL or capability is undefined: left alone.
+const FLAG_KEEP_ACL = 4;
+const FLAG_KEEP_DEFAULT_ACL = 8;
+const FLAG_KEEP_CAPABILITY = 16;
+
+export function packItems(items: readonly WorkItem[]): PackedItems {
+  const roots: string[] = [];
+  const numbers = new Uint32Array(items.length * FIELDS);
+  const extras: PackedItems['extras'] = [];
+  const relatives: string[] = [];
+  items.forEach((item, i) => {
+    const { wanted } = item;
+    let root = roots.indexOf(item.target.root);
+    if (root < 0) root = roots.push(item.target.root) - 1;
+    relatives.push(item.target.relative);
+    const o = i * FIELDS;
+    numbers[o] = root;
+    numbers[o + 1] = wanted.uid ?? NONE;
+    numbers[o + 2] = wanted.gid ?? NONE;
+    numbers[o + 3] = wanted.mode ?? NONE;
+    numbers[o + 4] = (item.wantsDefaultAcl ? FLAG_DEFAULT_ACL_WANTED : 0) | (item.probed ? FLAG_PROBED : 0)
+      | (wanted.acl === undefined ? FLAG_KEEP_ACL : 0) | (wanted.defaultAcl === undefined ? FLAG_KEEP_DEFAULT_ACL : 0)
+      | (wanted.capability === undefined ? FLAG_KEEP_CAPABILITY : 0);
+    if (wanted.acl || wanted.defaultAcl || wanted.capability) extras.push([i, wanted.acl ?? null, wanted.defaultAcl ?? null, wanted.capability ?? null]);
+  });
+  return { roots, relatives: relatives.join('\0'), numbers, extras };
+}
+
+export function unpackItems(packed: PackedItems): WorkItem[] {
+  const { roots, numbers } = packed;
+  const items = packed.relatives.split('\0').map((relative, i): WorkItem => {
+    const o = i * FIELDS;
+    const flags = numbers[o + 4] as number;
+    const id = (n: number): number | null => (n === NONE ? null : n);
+    return {
+      target: { root: roots[numbers[o] as number] as string, relative },
+      wantsDefaultAcl: (flags & FLAG_DEFAULT_ACL_WANTED) !== 0,
+      probed: (flags & FLAG_PROBED) !== 0,
+      wanted: {
+        uid: id(numbers[o + 1] as number),
+        gid: id(numbers[o + 2] as number),
+        mode: id(numbers[o + 3] as number),
+        acl: flags & FLAG_KEEP_ACL ? undefined : null,
+        defaultAcl: flags & FLAG_KEEP_DEFAULT_ACL ? undefined : null,
+        capability: flags & FLAG_KEEP_CAPABILITY ? undefined : null,
+      },
+    };
+  });
+  for (const [i, acl, defaultAcl, capability] of packed.extras) {
+    const { wanted } = items[i] as WorkItem;
+    if (acl) wanted.acl = acl;
+    if (defaultAcl) wanted.defaultAcl = defaultAcl;
+    if (capability) wanted.capability = asBuffer(capability);
+  }
+  return items;
+}

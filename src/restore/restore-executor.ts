@@ -1,0 +1,93 @@
+// Where restore's per-path work runs: the RestoreExecutor interface, and the executor that
+// runs it on the calling thread (--jobs 1, the library's default). worker-executor.ts runs
+// the same work on worker threads.
+
+import { closeAll, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type Pinned } from './chunk-work.js';
+import { DirectoryCache } from './directory-cache.js';
+import type { Applied, LookBatch } from './restore-protocol.js';
+import { lookAtItem, type WorkItem } from './work-item.js';
+
+export interface RestoreExecutor {
+  /** The first, read-only look at each path. */
+  look(items: WorkItem[]): Promise<LookBatch>;
+  /** Plans a chunk (its paths pinned until apply or release). */
+  plan(chunk: number, items: WorkItem[]): Promise<ChunkPlan>;
+  /** Applies a planned chunk, whose pre-restore state is journalled. */
+  apply(chunk: number): Promise<Applied>;
+  /** Lets go of a planned chunk without changing it. */
+  release(chunk: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The work of one thread: its directory descriptors and the chunks it has pinned. */
+export class RestoreWork {
+  private readonly directories = new DirectoryCache();
+  private readonly pinned = new Map<number, Pinned[]>();
+
+  constructor(private readonly settings: ChunkSettings) {}
+
+  look(items: readonly WorkItem[]): LookBatch {
+    const outcomes = new Uint8Array(items.length);
+    const problems: LookBatch['problems'] = [];
+    items.forEach((item, i) => {
+      const result = lookAtItem(item, this.directories, this.settings.pseudo);
+      outcomes[i] = result.outcome;
+      if (result.problem !== undefined) problems.push([i, result.problem]);
+    });
+    return { outcomes, problems };
+  }
+
+  plan(chunk: number, items: readonly WorkItem[]): ChunkPlan {
+    const { plan, pinned } = planChunk(items, this.directories, this.settings);
+    this.pinned.set(chunk, pinned);
+    return plan;
+  }
+
+  apply(chunk: number): Applied {
+    return applyPinned(this.take(chunk));
+  }
+
+  release(chunk: number): void {
+    closeAll(this.take(chunk));
+  }
+
+  close(): void {
+    for (const pinned of this.pinned.values()) closeAll(pinned);
+    this.pinned.clear();
+    this.directories.close();
+  }
+
+  private take(chunk: number): Pinned[] {
+    const pinned = this.pinned.get(chunk) ?? [];
+    this.pinned.delete(chunk);
+    return pinned;
+  }
+}
+
+export class InlineExecutor implements RestoreExecutor {
+  private readonly work: RestoreWork;
+
+  constructor(settings: ChunkSettings) {
+    this.work = new RestoreWork(settings);
+  }
+
+  async look(items: WorkItem[]): Promise<LookBatch> {
+    return this.work.look(items);
+  }
+
+  async plan(chunk: number, items: WorkItem[]): Promise<ChunkPlan> {
+    return this.work.plan(chunk, items);
+  }
+
+  async apply(chunk: number): Promise<Applied> {
+    return this.work.apply(chunk);
+  }
+
+  async release(chunk: number): Promise<void> {
+    this.work.release(chunk);
+  }
+
+  async close(): Promise<void> {
+    this.work.close();
+  }
+}

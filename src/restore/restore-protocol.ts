@@ -1,0 +1,61 @@
+// What the main thread and a restore worker (restore-worker.ts) say to each other, and the
+// Buffers that structured cloning turns into plain Uint8Arrays on the way.
+
+import type { ChunkPlan, Counts, Problem } from './chunk-work.js';
+import type { PathState, WantedState } from './path-state.js';
+import type { Change } from './reconcile.js';
+import type { PackedItems } from './packed-items.js';
+
+export interface WorkerSetup {
+  root: string | undefined;
+  pseudo: number[];
+  wantPlans: boolean;
+  /** --force-fallbacks: the system calls older kernels lack are not used. */
+  fallbacks: boolean;
+}
+
+/** The first look at paths: each path's Outcome, and the problems found, by index. */
+export interface LookBatch {
+  outcomes: Uint8Array;
+  problems: [index: number, message: string][];
+}
+
+export interface Applied {
+  counts: Counts;
+  problems: Problem[];
+}
+
+export type RestoreRequest =
+  | { id: number; kind: 'look'; items: PackedItems }
+  | { id: number; kind: 'plan'; chunk: number; items: PackedItems }
+  | { id: number; kind: 'apply'; chunk: number }
+  | { id: number; kind: 'release'; chunk: number };
+
+/** To a worker: its setup (it may be started before the command line is parsed), a request, or quit. */
+export type RestoreOrder = { setup: WorkerSetup } | RestoreRequest | { quit: true };
+
+/** From a worker: it has loaded (first), then one reply per request. */
+export type RestoreReply =
+  | { ready: true }
+  | { id: number; look?: LookBatch; plan?: ChunkPlan; applied?: Applied; error?: string };
+
+/** A Buffer again (what Buffer methods need), from what crossed a thread as a Uint8Array. */
+export function asBuffer(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function reviveWanted(wanted: WantedState): void {
+  if (wanted.capability) wanted.capability = asBuffer(wanted.capability);
+}
+
+function reviveState(state: PathState): void {
+  if (state.capability) state.capability = asBuffer(state.capability);
+}
+
+export function reviveChanges(changes: Change[]): Change[] {
+  for (const c of changes) {
+    reviveState(c.before);
+    reviveWanted(c.after);
+  }
+  return changes;
+}

@@ -1,0 +1,45 @@
+// A restore worker thread (worker-executor.ts): looks at, plans and applies the chunks of
+// paths it is sent, with synchronous system calls (design.md: sync koffi calls on worker
+// threads beat async calls), each reply as soon as its request is done.
+
+import { parentPort } from 'node:worker_threads';
+import { forceFallbacks } from '../platform/safe-ops.js';
+import { RestoreWork } from './restore-executor.js';
+import { unpackItems } from './packed-items.js';
+import type { RestoreOrder, RestoreReply, RestoreRequest } from './restore-protocol.js';
+
+const port = parentPort!;
+let work: RestoreWork | null = null;
+
+port.on('message', (order: RestoreOrder) => {
+  if ('quit' in order) {
+    work?.close();
+    port.close();
+  } else if ('setup' in order) {
+    if (order.setup.fallbacks) forceFallbacks();
+    work = new RestoreWork({ root: order.setup.root, pseudo: new Set(order.setup.pseudo), wantPlans: order.setup.wantPlans });
+  } else {
+    port.postMessage(answer(order));
+  }
+});
+// Loaded (koffi and all): from now on the executor may end this worker at any time.
+port.postMessage({ ready: true } satisfies RestoreReply);
+
+function answer(request: RestoreRequest): RestoreReply {
+  try {
+    if (work === null) throw new Error('restore worker: a request before its setup');
+    switch (request.kind) {
+      case 'look':
+        return { id: request.id, look: work.look(unpackItems(request.items)) };
+      case 'plan':
+        return { id: request.id, plan: work.plan(request.chunk, unpackItems(request.items)) };
+      case 'apply':
+        return { id: request.id, applied: work.apply(request.chunk) };
+      case 'release':
+        work.release(request.chunk);
+        return { id: request.id };
+    }
+  } catch (err) {
+    return { id: request.id, error: (err as Error).message };
+  }
+}

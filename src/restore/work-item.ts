@@ -1,0 +1,79 @@
+// One recorded path as restore's workers see it: where it lands and what it should be, and
+// the first, read-only look at it (missing, on a pseudo filesystem, already right, or work
+// to do), which never opens the path. Runs on the main thread or on a restore worker.
+
+import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
+import { listXattrsAt, statAt } from '../platform/dir-fd.js';
+import type { SystemError } from '../platform/libc.js';
+import { getXattr } from '../platform/xattr.js';
+import { splitParent, type DirectoryCache } from './directory-cache.js';
+import { stateOf } from './fd-io.js';
+import type { FileType } from '../model/entry.js';
+import type { WantedState } from './path-state.js';
+import { isReconciled } from './reconcile.js';
+import { shownTarget, type TargetPath } from './target-path.js';
+
+export interface WorkItem {
+  target: TargetPath;
+  /** The block has a default ACL (refused for what is not a directory). */
+  wantsDefaultAcl: boolean;
+  wanted: WantedState;
+  /** The look saw the path (and reported a default ACL wanted on a non-directory). */
+  probed: boolean;
+}
+
+export const enum Outcome {
+  Missing = 0,
+  Pseudo = 1,
+  Correct = 2,
+  /** Work, the path seen by the look. */
+  WorkSeen = 3,
+  /** Work, the path not seen (the root itself, a symlink, an error): the careful pass decides. */
+  WorkUnseen = 4,
+}
+
+export interface LookResult {
+  outcome: Outcome;
+  /** A problem found by the look (a default ACL wanted on a non-directory). */
+  problem?: string;
+}
+
+export const DEFAULT_ACL_REFUSED = 'a default ACL for something that is not a directory: refused';
+
+/** What can be wanted of a path of this type: no default ACL on what is not a directory. */
+export function applicableTo(type: FileType, item: WorkItem): WantedState {
+  return !item.wantsDefaultAcl || type === 'dir' ? item.wanted : { ...item.wanted, defaultAcl: undefined };
+}
+
+/**
+ * statx of the final name relative to its parent directory, without following it; when
+ * owner, group and mode already match, one listxattr and the xattrs present. Its answer
+ * is only used to skip: a path it finds different is read again through a pinned
+ * descriptor (chunk-work.ts) before anything changes.
+ */
+export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: ReadonlySet<number>): LookResult {
+  const { target } = item;
+  if (target.relative === '') return { outcome: Outcome.WorkUnseen };
+  const { parent, name } = splitParent(target.relative);
+  const shown = shownTarget(target);
+  try {
+    const dirfd = directories.directory(target.root, parent, shown);
+    const st = statAt(dirfd, name, false, shown);
+    const type = fileTypeOf(st.mode);
+    // A symlink goes the careful way, to be refused and reported there.
+    if (type === 'symlink') return { outcome: Outcome.WorkUnseen };
+    if (pseudo.has(st.dev)) return { outcome: Outcome.Pseudo };
+    const problem = item.wantsDefaultAcl && type !== 'dir' ? DEFAULT_ACL_REFUSED : undefined;
+    const wanted = applicableTo(type, item);
+    const mode = st.mode & PERMISSION_BITS;
+    // A damaged path usually shows in the stat alone: no need to read its xattrs here.
+    const differs = (wanted.uid !== null && wanted.uid !== st.uid) || (wanted.gid !== null && wanted.gid !== st.gid) || (wanted.mode !== null && wanted.mode !== mode);
+    if (differs) return { outcome: Outcome.WorkSeen, problem };
+    const present = listXattrsAt(dirfd, name, shown, false);
+    const state = stateOf(st, type, false, present, (xattr) => getXattr(shown, xattr, false));
+    return { outcome: isReconciled(state, wanted) ? Outcome.Correct : Outcome.WorkSeen, problem };
+  } catch (err) {
+    const code = (err as SystemError).code;
+    return { outcome: code === 'ENOENT' ? Outcome.Missing : Outcome.WorkUnseen };
+  }
+}

@@ -1,0 +1,119 @@
+// Runs restore's per-path work on worker threads (restore-worker.ts), one per --jobs: looks
+// and plans go to the least busy worker; a chunk is applied or released by the worker that
+// planned it (its pins are that worker's).
+
+import { Worker } from 'node:worker_threads';
+import { PermsnapError } from '../errors.js';
+import { endOnceLoaded, PrestartedWorkers } from '../threads/prestarted-workers.js';
+import type { ChunkPlan } from './chunk-work.js';
+import { packItems } from './packed-items.js';
+import type { RestoreExecutor } from './restore-executor.js';
+import { reviveChanges, type Applied, type LookBatch, type RestoreOrder, type RestoreReply, type RestoreRequest, type WorkerSetup } from './restore-protocol.js';
+import type { WorkItem } from './work-item.js';
+
+const QUIT: RestoreOrder = { quit: true };
+
+function startWorker(): Worker {
+  return new Worker(new URL('./restore-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 32 } });
+}
+
+/** Restore workers the CLI starts before it parses the command line; a WorkerExecutor takes them. */
+const early = new PrestartedWorkers(startWorker, QUIT);
+export const prestartRestoreWorkers = (count: number): void => early.prestart(count);
+export const releasePrestartedRestoreWorkers = (): Promise<void> => early.release();
+
+interface Slot {
+  worker: Worker;
+  loaded: boolean;
+  pending: number;
+}
+
+type Answer = Exclude<RestoreReply, { ready: true }>;
+type Waiter = { resolve: (reply: Answer) => void; reject: (err: Error) => void; slot: Slot };
+
+export class WorkerExecutor implements RestoreExecutor {
+  private readonly slots: Slot[] = [];
+  private readonly waiting = new Map<number, Waiter>();
+  private readonly chunkSlot = new Map<number, Slot>();
+  private nextId = 0;
+  private failure: Error | null = null;
+
+  constructor(size: number, setup: WorkerSetup) {
+    for (let i = 0; i < size; i++) {
+      const { worker, loaded } = early.take();
+      const slot: Slot = { worker, loaded, pending: 0 };
+      worker.postMessage({ setup } satisfies RestoreOrder);
+      worker.on('message', (reply: RestoreReply) => {
+        if ('ready' in reply) slot.loaded = true;
+        else this.settle(reply);
+      });
+      worker.on('error', (err) => this.failAll(err));
+      worker.on('exit', () => this.failAll(new PermsnapError('INTERNAL', 'a restore worker exited early')));
+      this.slots.push(slot);
+    }
+  }
+
+  async look(items: WorkItem[]): Promise<LookBatch> {
+    return (await this.request(this.leastBusy(), { kind: 'look', items: packItems(items) })).look as LookBatch;
+  }
+
+  async plan(chunk: number, items: WorkItem[]): Promise<ChunkPlan> {
+    const slot = this.leastBusy();
+    this.chunkSlot.set(chunk, slot);
+    const plan = (await this.request(slot, { kind: 'plan', chunk, items: packItems(items) })).plan as ChunkPlan;
+    for (const [, changes] of plan.plans) reviveChanges(changes);
+    return plan;
+  }
+
+  async apply(chunk: number): Promise<Applied> {
+    return (await this.request(this.slotOf(chunk), { kind: 'apply', chunk })).applied as Applied;
+  }
+
+  async release(chunk: number): Promise<void> {
+    await this.request(this.slotOf(chunk), { kind: 'release', chunk });
+  }
+
+  async close(): Promise<void> {
+    const slots = this.slots.splice(0);
+    for (const { worker } of slots) worker.removeAllListeners('exit');
+    await Promise.all(slots.map(({ worker, loaded }) => endOnceLoaded(worker, loaded, QUIT)));
+  }
+
+  private slotOf(chunk: number): Slot {
+    const slot = this.chunkSlot.get(chunk);
+    if (slot === undefined) throw new PermsnapError('INTERNAL', `restore chunk ${chunk} was never planned`);
+    this.chunkSlot.delete(chunk);
+    return slot;
+  }
+
+  private leastBusy(): Slot {
+    return this.slots.reduce((best, s) => (s.pending < best.pending ? s : best));
+  }
+
+  private request(slot: Slot, body: DistributiveOmit<RestoreRequest, 'id'>): Promise<Answer> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    slot.pending++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, slot });
+      slot.worker.postMessage({ ...body, id } as RestoreRequest);
+    });
+  }
+
+  private settle(reply: Answer): void {
+    const waiter = this.waiting.get(reply.id);
+    if (!waiter) return;
+    this.waiting.delete(reply.id);
+    waiter.slot.pending--;
+    if (reply.error !== undefined) waiter.reject(new PermsnapError('INTERNAL', reply.error));
+    else waiter.resolve(reply);
+  }
+
+  private failAll(err: Error): void {
+    this.failure ??= err;
+    for (const waiter of this.waiting.values()) waiter.reject(err);
+    this.waiting.clear();
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
