@@ -4,17 +4,14 @@
 // then applies. Missing paths are skipped and counted; per-path problems are collected and
 // the run goes on.
 
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import { syscallSupport } from '../platform/safe-ops.js';
-import type { ChunkPlan, Counts } from './chunk-work.js';
+import { changeAll } from './change-all.js';
 import type { IdResolver } from './id-resolver.js';
 import type { Change, Field } from './reconcile.js';
 import { InlineExecutor, type RestoreExecutor } from './restore-executor.js';
-import { chunkForRestore } from './restore-chunks.js';
 import { sortForRestore } from './restore-order.js';
 import { lookAtAll, shownLook, type RestoreEntries } from './look-all.js';
-import { shownTarget } from './target-path.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
 import type { WorkItem } from './work-item.js';
@@ -109,109 +106,4 @@ function startExecutor(options: RestoreOptions): RestoreExecutor {
   if (jobs <= 1) return new InlineExecutor(settings);
   const fallbacks = !syscallSupport.openat2 && !syscallSupport.fchmodat2;
   return new WorkerExecutor(jobs, { root: settings.root, pseudo: [...settings.pseudo], wantPlans: settings.wantPlans, fallbacks });
-}
-
-/**
- * The second pass. Chunks are planned ahead on the executor (as many as it has threads,
- * and one more), journalled in order once planned, then applied; a chunk whose directory
- * must wait for contents in other chunks runs after them all (restore-chunks.ts). A stop
- * request or a fatal error starts no new chunk; the chunks in flight finish.
- */
-async function changeAll(
-  items: WorkItem[], executor: RestoreExecutor, options: RestoreOptions, summary: RestoreSummary, problem: (p: string, m: string) => void,
-): Promise<void> {
-  const { chunks, deferred } = chunkForRestore(items);
-  let fatal: unknown = null;
-  let journalled: Promise<void> = Promise.resolve();
-  const inFlight: Promise<void>[] = [];
-  const most = (options.jobs ?? 1) > 1 ? (options.jobs ?? 1) + 1 : 1;
-  let next = 0;
-
-  const report = (plan: ChunkPlan): void => {
-    summary.existing += plan.existing;
-    summary.missing += plan.missing;
-    summary.pseudo += plan.pseudo;
-    summary.alreadyCorrect += plan.alreadyCorrect;
-    for (const [shown, message] of plan.problems) problem(shown, message);
-    for (const [shown, changes] of plan.plans) options.onPlan?.(shown, changes);
-  };
-  const run = (chunk: WorkItem[]): Promise<void> => {
-    const id = next++;
-    const planned = executor.plan(id, chunk);
-    const ready = journalled.then(async () => {
-      let plan: ChunkPlan;
-      try {
-        plan = await planned;
-      } catch (err) {
-        fatal ??= err;
-        return false;
-      }
-      report(plan);
-      if (fatal !== null || options.dryRun) {
-        if (options.dryRun) addCounts(summary, plan.preview);
-        await executor.release(id);
-        return false;
-      }
-      try {
-        options.journal?.appendPrinted(plan.journal);
-      } catch (err) {
-        fatal ??= err;
-        await executor.release(id);
-        return false;
-      }
-      return true;
-    });
-    journalled = ready.then(() => undefined);
-    return ready.then(async (go) => {
-      if (!go) return;
-      const applied = await executor.apply(id);
-      addCounts(summary, applied.counts);
-      for (const [shown, message] of applied.problems) problem(shown, message);
-      options.onProgress?.(summary.changed, shownTarget((chunk.at(-1) as WorkItem).target));
-    });
-  };
-
-  const stopNow = async (): Promise<boolean> => {
-    // Let signals and progress through between chunks: a stop request ends the run here.
-    await nextTurn();
-    summary.stopped = options.shouldStop?.() ?? false;
-    return summary.stopped || fatal !== null;
-  };
-  for (const chunk of chunks) {
-    if (await stopNow()) break;
-    inFlight.push(run(chunk));
-    if (inFlight.length >= most) await settle(inFlight.shift() as Promise<void>, (err) => (fatal ??= err));
-  }
-  for (const p of inFlight.splice(0)) await settle(p, (err) => (fatal ??= err));
-  // Directories whose contents spread over several chunks: after all of those, one chunk at a time.
-  for (const chunk of deferred) {
-    if (await stopNow()) break;
-    await settle(run(chunk), (err) => (fatal ??= err));
-  }
-  if (fatal === null) {
-    try {
-      options.journal?.complete();
-    } catch (err) {
-      fatal = err;
-    }
-  }
-  if (fatal !== null) {
-    // Before any change a fatal error is just that (exit 2); after, the run stops with
-    // what it did journalled (a full disk under the journal, say), and says so (exit 1).
-    if (!options.journal?.started && summary.changed === 0) throw fatal;
-    summary.fatal = (fatal as Error).message;
-  }
-}
-
-async function settle(p: Promise<void>, onError: (err: unknown) => void): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    onError(err);
-  }
-}
-
-function addCounts(summary: RestoreSummary, counts: Counts): void {
-  summary.changed += counts.changed;
-  for (const field of Object.keys(counts.byField) as Field[]) summary.byField[field] += counts.byField[field];
 }

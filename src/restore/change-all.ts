@@ -1,0 +1,106 @@
+// restore's second pass: the paths that need work, in restore order, cut into chunks
+// (restore-chunks.ts). Each chunk is planned on the executor (its paths pinned), its
+// pre-restore state journalled and fsynced in chunk order, then applied. p-limit bounds
+// the chunks in flight: enough to keep every thread busy while the main thread journals,
+// few enough that the pinned descriptors stay within the process's limit.
+
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import pLimit from 'p-limit';
+import { openFileLimit } from '../platform/open-files.js';
+import type { ChunkPlan, Counts } from './chunk-work.js';
+import type { Field } from './reconcile.js';
+import type { RestoreExecutor } from './restore-executor.js';
+import { chunkForRestore, CHUNK } from './restore-chunks.js';
+import type { RestoreOptions, RestoreSummary } from './restore.js';
+import { shownTarget } from './target-path.js';
+import type { WorkItem } from './work-item.js';
+
+// Descriptors left for everything else: directories (32 per thread), the journal, stdio.
+const SPARE_DESCRIPTORS = 256;
+
+export async function changeAll(
+  items: WorkItem[], executor: RestoreExecutor, options: RestoreOptions, summary: RestoreSummary, problem: (p: string, m: string) => void,
+): Promise<void> {
+  const jobs = options.jobs ?? 1;
+  // Two chunks per thread, so one is queued behind the one it runs; one thread: one at a time.
+  const inFlight = jobs > 1 ? 2 * jobs + 1 : 1;
+  const size = Math.max(16, Math.min(CHUNK, Math.floor((openFileLimit() - SPARE_DESCRIPTORS) / inFlight)));
+  const { chunks, deferred } = chunkForRestore(items, size);
+  let fatal: unknown = null;
+  let journalled: Promise<unknown> = Promise.resolve();
+  let next = 0;
+  const fail = (err: unknown): void => {
+    fatal ??= err;
+  };
+
+  /** Plans a chunk now; journals it after the chunks started before it; then applies it. */
+  const run = async (chunk: WorkItem[]): Promise<void> => {
+    // Let signals and progress through between chunks: a stop request ends the run here.
+    await nextTurn();
+    summary.stopped ||= options.shouldStop?.() ?? false;
+    if (summary.stopped || fatal !== null) return;
+    const id = next++;
+    const planned = executor.plan(id, chunk);
+    const ready = journalled.then(() => journal(id, planned));
+    journalled = ready;
+    if (!(await ready)) return;
+    const applied = await executor.apply(id);
+    addCounts(summary, applied.counts);
+    for (const [shown, message] of applied.problems) problem(shown, message);
+    options.onProgress?.(summary.changed, shownTarget((chunk.at(-1) as WorkItem).target));
+  };
+  /** Reports a planned chunk and journals it; true when it is to be applied. */
+  const journal = async (id: number, planned: Promise<ChunkPlan>): Promise<boolean> => {
+    let plan: ChunkPlan;
+    try {
+      plan = await planned;
+    } catch (err) {
+      fail(err);
+      return false;
+    }
+    reportPlan(plan, summary, options, problem);
+    if (options.dryRun) addCounts(summary, plan.preview);
+    if (fatal === null && !options.dryRun) {
+      try {
+        options.journal?.appendPrinted(plan.journal);
+        return true;
+      } catch (err) {
+        fail(err);
+      }
+    }
+    await executor.release(id);
+    return false;
+  };
+
+  const limit = pLimit(inFlight);
+  await Promise.all(chunks.map((chunk) => limit(() => run(chunk).catch(fail))));
+  // Directories whose contents spread over several chunks: after all of those, one chunk at a time.
+  for (const chunk of deferred) await run(chunk).catch(fail);
+  if (fatal === null) {
+    try {
+      options.journal?.complete();
+    } catch (err) {
+      fail(err);
+    }
+  }
+  if (fatal !== null) {
+    // Before any change a fatal error is just that (exit 2); after, the run stops with
+    // what it did journalled (a full disk under the journal, say), and says so (exit 1).
+    if (!options.journal?.started && summary.changed === 0) throw fatal;
+    summary.fatal = (fatal as Error).message;
+  }
+}
+
+function reportPlan(plan: ChunkPlan, summary: RestoreSummary, options: RestoreOptions, problem: (p: string, m: string) => void): void {
+  summary.existing += plan.existing;
+  summary.missing += plan.missing;
+  summary.pseudo += plan.pseudo;
+  summary.alreadyCorrect += plan.alreadyCorrect;
+  for (const [shown, message] of plan.problems) problem(shown, message);
+  for (const [shown, changes] of plan.plans) options.onPlan?.(shown, changes);
+}
+
+function addCounts(summary: RestoreSummary, counts: Counts): void {
+  summary.changed += counts.changed;
+  for (const field of Object.keys(counts.byField) as Field[]) summary.byField[field] += counts.byField[field];
+}
