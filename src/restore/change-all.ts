@@ -41,8 +41,10 @@ export async function changeAll(
     if (summary.stopped || fatal !== null) return;
     const id = next++;
     const planned = executor.plan(id, chunk);
+    // Its failure is handled when its turn to be journalled comes (or by an earlier failure).
+    planned.catch(() => undefined);
     const ready = journalled.then(() => journal(id, planned));
-    journalled = ready;
+    journalled = ready.catch(() => undefined);
     if (!(await ready)) return;
     const applied = await executor.apply(id);
     addCounts(summary, applied.counts);

@@ -132,7 +132,7 @@ class LookWindow {
     const batch = this.batch;
     if (batch.length === 0) return;
     this.batch = [];
-    this.sent.push(this.executor.look(batch.map((l) => l.item as WorkItem)).then(({ outcomes, problems }) => {
+    const looked = this.executor.look(batch.map((l) => l.item as WorkItem)).then(({ outcomes, problems }) => {
       batch.forEach((look, i) => {
         look.outcome = OUTCOMES[outcomes[i] as Outcome];
         (look.item as WorkItem).probed = outcomes[i] === Outcome.WorkSeen;
@@ -141,6 +141,9 @@ class LookWindow {
         const look = batch[i] as Look;
         look.problems = [...look.problems, message];
       }
-    }));
+    });
+    // Awaited later (send, drain); meanwhile a failure must not count as unhandled.
+    looked.catch(() => undefined);
+    this.sent.push(looked);
   }
 }
