@@ -1,10 +1,10 @@
 // Guesses from the raw command line how many snapshot, diff or restore workers the run will
-// use, so they can load while yargs loads and parses (snapshot/worker-pool.ts,
-// prestartWorkers; diff/side-in-worker.ts, prestartSideWorkers;
-// restore/worker-executor.ts, prestartRestoreWorkers). A wrong guess costs only idle workers, let
-// go when the command ends.
+// use, so they can load while yargs loads and parses (the PrestartedWorkers of
+// snapshot/worker-pool.ts, diff/side-in-worker.ts and restore/worker-executor.ts). A wrong
+// guess costs only idle workers, let go when the command ends.
 
 import os from 'node:os';
+import type { PrestartedWorkers } from '../threads/prestarted-workers.js';
 
 /** Options with which a command does not run at all (help, version, shell completion). */
 const NO_RUN = new Set(['--help', '-h', '--version', '--get-yargs-completions']);
@@ -29,28 +29,24 @@ function jobsOption(argv: readonly string[]): number | undefined {
   return value === undefined ? undefined : Number(value);
 }
 
-/** Starts the workers a snapshot command line will want; returns what lets go of unused ones. */
-export async function startEarlyWorkers(argv: readonly string[]): Promise<() => Promise<void>> {
-  const count = workersToPrestart(argv);
+type Release = () => Promise<void>;
+
+/** Prestarts `count` workers of the pool `load` gives; returns what lets go of unused ones. */
+async function prestart(count: number, load: () => Promise<PrestartedWorkers>): Promise<Release> {
   if (count === 0) return async () => {};
-  const { prestartWorkers, releasePrestartedWorkers } = await import('../snapshot/worker-pool.js');
-  prestartWorkers(count);
-  return releasePrestartedWorkers;
+  const early = await load();
+  early.prestart(count);
+  return () => early.release();
 }
+
+/** Starts the workers a snapshot command line will want. */
+export const startEarlyWorkers = (argv: readonly string[]): Promise<Release> =>
+  prestart(workersToPrestart(argv), async () => (await import('../snapshot/worker-pool.js')).earlySnapshotWorkers);
 
 /** The same for `permsnap diff`: one worker per side (a side read from stdin leaves one unused). */
-export async function startEarlySideWorkers(argv: readonly string[]): Promise<() => Promise<void>> {
-  if (argv.some((a) => NO_RUN.has(a))) return async () => {};
-  const { prestartSideWorkers, releasePrestartedSideWorkers } = await import('../diff/side-in-worker.js');
-  prestartSideWorkers(2);
-  return releasePrestartedSideWorkers;
-}
+export const startEarlySideWorkers = (argv: readonly string[]): Promise<Release> =>
+  prestart(argv.some((a) => NO_RUN.has(a)) ? 0 : 2, async () => (await import('../diff/side-in-worker.js')).earlySideWorkers);
 
 /** The same for `permsnap restore`: one per --jobs (one per core by default). */
-export async function startEarlyRestoreWorkers(argv: readonly string[]): Promise<() => Promise<void>> {
-  const count = workersToPrestart(argv);
-  if (count === 0) return async () => {};
-  const { prestartRestoreWorkers, releasePrestartedRestoreWorkers } = await import('../restore/worker-executor.js');
-  prestartRestoreWorkers(count);
-  return releasePrestartedRestoreWorkers;
-}
+export const startEarlyRestoreWorkers = (argv: readonly string[]): Promise<Release> =>
+  prestart(workersToPrestart(argv), async () => (await import('../restore/worker-executor.js')).earlyRestoreWorkers);

@@ -17,9 +17,7 @@ function startSideWorker(): Worker {
 }
 
 /** Side workers the CLI starts before it parses the command line; a SideInWorker takes one. */
-const early = new PrestartedWorkers(startSideWorker, { quit: true } satisfies SideOrder);
-export const prestartSideWorkers = (count: number): void => early.prestart(count);
-export const releasePrestartedSideWorkers = (): Promise<void> => early.release();
+export const earlySideWorkers = new PrestartedWorkers(startSideWorker, { quit: true } satisfies SideOrder);
 
 export class SideInWorker {
   private readonly worker: Worker;
@@ -30,7 +28,7 @@ export class SideInWorker {
   private finished = false;
 
   constructor(job: SideJob) {
-    const taken = early.take();
+    const taken = earlySideWorkers.take();
     this.worker = taken.worker;
     this.loaded = taken.loaded;
     this.worker.postMessage({ job } satisfies SideOrder);

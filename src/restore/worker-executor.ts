@@ -18,9 +18,7 @@ function startWorker(): Worker {
 }
 
 /** Restore workers the CLI starts before it parses the command line; a WorkerExecutor takes them. */
-const early = new PrestartedWorkers(startWorker, QUIT);
-export const prestartRestoreWorkers = (count: number): void => early.prestart(count);
-export const releasePrestartedRestoreWorkers = (): Promise<void> => early.release();
+export const earlyRestoreWorkers = new PrestartedWorkers(startWorker, QUIT);
 
 interface Slot {
   worker: Worker;
@@ -40,7 +38,7 @@ export class WorkerExecutor implements RestoreExecutor {
 
   constructor(size: number, setup: WorkerSetup) {
     for (let i = 0; i < size; i++) {
-      const { worker, loaded } = early.take();
+      const { worker, loaded } = earlyRestoreWorkers.take();
       const slot: Slot = { worker, loaded, pending: 0 };
       worker.postMessage({ setup } satisfies RestoreOrder);
       worker.on('message', (reply: RestoreReply) => {

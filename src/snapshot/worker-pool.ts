@@ -28,9 +28,7 @@ function startWorker(): Worker {
 }
 
 /** Snapshot workers the CLI starts before it parses the command line; a WorkerPool takes them. */
-const early = new PrestartedWorkers(startWorker, { quit: true });
-export const prestartWorkers = (count: number): void => early.prestart(count);
-export const releasePrestartedWorkers = (): Promise<void> => early.release();
+export const earlySnapshotWorkers = new PrestartedWorkers(startWorker, { quit: true });
 
 export class WorkerPool {
   /** Jobs sent and not answered, per loaded worker (a worker is here once it has loaded). */
@@ -41,7 +39,7 @@ export class WorkerPool {
 
   constructor(size: number, settings: SnapshotSettings) {
     for (let i = 0; i < size; i++) {
-      const { worker, loaded } = early.take();
+      const { worker, loaded } = earlySnapshotWorkers.take();
       worker.postMessage({ settings } satisfies WorkerSetup);
       const onReady = (): void => this.makeIdle(worker);
       worker.on('message', (reply: Reply) => (reply.ready ? onReady() : this.settle(reply)));
