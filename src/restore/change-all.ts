@@ -22,9 +22,12 @@ export async function changeAll(
   items: WorkItem[], executor: RestoreExecutor, options: RestoreOptions, summary: RestoreSummary, problem: (p: string, m: string) => void,
 ): Promise<void> {
   const jobs = options.jobs ?? 1;
+  // The chunk size decides the order (which directories wait for the end), so it depends
+  // on the descriptor limit only, never on --jobs: every --jobs gives the same order.
+  const descriptors = Math.max(0, openFileLimit() - SPARE_DESCRIPTORS);
+  const size = Math.max(16, Math.min(CHUNK, Math.floor(descriptors / 3)));
   // Two chunks per thread, so one is queued behind the one it runs; one thread: one at a time.
-  const inFlight = jobs > 1 ? 2 * jobs + 1 : 1;
-  const size = Math.max(16, Math.min(CHUNK, Math.floor((openFileLimit() - SPARE_DESCRIPTORS) / inFlight)));
+  const inFlight = Math.max(1, Math.min(jobs > 1 ? 2 * jobs + 1 : 1, Math.floor(descriptors / size)));
   const { chunks, deferred } = chunkForRestore(items, size);
   let fatal: unknown = null;
   let journalled: Promise<unknown> = Promise.resolve();

@@ -47,22 +47,25 @@ export async function lookAtAll(entries: RestoreEntries, options: RestoreOptions
   const looks = new Map<string, Look>();
   const window = new LookWindow(executor, 2 * (options.jobs ?? 1));
   let repeated = 0;
+  // A path is known by where it lands: "etc/x", "./etc/x" and, beneath --root, "/etc/x" are
+  // one path, whose last block wins. What is excluded or refused is known by its spelling.
+  const keep = (key: string, look: Look): void => {
+    if (looks.has(key)) repeated++;
+    looks.set(key, look);
+  };
   const lookAt = ({ entry, shape }: ParsedEntry): void => {
     const path = entry.path;
-    if (looks.has(path)) repeated++;
     if ((excluded && matchesOrBeneath(path, excluded)) || (only && !matchesOrBeneath(path, only))) {
-      looks.set(path, { outcome: 'excluded', problems: NO_PROBLEMS as string[], path });
-      return;
+      return keep(path, { outcome: 'excluded', problems: NO_PROBLEMS as string[], path });
     }
     const resolved = resolveTarget(path, options.root, cwd);
-    if (!resolved.ok) {
-      looks.set(path, { outcome: 'refused', problems: [resolved.problem], path });
-      return;
-    }
+    if (!resolved.ok) return keep(path, { outcome: 'refused', problems: [resolved.problem], path });
+    const { target } = resolved;
     const { wanted, problems } = wantedOf(entry, shape);
-    const item: WorkItem = { target: resolved.target, wantsDefaultAcl: entry.defaultAcl !== undefined, wanted, probed: false };
+    const item: WorkItem = { target, wantsDefaultAcl: entry.defaultAcl !== undefined, wanted, probed: false };
     const look: Look = { outcome: 'pending', problems: problems.length > 0 ? [...problems] : NO_PROBLEMS as string[], path, item };
-    looks.set(path, look);
+    // NUL: in no path, so no spelling is taken for a target's key.
+    keep(`\0${target.root}\0${target.relative}`, look);
     window.add(look);
   };
   for await (const got of entries) {

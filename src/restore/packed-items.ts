@@ -51,6 +51,7 @@ export function packItems(items: readonly WorkItem[]): PackedItems {
 
 export function unpackItems(packed: PackedItems): WorkItem[] {
   const { roots, numbers } = packed;
+  if (numbers.length === 0) return []; // ''.split() would give one path
   const items = packed.relatives.split('\0').map((relative, i): WorkItem => {
     const o = i * FIELDS;
     const flags = numbers[o + 4] as number;
