@@ -1,0 +1,178 @@
+// packItems/unpackItems: the WorkItems that cross to restore workers come back exactly as
+// they went, after a structured clone or a MessageChannel as between threads: undefined
+// (leave alone) kept apart from null (wanted none), ids up to 2^32-2, special mode bits,
+// named and default ACLs, capabilities as Buffers, several roots, the root itself, odd names.
+
+import { MessageChannel } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_UNDEFINED_ID, ACL_USER, ACL_USER_OBJ, type Acl } from '../../src/model/acl.js';
+import { packItems, unpackItems, type PackedItems } from '../../src/restore/packed-items.js';
+import type { WantedState } from '../../src/restore/path-state.js';
+import type { WorkItem } from '../../src/restore/work-item.js';
+
+const NAMED_ACL: Acl = [
+  { tag: ACL_USER_OBJ, perm: 7, id: ACL_UNDEFINED_ID },
+  { tag: ACL_USER, perm: 5, id: 33 },
+  { tag: ACL_USER, perm: 4, id: 4294967294 },
+  { tag: ACL_GROUP_OBJ, perm: 5, id: ACL_UNDEFINED_ID },
+  { tag: ACL_GROUP, perm: 1, id: 0 },
+  { tag: ACL_MASK, perm: 7, id: ACL_UNDEFINED_ID },
+  { tag: ACL_OTHER, perm: 0, id: ACL_UNDEFINED_ID },
+];
+const DEFAULT_ACL: Acl = [
+  { tag: ACL_USER_OBJ, perm: 7, id: ACL_UNDEFINED_ID },
+  { tag: ACL_GROUP_OBJ, perm: 5, id: ACL_UNDEFINED_ID },
+  { tag: ACL_GROUP, perm: 6, id: 4545 },
+  { tag: ACL_MASK, perm: 7, id: ACL_UNDEFINED_ID },
+  { tag: ACL_OTHER, perm: 5, id: ACL_UNDEFINED_ID },
+];
+// cap_net_raw=ep as security.capability (VFS_CAP_REVISION_2).
+const CAP_NET_RAW = Buffer.from('0000000201200000000000000000000000000000', 'hex');
+// A byte buffer that is a view into a bigger ArrayBuffer (as Buffer.from pools them).
+const POOLED_CAP = Buffer.from('00000003002000000000000000000000000000000000000007000000', 'hex');
+
+const LEAVE_ALONE: WantedState = { uid: null, gid: null, mode: null, acl: undefined, defaultAcl: undefined, capability: undefined };
+
+function item(root: string, relative: string, wanted: Partial<WantedState>, extra: Partial<WorkItem> = {}): WorkItem {
+  return { target: { root, relative }, wantsDefaultAcl: false, probed: false, wanted: { ...LEAVE_ALONE, ...wanted }, ...extra };
+}
+
+const ITEMS: WorkItem[] = [
+  item('/mnt', '', { uid: 0, gid: 0, mode: 0o755, acl: null, defaultAcl: null, capability: null }),
+  item('/mnt', 'left/alone', {}),
+  item('/mnt', 'wanted/none', { acl: null, defaultAcl: null, capability: null }, { probed: true }),
+  item('/mnt', 'ids/max', { uid: 4294967294, gid: 4294967294, mode: 0o7777 }),
+  item('/mnt', 'ids/zero', { uid: 0, gid: 0, mode: 0 }),
+  item('/mnt', 'special/setuid', { mode: 0o4755 }),
+  item('/mnt', 'special/setgid-dir', { mode: 0o2775 }),
+  item('/mnt', 'special/sticky', { mode: 0o1777 }),
+  item('/mnt', 'acl/named', { uid: 1000, acl: NAMED_ACL, defaultAcl: undefined }),
+  item('/mnt', 'acl/with-default', { acl: NAMED_ACL, defaultAcl: DEFAULT_ACL }, { wantsDefaultAcl: true, probed: true }),
+  item('/mnt', 'acl/default-only', { acl: null, defaultAcl: DEFAULT_ACL }, { wantsDefaultAcl: true }),
+  item('/mnt', 'acl/file-with-default', { defaultAcl: DEFAULT_ACL }, { wantsDefaultAcl: true }),
+  item('/mnt', 'cap/ping', { mode: 0o755, capability: CAP_NET_RAW }),
+  item('/mnt', 'cap/pooled', { capability: POOLED_CAP, acl: null }),
+  item('/mnt', 'cap/kept', { capability: undefined, acl: NAMED_ACL }),
+  item('/', 'etc/passwd', { uid: 0, gid: 0, mode: 0o644 }),
+  item('/home/cwd', 'relative/path', { gid: 5555 }),
+  item('/', '', { mode: 0o755 }),
+  item('/mnt', 'odd/new\nline', { mode: 0o600 }),
+  item('/mnt', 'odd/\xff\xfe.bin', { mode: 0o640, capability: CAP_NET_RAW }),
+  item('/mnt', 'odd/back\\slash and space ', { uid: 65534 }),
+  item('/mnt', 'odd/\x01', { gid: 1 }),
+  item('/\xe9t\xe9', 'x', { mode: 0o444 }),
+];
+
+/** A deep copy made before packing: packing must not change what it packs. */
+function copyOf(items: WorkItem[]): WorkItem[] {
+  return items.map((i) => ({
+    ...i,
+    target: { ...i.target },
+    wanted: { ...i.wanted, capability: i.wanted.capability ? Buffer.from(i.wanted.capability) : i.wanted.capability },
+  }));
+}
+
+function expectSameItems(got: WorkItem[], want: WorkItem[]): void {
+  expect(got).toHaveLength(want.length);
+  got.forEach((g, i) => {
+    const w = want[i] as WorkItem;
+    const what = JSON.stringify(w.target);
+    expect(g.target, what).toEqual(w.target);
+    expect(g.wantsDefaultAcl, what).toBe(w.wantsDefaultAcl);
+    expect(g.probed, what).toBe(w.probed);
+    for (const field of ['uid', 'gid', 'mode', 'acl', 'defaultAcl'] as const) {
+      // toBe for the plain values, so that null and undefined stay apart.
+      if (w.wanted[field] === null || w.wanted[field] === undefined || typeof w.wanted[field] === 'number') expect(g.wanted[field], `${what} ${field}`).toBe(w.wanted[field]);
+      else expect(g.wanted[field], `${what} ${field}`).toEqual(w.wanted[field]);
+    }
+    if (w.wanted.capability) {
+      expect(Buffer.isBuffer(g.wanted.capability), `${what} capability is a Buffer`).toBe(true);
+      expect((g.wanted.capability as Buffer).equals(w.wanted.capability), `${what} capability bytes`).toBe(true);
+    } else {
+      expect(g.wanted.capability, `${what} capability`).toBe(w.wanted.capability);
+    }
+    expect(Object.keys(g.wanted).sort(), what).toEqual(Object.keys(w.wanted).sort());
+  });
+}
+
+/** Through a MessageChannel, as a restore worker receives it. */
+function throughChannel(packed: PackedItems): Promise<PackedItems> {
+  const { port1, port2 } = new MessageChannel();
+  return new Promise((resolve) => {
+    port2.once('message', (message: PackedItems) => {
+      port1.close();
+      port2.close();
+      resolve(message);
+    });
+    port1.postMessage(packed);
+  });
+}
+
+describe('packItems and unpackItems', () => {
+  it('give back every field of every item on the same thread', () => {
+    const want = copyOf(ITEMS);
+    expectSameItems(unpackItems(packItems(ITEMS)), want);
+    expect(unpackItems(packItems(ITEMS))).toEqual(want);
+    // Packing changed nothing it was given.
+    expectSameItems(ITEMS, want);
+  });
+
+  it('give back every field after a structured clone, capabilities as Buffers again', () => {
+    const cloned = structuredClone(packItems(ITEMS));
+    // The clone is what a worker sees: Buffers have become plain Uint8Arrays.
+    expect(cloned.extras.some(([, , , capability]) => capability !== null && !Buffer.isBuffer(capability))).toBe(true);
+    const got = unpackItems(cloned);
+    expectSameItems(got, copyOf(ITEMS));
+    expect(got).toEqual(copyOf(ITEMS));
+  });
+
+  it('give back every field after a MessageChannel round trip', async () => {
+    const got = unpackItems(await throughChannel(packItems(ITEMS)));
+    expectSameItems(got, copyOf(ITEMS));
+  });
+
+  it('keep a wanted-none ACL, default ACL and capability (null) apart from left-alone ones (undefined)', () => {
+    const [none, alone] = unpackItems(structuredClone(packItems([item('/r', 'none', { acl: null, defaultAcl: null, capability: null }), item('/r', 'alone', {})])));
+    expect(none?.wanted.acl).toBeNull();
+    expect(none?.wanted.defaultAcl).toBeNull();
+    expect(none?.wanted.capability).toBeNull();
+    expect(alone?.wanted.acl).toBeUndefined();
+    expect(alone?.wanted.defaultAcl).toBeUndefined();
+    expect(alone?.wanted.capability).toBeUndefined();
+    expect(alone?.wanted.uid).toBeNull();
+    expect(alone?.wanted.mode).toBeNull();
+  });
+
+  it('keep ids 0 and 4294967294 and modes 0 and 07777 as numbers, not as "leave alone"', () => {
+    const [low, high] = unpackItems(structuredClone(packItems([
+      item('/r', 'low', { uid: 0, gid: 0, mode: 0 }),
+      item('/r', 'high', { uid: 4294967294, gid: 4294967294, mode: 0o7777 }),
+    ])));
+    expect(low?.wanted).toMatchObject({ uid: 0, gid: 0, mode: 0 });
+    expect(high?.wanted).toMatchObject({ uid: 4294967294, gid: 4294967294, mode: 0o7777 });
+  });
+
+  it('give back the root itself, alone or first, as the relative path ""', () => {
+    expect(unpackItems(structuredClone(packItems([item('/r', '', { mode: 0o700 })])))).toEqual([item('/r', '', { mode: 0o700 })]);
+    const got = unpackItems(structuredClone(packItems([item('/r', '', {}), item('/r', 'a', {}), item('/s', '', {})])));
+    expect(got.map((i) => i.target)).toEqual([{ root: '/r', relative: '' }, { root: '/r', relative: 'a' }, { root: '/s', relative: '' }]);
+  });
+
+  it('give back no item from an empty batch', () => {
+    expect(unpackItems(structuredClone(packItems([])))).toEqual([]);
+  });
+
+  it('give back a few thousand items over several roots in order', () => {
+    const many: WorkItem[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const root = ['/', '/mnt', '/home/cwd'][i % 3] as string;
+      many.push(item(root, `d${i % 17}/f${i}\n\xff`, {
+        uid: i % 5 === 0 ? null : i * 1_431_655 % 4294967295,
+        mode: i % 7 === 0 ? null : i % 0o10000,
+        acl: i % 11 === 0 ? NAMED_ACL : i % 2 === 0 ? null : undefined,
+        capability: i % 13 === 0 ? CAP_NET_RAW : undefined,
+      }, { probed: i % 3 === 1, wantsDefaultAcl: i % 4 === 1 }));
+    }
+    expectSameItems(unpackItems(structuredClone(packItems(many))), many);
+  });
+});

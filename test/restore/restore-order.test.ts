@@ -1,0 +1,166 @@
+// sortForRestore: a directory after everything beneath it at every depth, siblings in byte
+// order ("/" below every byte, so a/b < a < a-b), the root itself last, roots grouped,
+// stable for repeated targets; checked by hand and against a component-wise statement of
+// the order on generated trees. Plus resolveTarget's fast path for plain paths against a
+// reference of the general rules.
+
+import { describe, expect, it } from 'vitest';
+import { sortForRestore } from '../../src/restore/restore-order.js';
+import { resolveTarget, type TargetPath } from '../../src/restore/target-path.js';
+import { compareRestoreOrder, isDescendant, randomTree, seededRandom, shuffled } from '../helpers/random-paths.js';
+
+interface Item {
+  target: TargetPath;
+  id: number;
+}
+
+const items = (relatives: string[], root = '/r'): Item[] => relatives.map((relative, id) => ({ target: { root, relative }, id }));
+const relativesOf = (sorted: Item[]): string[] => sorted.map((i) => i.target.relative);
+const sortedRelatives = (relatives: string[]): string[] => relativesOf(sortForRestore(items(relatives)));
+
+describe('sortForRestore', () => {
+  it('puts the contents of a directory before it, at every depth', () => {
+    expect(sortedRelatives(['a', 'a/b', 'a/b/c', 'a/b/c/d', 'a/e', 'a/b/f'])).toEqual(['a/b/c/d', 'a/b/c', 'a/b/f', 'a/b', 'a/e', 'a']);
+  });
+
+  it('puts siblings in byte order, bytes 0x80-0xff after ASCII', () => {
+    expect(sortedRelatives(['b', '\xff', 'a', '\x80', 'B', 'z', '\xe9', '~'])).toEqual(['B', 'a', 'b', 'z', '~', '\x80', '\xe9', '\xff']);
+  });
+
+  it('sorts "/" below every byte: a/b, then a, then a-b, a.b and a b after them', () => {
+    expect(sortedRelatives(['a-b', 'a0', 'a', 'a.b', 'a b', 'a/b', 'a\x01'])).toEqual(['a/b', 'a', 'a\x01', 'a b', 'a-b', 'a.b', 'a0']);
+  });
+
+  it('keeps a directory whose name holds a 0x01 byte after its contents and apart from its prefix sibling', () => {
+    expect(sortedRelatives(['a', 'a\x01', 'a\x01/x', 'a/x', 'a\x01\x01'])).toEqual(['a/x', 'a', 'a\x01/x', 'a\x01', 'a\x01\x01']);
+  });
+
+  it('puts the root itself last within its root', () => {
+    expect(sortedRelatives(['', 'z', 'a/b', '\xff', 'a'])).toEqual(['a/b', 'a', 'z', '\xff', '']);
+  });
+
+  it('groups several roots in sorted order, each with its root itself last', () => {
+    const mixed: Item[] = [
+      { target: { root: '/r2', relative: 'x' }, id: 0 },
+      { target: { root: '/', relative: '' }, id: 1 },
+      { target: { root: '/r1', relative: '' }, id: 2 },
+      { target: { root: '/r2', relative: '' }, id: 3 },
+      { target: { root: '/', relative: 'etc/passwd' }, id: 4 },
+      { target: { root: '/r1', relative: 'y/z' }, id: 5 },
+      { target: { root: '/', relative: 'etc' }, id: 6 },
+      { target: { root: '/r1', relative: 'y' }, id: 7 },
+      { target: { root: '/r2', relative: 'a' }, id: 8 },
+    ];
+    expect(sortForRestore(mixed).map((i) => i.id)).toEqual([4, 6, 1, 5, 7, 2, 8, 0, 3]);
+  });
+
+  it('keeps 300 roots apart and in order, whatever bytes their names hold', () => {
+    const roots = Array.from({ length: 300 }, (_, i) => `/r${String(i).padStart(3, '0')}`);
+    const mixed: Item[] = roots.flatMap((root, i) => [
+      { target: { root, relative: '' }, id: 2 * i + 1 },
+      { target: { root, relative: 'x' }, id: 2 * i },
+    ]);
+    const sorted = sortForRestore(shuffled(mixed, seededRandom(3)));
+    expect(sorted.map((i) => i.id)).toEqual(mixed.map((_, i) => i));
+  });
+
+  it('is stable for repeated targets: the one given first stays first', () => {
+    const repeated: Item[] = [
+      { target: { root: '/r', relative: 'a' }, id: 0 },
+      { target: { root: '/r', relative: 'b' }, id: 1 },
+      { target: { root: '/r', relative: 'a' }, id: 2 },
+      { target: { root: '/r', relative: '' }, id: 3 },
+      { target: { root: '/r', relative: 'a/c' }, id: 4 },
+      { target: { root: '/r', relative: '' }, id: 5 },
+      { target: { root: '/r', relative: 'a' }, id: 6 },
+    ];
+    expect(sortForRestore(repeated).map((i) => i.id)).toEqual([4, 0, 2, 6, 1, 3, 5]);
+  });
+
+  it('returns a new array and leaves its input as it was', () => {
+    const input = items(['a', 'a/b']);
+    const copy = [...input];
+    const sorted = sortForRestore(input);
+    expect(sorted).not.toBe(input);
+    expect(input).toEqual(copy);
+    expect(sortForRestore([])).toEqual([]);
+  });
+
+  it('agrees with the component-wise order on generated trees of 500 paths over three roots', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const random = seededRandom(seed);
+      const all: Item[] = [];
+      for (const root of ['/srv/b', '/', '/srv/a']) {
+        for (const relative of randomTree(random, 500)) all.push({ target: { root, relative }, id: all.length });
+      }
+      const input = shuffled(all, random);
+      const expected = [...input].sort((p, q) => compareRestoreOrder(p.target, q.target));
+      expect(sortForRestore(input).map((i) => i.id), `seed ${seed}`).toEqual(expected.map((i) => i.id));
+    }
+  });
+
+  it('puts every directory right after one contiguous run of all its descendants, on generated trees', () => {
+    for (const seed of [11, 12, 13]) {
+      const random = seededRandom(seed);
+      const sorted = sortForRestore(shuffled(items(randomTree(random, 500)), random));
+      expect(sorted).toHaveLength(500);
+      sorted.forEach((dir, at) => {
+        const beneath = sorted.flatMap((item, i) => (isDescendant(item.target, dir.target) ? [i] : []));
+        // Contiguous and ending right before the directory: exactly the indexes at-n .. at-1.
+        expect(beneath, `seed ${seed}: ${JSON.stringify(dir.target.relative)}`).toEqual(Array.from({ length: beneath.length }, (_, k) => at - beneath.length + k));
+      });
+      expect(sorted.at(-1)?.target.relative).toBe('');
+    }
+  });
+});
+
+/** The general rules, stated apart from target-path.ts: split on "/", drop "" and ".", refuse "..". */
+function referenceTarget(recorded: string, root: string | undefined, cwd: string): { ok: true; target: TargetPath } | { ok: false } {
+  const parts = recorded.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) return { ok: false };
+  return { ok: true, target: { root: root ?? (recorded.startsWith('/') ? '/' : cwd), relative: parts.join('/') } };
+}
+
+const TRICKY = [
+  'a', '/a', 'a/b', '/a/b/c', 'a//b', './a', 'a/', '/', '', '.', '..', 'a/..', 'a/./b', '...', '.a', '..a', 'a..', 'a/.b',
+  '//a', 'x/../y', 'a/b/.', 'a/./', '/./a', '/..', '../a', 'a/...', '.../a', '///', 'a b/c d', ' ', 'new\nline', '\n',
+  'back\\slash', '\\', 'x/\n/y', '\x80', '\xff\xfe/\xe9', 'a/\xff', '\x01', 'trailing space ', 'tab\there/', './', '/.',
+];
+
+describe('resolveTarget', () => {
+  for (const root of [undefined, '/mnt/root']) {
+    it(`gives on every tricky path what the general rules give${root ? ' with --root' : ' without --root'}`, () => {
+      for (const recorded of TRICKY) {
+        const got = resolveTarget(recorded, root, '/home/cwd');
+        const want = referenceTarget(recorded, root, '/home/cwd');
+        expect(got.ok, JSON.stringify(recorded)).toBe(want.ok);
+        if (got.ok && want.ok) expect(got.target, JSON.stringify(recorded)).toEqual(want.target);
+        if (!got.ok) expect(got.problem).toMatch(/"\.\." component/);
+      }
+    });
+  }
+
+  it('gives on generated paths with doubled, leading and trailing slashes what the general rules give', () => {
+    const random = seededRandom(7);
+    const pieces = ['a', '.', '..', '', '...', '.x', 'x.', '\xff', ' ', '\n', 'b c'];
+    for (let n = 0; n < 3000; n++) {
+      const length = Math.floor(random() * 5);
+      const recorded = Array.from({ length }, () => pieces[Math.floor(random() * pieces.length)]).join('/');
+      const got = resolveTarget(recorded, undefined, '/cwd');
+      const want = referenceTarget(recorded, undefined, '/cwd');
+      expect(got.ok, JSON.stringify(recorded)).toBe(want.ok);
+      if (got.ok && want.ok) expect(got.target, JSON.stringify(recorded)).toEqual(want.target);
+    }
+  });
+
+  it('never leaves a ".." or an empty component in a relative path it accepts', () => {
+    for (const recorded of TRICKY) {
+      const got = resolveTarget(recorded, undefined, '/cwd');
+      if (!got.ok || got.target.relative === '') continue;
+      const parts = got.target.relative.split('/');
+      expect(parts, JSON.stringify(recorded)).not.toContain('..');
+      expect(parts, JSON.stringify(recorded)).not.toContain('.');
+      expect(parts, JSON.stringify(recorded)).not.toContain('');
+    }
+  });
+});
