@@ -487,6 +487,11 @@ export class GetfaclParser {
       if (this.ended) return;
       this.ended = true;
       this.hasNul = this.carry.includes('\0');
+      if (this.journal && !this.sawEnd && this.carry !== '') {
+        // An undo journal cut mid-line (a full disk takes what fits): its last block is
+        // unclosed, dropped below, so its cut line is not an error.
+        this.carry = '';
+      }
       if (this.carry !== '') this.processLine(this.carry);
       this.carry = '';
       // permsnap always closes its last block with a blank line: without it, a file cut

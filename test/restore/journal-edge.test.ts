@@ -58,15 +58,17 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     const blocks = splitBlocks(whole);
     const last = blocks.at(-1) as string;
     const lastPath = /^# file: (.*)$/m.exec(last)?.[1] as string;
-    // Cut inside the last block's ACL entries: what a crash in the middle of a write leaves.
-    const cut = path.join(dir, 'cut.facl');
-    fs.writeFileSync(cut, whole.slice(0, whole.length - `${last}\n\n`.length + last.indexOf('group::')), 'latin1');
+    // Cut inside the last block's ACL entries, between lines and inside one: what a crash
+    // or a full disk in the middle of a write leaves.
     const healed = view().facl.get(lastPath);
-
-    const undo = restore([cut, '--root', dir, '--no-undo'], { cwd: '/' });
-    expect(undo.status, undo.stderr).toBe(0);
-    expect(view().facl.get(lastPath)).toBe(healed);
-    expect(view().facl.get('tree/kinds/file')).toMatch(/^other::rwx$/m);
+    for (const into of [0, 'gro'.length]) {
+      const cut = path.join(dir, 'cut.facl');
+      fs.writeFileSync(cut, whole.slice(0, whole.length - `${last}\n\n`.length + last.indexOf('group::') + into), 'latin1');
+      const undo = restore([cut, '--root', dir, '--no-undo'], { cwd: '/' });
+      expect(undo.status, undo.stderr).toBe(0);
+      expect(view().facl.get(lastPath)).toBe(healed);
+      expect(view().facl.get('tree/kinds/file')).toMatch(/^other::rwx$/m);
+    }
   });
 
   it('still refuses a permsnap snapshot (not a journal) without its end marker', () => {
@@ -88,7 +90,7 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     const damaged = view();
     const small = path.join(dir, 'small');
     fs.mkdirSync(small);
-    // Room for the first batch of pre-restore blocks (2048 of about 80 bytes), not the second.
+    // Room for the first chunks' pre-restore blocks (1024 of about 80 bytes each), not for all.
     expect(tryMount('tmpfs', small, ['-o', 'size=220k'])).toBe(true);
     mounts.push(small);
     const journal = path.join(small, 'undo.facl');
