@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import { PrestartedWorkers } from '../threads/prestarted-workers.js';
 import type { SideInfo } from './diff-sources.js';
-import { FULL_SPEED, type SideJob, type SideMessage, type SideOrder } from './side-protocol.js';
+import { CANCEL, FULL_SPEED, type SideJob, type SideMessage, type SideOrder } from './side-protocol.js';
 
 /** A side's pairs with each record numbered, and the path's pathHash(). */
 export type NumberedSink = (path: string, recordId: number, hash: number) => void;
@@ -23,23 +23,19 @@ export class SideInWorker {
   private readonly worker: Worker;
   private readonly queue: SideMessage[] = [];
   private wake: (() => void) | null = null;
-  private loaded = false;
   private exited = false;
   private finished = false;
 
   constructor(job: SideJob) {
     const taken = earlySideWorkers.take();
     this.worker = taken.worker;
-    this.loaded = taken.loaded;
     this.worker.postMessage({ job } satisfies SideOrder);
     this.worker.on('message', (message: SideMessage) => {
-      this.loaded = true;
       if (message.kind === 'ready') return;
       this.queue.push(message);
       this.wake?.();
     });
     this.worker.on('error', (err) => {
-      this.loaded = true;
       this.queue.push({ kind: 'error', code: null, message: err.message });
       this.wake?.();
     });
@@ -82,12 +78,17 @@ export class SideInWorker {
     if (!this.finished && !this.exited) this.worker.postMessage(FULL_SPEED satisfies SideOrder);
   }
 
-  /** Stops the worker if it is still reading (the other side failed): once it has loaded, never mid-load (koffi #190). */
+  /**
+   * Stops the worker if it is still reading (the other side failed) and waits for it to
+   * end. It is asked, never terminate()d: a worker stopped inside a koffi call, loading or
+   * calling, aborts the whole process (koffi #190).
+   */
   async cancel(): Promise<void> {
     if (this.finished || this.exited) return;
     this.finished = true;
-    if (!this.loaded) await new Promise<void>((resolve) => this.worker.once('message', () => resolve()).once('exit', () => resolve()));
-    await this.worker.terminate();
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage(CANCEL satisfies SideOrder);
+    await exited;
   }
 
   private next(): Promise<SideMessage> {

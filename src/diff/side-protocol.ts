@@ -15,10 +15,16 @@ export interface SideJob {
 export const FULL_SPEED = 'full-speed';
 
 /**
+ * To the worker: stop reading and end (the other side failed). A worker is never
+ * terminate()d: one stopped inside a koffi call aborts the whole process.
+ */
+export const CANCEL = 'cancel';
+
+/**
  * To the worker: the side to read (a worker can be started before the command line is
  * parsed, so the job comes as a message), or quit (started early, not needed).
  */
-export type SideOrder = { job: SideJob } | { quit: true } | typeof FULL_SPEED;
+export type SideOrder = { job: SideJob } | { quit: true } | typeof FULL_SPEED | typeof CANCEL;
 
 /** From the worker: it has loaded (first), then batches and problems, then done or error. */
 export type SideMessage =

@@ -9,17 +9,22 @@ import { compileGlobs } from '../glob/path-matcher.js';
 import { setThreadNice } from '../platform/thread-priority.js';
 import { readSide } from './diff-sources.js';
 import { pathHash } from './path-table.js';
-import { FULL_SPEED, type SideJob, type SideMessage, type SideOrder } from './side-protocol.js';
+import { CANCEL, FULL_SPEED, type SideJob, type SideMessage, type SideOrder } from './side-protocol.js';
 
 const YIELDING_NICE = 10;
 
 const BATCH = 16384;
 const port = parentPort!;
 let yielding = false;
+let cancelled = false;
+/** Thrown from the pairs' sink to end a cancelled read where it is. */
+class Cancelled extends Error {}
+
 port.on('message', (order: SideOrder) => {
   if (order === FULL_SPEED) {
     if (yielding) setThreadNice(0);
-  } else if ('quit' in order) port.close();
+  } else if (order === CANCEL) cancelled = true;
+  else if ('quit' in order) port.close();
   else {
     // Reading keeps this worker alive; once it is done, the port must not.
     port.unref();
@@ -56,6 +61,7 @@ async function read(job: SideJob): Promise<void> {
       exclude: compileGlobs(job.exclude),
       onProblem: (path, message) => port.postMessage({ kind: 'problem', path, message } satisfies SideMessage),
     }, (path, record) => {
+      if (cancelled) throw new Cancelled();
       let id = ids.get(record);
       if (id === undefined) {
         id = ids.size;
@@ -70,6 +76,8 @@ async function read(job: SideJob): Promise<void> {
     flush();
     port.postMessage({ kind: 'done', info } satisfies SideMessage);
   } catch (err) {
+    // Cancelled: nobody waits for this side; the worker ends once read() returns.
+    if (err instanceof Cancelled) return;
     const message: SideMessage = err instanceof PermsnapError
       ? { kind: 'error', code: err.code, message: err.message, file: err.file, line: err.line }
       : { kind: 'error', code: null, message: err instanceof Error ? err.message : String(err) };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasSetpriv, latin1, runAsNobody, STACK_FRAME } from '../helpers/facl-text.js';
-import { restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
+import { buildBigTree, restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
 import { CLI, isRoot, makeTempDir, removeTree, sh } from '../helpers/tree.js';
 import { diffCli, SNAPSHOT_FIXTURE, snapshotFile } from './diff-kit.js';
 
@@ -98,6 +98,14 @@ describe.skipIf(!restoreReady)(`diff exit codes (${SKIP_REASON})`, () => {
       if (i % 3 === 2) expectUnknown([name, 'tree'], new RegExp(`^${at(name)}`));
     }
     expectUnknown(['tree', 'junk.facl'], new RegExp(`^junk\\.facl:${lineOf(junk, 'not an entry')}: \\S`));
+  });
+
+  it('exits 2, never aborting, when BEFORE is malformed while AFTER, a big live tree, is still being walked', () => {
+    // AFTER's worker is inside koffi calls most of the time: it must be asked to stop, as a
+    // worker terminated inside one aborts the whole process.
+    buildBigTree(dir, 'big', 40, 500);
+    fs.writeFileSync(path.join(dir, 'bad.facl'), '# file: x\nnot an entry\n', 'latin1');
+    for (let run = 0; run < 8; run++) expectTrouble(['bad.facl', 'big'], /^permsnap: bad\.facl:2: \S/m);
   });
 
   it('refuses corrupt gzip data and an operand that does not exist, naming it; nagios says UNKNOWN', () => {
