@@ -31,6 +31,7 @@ export async function changeAll(
   const { chunks, deferred } = chunkForRestore(items, size);
   let fatal: unknown = null;
   let journalled: Promise<unknown> = Promise.resolve();
+  let appliedReported: Promise<unknown> = Promise.resolve();
   let next = 0;
   const fail = (err: unknown): void => {
     fatal ??= err;
@@ -49,10 +50,17 @@ export async function changeAll(
     const ready = journalled.then(() => journal(id, planned));
     journalled = ready.catch(() => undefined);
     if (!(await ready)) return;
-    const applied = await executor.apply(id);
-    addCounts(summary, applied.counts);
-    for (const [shown, message] of applied.problems) problem(shown, message);
-    options.onProgress?.(summary.changed, shownTarget((chunk.at(-1) as WorkItem).target));
+    const applied = executor.apply(id);
+    applied.catch(() => undefined);
+    // Reported in chunk order too, so that problems come out in the same order whatever --jobs.
+    const reported = appliedReported.then(async () => {
+      const { counts, problems } = await applied;
+      addCounts(summary, counts);
+      for (const [shown, message] of problems) problem(shown, message);
+      options.onProgress?.(summary.changed, shownTarget((chunk.at(-1) as WorkItem).target));
+    });
+    appliedReported = reported.catch(() => undefined);
+    await reported;
   };
   /** Reports a planned chunk and journals it; true when it is to be applied. */
   const journal = async (id: number, planned: Promise<ChunkPlan>): Promise<boolean> => {

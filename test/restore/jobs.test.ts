@@ -249,6 +249,28 @@ const INNER_FILES = 1200;
 const FILE_MODES = [0o600, 0o640, 0o604, 0o400, 0o700, 0o644, 0o000, 0o660];
 
 describe.skipIf(!isRoot || !hasSetpriv)('restore --jobs as an unprivileged user (needs root to set up the tree as uid 65534, and setpriv)', () => {
+  it('reports the problems of changes that fail in the same order with --jobs 3 as with --jobs 1', () => {
+    fs.chmodSync(dir, 0o755);
+    fs.mkdirSync(path.join(dir, 'tree'));
+    for (let d = 0; d < 3; d++) {
+      fs.mkdirSync(path.join(dir, `tree/d${d}`));
+      for (let f = 0; f < 900; f++) fs.writeFileSync(path.join(dir, `tree/d${d}/f${String(f).padStart(3, '0')}`), '');
+    }
+    // Every tenth file is root's in the snapshot: nobody may not give it back (EPERM), in every chunk.
+    sh('chown -R 65534:65534 tree && chmod 0644 tree/d*/f* && chown 0:0 tree/d*/f*0', dir);
+    const snap = writeSnapshot(dir);
+    sh('chown -R 65534:65534 tree && chmod 0777 tree/d*/f*', dir);
+    const problems = (jobs: string): string[] => {
+      const r = runAsNobody(process.execPath, [CLI, 'restore', snap, '--root', dir, '--no-undo', '--jobs', jobs], { cwd: dir });
+      expect(r.status, r.stderr).toBe(1);
+      return r.stderr.split('\n').filter((l) => l.startsWith('permsnap: ') && l.includes('/tree/'));
+    };
+    const one = problems('1');
+    expect(one.length).toBe(270);
+    sh('chmod 0777 tree/d*/f*', dir);
+    expect(problems('3')).toEqual(one);
+  });
+
   for (const locked of [0o000, 0o600]) {
     const shown = locked.toString(8).padStart(4, '0');
     it(`fixes every file of a directory whose snapshot mode is ${shown} across chunks, and sets the directory's mode last`, () => {
