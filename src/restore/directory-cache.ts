@@ -4,14 +4,19 @@
 
 import { fileTypeOf } from '../model/mode.js';
 import { statFd } from '../platform/dir-fd.js';
-import { errno, systemError } from '../platform/libc.js';
+import { errno, systemError, type SystemError } from '../platform/libc.js';
 import { closeDescriptor, openBeneath, openRoot } from '../platform/safe-ops.js';
 
 const KEPT = 32;
+// Directories found missing, the highest of each missing subtree: a missing subtree then
+// costs a few failed opens, not one per path beneath it (each with an error object: 8 us).
+const MISSING_KEPT = 4096;
 
 export class DirectoryCache {
   private readonly roots = new Map<string, number>();
   private readonly directories = new Map<string, number>();
+  /** Per root, directories found missing. */
+  private readonly missing = new Map<string, Set<string>>();
 
   /** The descriptor of a root, opened once for the whole run. */
   root(root: string): number {
@@ -45,6 +50,25 @@ export class DirectoryCache {
     return fd;
   }
 
+  /** As directory(), but null when it does not exist (ENOENT, ENOTDIR) or lies in a subtree known to be missing. */
+  directoryIfPresent(root: string, relative: string, shownPath: string): number | null {
+    let missing = this.missing.get(root);
+    if (missing !== undefined && beneathAny(relative, missing)) return null;
+    try {
+      return this.directory(root, relative, shownPath);
+    } catch (err) {
+      const code = (err as SystemError).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      // Its parent may be missing too: then that one is remembered, and covers this.
+      const { parent } = splitParent(relative);
+      if (parent !== '' && this.directoryIfPresent(root, parent, shownPath) === null) return null;
+      if (missing === undefined) this.missing.set(root, (missing = new Set()));
+      if (missing.size >= MISSING_KEPT) missing.delete(missing.values().next().value as string);
+      missing.add(relative);
+      return null;
+    }
+  }
+
   close(): void {
     for (const fd of this.directories.values()) closeDescriptor(fd);
     for (const fd of this.roots.values()) closeDescriptor(fd);
@@ -57,4 +81,12 @@ export class DirectoryCache {
 export function splitParent(relative: string): { parent: string; name: string } {
   const slash = relative.lastIndexOf('/');
   return { parent: slash < 0 ? '' : relative.slice(0, slash), name: relative.slice(slash + 1) };
+}
+
+/** Whether `relative` is one of `directories` or beneath one. */
+function beneathAny(relative: string, directories: ReadonlySet<string>): boolean {
+  for (let end = relative.length; end > 0; end = relative.lastIndexOf('/', end - 1)) {
+    if (directories.has(end === relative.length ? relative : relative.slice(0, end))) return true;
+  }
+  return false;
 }

@@ -57,7 +57,8 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
   const { parent, name } = splitParent(target.relative);
   const shown = shownTarget(target);
   try {
-    const dirfd = directories.directory(target.root, parent, shown);
+    const dirfd = directories.directoryIfPresent(target.root, parent, shown);
+    if (dirfd === null) return { outcome: Outcome.Missing };
     const st = statAt(dirfd, name, false, shown);
     const type = fileTypeOf(st.mode);
     // A symlink goes the careful way, to be refused and reported there.
