@@ -38,41 +38,51 @@ export function shownLook(look: Look): string {
   return look.item ? shownTarget(look.item.target) : look.path;
 }
 
-/** Every block, in file order; a repeated path takes its last block. */
-export async function lookAtAll(entries: RestoreEntries, options: RestoreOptions, executor: RestoreExecutor): Promise<{ looks: Map<string, Look>; repeated: number }> {
+/** Every block, in file order; a repeated path takes its last block, in the place of its first. */
+export async function lookAtAll(entries: RestoreEntries, options: RestoreOptions, executor: RestoreExecutor): Promise<{ looks: Look[]; repeated: number }> {
   const excluded = compileGlobs(options.exclude ?? []);
   const only = compileGlobs(options.only ?? []);
   const cwd = options.cwd ?? process.cwd();
   const wantedOf = cachedWantedState(options);
-  const looks = new Map<string, Look>();
+  const looks: Look[] = [];
   const window = new LookWindow(executor, 2 * (options.jobs ?? 1));
   let repeated = 0;
   // A path is known by where it lands: "etc/x", "./etc/x" and, beneath --root, "/etc/x" are
   // one path, whose last block wins. What is excluded or refused is known by its spelling.
-  const keep = (key: string, look: Look): void => {
-    if (looks.has(key)) repeated++;
-    looks.set(key, look);
+  const bySpelling = new Map<string, number>();
+  const byTarget = new Map<string, Map<string, number>>();
+  const keep = (index: Map<string, number>, key: string, look: Look): void => {
+    const at = index.get(key);
+    if (at === undefined) index.set(key, looks.push(look) - 1);
+    else {
+      repeated++;
+      looks[at] = look;
+    }
+  };
+  const targetIndex = (root: string): Map<string, number> => {
+    let index = byTarget.get(root);
+    if (index === undefined) byTarget.set(root, (index = new Map()));
+    return index;
   };
   const lookAt = ({ entry, shape }: ParsedEntry): void => {
     const path = entry.path;
     if ((excluded && matchesOrBeneath(path, excluded)) || (only && !matchesOrBeneath(path, only))) {
-      return keep(path, { outcome: 'excluded', problems: NO_PROBLEMS as string[], path });
+      return keep(bySpelling, path, { outcome: 'excluded', problems: NO_PROBLEMS as string[], path });
     }
     const resolved = resolveTarget(path, options.root, cwd);
-    if (!resolved.ok) return keep(path, { outcome: 'refused', problems: [resolved.problem], path });
+    if (!resolved.ok) return keep(bySpelling, path, { outcome: 'refused', problems: [resolved.problem], path });
     const { target } = resolved;
     const { wanted, problems } = wantedOf(entry, shape);
     const item: WorkItem = { target, wantsDefaultAcl: entry.defaultAcl !== undefined, wanted, probed: false };
     const look: Look = { outcome: 'pending', problems: problems.length > 0 ? [...problems] : NO_PROBLEMS as string[], path, item };
-    // NUL: in no path, so no spelling is taken for a target's key.
-    keep(`\0${target.root}\0${target.relative}`, look);
+    keep(targetIndex(target.root), target.relative, look);
     window.add(look);
   };
   for await (const got of entries) {
     if (Array.isArray(got)) got.forEach(lookAt);
     else lookAt(got);
     if (window.ready >= LOOK_BATCH) {
-      options.onProgress?.(looks.size, shownLook(window.latest as Look));
+      options.onProgress?.(looks.length, shownLook(window.latest as Look));
       await window.send();
     }
   }

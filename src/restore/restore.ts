@@ -80,10 +80,10 @@ export async function restore(entries: RestoreEntries, options: RestoreOptions):
   try {
     const { looks, repeated } = await lookAtAll(entries, options, executor);
     summary.repeated = repeated;
-    for (const look of looks.values()) if (look.outcome !== 'excluded') summary.paths++;
+    for (const look of looks) if (look.outcome !== 'excluded') summary.paths++;
     options.onValidated?.(summary.paths);
     const work: WorkItem[] = [];
-    for (const look of looks.values()) {
+    for (const look of looks) {
       for (const p of look.problems) problem(shownLook(look), p);
       if (look.outcome === 'missing') summary.missing++;
       else if (look.outcome === 'pseudo') summary.pseudo++;
