@@ -5,7 +5,7 @@
 // The same path twice on a side: the last one wins.
 
 import { decodeRecord, extendedEntries, sortKey, type DiffRecord } from './diff-record.js';
-import { PathTable } from './path-table.js';
+import { PathTable } from '../model/path-table.js';
 
 export type DiffField = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
 export const DIFF_FIELDS: readonly DiffField[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];

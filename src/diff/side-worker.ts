@@ -8,7 +8,7 @@ import { PermsnapError } from '../errors.js';
 import { compileGlobs } from '../glob/path-matcher.js';
 import { setThreadNice } from '../platform/thread-priority.js';
 import { readSide } from './diff-sources.js';
-import { pathHash } from './path-table.js';
+import { pathHash } from '../model/path-table.js';
 import { CANCEL, FULL_SPEED, type SideJob, type SideMessage, type SideOrder } from './side-protocol.js';
 
 const YIELDING_NICE = 10;

@@ -1,7 +1,7 @@
-// The paths of one diff side, each numbered in the order it was added: the join index. A
-// JS Map of a million paths costs about a microsecond a lookup here, hashing each path on
-// this thread; this table takes hashes the reading workers computed, keeps them with its
-// slots in one typed array, and compares strings only when the hashes agree.
+// Paths, each numbered in the order it was added: a diff side's join index, restore's index
+// of the paths of a snapshot. A JS Map of a million paths costs about a microsecond a
+// lookup here; this table takes a hash the caller computed (a diff's reading workers do),
+// keeps it with its slots in one typed array, and compares strings only when hashes agree.
 
 const EMPTY = -1;
 
