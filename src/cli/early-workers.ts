@@ -3,8 +3,8 @@
 // snapshot/worker-pool.ts, diff/side-in-worker.ts and restore/worker-executor.ts). A wrong
 // guess costs only idle workers, let go when the command ends.
 
-import os from 'node:os';
 import type { PrestartedWorkers } from '../threads/prestarted-workers.js';
+import { defaultJobs } from '../threads/default-jobs.js';
 
 /** Options with which a command does not run at all (help, version, shell completion). */
 const NO_RUN = new Set(['--help', '-h', '--version', '--get-yargs-completions']);
@@ -14,7 +14,7 @@ const NO_WALK = new Set([...NO_RUN, '--from-tar', '--from-deb']);
 export function workersToPrestart(argv: readonly string[]): number {
   if (argv.some((a) => NO_WALK.has(a) || a.startsWith('--from-tar=') || a.startsWith('--from-deb='))) return 0;
   const jobs = jobsOption(argv);
-  const count = jobs === undefined ? os.availableParallelism() : jobs;
+  const count = jobs === undefined ? defaultJobs() : jobs;
   return Number.isInteger(count) && count > 1 ? count : 0;
 }
 
@@ -47,6 +47,6 @@ export const startEarlyWorkers = (argv: readonly string[]): Promise<Release> =>
 export const startEarlySideWorkers = (argv: readonly string[]): Promise<Release> =>
   prestart(argv.some((a) => NO_RUN.has(a)) ? 0 : 2, async () => (await import('../diff/side-in-worker.js')).earlySideWorkers);
 
-/** The same for `permsnap restore`: one per --jobs (one per core by default). */
+/** The same for `permsnap restore`: one per --jobs (one per core, at most 8, by default). */
 export const startEarlyRestoreWorkers = (argv: readonly string[]): Promise<Release> =>
   prestart(workersToPrestart(argv), async () => (await import('../restore/worker-executor.js')).earlyRestoreWorkers);

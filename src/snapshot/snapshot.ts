@@ -2,7 +2,6 @@
 // and writes getfacl text (or JSON Lines) to a byte sink. Per-path problems are reported
 // as they happen and counted; they never stop the walk.
 
-import os from 'node:os';
 import { GETFACL_DEFAULTS } from '../format/getfacl-printer.js';
 import type { ByteSink } from '../output/byte-sink.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
@@ -11,6 +10,7 @@ import { MarkerWriter } from './marker-writer.js';
 import { Scheduler } from './scheduler.js';
 import type { SnapshotSettings } from './settings.js';
 import { WorkerPool } from './worker-pool.js';
+import { defaultJobs } from '../threads/default-jobs.js';
 
 export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, 'print' | 'doNotEnter'>> {
   print?: Partial<SnapshotSettings['print']>;
@@ -18,7 +18,7 @@ export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, 'print' 
   compat?: boolean;
   /** Enter pseudo filesystems (/proc, /sys, ...) too. */
   allFilesystems?: boolean;
-  /** Worker threads; 1 walks on the calling thread. Default: one per core. */
+  /** Worker threads; 1 walks on the calling thread. Default: one per core, at most 8. */
   jobs?: number;
   /** Called for each path that could not be read. */
   onProblem?: (problem: ErrorPart) => void;
@@ -55,7 +55,7 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
   // A snapshot written into the tree it walks must not record its own temp file: the
   // next diff against the live tree would report it missing.
   const settings = resolveSettings({ ...options, leaveOut: [...(options.leaveOut ?? []), ...(sink.identity ? [sink.identity] : [])] });
-  const jobs = options.jobs ?? os.availableParallelism();
+  const jobs = options.jobs ?? defaultJobs();
   const markers = !options.compat && settings.format === 'getfacl' && settings.print.comments;
   const writer = new MarkerWriter(sink, markers);
   const pool = jobs > 1 ? new WorkerPool(jobs, settings) : null;

@@ -4,12 +4,13 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { workersToPrestart } from '../../src/cli/early-workers.js';
+import { defaultJobs, MAX_DEFAULT_JOBS } from '../../src/threads/default-jobs.js';
 import { makeTempDir, permsnap, removeTree } from '../helpers/tree.js';
 
-const cores = os.availableParallelism();
+const cores = Math.min(os.availableParallelism(), MAX_DEFAULT_JOBS);
 
 describe('workersToPrestart', () => {
-  it('starts one per core by default, or what --jobs/-j asks for (the last one given)', () => {
+  it('starts one per core (at most 8) by default, or what --jobs/-j asks for (the last one given)', () => {
     expect(workersToPrestart(['snapshot', '/etc'])).toBe(cores > 1 ? cores : 0);
     expect(workersToPrestart(['snapshot', '--jobs', '3', '/etc'])).toBe(3);
     expect(workersToPrestart(['snapshot', '--jobs=4', '/etc'])).toBe(4);
@@ -32,6 +33,13 @@ describe('workersToPrestart', () => {
       ['snapshot', '--from-deb', 'a.deb'],
       ['--get-yargs-completions', 'permsnap', 'snapshot', '--'],
     ]) expect(workersToPrestart(argv), argv.join(' ')).toBe(0);
+  });
+});
+
+describe('defaultJobs', () => {
+  it('is one per core, at most 8', () => {
+    expect(defaultJobs()).toBe(Math.min(os.availableParallelism(), 8));
+    expect(MAX_DEFAULT_JOBS).toBe(8);
   });
 });
 

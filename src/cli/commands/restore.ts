@@ -1,7 +1,6 @@
 // `permsnap restore`: option wiring and the summary. The work is restore() in src/restore.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { PermsnapError } from '../../errors.js';
@@ -18,6 +17,7 @@ import { createProgress } from '../progress.js';
 import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { readPatternFile } from '../pattern-file.js';
+import { defaultJobs } from '../../threads/default-jobs.js';
 
 export const command = 'restore <snapshot>';
 export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal';
@@ -27,7 +27,7 @@ export function builder(y: Argv): Argv {
     .positional('snapshot', { describe: 'getfacl-format snapshot (permsnap\'s or getfacl\'s, .gz, "-" for stdin), or a tar archive or .deb whose members become the snapshot', type: 'string' })
     .option('root', { type: 'string', describe: 'Resolve recorded paths beneath DIR (default: relative paths beneath the current directory, absolute ones beneath /)' })
     .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'Print what would change (path, field, before -> after); change nothing' })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'Threads that look at and change paths (an integer >= 1; default: one per core)' })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'Threads that look at and change paths (an integer >= 1; default: one per core, at most 8)' })
     .option('undo', { type: 'string', describe: 'Write the undo journal to FILE, which must not exist (default: a new file under ROOT/var/lib/permsnap/undo/ with --root, else /var/lib/permsnap/undo/; see the README)' })
     .option('no-undo', { type: 'boolean', default: false, describe: 'Keep no undo journal' })
     .option('exclude', repeatable('Leave paths matching GLOB (and all beneath) alone (repeatable)'))
@@ -107,7 +107,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
       ids,
       capabilitiesKnown: () => info.hasMarkers,
       journal,
-      jobs: args.jobs ?? os.availableParallelism(),
+      jobs: args.jobs ?? defaultJobs(),
       shouldStop: () => signal !== null,
       onProgress: (count, shown) => progress.update(count, shown),
       onValidated: (paths) => {

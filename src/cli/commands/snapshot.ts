@@ -62,7 +62,7 @@ export function builder(y: Argv): Argv {
     .option('exclude', repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'))
     .option('exclude-from', { type: 'string', describe: 'Read exclude globs from FILE, one per line (# comments)' })
     .option('all-filesystems', { type: 'boolean', default: false, describe: 'Enter /proc, /sys and other pseudo filesystems too' })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'Worker threads (default: one per core; 1: no workers)' })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'Worker threads (default: one per core, at most 8; 1: no workers)' })
     .option('access', { alias: 'a', type: 'boolean', describe: 'Print the access ACL only' })
     .option('default', { alias: 'd', type: 'boolean', describe: 'Print the default ACL only' })
     .option('omit-header', { alias: 'c', type: 'boolean', describe: 'Omit the # file/owner/group/flags header' })
