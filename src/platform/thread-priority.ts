@@ -11,11 +11,24 @@ const PRIO_PROCESS = 0;
  * Going back down (more priority) needs root (CAP_SYS_NICE).
  */
 export function setThreadNice(nice: number): boolean {
-  try {
-    const gettid = libc.func('int gettid()') as () => number;
-    const setpriority = libc.func('int setpriority(int which, int who, int prio)') as (which: number, who: number, prio: number) => number;
-    return setpriority(PRIO_PROCESS, gettid(), nice) === 0;
-  } catch {
-    return false;
+  const fns = bound();
+  return fns !== null && fns.setpriority(PRIO_PROCESS, fns.gettid(), nice) === 0;
+}
+
+type Calls = { gettid: () => number; setpriority: (which: number, who: number, prio: number) => number };
+let calls: Calls | null | undefined;
+
+/** The two libc functions, bound on first use (each koffi.func() parses a prototype); null where libc lacks them. */
+function bound(): Calls | null {
+  if (calls === undefined) {
+    try {
+      calls = {
+        gettid: libc.func('int gettid()') as Calls['gettid'],
+        setpriority: libc.func('int setpriority(int which, int who, int prio)') as Calls['setpriority'],
+      };
+    } catch {
+      calls = null;
+    }
   }
+  return calls;
 }
