@@ -4,7 +4,6 @@
 // pre-restore state, the steps applied through the pins. Runs on the main thread or on a
 // restore worker; what it returns is plain data that crosses threads.
 
-import path from 'node:path';
 import type { Entry } from '../model/entry.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import type { SystemError } from '../platform/libc.js';
@@ -65,31 +64,35 @@ export function addChanges(counts: Counts, fields: readonly { field: Field }[]):
   for (const c of fields) counts.byField[c.field]++;
 }
 
+/** What planning a chunk counts and finds, the journal aside. */
+type Tally = Omit<ChunkPlan, 'journal'>;
+
 /** Plans a chunk; the pins it returns must be applied or released (closeAll). */
 export function planChunk(items: readonly WorkItem[], directories: DirectoryCache, settings: ChunkSettings): { plan: ChunkPlan; pinned: Pinned[] } {
   const journal: Entry[] = [];
-  const plan: ChunkPlan = { journal: printJournalBlocks([]), plans: [], preview: emptyCounts(), existing: 0, missing: 0, pseudo: 0, alreadyCorrect: 0, problems: [] };
+  const tally: Tally = { plans: [], preview: emptyCounts(), existing: 0, missing: 0, pseudo: 0, alreadyCorrect: 0, problems: [] };
   const pinned: Pinned[] = [];
   try {
     for (const item of items) {
-      const p = planItem(item, directories, settings, plan);
+      const p = planItem(item, directories, settings, tally);
       if (p === null) continue;
       pinned.push(p.pinned);
-      journal.push(journalEntry(item, p.pinned.state, settings.root));
-      addChanges(plan.preview, p.changes);
-      if (settings.wantPlans) plan.plans.push([p.pinned.shown, p.changes]);
+      journal.push(journalEntry(item, p.pinned, settings.root));
+      addChanges(tally.preview, p.changes);
+      if (settings.wantPlans) tally.plans.push([p.pinned.shown, p.changes]);
     }
   } catch (err) {
     closeAll(pinned);
     throw err;
   }
-  plan.journal = printJournalBlocks(journal);
-  return { plan, pinned };
+  return { plan: { ...tally, journal: printJournalBlocks(journal) }, pinned };
 }
 
-function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSettings, plan: ChunkPlan): { pinned: Pinned; changes: Change[] } | null {
+type Planned = { pinned: Pinned; changes: Change[] } | null;
+
+function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSettings, tally: Tally): Planned {
   const shown = shownTarget(item.target);
-  const problem = (message: string): null => (plan.problems.push([shown, message]), null);
+  const problem = (message: string): null => (tally.problems.push([shown, message]), null);
   const { parent, name } = splitParent(item.target.relative);
   let fd: number;
   let at: PathAt | null = null;
@@ -103,19 +106,20 @@ function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSe
     }
   } catch (err) {
     const code = (err as SystemError).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return plan.missing++, null;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return tally.missing++, null;
     if (code === 'ELOOP') return problem('a symlink in the path: refused (never followed)');
     if (code === 'EXDEV') return problem('the path leaves the root: refused');
     return problem((err as Error).message);
   }
-  plan.existing++;
-  const planned = planOpened(fd, at, shown, item, settings, plan);
+  tally.existing++;
+  const planned = planOpened(fd, at, shown, item, settings, tally, problem);
   if (planned === null) closeDescriptor(fd);
   return planned;
 }
 
-function planOpened(fd: number, at: PathAt | null, shown: string, item: WorkItem, settings: ChunkSettings, plan: ChunkPlan): { pinned: Pinned; changes: Change[] } | null {
-  const problem = (message: string): null => (plan.problems.push([shown, message]), null);
+function planOpened(
+  fd: number, at: PathAt | null, shown: string, item: WorkItem, settings: ChunkSettings, tally: Tally, problem: (message: string) => null,
+): Planned {
   let state: FdState;
   try {
     state = readFdState(fd, shown, at);
@@ -123,12 +127,12 @@ function planOpened(fd: number, at: PathAt | null, shown: string, item: WorkItem
     return problem((err as Error).message);
   }
   if (state.type === 'symlink') return problem('is a symlink here: refused (symlinks are never changed)');
-  if (settings.pseudo.has(state.dev)) return plan.pseudo++, null;
+  if (settings.pseudo.has(state.dev)) return tally.pseudo++, null;
   // The first look reported a default ACL wanted on a non-directory if it saw the path.
   if (item.wantsDefaultAcl && state.type !== 'dir' && !item.probed) problem(DEFAULT_ACL_REFUSED);
   const wanted = applicableTo(state.type, item);
   const changes = reconcile(simulatedIo(state), wanted);
-  if (changes.length === 0) return plan.alreadyCorrect++, null;
+  if (changes.length === 0) return tally.alreadyCorrect++, null;
   if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
   return { pinned: { fd, shown, state, wanted }, changes };
 }
@@ -153,10 +157,9 @@ export function closeAll(pinned: readonly Pinned[]): void {
   for (const p of pinned) closeDescriptor(p.fd);
 }
 
-/** The pre-restore state, as the journal records it (paths relative to --root, else absolute). */
-function journalEntry(item: WorkItem, state: FdState, root: string | undefined): Entry {
-  const { target } = item;
-  const recorded = root !== undefined ? target.relative || '.' : path.join(target.root, target.relative);
+/** The pre-restore state, as the journal records it (paths relative to --root, else absolute: as shown). */
+function journalEntry(item: WorkItem, { state, shown }: Pinned, root: string | undefined): Entry {
+  const recorded = root !== undefined ? item.target.relative || '.' : shown;
   const entry: Entry = { path: recorded, type: state.type, mode: state.mode, uid: state.uid, gid: state.gid };
   if (state.acl) entry.acl = state.acl;
   if (state.defaultAcl) entry.defaultAcl = state.defaultAcl;

@@ -76,7 +76,8 @@ export async function lookAtAll(entries: RestoreEntries, options: RestoreOptions
     const { target } = resolved;
     const { wanted, problems } = wantedOf(entry, shape);
     const item: WorkItem = { target, wantsDefaultAcl: entry.defaultAcl !== undefined, wanted, probed: false };
-    const look: Look = { outcome: 'pending', problems: problems.length > 0 ? [...problems] : NO_PROBLEMS as string[], path, item };
+    // Shared by the entries of a block body (never changed in place: see LookWindow).
+    const look: Look = { outcome: 'pending', problems, path, item };
     keep(targetIndex(target.root), target.relative, look);
     window.add(look);
   };

@@ -24,11 +24,16 @@ export interface PathIo {
   setCapability(value: Buffer | null): void;
 }
 
-/** True when reconcile() would take no step: every wanted field already holds. */
-export function isReconciled(state: PathState, wanted: WantedState): boolean {
+/** Owner, group and mode already as wanted (what a stat alone can tell). */
+export function ownerAndModeReconciled(state: Pick<PathState, 'uid' | 'gid' | 'mode'>, wanted: WantedState): boolean {
   return (wanted.uid === null || wanted.uid === state.uid)
     && (wanted.gid === null || wanted.gid === state.gid)
-    && (wanted.mode === null || wanted.mode === state.mode)
+    && (wanted.mode === null || wanted.mode === state.mode);
+}
+
+/** True when reconcile() would take no step: every wanted field already holds. */
+export function isReconciled(state: PathState, wanted: WantedState): boolean {
+  return ownerAndModeReconciled(state, wanted)
     && (wanted.acl === undefined || sameAcl(state.acl, wanted.acl))
     && (wanted.defaultAcl === undefined || state.type !== 'dir' || sameAcl(state.defaultAcl, wanted.defaultAcl))
     && (wanted.capability === undefined || sameBytes(state.capability, wanted.capability));

@@ -2,7 +2,6 @@
 // Buffers that structured cloning turns into plain Uint8Arrays on the way.
 
 import type { ChunkPlan, Counts, Problem } from './chunk-work.js';
-import type { PathState, WantedState } from './path-state.js';
 import type { Change } from './reconcile.js';
 import type { PackedItems } from './packed-items.js';
 
@@ -44,18 +43,10 @@ export function asBuffer(value: Uint8Array): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
-function reviveWanted(wanted: WantedState): void {
-  if (wanted.capability) wanted.capability = asBuffer(wanted.capability);
-}
-
-function reviveState(state: PathState): void {
-  if (state.capability) state.capability = asBuffer(state.capability);
-}
-
-export function reviveChanges(changes: Change[]): Change[] {
-  for (const c of changes) {
-    reviveState(c.before);
-    reviveWanted(c.after);
+/** The capabilities of planned changes as Buffers again, in place. */
+export function reviveChanges(changes: Change[]): void {
+  for (const { before, after } of changes) {
+    if (before.capability) before.capability = asBuffer(before.capability);
+    if (after.capability) after.capability = asBuffer(after.capability);
   }
-  return changes;
 }

@@ -7,6 +7,7 @@
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import { syscallSupport } from '../platform/safe-ops.js';
 import { changeAll } from './change-all.js';
+import { emptyCounts } from './chunk-work.js';
 import type { IdResolver } from './id-resolver.js';
 import type { Change, Field } from './reconcile.js';
 import { InlineExecutor, type RestoreExecutor } from './restore-executor.js';
@@ -69,8 +70,7 @@ export interface RestoreSummary {
  */
 export async function restore(entries: RestoreEntries, options: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = {
-    changed: 0, alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
-    byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 },
+    ...emptyCounts(), alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
   };
   const problem = (shown: string, message: string): void => {
     summary.problems++;

@@ -10,7 +10,7 @@ import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { stateOf } from './fd-io.js';
 import type { FileType } from '../model/entry.js';
 import type { WantedState } from './path-state.js';
-import { isReconciled } from './reconcile.js';
+import { isReconciled, ownerAndModeReconciled } from './reconcile.js';
 import { shownTarget, type TargetPath } from './target-path.js';
 
 export interface WorkItem {
@@ -66,10 +66,8 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
     if (pseudo.has(st.dev)) return { outcome: Outcome.Pseudo };
     const problem = item.wantsDefaultAcl && type !== 'dir' ? DEFAULT_ACL_REFUSED : undefined;
     const wanted = applicableTo(type, item);
-    const mode = st.mode & PERMISSION_BITS;
     // A damaged path usually shows in the stat alone: no need to read its xattrs here.
-    const differs = (wanted.uid !== null && wanted.uid !== st.uid) || (wanted.gid !== null && wanted.gid !== st.gid) || (wanted.mode !== null && wanted.mode !== mode);
-    if (differs) return { outcome: Outcome.WorkSeen, problem };
+    if (!ownerAndModeReconciled({ uid: st.uid, gid: st.gid, mode: st.mode & PERMISSION_BITS }, wanted)) return { outcome: Outcome.WorkSeen, problem };
     const present = listXattrsAt(dirfd, name, shown, false);
     const state = stateOf(st, type, false, present, (xattr) => getXattr(shown, xattr, false));
     return { outcome: isReconciled(state, wanted) ? Outcome.Correct : Outcome.WorkSeen, problem };
