@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { PermsnapError, systemReason } from '../errors.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
-import { readSnapshotBatches, type ReadSnapshotOptions } from '../format/read-snapshot.js';
+import { READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions } from '../format/read-snapshot.js';
 
 export type OperandKind = 'snapshot' | 'tar' | 'deb';
 
@@ -51,7 +51,7 @@ export async function* readOperand(operand: string, options: ReadSnapshotOptions
 
 /** The same entries, several at a time (see readSnapshotBatches). */
 export async function* readOperandBatches(operand: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry[]> {
-  const source = new ReplayedSource(operand === '-' ? (options.stdin ?? process.stdin) : fs.createReadStream(operand, { highWaterMark: CHUNK }), operand);
+  const source = new ReplayedSource(operand === '-' ? (options.stdin ?? process.stdin) : fs.createReadStream(operand, { highWaterMark: READ_SIZE }), operand);
   try {
     const kind = await sniff(source);
     if (kind === 'snapshot') {

@@ -25,10 +25,13 @@ export interface SnapshotInfo {
 }
 
 /**
- * Read size. Measured on a 1M-entry snapshot: 64 KiB parses twice as fast as 1 MiB,
- * because a smaller batch of entries dies young instead of being promoted by the GC.
+ * Bytes parsed at a time. Measured on a 1M-entry snapshot: 64 KiB parses twice as fast as
+ * 1 MiB, because a smaller batch of entries dies young instead of being promoted by the GC.
+ * Files are read in bigger pieces (READ_SIZE), each parsed 64 KiB at a time.
  */
 const CHUNK = 1 << 16;
+/** Measured: reading a 145 MB snapshot took 110-180 ms in 64 KiB reads, 27-36 ms in 1 MiB reads. */
+export const READ_SIZE = 1 << 20;
 
 /** Yields the entries of `source` (a path, or '-' for stdin) in file order. */
 export async function* readSnapshot(source: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry> {
@@ -42,10 +45,12 @@ export async function* readSnapshot(source: string, options: ReadSnapshotOptions
 export async function* readSnapshotBatches(source: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry[]> {
   const parser = new GetfaclParser(source, { shareBlocks: options.shareBlocks });
   for await (const chunk of decompressed(openSource(source, options), source)) {
-    const entries = parser.push(chunk);
-    // The begin marker is in the first block: a streaming reader knows it from the start.
-    if (options.info) options.info.hasMarkers = parser.hasMarkers;
-    if (entries.length > 0) yield entries;
+    for (let at = 0; at < chunk.length; at += CHUNK) {
+      const entries = parser.push(chunk.length <= CHUNK ? chunk : chunk.subarray(at, at + CHUNK));
+      // The begin marker is in the first block: a streaming reader knows it from the start.
+      if (options.info) options.info.hasMarkers = parser.hasMarkers;
+      if (entries.length > 0) yield entries;
+    }
   }
   const last = parser.end();
   if (options.info) options.info.hasMarkers = parser.hasMarkers;
@@ -61,7 +66,7 @@ export async function readSnapshotAll(source: string, options: ReadSnapshotOptio
 
 /** The raw bytes of the source, with read errors turned into PermsnapError('IO') naming it. */
 async function* openSource(source: string, options: ReadSnapshotOptions): AsyncGenerator<Buffer> {
-  const stream = options.input ?? (source === '-' ? (options.stdin ?? process.stdin) : createReadStream(source, { highWaterMark: CHUNK }));
+  const stream = options.input ?? (source === '-' ? (options.stdin ?? process.stdin) : createReadStream(source, { highWaterMark: READ_SIZE }));
   try {
     for await (const chunk of stream) {
       // A stream with an encoding set yields strings; the parser needs the bytes back.
