@@ -39,8 +39,9 @@ export interface ParserOptions {
   shareBlocks?: boolean;
 }
 
-/** A block body already parsed: the entry it gives (path aside) and how many lines it has. */
+/** A block body already parsed: its text, the entry it gives (path aside) and how many lines it has. */
 interface KnownBlock {
+  body: string;
   entry: Entry;
   lines: number;
 }
@@ -402,6 +403,8 @@ export class GetfaclParser {
 
   /** Bodies of blocks parsed, when shareBlocks is on. */
   private readonly known: Map<string, KnownBlock> | undefined;
+  /** The known block knownBlock() found last. */
+  private lastKnown: KnownBlock | undefined;
   /** The text being split into lines, and where the line in hand starts in it. */
   private text = '';
   private lineAt = 0;
@@ -470,16 +473,27 @@ export class GetfaclParser {
   private knownBlock(text: string, at: number): number {
     const fileEnd = text.indexOf('\n', at);
     if (fileEnd < 0 || this.sawEnd || text.charCodeAt(fileEnd - 1) === 13) return 0;
-    const blank = text.indexOf('\n\n', fileEnd);
-    if (blank < 0) return 0;
-    const known = (this.known as Map<string, KnownBlock>).get(text.slice(fileEnd + 1, blank + 1));
-    if (known === undefined) return 0;
+    let known = this.lastKnown;
+    let next: number;
+    // Most blocks say what the block before said (61-81% of those of the benchmarks'
+    // snapshots): compared in place, without searching for the blank line or hashing.
+    const end = known === undefined ? -1 : fileEnd + 1 + known.body.length;
+    if (known !== undefined && text.charCodeAt(end) === 10 && text.slice(fileEnd + 1, end) === known.body) {
+      next = end + 1;
+    } else {
+      const blank = text.indexOf('\n\n', fileEnd);
+      if (blank < 0) return 0;
+      known = (this.known as Map<string, KnownBlock>).get(text.slice(fileEnd + 1, blank + 1));
+      if (known === undefined) return 0;
+      this.lastKnown = known;
+      next = blank + 2;
+    }
     const fileLine = ++this.lineNo;
     const path = parsePath(text.slice(at + FILE_LINE.length - 1, fileEnd));
     this.lineNo += known.lines + 1;
     this.emitted++;
     this.out.push({ entry: { ...known.entry, path }, line: fileLine, shape: known });
-    return blank + 2;
+    return next;
   }
 
   end(): ParsedEntry[] {
@@ -636,8 +650,8 @@ export class GetfaclParser {
     for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) lines++;
     // Copies, not slices: a slice of the chunk's text (or a name in it) would keep the
     // whole 64 KiB chunk alive for as long as the parser lives.
-    const shape: KnownBlock = { entry: structuredClone({ ...entry, path: '' }), lines };
-    known.set(Buffer.from(body, 'latin1').toString('latin1'), shape);
+    const shape: KnownBlock = { body: Buffer.from(body, 'latin1').toString('latin1'), entry: structuredClone({ ...entry, path: '' }), lines };
+    known.set(shape.body, shape);
     return shape;
   }
 }
