@@ -520,11 +520,14 @@ describe('mutation fuzz', () => {
 });
 
 describe('shareBlocks: a block that repeats one parsed before is not parsed again', () => {
-  /** Many blocks, few bodies: what shareBlocks is for, with a marker block, CRLF and odd blanks among them. */
-  function repetitiveSnapshot(): string {
+  /**
+   * Many blocks, few bodies: what shareBlocks is for, with a marker block, CRLF and odd blanks
+   * among them; each body `run` times in a row (a block like the one before has a fast path).
+   */
+  function repetitiveSnapshot(run = 1): string {
     const bodies = ROUND_TRIP.map((e) => printBlock(e, GETFACL_DEFAULTS).text.replace(/^# file: .*\n/, ''));
     const blocks: string[] = [];
-    for (let i = 0; i < 48; i++) blocks.push(`# file: p${i}\n${bodies[i % bodies.length]}`);
+    for (let i = 0; i < 48; i++) blocks.push(`# file: p${i}\n${bodies[Math.floor(i / run) % bodies.length]}`);
     blocks[5] = (blocks[5] as string).replaceAll('\n', '\r\n');
     blocks[9] = (blocks[9] as string).replace(/\n$/, '\n \t\n');
     blocks[13] = (blocks[13] as string).replace('# file: p13\n', '# file: p13\n# effective comment\n');
@@ -538,7 +541,7 @@ describe('shareBlocks: a block that repeats one parsed before is not parsed agai
   it('gives the same entries, lines and refusals as a full parse, on mutated snapshots', () => {
     const random = seededRandom(0xb10c);
     let refused = 0;
-    for (const original of [repetitiveSnapshot(), validSnapshot() + repetitiveSnapshot()]) {
+    for (const original of [repetitiveSnapshot(), repetitiveSnapshot(3), validSnapshot() + repetitiveSnapshot()]) {
       for (let i = 0; i < 2000; i++) {
         let text = original;
         const edits = Math.floor(random() * 4);
