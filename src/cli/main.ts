@@ -3,7 +3,7 @@
 // and an exit code.
 
 import type { Argv } from 'yargs';
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 import { startEarlyRestoreWorkers, startEarlySideWorkers, startEarlyWorkers } from './early-workers.js';
 import { stderrReporter, type Outcome, type Reporter } from './outcome.js';
 
@@ -29,17 +29,28 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   },
 };
 
-// yargs reads a lone "-" (stdin, by convention) as an empty string: it crosses the parser
-// under a name no real argument can have (argv strings hold no NUL) and is put back after.
-const DASH = '\0-';
+// yargs reads a lone "-" (stdin, by convention) as an empty string, and what follows "--"
+// (operands that begin with "-": `permsnap snapshot -- -file`) it keeps out of the
+// positionals. Such arguments cross the parser under names no real argument can have (argv
+// strings hold no NUL: a NUL first) and are put back after.
+const HIDDEN = '\0';
 
-function hideDashes(argv: readonly string[]): string[] {
-  return argv.map((a) => (a === '-' ? DASH : a));
+function hideOperands(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const options = end < 0 ? argv : argv.slice(0, end);
+  const operands = end < 0 ? [] : argv.slice(end + 1);
+  return [...options.map((a) => (a === '-' ? HIDDEN + a : a)), ...operands.map((a) => HIDDEN + a)];
 }
 
-function restoreDashes(args: Record<string, unknown>): Record<string, unknown> {
-  const back = (v: unknown): unknown => (v === DASH ? '-' : Array.isArray(v) ? v.map(back) : v);
+function restoreOperands(args: Record<string, unknown>): Record<string, unknown> {
+  const back = (v: unknown): unknown => (typeof v === 'string' && v.startsWith(HIDDEN) ? v.slice(1) : Array.isArray(v) ? v.map(back) : v);
   return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, back(v)]));
+}
+
+/** The options part of the command line, which commands read for the order of options (-L/-P, -e/-E). */
+function optionsPart(argv: readonly string[]): readonly string[] {
+  const end = argv.indexOf('--');
+  return end < 0 ? argv : argv.slice(0, end);
 }
 
 const EXIT_NAGIOS_UNKNOWN = 3;
@@ -59,15 +70,25 @@ const EXIT_SIGPIPE = 141;
 
 export async function main(argv: readonly string[]): Promise<number> {
   let brokenPipe = false;
+  // Any other failure to write (a full disk under `> file`) is trouble, said once, never a crash.
+  let outputError: Error | null = null;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    brokenPipe = true;
+    if (err.code === 'EPIPE') brokenPipe = true;
+    else outputError ??= err;
   });
   const verbose = argv.includes('--verbose');
-  const reporter = stderrReporter({ quiet: argv.includes('--quiet') || argv.includes('-q'), verbose });
+  const options = optionsPart(argv);
+  // `snapshot --compat` says what getfacl says: every problem, no count of the rest.
+  const shown = options.includes('--compat') ? Infinity : undefined;
+  const reporter = stderrReporter({ quiet: options.includes('--quiet') || options.includes('-q'), verbose, shown });
   try {
     const code = await run(argv, reporter);
-    return brokenPipe ? EXIT_SIGPIPE : code;
+    // The last bytes may fail to write after the command is done with them.
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    if (brokenPipe) return EXIT_SIGPIPE;
+    if (outputError === null) return code;
+    reporter.error(`standard output: ${systemReason(outputError)}`);
+    return Math.max(code, 2);
   } catch (err) {
     return brokenPipe ? EXIT_SIGPIPE : report(err, reporter);
   } finally {
@@ -93,7 +114,7 @@ async function runCommand(name: string | undefined, argv: readonly string[], rep
   const module = chosen ? await chosen.load() : undefined;
   let outcome: Outcome = { exitCode: 0 };
   let usage = '';
-  const y = yargs(hideDashes(argv))
+  const y = yargs(hideOperands(argv))
     .scriptName('permsnap')
     .parserConfiguration({ 'boolean-negation': false, 'strip-aliased': true, 'camel-case-expansion': false })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'No progress or notices, only errors' })
@@ -114,7 +135,7 @@ async function runCommand(name: string | undefined, argv: readonly string[], rep
     if (module && commandName === name) {
       y.command(module.command, module.describe, (b) => module.builder(b), async (args) => {
         try {
-          outcome = await module.handler(restoreDashes(args) as never, argv, reporter);
+          outcome = await module.handler(restoreOperands(args) as never, optionsPart(argv), reporter);
         } catch (err) {
           if (err instanceof PermsnapError && err.code === 'USAGE') helpOfCommand = commandHelp();
           throw err;

@@ -48,8 +48,14 @@ export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
   return {
     async write(bytes) {
       // A closed pipe never drains: stop instead of waiting forever.
-      if (failure || stdout.destroyed) throw new PermsnapError('IO', `standard output: ${failure?.message ?? 'closed'}`, { cause: failure });
-      if (!stdout.write(bytes)) await eventOrError(stdout, 'drain', [stdout]);
+      const failed = (err: Error | null): PermsnapError =>
+        new PermsnapError('IO', `standard output: ${err ? systemReason(err) : 'closed'}`, { cause: err });
+      if (failure || stdout.destroyed) throw failed(failure);
+      try {
+        if (!stdout.write(bytes)) await eventOrError(stdout, 'drain', [stdout]);
+      } catch (err) {
+        throw failed(err as Error);
+      }
     },
     commit: async () => {},
     abort: async () => {},
