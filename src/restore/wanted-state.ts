@@ -4,7 +4,6 @@
 import { ACL_GROUP, ACL_USER, isBaseAcl, sortAcl, type Acl } from '../model/acl.js';
 import { encodeCapability, parseCapabilityText } from '../model/capability.js';
 import type { Entry, QualifiedAclEntry } from '../model/entry.js';
-import { displayString } from '../platform/byte-path.js';
 import type { IdResolver } from './id-resolver.js';
 import type { WantedState } from './path-state.js';
 import type { Field } from './reconcile.js';
@@ -27,7 +26,9 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   const principal = (kind: 'user' | 'group', name: string | undefined, id: number): number | null => {
     if (name === undefined) return id >= 0 ? id : null;
     const resolved = kind === 'user' ? ids.uid(name) : ids.gid(name);
-    if (resolved === null) problems.push(`unknown ${kind} ${JSON.stringify(displayString(name))}`);
+    // The name's own bytes (a problem line is a byte string, as its path is); quoted, with
+    // control characters escaped.
+    if (resolved === null) problems.push(`unknown ${kind} ${JSON.stringify(name)}`);
     return resolved;
   };
   const uid = ignore.has('owner') ? null : principal('user', entry.owner, entry.uid);

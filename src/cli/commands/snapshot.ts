@@ -119,7 +119,8 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
   const exclude = excludeGlobs(args);
   const symlinks = lastOf(raw, 'LP');
   const sink = args.output ? atomicFileSink(args.output) : stdoutSink();
-  const progress = createProgress(!reporter.quiet);
+  // --compat adds nothing to what getfacl says, on stderr either.
+  const progress = createProgress(!reporter.quiet && !args.compat);
   try {
     const result = await snapshot(paths, sink, {
       compat: args.compat,
