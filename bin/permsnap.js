@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Entry point: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
+import { commandLineArguments } from '../dist/cli/arguments.js';
 import { main } from '../dist/cli/main.js';
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(commandLineArguments());

@@ -24,7 +24,57 @@ export function displayString(bytePath: string): string {
   return Buffer.from(bytePath, 'latin1').toString('utf8');
 }
 
-/** A JS (UTF-16) string from the user, such as a command-line argument, as a byte string. */
+/** A lone surrogate U+DC80-U+DCFF: a byte that is not UTF-8, kept by escapedText(). */
+const ESCAPED_BYTE = /[\udc80-\udcff]/u;
+
+/**
+ * A JS (UTF-16) string from the user, such as a command-line argument, as a byte string. A
+ * byte escaped by escapedText() becomes that byte again.
+ */
 export function toByteString(text: string): string {
-  return Buffer.from(text, 'utf8').toString('latin1');
+  if (!ESCAPED_BYTE.test(text)) return Buffer.from(text, 'utf8').toString('latin1');
+  let bytes = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    bytes += char.length === 1 && code >= 0xdc80 && code <= 0xdcff ? String.fromCharCode(code - 0xdc00) : Buffer.from(char, 'utf8').toString('latin1');
+  }
+  return bytes;
+}
+
+/**
+ * Bytes as text: UTF-8 where they are UTF-8, and each other byte as the lone surrogate
+ * U+DC00 + byte (Python's "surrogateescape"), so that toByteString() gives the bytes back.
+ * Node decodes command-line arguments as UTF-8, turning such bytes into U+FFFD for good.
+ */
+export function escapedText(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; ) {
+    const length = utf8SequenceLength(bytes, i);
+    if (length === 0) {
+      text += String.fromCharCode(0xdc00 + (bytes[i] as number));
+      i++;
+    } else {
+      text += Buffer.from(bytes.buffer, bytes.byteOffset + i, length).toString('utf8');
+      i += length;
+    }
+  }
+  return text;
+}
+
+/** The length of the well-formed UTF-8 sequence at i (RFC 3629), 0 when there is none. */
+function utf8SequenceLength(bytes: Uint8Array, i: number): number {
+  const b0 = bytes[i] as number;
+  if (b0 < 0x80) return 1;
+  const within = (k: number, low: number, high: number): boolean => i + k < bytes.length && (bytes[i + k] as number) >= low && (bytes[i + k] as number) <= high;
+  if (b0 >= 0xc2 && b0 <= 0xdf) return within(1, 0x80, 0xbf) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    // No overlong forms (E0 A0..), no surrogates (ED ..9F).
+    const [low, high] = b0 === 0xe0 ? [0xa0, 0xbf] : b0 === 0xed ? [0x80, 0x9f] : [0x80, 0xbf];
+    return within(1, low, high) && within(2, 0x80, 0xbf) ? 3 : 0;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const [low, high] = b0 === 0xf0 ? [0x90, 0xbf] : b0 === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+    return within(1, low, high) && within(2, 0x80, 0xbf) && within(3, 0x80, 0xbf) ? 4 : 0;
+  }
+  return 0;
 }
