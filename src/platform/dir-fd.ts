@@ -4,7 +4,7 @@
 // for every entry (measured on /usr: 2-3x faster than fs.opendir + fs.lstat).
 
 import { cPath } from './byte-path.js';
-import { errno, lastErrno, libc, systemError } from './libc.js';
+import { errno, lastErrno, libc, systemError, type SystemError } from './libc.js';
 
 export const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
@@ -93,7 +93,10 @@ export function closeDirectory(fd: number): void {
 
 let dents = Buffer.allocUnsafe(64 * 1024);
 
-/** All names of an open directory, in the kernel's order, as byte strings. */
+/** A failed read of a directory's names, with those read before it failed. */
+export type ReadNamesError = SystemError & { namesRead: string[] };
+
+/** All names of an open directory, in the kernel's order, as byte strings. Throws a ReadNamesError. */
 export function readNames(fd: number, shownPath: string): string[] {
   const names: string[] = [];
   for (;;) {
@@ -105,7 +108,7 @@ export function readNames(fd: number, shownPath: string): string[] {
         dents = Buffer.allocUnsafe(dents.length * 2);
         continue;
       }
-      throw systemError('readdir', e, shownPath);
+      throw Object.assign(systemError('readdir', e, shownPath), { namesRead: names });
     }
     // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
     for (let o = 0; o < n; ) {

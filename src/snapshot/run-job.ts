@@ -105,5 +105,6 @@ function toWalkOptions(settings: SnapshotSettings): WalkOptions {
     oneFileSystem: settings.oneFileSystem,
     sorted: settings.sorted,
     doNotEnter: new Set(settings.doNotEnter),
+    quietReadErrors: settings.quietReadErrors,
   };
 }

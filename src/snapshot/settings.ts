@@ -26,4 +26,6 @@ export interface SnapshotSettings {
   skipBase: boolean;
   format: SnapshotFormat;
   print: PrintOptions;
+  /** getfacl's walk says nothing when reading an opened directory fails (--compat). */
+  quietReadErrors: boolean;
 }

@@ -48,6 +48,7 @@ export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
     skipBase: options.skipBase ?? false,
     format,
     print: { ...GETFACL_DEFAULTS, ...options.print, ...(compat ? { capability: false } : {}) },
+    quietReadErrors: compat,
   };
 }
 

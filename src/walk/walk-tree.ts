@@ -5,7 +5,7 @@
 // call acts relative to the open parent directory (platform/dir-fd.ts).
 
 import {
-  AT_FDCWD, closeDirectory, isDirectory, isSymlink, openDirectoryAt, readNames, statAt, type FileStat,
+  AT_FDCWD, closeDirectory, isDirectory, isSymlink, openDirectoryAt, readNames, statAt, type FileStat, type ReadNamesError,
 } from '../platform/dir-fd.js';
 import type { SystemError } from '../platform/libc.js';
 
@@ -22,6 +22,8 @@ export interface WalkOptions {
   doNotEnter: ReadonlySet<number>;
   /** Paths (as walked) to leave out, with everything beneath them. */
   isExcluded?: (path: string) => boolean;
+  /** Say nothing when reading an opened directory's names fails, as getfacl does (--compat). */
+  quietReadErrors?: boolean;
 }
 
 export interface DirectoryTask {
@@ -78,8 +80,12 @@ function walkNode(
   if (options.isExcluded?.(path)) return;
   let st: FileStat;
   let followed = false;
+  // --one-file-system goes by where the entry itself is: for a symlink, its own
+  // filesystem, not its target's (as getfacl's walk does).
+  let ownDev: number;
   try {
     st = statAt(at.dirfd, at.name, false, path);
+    ownDev = st.dev;
     if (isSymlink(st)) {
       const follow = options.symlinks === 'logical' || (depth === 0 && options.symlinks === 'toplevel');
       if (!follow) return; // getfacl skips symlinks it does not follow, silently
@@ -90,8 +96,8 @@ function walkNode(
     visitor.error(path, err as SystemError);
     return;
   }
-  const dev = depth === 0 ? st.dev : rootDev;
-  if (options.oneFileSystem && st.dev !== dev) return;
+  const dev = depth === 0 ? ownDev : rootDev;
+  if (options.oneFileSystem && ownDev !== dev) return;
   visitor.visit(path, st, followed, at);
 
   // A symlink named as an argument is printed but entered only in a logical walk.
@@ -117,8 +123,10 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
     try {
       names = readNames(fd, task.path);
     } catch (err) {
-      visitor.error(task.path, err as SystemError);
-      return;
+      // The names read before the failure are walked. getfacl's walk takes a failed read for
+      // the end of the directory and says nothing (/proc/1/map_files opens, then refuses).
+      names = (err as ReadNamesError).namesRead;
+      if (!options.quietReadErrors) visitor.error(task.path, err as SystemError);
     }
     if (options.sorted) names.sort();
     for (const name of names) {
