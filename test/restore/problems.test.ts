@@ -72,6 +72,13 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     });
   }
 
+  it('names a path and an unknown name in UTF-8 with their own bytes on stderr (not encoded a second time)', () => {
+    const snap = setup(['été'], '# file: été\n# owner: bébé\n# group: daemon\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/\/été: unknown user "bébé"$/m);
+  });
+
   it('reads all-digit owners, groups and qualifiers as decimal ids: 010 is 10, not 8', () => {
     const snap = setup(
       ['f', 'd/'],

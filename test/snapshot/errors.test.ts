@@ -7,7 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aclReady, filePaths, hasSetpriv, latin1, runAsNobody, STACK_FRAME, stripMarkers, tryMount, unmount } from '../helpers/facl-text.js';
-import { CLI, getfacl, isRoot, makeTempDir, permsnap, removeTree, run, type Run } from '../helpers/tree.js';
+import { CLI, getfacl, hasCommand, isRoot, makeTempDir, permsnap, removeTree, run, sh, type Run } from '../helpers/tree.js';
+
+const hasScript = hasCommand('script');
+
+/** /proc/1/map_files opens but refuses to be read (EACCES from getdents) on this kernel. */
+const mapFilesRefused = ((): boolean => {
+  try {
+    fs.readdirSync('/proc/1/map_files');
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EACCES';
+  }
+})();
 
 let dir = '';
 const mounts: string[] = [];
@@ -185,6 +197,15 @@ for total in (4093, 4094, 4095, 4096):
     expectSameAsGetfacl(permsnap(['snapshot', '--compat', 'tree'], { cwd: dir }), all);
     // tmpfs is not a pseudo filesystem: the default walk enters it too.
     expectDefaultLikeGetfacl(permsnap(['snapshot', 'tree'], { cwd: dir }), all);
+
+    // Symlinks to the other filesystem: what counts is where the symlink itself is.
+    fs.symlinkSync('mnt', path.join(dir, 'tree', 'to-mnt'));
+    fs.symlinkSync('tree/mnt', path.join(dir, 'top'));
+    for (const args of [['-L', 'tree'], ['-L', 'top'], ['top'], ['-P', 'top'], ['-L', 'tree/to-mnt']]) {
+      const theirs = getfacl(['-R', '--one-file-system', ...args], { cwd: dir });
+      expectSameAsGetfacl(permsnap(['snapshot', '--compat', '--one-file-system', ...args], { cwd: dir }), theirs);
+    }
+    expect(filePaths(latin1(getfacl(['-R', '-L', '--one-file-system', 'tree'], { cwd: dir }).stdout))).toContain('tree/to-mnt');
   });
 
   it('reads more PATHs from stdin, one per line, where an argument is "-", like getfacl', () => {
@@ -207,5 +228,94 @@ for total in (4093, 4094, 4095, 4096):
     expect(theirs.status).toBe(0);
     expect(filePaths(latin1(theirs.stdout))).toEqual(['tree/not-utf8-\xff\xfe', 'tree/file']);
     expectSameAsGetfacl(permsnap(['snapshot', '--compat', '-'], { cwd: dir, input }), theirs);
+  });
+});
+
+/** Runs a shell script (arguments that are not UTF-8 can only be given through one), stdout and stderr as bytes. */
+function shellBytes(script: string, cwd: string): { status: number; stdout: Buffer; stderr: Buffer } {
+  const r = spawnSync('sh', ['-c', script, 'sh', process.execPath, CLI], { cwd, maxBuffer: 1 << 28 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** getfacl's stderr bytes with permsnap's name, for comparing byte for byte. */
+const asPermsnapBytes = (stderr: Buffer): string => latin1(stderr).replaceAll('getfacl: ', 'permsnap: ');
+
+describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs getfacl and ACLs on the temp filesystem)', () => {
+  it('takes a PATH that is not UTF-8 as its bytes (Node decodes arguments as UTF-8, losing them)', () => {
+    sh(`mkdir -p "$(printf 'odd\\377name/sub')"`, dir);
+    const script = (tool: string): string => `${tool} "$(printf 'odd\\377name')" "$(printf 'gone\\376')"`;
+    const theirs = shellBytes(script('getfacl -R'), dir);
+    const ours = shellBytes(script('"$1" "$2" snapshot --compat'), dir);
+    expect(filePaths(latin1(theirs.stdout))).toEqual(['odd\xffname', 'odd\xffname/sub']);
+    expect(latin1(ours.stdout)).toBe(latin1(theirs.stdout));
+    expect(latin1(ours.stderr)).toBe(asPermsnapBytes(theirs.stderr));
+    expect(ours.status).toBe(theirs.status);
+  });
+
+  it('reports a path with its own bytes on stderr, UTF-8 or not (not encoded a second time)', () => {
+    const script = (tool: string): string => `${tool} "$(printf '\\303\\251t\\303\\251')" "$(printf 'zz\\376')"`;
+    const theirs = shellBytes(script('getfacl -R'), dir);
+    const ours = shellBytes(script('"$1" "$2" snapshot --compat'), dir);
+    expect(latin1(theirs.stderr)).toContain('getfacl: \xc3\xa9t\xc3\xa9: No such file or directory');
+    expect(latin1(ours.stderr)).toBe(asPermsnapBytes(theirs.stderr));
+    expect(ours.status).toBe(theirs.status);
+  });
+
+  it('takes what follows "--" as PATHs, even those that look like options (-x, -L)', () => {
+    smallTree();
+    for (const name of ['-x', '-L', '--compat']) fs.writeFileSync(path.join(dir, name), '');
+    for (const args of [['tree/file', '--', '-x'], ['--', '-x', '-L'], ['--', '--compat', 'tree']]) {
+      const theirs = getfacl(['-R', ...args], { cwd: dir });
+      expect(theirs.status, args.join(' ')).toBe(0);
+      expectSameAsGetfacl(permsnap(['snapshot', '--compat', ...args], { cwd: dir }), theirs);
+    }
+    // "-L" after "--" is a file: the walk stays physical, as getfacl's does.
+    fs.symlinkSync('tree', path.join(dir, 'link'));
+    expectSameAsGetfacl(permsnap(['snapshot', '--compat', 'link', '--', '-L'], { cwd: dir }), getfacl(['-R', 'link', '--', '-L'], { cwd: dir }));
+  });
+
+  it.skipIf(!isRoot || !hasSetpriv)('with --compat prints every per-path problem, as getfacl does (no count of the rest), as nobody (needs root and setpriv)', () => {
+    fs.chmodSync(dir, 0o755);
+    const d = path.join(dir, 'd');
+    fs.mkdirSync(d);
+    for (let i = 0; i < 1003; i++) fs.writeFileSync(path.join(d, `f${i}`), '');
+    fs.chmodSync(d, 0o744); // listable, not searchable: every entry's stat fails
+    const theirs = runAsNobody('getfacl', ['-R', 'd'], { cwd: dir });
+    expect(theirs.stderr.split('\n').filter((l) => l.endsWith('Permission denied'))).toHaveLength(1003);
+    expectSameAsGetfacl(runAsNobody(process.execPath, [CLI, 'snapshot', '--compat', 'd'], { cwd: dir }), theirs);
+    // Without --compat, the first 1000 and a count (contracts.md, "Memory").
+    const ours = runAsNobody(process.execPath, [CLI, 'snapshot', 'd'], { cwd: dir });
+    expect(ours.stderr).toContain('permsnap: 3 more per-path problem(s) not shown (the first 1000 are above)');
+  });
+
+  it.skipIf(!mapFilesRefused)('with --compat says nothing of a directory that opens but cannot be read, as getfacl (/proc/1/map_files here)', () => {
+    const theirs = getfacl(['-R', '/proc/1/map_files'], { cwd: dir });
+    expectSameAsGetfacl(permsnap(['snapshot', '--compat', '/proc/1/map_files'], { cwd: dir }), theirs);
+    // permsnap's own output says what could not be read.
+    const ours = permsnap(['snapshot', '--all-filesystems', '/proc/1/map_files'], { cwd: dir });
+    expect(ours.stderr).toContain('permsnap: /proc/1/map_files: Permission denied\n');
+    expect(ours.status).toBe(1);
+  });
+
+  it('says a failed write to stdout (a full disk) once, without a stack trace, and exits 2', () => {
+    smallTree();
+    for (const args of [['snapshot', 'tree'], ['snapshot', '--compat', 'tree'], ['diff', 'tree', 'tree/sub']]) {
+      const full = fs.openSync('/dev/full', 'w');
+      const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, stdio: ['ignore', full, 'pipe'] });
+      fs.closeSync(full);
+      const stderr = r.stderr.toString();
+      expect(stderr, args.join(' ')).toContain('permsnap: standard output: no space left on device\n');
+      expect(stderr.split('standard output').length, args.join(' ')).toBe(2);
+      expect(stderr, args.join(' ')).not.toMatch(STACK_FRAME);
+      expect(r.status, args.join(' ')).toBe(2);
+    }
+  });
+
+  it.skipIf(!hasScript)('shows no progress line on a terminal with --compat (getfacl shows none), and one without it (needs script(1))', () => {
+    smallTree();
+    const onTerminal = (args: string): string =>
+      execFileSync('script', ['-qec', `"${process.execPath}" "${CLI}" snapshot ${args} tree > /dev/null`, '/dev/null'], { cwd: dir, encoding: 'latin1' });
+    expect(onTerminal('')).toContain('\r\x1b[K');
+    expect(onTerminal('--compat')).not.toContain('\x1b[K');
   });
 });
