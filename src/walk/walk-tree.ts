@@ -129,17 +129,28 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
       if (!options.quietReadErrors) visitor.error(task.path, err as SystemError);
     }
     if (options.sorted) names.sort();
+    // Deep down, the directory is let go before its entries are walked, and they are
+    // reached by path: a descriptor held per level would run out (1024 of them, a common
+    // limit) in a tree deeper than that, where getfacl's walk goes on.
+    if (task.depth >= DEEP_WALK) {
+      closeDirectory(fd);
+      fd = AT_FDCWD;
+    }
     for (const name of names) {
       if (task.path.length + name.length + 1 >= FILENAME_MAX) {
         visitor.error(task.path, nameTooLong(task.path));
         continue;
       }
-      walkNode({ dirfd: fd, name }, `${task.path}/${name}`, task.depth + 1, task.ancestors, task.rootDev, options, visitor);
+      const path = `${task.path}/${name}`;
+      walkNode(fd === AT_FDCWD ? { dirfd: AT_FDCWD, name: path } : { dirfd: fd, name }, path, task.depth + 1, task.ancestors, task.rootDev, options, visitor);
     }
   } finally {
-    closeDirectory(fd);
+    if (fd !== AT_FDCWD) closeDirectory(fd);
   }
 }
+
+/** Levels walked relative to their open directory; deeper ones by path. */
+export const DEEP_WALK = 128;
 
 function nameTooLong(path: string): SystemError {
   const err = new Error(`ENAMETOOLONG: name too long, '${path}'`) as SystemError;

@@ -10,6 +10,7 @@ import { aclReady, filePaths, hasSetpriv, latin1, runAsNobody, STACK_FRAME, stri
 import { CLI, getfacl, hasCommand, isRoot, makeTempDir, permsnap, removeTree, run, sh, type Run } from '../helpers/tree.js';
 
 const hasScript = hasCommand('script');
+const hasPrlimit = hasCommand('prlimit');
 
 /** /proc/1/map_files opens but refuses to be read (EACCES from getdents) on this kernel. */
 const mapFilesRefused = ((): boolean => {
@@ -295,6 +296,14 @@ describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs 
     const ours = permsnap(['snapshot', '--all-filesystems', '/proc/1/map_files'], { cwd: dir });
     expect(ours.stderr).toContain('permsnap: /proc/1/map_files: Permission denied\n');
     expect(ours.status).toBe(1);
+  });
+
+  it.skipIf(!hasPrlimit)('walks a tree deeper than the descriptor limit, as getfacl does (needs prlimit)', () => {
+    fs.mkdirSync(path.join(dir, 't', ...Array.from({ length: 700 }, () => 'a')), { recursive: true });
+    const limited = (cmd: string, args: string[]): Run => run('prlimit', ['--nofile=512:512', cmd, ...args], { cwd: dir });
+    const theirs = limited('getfacl', ['-R', 't']);
+    expect(filePaths(latin1(theirs.stdout))).toHaveLength(701);
+    for (const jobs of ['1', '2']) expectSameAsGetfacl(limited(process.execPath, [CLI, 'snapshot', '--compat', '--jobs', jobs, 't']), theirs);
   });
 
   it('says a failed write to stdout (a full disk) once, without a stack trace, and exits 2', () => {
