@@ -33,24 +33,38 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   };
   const uid = ignore.has('owner') ? null : principal('user', entry.owner, entry.uid);
   const gid = ignore.has('group') ? null : principal('group', entry.group, entry.gid);
-  const resolveAcl = (acl: readonly QualifiedAclEntry[]): Acl | undefined => {
+  const resolveAcl = (acl: readonly QualifiedAclEntry[], kind: string): Acl | undefined => {
     let complete = true;
+    const named = new Map<string, string>();
     const resolved = acl.map((e) => {
       if (e.tag !== ACL_USER && e.tag !== ACL_GROUP) return { tag: e.tag, perm: e.perm, id: e.id };
-      const id = principal(e.tag === ACL_USER ? 'user' : 'group', e.name, e.id);
+      const tag = e.tag === ACL_USER ? 'user' : 'group';
+      const id = principal(tag, e.name, e.id);
       if (id === null) complete = false;
+      else {
+        // Two qualifiers the parser told apart may be one id here (`user:www-data` and
+        // `user:33`, or two names of one user): the kernel would take an ACL naming it twice.
+        const key = `${tag}:${id}`;
+        const text = JSON.stringify(e.name ?? String(e.id));
+        const first = named.get(key);
+        if (first === undefined) named.set(key, text);
+        else {
+          problems.push(`the ${kind} names ${tag} ${id} twice (as ${first} and ${text}); it is left as it is`);
+          complete = false;
+        }
+      }
       return { tag: e.tag, perm: e.perm, id: id ?? -1 };
     });
     return complete ? sortAcl(resolved) : undefined; // a partial ACL would grant the wrong rights
   };
   // A base-only ACL (most entries) is just the mode: no xattr is wanted, nothing to resolve.
-  const access = entry.acl && !isBaseAcl(entry.acl) ? resolveAcl(entry.acl) : null;
+  const access = entry.acl && !isBaseAcl(entry.acl) ? resolveAcl(entry.acl, 'ACL') : null;
   const wanted: WantedState = {
     uid,
     gid,
     mode: ignore.has('mode') ? null : entry.mode,
     acl: ignore.has('acl') || access === undefined ? undefined : access && isBaseAcl(access) ? null : access,
-    defaultAcl: ignore.has('default-acl') ? undefined : entry.defaultAcl ? resolveAcl(entry.defaultAcl) : null,
+    defaultAcl: ignore.has('default-acl') ? undefined : entry.defaultAcl ? resolveAcl(entry.defaultAcl, 'default ACL') : null,
     capability: undefined,
   };
   if (!ignore.has('capability') && (entry.capability !== undefined || options.capabilitiesKnown)) {
