@@ -12,7 +12,7 @@ import type { IdResolver } from './id-resolver.js';
 import type { Change, Field } from './reconcile.js';
 import { InlineExecutor, type RestoreExecutor } from './restore-executor.js';
 import { sortForRestore } from './restore-order.js';
-import { lookAtAll, shownLook, type RestoreEntries } from './look-all.js';
+import { lookAtAll, shownLook, type Look, type RestoreEntries } from './look-all.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
 import type { WorkItem } from './work-item.js';
@@ -57,6 +57,11 @@ export interface RestoreSummary {
   /** Paths of the snapshot that exist beneath the root. */
   existing: number;
   stopped: boolean;
+  /**
+   * No path of the snapshot beneath the root exists (a wrong --root), or the snapshot holds
+   * no path at all (an empty file): nothing was changed, not even the root.
+   */
+  nothingBeneath: boolean;
   /** A fatal error that ended the run after changes began (the journal has what was done). */
   fatal?: string;
 }
@@ -71,6 +76,7 @@ export interface RestoreSummary {
 export async function restore(entries: RestoreEntries, options: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = {
     ...emptyCounts(), alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
+    nothingBeneath: false,
   };
   const problem = (shown: string, message: string): void => {
     summary.problems++;
@@ -93,11 +99,27 @@ export async function restore(entries: RestoreEntries, options: RestoreOptions):
       }
       else if (look.outcome === 'work') work.push(look.item as WorkItem);
     }
-    await changeAll(sortForRestore(work), executor, options, summary, problem);
+    summary.nothingBeneath = nothingBeneath(looks);
+    if (!summary.nothingBeneath) await changeAll(sortForRestore(work), executor, options, summary, problem);
   } finally {
     await executor.close();
   }
   return summary;
+}
+
+/**
+ * Whether no path beneath the root exists (the root itself always does, so it does not
+ * count; paths refused or excluded neither), or the snapshot has no block at all: the root
+ * is wrong, or the file is empty.
+ */
+function nothingBeneath(looks: readonly Look[]): boolean {
+  let beneath = 0;
+  for (const look of looks) {
+    if (look.outcome === 'excluded' || look.outcome === 'refused' || look.item?.target.relative === '') continue;
+    if (look.outcome !== 'missing') return false;
+    beneath++;
+  }
+  return beneath > 0 || looks.length === 0;
 }
 
 function startExecutor(options: RestoreOptions): RestoreExecutor {

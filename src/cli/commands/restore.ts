@@ -115,7 +115,8 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
         reporter.info(`restoring ${paths} paths beneath ${root ?? 'the current directory (relative paths) and / (absolute ones)'}; names from ${ids.description}`);
       },
       onPlan: args['dry-run'] ? (shown, changes) => {
-        for (const c of changes) process.stdout.write(`${quote(shown, PATH_QUOTED)}  ${formatChange(c)}\n`);
+        // The path as its bytes, as getfacl prints it (written as UTF-8, its non-ASCII bytes would be encoded twice).
+        for (const c of changes) process.stdout.write(Buffer.from(`${quote(shown, PATH_QUOTED)}  ${formatChange(c)}\n`, 'latin1'));
       } : undefined,
       onProblem: (shown, message) => reporter.problem(`${quote(shown, PATH_QUOTED)}: ${message}`),
     });
@@ -126,8 +127,12 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   reportSummary(summary, args['dry-run'], journal, root, reporter);
   if (signal) return { exitCode: signal === 'SIGINT' ? 130 : 143 };
   if (summary.fatal !== undefined) return { exitCode: 1 };
-  if (summary.paths > 0 && summary.existing === 0) {
-    reporter.error(`no path of the snapshot exists beneath ${root ?? 'the current directory'}: wrong --root?`);
+  if (summary.nothingBeneath) {
+    // Nothing was changed: a wrong root is left as it was, and an empty file (a failed
+    // `zcat baseline.gz |`) is not a success.
+    reporter.error(summary.paths === 0
+      ? 'the snapshot holds no path (an empty file?): nothing to restore'
+      : `no path of the snapshot exists beneath ${root ?? 'the current directory'}: wrong --root? Nothing was changed`);
     return { exitCode: 1 };
   }
   if (summary.missing > summary.existing) reporter.warn(`most paths of the snapshot are missing beneath ${root ?? 'the current directory'}: is --root right?`);
