@@ -18,6 +18,7 @@ import { parseCapabilityText } from '../model/capability.js';
 import { type Entry, type QualifiedAclEntry, UNKNOWN_ID } from '../model/entry.js';
 import { S_ISGID, S_ISUID, S_ISVTX, permText } from '../model/mode.js';
 import { unquote } from './quote.js';
+import { escapedText } from '../platform/byte-path.js';
 
 export interface ParsedEntry {
   entry: Entry;
@@ -72,8 +73,15 @@ function fail(message: string, line?: number): never {
 }
 
 /** A short, escaped excerpt of input for messages (input may hold control bytes). */
+/**
+ * A piece of the snapshot (a byte string) quoted for a message, which is text: UTF-8 reads
+ * as what it says, a byte that is not UTF-8 shows as \xNN, a byte-order mark as \ufeff.
+ */
 function show(text: string): string {
-  return JSON.stringify(text.length > 60 ? text.slice(0, 60) + '...' : text);
+  const cut = text.length > 60 ? text.slice(0, 60) + '...' : text;
+  return JSON.stringify(escapedText(Buffer.from(cut, 'latin1')))
+    .replace(/\\udc([89a-f][0-9a-f])/g, '\\x$1')
+    .replaceAll('\ufeff', '\\ufeff');
 }
 
 /** Trims spaces and TABs only: String.prototype.trim would also eat byte 0xA0 of a name. */
@@ -403,6 +411,8 @@ export class GetfaclParser {
 
   /** Bodies of blocks parsed, when shareBlocks is on. */
   private readonly known: Map<string, KnownBlock> | undefined;
+  /** The path of the block read last. */
+  private lastPath = '';
   /** The known block knownBlock() found last. */
   private lastKnown: KnownBlock | undefined;
   /** The text being split into lines, and where the line in hand starts in it. */
@@ -490,6 +500,7 @@ export class GetfaclParser {
     }
     const fileLine = ++this.lineNo;
     const path = parsePath(text.slice(at + FILE_LINE.length - 1, fileEnd));
+    this.lastPath = path;
     this.lineNo += known.lines + 1;
     this.emitted++;
     this.out.push({ entry: { ...known.entry, path }, line: fileLine, shape: known });
@@ -626,7 +637,12 @@ export class GetfaclParser {
       fail(`end marker counts ${block.endCount} entries but the snapshot has ${this.emitted}, expected "# permsnap: end, ${this.emitted} entries" (the file is truncated or edited)`, block.endLine);
     }
     const shape = this.remember(entry, emptyLineAt);
-    this.out.push(shape === undefined ? { entry, line: block.fileLine } : { entry, line: block.fileLine, shape });
+    // An undo journal closes with a copy of its last block that carries the end marker (each
+    // block is on disk before its path changes: the last one cannot wait for the marker).
+    // The copy says nothing new, and is not a path given twice.
+    const closingCopy = this.journal && block.endLine !== 0 && this.lastPath === entry.path;
+    this.lastPath = entry.path;
+    if (!closingCopy) this.out.push(shape === undefined ? { entry, line: block.fileLine } : { entry, line: block.fileLine, shape });
   }
 
   /**
