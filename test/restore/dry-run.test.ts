@@ -52,6 +52,22 @@ describe.skipIf(!restoreReady)(`restore --dry-run (${SKIP_REASON})`, () => {
     });
   }
 
+  it('prints a path as its bytes, as getfacl does (UTF-8 or not), not encoded a second time', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    for (const name of ['caf\xc3\xa9', 'odd\xff']) {
+      const p = Buffer.from(path.join(dir, 'tree', name), 'latin1');
+      fs.writeFileSync(p, '');
+      fs.chmodSync(p, 0o777);
+    }
+    const snap = path.join(dir, 'snap.facl');
+    const block = (name: string): string => `# file: tree/${name}\nuser::rw-\ngroup::r--\nother::r--\n\n`;
+    fs.writeFileSync(snap, Buffer.from(block('caf\xc3\xa9') + block('odd\xff'), 'latin1'));
+    const r = restore([snap, '--dry-run', '--root', dir], { cwd: '/' });
+    const lines = r.stdout.toString('latin1').split('\n');
+    expect(lines).toContain(`${dir}/tree/caf\xc3\xa9  mode 0777 -> 0644`);
+    expect(lines).toContain(`${dir}/tree/odd\xff  mode 0777 -> 0644`);
+  });
+
   it('prints one line per changed field as PATH  FIELD BEFORE -> AFTER', () => {
     buildOddTree(dir);
     const snap = snapshot();

@@ -134,6 +134,20 @@ describe.skipIf(!restoreReady)(`restore refuses malformed snapshots as a whole (
     expect(observe(dir, 'r')).toEqual(before);
   });
 
+  it('quotes the bad text in its message as text: UTF-8 as it reads, other bytes as \\xNN, a byte-order mark as \\ufeff', () => {
+    const root = setupTree();
+    const cases: Array<[Buffer, string]> = [
+      [Buffer.from(GOOD + B + 'user::rw-\nhéllo\n'), 'line "héllo" is neither'],
+      [Buffer.concat([Buffer.from(GOOD + B + 'user::rw-\nh'), Buffer.from([0xff]), Buffer.from('llo\n')]), 'line "h\\xffllo" is neither'],
+      [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(GOOD)]), 'unknown tag "\\ufeff# file"'],
+    ];
+    for (const [text, message] of cases) {
+      const r = spawnSync(process.execPath, [CLI, 'restore', '-', '--root', root, '--no-undo'], { input: text });
+      expect(r.status).toBe(2);
+      expect(r.stderr.toString('utf8')).toContain(message);
+    }
+  });
+
   it('accepts what setfacl accepts (abbreviations, octal digits, comments, whitespace, CRLF, no owner lines)', () => {
     const root = setupTree();
     const text =

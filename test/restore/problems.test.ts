@@ -79,6 +79,25 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     expect(r.stderr).toMatch(/\/été: unknown user "bébé"$/m);
   });
 
+  it('refuses an ACL that names one user or group twice once names are ids (bin and 2), leaves that ACL alone and goes on', () => {
+    const snap = setup(
+      ['f', 'g'],
+      '# file: f\n# owner: root\n# group: root\nuser::rw-\nuser:bin:rw-\nuser:2:r--\ngroup::r--\nmask::rw-\nother::---\n\n' +
+        '# file: g\n# owner: root\n# group: root\nuser::rw-\ngroup::r--\ngroup:daemon:r--\nmask::r--\nother::---\n\n',
+    );
+    fs.mkdirSync(path.join(dir, 'r', 'd'));
+    fs.appendFileSync(snap, '# file: d\n# owner: root\n# group: root\nuser::rwx\ngroup::r-x\nother::r-x\ndefault:user::rwx\ndefault:group::r-x\ndefault:group:1:r-x\ndefault:group:daemon:rwx\ndefault:mask::rwx\ndefault:other::---\n\n');
+    const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/\/f: the ACL names user 2 twice \(as "bin" and "2"\); it is left as it is$/m);
+    expect(r.stderr).toMatch(/\/d: the default ACL names group 1 twice \(as "1" and "daemon"\); it is left as it is$/m);
+    expect(acl('f')).not.toMatch(/user:2:/);
+    expect(getfacl(['-cnd', path.join(dir, 'r', 'd')]).stdout.toString()).toBe('');
+    // g, with its one named group, is restored.
+    expect(acl('g')).toMatch(/^group:1:r--$/m);
+    expect(summaryOf(r.stderr)?.problems).toBe(2);
+  });
+
   it('reads all-digit owners, groups and qualifiers as decimal ids: 010 is 10, not 8', () => {
     const snap = setup(
       ['f', 'd/'],
@@ -137,6 +156,31 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     expect(r.stderr).toContain(path.join(dir, 'r'));
     expect(summaryOf(r.stderr)?.missing).toBe(2);
     expect(fs.readdirSync(path.join(dir, 'r'))).toEqual([]);
+  });
+
+  it('changes nothing, not even the root, when only the root of the snapshot (".") exists beneath --root: wrong --root?', () => {
+    const snap = setup([], '# file: .\n# owner: root\n# group: root\nuser::rwx\ngroup::r-x\nother::r-x\n\n# file: ./etc\nuser::rwx\ngroup::r-x\nother::r-x\n\n# file: ./etc/passwd\nuser::rw-\ngroup::r--\nother::r--\n\n');
+    const root = path.join(dir, 'r');
+    fs.chmodSync(root, 0o700);
+    fs.chownSync(root, 99, 99);
+    const r = restore([snap, '--root', root, '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`no path of the snapshot exists beneath ${root}: wrong --root? Nothing was changed`);
+    const st = fs.statSync(root);
+    expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o700, 99, 99]);
+  });
+
+  it('says an empty snapshot holds no path and exits 1 (a failed `zcat ... |` is no success), from a file or stdin', () => {
+    const snap = setup([], '');
+    const root = path.join(dir, 'r');
+    for (const r of [restore([snap, '--root', root, '--no-undo'], { cwd: '/' }), restore(['-', '--root', root, '--no-undo'], { cwd: '/', input: '' })]) {
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain('the snapshot holds no path (an empty file?): nothing to restore');
+    }
+    // A snapshot whose every path is left out by --only is not empty: nothing to do, exit 0.
+    const some = path.join(dir, 'some.facl');
+    fs.writeFileSync(some, '# file: f\nuser::rw-\ngroup::r--\nother::r--\n\n');
+    expect(restore([some, '--root', root, '--no-undo', '--only', 'nothing-like-it'], { cwd: '/' }).status).toBe(0);
   });
 
   it('resolves names through ROOT/etc/passwd and ROOT/etc/group with --ids-from root (and by default), through NSS with --ids-from nss', () => {
