@@ -5,9 +5,9 @@
 import { isUtf8 } from 'node:buffer';
 import { OWNER_QUOTED, PATH_QUOTED, quote } from '../format/quote.js';
 import { flagsText } from '../model/mode.js';
-import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
+import { BEGIN_MARKER, CAPABILITIES_UNKNOWN, endMarker } from '../snapshot/marker-writer.js';
 import type { DiffRecord } from './diff-record.js';
-import type { DiffChange, FieldChange } from './diff-records.js';
+import type { DiffChange, DiffField, FieldChange } from './diff-records.js';
 
 export interface DiffCounts {
   modified: number;
@@ -62,37 +62,49 @@ export function jsonHead(c: DiffCounts): string {
 }
 
 /** A record as a getfacl block; `marker` goes at the end of its header. */
-export function recordBlock(rec: DiffRecord, marker: string): string {
-  let text = `# file: ${quote(rec.path, PATH_QUOTED)}\n# owner: ${quote(rec.owner, OWNER_QUOTED)}\n# group: ${quote(rec.group, OWNER_QUOTED)}\n`;
+/** A record's block; without `# owner:`/`# group:`/`# capability:` when those are ignored (restore then leaves them alone). */
+export function recordBlock(rec: DiffRecord, marker: string, ignore: ReadonlySet<DiffField> = new Set()): string {
+  let text = `# file: ${quote(rec.path, PATH_QUOTED)}\n`;
+  if (!ignore.has('owner')) text += `# owner: ${quote(rec.owner, OWNER_QUOTED)}\n`;
+  if (!ignore.has('group')) text += `# group: ${quote(rec.group, OWNER_QUOTED)}\n`;
   const flags = flagsText(parseInt(rec.mode, 8));
   if (flags) text += `# flags: ${flags}\n`;
-  if (rec.capability) text += `# capability: ${rec.capability}\n`;
+  if (rec.capability && !ignore.has('capability')) text += `# capability: ${rec.capability}\n`;
   text += marker;
   for (const e of rec.acl) text += `${e}\n`;
   for (const e of rec.defaultAcl) text += `default:${e}\n`;
   return text + '\n';
 }
 
-/** Writes BEFORE blocks with permsnap's markers, holding one back to mark the last. */
+/**
+ * Writes BEFORE blocks with permsnap's markers, holding one back to mark the last. Fields
+ * the diff ignored are left out where getfacl text can leave them out, so that the file
+ * repairs only what the diff reported: owner and group lines, and (by saying capabilities
+ * are unknown) capabilities; mode and ACLs cannot be, restore's own --ignore can.
+ */
 export class RestoreFileWriter {
   private held: DiffRecord | null = null;
   private count = 0;
+  private readonly begin: string;
 
   constructor(
     private readonly write: (text: string) => Promise<void>,
     private readonly markers: boolean,
-  ) {}
+    private readonly ignore: ReadonlySet<DiffField> = new Set(),
+  ) {
+    this.begin = BEGIN_MARKER + (ignore.has('capability') ? CAPABILITIES_UNKNOWN : '');
+  }
 
   async add(rec: DiffRecord): Promise<void> {
-    if (this.held) await this.write(recordBlock(this.held, this.markers && this.count === 1 ? BEGIN_MARKER : ''));
+    if (this.held) await this.write(recordBlock(this.held, this.markers && this.count === 1 ? this.begin : '', this.ignore));
     this.held = rec;
     this.count++;
   }
 
   async finish(): Promise<void> {
     if (!this.held) return;
-    const marks = this.markers ? (this.count === 1 ? BEGIN_MARKER : '') + endMarker(this.count) : '';
-    await this.write(recordBlock(this.held, marks));
+    const marks = this.markers ? (this.count === 1 ? this.begin : '') + endMarker(this.count) : '';
+    await this.write(recordBlock(this.held, marks, this.ignore));
   }
 }
 

@@ -100,7 +100,7 @@ async function writeReport(
     for (const [i, c] of changes.entries()) await write((i === 0 ? '\n  ' : ',\n  ') + jsonChange(c));
     await write(changes.length === 0 ? ']}\n' : '\n]}\n');
   } else if (format === 'getfacl') {
-    const out = new RestoreFileWriter(write, before.capabilitiesKnown);
+    const out = new RestoreFileWriter(write, before.capabilitiesKnown, new Set(options.ignore ?? []));
     for (const c of changes) if (c.kind === 'modified') await out.add(c.before);
     await out.finish();
   } else {

@@ -141,4 +141,25 @@ describe.skipIf(!restoreReady)(`diff --format getfacl as a restore file (${SKIP_
     expect(sortedEntries(now.facl)).toEqual(sortedEntries(healthy.facl));
     expect(sortedEntries(now.caps)).toEqual(sortedEntries(healthy.caps));
   });
+
+  it('repairs only what it reported with --ignore owner,group,capability: owners and capabilities stay as they are', () => {
+    buildOddTree(dir);
+    snapshotFile(dir, ['tree'], 'healthy.facl');
+    sh('chown -R 4242:4243 tree/special && chmod 0777 tree/special/setuid && setcap -r tree/kinds/with-capability', dir);
+    const damaged = toolView(dir);
+    const r = diffCli(['healthy.facl', 'tree', '--format', 'getfacl', '--ignore', 'owner,group,capability'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(1);
+    const text = latin1(r.stdout);
+    expect(text).not.toMatch(/^# (owner|group|capability): /m);
+    expect(text).toContain('# permsnap: capabilities unknown\n');
+    const fix = path.join(dir, 'fix.facl');
+    fs.writeFileSync(fix, r.stdout);
+    const restored = restore([fix, '--root', dir, '--no-undo'], { cwd: '/' });
+    expect(restored.status, restored.stderr).toBe(0);
+    const st = fs.lstatSync(path.join(dir, 'tree/special/setuid'));
+    expect([st.uid, st.gid]).toEqual([4242, 4243]);
+    expect(sortedEntries(toolView(dir).caps)).toEqual(sortedEntries(damaged.caps));
+    // Nothing else is left to report but the ignored fields.
+    expect(diffCli(['healthy.facl', 'tree', '--ignore', 'owner,group,capability'], { cwd: dir }).status).toBe(0);
+  });
 });

@@ -24,7 +24,7 @@ export function builder(y: Argv): Argv {
     .option('ignore', { type: 'string', describe: `Fields not to compare, comma-separated: ${DIFF_FIELDS.join(',')}` })
     .option('numeric', { alias: 'n', type: 'boolean', default: false, describe: "Compare ids instead of names (names resolved through this host's NSS)" })
     .example('$0 diff healthy.facl /', 'what the damage is on this host')
-    .example('$0 diff healthy.facl / --format getfacl > fix.facl && $0 restore fix.facl --root /', 'repair exactly the damage')
+    .example('$0 diff healthy.facl / --format getfacl > fix.facl; [ $? -eq 1 ] && $0 restore fix.facl --root /', 'repair exactly the damage (diff exits 1 on drift)')
     .example('$0 diff ci/perms.facl build/rootfs.tar.gz --format json > drift.json', 'a CI drift check of an image')
     .example('$0 diff /var/lib/permsnap/baselines/latest.facl.gz / --exclude-from /etc/permsnap/excludes --format nagios', 'a Nagios/Icinga check against the newest daily baseline');
 }
