@@ -6,6 +6,7 @@
 
 import { decodeRecord, extendedEntries, sortKey, type DiffRecord } from './diff-record.js';
 import { PathTable } from '../model/path-table.js';
+import { gidOfName, uidOfName } from '../platform/nss.js';
 
 export type DiffField = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
 export const DIFF_FIELDS: readonly DiffField[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
@@ -34,16 +35,59 @@ function sameEntries(before: readonly string[], after: readonly string[]): boole
   return sorted(before) === sorted(after);
 }
 
-export function compareRecords(before: DiffRecord, after: DiffRecord, ignore: ReadonlySet<DiffField>): FieldChange[] {
+const ALL_DIGITS = /^\d+$/;
+/** A named ACL entry's text: tag, qualifier, permissions. */
+const NAMED_ENTRY = /^(user|group):([^:]+):(.*)$/;
+
+/** How one side's names become ids where the other side has none (this host's NSS by default). */
+export interface IdsOfNames {
+  uid(name: string): number | null;
+  gid(name: string): number | null;
+}
+
+const nssIds: IdsOfNames = { uid: uidOfName, gid: gidOfName };
+
+/**
+ * Whether two owners (or groups) are the same: names are compared as names, but where one
+ * side has no name (getfacl -n, an undo journal: an all-digit value is an id), as ids, the
+ * other side's name resolved through this host (contracts.md, "Names and ids").
+ */
+function samePrincipal(b: string, a: string, idOf: (name: string) => number | null): boolean {
+  if (b === a) return true;
+  const bIsId = ALL_DIGITS.test(b);
+  if (bIsId === ALL_DIGITS.test(a)) return false;
+  const id = bIsId ? idOf(a) : idOf(b);
+  return id !== null && id === Number(bIsId ? b : a);
+}
+
+/** ACL entries with every named qualifier as its id, where one resolves: for a side compared with one that has ids. */
+function entriesById(entries: readonly string[], ids: IdsOfNames): string[] {
+  return entries.map((text) => {
+    const m = NAMED_ENTRY.exec(text);
+    if (m === null || ALL_DIGITS.test(m[2] as string)) return text;
+    const id = m[1] === 'user' ? ids.uid(m[2] as string) : ids.gid(m[2] as string);
+    return id === null ? text : `${m[1]}:${id}:${m[3]}`;
+  });
+}
+
+const hasIdQualifier = (entries: readonly string[]): boolean => entries.some((text) => ALL_DIGITS.test(NAMED_ENTRY.exec(text)?.[2] ?? ''));
+
+export function compareRecords(before: DiffRecord, after: DiffRecord, ignore: ReadonlySet<DiffField>, ids: IdsOfNames = nssIds): FieldChange[] {
   const fields: FieldChange[] = [];
   const add = (field: DiffField, b: string, a: string): void => {
     if (!ignore.has(field) && b !== a) fields.push({ field, before: b, after: a });
   };
-  add('owner', before.owner, after.owner);
-  add('group', before.group, after.group);
+  const addPrincipal = (field: DiffField, b: string, a: string, idOf: (name: string) => number | null): void => {
+    if (!ignore.has(field) && !samePrincipal(b, a, idOf)) fields.push({ field, before: b, after: a });
+  };
+  addPrincipal('owner', before.owner, after.owner, (name) => ids.uid(name));
+  addPrincipal('group', before.group, after.group, (name) => ids.gid(name));
   add('mode', before.mode, after.mode);
   const addEntries = (field: DiffField, b: readonly string[], a: readonly string[]): void => {
-    if (!ignore.has(field) && !sameEntries(b, a)) fields.push({ field, before: aclValue(b), after: aclValue(a) });
+    if (ignore.has(field) || sameEntries(b, a)) return;
+    // A side with ids for qualifiers: the other side's names are compared as their ids.
+    if ((hasIdQualifier(b) || hasIdQualifier(a)) && sameEntries(entriesById(b, ids), entriesById(a, ids))) return;
+    fields.push({ field, before: aclValue(b), after: aclValue(a) });
   };
   addEntries('acl', extendedEntries(before.acl), extendedEntries(after.acl));
   addEntries('default-acl', before.defaultAcl, after.defaultAcl);

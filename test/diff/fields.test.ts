@@ -217,4 +217,21 @@ describe.skipIf(!restoreReady)(`diff reports each changed field with its before 
       },
     ]);
   });
+
+  it('without -n compares ids where a side has no name (getfacl -n, an undo journal): the same tree is no drift', () => {
+    sh(SETUP, dir);
+    sh('chown daemon:adm tree/owner && getfacl -R -n tree > numeric.facl && getfacl -R tree > named.facl', dir);
+    for (const [before, after] of [['numeric.facl', 'tree'], ['tree', 'numeric.facl'], ['numeric.facl', 'named.facl']]) {
+      const r = diffCli([before, after], { cwd: dir });
+      expect(r.stdout.toString(), `${before} ${after}`).toBe('0 modified, 0 missing, 0 extra\n');
+      expect(r.status, `${before} ${after}`).toBe(0);
+    }
+    // A real change still shows, as each side says it.
+    sh('chown bin tree/owner && setfacl -m u:daemon:r tree/untouched', dir);
+    const r = diffCli(['numeric.facl', 'tree', '--format', 'json'], { cwd: dir });
+    expect(r.status).toBe(1);
+    const fields = (p: string): JsonField[] => (parseDiffJson(r.stdout).changes.find((c) => c.path === p) as JsonChange & { fields: JsonField[] }).fields;
+    expect(fields('tree/owner')).toEqual([{ field: 'owner', before: sh('id -u daemon', dir).trim(), after: 'bin' }]);
+    expect(fields('tree/untouched').map((f) => f.field)).toEqual(['acl']);
+  });
 });
