@@ -66,9 +66,10 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
       expect(idsOf('g')).toEqual([1, 0]);
       expect(modeOf('g')).toBe('0640');
       expect(acl('g')).not.toMatch(/user:2:/);
-      // h: the owner and the mode restored.
+      // h: the owner and the mode restored; with its ACL not applied, the group bits are the
+      // owning group's effective rights (r--), not the mask (rw-): the mask would widen them.
       expect(idsOf('h')).toEqual([2, 1000]);
-      expect(modeOf('h')).toBe('0464');
+      expect(modeOf('h')).toBe('0444');
     });
   }
 
@@ -96,6 +97,19 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     // g, with its one named group, is restored.
     expect(acl('g')).toMatch(/^group:1:r--$/m);
     expect(summaryOf(r.stderr)?.problems).toBe(2);
+  });
+
+  it('never widens rights through the mode when it leaves an ACL alone: group bits are the owning group\'s effective rights', () => {
+    const snap = setup(['f'], '# file: f\n# owner: root\n# group: root\nuser::rw-\nuser:nobody:rwx\nuser:65534:r--\ngroup::r--\nmask::rwx\nother::---\n\n');
+    const f = path.join(dir, 'r', 'f');
+    sh(`chmod 640 '${f}' && setfacl -m u:bin:rwx,m::r '${f}'`, dir);
+    const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(acl('f')).toMatch(/^mask::r--$/m); // bin stays at r-- effective
+    // With --ignore acl the ACL is not looked at: no problem, and the recorded mode is set.
+    const ignored = restore([snap, '--root', path.join(dir, 'r'), '--no-undo', '--ignore', 'acl'], { cwd: '/' });
+    expect(ignored.status, ignored.stderr).toBe(0);
+    expect(ignored.stderr).not.toContain('twice');
   });
 
   it('reads all-digit owners, groups and qualifiers as decimal ids: 010 is 10, not 8', () => {
