@@ -62,14 +62,22 @@ export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
   };
 }
 
-export function atomicFileSink(target: string): ByteSink {
+/**
+ * Writes a file atomically: a temp file beside it, fsynced, renamed over it. A symlink is
+ * followed to the file it names (the link stays). Something that is not a regular file
+ * (`-o /dev/null`, a FIFO) is written directly: a rename would replace the device itself.
+ */
+export function atomicFileSink(named: string): ByteSink {
+  const target = followedTarget(named);
+  const existing = fs.statSync(target, { throwIfNoEntry: false });
+  const direct = existing !== undefined && !existing.isFile();
   const dir = path.dirname(target);
-  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const temp = direct ? target : path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   let fd: number;
   try {
-    fd = fs.openSync(temp, 'wx', 0o600);
+    fd = fs.openSync(temp, direct ? 'w' : 'wx', 0o600);
   } catch (err) {
-    throw new PermsnapError('IO', `${target}: cannot create output file: ${systemReason(err)}`, { cause: err });
+    throw new PermsnapError('IO', `${named}: cannot create output file: ${systemReason(err)}`, { cause: err });
   }
   const file = fs.createWriteStream('', { fd, autoClose: false });
   const gzip = target.endsWith('.gz') ? zlib.createGzip() : null;
@@ -99,6 +107,10 @@ export function atomicFileSink(target: string): ByteSink {
       const finished = eventOrError(file, 'finish', streams);
       head.end();
       await settle(finished);
+      if (direct) {
+        fs.closeSync(fd);
+        return;
+      }
       fs.fsyncSync(fd);
       fs.closeSync(fd);
       // Keep the mode of a file being replaced; a new snapshot is private (it lists every path).
@@ -118,9 +130,18 @@ export function atomicFileSink(target: string): ByteSink {
       } catch {
         // already closed by the stream's destroy(): nothing left to release
       }
-      fs.rmSync(temp, { force: true });
+      if (!direct) fs.rmSync(temp, { force: true });
     },
   };
+}
+
+/** The file a path names, its symlinks followed; the path itself when it names nothing yet. */
+function followedTarget(named: string): string {
+  try {
+    return fs.realpathSync(named);
+  } catch {
+    return named;
+  }
 }
 
 function fsyncDirectory(dir: string): void {
