@@ -83,8 +83,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const reporter = stderrReporter({ quiet: options.includes('--quiet') || options.includes('-q'), verbose, shown });
   try {
     const code = await run(argv, reporter);
-    // The last bytes may fail to write after the command is done with them.
-    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    // The last bytes may fail to write after the command is done with them. (Nothing is
+    // written when nothing waits: an empty write to a full disk fails on its own.)
+    if (process.stdout.writableLength > 0) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
     if (brokenPipe) return EXIT_SIGPIPE;
     if (outputError === null) return code;
     reporter.error(`standard output: ${systemReason(outputError)}`);
@@ -150,7 +151,7 @@ async function runCommand(name: string | undefined, argv: readonly string[], rep
   } catch (err) {
     if (err instanceof PermsnapError && err.code === 'USAGE') {
       usage = helpOfCommand ?? (await y.getHelp());
-      reporter.error(err.message);
+      reporter.error(err.message.replaceAll(HIDDEN, ''));
       process.stderr.write(`${usage}\n`);
       // A monitoring plugin's trouble is UNKNOWN (3), said on stdout, even for a bad command line.
       if (name === 'diff' && wantsNagios(argv)) {
