@@ -6,6 +6,7 @@
 
 import fs from 'node:fs';
 import { PermsnapError, systemReason } from '../errors.js';
+import { fsPath, toByteString } from '../platform/byte-path.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions } from '../format/read-snapshot.js';
 
@@ -51,7 +52,7 @@ export async function* readOperand(operand: string, options: ReadSnapshotOptions
 
 /** The same entries, several at a time (see readSnapshotBatches). */
 export async function* readOperandBatches(operand: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry[]> {
-  const source = new ReplayedSource(operand === '-' ? (options.stdin ?? process.stdin) : fs.createReadStream(operand, { highWaterMark: READ_SIZE }), operand);
+  const source = new ReplayedSource(operand === '-' ? (options.stdin ?? process.stdin) : fs.createReadStream(fsPath(toByteString(operand)), { highWaterMark: READ_SIZE }), operand);
   try {
     const kind = await sniff(source);
     if (kind === 'snapshot') {

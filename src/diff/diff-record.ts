@@ -38,7 +38,9 @@ export function encodeRecord(entry: Entry, names: boolean, capabilitiesKnown: bo
   // With ids (-n), a name this host does not know (no id) stays a name: as the id -1, two
   // different unknown names would compare as the same owner.
   const byName = (name: string | undefined, id: number): boolean => name !== undefined && (names || id === UNKNOWN_ID);
-  const principal = (name: string | undefined, id: number): string => (byName(name, id) ? (name as string) : String(id));
+  // A block without `# owner:` (or `# group:`) says nothing of it: '' is not compared.
+  const principal = (name: string | undefined, id: number): string =>
+    byName(name, id) ? (name as string) : id === UNKNOWN_ID ? '' : String(id);
   const text = (e: QualifiedAclEntry): string => entryText(e, { names: byName(e.name, e.id) });
   const acl = (entry.acl ?? aclFromMode(entry.mode)).map(text);
   const defaults = (entry.defaultAcl ?? []).map(text);

@@ -53,7 +53,7 @@ const nssIds: IdsOfNames = { uid: uidOfName, gid: gidOfName };
  * other side's name resolved through this host (contracts.md, "Names and ids").
  */
 function samePrincipal(b: string, a: string, idOf: (name: string) => number | null): boolean {
-  if (b === a) return true;
+  if (b === a || b === '' || a === '') return true; // '': the side does not say (a block without the line)
   const bIsId = ALL_DIGITS.test(b);
   if (bIsId === ALL_DIGITS.test(a)) return false;
   const id = bIsId ? idOf(a) : idOf(b);

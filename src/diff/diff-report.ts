@@ -61,12 +61,14 @@ export function jsonHead(c: DiffCounts): string {
   return `{"summary": ${JSON.stringify(c)}, "changes": [`;
 }
 
-/** A record as a getfacl block; `marker` goes at the end of its header. */
-/** A record's block; without `# owner:`/`# group:`/`# capability:` when those are ignored (restore then leaves them alone). */
+/**
+ * A record as a getfacl block; `marker` goes at the end of its header. Without `# owner:`,
+ * `# group:` or `# capability:` when those are ignored or unknown (restore then leaves them alone).
+ */
 export function recordBlock(rec: DiffRecord, marker: string, ignore: ReadonlySet<DiffField> = new Set()): string {
   let text = `# file: ${quote(rec.path, PATH_QUOTED)}\n`;
-  if (!ignore.has('owner')) text += `# owner: ${quote(rec.owner, OWNER_QUOTED)}\n`;
-  if (!ignore.has('group')) text += `# group: ${quote(rec.group, OWNER_QUOTED)}\n`;
+  if (!ignore.has('owner') && rec.owner !== '') text += `# owner: ${quote(rec.owner, OWNER_QUOTED)}\n`;
+  if (!ignore.has('group') && rec.group !== '') text += `# group: ${quote(rec.group, OWNER_QUOTED)}\n`;
   const flags = flagsText(parseInt(rec.mode, 8));
   if (flags) text += `# flags: ${flags}\n`;
   if (rec.capability && !ignore.has('capability')) text += `# capability: ${rec.capability}\n`;

@@ -8,6 +8,7 @@ import { matchesOrBeneath, type PathMatcher } from '../glob/path-matcher.js';
 import { ACL_USER } from '../model/acl.js';
 import { UNKNOWN_ID, type Entry } from '../model/entry.js';
 import { printedPath } from '../model/printed-path.js';
+import { fsPath, toByteString } from '../platform/byte-path.js';
 import { isDirectory } from '../platform/dir-fd.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
@@ -39,13 +40,15 @@ export interface SideInfo {
 export type RecordSink = (path: string, record: string) => void;
 
 export async function readSide(operand: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
-  return operand !== '-' && isDirectoryPath(operand) ? walkSide(operand, options, sink) : fileSide(operand, options, sink);
+  // The operand is text from the command line; the walk takes paths as bytes.
+  const bytes = toByteString(operand);
+  return operand !== '-' && isDirectoryPath(bytes) ? walkSide(bytes, options, sink) : fileSide(operand, options, sink);
 }
 
 /** False for anything that cannot be stat()ed: reading it as a file then names the reason. */
-function isDirectoryPath(operand: string): boolean {
+function isDirectoryPath(bytes: string): boolean {
   try {
-    return fs.statSync(operand, { throwIfNoEntry: false })?.isDirectory() === true;
+    return fs.statSync(fsPath(bytes), { throwIfNoEntry: false })?.isDirectory() === true;
   } catch {
     return false;
   }

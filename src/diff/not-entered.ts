@@ -5,6 +5,7 @@
 // thousand false "missing" lines, nor Nagios a CRITICAL).
 
 import { PATH_QUOTED, quote } from '../format/quote.js';
+import { displayString } from '../platform/byte-path.js';
 import type { DiffChange } from './diff-records.js';
 
 export interface NotEnteredResult {
@@ -16,7 +17,7 @@ export interface NotEnteredResult {
 export function dropNotEntered(changes: DiffChange[], mountPoints: readonly string[]): NotEnteredResult {
   if (mountPoints.length === 0) return { changes, warning: null };
   const points = new Set(mountPoints);
-  const shown = mountPoints.slice(0, 3).map((p) => quote(p, PATH_QUOTED)).join(', ') + (mountPoints.length > 3 ? ', ...' : '');
+  const shown = mountPoints.slice(0, 3).map((p) => displayString(quote(p, PATH_QUOTED))).join(', ') + (mountPoints.length > 3 ? ', ...' : '');
   return dropChanges(changes, (c) => isBeneath(c.path, points), (n) => `${n} path(s) beneath pseudo filesystems not compared: the live side does not enter ${shown}`);
 }
 

@@ -9,7 +9,7 @@ import { PATH_QUOTED, quote } from '../../format/quote.js';
 import type { ArchiveOutputOptions } from '../../archive/snapshot-output.js';
 import { atomicFileSink, stdoutSink, type ByteSink } from '../../output/byte-sink.js';
 import { describeErrno } from '../../platform/libc.js';
-import { toByteString } from '../../platform/byte-path.js';
+import { displayString, toByteString } from '../../platform/byte-path.js';
 import { snapshot } from '../../snapshot/snapshot.js';
 import { lastOf } from '../effective-option.js';
 import type { Outcome, Reporter } from '../outcome.js';
@@ -240,7 +240,7 @@ async function fromDeb(debs: string[], args: SnapshotArgs, raw: readonly string[
       mergedUsr: resolveMergedUsr(args['merged-usr']),
       onDisagreement: (d) =>
         reporter.warn(
-          `${quote(d.path, PATH_QUOTED)}: packages disagree on this directory: ${d.first.pkg} ships ${d.first.state}, ` +
+          `${displayString(quote(d.path, PATH_QUOTED))}: packages disagree on this directory: ${d.first.pkg} ships ${d.first.state}, ` +
             `${d.later.pkg} ships ${d.later.state}; the baseline has ${d.later.pkg}'s`,
         ),
       onScripts: (pkg, findings) =>
@@ -248,7 +248,7 @@ async function fromDeb(debs: string[], args: SnapshotArgs, raw: readonly string[
           `${pkg}: ${findings.map((f) => `${f.script} calls ${f.commands.join(', ')}`).join('; ')}: ` +
             'permissions set by maintainer scripts are not in the baseline',
         ),
-      onUnshipped: (o) => reporter.warn(`${args.statoverride}:${o.line}: ${quote(o.path, PATH_QUOTED)}: no given package ships this path; override left out`),
+      onUnshipped: (o) => reporter.warn(`${args.statoverride}:${o.line}: ${displayString(quote(o.path, PATH_QUOTED))}: no given package ships this path; override left out`),
     });
     progress.done();
     reporter.info(`${result.packages} package(s), ${result.entries} entries, ${result.overridden} statoverride(s) applied`);
