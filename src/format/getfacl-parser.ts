@@ -72,16 +72,21 @@ function fail(message: string, line?: number): never {
   throw new Fault(message, line);
 }
 
-/** A short, escaped excerpt of input for messages (input may hold control bytes). */
 /**
- * A piece of the snapshot (a byte string) quoted for a message, which is text: UTF-8 reads
- * as what it says, a byte that is not UTF-8 shows as \xNN, a byte-order mark as \ufeff.
+ * A short excerpt of the snapshot (a byte string) quoted for a message, which is text: UTF-8 reads
+ * as what it says, a byte that is not UTF-8 shows as \xNN, a byte-order mark as \ufeff,
+ * quotes, backslashes and control characters escaped as in JSON.
  */
 function show(text: string): string {
   const cut = text.length > 60 ? text.slice(0, 60) + '...' : text;
-  return JSON.stringify(escapedText(Buffer.from(cut, 'latin1')))
-    .replace(/\\udc([89a-f][0-9a-f])/g, '\\x$1')
-    .replaceAll('\ufeff', '\\ufeff');
+  let quoted = '"';
+  for (const char of escapedText(Buffer.from(cut, 'latin1'))) {
+    const code = char.charCodeAt(0);
+    if (char.length === 1 && code >= 0xdc80 && code <= 0xdcff) quoted += `\\x${(code - 0xdc00).toString(16)}`;
+    else if (code === 0xfeff) quoted += '\\ufeff';
+    else quoted += JSON.stringify(char).slice(1, -1);
+  }
+  return `${quoted}"`;
 }
 
 /** Trims spaces and TABs only: String.prototype.trim would also eat byte 0xA0 of a name. */
@@ -660,7 +665,7 @@ export class GetfaclParser {
     // skipped. The block began at its `# file:` line, so any marker of it is in the body.
     if (body.includes('permsnap')) return undefined;
     const seen = known.get(body);
-    if (seen !== undefined) return seen;
+    if (seen !== undefined) return (this.lastKnown = seen);
     if (known.size >= MAX_KNOWN_BLOCKS) return undefined;
     let lines = 0;
     for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) lines++;
@@ -668,7 +673,7 @@ export class GetfaclParser {
     // whole 64 KiB chunk alive for as long as the parser lives.
     const shape: KnownBlock = { body: Buffer.from(body, 'latin1').toString('latin1'), entry: structuredClone({ ...entry, path: '' }), lines };
     known.set(shape.body, shape);
-    return shape;
+    return (this.lastKnown = shape);
   }
 }
 
