@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { latin1, tryMount, unmount } from '../helpers/facl-text.js';
 import { buildOddTree } from '../helpers/odd-tree.js';
 import { restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
-import { isRoot, makeTempDir, removeTree, sh } from '../helpers/tree.js';
+import { isRoot, makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
 import { diffCli, parseDiffJson, snapshotFile, toolView } from './diff-kit.js';
 
 let dir = '';
@@ -52,6 +52,15 @@ describe.skipIf(!restoreReady)(`diff of a tree against itself (${SKIP_REASON})`,
       expect([r.status, r.stdout.toString('latin1')], args.join(' ')).toEqual([0, NO_DIFFERENCES]);
     }
     expect(fs.readFileSync(compat, 'latin1')).not.toContain('# permsnap:');
+  });
+
+  it('takes operands named in UTF-8 beyond ASCII, a directory and a snapshot file alike', () => {
+    sh('mkdir -p été/sub && touch été/sub/f', dir);
+    expect(permsnap(['snapshot', 'été', '-o', 'café.facl'], { cwd: dir }).status).toBe(0);
+    const r = diffCli(['café.facl', 'été'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.toString()).toBe('0 modified, 0 missing, 0 extra\n');
+    expect(r.status).toBe(0);
   });
 
   it('matches paths in the relative form: a leading / or ./, a trailing / and // do not make paths differ', () => {

@@ -140,6 +140,7 @@ describe.skipIf(!restoreReady)(`restore refuses malformed snapshots as a whole (
       [Buffer.from(GOOD + B + 'user::rw-\nhéllo\n'), 'line "héllo" is neither'],
       [Buffer.concat([Buffer.from(GOOD + B + 'user::rw-\nh'), Buffer.from([0xff]), Buffer.from('llo\n')]), 'line "h\\xffllo" is neither'],
       [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(GOOD)]), 'unknown tag "\\ufeff# file"'],
+      [Buffer.from(GOOD + B + 'user::rw-\nbogus\\udc80 "x"\n'), 'line "bogus\\\\udc80 \\"x\\"" is neither'],
     ];
     for (const [text, message] of cases) {
       const r = spawnSync(process.execPath, [CLI, 'restore', '-', '--root', root, '--no-undo'], { input: text });

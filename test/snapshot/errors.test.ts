@@ -265,6 +265,10 @@ describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs 
   it('takes what follows "--" as PATHs, even those that look like options (-x, -L)', () => {
     smallTree();
     for (const name of ['-x', '-L', '--compat']) fs.writeFileSync(path.join(dir, name), '');
+    // A usage error names an operand after "--" as typed.
+    const extra = permsnap(['diff', '--', 'a', 'b', 'c'], { cwd: dir });
+    expect(extra.status).toBe(2);
+    expect(extra.stderr.split('\n')[0]).toBe('permsnap: Unknown argument: c');
     for (const args of [['tree/file', '--', '-x'], ['--', '-x', '-L'], ['--', '--compat', 'tree']]) {
       const theirs = getfacl(['-R', ...args], { cwd: dir });
       expect(theirs.status, args.join(' ')).toBe(0);
@@ -306,6 +310,20 @@ describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs 
     for (const jobs of ['1', '2']) expectSameAsGetfacl(limited(process.execPath, [CLI, 'snapshot', '--compat', '--jobs', jobs, 't']), theirs);
   });
 
+  it('with -o writes through a symlink to the file it names, and into a device as it is (no temp file renamed over it)', () => {
+    smallTree();
+    fs.writeFileSync(path.join(dir, 'out.facl'), '');
+    fs.symlinkSync('out.facl', path.join(dir, 'link.facl'));
+    expect(permsnap(['snapshot', 'tree', '-o', 'link.facl'], { cwd: dir }).status).toBe(0);
+    expect(fs.lstatSync(path.join(dir, 'link.facl')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'out.facl'), 'latin1')).toContain('# file: tree/sub/inner\n');
+    if (isRoot) {
+      sh('mknod null-device c 1 3', dir);
+      expect(permsnap(['snapshot', 'tree', '-o', 'null-device'], { cwd: dir }).status).toBe(0);
+      expect(fs.lstatSync(path.join(dir, 'null-device')).isCharacterDevice()).toBe(true);
+    }
+  });
+
   it('says a failed write to stdout (a full disk) once, without a stack trace, and exits 2', () => {
     smallTree();
     for (const args of [['snapshot', 'tree'], ['snapshot', '--compat', 'tree'], ['diff', 'tree', 'tree/sub']]) {
@@ -318,6 +336,12 @@ describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs 
       expect(stderr, args.join(' ')).not.toMatch(STACK_FRAME);
       expect(r.status, args.join(' ')).toBe(2);
     }
+    // Nothing written to stdout (the snapshot goes to -o): nothing fails.
+    const full = fs.openSync('/dev/full', 'w');
+    const quiet = spawnSync(process.execPath, [CLI, 'snapshot', 'tree', '-o', 'out.facl'], { cwd: dir, stdio: ['ignore', full, 'pipe'] });
+    fs.closeSync(full);
+    expect(quiet.stderr.toString()).toBe('');
+    expect(quiet.status).toBe(0);
   });
 
   it.skipIf(!hasScript)('shows no progress line on a terminal with --compat (getfacl shows none), and one without it (needs script(1))', () => {
