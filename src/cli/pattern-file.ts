@@ -1,17 +1,40 @@
-// --exclude-from / --only-from files: one glob per line; blank lines and # lines ignored.
+// Globs from the command line: --exclude/--only values and --exclude-from files (one glob
+// per line; blank lines and # lines ignored), as byte strings, checked before use.
 
 import fs from 'node:fs';
 import { PermsnapError, systemReason } from '../errors.js';
+import { toByteString } from '../platform/byte-path.js';
 
-export function readPatternFile(file: string): string[] {
+/** The globs of repeated options (text) and of a pattern file, as byte strings, each checked. */
+export function globsOf(option: string, given: readonly string[], file?: string): string[] {
+  const globs = [...given.map(toByteString), ...(file === undefined ? [] : readPatternFile(file))];
+  for (const glob of globs) checkGlob(option, glob);
+  return globs;
+}
+
+/** A pattern file's globs as their bytes (a name that is not UTF-8 is matched as it is). */
+function readPatternFile(file: string): string[] {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(file).toString('latin1');
   } catch (err) {
     throw new PermsnapError('IO', `${file}: cannot read pattern file: ${systemReason(err)}`, { cause: err });
   }
   return text
+    .replace(/^\xef\xbb\xbf/, '') // a UTF-8 byte-order mark
     .split(/\r?\n/)
-    .map((line) => line.trim())
+    .map((line) => line.replace(/^[ \t]+|[ \t]+$/g, ''))
     .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/**
+ * Refuses what would silently match everything or nothing: "!x" is a negation in the glob
+ * dialect (it matches every path but x: a gitignore habit would exclude the whole tree),
+ * and "", "/" or "//" name no path.
+ */
+function checkGlob(option: string, glob: string): void {
+  if (glob.startsWith('!')) {
+    throw new PermsnapError('USAGE', `${option} "${glob}": a glob beginning with "!" would match every other path (no negation here); for a name beginning with "!", write \\!`);
+  }
+  if (glob.replace(/^\.?\/+|\/+$/g, '') === '') throw new PermsnapError('USAGE', `${option} "${glob}": an empty glob, expected a path or pattern`);
 }

@@ -7,7 +7,7 @@ import { aclFromMode } from '../model/acl.js';
 import { formatCapability, parseCapabilityText } from '../model/capability.js';
 import { UNKNOWN_ID, type Entry, type QualifiedAclEntry } from '../model/entry.js';
 import { entryText } from '../format/getfacl-printer.js';
-import { relativeForm } from '../model/printed-path.js';
+import { normalPath } from '../model/printed-path.js';
 
 export interface DiffRecord {
   path: string;
@@ -63,19 +63,6 @@ function canonicalCapability(text: string | undefined): string {
 /** The path diff matches entries by: the relative form (no leading "/" or "./"). */
 export function matchPath(entry: Entry): string {
   return normalPath(entry.path);
-}
-
-/**
- * A path in the form the two sides are matched and globbed in: relative, and (contracts.md)
- * "a//b" and "a/b/" mean "a/b", as `getfacl -R tree/` prints them ("tree/", "tree//a").
- */
-export function normalPath(path: string): string {
-  // Most paths are already in that form: no "/" or "." first, no "//", no "/" last.
-  const first = path.charCodeAt(0);
-  if (path.length > 0 && first !== 47 && first !== 46 && path.charCodeAt(path.length - 1) !== 47 && !path.includes('//')) return path;
-  const collapsed = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
-  const trimmed = collapsed.length > 1 && collapsed.endsWith('/') ? collapsed.slice(0, -1) : collapsed;
-  return relativeForm(trimmed);
 }
 
 export function decodeRecord(path: string, record: string): DiffRecord {

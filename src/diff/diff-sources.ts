@@ -7,14 +7,14 @@ import { readOperandBatches } from '../archive/read-operand.js';
 import { matchesOrBeneath, type PathMatcher } from '../glob/path-matcher.js';
 import { ACL_USER } from '../model/acl.js';
 import { UNKNOWN_ID, type Entry } from '../model/entry.js';
-import { printedPath } from '../model/printed-path.js';
+import { normalPath, printedPath } from '../model/printed-path.js';
 import { fsPath, toByteString } from '../platform/byte-path.js';
 import { isDirectory } from '../platform/dir-fd.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 import { readEntry } from '../snapshot/read-entry.js';
 import { walkArgument } from '../walk/walk-tree.js';
-import { encodeRecord, matchPath, normalPath } from './diff-record.js';
+import { encodeRecord, matchPath } from './diff-record.js';
 
 export interface SideOptions {
   /** Compare names (default) or ids (-n: names resolved through this host). */

@@ -1,10 +1,10 @@
 // User globs (--exclude, --only; contracts.md "Globs"): fast-glob's dialect through its
 // matcher, picomatch, with dotfiles matched. A pattern without "/" matches a name at any
 // depth; one with "/" (or a leading "/") is anchored at the root; "**" crosses directories.
-// Paths are matched in the relative form: no leading "/" or "./".
+// Paths are matched in the relative form: no leading "/" or "./", no "//" or trailing "/".
 
 import picomatch from 'picomatch';
-import { relativeForm } from '../model/printed-path.js';
+import { normalPath } from '../model/printed-path.js';
 
 export type PathMatcher = (path: string) => boolean;
 
@@ -25,7 +25,8 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
   if (floating.length > 0) matchers.push(picomatch(floating, { dot: true, basename: true }));
   if (matchers.length === 0) return undefined;
   return (path) => {
-    const relative = relativeForm(path);
+    // "tree//a" (from `snapshot tree/`, as getfacl prints it) is matched as "tree/a".
+    const relative = normalPath(path);
     return matchers.some((m) => m(relative));
   };
 }

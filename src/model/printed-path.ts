@@ -26,3 +26,17 @@ export function printedPath(walked: string, strip: boolean): PrintedPath {
 export function relativeForm(path: string): string {
   return printedPath(path, true).path;
 }
+
+/**
+ * A path in the form globs match and the sides of a diff are compared in: relative, and
+ * (contracts.md) "a//b" and "a/b/" mean "a/b", as `getfacl -R tree/` prints them ("tree/",
+ * "tree//a").
+ */
+export function normalPath(path: string): string {
+  // Most paths are already in that form: no "/" or "." first, no "//", no "/" last.
+  const first = path.charCodeAt(0);
+  if (path.length > 0 && first !== 47 && first !== 46 && path.charCodeAt(path.length - 1) !== 47 && !path.includes('//')) return path;
+  const collapsed = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+  const trimmed = collapsed.length > 1 && collapsed.endsWith('/') ? collapsed.slice(0, -1) : collapsed;
+  return relativeForm(trimmed);
+}

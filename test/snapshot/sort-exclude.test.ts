@@ -244,4 +244,44 @@ describe.skipIf(!aclReady)('snapshot --exclude and --exclude-from (needs getfacl
     expect(excluded.status).toBe(0);
     expect(filePaths(latin1(excluded.stdout))).toEqual(['tree', 'tree/open']);
   });
+
+  it('matches globs against tree/a for a path printed as tree//a (argument tree/), in snapshot, diff and restore alike', () => {
+    fs.mkdirSync(path.join(dir, 'tree', 'keep'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tree', 'keep', 'f'), '');
+    fs.writeFileSync(path.join(dir, 'tree', 'g'), '');
+    expect(permsnap(['snapshot', 'tree/', '-o', 'snap.facl'], { cwd: dir }).status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'snap.facl'), 'latin1')).toContain('# file: tree//keep/f\n');
+    fs.chmodSync(path.join(dir, 'tree', 'keep', 'f'), 0o777);
+    fs.chmodSync(path.join(dir, 'tree', 'g'), 0o777);
+    expect(filePaths(latin1(permsnap(['snapshot', 'tree/', '--exclude', 'tree/keep'], { cwd: dir }).stdout))).toEqual(['tree/', 'tree//g']);
+    const changed = (args: string[]): string[] =>
+      permsnap(['restore', 'snap.facl', '--dry-run', ...args], { cwd: dir }).stdout.toString().split('\n').filter(Boolean).map((l) => l.split('  ')[0] as string);
+    expect(changed(['--exclude', 'tree/keep'])).toEqual([path.join(dir, 'tree/g')]);
+    expect(changed(['--only', 'tree/keep'])).toEqual([path.join(dir, 'tree/keep/f')]);
+    expect(permsnap(['diff', 'snap.facl', 'tree/', '--exclude', 'tree/keep'], { cwd: dir }).stdout.toString()).toMatch(/^1 modified/);
+  });
+
+  it('refuses globs that would match every other path ("!x") or none ("", "/"), before doing anything', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    fs.writeFileSync(path.join(dir, 'ex'), '*.log\n!important.log\n');
+    for (const args of [['--exclude', '!x'], ['--exclude', ''], ['--exclude', '/'], ['--exclude-from', 'ex']]) {
+      const r = permsnap(['snapshot', 'tree', ...args], { cwd: dir });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout.length, args.join(' ')).toBe(0);
+      expect(r.stderr.split('\n')[0], args.join(' ')).toMatch(/^permsnap: --exclude ".*": (a glob beginning with "!"|an empty glob)/);
+    }
+    const nagios = permsnap(['diff', 'tree', 'tree', '--exclude', '!x', '--format', 'nagios'], { cwd: dir });
+    expect(nagios.status).toBe(3);
+    // A name that begins with "!" is written \!.
+    fs.writeFileSync(path.join(dir, 'tree', '!x'), '');
+    expect(filePaths(latin1(permsnap(['snapshot', 'tree', '--exclude', '\\!x'], { cwd: dir }).stdout))).toEqual(['tree']);
+  });
+
+  it('reads --exclude-from as bytes: a name that is not UTF-8 is matched as it is', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    fs.writeFileSync(Buffer.from(path.join(dir, 'tree', 'odd\xff'), 'latin1'), '');
+    fs.writeFileSync(path.join(dir, 'tree', 'plain'), '');
+    fs.writeFileSync(path.join(dir, 'ex'), Buffer.from('\xef\xbb\xbfodd\xff\r\n', 'latin1'));
+    expect(filePaths(latin1(permsnap(['snapshot', 'tree', '--exclude-from', 'ex'], { cwd: dir }).stdout))).toEqual(['tree', 'tree/plain']);
+  });
 });

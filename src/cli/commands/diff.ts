@@ -6,10 +6,9 @@ import { DIFF_FIELDS, type DiffField } from '../../diff/diff-records.js';
 import { diff, type DiffFormat } from '../../diff/diff.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
 import { stdoutSink } from '../../output/byte-sink.js';
-import { toByteString } from '../../platform/byte-path.js';
 import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
-import { readPatternFile } from '../pattern-file.js';
+import { globsOf } from '../pattern-file.js';
 
 export const command = 'diff <before> <after>';
 export const describe = 'Show what differs between two snapshots or a snapshot and a live tree (exit 1 on differences)';
@@ -49,7 +48,7 @@ export async function handler(args: DiffArgs, _raw: readonly string[], reporter:
       return f as DiffField;
     });
     if (args.before === '-' && args.after === '-') throw new PermsnapError('USAGE', 'only one side can be standard input');
-    const exclude = [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
+    const exclude = globsOf('--exclude', args.exclude, args['exclude-from']);
     const result = await diff(args.before, args.after, stdoutSink(), {
       format: args.format,
       numeric: args.numeric,

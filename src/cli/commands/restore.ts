@@ -16,7 +16,7 @@ import { formatChange } from '../change-text.js';
 import { createProgress } from '../progress.js';
 import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
-import { readPatternFile } from '../pattern-file.js';
+import { globsOf } from '../pattern-file.js';
 import { defaultJobs } from '../../threads/default-jobs.js';
 
 export const command = 'restore <snapshot>';
@@ -82,7 +82,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   }
   const root = args.root === undefined ? undefined : path.resolve(args.root);
   checkRoot(root);
-  const exclude = [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
+  const exclude = globsOf('--exclude', args.exclude, args['exclude-from']);
   if (args['force-fallbacks']) forceFallbacks();
   const info = { hasMarkers: false };
   const ids = chooseResolver(root, args['ids-from']);
@@ -102,7 +102,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
       cwd: toByteString(process.cwd()),
       dryRun: args['dry-run'],
       exclude,
-      only: args.only.map(toByteString),
+      only: globsOf('--only', args.only),
       ignore,
       ids,
       capabilitiesKnown: () => info.hasMarkers,

@@ -15,7 +15,7 @@ import { lastOf } from '../effective-option.js';
 import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { createProgress } from '../progress.js';
-import { readPatternFile } from '../pattern-file.js';
+import { globsOf } from '../pattern-file.js';
 
 export const command = 'snapshot [paths..]';
 export const describe = 'Print the permissions of a tree in getfacl format (like getfacl -R, faster)';
@@ -150,7 +150,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
 }
 
 function excludeGlobs(args: SnapshotArgs): string[] {
-  return [...args.exclude, ...(args['exclude-from'] ? readPatternFile(args['exclude-from']) : [])].map(toByteString);
+  return globsOf('--exclude', args.exclude, args['exclude-from']);
 }
 
 function printOptions(args: SnapshotArgs, raw: readonly string[]): Partial<PrintOptions> {
