@@ -30,6 +30,8 @@ export class MemberConverter {
    * capability are kept: memory grows with those, not with the archive.
    */
   private readonly linkTargets = new Map<string, PaxMetadata>();
+  /** Symlinks met: a hard link to one is a symlink too (GNU tar stores `ln -P link x` so). */
+  private readonly symlinks = new Set<string>();
 
   constructor(private readonly options: MetadataOptions) {}
 
@@ -39,7 +41,14 @@ export class MemberConverter {
     const normalized = normalizeMemberPath(name);
     if ('problem' in normalized) return { kind: 'problem', path: name, message: `${normalized.problem}; left out` };
     const path = normalized.path;
-    if (member.type === 'symlink') return { kind: 'skipped' };
+    if (member.type === 'symlink') {
+      this.symlinks.add(path);
+      return { kind: 'skipped' };
+    }
+    if (member.type === 'link' && this.isSymlink(member.linkname)) {
+      this.symlinks.add(path);
+      return { kind: 'skipped' };
+    }
     const type = member.type === 'link' ? 'file' : TYPES[member.type ?? ''];
     if (type === undefined) return { kind: 'problem', path, message: 'member of a type permsnap does not read (a GNU volume label, old-style sparse file or incremental dump?); left out' };
 
@@ -52,6 +61,11 @@ export class MemberConverter {
     if (member.type === 'link' && !hasAny(metadata)) metadata = this.linkTarget(member.linkname) ?? metadata;
     else if (hasAny(metadata)) this.linkTargets.set(path, metadata);
     return { kind: 'entry', entry: toEntry(path, type, member, metadata, this.options.names) };
+  }
+
+  private isSymlink(linkname: string | null): boolean {
+    const target = linkname === null ? null : normalizeMemberPath(linkname);
+    return target !== null && !('problem' in target) && this.symlinks.has(target.path);
   }
 
   private linkTarget(linkname: string | null): PaxMetadata | undefined {

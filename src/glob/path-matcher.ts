@@ -5,6 +5,7 @@
 
 import picomatch from 'picomatch';
 import { normalPath } from '../model/printed-path.js';
+import { escapedText } from '../platform/byte-path.js';
 
 export type PathMatcher = (path: string) => boolean;
 
@@ -21,12 +22,12 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
     else floating.push(pattern);
   }
   const matchers: PathMatcher[] = [];
-  if (anchored.length > 0) matchers.push(picomatch(anchored, { dot: true }));
-  if (floating.length > 0) matchers.push(picomatch(floating, { dot: true, basename: true }));
+  if (anchored.length > 0) matchers.push(picomatch(anchored.map(asText), { dot: true }));
+  if (floating.length > 0) matchers.push(picomatch(floating.map(asText), { dot: true, basename: true }));
   if (matchers.length === 0) return undefined;
   return (path) => {
     // "tree//a" (from `snapshot tree/`, as getfacl prints it) is matched as "tree/a".
-    const relative = normalPath(path);
+    const relative = asText(normalPath(path));
     return matchers.some((m) => m(relative));
   };
 }
@@ -36,4 +37,16 @@ export function matchesOrBeneath(recorded: string, matcher: PathMatcher): boolea
   const parts = recorded.split('/');
   for (let n = parts.length; n > 0; n--) if (matcher(parts.slice(0, n).join('/'))) return true;
   return false;
+}
+
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * A byte string (pattern or path) as the text globs work on, so that `?` and `[é]` take one
+ * character of a UTF-8 name, not one byte; a byte that is not UTF-8 stays one character
+ * of its own (escapedText), the same in a pattern and in a path.
+ */
+function asText(bytes: string): string {
+  return ASCII.test(bytes) ? bytes : escapedText(Buffer.from(bytes, 'latin1'));
 }

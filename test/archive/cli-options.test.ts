@@ -42,6 +42,17 @@ describe.skipIf(!hasGnuTar)('snapshot --from-tar options (needs GNU tar)', () =>
     expect(snapshotOk(['--from-tar', archive, '-P'], dir)).toBe(snapshotOk(['--from-tar', archive], dir));
   });
 
+  it('skips a hard link to a symlink (GNU tar stores `ln -P` of a symlink so), as it skips the symlink, and as the live walk does', () => {
+    const h = path.join(dir, 'h');
+    fs.mkdirSync(h);
+    fs.writeFileSync(path.join(h, 'f'), '');
+    fs.symlinkSync('f', path.join(h, 'sl'));
+    fs.linkSync(path.join(h, 'sl'), path.join(h, 'hl'));
+    expect(run('tar', ['-cf', 'h.tar', 'h'], { cwd: dir }).status).toBe(0);
+    const fromTar = snapshotOk(['--from-tar', 'h.tar'], dir);
+    expect(fromTar.match(/^# file: .*$/gm)).toEqual(['# file: h', '# file: h/f']);
+  });
+
   it('explains --from-tar in the help', () => {
     const help = permsnap(['snapshot', '--help'], { cwd: dir }).stdout.toString();
     expect(help).toMatch(/--from-tar\s+Snapshot the tree inside a tar ARCHIVE instead of walking PATHs/);

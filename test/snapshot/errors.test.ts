@@ -324,6 +324,13 @@ describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs 
     }
   });
 
+  it('says "Removing leading \'/\'" as getfacl does, but not with -q, which silences notices', () => {
+    smallTree();
+    const notice = "permsnap: Removing leading '/' from absolute path names\n";
+    expect(permsnap(['snapshot', '--compat', path.join(dir, 'tree')]).stderr).toBe(notice);
+    expect(permsnap(['snapshot', '-q', path.join(dir, 'tree')]).stderr).toBe('');
+  });
+
   it('says a failed write to stdout (a full disk) once, without a stack trace, and exits 2', () => {
     smallTree();
     for (const args of [['snapshot', 'tree'], ['snapshot', '--compat', 'tree'], ['diff', 'tree', 'tree/sub']]) {

@@ -284,4 +284,14 @@ describe.skipIf(!aclReady)('snapshot --exclude and --exclude-from (needs getfacl
     fs.writeFileSync(path.join(dir, 'ex'), Buffer.from('\xef\xbb\xbfodd\xff\r\n', 'latin1'));
     expect(filePaths(latin1(permsnap(['snapshot', 'tree', '--exclude-from', 'ex'], { cwd: dir }).stdout))).toEqual(['tree', 'tree/plain']);
   });
+
+  it('matches a glob character (?, [é]) against one character of a UTF-8 name, not one byte', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    for (const name of ['café', 'cafe', 'cafés']) fs.writeFileSync(path.join(dir, 'tree', name), '');
+    const left = (glob: string): string[] =>
+      filePaths(latin1(permsnap(['snapshot', 'tree', '--sort', '--exclude', glob], { cwd: dir }).stdout)).map((p) => Buffer.from(p, 'latin1').toString('utf8'));
+    expect(left('caf?')).toEqual(['tree', 'tree/cafés']);
+    expect(left('caf[é]')).toEqual(['tree', 'tree/cafe', 'tree/cafés']);
+    expect(left('caf??')).toEqual(['tree', 'tree/cafe', 'tree/café']);
+  });
 });

@@ -135,7 +135,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       symlinks: symlinks === 'L' ? 'logical' : symlinks === 'P' ? 'physical' : 'toplevel',
       print: printOptions(args, raw),
       onProblem: (p) => reporter.problem(`${quote(p.path, PATH_QUOTED)}: ${p.errno ? describeErrno(p.errno) : p.message}`),
-      onAbsolute: () => reporter.error("Removing leading '/' from absolute path names"),
+      onAbsolute: () => reporter.info("Removing leading '/' from absolute path names"),
       onProgress: (n, path) => progress.update(n, path),
     });
     progress.done();
@@ -192,7 +192,7 @@ function archiveOutput(args: SnapshotArgs, raw: readonly string[], reporter: Rep
     stripLeadingSlash: !args['absolute-names'],
     print: printOptions(args, raw),
     onProblem: (p) => reporter.problem(`${quote(p.path, PATH_QUOTED)}: ${p.message}`),
-    onAbsolute: () => reporter.error("Removing leading '/' from absolute path names"),
+    onAbsolute: () => reporter.info("Removing leading '/' from absolute path names"),
     onProgress: (n, path) => progress.update(n, path),
   };
 }
