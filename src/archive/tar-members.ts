@@ -47,7 +47,10 @@ type StreamHeader = Omit<TarMember, 'pax' | 'content'> & { pax?: PaxRecords | nu
 interface ExtractInternals {
   _header: { type: string | null } | null;
   _pax: PaxRecords | null;
+  _buffer: { buffered: number; shift(bytes: number): unknown };
   _decodeLongHeader(buf: Uint8Array): void;
+  _consumeHeader(): boolean;
+  _write(data: unknown, cb: (err: Error | null) => void): void;
 }
 
 const BLOCK = 512;
@@ -55,8 +58,9 @@ const BLOCK = 512;
 /** Yields the members in archive order; throws PermsnapError('MALFORMED') for a bad archive. */
 export async function* readTarMembers(input: Readable, options: TarReadOptions = {}): AsyncGenerator<TarMember> {
   const globalPax = emptyPaxRecords();
-  const extract = byteExactExtract(globalPax);
-  const end = watchEnd(input);
+  const end = { bytes: 0, marker: false };
+  input.on('data', (chunk: Buffer) => (end.bytes += chunk.length));
+  const extract = byteExactExtract(globalPax, end);
   input.on('error', (err) => extract.destroy(err));
   input.pipe(extract as unknown as NodeJS.WritableStream);
   let count = 0;
@@ -80,12 +84,17 @@ export async function* readTarMembers(input: Readable, options: TarReadOptions =
   if (end.bytes === 0) throw new PermsnapError('MALFORMED', 'empty input, expected a tar archive');
   // tar ends an archive with zero blocks. Without them the stream was cut at a member
   // boundary, which tar-stream accepts silently: the snapshot would lack the rest.
-  if (!end.zeroBlockLast) {
+  if (!end.marker) {
     throw new PermsnapError('MALFORMED', `truncated archive: no end-of-archive marker after ${describeLast(count, last)}`);
   }
 }
 
-function byteExactExtract(globalPax: PaxRecords): ReturnType<typeof tarStream.extract> {
+/**
+ * end.marker: set at the end-of-archive marker (a zero block where a header is due). What
+ * follows it is not read, as GNU tar reads nothing after it (a second archive appended by
+ * `cat`, padding, junk); tar-stream would go on.
+ */
+function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): ReturnType<typeof tarStream.extract> {
   // Unknown formats too: v7 archives (and GNU tar's volume labels) have no magic; the header
   // checksum still tells a tar header from other data.
   const extract = tarStream.extract({ filenameEncoding: 'latin1', allowUnknownFormat: true } as never);
@@ -94,6 +103,24 @@ function byteExactExtract(globalPax: PaxRecords): ReturnType<typeof tarStream.ex
   if (typeof decodeOther !== 'function') {
     throw new PermsnapError('INTERNAL', 'tar-stream no longer has _decodeLongHeader: the pinned version was changed');
   }
+  const consumeHeader = internals._consumeHeader;
+  const write = internals._write;
+  if (typeof consumeHeader !== 'function' || typeof write !== 'function') {
+    throw new PermsnapError('INTERNAL', 'tar-stream no longer has _consumeHeader or _write: the pinned version was changed');
+  }
+  internals._consumeHeader = function (this: ExtractInternals): boolean {
+    const consumed = consumeHeader.call(this);
+    // A header consumed that decoded to nothing: a zero block.
+    if (consumed && this._header === null) {
+      end.marker = true;
+      this._buffer.shift(this._buffer.buffered);
+    }
+    return consumed;
+  };
+  internals._write = function (this: ExtractInternals, data: unknown, cb: (err: Error | null) => void): void {
+    if (end.marker) cb(null);
+    else write.call(this, data, cb);
+  };
   internals._decodeLongHeader = function (this: ExtractInternals, buf: Uint8Array): void {
     const type = this._header?.type;
     if (type === 'pax-header') this._pax = decodePaxRecords(buf);
@@ -133,18 +160,6 @@ function toMember(header: StreamHeader, globalPax: PaxRecords): TarMember {
     gname: Buffer.from(header.gname, 'utf8').toString('latin1'),
     pax,
   };
-}
-
-/** Counts the bytes and remembers whether the last 512 of them are zeros. */
-function watchEnd(input: Readable): { bytes: number; zeroBlockLast: boolean } {
-  const state = { bytes: 0, zeroBlockLast: false };
-  let tail: Buffer = Buffer.alloc(0);
-  input.on('data', (chunk: Buffer) => {
-    state.bytes += chunk.length;
-    tail = chunk.length >= BLOCK ? chunk.subarray(chunk.length - BLOCK) : Buffer.concat([tail, chunk]).subarray(-BLOCK);
-    state.zeroBlockLast = tail.length === BLOCK && tail.every((b) => b === 0);
-  });
-  return state;
 }
 
 function describeLast(count: number, last: string): string {

@@ -82,6 +82,15 @@ describe.skipIf(!hasGnuTar)('corrupt and truncated archives (needs GNU tar)', ()
     expect(fails(file)).toBe(`permsnap: ${file}: truncated archive: no end-of-archive marker after member 3 ("tree/last")\n`);
   });
 
+  it('reads nothing after the end-of-archive marker, as GNU tar: a second archive appended, junk', () => {
+    const other = gnuTarCreate('other.tar', ['tree/small'], dir);
+    for (const [name, tail] of [['appended.tar', fs.readFileSync(other)], ['junk.tar', Buffer.from('junk\n')]] as const) {
+      const file = write(name, Buffer.concat([bytes, tail]));
+      expect(run('tar', ['-tf', file]).stdout.toString().trim().split('\n')).toEqual(['tree/small', 'tree/big', 'tree/last']);
+      expect(snapshotOk(['--from-tar', file], dir)).toBe(snapshotOk(['--from-tar', archive], dir));
+    }
+  });
+
   it('refuses a header whose checksum does not match', () => {
     const damaged = Buffer.from(bytes);
     damaged[512 * blocks[1]!.block + 5] ^= 0x20;
