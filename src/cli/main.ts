@@ -32,19 +32,33 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
 // yargs reads a lone "-" (stdin, by convention) as an empty string, and what follows "--"
 // (operands that begin with "-": `permsnap snapshot -- -file`) it keeps out of the
 // positionals. Such arguments cross the parser under names no real argument can have (argv
-// strings hold no NUL: a NUL first) and are put back after.
+// strings hold no NUL: a NUL first; two for what follows "--") and are put back after.
 const HIDDEN = '\0';
+const OPERAND = '\0\0';
+/** The positionals of the commands: the only places an operand after "--" may land. */
+const POSITIONALS = new Set(['_', 'paths', 'before', 'after', 'snapshot']);
 
 function hideOperands(argv: readonly string[]): string[] {
   const end = argv.indexOf('--');
   const options = end < 0 ? argv : argv.slice(0, end);
   const operands = end < 0 ? [] : argv.slice(end + 1);
-  return [...options.map((a) => (a === '-' ? HIDDEN + a : a)), ...operands.map((a) => HIDDEN + a)];
+  return [...options.map((a) => (a === '-' ? HIDDEN + a : a)), ...operands.map((a) => OPERAND + a)];
 }
 
 function restoreOperands(args: Record<string, unknown>): Record<string, unknown> {
-  const back = (v: unknown): unknown => (typeof v === 'string' && v.startsWith(HIDDEN) ? v.slice(1) : Array.isArray(v) ? v.map(back) : v);
-  return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, back(v)]));
+  return Object.fromEntries(Object.entries(args).map(([key, value]) => {
+    const back = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(back);
+      if (typeof v !== 'string' || !v.startsWith(HIDDEN)) return v;
+      // `-o -- data.txt`: the option took the operand; getopt would have taken "--" itself.
+      // Either way the user meant something else: writing a snapshot over data.txt is not it.
+      if (v.startsWith(OPERAND) && !POSITIONALS.has(key)) {
+        throw new PermsnapError('USAGE', `--${key} takes its value before "--", not ${JSON.stringify(v.slice(OPERAND.length))} after it`);
+      }
+      return v.slice(v.startsWith(OPERAND) ? OPERAND.length : HIDDEN.length);
+    };
+    return [key, back(value)];
+  }));
 }
 
 /** The options part of the command line, which commands read for the order of options (-L/-P, -e/-E). */

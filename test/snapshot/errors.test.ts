@@ -265,6 +265,12 @@ describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs 
   it('takes what follows "--" as PATHs, even those that look like options (-x, -L)', () => {
     smallTree();
     for (const name of ['-x', '-L', '--compat']) fs.writeFileSync(path.join(dir, name), '');
+    // An option just before "--" does not take the operand after it: no snapshot over a file named to be read.
+    fs.writeFileSync(path.join(dir, 'data.txt'), 'keep me');
+    const taken = permsnap(['snapshot', '-o', '--', 'data.txt'], { cwd: dir });
+    expect(taken.status).toBe(2);
+    expect(taken.stderr.split('\n')[0]).toBe('permsnap: --output takes its value before "--", not "data.txt" after it');
+    expect(fs.readFileSync(path.join(dir, 'data.txt'), 'utf8')).toBe('keep me');
     // A usage error names an operand after "--" as typed.
     const extra = permsnap(['diff', '--', 'a', 'b', 'c'], { cwd: dir });
     expect(extra.status).toBe(2);
