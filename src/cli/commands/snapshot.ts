@@ -135,7 +135,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       symlinks: symlinks === 'L' ? 'logical' : symlinks === 'P' ? 'physical' : 'toplevel',
       print: printOptions(args, raw),
       onProblem: (p) => reporter.problem(`${quote(p.path, PATH_QUOTED)}: ${p.errno ? describeErrno(p.errno) : p.message}`),
-      onAbsolute: () => reporter.info("Removing leading '/' from absolute path names"),
+      onAbsolute: () => leadingSlashNotice(args, reporter),
       onProgress: (n, path) => progress.update(n, path),
     });
     progress.done();
@@ -192,7 +192,7 @@ function archiveOutput(args: SnapshotArgs, raw: readonly string[], reporter: Rep
     stripLeadingSlash: !args['absolute-names'],
     print: printOptions(args, raw),
     onProblem: (p) => reporter.problem(`${quote(p.path, PATH_QUOTED)}: ${p.message}`),
-    onAbsolute: () => reporter.info("Removing leading '/' from absolute path names"),
+    onAbsolute: () => leadingSlashNotice(args, reporter),
     onProgress: (n, path) => progress.update(n, path),
   };
 }
@@ -264,4 +264,14 @@ function expandStdinPaths(paths: string[]): string[] {
   if (!paths.includes('-')) return paths;
   const lines = fs.readFileSync(0, 'latin1').split('\n').filter((l) => l !== '');
   return paths.flatMap((p) => (p === '-' ? lines : [p]));
+}
+
+/**
+ * getfacl's notice for absolute arguments: part of what --compat reproduces, so it is said
+ * then even with -q; otherwise a notice, which -q silences.
+ */
+function leadingSlashNotice(args: { compat: boolean }, reporter: Reporter): void {
+  const notice = "Removing leading '/' from absolute path names";
+  if (args.compat) reporter.error(notice);
+  else reporter.info(notice);
 }
