@@ -90,7 +90,29 @@ async function writeReport(
   changes: readonly DiffChange[], counts: DiffCounts, sink: ByteSink, options: DiffOptions,
   before: { paths: number; capabilitiesKnown: boolean; trouble: Trouble },
 ): Promise<void> {
-  const write = (text: string): Promise<void> => sink.write(Buffer.from(text, 'latin1'));
+  // Written 64 KiB at a time: one write per change was a quarter of a diff that found
+  // 132k changes (to a file, each write is a system call).
+  let pending = '';
+  const flush = async (): Promise<void> => {
+    if (pending === '') return;
+    const bytes = Buffer.from(pending, 'latin1');
+    pending = '';
+    await sink.write(bytes);
+  };
+  const write = async (text: string): Promise<void> => {
+    pending += text;
+    if (pending.length >= REPORT_CHUNK) await flush();
+  };
+  await writeChanges(changes, counts, write, options, before);
+  await flush();
+}
+
+const REPORT_CHUNK = 1 << 16;
+
+async function writeChanges(
+  changes: readonly DiffChange[], counts: DiffCounts, write: (text: string) => Promise<void>, options: DiffOptions,
+  before: { paths: number; capabilitiesKnown: boolean; trouble: Trouble },
+): Promise<void> {
   const format = options.format ?? 'text';
   if (format === 'text') {
     await write(textSummary(counts));
