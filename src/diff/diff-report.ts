@@ -48,14 +48,27 @@ function jsonPath(path: string): { path: string } | { pathBase64: string } {
   return isUtf8(bytes) ? { path: bytes.toString('utf8') } : { pathBase64: bytes.toString('base64') };
 }
 
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** The "fields" member of a modified change's JSON, as UTF-8 bytes in a byte string; changes share their fields by pair of records. */
+const fieldsJson = new WeakMap<readonly FieldChange[], string>();
+
 /** One element of the JSON document's "changes" array, as UTF-8 bytes in a byte string. */
 export function jsonChange(change: DiffChange): string {
-  const object = { kind: change.kind, ...jsonPath(change.path) } as Record<string, unknown>;
-  if (change.kind === 'modified') {
-    object.fields = change.fields.map((f) => ({ field: f.field, before: utf8(f.before), after: utf8(f.after) }));
+  // JSON text is UTF-8; an ASCII path is its own bytes (most paths: no conversion needed).
+  const path = ASCII.test(change.path) ? JSON.stringify({ path: change.path }).slice(1, -1) : toBytes(JSON.stringify(jsonPath(change.path)).slice(1, -1));
+  const head = `{"kind":"${change.kind}",${path}`;
+  if (change.kind !== 'modified') return `${head}}`;
+  let fields = fieldsJson.get(change.fields);
+  if (fields === undefined) {
+    fields = toBytes(JSON.stringify(change.fields.map((f) => ({ field: f.field, before: utf8(f.before), after: utf8(f.after) }))));
+    fieldsJson.set(change.fields, fields);
   }
-  return Buffer.from(JSON.stringify(object), 'utf8').toString('latin1');
+  return `${head},"fields":${fields}}`;
 }
+
+const toBytes = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
 
 export function jsonHead(c: DiffCounts): string {
   return `{"summary": ${JSON.stringify(c)}, "changes": [`;
