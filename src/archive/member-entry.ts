@@ -45,7 +45,8 @@ export class MemberConverter {
       this.symlinks.add(path);
       return { kind: 'skipped' };
     }
-    if (member.type === 'link' && this.isSymlink(member.linkname)) {
+    const linked = member.type === 'link' ? linkPath(member.linkname) : null;
+    if (linked !== null && this.symlinks.has(linked)) {
       this.symlinks.add(path);
       return { kind: 'skipped' };
     }
@@ -58,20 +59,16 @@ export class MemberConverter {
     } catch (err) {
       return { kind: 'problem', path, message: `${(err as Error).message}; left out` };
     }
-    if (member.type === 'link' && !hasAny(metadata)) metadata = this.linkTarget(member.linkname) ?? metadata;
+    if (member.type === 'link' && !hasAny(metadata)) metadata = (linked === null ? undefined : this.linkTargets.get(linked)) ?? metadata;
     else if (hasAny(metadata)) this.linkTargets.set(path, metadata);
     return { kind: 'entry', entry: toEntry(path, type, member, metadata, this.options.names) };
   }
+}
 
-  private isSymlink(linkname: string | null): boolean {
-    const target = linkname === null ? null : normalizeMemberPath(linkname);
-    return target !== null && !('problem' in target) && this.symlinks.has(target.path);
-  }
-
-  private linkTarget(linkname: string | null): PaxMetadata | undefined {
-    const target = linkname === null ? null : normalizeMemberPath(linkname);
-    return target === null || 'problem' in target ? undefined : this.linkTargets.get(target.path);
-  }
+/** A hard link's target as a member path, null when it names none. */
+function linkPath(linkname: string | null): string | null {
+  const target = linkname === null ? null : normalizeMemberPath(linkname);
+  return target === null || 'problem' in target ? null : target.path;
 }
 
 function hasAny(metadata: PaxMetadata): boolean {

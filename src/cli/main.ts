@@ -39,9 +39,8 @@ const OPERAND = '\0\0';
 const POSITIONALS = new Set(['_', 'paths', 'before', 'after', 'snapshot']);
 
 function hideOperands(argv: readonly string[]): string[] {
-  const end = argv.indexOf('--');
-  const options = end < 0 ? argv : argv.slice(0, end);
-  const operands = end < 0 ? [] : argv.slice(end + 1);
+  const options = optionsPart(argv);
+  const operands = argv.slice(options.length + 1);
   return [...options.map((a) => (a === '-' ? HIDDEN + a : a)), ...operands.map((a) => OPERAND + a)];
 }
 

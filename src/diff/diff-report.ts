@@ -4,6 +4,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { OWNER_QUOTED, PATH_QUOTED, quote } from '../format/quote.js';
+import { isAscii } from '../platform/byte-path.js';
 import { flagsText } from '../model/mode.js';
 import { BEGIN_MARKER, CAPABILITIES_UNKNOWN, endMarker } from '../snapshot/marker-writer.js';
 import type { DiffRecord } from './diff-record.js';
@@ -48,16 +49,13 @@ function jsonPath(path: string): { path: string } | { pathBase64: string } {
   return isUtf8(bytes) ? { path: bytes.toString('utf8') } : { pathBase64: bytes.toString('base64') };
 }
 
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
-
 /** The "fields" member of a modified change's JSON, as UTF-8 bytes in a byte string; changes share their fields by pair of records. */
 const fieldsJson = new WeakMap<readonly FieldChange[], string>();
 
 /** One element of the JSON document's "changes" array, as UTF-8 bytes in a byte string. */
 export function jsonChange(change: DiffChange): string {
   // JSON text is UTF-8; an ASCII path is its own bytes (most paths: no conversion needed).
-  const path = ASCII.test(change.path) ? JSON.stringify({ path: change.path }).slice(1, -1) : toBytes(JSON.stringify(jsonPath(change.path)).slice(1, -1));
+  const path = isAscii(change.path) ? JSON.stringify({ path: change.path }).slice(1, -1) : toBytes(JSON.stringify(jsonPath(change.path)).slice(1, -1));
   const head = `{"kind":"${change.kind}",${path}`;
   if (change.kind !== 'modified') return `${head}}`;
   let fields = fieldsJson.get(change.fields);

@@ -60,9 +60,8 @@ function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo
   const unread: string[] = [];
   const pseudo = pseudoFilesystemDevices();
   const { exclude } = options;
-  // Globs see the path as it is matched ("tree//a" from `diff FILE tree/` as "tree/a").
-  const isExcluded = exclude && ((path: string): boolean => exclude(normalPath(path)));
-  walkArgument(dir, { symlinks: 'toplevel', oneFileSystem: false, sorted: false, doNotEnter: pseudo, isExcluded }, {
+  // The matcher sees "tree//a" (from `diff FILE tree/`) as "tree/a" itself.
+  walkArgument(dir, { symlinks: 'toplevel', oneFileSystem: false, sorted: false, doNotEnter: pseudo, isExcluded: exclude }, {
     visit(path, st, followed, at) {
       const entry = readEntry(path, st, followed, at, { names: options.names, capability: true });
       entry.path = printedPath(path, true).path;

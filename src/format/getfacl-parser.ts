@@ -18,7 +18,7 @@ import { parseCapabilityText } from '../model/capability.js';
 import { type Entry, type QualifiedAclEntry, UNKNOWN_ID } from '../model/entry.js';
 import { S_ISGID, S_ISUID, S_ISVTX, permText } from '../model/mode.js';
 import { unquote } from './quote.js';
-import { escapedText } from '../platform/byte-path.js';
+import { escapedByte, escapedText } from '../platform/byte-path.js';
 
 export interface ParsedEntry {
   entry: Entry;
@@ -81,9 +81,9 @@ function show(text: string): string {
   const cut = text.length > 60 ? text.slice(0, 60) + '...' : text;
   let quoted = '"';
   for (const char of escapedText(Buffer.from(cut, 'latin1'))) {
-    const code = char.charCodeAt(0);
-    if (char.length === 1 && code >= 0xdc80 && code <= 0xdcff) quoted += `\\x${(code - 0xdc00).toString(16)}`;
-    else if (code === 0xfeff) quoted += '\\ufeff';
+    const byte = escapedByte(char);
+    if (byte >= 0) quoted += `\\x${byte.toString(16)}`;
+    else if (char === '\ufeff') quoted += '\\ufeff';
     else quoted += JSON.stringify(char).slice(1, -1);
   }
   return `${quoted}"`;

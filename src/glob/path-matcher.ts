@@ -5,7 +5,7 @@
 
 import picomatch from 'picomatch';
 import { normalPath } from '../model/printed-path.js';
-import { escapedText } from '../platform/byte-path.js';
+import { escapedText, isAscii } from '../platform/byte-path.js';
 
 export type PathMatcher = (path: string) => boolean;
 
@@ -39,14 +39,11 @@ export function matchesOrBeneath(recorded: string, matcher: PathMatcher): boolea
   return false;
 }
 
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
-
 /**
  * A byte string (pattern or path) as the text globs work on, so that `?` and `[é]` take one
  * character of a UTF-8 name, not one byte; a byte that is not UTF-8 stays one character
  * of its own (escapedText), the same in a pattern and in a path.
  */
 function asText(bytes: string): string {
-  return ASCII.test(bytes) ? bytes : escapedText(Buffer.from(bytes, 'latin1'));
+  return isAscii(bytes) ? bytes : escapedText(Buffer.from(bytes, 'latin1'));
 }

@@ -43,7 +43,7 @@ export function isNamed(entry: AclEntry): boolean {
   return entry.tag === ACL_USER || entry.tag === ACL_GROUP;
 }
 
-export function findEntry(acl: Acl, tag: AclTag): AclEntry | undefined {
+export function findEntry(acl: readonly AclEntry[], tag: AclTag): AclEntry | undefined {
   return acl.find((e) => e.tag === tag);
 }
 

@@ -42,14 +42,15 @@ function eventOrError(stream: Writable, event: 'drain' | 'finish', watched: read
   });
 }
 
+const failed = (err: Error | null): PermsnapError =>
+  new PermsnapError('IO', `standard output: ${err ? systemReason(err) : 'closed'}`, { cause: err });
+
 export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
   let failure: Error | null = null;
   stdout.once('error', (err) => (failure = err));
   return {
     async write(bytes) {
       // A closed pipe never drains: stop instead of waiting forever.
-      const failed = (err: Error | null): PermsnapError =>
-        new PermsnapError('IO', `standard output: ${err ? systemReason(err) : 'closed'}`, { cause: err });
       if (failure || stdout.destroyed) throw failed(failure);
       try {
         if (!stdout.write(bytes)) await eventOrError(stdout, 'drain', [stdout]);

@@ -2,17 +2,24 @@
 // name that is not valid UTF-8 (0xFF, say) survives every step. These helpers turn a byte
 // string into what node:fs and C calls need.
 
+import { isUtf8 } from 'node:buffer';
+
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
 
+/** Whether a string holds only ASCII: a byte string that is the same bytes in UTF-8. */
+export function isAscii(text: string): boolean {
+  return ASCII.test(text);
+}
+
 /** For node:fs: ASCII strings pass as they are (same bytes in UTF-8); others as a Buffer. */
 export function fsPath(bytePath: string): string | Buffer {
-  return ASCII.test(bytePath) ? bytePath : Buffer.from(bytePath, 'latin1');
+  return isAscii(bytePath) ? bytePath : Buffer.from(bytePath, 'latin1');
 }
 
 /** For a `const char *` argument through koffi: NUL-terminated bytes. */
 export function cPath(bytePath: string): string | Buffer {
-  return ASCII.test(bytePath) ? bytePath : Buffer.from(bytePath + '\0', 'latin1');
+  return isAscii(bytePath) ? bytePath : Buffer.from(bytePath + '\0', 'latin1');
 }
 
 export function byteString(bytes: Uint8Array): string {
@@ -35,10 +42,16 @@ export function toByteString(text: string): string {
   if (!ESCAPED_BYTE.test(text)) return Buffer.from(text, 'utf8').toString('latin1');
   let bytes = '';
   for (const char of text) {
-    const code = char.charCodeAt(0);
-    bytes += char.length === 1 && code >= 0xdc80 && code <= 0xdcff ? String.fromCharCode(code - 0xdc00) : Buffer.from(char, 'utf8').toString('latin1');
+    const escaped = escapedByte(char);
+    bytes += escaped >= 0 ? String.fromCharCode(escaped) : Buffer.from(char, 'utf8').toString('latin1');
   }
   return bytes;
+}
+
+/** The byte a character of escapedText() stands for when it is an escaped one, else -1. */
+export function escapedByte(char: string): number {
+  const code = char.charCodeAt(0);
+  return char.length === 1 && code >= 0xdc80 && code <= 0xdcff ? code - 0xdc00 : -1;
 }
 
 /**
@@ -47,6 +60,9 @@ export function toByteString(text: string): string {
  * Node decodes command-line arguments as UTF-8, turning such bytes into U+FFFD for good.
  */
 export function escapedText(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Most names are UTF-8: decoded at once (globs match every non-ASCII path this way).
+  if (isUtf8(buffer)) return buffer.toString('utf8');
   let text = '';
   for (let i = 0; i < bytes.length; ) {
     const length = utf8SequenceLength(bytes, i);

@@ -1,7 +1,7 @@
 // From a snapshot block to the state restore wants, with names resolved to ids on this
 // host. An unknown name is a problem for that path; the path's other fields still count.
 
-import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_USER, isBaseAcl, sortAcl, type Acl } from '../model/acl.js';
+import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_USER, findEntry, isBaseAcl, sortAcl, type Acl } from '../model/acl.js';
 import { encodeCapability, parseCapabilityText } from '../model/capability.js';
 import type { Entry, QualifiedAclEntry } from '../model/entry.js';
 import type { IdResolver } from './id-resolver.js';
@@ -81,8 +81,8 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
  * rights instead.
  */
 function withoutItsAcl(mode: number, acl: readonly QualifiedAclEntry[]): number {
-  const groupObj = acl.find((e) => e.tag === ACL_GROUP_OBJ);
-  const mask = acl.find((e) => e.tag === ACL_MASK);
+  const groupObj = findEntry(acl, ACL_GROUP_OBJ);
+  const mask = findEntry(acl, ACL_MASK);
   if (groupObj === undefined || mask === undefined) return mode;
   return (mode & ~0o070) | ((groupObj.perm & mask.perm) << 3);
 }
