@@ -10,7 +10,6 @@ import { entryText } from '../format/getfacl-printer.js';
 import { normalPath } from '../model/printed-path.js';
 
 export interface DiffRecord {
-  path: string;
   owner: string;
   group: string;
   /** Four octal digits, special bits included, group bits = mask. */
@@ -26,12 +25,6 @@ export interface DiffRecord {
 const SEP = '\0';
 const LIST = '\n';
 const UNKNOWN = '\x02';
-
-export function sortKey(path: string): string {
-  // \0 sorts below every byte a name can hold (\x01 included), so "a/b" comes before "a\x01",
-  // as it does component by component.
-  return path.replaceAll('/', '\0');
-}
 
 /** The comparable fields of an entry (everything but its path), as one string. */
 export function encodeRecord(entry: Entry, names: boolean, capabilitiesKnown: boolean): string {
@@ -65,10 +58,9 @@ export function matchPath(entry: Entry): string {
   return normalPath(entry.path);
 }
 
-export function decodeRecord(path: string, record: string): DiffRecord {
+export function decodeRecord(record: string): DiffRecord {
   const [owner = '', group = '', mode = '', acl = '', defaults = '', capability = ''] = record.split(SEP);
   return {
-    path,
     owner,
     group,
     mode,

@@ -4,7 +4,8 @@
 // so the map holds small numbers; only the changes are sorted, into contracts.md's order.
 // The same path twice on a side: the last one wins.
 
-import { decodeRecord, extendedEntries, sortKey, type DiffRecord } from './diff-record.js';
+import { decodeRecord, extendedEntries, type DiffRecord } from './diff-record.js';
+import { ChangeColumns, type DiffChanges } from './diff-changes.js';
 import { PathTable } from '../model/path-table.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 
@@ -178,20 +179,20 @@ export class RecordDiff {
   }
 
   /** All changes, in sorted order; capabilities compared only when both sides know them. */
-  finish(compareCapabilities: boolean): DiffChange[] {
+  finish(compareCapabilities: boolean): DiffChanges {
     // Not compared, but BEFORE keeps its capability: the getfacl report is BEFORE's blocks, and
     // with markers a block without `# capability:` tells restore to remove the file's one.
     const ignore = compareCapabilities ? this.ignore : new Set<DiffField>([...this.ignore, 'capability']);
-    const changes: DiffChange[] = [];
+    const changes = new ChangeColumns();
     // A million paths share a few thousand records, and their changes a few thousand pairs
     // of records: each record is decoded once, each pair compared once (measured: decoding
     // and comparing per path was most of a diff in which 132k paths had changed).
     const decoded = new Map<number, DiffRecord>();
     const compared = new Map<number, Map<number, FieldChange[]>>();
-    const decode = (path: string, id: number): DiffRecord => {
+    const decode = (id: number): DiffRecord => {
       let record = decoded.get(id);
-      if (record === undefined) decoded.set(id, (record = decodeRecord('', this.table.record(id))));
-      return { ...record, path };
+      if (record === undefined) decoded.set(id, (record = decodeRecord(this.table.record(id))));
+      return record;
     };
     const fieldsOf = (b: DiffRecord, beforeId: number, a: DiffRecord, afterId: number): FieldChange[] => {
       let byAfter = compared.get(beforeId);
@@ -205,17 +206,15 @@ export class RecordDiff {
       const after = this.afterIds.get(slot);
       if (after - 1 === beforeId) continue;
       const path = this.before.path(slot);
-      if (after === 0) changes.push({ kind: 'missing', path, before: decode(path, beforeId) });
+      if (after === 0) changes.missing(path, decode(beforeId));
       else {
-        const b = decode(path, beforeId);
-        const a = decode(path, after - 1);
+        const b = decode(beforeId);
+        const a = decode(after - 1);
         const fields = fieldsOf(b, beforeId, a, after - 1);
-        if (fields.length > 0) changes.push({ kind: 'modified', path, fields, before: b, after: a });
+        if (fields.length > 0) changes.modified(path, fields, b, a);
       }
     }
-    for (const [path, id] of this.extra) changes.push({ kind: 'extra', path, after: decode(path, id) });
-    const keyed = changes.map((c) => ({ c, key: sortKey(c.path) }));
-    keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-    return keyed.map((k) => k.c);
+    for (const [path, id] of this.extra) changes.extra(path, decode(id));
+    return changes.sorted();
   }
 }

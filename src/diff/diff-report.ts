@@ -76,8 +76,8 @@ export function jsonHead(c: DiffCounts): string {
  * A record as a getfacl block; `marker` goes at the end of its header. Without `# owner:`,
  * `# group:` or `# capability:` when those are ignored or unknown (restore then leaves them alone).
  */
-export function recordBlock(rec: DiffRecord, marker: string, ignore: ReadonlySet<DiffField> = new Set()): string {
-  let text = `# file: ${quote(rec.path, PATH_QUOTED)}\n`;
+export function recordBlock(path: string, rec: DiffRecord, marker: string, ignore: ReadonlySet<DiffField> = new Set()): string {
+  let text = `# file: ${quote(path, PATH_QUOTED)}\n`;
   if (!ignore.has('owner') && rec.owner !== '') text += `# owner: ${quote(rec.owner, OWNER_QUOTED)}\n`;
   if (!ignore.has('group') && rec.group !== '') text += `# group: ${quote(rec.group, OWNER_QUOTED)}\n`;
   const flags = flagsText(parseInt(rec.mode, 8));
@@ -96,7 +96,7 @@ export function recordBlock(rec: DiffRecord, marker: string, ignore: ReadonlySet
  * are unknown) capabilities; mode and ACLs cannot be, restore's own --ignore can.
  */
 export class RestoreFileWriter {
-  private held: DiffRecord | null = null;
+  private held: { path: string; record: DiffRecord } | null = null;
   private count = 0;
   private readonly begin: string;
 
@@ -108,16 +108,21 @@ export class RestoreFileWriter {
     this.begin = BEGIN_MARKER + (ignore.has('capability') ? CAPABILITIES_UNKNOWN : '');
   }
 
-  async add(rec: DiffRecord): Promise<void> {
-    if (this.held) await this.write(recordBlock(this.held, this.markers && this.count === 1 ? this.begin : '', this.ignore));
-    this.held = rec;
+  async add(path: string, record: DiffRecord): Promise<void> {
+    if (this.held) await this.write(this.block(this.markers && this.count === 1 ? this.begin : ''));
+    this.held = { path, record };
     this.count++;
   }
 
   async finish(): Promise<void> {
     if (!this.held) return;
     const marks = this.markers ? (this.count === 1 ? this.begin : '') + endMarker(this.count) : '';
-    await this.write(recordBlock(this.held, marks, this.ignore));
+    await this.write(this.block(marks));
+  }
+
+  private block(marker: string): string {
+    const { path, record } = this.held as { path: string; record: DiffRecord };
+    return recordBlock(path, record, marker, this.ignore);
   }
 }
 

@@ -5,7 +5,8 @@
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import { compileGlobs } from '../glob/path-matcher.js';
 import type { ByteSink } from '../output/byte-sink.js';
-import { RecordDiff, type DiffChange, type DiffField } from './diff-records.js';
+import { RecordDiff, type DiffField } from './diff-records.js';
+import type { DiffChanges } from './diff-changes.js';
 import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts, type Trouble } from './diff-report.js';
 import { readSide, type SideInfo } from './diff-sources.js';
 import { pathHash } from '../model/path-table.js';
@@ -80,14 +81,13 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   warn(entered.warning);
   const { changes, warning } = dropUnread(entered.changes, [...a.unread, ...b.unread]);
   warn(warning);
-  const counts: DiffCounts = { modified: 0, missing: 0, extra: 0 };
-  for (const c of changes) counts[c.kind]++;
+  const counts = changes.counts();
   await writeReport(changes, counts, sink, options, { paths: comparison.beforePaths, capabilitiesKnown: a.capabilitiesKnown, trouble });
   return { ...counts, paths: comparison.beforePaths, problems: trouble.problems };
 }
 
 async function writeReport(
-  changes: readonly DiffChange[], counts: DiffCounts, sink: ByteSink, options: DiffOptions,
+  changes: DiffChanges, counts: DiffCounts, sink: ByteSink, options: DiffOptions,
   before: { paths: number; capabilitiesKnown: boolean; trouble: Trouble },
 ): Promise<void> {
   // Written 64 KiB at a time: one write per change was a quarter of a diff that found
@@ -110,7 +110,7 @@ async function writeReport(
 const REPORT_CHUNK = 1 << 16;
 
 async function writeChanges(
-  changes: readonly DiffChange[], counts: DiffCounts, write: (text: string) => Promise<void>, options: DiffOptions,
+  changes: DiffChanges, counts: DiffCounts, write: (text: string) => Promise<void>, options: DiffOptions,
   before: { paths: number; capabilitiesKnown: boolean; trouble: Trouble },
 ): Promise<void> {
   const format = options.format ?? 'text';
@@ -119,13 +119,17 @@ async function writeChanges(
     for (const c of changes) await write(textLine(c, options.colour ?? false));
   } else if (format === 'json') {
     await write(jsonHead(counts));
-    for (const [i, c] of changes.entries()) await write((i === 0 ? '\n  ' : ',\n  ') + jsonChange(c));
+    let separator = '\n  ';
+    for (const c of changes) {
+      await write(separator + jsonChange(c));
+      separator = ',\n  ';
+    }
     await write(changes.length === 0 ? ']}\n' : '\n]}\n');
   } else if (format === 'getfacl') {
     const out = new RestoreFileWriter(write, before.capabilitiesKnown, new Set(options.ignore ?? []));
-    for (const c of changes) if (c.kind === 'modified') await out.add(c.before);
+    for (const c of changes) if (c.kind === 'modified') await out.add(c.path, c.before);
     await out.finish();
   } else {
-    await write(nagiosLine(counts, before.paths, changes.slice(0, NAGIOS_EXAMPLES), before.trouble));
+    await write(nagiosLine(counts, before.paths, changes.first(NAGIOS_EXAMPLES), before.trouble));
   }
 }

@@ -6,19 +6,19 @@
 
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import { displayString } from '../platform/byte-path.js';
-import type { DiffChange } from './diff-records.js';
+import type { ChangeKind, DiffChanges } from './diff-changes.js';
 
 export interface NotEnteredResult {
-  changes: DiffChange[];
+  changes: DiffChanges;
   /** What was left out, to say so (contracts.md); null when nothing was. */
   warning: string | null;
 }
 
-export function dropNotEntered(changes: DiffChange[], mountPoints: readonly string[]): NotEnteredResult {
+export function dropNotEntered(changes: DiffChanges, mountPoints: readonly string[]): NotEnteredResult {
   if (mountPoints.length === 0) return { changes, warning: null };
   const points = new Set(mountPoints);
   const shown = mountPoints.slice(0, 3).map((p) => displayString(quote(p, PATH_QUOTED))).join(', ') + (mountPoints.length > 3 ? ', ...' : '');
-  return dropChanges(changes, (c) => isBeneath(c.path, points), (n) => `${n} path(s) beneath pseudo filesystems not compared: the live side does not enter ${shown}`);
+  return dropChanges(changes, (path) => isBeneath(path, points), (n) => `${n} path(s) beneath pseudo filesystems not compared: the live side does not enter ${shown}`);
 }
 
 /** Whether a proper ancestor of `path` is one of `points` ("." is the ancestor of every relative path). */
@@ -31,15 +31,15 @@ function isBeneath(path: string, points: ReadonlySet<string>): boolean {
 }
 
 /** Leaves out the changes at or beneath paths the live walk could not read (a modification of the path itself was seen, and stays). */
-export function dropUnread(changes: DiffChange[], unread: readonly string[]): NotEnteredResult {
+export function dropUnread(changes: DiffChanges, unread: readonly string[]): NotEnteredResult {
   if (unread.length === 0) return { changes, warning: null };
   const points = new Set(unread);
-  const unknown = (c: DiffChange): boolean => isBeneath(c.path, points) || (points.has(c.path) && c.kind !== 'modified');
+  const unknown = (path: string, kind: ChangeKind): boolean => isBeneath(path, points) || (points.has(path) && kind !== 'modified');
   return dropChanges(changes, unknown, (n) => `${n} path(s) at or beneath paths that could not be read not compared`);
 }
 
-function dropChanges(changes: DiffChange[], unknown: (c: DiffChange) => boolean, warning: (skipped: number) => string): NotEnteredResult {
-  const kept = changes.filter((c) => !unknown(c));
+function dropChanges(changes: DiffChanges, unknown: (path: string, kind: ChangeKind) => boolean, warning: (skipped: number) => string): NotEnteredResult {
+  const kept = changes.without(unknown);
   const skipped = changes.length - kept.length;
   return skipped === 0 ? { changes, warning: null } : { changes: kept, warning: warning(skipped) };
 }
