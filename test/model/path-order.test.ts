@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sortedOrder } from '../../src/model/path-order.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /** contracts.md's order, written the plain way: component by component, as bytes; "." is the root. */
 function byComponents(x: string, y: string): number {
@@ -15,15 +16,6 @@ function byComponents(x: string, y: string): number {
 
 const sortedBy = (paths: string[]): string[] => Array.from(sortedOrder(paths), (i) => paths[i] as string);
 
-/** A small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 describe('sortedOrder', () => {
   it('puts a directory before its contents and its contents before names that sort below "/"', () => {
     const paths = ['a-b', 'a/b', 'a.b', 'a', '.', 'a\x01', 'a/b/c', 'ab', '-', '\xff', 'a/\xff', 'a/-', 'a b'];
@@ -31,7 +23,7 @@ describe('sortedOrder', () => {
   });
 
   it('sorts thousands of paths with long shared prefixes as the component-by-component comparison does', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     const alphabet = ['a', 'b', '-', '.', '/', '\x01', '\xe9', ' ', 'z'];
     const paths = new Set<string>(['.']);
     for (let i = 0; i < 5000; i++) {
