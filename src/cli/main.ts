@@ -2,14 +2,16 @@
 // cost import time), and is the ONE place that turns results and errors into messages
 // and an exit code.
 
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { PermsnapError, systemReason } from '../errors.js';
 import { startEarlyRestoreWorkers, startEarlySideWorkers, startEarlyWorkers } from './early-workers.js';
 import { stderrReporter, type Outcome, type Reporter } from './outcome.js';
+import { quickArgs } from './quick-args.js';
 
 interface CommandModule {
   command: string;
   describe: string;
+  options: Record<string, Options>;
   builder(y: Argv): Argv;
   handler(args: never, raw: readonly string[], reporter: Reporter): Promise<Outcome>;
 }
@@ -65,6 +67,12 @@ function optionsPart(argv: readonly string[]): readonly string[] {
   const end = argv.indexOf('--');
   return end < 0 ? argv : argv.slice(0, end);
 }
+
+/** The options every command takes. */
+const GLOBAL_OPTIONS = {
+  quiet: { alias: 'q', type: 'boolean', global: true, describe: 'No progress or notices, only errors' },
+  verbose: { type: 'boolean', global: true, describe: 'Stack traces with errors' },
+} satisfies Record<string, Options>;
 
 const EXIT_NAGIOS_UNKNOWN = 3;
 
@@ -123,16 +131,49 @@ async function run(argv: readonly string[], reporter: Reporter): Promise<number>
 }
 
 async function runCommand(name: string | undefined, argv: readonly string[], reporter: Reporter): Promise<number> {
-  const { default: yargs } = await import('yargs');
   const chosen = name !== undefined ? COMMANDS[name] : undefined;
   const module = chosen ? await chosen.load() : undefined;
+  const quick = module ? quickArgs(module.command, { ...module.options, ...GLOBAL_OPTIONS }, argv) : null;
+  if (module && quick) {
+    try {
+      return (await module.handler(quick as never, optionsPart(argv), reporter)).exitCode;
+    } catch (err) {
+      if (!(err instanceof PermsnapError && err.code === 'USAGE')) throw err;
+      // Said as yargs says a usage error, with the command's help: yargs reads the line
+      // again and the command fails the same way, without running twice.
+      return readWithYargs(name, module, argv, reporter, () => Promise.reject(err));
+    }
+  }
+  return readWithYargs(name, module, argv, reporter, (args) => (module as CommandModule).handler(args as never, optionsPart(argv), reporter));
+}
+
+/** The arguments yargs gives the command of `argv` (null when it refuses the line, said on stderr): for the test that holds quickArgs() to them. */
+export async function yargsArgs(argv: readonly string[]): Promise<Record<string, unknown> | null> {
+  const name = argv[0] as string;
+  const module = await (COMMANDS[name] as { load: () => Promise<CommandModule> }).load();
+  let args: Record<string, unknown> | null = null;
+  await readWithYargs(name, module, argv, stderrReporter({ quiet: true, verbose: false }), async (a) => ((args = a), { exitCode: 0 }));
+  return args;
+}
+
+/** The quick arguments of `argv` (see quick-args.ts), for the same test. */
+export async function quickArgsOf(argv: readonly string[]): Promise<Record<string, unknown> | null> {
+  const module = await (COMMANDS[argv[0] as string] as { load: () => Promise<CommandModule> }).load();
+  return quickArgs(module.command, { ...module.options, ...GLOBAL_OPTIONS }, argv);
+}
+
+/** Reads the command line with yargs and runs `run` on the command's arguments; usage errors are said here. */
+async function readWithYargs(
+  name: string | undefined, module: CommandModule | undefined, argv: readonly string[], reporter: Reporter,
+  run: (args: Record<string, unknown>) => Promise<Outcome>,
+): Promise<number> {
+  const { default: yargs } = await import('yargs');
   let outcome: Outcome = { exitCode: 0 };
   let usage = '';
   const y = yargs(hideOperands(argv))
     .scriptName('permsnap')
     .parserConfiguration({ 'boolean-negation': false, 'strip-aliased': true, 'camel-case-expansion': false })
-    .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'No progress or notices, only errors' })
-    .option('verbose', { type: 'boolean', global: true, describe: 'Stack traces with errors' })
+    .options(GLOBAL_OPTIONS)
     .strict()
     .demandCommand(1, 'Name a command')
     .exitProcess(false)
@@ -149,7 +190,7 @@ async function runCommand(name: string | undefined, argv: readonly string[], rep
     if (module && commandName === name) {
       y.command(module.command, module.describe, (b) => module.builder(b), async (args) => {
         try {
-          outcome = await module.handler(restoreOperands(args) as never, optionsPart(argv), reporter);
+          outcome = await run(restoreOperands(args));
         } catch (err) {
           if (err instanceof PermsnapError && err.code === 'USAGE') helpOfCommand = commandHelp();
           throw err;

@@ -1,6 +1,6 @@
 // `permsnap diff`: option wiring only. The work is diff() in src/diff.
 
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { DIFF_FIELDS, type DiffField } from '../../diff/diff-records.js';
 import { diff, type DiffFormat } from '../../diff/diff.js';
@@ -13,15 +13,20 @@ import { globsOf } from '../pattern-file.js';
 export const command = 'diff <before> <after>';
 export const describe = 'Show what differs between two snapshots or a snapshot and a live tree (exit 1 on differences)';
 
+/** The command's options: the builder gives them to yargs, quickArgs() reads with them. */
+export const options = {
+  format: { choices: ['text', 'json', 'getfacl', 'nagios'] as const, default: 'text', describe: 'text for people, json for CI, getfacl: the BEFORE blocks of modified paths (a restore file), nagios: one status line' },
+  exclude: repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'),
+  'exclude-from': { type: 'string', describe: 'Read exclude globs from FILE' },
+  ignore: { type: 'string', describe: `Fields not to compare, comma-separated: ${DIFF_FIELDS.join(',')}` },
+  numeric: { alias: 'n', type: 'boolean', default: false, describe: "Compare ids instead of names (names resolved through this host's NSS)" },
+} satisfies Record<string, Options>;
+
 export function builder(y: Argv): Argv {
   return y
     .positional('before', { describe: 'The healthy side: snapshot file (.gz, "-" for stdin) or directory', type: 'string' })
     .positional('after', { describe: 'The side to check: snapshot file or directory (walked as `permsnap snapshot DIR` would)', type: 'string' })
-    .option('format', { choices: ['text', 'json', 'getfacl', 'nagios'] as const, default: 'text', describe: 'text for people, json for CI, getfacl: the BEFORE blocks of modified paths (a restore file), nagios: one status line' })
-    .option('exclude', repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'))
-    .option('exclude-from', { type: 'string', describe: 'Read exclude globs from FILE' })
-    .option('ignore', { type: 'string', describe: `Fields not to compare, comma-separated: ${DIFF_FIELDS.join(',')}` })
-    .option('numeric', { alias: 'n', type: 'boolean', default: false, describe: "Compare ids instead of names (names resolved through this host's NSS)" })
+    .options(options)
     .example('$0 diff healthy.facl /', 'what the damage is on this host')
     .example('$0 diff healthy.facl / --format getfacl > fix.facl; [ $? -eq 1 ] && $0 restore fix.facl --root /', 'repair exactly the damage (diff exits 1 on drift)')
     .example('$0 diff ci/perms.facl build/rootfs.tar.gz --format json > drift.json', 'a CI drift check of an image')

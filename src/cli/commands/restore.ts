@@ -2,7 +2,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches } from '../../archive/read-operand.js';
@@ -22,20 +22,25 @@ import { defaultJobs } from '../../threads/default-jobs.js';
 export const command = 'restore <snapshot>';
 export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal';
 
+/** The command's options: the builder gives them to yargs, quickArgs() reads with them. */
+export const options = {
+  root: { type: 'string', describe: 'Resolve recorded paths beneath DIR (default: relative paths beneath the current directory, absolute ones beneath /)' },
+  'dry-run': { alias: 'n', type: 'boolean', default: false, describe: 'Print what would change (path, field, before -> after); change nothing' },
+  jobs: { alias: 'j', type: 'number', describe: 'Threads that look at and change paths (an integer >= 1; default: one per core, at most 8)' },
+  undo: { type: 'string', describe: 'Write the undo journal to FILE, which must not exist (default: a new file under ROOT/var/lib/permsnap/undo/ with --root, else /var/lib/permsnap/undo/; see the README)' },
+  'no-undo': { type: 'boolean', default: false, describe: 'Keep no undo journal' },
+  exclude: repeatable('Leave paths matching GLOB (and all beneath) alone (repeatable)'),
+  'exclude-from': { type: 'string', describe: 'Read exclude globs from FILE' },
+  only: repeatable('Restore only paths matching GLOB (and all beneath) (repeatable)'),
+  ignore: { type: 'string', describe: `Fields to leave alone, comma-separated: ${FIELDS.join(',')}` },
+  'ids-from': { choices: ['nss', 'root'] as const, describe: "Resolve names through this host's NSS, or ROOT/etc/passwd and ROOT/etc/group" },
+  'force-fallbacks': { type: 'boolean', default: false, hidden: true, describe: 'Use the pre-6.6 kernel code paths (tests)' },
+} satisfies Record<string, Options>;
+
 export function builder(y: Argv): Argv {
   return y
     .positional('snapshot', { describe: 'getfacl-format snapshot (permsnap\'s or getfacl\'s, .gz, "-" for stdin), or a tar archive or .deb whose members become the snapshot', type: 'string' })
-    .option('root', { type: 'string', describe: 'Resolve recorded paths beneath DIR (default: relative paths beneath the current directory, absolute ones beneath /)' })
-    .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'Print what would change (path, field, before -> after); change nothing' })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'Threads that look at and change paths (an integer >= 1; default: one per core, at most 8)' })
-    .option('undo', { type: 'string', describe: 'Write the undo journal to FILE, which must not exist (default: a new file under ROOT/var/lib/permsnap/undo/ with --root, else /var/lib/permsnap/undo/; see the README)' })
-    .option('no-undo', { type: 'boolean', default: false, describe: 'Keep no undo journal' })
-    .option('exclude', repeatable('Leave paths matching GLOB (and all beneath) alone (repeatable)'))
-    .option('exclude-from', { type: 'string', describe: 'Read exclude globs from FILE' })
-    .option('only', repeatable('Restore only paths matching GLOB (and all beneath) (repeatable)'))
-    .option('ignore', { type: 'string', describe: `Fields to leave alone, comma-separated: ${FIELDS.join(',')}` })
-    .option('ids-from', { choices: ['nss', 'root'] as const, describe: "Resolve names through this host's NSS, or ROOT/etc/passwd and ROOT/etc/group" })
-    .option('force-fallbacks', { type: 'boolean', default: false, hidden: true, describe: 'Use the pre-6.6 kernel code paths (tests)' })
+    .options(options)
     .example('$0 restore healthy.facl --root / --dry-run', 'see what would change')
     .example('$0 restore healthy.facl --root /mnt', 'repair a system mounted under a rescue system')
     .example('$0 restore /var/lib/permsnap/undo/20261122T064512Z.facl --root /mnt', 'undo that restore');

@@ -1,7 +1,7 @@
 // `permsnap snapshot`: option wiring only. The work is snapshot() in src/snapshot.
 
 import fs from 'node:fs';
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import type { MergedUsrChoice } from '../../archive/merged-usr.js';
 import type { PrintOptions } from '../../format/getfacl-printer.js';
@@ -20,10 +20,9 @@ import { globsOf } from '../pattern-file.js';
 export const command = 'snapshot [paths..]';
 export const describe = 'Print the permissions of a tree in getfacl format (like getfacl -R, faster)';
 
-export function builder(y: Argv): Argv {
-  return y
-    .positional('paths', { describe: 'Files and directories to walk ("-" reads paths from stdin)', type: 'string', array: true })
-    .option('from-tar', {
+/** The command's options: the builder gives them to yargs, quickArgs() reads with them. */
+export const options = {
+  'from-tar': {
       type: 'string',
       requiresArg: true,
       describe:
@@ -31,8 +30,8 @@ export function builder(y: Argv): Argv {
         'from its headers, as tar --acls --xattrs or bsdtar --acls --xattrs stored them. Plain, gzip, xz or zstd ' +
         '(told by content, not name); "-" reads stdin. Paths as getfacl -R prints them in the archive\'s root; ' +
         'symlinks are skipped, as getfacl -R skips them',
-    })
-    .option('from-deb', {
+    },
+  'from-deb': {
       type: 'string',
       array: true,
       requiresArg: true,
@@ -42,39 +41,45 @@ export function builder(y: Argv): Argv {
         'A later package wins a path given twice; directories the packages disagree on are reported. Install ' +
         'scripts that set permissions themselves (chmod, chown, setcap, dpkg-statoverride) are reported: the ' +
         'baseline cannot know what they set',
-    })
-    .option('merged-usr', {
+    },
+  'merged-usr': {
       choices: ['auto', 'yes', 'no'] as const,
       default: 'auto',
       describe:
         'With --from-deb: write bin/, sbin/ and lib*/ paths as usr/... (and leave out those top-level directories), ' +
         'as they are on a merged-/usr host (Debian 12 and later). auto: as this host is (/bin a symlink to usr/bin)',
-    })
-    .option('statoverride', {
+    },
+  statoverride: {
       type: 'string',
       requiresArg: true,
       describe: 'With --from-deb: apply this dpkg-statoverride database over the packages (the live one is /var/lib/dpkg/statoverride)',
-    })
-    .option('output', { alias: 'o', type: 'string', describe: 'Write to FILE atomically (gzip when it ends in .gz)' })
-    .option('format', { choices: ['getfacl', 'json'] as const, default: 'getfacl', describe: 'getfacl text, or JSON Lines' })
-    .option('compat', { type: 'boolean', default: false, describe: 'Exactly what getfacl -R prints: no permsnap comments, all filesystems' })
-    .option('sort', { type: 'boolean', default: false, describe: 'Siblings in byte order (stable baselines) instead of readdir order' })
-    .option('exclude', repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'))
-    .option('exclude-from', { type: 'string', describe: 'Read exclude globs from FILE, one per line (# comments)' })
-    .option('all-filesystems', { type: 'boolean', default: false, describe: 'Enter /proc, /sys and other pseudo filesystems too' })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'Worker threads (default: one per core, at most 8; 1: no workers)' })
-    .option('access', { alias: 'a', type: 'boolean', describe: 'Print the access ACL only' })
-    .option('default', { alias: 'd', type: 'boolean', describe: 'Print the default ACL only' })
-    .option('omit-header', { alias: 'c', type: 'boolean', describe: 'Omit the # file/owner/group/flags header' })
-    .option('all-effective', { alias: 'e', type: 'boolean', describe: 'Print all #effective rights comments' })
-    .option('no-effective', { alias: 'E', type: 'boolean', describe: 'Print no #effective rights comments' })
-    .option('skip-base', { alias: 's', type: 'boolean', describe: 'Skip files with only the base ACL entries' })
-    .option('absolute-names', { alias: 'p', type: 'boolean', describe: "Keep leading '/' in path names" })
-    .option('numeric', { alias: 'n', type: 'boolean', describe: 'Print numeric user and group ids' })
-    .option('logical', { alias: 'L', type: 'boolean', describe: 'Follow all symbolic links' })
-    .option('physical', { alias: 'P', type: 'boolean', describe: 'Follow no symbolic links, not even arguments' })
-    .option('one-file-system', { type: 'boolean', describe: 'Skip entries on other filesystems than their argument' })
-    .option('recursive', { alias: 'R', type: 'boolean', describe: 'Accepted for getfacl compatibility (always recursive)' })
+    },
+  output: { alias: 'o', type: 'string', describe: 'Write to FILE atomically (gzip when it ends in .gz)' },
+  format: { choices: ['getfacl', 'json'] as const, default: 'getfacl', describe: 'getfacl text, or JSON Lines' },
+  compat: { type: 'boolean', default: false, describe: 'Exactly what getfacl -R prints: no permsnap comments, all filesystems' },
+  sort: { type: 'boolean', default: false, describe: 'Siblings in byte order (stable baselines) instead of readdir order' },
+  exclude: repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'),
+  'exclude-from': { type: 'string', describe: 'Read exclude globs from FILE, one per line (# comments)' },
+  'all-filesystems': { type: 'boolean', default: false, describe: 'Enter /proc, /sys and other pseudo filesystems too' },
+  jobs: { alias: 'j', type: 'number', describe: 'Worker threads (default: one per core, at most 8; 1: no workers)' },
+  access: { alias: 'a', type: 'boolean', describe: 'Print the access ACL only' },
+  default: { alias: 'd', type: 'boolean', describe: 'Print the default ACL only' },
+  'omit-header': { alias: 'c', type: 'boolean', describe: 'Omit the # file/owner/group/flags header' },
+  'all-effective': { alias: 'e', type: 'boolean', describe: 'Print all #effective rights comments' },
+  'no-effective': { alias: 'E', type: 'boolean', describe: 'Print no #effective rights comments' },
+  'skip-base': { alias: 's', type: 'boolean', describe: 'Skip files with only the base ACL entries' },
+  'absolute-names': { alias: 'p', type: 'boolean', describe: "Keep leading '/' in path names" },
+  numeric: { alias: 'n', type: 'boolean', describe: 'Print numeric user and group ids' },
+  logical: { alias: 'L', type: 'boolean', describe: 'Follow all symbolic links' },
+  physical: { alias: 'P', type: 'boolean', describe: 'Follow no symbolic links, not even arguments' },
+  'one-file-system': { type: 'boolean', describe: 'Skip entries on other filesystems than their argument' },
+  recursive: { alias: 'R', type: 'boolean', describe: 'Accepted for getfacl compatibility (always recursive)' },
+} satisfies Record<string, Options>;
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('paths', { describe: 'Files and directories to walk ("-" reads paths from stdin)', type: 'string', array: true })
+    .options(options)
     .example('$0 snapshot /etc -o etc.facl', 'baseline of /etc, with permsnap markers and capabilities')
     .example('$0 snapshot --compat -p /srv > srv.facl', 'byte-identical to getfacl -R -p /srv')
     .example('$0 snapshot --from-tar rootfs.tar.zst --sort -o baseline.facl', 'a baseline from an image archive: no healthy twin host needed')
