@@ -75,7 +75,7 @@ export async function changeAll(
     if (options.dryRun) addCounts(summary, plan.preview);
     if (fatal === null && !options.dryRun) {
       try {
-        options.journal?.appendPrinted(plan.journal);
+        await options.journal?.appendPrinted(plan.journal);
         return true;
       } catch (err) {
         fail(err);
@@ -91,7 +91,7 @@ export async function changeAll(
   for (const chunk of deferred) await run(chunk).catch(fail);
   if (fatal === null) {
     try {
-      options.journal?.complete();
+      await options.journal?.complete();
     } catch (err) {
       fail(err);
     }
