@@ -11,14 +11,27 @@ export interface TargetPath {
 
 export type TargetResult = { ok: true; target: TargetPath } | { ok: false; problem: string };
 
-// A path with nothing to normalise: no empty, "." or ".." component, no trailing slash
-// (most recorded paths; the rest take the general way below).
-const PLAIN = /^\/?(?:[^/]+\/)*[^/]+$/;
-const DOTS = /(?:^|\/)\.\.?(?:\/|$)/;
+/**
+ * A path with nothing to normalise: no empty, "." or ".." component, no trailing slash, at
+ * most one leading "/" (most recorded paths; the rest take the general way below). A loop,
+ * not the two regular expressions it replaced: they were 55 ms of a 132k-path restore.
+ */
+function isPlainPath(path: string): boolean {
+  let start = path.charCodeAt(0) === 47 ? 1 : 0;
+  if (start >= path.length) return false;
+  for (let i = start; i <= path.length; i++) {
+    if (i < path.length && path.charCodeAt(i) !== 47) continue;
+    const length = i - start;
+    if (length === 0) return false;
+    if (path.charCodeAt(start) === 46 && (length === 1 || (length === 2 && path.charCodeAt(start + 1) === 46))) return false;
+    start = i + 1;
+  }
+  return true;
+}
 
 export function resolveTarget(recorded: string, root: string | undefined, cwd: string): TargetResult {
   const absolute = recorded.startsWith('/');
-  if (PLAIN.test(recorded) && !DOTS.test(recorded)) {
+  if (isPlainPath(recorded)) {
     return { ok: true, target: { root: root ?? (absolute ? '/' : cwd), relative: absolute ? recorded.slice(1) : recorded } };
   }
   const components: string[] = [];
