@@ -2,8 +2,9 @@
 // yargs, which takes 70-130 ms to load: a tenth of a snapshot of /usr, while the workers
 // that walk it sit loaded and idle. It reads with the command's own option table and gives
 // what yargs would give; anything it is not sure of (help, an unknown or repeated option,
-// bundled short flags, "--", "-", "--opt=value", a value that looks like an option) it
-// leaves to yargs by returning null. A test holds it to yargs' answers.
+// bundled short flags, "--", "-", "--opt=value", a value that looks like an option, an
+// operand yargs may take as its own word, such as "help") it leaves to yargs by returning
+// null. A test holds it to yargs' answers.
 
 import type { Options } from 'yargs';
 
@@ -25,6 +26,8 @@ function positionalsOf(command: string): Positional[] {
 }
 
 const OPTION_LIKE = /^-/;
+/** Operands yargs may take as words of its own (`permsnap snapshot t help` shows the help). */
+const YARGS_WORDS = new Set(['help', 'version', 'completion']);
 
 /**
  * The arguments yargs would give the command's handler for `argv` (the command's name
@@ -44,7 +47,7 @@ export function quickArgs(command: string, options: OptionTable, argv: readonly 
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!OPTION_LIKE.test(arg)) {
-      if (arg === '') return null;
+      if (arg === '' || YARGS_WORDS.has(arg)) return null;
       operands.push(arg);
       continue;
     }
@@ -75,7 +78,8 @@ export function quickArgs(command: string, options: OptionTable, argv: readonly 
   const args: Record<string, unknown> = { _: [name] };
   for (const [key, option] of Object.entries(options)) {
     if (Object.hasOwn(given, key)) args[key] = given[key];
-    else if (option.default !== undefined) args[key] = option.default;
+    // A copy: the table's default array is shared by every run in this process.
+    else if (option.default !== undefined) args[key] = Array.isArray(option.default) ? [...(option.default as unknown[])] : option.default;
   }
   if (!placeOperands(positionalsOf(command), operands, args)) return null;
   args.$0 = 'permsnap';

@@ -50,6 +50,8 @@ describe('quickArgs', () => {
       ['snapshot', '--format', 'xml', 'x'],
       ['snapshot', '--abs', 'x'],
       ['snapshot', ''],
+      ['snapshot', 't', 'help'],
+      ['restore', 'help'],
       ['diff', 'a'],
       ['diff', 'a', 'b', 'c'],
       ['restore', 's', '--ids-from'],
@@ -68,7 +70,7 @@ describe('quickArgs', () => {
       restore: ['--quiet', '--root', '--dry-run', '-n', '--jobs', '-j', '--undo', '--no-undo', '--exclude', '--exclude-from', '--only', '--ignore',
         '--ids-from', 'nss', 'root', '--force-fallbacks', '--verbose'],
     };
-    const plain = ['x', 'dir/a', '2', '10', 'owner', 'a b', '1e3', '/abs', '007'];
+    const plain = ['x', 'dir/a', '2', '10', 'owner', 'a b', '1e3', '/abs', '007', 'help', 'version', 'completion', 'snapshot', 'diff'];
     const odd = ['true', 'false', '-', '--', '', '-x', '0', '-1', '--jobs=2'];
     let quick = 0;
     for (let n = 0; n < 2000; n++) {
@@ -82,6 +84,6 @@ describe('quickArgs', () => {
       if ((await checked(argv)) !== null) quick++;
     }
     // The comparison means something only if the quick reading answers often enough.
-    expect(quick).toBeGreaterThan(300);
+    expect(quick).toBeGreaterThan(200);
   });
 });
