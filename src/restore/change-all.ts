@@ -76,7 +76,9 @@ export async function changeAll(
     if (fatal === null && !options.dryRun) {
       try {
         await options.journal?.appendPrinted(plan.journal);
-        return true;
+        // Another chunk may have failed while this one was being written (journalled, but
+        // not to be applied: the run stops at the first failure).
+        if (fatal === null) return true;
       } catch (err) {
         fail(err);
       }
