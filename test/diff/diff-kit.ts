@@ -133,8 +133,9 @@ export function sortedEntries<V>(map: ReadonlyMap<string, V>): Array<[string, V]
 
 /** contracts.md's sorted order, written independently: component by component, as bytes. */
 export function compareSorted(x: string, y: string): number {
-  const xs = x.split('/');
-  const ys = y.split('/');
+  // "." is the root: before everything (contracts.md, "Sorted order").
+  const xs = x === '.' ? [] : x.split('/');
+  const ys = y === '.' ? [] : y.split('/');
   for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
     const c = Buffer.compare(Buffer.from(xs[i] as string, 'latin1'), Buffer.from(ys[i] as string, 'latin1'));
     if (c !== 0) return c;
