@@ -118,6 +118,24 @@ describe.skipIf(!restoreReady)(`diff --format text (${SKIP_REASON})`, () => {
   });
 });
 
+describe.skipIf(!restoreReady)(`diff of a tree snapshotted as "." (${SKIP_REASON})`, () => {
+  it('reports the root "." first, before names beginning with bytes below ".", as contracts.md sorts', () => {
+    const tree = path.join(dir, 'dot');
+    fs.mkdirSync(tree);
+    for (const name of ['-x', '#y', ' z', 'b']) fs.writeFileSync(path.join(tree, name), '');
+    const getfacl = spawnSync('getfacl', ['-R', '.'], { cwd: tree });
+    expect(getfacl.status).toBe(0);
+    const before = path.join(dir, 'dot.facl');
+    fs.writeFileSync(before, getfacl.stdout);
+    for (const name of ['.', '-x', '#y', ' z', 'b']) fs.chmodSync(path.join(tree, name), 0o700);
+    const r = diffCli([before, '.', '--format', 'json'], { cwd: tree });
+    expect(r.status).toBe(1);
+    const paths = parseDiffJson(r.stdout).changes.map((c) => c.path);
+    expect(paths).toEqual(['.', ' z', '#y', '-x', 'b']);
+    expect([...paths].sort(compareSorted)).toEqual(paths);
+  });
+});
+
 describe.skipIf(!restoreReady)(`diff reports of names with newlines (${SKIP_REASON})`, () => {
   it('quotes owner and group names from a snapshot, so a newline in one cannot forge a line of text or nagios output', () => {
     buildTree();
