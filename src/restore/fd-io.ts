@@ -73,6 +73,10 @@ export function fdIo(fd: number, shownPath: string, state: FdState): PathIo {
     chown(uid, gid) {
       chownFd(fd, uid, gid, shownPath);
       tracked.chown(uid, gid);
+      // Whether setgid survived depends on the caller's groups as well: the mode is read
+      // back (one statx, for the few paths whose owner or group changes).
+      const mode = statFd(fd, shownPath).mode & PERMISSION_BITS;
+      if (mode !== tracked.state.mode) tracked.state = { ...tracked.state, mode };
     },
     chmod(mode) {
       chmodFd(fd, mode, shownPath);

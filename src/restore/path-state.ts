@@ -7,6 +7,8 @@ import { ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_USER_OBJ, findEntry, modeBitsOf
 import type { FileType } from '../model/entry.js';
 import { S_ISGID, S_ISUID } from '../model/mode.js';
 
+const S_IXGRP = 0o010;
+
 export interface PathState {
   type: FileType;
   /** Permission and special bits (0o7777). */
@@ -32,11 +34,16 @@ export interface WantedState {
   capability: Buffer | null | undefined;
 }
 
-/** The state after chown, as the kernel leaves it. */
+/**
+ * The state after chown, as the kernel leaves it for root (setattr_should_drop_sgid): on
+ * anything but a directory, setuid and the capability go, and setgid goes only with group
+ * execute; setgid without it (the old mandatory-locking mark) stays. For other callers it
+ * depends on their groups: a real run reads the mode back (fd-io.ts).
+ */
 export function afterChown(state: PathState, uid: number | null, gid: number | null): PathState {
   const next = { ...state, uid: uid ?? state.uid, gid: gid ?? state.gid };
   if (state.type !== 'dir') {
-    next.mode &= ~(S_ISUID | S_ISGID);
+    next.mode &= ~(S_ISUID | (state.mode & S_IXGRP ? S_ISGID : 0));
     next.capability = null;
   }
   return next;

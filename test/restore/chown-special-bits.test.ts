@@ -1,0 +1,61 @@
+// chown clears setuid and, only with group execute, setgid (a file's setgid without group
+// execute stays, for root): restore's prediction of that must match the kernel, or a
+// stray setgid bit survives a restore that says it succeeded. The kernel is the oracle.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterChown, type PathState } from '../../src/restore/path-state.js';
+import { restore, writeSnapshot } from '../helpers/restore-kit.js';
+import { isRoot, makeTempDir, removeTree } from '../helpers/tree.js';
+
+let dir = '';
+beforeEach(() => {
+  dir = makeTempDir('permsnap-chown-bits-');
+});
+afterEach(() => {
+  removeTree(dir);
+});
+
+const NOBODY = 65534;
+const SPECIAL = [0o4755, 0o2755, 0o2745, 0o2744, 0o6744, 0o6754, 0o1755, 0o7777, 0o2700, 0o2010];
+
+describe.skipIf(!isRoot)('afterChown (needs root to chown)', () => {
+  it('predicts the mode the kernel leaves after chown and chgrp, for files and directories', () => {
+    for (const type of ['file', 'dir'] as const) {
+      for (const mode of SPECIAL) {
+        for (const [uid, gid] of [[NOBODY, null], [null, NOBODY], [NOBODY, NOBODY]] as const) {
+          const p = path.join(dir, `${type}-${mode.toString(8)}-${uid}-${gid}`);
+          if (type === 'dir') fs.mkdirSync(p);
+          else fs.writeFileSync(p, '');
+          fs.chmodSync(p, mode);
+          fs.chownSync(p, uid ?? 0, gid ?? 0);
+          const before: PathState = { type, mode, uid: 0, gid: 0, acl: null, defaultAcl: null, capability: null };
+          const predicted = afterChown(before, uid, gid);
+          expect({ p, mode: predicted.mode }).toEqual({ p, mode: fs.statSync(p).mode & 0o7777 });
+        }
+      }
+    }
+  });
+});
+
+describe.skipIf(!isRoot)('restore of a file given setgid and a new owner (needs root to chown)', () => {
+  it('takes the setgid bit off again when the group cannot execute, and a second run changes nothing', () => {
+    const tree = path.join(dir, 'tree');
+    fs.mkdirSync(tree);
+    const file = path.join(tree, 'f');
+    fs.writeFileSync(file, '');
+    fs.chmodSync(file, 0o744);
+    const snapshot = writeSnapshot(dir);
+    fs.chmodSync(file, 0o2744);
+    fs.chownSync(file, NOBODY, 0);
+    const dry = restore([snapshot, '--root', dir, '--dry-run'], { cwd: dir });
+    expect(dry.stdout.toString()).toMatch(/tree\/f\s+mode 2744 -> 0744/);
+    const first = restore([snapshot, '--root', dir, '--no-undo', '--quiet'], { cwd: dir });
+    expect(first.status).toBe(0);
+    expect(fs.statSync(file).mode & 0o7777).toBe(0o744);
+    expect(fs.statSync(file).uid).toBe(0);
+    const second = restore([snapshot, '--root', dir, '--no-undo'], { cwd: dir });
+    expect(second.stderr).toMatch(/ 0 path\(s\) changed/);
+  });
+});
