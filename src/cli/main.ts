@@ -133,7 +133,7 @@ async function run(argv: readonly string[], reporter: Reporter): Promise<number>
 async function runCommand(name: string | undefined, argv: readonly string[], reporter: Reporter): Promise<number> {
   const chosen = name !== undefined ? COMMANDS[name] : undefined;
   const module = chosen ? await chosen.load() : undefined;
-  const quick = module ? quickArgs(module.command, { ...module.options, ...GLOBAL_OPTIONS }, argv) : null;
+  const quick = module ? quickArgsFor(module, argv) : null;
   if (module && quick) {
     try {
       return (await module.handler(quick as never, optionsPart(argv), reporter)).exitCode;
@@ -147,19 +147,24 @@ async function runCommand(name: string | undefined, argv: readonly string[], rep
   return readWithYargs(name, module, argv, reporter, (args) => (module as CommandModule).handler(args as never, optionsPart(argv), reporter));
 }
 
+/** The command's arguments read by quick-args.ts with its options and the global ones, or null. */
+function quickArgsFor(module: CommandModule, argv: readonly string[]): Record<string, unknown> | null {
+  return quickArgs(module.command, { ...module.options, ...GLOBAL_OPTIONS }, argv);
+}
+
+/** The module of the command `argv` starts with (for the tests below). */
+const commandOf = (argv: readonly string[]): Promise<CommandModule> => (COMMANDS[argv[0] as string] as { load: () => Promise<CommandModule> }).load();
+
 /** The arguments yargs gives the command of `argv` (null when it refuses the line, said on stderr): for the test that holds quickArgs() to them. */
 export async function yargsArgs(argv: readonly string[]): Promise<Record<string, unknown> | null> {
-  const name = argv[0] as string;
-  const module = await (COMMANDS[name] as { load: () => Promise<CommandModule> }).load();
   let args: Record<string, unknown> | null = null;
-  await readWithYargs(name, module, argv, stderrReporter({ quiet: true, verbose: false }), async (a) => ((args = a), { exitCode: 0 }));
+  await readWithYargs(argv[0], await commandOf(argv), argv, stderrReporter({ quiet: true, verbose: false }), async (a) => ((args = a), { exitCode: 0 }));
   return args;
 }
 
 /** The quick arguments of `argv` (see quick-args.ts), for the same test. */
 export async function quickArgsOf(argv: readonly string[]): Promise<Record<string, unknown> | null> {
-  const module = await (COMMANDS[argv[0] as string] as { load: () => Promise<CommandModule> }).load();
-  return quickArgs(module.command, { ...module.options, ...GLOBAL_OPTIONS }, argv);
+  return quickArgsFor(await commandOf(argv), argv);
 }
 
 /** Reads the command line with yargs and runs `run` on the command's arguments; usage errors are said here. */
