@@ -3,7 +3,65 @@
 // restore out of its contents). Siblings in byte order.
 
 import { sortedOrder } from '../model/path-order.js';
+import { isBeneath } from './restore-chunks.js';
 import type { TargetPath } from './target-path.js';
+
+/**
+ * The items in restore order: the snapshot's own order with each directory moved after
+ * everything beneath it, when that order has each directory before its contents (getfacl -R,
+ * permsnap snapshot, with or without --sort); otherwise sorted (sortForRestore). Sorting
+ * 132k paths kept both worker threads idle for 150-200 ms.
+ */
+export function restoreOrder<T extends { target: TargetPath }>(items: T[]): T[] {
+  return inPostOrder(items) ?? sortForRestore(items);
+}
+
+/**
+ * Each item after everything beneath it, the others in the order given; null unless every
+ * item comes before all that lies beneath it and after nothing it contains (a directory's
+ * contents then make one run just before it, as restore-chunks.ts needs).
+ *
+ * A stack holds the chain of open items; one leaves it when an item not beneath it comes,
+ * after which the top (if any) is the new item's nearest open ancestor. The order is right
+ * exactly when no directory between that top and the new item is an item itself: given
+ * before, it was left too early (something came back beneath it); given after, it comes
+ * after something it contains. In a whole tree each item's parent is that top, so the set
+ * of items that answers this is built only when some path skips a level.
+ */
+function inPostOrder<T extends { target: TargetPath }>(items: readonly T[]): T[] | null {
+  const out: T[] = [];
+  const open: T[] = [];
+  let byRoot: Map<string, Set<string>> | null = null;
+  const rootsThemselves = new Set(items.flatMap(({ target }) => (target.relative === '' ? [target.root] : [])));
+  const isItem = (root: string, relative: string): boolean => {
+    if (relative === '') return rootsThemselves.has(root);
+    if (byRoot === null) {
+      byRoot = new Map();
+      for (const { target } of items) {
+        let set = byRoot.get(target.root);
+        if (set === undefined) byRoot.set(target.root, (set = new Set()));
+        set.add(target.relative);
+      }
+    }
+    return byRoot.get(root)?.has(relative) === true;
+  };
+  for (const item of items) {
+    while (open.length > 0 && !isBeneath(item.target, (open.at(-1) as T).target)) out.push(open.pop() as T);
+    const { root, relative } = item.target;
+    const top = open.at(-1)?.target;
+    const stop = top === undefined ? -1 : top.relative.length;
+    // The ancestors deeper than the top: the parent first, the root itself ("") last when no item is open.
+    for (let end = relative.lastIndexOf('/'); relative !== ''; end = relative.lastIndexOf('/', end - 1)) {
+      const between = end > stop ? relative.slice(0, end) : stop < 0 && end < 0 ? '' : null;
+      if (between === null) break;
+      if (isItem(root, between)) return null;
+      if (end < 0) break;
+    }
+    open.push(item);
+  }
+  while (open.length > 0) out.push(open.pop() as T);
+  return out;
+}
 
 /** The items in restore order: by root, then directories last (path-order.ts); items with the same path in the order given. */
 export function sortForRestore<T extends { target: TargetPath }>(items: T[]): T[] {

@@ -11,7 +11,7 @@ import { emptyCounts } from './chunk-work.js';
 import type { IdResolver } from './id-resolver.js';
 import type { Change, Field } from './reconcile.js';
 import { InlineExecutor, type RestoreExecutor } from './restore-executor.js';
-import { sortForRestore } from './restore-order.js';
+import { restoreOrder } from './restore-order.js';
 import { lookAtAll, shownLook, type Look, type RestoreEntries } from './look-all.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
@@ -100,7 +100,7 @@ export async function restore(entries: RestoreEntries, options: RestoreOptions):
       else if (look.outcome === 'work') work.push(look.item as WorkItem);
     }
     summary.nothingBeneath = nothingBeneath(looks);
-    if (!summary.nothingBeneath) await changeAll(sortForRestore(work), executor, options, summary, problem);
+    if (!summary.nothingBeneath) await changeAll(restoreOrder(work), executor, options, summary, problem);
   } finally {
     await executor.close();
   }

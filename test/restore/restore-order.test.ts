@@ -5,7 +5,7 @@
 // reference of the general rules.
 
 import { describe, expect, it } from 'vitest';
-import { sortForRestore } from '../../src/restore/restore-order.js';
+import { restoreOrder, sortForRestore } from '../../src/restore/restore-order.js';
 import { resolveTarget, type TargetPath } from '../../src/restore/target-path.js';
 import { compareRestoreOrder, isDescendant, randomTree, seededRandom, shuffled } from '../helpers/random-paths.js';
 
@@ -110,6 +110,93 @@ describe('sortForRestore', () => {
         expect(beneath, `seed ${seed}: ${JSON.stringify(dir.target.relative)}`).toEqual(Array.from({ length: beneath.length }, (_, k) => at - beneath.length + k));
       });
       expect(sorted.at(-1)?.target.relative).toBe('');
+    }
+  });
+});
+
+/** Each directory right after one contiguous run of all its descendants (restore-chunks.ts relies on it). */
+function expectContentsRightBefore(ordered: Item[], label: string): void {
+  ordered.forEach((dir, at) => {
+    const beneath = ordered.flatMap((item, i) => (isDescendant(item.target, dir.target) ? [i] : []));
+    expect(beneath, `${label}: ${JSON.stringify(dir.target.relative)}`).toEqual(Array.from({ length: beneath.length }, (_, k) => at - beneath.length + k));
+  });
+}
+
+/**
+ * The expected order for an input where each item comes before all beneath it, stated apart:
+ * the forest whose parent links go to the nearest ancestor among the items, children in
+ * input order, walked children first.
+ */
+function postOrderReference(input: Item[]): Item[] {
+  const children = new Map<Item | null, Item[]>();
+  for (const item of input) {
+    const parents = input.filter((p) => isDescendant(item.target, p.target));
+    const parent = parents.sort((p, q) => q.target.relative.length - p.target.relative.length)[0] ?? null;
+    children.set(parent, [...(children.get(parent) ?? []), item]);
+  }
+  const out: Item[] = [];
+  const walk = (item: Item): void => {
+    for (const child of children.get(item) ?? []) walk(child);
+    out.push(item);
+  };
+  for (const top of children.get(null) ?? []) walk(top);
+  return out;
+}
+
+/** A depth-first walk of the tree, siblings in random order, every directory before its contents. */
+function preOrder(relatives: string[], random: () => number): string[] {
+  const kids = new Map<string, string[]>();
+  for (const r of relatives) {
+    if (r === '') continue;
+    const parent = r.includes('/') ? r.slice(0, r.lastIndexOf('/')) : '';
+    kids.set(parent, [...(kids.get(parent) ?? []), r]);
+  }
+  const out: string[] = [];
+  const walk = (r: string): void => {
+    out.push(r);
+    for (const k of shuffled(kids.get(r) ?? [], random)) walk(k);
+  };
+  walk('');
+  return out;
+}
+
+describe('restoreOrder', () => {
+  it('keeps a snapshot\'s own order, each directory moved after its contents, when directories come before their contents', () => {
+    const order = (relatives: string[]): string[] => relativesOf(restoreOrder(items(relatives)));
+    expect(order(['', 'z', 'z/y', 'z/y/x', 'z/b', 'a', 'm'])).toEqual(['z/y/x', 'z/y', 'z/b', 'z', 'a', 'm', '']);
+    // Only some paths need work: their directories need not be among them.
+    expect(order(['z/y/x', 'z/b', 'a', 'a/c'])).toEqual(['z/y/x', 'z/b', 'a/c', 'a']);
+  });
+
+  it('sorts instead when a directory comes after something beneath it, or something comes back beneath a directory left', () => {
+    for (const relatives of [['a', 'b', 'a/c'], ['a/b', 'a'], ['a/b', 'x', 'a'], ['', 'z', 'z/y', 'a', 'z/b'], ['a/b/c', 'a'], ['a/c/d', 'x', 'a/c']]) {
+      expect(relativesOf(restoreOrder(items(relatives))), JSON.stringify(relatives)).toEqual(sortedRelatives(relatives));
+    }
+  });
+
+  it('matches a walk of the tree, children first, on generated trees in depth-first order, whole or in part', () => {
+    for (const seed of [21, 22, 23, 24]) {
+      const random = seededRandom(seed);
+      const walked = preOrder(randomTree(random, 400), random);
+      for (const keep of [1, 0.5, 0.1]) {
+        const input = items(walked.filter(() => random() < keep));
+        const ordered = restoreOrder(input);
+        expect(ordered.map((i) => i.id), `seed ${seed}, keep ${keep}`).toEqual(postOrderReference(input).map((i) => i.id));
+        expectContentsRightBefore(ordered, `seed ${seed}, keep ${keep}`);
+      }
+    }
+  });
+
+  it('gives a valid restore order for any input order (shuffled, reversed, over two roots)', () => {
+    for (const seed of [31, 32, 33]) {
+      const random = seededRandom(seed);
+      const tree = randomTree(random, 300);
+      const twoRoots = [...items(preOrder(tree, random), '/r'), ...items(preOrder(tree, random), '/s')].map((item, id) => ({ ...item, id }));
+      for (const input of [shuffled(items(tree), random), items([...tree].reverse()), twoRoots]) {
+        const ordered = restoreOrder(input);
+        expect(ordered.map((i) => i.id).sort((a, b) => a - b)).toEqual(input.map((i) => i.id).sort((a, b) => a - b));
+        expectContentsRightBefore(ordered, `seed ${seed}`);
+      }
     }
   });
 });
