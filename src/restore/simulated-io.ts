@@ -4,22 +4,31 @@
 import { afterAccessAcl, afterChmod, afterChown, type PathState } from './path-state.js';
 import type { PathIo } from './reconcile.js';
 
+// A class rather than an object of closures: restore makes one or two per path it plans.
+class SimulatedIo implements PathIo {
+  constructor(public state: PathState) {}
+
+  read(): PathState {
+    return this.state;
+  }
+
+  chown(uid: number | null, gid: number | null): void {
+    this.state = afterChown(this.state, uid, gid);
+  }
+
+  chmod(mode: number): void {
+    this.state = afterChmod(this.state, mode);
+  }
+
+  setAcl(kind: 'access' | 'default', acl: PathState['acl']): void {
+    this.state = kind === 'access' ? afterAccessAcl(this.state, acl) : { ...this.state, defaultAcl: acl };
+  }
+
+  setCapability(value: Buffer | null): void {
+    this.state = { ...this.state, capability: value };
+  }
+}
+
 export function simulatedIo(initial: PathState): PathIo & { state: PathState } {
-  const io = {
-    state: initial,
-    read: () => io.state,
-    chown(uid: number | null, gid: number | null) {
-      io.state = afterChown(io.state, uid, gid);
-    },
-    chmod(mode: number) {
-      io.state = afterChmod(io.state, mode);
-    },
-    setAcl(kind: 'access' | 'default', acl: PathState['acl']) {
-      io.state = kind === 'access' ? afterAccessAcl(io.state, acl) : { ...io.state, defaultAcl: acl };
-    },
-    setCapability(value: Buffer | null) {
-      io.state = { ...io.state, capability: value };
-    },
-  };
-  return io;
+  return new SimulatedIo(initial);
 }
