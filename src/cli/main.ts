@@ -187,7 +187,9 @@ async function readWithYargs(
     })
     .completion('completion', 'Print a bash/zsh completion script (permsnap completion >> ~/.bashrc)')
     .help()
+    .alias('help', 'h')
     .version()
+    .alias('version', 'v')
     .wrap(Math.min(100, process.stdout.columns ?? 100));
   const commandHelp = skipHelpCache(y);
   let helpOfCommand: string | undefined;

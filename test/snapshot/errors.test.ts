@@ -84,6 +84,20 @@ describe.skipIf(!aclReady)('snapshot on bad input (needs getfacl and ACLs on the
     expect(permsnap(['snapshot', '--bogus', 'tree'], { cwd: dir }).stderr).toContain('bogus');
   });
 
+  it('takes -h for help and -v for the version, as getfacl does (exit 0, on stdout), bundled short options too', () => {
+    smallTree();
+    for (const args of [['snapshot', '-h'], ['snapshot', '-dah', 'tree'], ['-h']]) {
+      const ours = permsnap(args, { cwd: dir });
+      const theirs = getfacl(args.slice(args[0] === 'snapshot' ? 1 : 0), { cwd: dir });
+      expect([ours.status, theirs.status], args.join(' ')).toEqual([0, 0]);
+      expect(latin1(ours.stdout), args.join(' ')).toContain('Show help');
+      expect(latin1(theirs.stdout), args.join(' ')).toContain('Usage: getfacl');
+      expect(ours.stderr, args.join(' ')).toBe('');
+    }
+    const version = permsnap(['snapshot', '-v'], { cwd: dir });
+    expect([version.status, latin1(version.stdout).trim()]).toEqual([0, JSON.parse(fs.readFileSync(path.join(path.dirname(CLI), '..', 'package.json'), 'utf8')).version]);
+  });
+
   it('refuses --jobs 0 (and other non-positive or non-integer counts) with exit 2 and a message naming --jobs', () => {
     smallTree();
     for (const value of ['0', '-1', '1.5', 'abc']) {
