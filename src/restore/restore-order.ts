@@ -32,7 +32,8 @@ function inPostOrder<T extends { target: TargetPath }>(items: readonly T[]): T[]
   const out: T[] = [];
   const open: T[] = [];
   let byRoot: Map<string, Set<string>> | null = null;
-  const rootsThemselves = new Set(items.flatMap(({ target }) => (target.relative === '' ? [target.root] : [])));
+  const rootsThemselves = new Set<string>();
+  for (const { target } of items) if (target.relative === '') rootsThemselves.add(target.root);
   const isItem = (root: string, relative: string): boolean => {
     if (relative === '') return rootsThemselves.has(root);
     if (byRoot === null) {
@@ -46,9 +47,12 @@ function inPostOrder<T extends { target: TargetPath }>(items: readonly T[]): T[]
     return byRoot.get(root)?.has(relative) === true;
   };
   for (const item of items) {
-    while (open.length > 0 && !isBeneath(item.target, (open.at(-1) as T).target)) out.push(open.pop() as T);
+    let top = open.length > 0 ? (open[open.length - 1] as T).target : undefined;
+    while (top !== undefined && !isBeneath(item.target, top)) {
+      out.push(open.pop() as T);
+      top = open.length > 0 ? (open[open.length - 1] as T).target : undefined;
+    }
     const { root, relative } = item.target;
-    const top = open.at(-1)?.target;
     const stop = top === undefined ? -1 : top.relative.length;
     // The ancestors deeper than the top: the parent first, the root itself ("") last when no item is open.
     for (let end = relative.lastIndexOf('/'); relative !== ''; end = relative.lastIndexOf('/', end - 1)) {
