@@ -105,12 +105,8 @@ function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSe
       return unreachable(err as SystemError, tally, problem);
     }
     const handle = new NamedHandle(dirfd, name, directories);
-    if (ownerAsWanted(handle, shown, item.wanted)) {
-      const planned = planReached(handle, shown, item, settings, tally, problem, (changes) => changes.every((c) => c.field === 'mode'));
-      if (planned !== PIN) return planned;
-    } else {
-      handle.close();
-    }
+    const planned = planReached(handle, shown, item, settings, tally, problem, (changes) => changes.every((c) => c.field === 'mode'));
+    if (planned !== PIN) return planned;
   }
   let handle: PathHandle;
   try {
@@ -124,16 +120,6 @@ function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSe
     return unreachable(err as SystemError, tally, problem);
   }
   return planReached(handle, shown, item, settings, tally, problem, null) as Planned;
-}
-
-/** Whether the stat shows the wanted owner and group (a chown takes a pin); true when it fails (reading reports that). */
-function ownerAsWanted(handle: NamedHandle, shown: string, wanted: WantedState): boolean {
-  try {
-    const st = handle.stat(shown);
-    return (wanted.uid === null || wanted.uid === st.uid) && (wanted.gid === null || wanted.gid === st.gid);
-  } catch {
-    return true;
-  }
 }
 
 /** A path that could not be reached: missing, or a problem. */

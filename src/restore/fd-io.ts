@@ -54,18 +54,11 @@ export interface DirectoryHolder {
  * those changes go through a pin. Classes, not closures: one is made per changed path.
  */
 export class NamedHandle implements PathHandle {
-  private statted: (FileStat & { unchangeable: boolean }) | null = null;
-
   constructor(private readonly dirfd: number, private readonly name: string, private readonly holder: DirectoryHolder) {}
-
-  /** The stat alone, kept for read(): it tells whether a chown (which needs a pin) is due before any xattr is read. */
-  stat(shownPath: string): FileStat & { unchangeable: boolean } {
-    return (this.statted ??= statNoFollowAt(this.dirfd, this.name, shownPath));
-  }
 
   read(shownPath: string): FdState {
     const { dirfd, name } = this;
-    const st = this.stat(shownPath);
+    const st = statNoFollowAt(dirfd, name, shownPath);
     const type = fileTypeOf(st.mode);
     // Without listxattrat (Linux < 6.13), through the directory's magic link: the final name is not followed.
     const present = type === 'symlink' ? NO_NAMES : listXattrsAt(dirfd, name, `/proc/self/fd/${dirfd}/${name}`, false, shownPath);
