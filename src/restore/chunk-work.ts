@@ -9,7 +9,7 @@ import { decodeCapability, formatCapability } from '../model/capability.js';
 import type { SystemError } from '../platform/libc.js';
 import { canChmodByName, IS_SYMLINK_NOW, openBeneath, openInDirectory } from '../platform/safe-ops.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
-import { NamedHandle, pinnedHandle, type FdState, type PathHandle } from './fd-io.js';
+import { namedHandle, pinnedHandle, type FdState, type PathHandle } from './fd-io.js';
 import type { WantedState } from './path-state.js';
 import { reconcile, type Change, type Field } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
@@ -104,7 +104,7 @@ function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSe
     } catch (err) {
       return unreachable(err as SystemError, tally, problem);
     }
-    const handle = new NamedHandle(dirfd, name, directories);
+    const handle = namedHandle(dirfd, name, () => directories.release(dirfd));
     const planned = planReached(handle, shown, item, settings, tally, problem, (changes) => changes.every((c) => c.field === 'mode'));
     if (planned !== PIN) return planned;
   }

@@ -41,72 +41,40 @@ export function pinnedHandle(fd: number, at: PathAt | null): PathHandle {
   };
 }
 
-/** Who holds the parent directory open for a NamedHandle: told when the handle is done. */
-export interface DirectoryHolder {
-  release(dirfd: number): void;
-}
-
 /**
- * A path reached by name in its parent directory, which the holder keeps open (design.md's
+ * A path reached by name in its parent directory, which the caller holds open (design.md's
  * safety model: the directory was resolved without following symlinks, and the final name
  * is never followed). It can only chmod (fchmodat2 AT_SYMLINK_NOFOLLOW, which refuses a
  * symlink): a chown or an xattr written by name could land on a symlink swapped in, so
- * those changes go through a pin. Classes, not closures: one is made per changed path.
+ * those changes go through a pin.
  */
-export class NamedHandle implements PathHandle {
-  constructor(private readonly dirfd: number, private readonly name: string, private readonly holder: DirectoryHolder) {}
-
-  read(shownPath: string): FdState {
-    const { dirfd, name } = this;
-    const st = statNoFollowAt(dirfd, name, shownPath);
-    const type = fileTypeOf(st.mode);
-    // Without listxattrat (Linux < 6.13), through the directory's magic link: the final name is not followed.
-    const present = type === 'symlink' ? NO_NAMES : listXattrsAt(dirfd, name, `/proc/self/fd/${dirfd}/${name}`, false, shownPath);
-    return stateOf(st, type, st.unchangeable, present, (xattr) => getXattrAt(dirfd, name, xattr, shownPath));
-  }
-
-  io(shownPath: string, state: FdState): PathIo {
-    return new ChmodByName(this.dirfd, this.name, shownPath, state);
-  }
-
-  close(): void {
-    this.holder.release(this.dirfd);
-  }
-}
-
-const NO_NAMES: readonly string[] = [];
-
-class ChmodByName implements PathIo {
-  private readonly tracked: PathIo;
-
-  constructor(private readonly dirfd: number, private readonly name: string, private readonly shownPath: string, state: FdState) {
-    this.tracked = simulatedIo(state);
-  }
-
-  read(): ReturnType<PathIo['read']> {
-    return this.tracked.read();
-  }
-
-  chmod(mode: number): void {
-    chmodAt(this.dirfd, this.name, mode, this.shownPath);
-    this.tracked.chmod(mode);
-  }
-
-  chown(): void {
-    this.refuse();
-  }
-
-  setAcl(): void {
-    this.refuse();
-  }
-
-  setCapability(): void {
-    this.refuse();
-  }
-
-  private refuse(): never {
-    throw new Error(`${this.shownPath}: internal error: only a mode change is made by name`);
-  }
+export function namedHandle(dirfd: number, name: string, release: () => void): PathHandle {
+  return {
+    read(shownPath) {
+      const st = statNoFollowAt(dirfd, name, shownPath);
+      const type = fileTypeOf(st.mode);
+      // Without listxattrat (Linux < 6.13), through the directory's magic link: the final name is not followed.
+      const present = type === 'symlink' ? [] : listXattrsAt(dirfd, name, `/proc/self/fd/${dirfd}/${name}`, false, shownPath);
+      return stateOf(st, type, st.unchangeable, present, (xattr) => getXattrAt(dirfd, name, xattr, shownPath));
+    },
+    io(shownPath, state) {
+      const tracked = simulatedIo(state);
+      const refuse = (): never => {
+        throw new Error(`${shownPath}: internal error: only a mode change is made by name`);
+      };
+      return {
+        read: () => tracked.read(),
+        chmod(mode) {
+          chmodAt(dirfd, name, mode, shownPath);
+          tracked.chmod(mode);
+        },
+        chown: refuse,
+        setAcl: refuse,
+        setCapability: refuse,
+      };
+    },
+    close: release,
+  };
 }
 
 /** The pinned inode's name in its open parent directory. */
