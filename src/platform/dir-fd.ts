@@ -57,16 +57,9 @@ const STATX_ATTR_APPEND = 0x20;
 
 /** statx of an open (O_PATH) descriptor, with whether it is immutable or append-only. */
 export function statFd(fd: number, shownPath: string): FileStat & { unchangeable: boolean } {
-  return statWithFlags(fd, '', AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 'fstat', shownPath);
-}
-
-/** statx of `name` in dirfd, a final symlink not followed, with whether it is immutable or append-only. */
-export function statNoFollowAt(dirfd: number, name: string, shownPath: string): FileStat & { unchangeable: boolean } {
-  return statWithFlags(dirfd, cPath(name), AT_SYMLINK_NOFOLLOW, 'lstat', shownPath);
-}
-
-function statWithFlags(dirfd: number, path: Path, flags: number, call: string, shownPath: string): FileStat & { unchangeable: boolean } {
-  if (statx(dirfd, path, flags, STATX_WANTED, statBuffer) !== 0) throw systemError(call, lastErrno(), shownPath);
+  if (statx(fd, '', AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_WANTED, statBuffer) !== 0) {
+    throw systemError('fstat', lastErrno(), shownPath);
+  }
   // stx_attributes is the u64 at byte 8; the flags we need are in its low word.
   const unchangeable = ((statWords[2] as number) & (STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND)) !== 0;
   // Built in one literal: spreading readStatBuffer()'s object into another doubled the
@@ -136,9 +129,9 @@ let haveListxattrat = true;
 
 /**
  * Names of a file's extended attributes; [] when none or unsupported. Relative to dirfd on
- * Linux >= 6.13 (listxattrat), by the full path before that; errors name shownPath.
+ * Linux >= 6.13 (listxattrat), by the full path before that.
  */
-export function listXattrsAt(dirfd: number, name: string, fullPath: string, follow: boolean, shownPath = fullPath): string[] {
+export function listXattrsAt(dirfd: number, name: string, fullPath: string, follow: boolean): string[] {
   for (;;) {
     let n: number;
     if (haveListxattrat) {
@@ -154,7 +147,7 @@ export function listXattrsAt(dirfd: number, name: string, fullPath: string, foll
     if (n > 0) return xattrList.toString('latin1', 0, n - 1).split('\0');
     const e = lastErrno();
     if (e === errno.ENOTSUP) return [];
-    if (e !== errno.ERANGE) throw systemError('listxattr', e, shownPath);
+    if (e !== errno.ERANGE) throw systemError('listxattr', e, fullPath);
     xattrList = Buffer.allocUnsafe(xattrList.length * 4);
   }
 }

@@ -16,7 +16,6 @@ const O_NOFOLLOW = 0x20000;
 const O_CLOEXEC = 0x80000;
 const O_DIRECTORY = 0x10000;
 const AT_EMPTY_PATH = 0x1000;
-const AT_SYMLINK_NOFOLLOW = 0x100;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_NO_SYMLINKS = 0x04;
 const RESOLVE_BENEATH = 0x08;
@@ -27,10 +26,9 @@ const NO_CHANGE = 0xffffffff;
 type Path = string | Buffer;
 const openat2 = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint8_t *', 'size_t']) as (nr: number, fd: number, p: Path, how: Buffer, size: number) => number | bigint;
 const openat = libc.func('int openat(int dirfd, const char *path, int flags, uint32 mode)') as (fd: number, p: Path, flags: number, mode: number) => number;
-const fchmodat2 = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint32', 'int']) as (nr: number, fd: number, p: Path, mode: number, flags: number) => number | bigint;
+const fchmodat2 = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint32', 'int']) as (nr: number, fd: number, p: string, mode: number, flags: number) => number | bigint;
 const fchownat = libc.func('int fchownat(int dirfd, const char *path, uint32 owner, uint32 group, int flags)') as (fd: number, p: string, uid: number, gid: number, flags: number) => number;
-const getxattr = libc.func('intptr_t getxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as (p: Path, name: string, value: Buffer | null, size: number) => number | bigint;
-const lgetxattr = libc.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as typeof getxattr;
+const getxattr = libc.func('intptr_t getxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as (p: string, name: string, value: Buffer | null, size: number) => number | bigint;
 const setxattr = libc.func('int setxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)') as (p: string, name: string, value: Buffer, size: number, flags: number) => number;
 const removexattr = libc.func('int removexattr(const char *path, const char *name)') as (p: string, name: string) => number;
 const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
@@ -127,56 +125,13 @@ export function chmodFd(fd: number, mode: number, shownPath: string): void {
   }
 }
 
-/**
- * Whether chmodAt() can work (fchmodat2, Linux 6.6): asked once, of an invalid descriptor,
- * so that a restore can choose its route before it changes anything.
- */
-export function canChmodByName(): boolean {
-  if (syscallSupport.fchmodat2 && !fchmodat2Probed) {
-    fchmodat2Probed = true;
-    if (Number(fchmodat2(SYS_fchmodat2, -1, '', 0, 0)) !== 0) {
-      const e = lastErrno();
-      if (e === errno.ENOSYS || e === errno.EPERM) syscallSupport.fchmodat2 = false;
-    }
-  }
-  return syscallSupport.fchmodat2;
-}
-
-let fchmodat2Probed = false;
-
-/**
- * chmod of `name` in the pinned directory dirfd, a final symlink never followed
- * (fchmodat2 AT_SYMLINK_NOFOLLOW: a symlink fails with EOPNOTSUPP). Only after canChmodByName().
- */
-export function chmodAt(dirfd: number, name: string, mode: number, shownPath: string): void {
-  if (Number(fchmodat2(SYS_fchmodat2, dirfd, cPath(name), mode, AT_SYMLINK_NOFOLLOW)) === 0) return;
-  const e = lastErrno();
-  if (e === errno.EOPNOTSUPP && isSymlink(statAt(dirfd, name, false, shownPath))) throw new Error(IS_SYMLINK_NOW);
-  throw systemError('chmod', e, shownPath);
-}
-
-export const IS_SYMLINK_NOW = 'is a symlink here: refused (symlinks are never changed)';
-
-/**
- * An xattr of `name` in the pinned directory dirfd, or null when it has none: through the
- * directory's /proc magic link, the final name not followed (lgetxattr).
- */
-export function getXattrAt(dirfd: number, name: string, xattr: string, shownPath: string): Buffer | null {
-  return xattrValue(lgetxattr, `${procPath(dirfd)}/${name}`, xattr, shownPath);
-}
-
 const procPath = (fd: number): string => `/proc/self/fd/${fd}`;
 let scratch = Buffer.allocUnsafe(4096);
 
 /** An xattr of the pinned inode, or null when it has none. Never opens the file itself. */
 export function getXattrFd(fd: number, name: string, shownPath: string): Buffer | null {
-  return xattrValue(getxattr, procPath(fd), name, shownPath);
-}
-
-function xattrValue(get: typeof getxattr, path: string, name: string, shownPath: string): Buffer | null {
-  const p = cPath(path);
   for (;;) {
-    const n = Number(get(p, name, scratch, scratch.length));
+    const n = Number(getxattr(procPath(fd), name, scratch, scratch.length));
     if (n >= 0) return Buffer.from(scratch.subarray(0, n));
     const e = lastErrno();
     if (e === errno.ENODATA || e === errno.ENOTSUP) return null;

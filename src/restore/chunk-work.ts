@@ -7,9 +7,9 @@
 import type { Entry } from '../model/entry.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import type { SystemError } from '../platform/libc.js';
-import { canChmodByName, IS_SYMLINK_NOW, openBeneath, openInDirectory } from '../platform/safe-ops.js';
+import { closeDescriptor, openBeneath, openInDirectory } from '../platform/safe-ops.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
-import { namedHandle, pinnedHandle, type FdState, type PathHandle } from './fd-io.js';
+import { fdIo, readFdState, type FdState, type PathAt } from './fd-io.js';
 import type { WantedState } from './path-state.js';
 import { reconcile, type Change, type Field } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
@@ -47,9 +47,9 @@ export interface ChunkPlan {
   problems: Problem[];
 }
 
-/** A path planned, still pinned (or its directory held), waiting for its chunk to be journalled. */
+/** A path planned, still pinned, waiting for its chunk to be journalled. */
 export interface Pinned {
-  handle: PathHandle;
+  fd: number;
   shown: string;
   state: FdState;
   wanted: WantedState;
@@ -94,103 +94,67 @@ function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSe
   const shown = shownTarget(item.target);
   const problem = (message: string): null => (tally.problems.push([shown, message]), null);
   const { parent, name } = splitParent(item.target.relative);
-  // A mode change, the usual repair, is made by name in the held parent directory: no
-  // descriptor of its own to open and close (a third of a damaged path's cost). Anything
-  // else, or a kernel without fchmodat2, goes through a pin.
-  if (item.target.relative !== '' && canChmodByName()) {
-    let dirfd: number;
-    try {
-      dirfd = directories.hold(item.target.root, parent, shown);
-    } catch (err) {
-      return unreachable(err as SystemError, tally, problem);
-    }
-    const handle = namedHandle(dirfd, name, () => directories.release(dirfd));
-    const planned = planReached(handle, shown, item, settings, tally, problem, (changes) => changes.every((c) => c.field === 'mode'));
-    if (planned !== PIN) return planned;
-  }
-  let handle: PathHandle;
+  let fd: number;
+  let at: PathAt | null = null;
   try {
     if (item.target.relative === '') {
-      handle = pinnedHandle(openBeneath(directories.root(item.target.root), '', shown), null);
+      fd = openBeneath(directories.root(item.target.root), '', shown);
     } else {
       const dirfd = directories.directory(item.target.root, parent, shown);
-      handle = pinnedHandle(openInDirectory(dirfd, name, shown), { dirfd, name });
+      fd = openInDirectory(dirfd, name, shown);
+      at = { dirfd, name };
     }
   } catch (err) {
-    return unreachable(err as SystemError, tally, problem);
+    const code = (err as SystemError).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return tally.missing++, null;
+    if (code === 'ELOOP') return problem('a symlink in the path: refused (never followed)');
+    if (code === 'EXDEV') return problem('the path leaves the root: refused');
+    return problem((err as Error).message);
   }
-  return planReached(handle, shown, item, settings, tally, problem, null) as Planned;
-}
-
-/** A path that could not be reached: missing, or a problem. */
-function unreachable(err: SystemError, tally: Tally, problem: (message: string) => null): null {
-  const code = err.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return tally.missing++, null;
-  if (code === 'ELOOP') return problem('a symlink in the path: refused (never followed)');
-  if (code === 'EXDEV') return problem('the path leaves the root: refused');
-  return problem(err.message);
-}
-
-/** planReached()'s answer when the changes need a pin: the handle is let go, nothing counted. */
-const PIN = Symbol('pin');
-
-/**
- * Reads the path through its handle and plans it. When `canMake` (null for a pin, which can
- * make every change) refuses the changes, the handle is closed and PIN returned, with
- * nothing counted or reported.
- */
-function planReached(
-  handle: PathHandle, shown: string, item: WorkItem, settings: ChunkSettings, tally: Tally, problem: (message: string) => null,
-  canMake: ((changes: Change[]) => boolean) | null,
-): Planned | typeof PIN {
-  const planned = planRead(handle, shown, item, settings, tally, problem, canMake);
-  if (planned === null || planned === PIN) handle.close();
+  tally.existing++;
+  const planned = planOpened(fd, at, shown, item, settings, tally, problem);
+  if (planned === null) closeDescriptor(fd);
   return planned;
 }
 
-function planRead(
-  handle: PathHandle, shown: string, item: WorkItem, settings: ChunkSettings, tally: Tally, problem: (message: string) => null,
-  canMake: ((changes: Change[]) => boolean) | null,
-): Planned | typeof PIN {
+function planOpened(
+  fd: number, at: PathAt | null, shown: string, item: WorkItem, settings: ChunkSettings, tally: Tally, problem: (message: string) => null,
+): Planned {
   let state: FdState;
   try {
-    state = handle.read(shown);
+    state = readFdState(fd, shown, at);
   } catch (err) {
-    // A pinned path exists; one read by name may have gone meanwhile.
-    if (canMake !== null) return unreachable(err as SystemError, tally, problem);
-    return tally.existing++, problem((err as Error).message);
+    return problem((err as Error).message);
   }
-  if (state.type === 'symlink') return tally.existing++, problem(IS_SYMLINK_NOW);
-  if (settings.pseudo.has(state.dev)) return tally.existing++, tally.pseudo++, null;
-  const wanted = applicableTo(state.type, item);
-  const changes = reconcile(simulatedIo(state), wanted);
-  if (canMake !== null && changes.length > 0 && !state.unchangeable && !canMake(changes)) return PIN;
-  tally.existing++;
+  if (state.type === 'symlink') return problem('is a symlink here: refused (symlinks are never changed)');
+  if (settings.pseudo.has(state.dev)) return tally.pseudo++, null;
   // The first look reported a default ACL wanted on a non-directory if it saw the path.
   if (item.wantsDefaultAcl && state.type !== 'dir' && !item.probed) problem(DEFAULT_ACL_REFUSED);
+  const wanted = applicableTo(state.type, item);
+  const changes = reconcile(simulatedIo(state), wanted);
   if (changes.length === 0) return tally.alreadyCorrect++, null;
   if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
-  return { pinned: { handle, shown, state, wanted }, changes };
+  return { pinned: { fd, shown, state, wanted }, changes };
 }
 
-/** Applies planned paths through their handles (closing each); per-path failures are problems. */
+/** Applies planned paths through their pins (closing each); per-path failures are problems. */
 export function applyPinned(pinned: readonly Pinned[]): { counts: Counts; problems: Problem[] } {
   const counts = emptyCounts();
   const problems: Problem[] = [];
   for (const p of pinned) {
     try {
-      addChanges(counts, reconcile(p.handle.io(p.shown, p.state), p.wanted));
+      addChanges(counts, reconcile(fdIo(p.fd, p.shown, p.state), p.wanted));
     } catch (err) {
       problems.push([p.shown, (err as Error).message]);
     } finally {
-      p.handle.close();
+      closeDescriptor(p.fd);
     }
   }
   return { counts, problems };
 }
 
 export function closeAll(pinned: readonly Pinned[]): void {
-  for (const p of pinned) p.handle.close();
+  for (const p of pinned) closeDescriptor(p.fd);
 }
 
 /** The pre-restore state, as the journal records it (paths relative to --root, else absolute: as shown). */

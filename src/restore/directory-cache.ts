@@ -17,10 +17,6 @@ export class DirectoryCache {
   private readonly directories = new Map<string, number>();
   /** Per root, directories found missing. */
   private readonly missing = new Map<string, Set<string>>();
-  /** Descriptors handed out by hold(), with how many holds each has. */
-  private readonly holds = new Map<number, number>();
-  /** Held descriptors no longer cached: closed when their last hold goes. */
-  private readonly evictedHeld = new Set<number>();
 
   /** The descriptor of a root, opened once for the whole run. */
   root(root: string): number {
@@ -48,8 +44,7 @@ export class DirectoryCache {
     if (this.directories.size >= KEPT) {
       const [oldestKey, oldestFd] = this.directories.entries().next().value as [string, number];
       this.directories.delete(oldestKey);
-      if (this.holds.has(oldestFd)) this.evictedHeld.add(oldestFd);
-      else closeDescriptor(oldestFd);
+      closeDescriptor(oldestFd);
     }
     this.directories.set(key, fd);
     return fd;
@@ -74,27 +69,7 @@ export class DirectoryCache {
     }
   }
 
-  /**
-   * As directory(), and the descriptor stays open until release(): paths planned by name
-   * in their directory are changed later, after their chunk is journalled.
-   */
-  hold(root: string, relative: string, shownPath: string): number {
-    const fd = this.directory(root, relative, shownPath);
-    this.holds.set(fd, (this.holds.get(fd) ?? 0) + 1);
-    return fd;
-  }
-
-  release(fd: number): void {
-    const left = (this.holds.get(fd) ?? 1) - 1;
-    if (left > 0) return void this.holds.set(fd, left);
-    this.holds.delete(fd);
-    if (this.evictedHeld.delete(fd)) closeDescriptor(fd);
-  }
-
   close(): void {
-    for (const fd of this.evictedHeld) closeDescriptor(fd);
-    this.evictedHeld.clear();
-    this.holds.clear();
     for (const fd of this.directories.values()) closeDescriptor(fd);
     for (const fd of this.roots.values()) closeDescriptor(fd);
     this.directories.clear();

@@ -4,8 +4,8 @@
 import { decodeAclXattr, encodeAclXattr } from '../model/acl-xattr.js';
 import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
 import type { FileType } from '../model/entry.js';
-import { listXattrsAt, statFd, statNoFollowAt, type FileStat } from '../platform/dir-fd.js';
-import { chmodAt, chmodFd, chownFd, closeDescriptor, getXattrAt, getXattrFd, listXattrsFd, removeXattrFd, setXattrFd } from '../platform/safe-ops.js';
+import { listXattrsAt, statFd, type FileStat } from '../platform/dir-fd.js';
+import { chmodFd, chownFd, getXattrFd, listXattrsFd, removeXattrFd, setXattrFd } from '../platform/safe-ops.js';
 import type { PathState } from './path-state.js';
 import type { PathIo } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
@@ -18,63 +18,6 @@ export interface FdState extends PathState {
   dev: number;
   /** Immutable or append-only (chattr +i / +a): nothing about it can change. */
   unchangeable: boolean;
-}
-
-/**
- * How a planned path is reached until it is changed: pinned by its own O_PATH descriptor
- * (every kind of change), or by name in its held parent directory (a mode change only).
- */
-export interface PathHandle {
-  /** The state now: what the plan and the journal go by. */
-  read(shownPath: string): FdState;
-  /** The PathIo that changes it, starting from `state` (as read() gave it). */
-  io(shownPath: string, state: FdState): PathIo;
-  close(): void;
-}
-
-/** A path pinned by an O_PATH descriptor (`at`: its name in its open parent, when known). */
-export function pinnedHandle(fd: number, at: PathAt | null): PathHandle {
-  return {
-    read: (shownPath) => readFdState(fd, shownPath, at),
-    io: (shownPath, state) => fdIo(fd, shownPath, state),
-    close: () => closeDescriptor(fd),
-  };
-}
-
-/**
- * A path reached by name in its parent directory, which the caller holds open (design.md's
- * safety model: the directory was resolved without following symlinks, and the final name
- * is never followed). It can only chmod (fchmodat2 AT_SYMLINK_NOFOLLOW, which refuses a
- * symlink): a chown or an xattr written by name could land on a symlink swapped in, so
- * those changes go through a pin.
- */
-export function namedHandle(dirfd: number, name: string, release: () => void): PathHandle {
-  return {
-    read(shownPath) {
-      const st = statNoFollowAt(dirfd, name, shownPath);
-      const type = fileTypeOf(st.mode);
-      // Without listxattrat (Linux < 6.13), through the directory's magic link: the final name is not followed.
-      const present = type === 'symlink' ? [] : listXattrsAt(dirfd, name, `/proc/self/fd/${dirfd}/${name}`, false, shownPath);
-      return stateOf(st, type, st.unchangeable, present, (xattr) => getXattrAt(dirfd, name, xattr, shownPath));
-    },
-    io(shownPath, state) {
-      const tracked = simulatedIo(state);
-      const refuse = (): never => {
-        throw new Error(`${shownPath}: internal error: only a mode change is made by name`);
-      };
-      return {
-        read: () => tracked.read(),
-        chmod(mode) {
-          chmodAt(dirfd, name, mode, shownPath);
-          tracked.chmod(mode);
-        },
-        chown: refuse,
-        setAcl: refuse,
-        setCapability: refuse,
-      };
-    },
-    close: release,
-  };
 }
 
 /** The pinned inode's name in its open parent directory. */
