@@ -60,27 +60,29 @@ export function statFd(fd: number, shownPath: string): FileStat & { unchangeable
   if (statx(fd, '', AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_WANTED, statBuffer) !== 0) {
     throw systemError('fstat', lastErrno(), shownPath);
   }
-  // stx_attributes is the u64 at byte 8; the flags we need are in its low word.
-  const unchangeable = ((statWords[2] as number) & (STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND)) !== 0;
-  // Built in one literal: spreading readStatBuffer()'s object into another doubled the
-  // call's cost (2.5 us against 1.2 us for the statx itself).
-  const w = statWords;
-  return { mode: modeWord(w), uid: w[5] as number, gid: w[6] as number, ino: inoWords(w), nlink: w[4] as number, dev: devWords(w), unchangeable };
+  return readStatBuffer();
 }
 
-// struct statx, in u32 words: nlink 4, uid 5, gid 6, mode 7 (low 16 bits), ino 8-9, dev_major 34, dev_minor 35
-function readStatBuffer(): FileStat {
+/**
+ * The statx buffer as one object literal (spreading one object into another doubled
+ * statFd's cost: 2.5 us against 1.2 us for the statx itself). Whether the file is immutable
+ * or append-only comes along: one bit test, which only restore looks at.
+ */
+function readStatBuffer(): FileStat & { unchangeable: boolean } {
   const w = statWords;
-  return { mode: modeWord(w), uid: w[5] as number, gid: w[6] as number, ino: inoWords(w), nlink: w[4] as number, dev: devWords(w) };
-}
-
-const modeWord = (w: Uint32Array): number => (w[7] as number) & 0xffff;
-const inoWords = (w: Uint32Array): number => (w[8] as number) + (w[9] as number) * 2 ** 32;
-
-function devWords(w: Uint32Array): number {
+  // struct statx, in u32 words: stx_attributes (low word) 2, nlink 4, uid 5, gid 6, mode 7
+  // (low 16 bits), ino 8-9, dev_major 34, dev_minor 35
   const major = w[34] as number;
   const minor = w[35] as number;
-  return ((major & 0xfff) << 8) + (minor & 0xff) + (minor - (minor & 0xff)) * 2 ** 12 + (major - (major & 0xfff)) * 2 ** 32;
+  return {
+    mode: (w[7] as number) & 0xffff,
+    uid: w[5] as number,
+    gid: w[6] as number,
+    ino: (w[8] as number) + (w[9] as number) * 2 ** 32,
+    nlink: w[4] as number,
+    dev: ((major & 0xfff) << 8) + (minor & 0xff) + (minor - (minor & 0xff)) * 2 ** 12 + (major - (major & 0xfff)) * 2 ** 32,
+    unchangeable: ((w[2] as number) & (STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND)) !== 0,
+  };
 }
 
 /** Opens a directory to read (and to act relative to). Throws a SystemError. */
