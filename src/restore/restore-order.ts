@@ -35,7 +35,6 @@ function inPostOrder<T extends { target: TargetPath }>(items: readonly T[]): T[]
   const rootsThemselves = new Set<string>();
   for (const { target } of items) if (target.relative === '') rootsThemselves.add(target.root);
   const isItem = (root: string, relative: string): boolean => {
-    if (relative === '') return rootsThemselves.has(root);
     if (byRoot === null) {
       byRoot = new Map();
       for (const { target } of items) {
@@ -53,13 +52,13 @@ function inPostOrder<T extends { target: TargetPath }>(items: readonly T[]): T[]
       top = open.length > 0 ? (open[open.length - 1] as T).target : undefined;
     }
     const { root, relative } = item.target;
-    const stop = top === undefined ? -1 : top.relative.length;
-    // The ancestors deeper than the top: the parent first, the root itself ("") last when no item is open.
-    for (let end = relative.lastIndexOf('/'); relative !== ''; end = relative.lastIndexOf('/', end - 1)) {
-      const between = end > stop ? relative.slice(0, end) : stop < 0 && end < 0 ? '' : null;
-      if (between === null) break;
-      if (isItem(root, between)) return null;
-      if (end < 0) break;
+    if (relative !== '') {
+      // The ancestors deeper than the top, and the root itself ("") when no item is open.
+      const stop = top === undefined ? 0 : top.relative.length;
+      for (let end = relative.lastIndexOf('/'); end > stop; end = relative.lastIndexOf('/', end - 1)) {
+        if (isItem(root, relative.slice(0, end))) return null;
+      }
+      if (top === undefined && rootsThemselves.has(root)) return null;
     }
     open.push(item);
   }
