@@ -38,6 +38,31 @@ export interface ParserOptions {
    * entries of such blocks share their ACL arrays: for callers that only read them.
    */
   shareBlocks?: boolean;
+  /**
+   * The text is one piece of a snapshot cut at empty lines (restore's first pass parses
+   * pieces in parallel): the checks that need the whole file are left to the caller, which
+   * reads the facts they need from pieceFacts. Lines are counted from the piece's start.
+   */
+  piece?: boolean;
+  /** With shareBlocks: the blocks known to parsers before (of the same file's other pieces). */
+  knownBlocks?: KnownBlocks;
+}
+
+/** Block bodies parsed (ParserOptions.knownBlocks). */
+export type KnownBlocks = Map<string, KnownBlock>;
+
+/** What a piece of a snapshot says about the file as a whole (ParserOptions.piece). */
+export interface PieceFacts {
+  /** Blocks in the piece. */
+  entries: number;
+  /** It has a `# permsnap: begin` marker. */
+  begin: boolean;
+  /** It has `# permsnap: capabilities unknown`. */
+  capabilitiesUnknown: boolean;
+  /** Its end marker: the count it gives, and the piece's blocks up to and with the marker's. */
+  end: { count: number; entries: number } | null;
+  /** Its text ends inside a block (no empty line after its last one). */
+  unclosed: boolean;
 }
 
 /** A block body already parsed: its text, the entry it gives (path aside) and how many lines it has. */
@@ -413,6 +438,9 @@ export class GetfaclParser {
   private capabilitiesUnknown = false;
   /** The file is an undo journal (its first line says so): it may end without the end marker. */
   private journal = false;
+  private readonly piece: boolean;
+  private endFact: PieceFacts['end'] = null;
+  private unclosedAtEnd = false;
 
   /** Bodies of blocks parsed, when shareBlocks is on. */
   private readonly known: Map<string, KnownBlock> | undefined;
@@ -428,7 +456,13 @@ export class GetfaclParser {
 
   /** fileName is for messages only: '-' for stdin. */
   constructor(private readonly fileName: string, options: ParserOptions = {}) {
-    this.known = options.shareBlocks ? new Map() : undefined;
+    this.known = options.shareBlocks ? (options.knownBlocks ?? new Map()) : undefined;
+    this.piece = options.piece === true;
+  }
+
+  /** With ParserOptions.piece, once end() has returned. */
+  get pieceFacts(): PieceFacts {
+    return { entries: this.emitted, begin: this.sawBegin, capabilitiesUnknown: this.capabilitiesUnknown, end: this.endFact, unclosed: this.unclosedAtEnd };
   }
 
   /**
@@ -526,6 +560,8 @@ export class GetfaclParser {
       this.carry = '';
       // permsnap always closes its last block with a blank line: without it, a file cut
       // between a directory's access and default entries would still look complete.
+      this.unclosedAtEnd = this.block !== undefined;
+      if (this.piece) return this.closeBlock();
       const unclosed = this.sawBegin && this.block !== undefined;
       if (this.journal && !this.sawEnd) {
         // An undo journal cut short (a crash, a full disk): each batch is written whole and
@@ -579,7 +615,7 @@ export class GetfaclParser {
   }
 
   private comment(line: string): void {
-    if (this.lineNo === 1 && line.startsWith(JOURNAL_FIRST_LINE)) this.journal = true;
+    if (this.lineNo === 1 && !this.piece && line.startsWith(JOURNAL_FIRST_LINE)) this.journal = true;
     const m = HEADER.exec(line);
     // Unknown comments (#effective:, a journal's first line) are ignored, as setfacl does.
     if (m === null) return;
@@ -638,7 +674,8 @@ export class GetfaclParser {
     if (block.fileLine === 0) fail('a block without a # file: line, expected "# file: PATH" in every block', block.firstLine);
     const entry = block.build();
     this.emitted++;
-    if (block.endLine !== 0 && block.endCount !== this.emitted) {
+    if (block.endLine !== 0 && this.piece) this.endFact = { count: block.endCount, entries: this.emitted };
+    else if (block.endLine !== 0 && block.endCount !== this.emitted) {
       fail(`end marker counts ${block.endCount} entries but the snapshot has ${this.emitted}, expected "# permsnap: end, ${this.emitted} entries" (the file is truncated or edited)`, block.endLine);
     }
     const shape = this.remember(entry, emptyLineAt);
