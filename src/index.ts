@@ -14,5 +14,5 @@ export { restore, type RestoreOptions, type RestoreSummary } from './restore/res
 export { chooseResolver, nssResolver, rootFilesResolver, type IdResolver } from './restore/id-resolver.js';
 export { UndoJournal, defaultJournalDir, journalTimestamp } from './restore/undo-journal.js';
 export { GetfaclParser, parseGetfacl, type ParsedEntry } from './format/getfacl-parser.js';
-export { readSnapshot, readSnapshotAll, readSnapshotBatches, type SnapshotInfo } from './format/read-snapshot.js';
-export { readOperand } from './archive/read-operand.js';
+export { readSnapshot, readSnapshotAll, readSnapshotBatches, type SnapshotInfo, type SnapshotText } from './format/read-snapshot.js';
+export { readOperand, readSnapshotText } from './archive/read-operand.js';

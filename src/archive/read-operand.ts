@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { PermsnapError, systemReason } from '../errors.js';
 import { fsPath, toByteString } from '../platform/byte-path.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
-import { READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions } from '../format/read-snapshot.js';
+import { READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions, type SnapshotText } from '../format/read-snapshot.js';
 
 export type OperandKind = 'snapshot' | 'tar' | 'deb';
 
@@ -77,11 +77,17 @@ async function sniff(source: ReplayedSource): Promise<OperandKind> {
   }
 }
 
-async function sniffHead(source: ReplayedSource): Promise<OperandKind> {
-  let head = await source.head(SNIFF_LENGTH);
+/** What the first bytes of an operand say it is; 'compressed': the bytes inside will tell. */
+function headKind(head: Buffer): OperandKind | 'compressed' {
   if (head.subarray(0, AR_MAGIC.length).equals(AR_MAGIC)) return 'deb';
   if (isTarHead(head)) return 'tar';
-  if (!COMPRESSION_MAGIC.some((magic) => magic.every((b, i) => head[i] === b))) return 'snapshot';
+  return COMPRESSION_MAGIC.some((magic) => magic.every((b, i) => head[i] === b)) ? 'compressed' : 'snapshot';
+}
+
+async function sniffHead(source: ReplayedSource): Promise<OperandKind> {
+  let head = await source.head(SNIFF_LENGTH);
+  const kind = headKind(head);
+  if (kind !== 'compressed') return kind;
   const { decompressedHead } = await import('./archive-entries.js');
   for (let want = CHUNK; ; want *= 2) {
     head = await source.head(want);
@@ -93,6 +99,39 @@ async function sniffHead(source: ReplayedSource): Promise<OperandKind> {
       if (compression === 'gzip') return 'snapshot';
       throw new PermsnapError('MALFORMED', `${compression} data that is not a tar archive, expected a snapshot (plain or gzip), a tar archive or a .deb`, { file: source.name });
     }
+  }
+}
+
+/** Most a snapshot read whole into memory may weigh; a bigger one streams. */
+const MAX_IN_MEMORY = 1 << 29;
+
+/**
+ * The whole text of `operand` in memory that worker threads can share (restore's first
+ * pass parses it in pieces), when it is a plain snapshot file (not stdin, not compressed,
+ * not an archive) of `minSize` bytes or more. Otherwise, or when it cannot be read, null:
+ * readOperandBatches reads it, and reports why it cannot.
+ */
+export function readSnapshotText(operand: string, minSize: number): SnapshotText | null {
+  if (operand === '-') return null;
+  let fd: number;
+  try {
+    fd = fs.openSync(fsPath(toByteString(operand)), 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const size = st.size;
+    if (!st.isFile() || size < minSize || size > MAX_IN_MEMORY) return null;
+    const bytes = Buffer.from(new SharedArrayBuffer(size));
+    let got = 0;
+    for (let n = -1; got < size && n !== 0; got += n) n = fs.readSync(fd, bytes, got, size - got, got);
+    if (headKind(bytes.subarray(0, SNIFF_LENGTH)) !== 'snapshot') return null;
+    return { fileName: operand, bytes: bytes.subarray(0, got) };
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -14,9 +14,16 @@ export interface ReadSnapshotOptions {
   /** Filled in as the snapshot is read (hasMarkers: from its first block on). */
   info?: SnapshotInfo;
   /** The bytes to read instead of opening `source` (which then only names them in messages). */
-  input?: AsyncIterable<Buffer | string>;
+  input?: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
   /** GetfaclParser's option: repeated blocks recognised, their entries sharing ACL arrays. */
   shareBlocks?: boolean;
+}
+
+/** A snapshot's whole text, read into memory (shared with worker threads, to parse in pieces). */
+export interface SnapshotText {
+  /** For messages. */
+  fileName: string;
+  bytes: Buffer;
 }
 
 export interface SnapshotInfo {

@@ -8,8 +8,13 @@ import { gidOfName, uidOfName } from '../platform/nss.js';
 
 export type IdSource = 'nss' | 'root';
 
+/** How to make the same resolver again (on a worker thread). */
+export type IdSpec = { source: 'nss' } | { source: 'root'; root: string };
+
 export interface IdResolver {
   source: IdSource;
+  /** Set by this module's resolvers; a resolver without it cannot be remade on a worker. */
+  spec?: IdSpec;
   /** Where the names came from, for the summary. */
   description: string;
   uid(name: string): number | null;
@@ -23,7 +28,7 @@ function withNumeric(lookup: (name: string) => number | null): (name: string) =>
 }
 
 export function nssResolver(): IdResolver {
-  return { source: 'nss', description: "this host's NSS", uid: withNumeric(uidOfName), gid: withNumeric(gidOfName) };
+  return { source: 'nss', spec: { source: 'nss' }, description: "this host's NSS", uid: withNumeric(uidOfName), gid: withNumeric(gidOfName) };
 }
 
 /** name -> id from a passwd or group file (name:password:id:...), names as byte strings. */
@@ -43,6 +48,7 @@ export function rootFilesResolver(root: string): IdResolver {
   const groups = readIdFile(path.join(root, 'etc/group'));
   return {
     source: 'root',
+    spec: { source: 'root', root },
     description: `${path.join(root, 'etc/passwd')} and ${path.join(root, 'etc/group')}`,
     uid: withNumeric((n) => users.get(n) ?? null),
     gid: withNumeric((n) => groups.get(n) ?? null),
@@ -54,4 +60,8 @@ export function chooseResolver(root: string | undefined, requested: IdSource | u
   const hasFiles = root !== undefined && ['etc/passwd', 'etc/group'].every((f) => fs.existsSync(path.join(root, f)));
   const source = requested ?? (root !== undefined && path.resolve(root) !== '/' && hasFiles ? 'root' : 'nss');
   return source === 'root' ? rootFilesResolver(root ?? '/') : nssResolver();
+}
+
+export function resolverOf(spec: IdSpec): IdResolver {
+  return spec.source === 'root' ? rootFilesResolver(spec.root) : nssResolver();
 }

@@ -1,52 +1,34 @@
-// restore's first pass: reads the whole snapshot as it streams (nothing changes before it
-// has all parsed), works out where each path lands and what it should be, and has the
-// executor look at each path without opening it: missing, already right, or work to do.
+// restore's first pass, on this thread: reads the whole snapshot as it streams (nothing
+// changes before it has all parsed), works out where each path lands and what it should
+// be, and has the executor look at each path without opening it: missing, already right,
+// or work to do. (look-pieces.ts does the same work on pieces of the snapshot in parallel.)
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
-import { compileGlobs, matchesOrBeneath } from '../glob/path-matcher.js';
 import { pathHash, PathTable } from '../model/path-table.js';
+import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookRules, type LookTally } from './look.js';
 import type { RestoreExecutor } from './restore-executor.js';
-import type { RestoreOptions } from './restore.js';
-import { resolveTarget, shownTarget } from './target-path.js';
-import { wantedState, type WantedResult } from './wanted-state.js';
-import { Outcome, type WorkItem } from './work-item.js';
-
-/** What the first pass found for one recorded path (the last block for it wins). */
-export interface Look {
-  /** Until the executor has looked, 'pending'. */
-  outcome: 'excluded' | 'refused' | 'missing' | 'correct' | 'pseudo' | 'work' | 'pending';
-  /** Per-path problems, reported once the whole snapshot has proved valid. */
-  problems: string[];
-  /** The recorded path; item.target is where it lands. */
-  path: string;
-  item?: WorkItem;
-}
+import type { Outcome, WorkItem } from './work-item.js';
 
 /** Entries one at a time, or in batches (one await per batch: cheaper for big snapshots). */
 export type RestoreEntries = AsyncIterable<ParsedEntry | ParsedEntry[]> | Iterable<ParsedEntry | ParsedEntry[]>;
+
+export interface PassOptions {
+  /** Batches of paths in flight to the executor at most. */
+  inFlight: number;
+  onProgress?: (count: number, shownPath: string) => void;
+}
 
 // Paths looked at in one request to the executor; progress is reported as often.
 const LOOK_BATCH = 1024;
 // Batches parsed between two turns of the event loop (signals, progress).
 const BATCHES_PER_TURN = 4;
-const NO_PROBLEMS: readonly string[] = [];
-const OUTCOMES: Record<Outcome, Look['outcome']> = {
-  [Outcome.Missing]: 'missing', [Outcome.Pseudo]: 'pseudo', [Outcome.Correct]: 'correct', [Outcome.WorkSeen]: 'work', [Outcome.WorkUnseen]: 'work',
-};
-
-export function shownLook(look: Look): string {
-  return look.item ? shownTarget(look.item.target) : look.path;
-}
 
 /** Every block, in file order; a repeated path takes its last block, in the place of its first. */
-export async function lookAtAll(entries: RestoreEntries, options: RestoreOptions, executor: RestoreExecutor): Promise<{ looks: Look[]; repeated: number }> {
-  const excluded = compileGlobs(options.exclude ?? []);
-  const only = compileGlobs(options.only ?? []);
-  const cwd = options.cwd ?? process.cwd();
-  const wantedOf = cachedWantedState(options);
+export async function lookAtAll(entries: RestoreEntries, rules: LookRules, executor: RestoreExecutor, pass: PassOptions): Promise<LookTally> {
+  const makeLook = lookMaker(rules);
   const looks: Look[] = [];
-  const window = new LookWindow(executor, 2 * (options.jobs ?? 1));
+  const window = new LookWindow(executor, pass.inFlight);
   let repeated = 0;
   // A path is known by where it lands: "etc/x", "./etc/x" and, beneath --root, "/etc/x" are
   // one path, whose last block wins. What is excluded or refused is known by its spelling.
@@ -66,31 +48,25 @@ export async function lookAtAll(entries: RestoreEntries, options: RestoreOptions
     if (index === undefined) byTarget.set(root, (index = new PathIndex()));
     return index;
   };
-  const lookAt = ({ entry, shape }: ParsedEntry): void => {
-    const path = entry.path;
-    if ((excluded && matchesOrBeneath(path, excluded)) || (only && !matchesOrBeneath(path, only))) {
-      return keep(bySpelling, path, { outcome: 'excluded', problems: NO_PROBLEMS as string[], path });
-    }
-    const resolved = resolveTarget(path, options.root, cwd);
-    if (!resolved.ok) return keep(bySpelling, path, { outcome: 'refused', problems: [resolved.problem], path });
-    const { target } = resolved;
-    const { wanted, problems } = wantedOf(entry, shape);
-    const item: WorkItem = { target, wantsDefaultAcl: entry.defaultAcl !== undefined, wanted, probed: false };
-    // Shared by the entries of a block body (never changed in place: see LookWindow).
-    const look: Look = { outcome: 'pending', problems, path, item };
-    keep(targetIndex(target.root), target.relative, look);
+  const lookAt = (parsed: ParsedEntry): void => {
+    const look = makeLook(parsed);
+    if (look.item === undefined) return keep(bySpelling, look.path, look);
+    keep(targetIndex(look.item.target.root), look.item.target.relative, look);
     window.add(look);
   };
   for await (const got of entries) {
     if (Array.isArray(got)) got.forEach(lookAt);
     else lookAt(got);
     if (window.ready >= LOOK_BATCH) {
-      options.onProgress?.(looks.length, shownLook(window.latest as Look));
+      pass.onProgress?.(looks.length, shownLook(window.latest as Look));
       await window.send();
     }
   }
   await window.drain();
-  return { looks, repeated };
+  const tally = emptyTally();
+  for (const look of looks) tallyLook(tally, look);
+  tally.repeated = repeated;
+  return tally;
 }
 
 /** Paths to positions: the position given when a path first came, found again when it repeats. */
@@ -105,22 +81,6 @@ class PathIndex {
     this.positions.push(position);
     return -1;
   }
-}
-
-/** wantedState(), worked out once per block body (the parser's shape) rather than per path. */
-function cachedWantedState(options: RestoreOptions): (entry: ParsedEntry['entry'], shape: object | undefined) => WantedResult {
-  const ignore = new Set(options.ignore ?? []);
-  const capabilitiesKnown = typeof options.capabilitiesKnown === 'function' ? options.capabilitiesKnown : () => options.capabilitiesKnown as boolean;
-  const cache = [new WeakMap<object, WantedResult>(), new WeakMap<object, WantedResult>()];
-  return (entry, shape) => {
-    const known = capabilitiesKnown();
-    const compute = (): WantedResult => wantedState(entry, { ids: options.ids, ignore, capabilitiesKnown: known });
-    if (shape === undefined) return compute();
-    const byShape = cache[known ? 1 : 0] as WeakMap<object, WantedResult>;
-    let result = byShape.get(shape);
-    if (result === undefined) byShape.set(shape, (result = compute()));
-    return result;
-  };
 }
 
 /** Looks gathered into batches for the executor, a bounded number of batches in flight. */
@@ -163,14 +123,8 @@ class LookWindow {
     if (batch.length === 0) return;
     this.batch = [];
     const looked = this.executor.look(batch.map((l) => l.item as WorkItem)).then(({ outcomes, problems }) => {
-      batch.forEach((look, i) => {
-        look.outcome = OUTCOMES[outcomes[i] as Outcome];
-        (look.item as WorkItem).probed = outcomes[i] === Outcome.WorkSeen;
-      });
-      for (const [i, message] of problems) {
-        const look = batch[i] as Look;
-        look.problems = [...look.problems, message];
-      }
+      const problemOf = new Map(problems);
+      batch.forEach((look, i) => settleLook(look, outcomes[i] as Outcome, problemOf.get(i)));
     });
     // Awaited later (send, drain); meanwhile a failure must not count as unhandled.
     looked.catch(() => undefined);

@@ -5,6 +5,7 @@
 import { closeAll, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type Pinned } from './chunk-work.js';
 import { DirectoryCache } from './directory-cache.js';
 import type { Applied, LookBatch } from './restore-protocol.js';
+import { lookAtPiece, type PieceAnswer, type PieceRequest } from './piece-look.js';
 import { lookAtItem, type WorkItem } from './work-item.js';
 
 export interface RestoreExecutor {
@@ -35,6 +36,10 @@ export class RestoreWork {
       if (result.problem !== undefined) problems.push([i, result.problem]);
     });
     return { outcomes, problems };
+  }
+
+  lookPiece(request: PieceRequest): PieceAnswer {
+    return lookAtPiece(request, this.directories, this.settings.pseudo);
   }
 
   plan(chunk: number, items: readonly WorkItem[]): ChunkPlan {

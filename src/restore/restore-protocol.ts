@@ -4,6 +4,7 @@
 import type { ChunkPlan, Counts, Problem } from './chunk-work.js';
 import type { Change } from './reconcile.js';
 import type { PackedItems } from './packed-items.js';
+import type { PieceAnswer, PieceRequest } from './piece-look.js';
 
 export interface WorkerSetup {
   root: string | undefined;
@@ -26,6 +27,7 @@ export interface Applied {
 
 export type RestoreRequest =
   | { id: number; kind: 'look'; items: PackedItems }
+  | { id: number; kind: 'lookPiece'; piece: PieceRequest }
   | { id: number; kind: 'plan'; chunk: number; items: PackedItems }
   | { id: number; kind: 'apply'; chunk: number }
   | { id: number; kind: 'release'; chunk: number };
@@ -36,7 +38,7 @@ export type RestoreOrder = { setup: WorkerSetup } | RestoreRequest | { quit: tru
 /** From a worker: it has loaded (first), then one reply per request. */
 export type RestoreReply =
   | { ready: true }
-  | { id: number; look?: LookBatch; plan?: ChunkPlan; applied?: Applied; error?: string };
+  | { id: number; look?: LookBatch; piece?: PieceAnswer; plan?: ChunkPlan; applied?: Applied; error?: string };
 
 /** A Buffer again (what Buffer methods need), from what crossed a thread as a Uint8Array. */
 export function asBuffer(value: Uint8Array): Buffer {

@@ -31,6 +31,8 @@ function answer(request: RestoreRequest): RestoreReply {
     switch (request.kind) {
       case 'look':
         return { id: request.id, look: work.look(unpackItems(request.items)) };
+      case 'lookPiece':
+        return { id: request.id, piece: work.lookPiece(request.piece) };
       case 'plan':
         return { id: request.id, plan: work.plan(request.chunk, unpackItems(request.items)) };
       case 'apply':

@@ -12,10 +12,12 @@ import type { IdResolver } from './id-resolver.js';
 import type { Change, Field } from './reconcile.js';
 import { InlineExecutor, type RestoreExecutor } from './restore-executor.js';
 import { restoreOrder } from './restore-order.js';
-import { lookAtAll, shownLook, type Look, type RestoreEntries } from './look-all.js';
+import { readSnapshotBatches, type SnapshotText } from '../format/read-snapshot.js';
+import { lookAtAll, type RestoreEntries } from './look-all.js';
+import { lookInPieces } from './look-pieces.js';
+import { nothingBeneath, type LookRules, type LookTally } from './look.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
-import type { WorkItem } from './work-item.js';
 
 export interface RestoreOptions {
   root?: string;
@@ -26,10 +28,11 @@ export interface RestoreOptions {
   ignore?: Field[];
   ids: IdResolver;
   /**
-   * The snapshot says which files have no capability (permsnap's markers are present). A
-   * function when the snapshot streams: its first block tells.
+   * For entries: the snapshot says which files have no capability (permsnap's markers are
+   * present); a function when the snapshot streams (its first block tells). Default false.
+   * A SnapshotText says it itself.
    */
-  capabilitiesKnown: boolean | (() => boolean);
+  capabilitiesKnown?: boolean | (() => boolean);
   journal: UndoJournal | null;
   /** Threads that look at, plan and apply paths (worker threads when > 1); default 1. */
   jobs?: number;
@@ -67,13 +70,14 @@ export interface RestoreSummary {
 }
 
 /**
- * Two passes. The first reads the snapshot as it streams (nothing is changed before the
- * whole file has parsed) and has each path looked at without opening it: missing, already
- * right, or work to do; only the work is kept. The second opens, journals and changes the
- * paths that need it, chunk by chunk in restore order (restore-chunks.ts). Both passes'
- * per-path work runs on the executor: this thread, or --jobs worker threads.
+ * Two passes. The first reads the whole snapshot (nothing is changed before it has all
+ * parsed) and has each path looked at without opening it: missing, already right, or work
+ * to do; only the work is kept. The second opens, journals and changes the paths that need
+ * it, chunk by chunk in restore order (restore-chunks.ts). Both passes' per-path work runs
+ * on the executor: this thread, or --jobs worker threads, which parse the snapshot too when
+ * its whole text is given (look-pieces.ts).
  */
-export async function restore(entries: RestoreEntries, options: RestoreOptions): Promise<RestoreSummary> {
+export async function restore(input: RestoreEntries | SnapshotText, options: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = {
     ...emptyCounts(), alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
     nothingBeneath: false,
@@ -84,42 +88,41 @@ export async function restore(entries: RestoreEntries, options: RestoreOptions):
   };
   const executor = startExecutor(options);
   try {
-    const { looks, repeated } = await lookAtAll(entries, options, executor);
-    summary.repeated = repeated;
-    for (const look of looks) if (look.outcome !== 'excluded') summary.paths++;
+    const tally = await firstPass(input, options, executor);
+    summary.repeated = tally.repeated;
+    summary.paths = tally.paths;
     options.onValidated?.(summary.paths);
-    const work: WorkItem[] = [];
-    for (const look of looks) {
-      for (const p of look.problems) problem(shownLook(look), p);
-      if (look.outcome === 'missing') summary.missing++;
-      else if (look.outcome === 'pseudo') summary.pseudo++;
-      else if (look.outcome === 'correct') {
-        summary.existing++;
-        summary.alreadyCorrect++;
-      }
-      else if (look.outcome === 'work') work.push(look.item as WorkItem);
-    }
-    summary.nothingBeneath = nothingBeneath(looks);
-    if (!summary.nothingBeneath) await changeAll(restoreOrder(work), executor, options, summary, problem);
+    for (const [shown, message] of tally.problems) problem(shown, message);
+    summary.missing = tally.missing;
+    summary.pseudo = tally.pseudo;
+    summary.existing = summary.alreadyCorrect = tally.correct;
+    summary.nothingBeneath = nothingBeneath(tally);
+    if (!summary.nothingBeneath) await changeAll(restoreOrder(tally.work), executor, options, summary, problem);
   } finally {
     await executor.close();
   }
   return summary;
 }
 
-/**
- * Whether no path beneath the root exists (the root itself always does, so it does not
- * count; paths refused or excluded neither), or the snapshot has no block at all: the root
- * is wrong, or the file is empty.
- */
-function nothingBeneath(looks: readonly Look[]): boolean {
-  let beneath = 0;
-  for (const look of looks) {
-    if (look.outcome === 'excluded' || look.outcome === 'refused' || look.item?.target.relative === '') continue;
-    if (look.outcome !== 'missing') return false;
-    beneath++;
+/** The first pass: in pieces on the workers when it can, else on this thread. */
+async function firstPass(input: RestoreEntries | SnapshotText, options: RestoreOptions, executor: RestoreExecutor): Promise<LookTally> {
+  const rules: LookRules = {
+    root: options.root, cwd: options.cwd ?? process.cwd(), exclude: options.exclude ?? [], only: options.only ?? [], ignore: options.ignore ?? [],
+    ids: options.ids, capabilitiesKnown: options.capabilitiesKnown ?? false,
+  };
+  const pass = { inFlight: 2 * (options.jobs ?? 1), onProgress: options.onProgress };
+  if (!isSnapshotText(input)) return lookAtAll(input, rules, executor, pass);
+  if (executor instanceof WorkerExecutor) {
+    const tally = await lookInPieces(input, rules, executor, options.onProgress);
+    if (tally !== null) return tally;
   }
-  return beneath > 0 || looks.length === 0;
+  const info = { hasMarkers: false };
+  const entries = readSnapshotBatches(input.fileName, { input: [input.bytes], info, shareBlocks: true });
+  return lookAtAll(entries, { ...rules, capabilitiesKnown: () => info.hasMarkers }, executor, pass);
+}
+
+function isSnapshotText(input: RestoreEntries | SnapshotText): input is SnapshotText {
+  return Buffer.isBuffer((input as SnapshotText).bytes);
 }
 
 function startExecutor(options: RestoreOptions): RestoreExecutor {

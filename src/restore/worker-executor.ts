@@ -7,6 +7,8 @@ import { PermsnapError } from '../errors.js';
 import { endOnceLoaded, PrestartedWorkers } from '../threads/prestarted-workers.js';
 import type { ChunkPlan } from './chunk-work.js';
 import { packItems } from './packed-items.js';
+import type { PieceExecutor } from './look-pieces.js';
+import type { PieceAnswer, PieceRequest } from './piece-look.js';
 import type { RestoreExecutor } from './restore-executor.js';
 import { reviveChanges, type Applied, type LookBatch, type RestoreOrder, type RestoreReply, type RestoreRequest, type WorkerSetup } from './restore-protocol.js';
 import type { WorkItem } from './work-item.js';
@@ -29,7 +31,7 @@ interface Slot {
 type Answer = Exclude<RestoreReply, { ready: true }>;
 type Waiter = { resolve: (reply: Answer) => void; reject: (err: Error) => void; slot: Slot };
 
-export class WorkerExecutor implements RestoreExecutor {
+export class WorkerExecutor implements RestoreExecutor, PieceExecutor {
   private readonly slots: Slot[] = [];
   private readonly waiting = new Map<number, Waiter>();
   private readonly chunkSlot = new Map<number, Slot>();
@@ -53,6 +55,14 @@ export class WorkerExecutor implements RestoreExecutor {
 
   async look(items: WorkItem[]): Promise<LookBatch> {
     return (await this.request(this.leastBusy(), { kind: 'look', items: packItems(items) })).look as LookBatch;
+  }
+
+  get jobs(): number {
+    return this.slots.length;
+  }
+
+  async lookPiece(request: PieceRequest): Promise<PieceAnswer> {
+    return (await this.request(this.leastBusy(), { kind: 'lookPiece', piece: request })).piece as PieceAnswer;
   }
 
   async plan(chunk: number, items: WorkItem[]): Promise<ChunkPlan> {

@@ -5,11 +5,12 @@ import path from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
-import { readOperandBatches } from '../../archive/read-operand.js';
+import { readOperandBatches, readSnapshotText } from '../../archive/read-operand.js';
 import { toByteString } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
 import { FIELDS, type Field } from '../../restore/reconcile.js';
+import { MIN_PIECED } from '../../restore/look-pieces.js';
 import { restore, type RestoreSummary } from '../../restore/restore.js';
 import { defaultJournalDir, journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
 import { formatChange } from '../change-text.js';
@@ -102,7 +103,10 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
-    summary = await restore(readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
+    // Held in memory, a big plain snapshot is parsed by the workers, in pieces.
+    const jobs = args.jobs ?? defaultJobs();
+    const text = jobs > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
+    summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
       cwd: toByteString(process.cwd()),
       dryRun: args['dry-run'],
@@ -112,7 +116,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
       ids,
       capabilitiesKnown: () => info.hasMarkers,
       journal,
-      jobs: args.jobs ?? defaultJobs(),
+      jobs,
       shouldStop: () => signal !== null,
       onProgress: (count, shown) => progress.update(count, shown),
       onValidated: (paths) => {

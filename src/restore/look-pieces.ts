@@ -1,0 +1,118 @@
+// restore's first pass over a snapshot held in memory, in parallel: the text is cut at
+// empty lines into pieces of whole blocks, each parsed and looked at on a restore worker
+// (piece-look.ts). Measured on a 132k-path snapshot of a healthy /usr copy, 2 cores: the
+// pass on the main thread (parse, then batches of looks sent to the workers) paced the
+// whole restore at 0.93 s; in pieces, 0.66-0.73 s. What needs the whole file is checked
+// here: the markers, and repeated paths (by hash). Anything unusual (a piece that does not
+// parse, a repeated path) gives null, and the caller parses the file on its own thread,
+// which reports exactly what and where; nothing has changed yet in either case.
+
+import pLimit from 'p-limit';
+import { GetfaclParser, JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
+import type { SnapshotText } from '../format/read-snapshot.js';
+import { addTally, emptyTally, type LookRules, type LookTally } from './look.js';
+import { unpackItems } from './packed-items.js';
+import type { PieceAnswer, PieceRequest } from './piece-look.js';
+
+export interface PieceExecutor {
+  readonly jobs: number;
+  lookPiece(request: PieceRequest): Promise<PieceAnswer>;
+}
+
+/** Below this, one thread parses the file as fast as pieces would. */
+export const MIN_PIECED = 1 << 20;
+/** Pieces per worker: a worker that is done early takes another, so the workers end together. */
+const PIECES_PER_JOB = 2;
+const GZIP_MAGIC = 0x8b1f;
+
+/** The first pass in pieces; null when the file must be parsed on this thread instead. */
+export async function lookInPieces(
+  text: SnapshotText, rules: LookRules, executor: PieceExecutor, onProgress?: (count: number, shownPath: string) => void,
+): Promise<LookTally | null> {
+  const { bytes } = text;
+  const ids = rules.ids.spec;
+  if (ids === undefined || !(bytes.buffer instanceof SharedArrayBuffer) || bytes.length < MIN_PIECED) return null;
+  // A journal ends by its own rules (the parser knows them from its first line); gzip is
+  // inflated by the streaming reader.
+  if (bytes.readUInt16LE(0) === GZIP_MAGIC || bytes.toString('latin1', 0, JOURNAL_FIRST_LINE.length) === JOURNAL_FIRST_LINE) return null;
+  const cuts = cutAtEmptyLines(bytes, executor.jobs * PIECES_PER_JOB);
+  if (cuts.length < 3) return null;
+  const head = firstBlockFacts(text);
+  if (head === null) return null;
+  const base = { ...rules, fileName: text.fileName, exclude: [...rules.exclude], only: [...rules.only], ignore: [...rules.ignore], ids, capabilitiesKnown: head.hasMarkers };
+  const limit = pLimit(executor.jobs);
+  let looked = 0;
+  const answers = await Promise.all(cuts.slice(1).map((end, i) => limit(async () => {
+    const answer = await executor.lookPiece({ text: bytes.buffer as SharedArrayBuffer, start: bytes.byteOffset + (cuts[i] as number), end: bytes.byteOffset + end, rules: base });
+    if (answer.ok) onProgress?.((looked += answer.tally.looks), answer.tally.latest);
+    return answer;
+  })));
+  return wholeFileChecks(answers, head.capabilitiesUnknown) ? mergedTally(answers) : null;
+}
+
+/** Offsets 0, the cuts (each just after an empty line) and the end: `pieces` or fewer pieces of about the same size. */
+function cutAtEmptyLines(bytes: Buffer, pieces: number): number[] {
+  const cuts = [0];
+  for (let k = 1; k < pieces; k++) {
+    const blank = bytes.indexOf('\n\n', Math.max(Math.floor((bytes.length * k) / pieces), cuts.at(-1) as number));
+    if (blank < 0 || blank + 2 >= bytes.length) break;
+    cuts.push(blank + 2);
+  }
+  cuts.push(bytes.length);
+  return cuts;
+}
+
+/** What the first block says (permsnap's markers), parsed here: the workers need it first. */
+function firstBlockFacts(text: SnapshotText): { hasMarkers: boolean; capabilitiesUnknown: boolean } | null {
+  const blank = text.bytes.indexOf('\n\n');
+  const parser = new GetfaclParser(text.fileName, { piece: true });
+  try {
+    parser.push(text.bytes.subarray(0, blank < 0 ? text.bytes.length : blank + 2));
+    parser.end();
+  } catch {
+    return null;
+  }
+  return { hasMarkers: parser.hasMarkers, capabilitiesUnknown: parser.pieceFacts.capabilitiesUnknown };
+}
+
+/**
+ * The checks the parser makes of a whole file, made of its pieces: every piece parsed, a
+ * begin marker only in the first block, the end marker's count right and nothing after
+ * it, no path twice, and what the first block said of capabilities not changed later.
+ */
+export function wholeFileChecks(answers: PieceAnswer[], headCapabilitiesUnknown: boolean): answers is Extract<PieceAnswer, { ok: true }>[] {
+  if (!answers.every((a) => a.ok)) return false;
+  const ok = answers as Extract<PieceAnswer, { ok: true }>[];
+  let entries = 0;
+  let ended = false;
+  for (const [i, { facts }] of ok.entries()) {
+    if ((i > 0 && facts.begin) || (facts.capabilitiesUnknown && !headCapabilitiesUnknown)) return false;
+    if (ended && facts.entries > 0) return false;
+    if (facts.end !== null) {
+      if (facts.end.count !== entries + facts.end.entries) return false;
+      ended = true;
+    }
+    entries += facts.entries;
+  }
+  const begun = (ok[0] as (typeof ok)[number]).facts.begin;
+  if (begun && (!ended || (ok.at(-1) as (typeof ok)[number]).facts.unclosed)) return false;
+  return !hasRepeatedKey(ok.map((a) => a.keys));
+}
+
+function hasRepeatedKey(pieces: Float64Array[]): boolean {
+  const all = new Float64Array(pieces.reduce((n, keys) => n + keys.length, 0));
+  let at = 0;
+  for (const keys of pieces) {
+    all.set(keys, at);
+    at += keys.length;
+  }
+  all.sort();
+  for (let i = 1; i < all.length; i++) if (all[i] === all[i - 1]) return true;
+  return false;
+}
+
+function mergedTally(answers: Extract<PieceAnswer, { ok: true }>[]): LookTally {
+  const tally = emptyTally();
+  for (const a of answers) addTally(tally, { ...a.tally, work: unpackItems(a.work) });
+  return tally;
+}

@@ -1,0 +1,148 @@
+// One recorded path as restore's first pass sees it (a Look), made from its parsed block:
+// excluded, refused, or where it lands and what it should be; then what the pass found,
+// tallied. Shared by the pass on the main thread (look-all.ts) and the pass over pieces of
+// the snapshot on workers (piece-look.ts), so both decide alike.
+
+import type { ParsedEntry } from '../format/getfacl-parser.js';
+import { compileGlobs, matchesOrBeneath } from '../glob/path-matcher.js';
+import type { Problem } from './chunk-work.js';
+import type { IdResolver } from './id-resolver.js';
+import type { Field } from './reconcile.js';
+import { resolveTarget, shownTarget } from './target-path.js';
+import { wantedState, type WantedResult } from './wanted-state.js';
+import { Outcome, type WorkItem } from './work-item.js';
+
+/** What the first pass found for one recorded path (the last block for it wins). */
+export interface Look {
+  /** Until the path has been looked at, 'pending'. */
+  outcome: 'excluded' | 'refused' | 'missing' | 'correct' | 'pseudo' | 'work' | 'pending';
+  /** Per-path problems, reported once the whole snapshot has proved valid. */
+  problems: string[];
+  /** The recorded path; item.target is where it lands. */
+  path: string;
+  item?: WorkItem;
+}
+
+export interface LookRules {
+  root?: string;
+  cwd: string;
+  exclude: readonly string[];
+  only: readonly string[];
+  ignore: readonly Field[];
+  ids: IdResolver;
+  /** The snapshot says which files have no capability; a function while it streams (its first block tells). */
+  capabilitiesKnown: boolean | (() => boolean);
+}
+
+const NO_PROBLEMS: readonly string[] = [];
+const OUTCOMES: Record<Outcome, Look['outcome']> = {
+  [Outcome.Missing]: 'missing', [Outcome.Pseudo]: 'pseudo', [Outcome.Correct]: 'correct', [Outcome.WorkSeen]: 'work', [Outcome.WorkUnseen]: 'work',
+};
+
+export function shownLook(look: Look): string {
+  return look.item ? shownTarget(look.item.target) : look.path;
+}
+
+/** Makes each parsed block's Look: 'excluded', 'refused', or 'pending' with its work item. */
+export function lookMaker(rules: LookRules): (parsed: ParsedEntry) => Look {
+  const excluded = compileGlobs([...rules.exclude]);
+  const only = compileGlobs([...rules.only]);
+  const wantedOf = cachedWantedState(rules);
+  return ({ entry, shape }) => {
+    const path = entry.path;
+    if ((excluded && matchesOrBeneath(path, excluded)) || (only && !matchesOrBeneath(path, only))) {
+      return { outcome: 'excluded', problems: NO_PROBLEMS as string[], path };
+    }
+    const resolved = resolveTarget(path, rules.root, rules.cwd);
+    if (!resolved.ok) return { outcome: 'refused', problems: [resolved.problem], path };
+    const { wanted, problems } = wantedOf(entry, shape);
+    // `problems` is shared by the entries of a block body: never changed in place.
+    return { outcome: 'pending', problems, path, item: { target: resolved.target, wantsDefaultAcl: entry.defaultAcl !== undefined, wanted, probed: false } };
+  };
+}
+
+/** Records what the look at a pending Look's path found (lookAtItem's answer). */
+export function settleLook(look: Look, outcome: Outcome, problem: string | undefined): void {
+  look.outcome = OUTCOMES[outcome];
+  (look.item as WorkItem).probed = outcome === Outcome.WorkSeen;
+  if (problem !== undefined) look.problems = [...look.problems, problem];
+}
+
+/** wantedState(), worked out once per block body (the parser's shape) rather than per path. */
+function cachedWantedState(rules: LookRules): (entry: ParsedEntry['entry'], shape: object | undefined) => WantedResult {
+  const ignore = new Set(rules.ignore);
+  const capabilitiesKnown = typeof rules.capabilitiesKnown === 'function' ? rules.capabilitiesKnown : () => rules.capabilitiesKnown as boolean;
+  const cache = [new WeakMap<object, WantedResult>(), new WeakMap<object, WantedResult>()];
+  return (entry, shape) => {
+    const known = capabilitiesKnown();
+    const compute = (): WantedResult => wantedState(entry, { ids: rules.ids, ignore, capabilitiesKnown: known });
+    if (shape === undefined) return compute();
+    const byShape = cache[known ? 1 : 0] as WeakMap<object, WantedResult>;
+    let result = byShape.get(shape);
+    if (result === undefined) byShape.set(shape, (result = compute()));
+    return result;
+  };
+}
+
+/** What the first pass found, counted; the paths with work kept, in file order. */
+export interface LookTally {
+  /** Blocks looked at, a repeated path once (excluded ones too). */
+  looks: number;
+  /** Paths considered: looks that are not excluded. */
+  paths: number;
+  missing: number;
+  pseudo: number;
+  correct: number;
+  repeated: number;
+  /** Looks beneath the root (the root itself, refused and excluded paths aside), and those that exist. */
+  beneath: number;
+  existingBeneath: number;
+  /** In file order. */
+  problems: Problem[];
+  work: WorkItem[];
+  /** The last path looked at (as shown), for progress. */
+  latest: string;
+}
+
+export function emptyTally(): LookTally {
+  return { looks: 0, paths: 0, missing: 0, pseudo: 0, correct: 0, repeated: 0, beneath: 0, existingBeneath: 0, problems: [], work: [], latest: '' };
+}
+
+/** Adds one Look, whose outcome is known, to the tally. */
+export function tallyLook(tally: LookTally, look: Look): void {
+  tally.looks++;
+  if (look.outcome !== 'excluded') tally.paths++;
+  for (const p of look.problems) tally.problems.push([shownLook(look), p]);
+  if (look.outcome === 'missing') tally.missing++;
+  else if (look.outcome === 'pseudo') tally.pseudo++;
+  else if (look.outcome === 'correct') tally.correct++;
+  else if (look.outcome === 'work') tally.work.push(look.item as WorkItem);
+  if (look.outcome !== 'excluded' && look.outcome !== 'refused' && look.item?.target.relative !== '') {
+    tally.beneath++;
+    if (look.outcome !== 'missing') tally.existingBeneath++;
+  }
+}
+
+/** The tallies of consecutive pieces of a snapshot, as one (`into` grows). */
+export function addTally(into: LookTally, more: LookTally): void {
+  into.looks += more.looks;
+  into.paths += more.paths;
+  into.missing += more.missing;
+  into.pseudo += more.pseudo;
+  into.correct += more.correct;
+  into.repeated += more.repeated;
+  into.beneath += more.beneath;
+  into.existingBeneath += more.existingBeneath;
+  for (const p of more.problems) into.problems.push(p);
+  for (const w of more.work) into.work.push(w);
+  into.latest = more.latest;
+}
+
+/**
+ * No path beneath the root exists (the root itself always does, so it does not count;
+ * paths refused or excluded neither), or the snapshot has no block at all: the root is
+ * wrong, or the file is empty.
+ */
+export function nothingBeneath(tally: LookTally): boolean {
+  return tally.existingBeneath === 0 && (tally.beneath > 0 || tally.looks === 0);
+}

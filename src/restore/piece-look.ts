@@ -1,0 +1,91 @@
+// restore's first pass over one piece of the snapshot, on a restore worker: parses the
+// piece (cut at an empty line, so it holds whole blocks), makes and looks at each path's
+// Look as look-all.ts does, and answers with the tally, the paths with work (packed), a
+// wide hash of each path's key (the main thread finds repeated paths with them) and what
+// the piece says about the file as a whole (look-pieces.ts checks it).
+
+import { GetfaclParser, type KnownBlocks, type ParsedEntry, type PieceFacts } from '../format/getfacl-parser.js';
+import { PermsnapError } from '../errors.js';
+import type { DirectoryCache } from './directory-cache.js';
+import { resolverOf, type IdSpec } from './id-resolver.js';
+import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookRules, type LookTally } from './look.js';
+import { packItems, type PackedItems } from './packed-items.js';
+import { lookAtItem } from './work-item.js';
+
+/** LookRules as they cross to a worker: the resolver as its spec, capabilities known or not. */
+export interface PieceRules extends Omit<LookRules, 'ids' | 'capabilitiesKnown'> {
+  fileName: string;
+  ids: IdSpec;
+  capabilitiesKnown: boolean;
+}
+
+export interface PieceRequest {
+  /** The whole snapshot, shared by the threads; the piece is [start, end). */
+  text: SharedArrayBuffer;
+  start: number;
+  end: number;
+  rules: PieceRules;
+}
+
+export type PieceAnswer =
+  | { ok: true; tally: Omit<LookTally, 'work'>; work: PackedItems; keys: Float64Array; facts: PieceFacts }
+  /** The piece does not parse: the main thread parses the file itself, to report where. */
+  | { ok: false; reason: string };
+
+/** Bytes parsed at a time (read-snapshot.ts: small batches of entries die young). */
+const PARSE_SIZE = 1 << 16;
+
+/**
+ * What this worker keeps from one piece to the next of the same snapshot: the blocks
+ * parsed, and so (by the parser's shapes) the wanted states worked out.
+ */
+let session: { rules: string; makeLook: (parsed: ParsedEntry) => Look; known: KnownBlocks } | undefined;
+
+export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, pseudo: ReadonlySet<number>): PieceAnswer {
+  const { rules } = request;
+  const key = JSON.stringify(rules);
+  if (session?.rules !== key) session = { rules: key, makeLook: lookMaker({ ...rules, ids: resolverOf(rules.ids) }), known: new Map() };
+  const { makeLook, known } = session;
+  const tally = emptyTally();
+  const keys: number[] = [];
+  let last: Look | undefined;
+  const lookAt = (parsed: ParsedEntry): void => {
+    const look = makeLook(parsed);
+    if (look.item === undefined) keys.push(wideHash(`s${look.path}`));
+    else {
+      const found = lookAtItem(look.item, directories, pseudo);
+      settleLook(look, found.outcome, found.problem);
+      keys.push(wideHash(`t${look.item.target.root}\0${look.item.target.relative}`));
+    }
+    tallyLook(tally, look);
+    last = look;
+  };
+  const parser = new GetfaclParser(rules.fileName, { shareBlocks: true, piece: true, knownBlocks: known });
+  try {
+    for (let at = request.start; at < request.end; at += PARSE_SIZE) {
+      parser.push(Buffer.from(request.text, at, Math.min(PARSE_SIZE, request.end - at))).forEach(lookAt);
+    }
+    parser.end().forEach(lookAt);
+  } catch (err) {
+    if (err instanceof PermsnapError && err.code === 'MALFORMED') return { ok: false, reason: err.message };
+    throw err;
+  }
+  const { work, ...counts } = tally;
+  return { ok: true, tally: { ...counts, latest: last ? shownLook(last) : '' }, work: packItems(work), keys: Float64Array.from(keys), facts: parser.pieceFacts };
+}
+
+/**
+ * A 53-bit hash (two 32-bit ones): among a million paths, two different ones share it
+ * with a chance of about 1 in 20,000 (and then the file is only parsed again on one thread).
+ */
+export function wideHash(text: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+}

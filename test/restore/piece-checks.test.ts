@@ -1,0 +1,73 @@
+// The checks look-pieces.ts makes of a whole snapshot from what its pieces say (the parser
+// makes them of a whole file): each one alone must send the file to the pass on one thread.
+
+import { describe, expect, it } from 'vitest';
+import type { PieceFacts } from '../../src/format/getfacl-parser.js';
+import { wholeFileChecks } from '../../src/restore/look-pieces.js';
+import { emptyTally } from '../../src/restore/look.js';
+import type { PieceAnswer } from '../../src/restore/piece-look.js';
+
+const facts = (over: Partial<PieceFacts> = {}): PieceFacts => ({ entries: 10, begin: false, capabilitiesUnknown: false, end: null, unclosed: false, ...over });
+
+function answer(pieceFacts: PieceFacts, keys: number[] = []): PieceAnswer {
+  const { work: _work, ...tally } = emptyTally();
+  return { ok: true, tally, work: { roots: [], relatives: '', numbers: new Uint32Array(0), extras: [] }, keys: Float64Array.from(keys), facts: pieceFacts };
+}
+
+/** Three pieces of 10 blocks each, with permsnap's markers: begin in the first, end (30) in the last. */
+function marked(): PieceFacts[] {
+  return [facts({ begin: true }), facts(), facts({ end: { count: 30, entries: 10 } })];
+}
+
+const check = (pieces: PieceFacts[], headCapabilitiesUnknown = false, keys: number[][] = []): boolean =>
+  wholeFileChecks(pieces.map((f, i) => answer(f, keys[i] ?? [i])), headCapabilitiesUnknown);
+
+describe('wholeFileChecks', () => {
+  it('passes a whole file, with or without markers', () => {
+    expect(check(marked())).toBe(true);
+    expect(check([facts(), facts(), facts()])).toBe(true);
+    expect(check([facts({ begin: true, capabilitiesUnknown: true }), facts(), facts({ end: { count: 30, entries: 10 } })], true)).toBe(true);
+  });
+
+  it('refuses a begin marker after the first piece', () => {
+    expect(check([facts({ begin: true }), facts({ begin: true }), facts({ end: { count: 30, entries: 10 } })])).toBe(false);
+  });
+
+  it('refuses an end marker whose count is not the blocks up to it', () => {
+    expect(check([facts({ begin: true }), facts(), facts({ end: { count: 29, entries: 10 } })])).toBe(false);
+    expect(check([facts({ begin: true }), facts(), facts({ end: { count: 10, entries: 10 } })])).toBe(false);
+  });
+
+  it('refuses blocks in a piece after the one with the end marker, and a second end marker', () => {
+    expect(check([facts({ begin: true }), facts({ end: { count: 20, entries: 10 } }), facts()])).toBe(false);
+    expect(check([facts({ begin: true }), facts({ end: { count: 20, entries: 10 } }), facts({ entries: 0 })])).toBe(true);
+    expect(check([facts({ begin: true }), facts({ end: { count: 20, entries: 10 } }), facts({ entries: 1, end: { count: 21, entries: 1 } })])).toBe(false);
+  });
+
+  it('refuses a file with a begin marker that ends without the end marker, or inside its last block', () => {
+    expect(check([facts({ begin: true }), facts(), facts()])).toBe(false);
+    const unclosed = marked();
+    unclosed[2] = facts({ end: { count: 30, entries: 10 }, unclosed: true });
+    expect(check(unclosed)).toBe(false);
+    // Without markers, a last block without its empty line is whole (getfacl's own output may end so).
+    expect(check([facts(), facts(), facts({ unclosed: true })])).toBe(true);
+  });
+
+  it('refuses "capabilities unknown" said after the first block', () => {
+    const late = marked();
+    late[1] = facts({ capabilitiesUnknown: true });
+    expect(check(late, false)).toBe(false);
+  });
+
+  it('refuses a path in two pieces, or twice in one', () => {
+    expect(check(marked(), false, [[1, 2], [3, 4], [5, 2]])).toBe(false);
+    expect(check(marked(), false, [[1, 1], [3, 4], [5, 6]])).toBe(false);
+    expect(check(marked(), false, [[1, 2], [3, 4], [5, 6]])).toBe(true);
+  });
+
+  it('refuses a piece that did not parse', () => {
+    const answers = marked().map((f) => answer(f));
+    answers[1] = { ok: false, reason: 'snap.facl:7: bad' };
+    expect(wholeFileChecks(answers, false)).toBe(false);
+  });
+});

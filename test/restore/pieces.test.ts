@@ -1,0 +1,199 @@
+// restore's first pass in pieces (src/restore/look-pieces.ts): a plain snapshot file big
+// enough is cut at empty lines and each piece parsed and looked at on a worker. That pass
+// must find exactly what the pass on one thread finds, and anything that needs the whole
+// file (the markers, a repeated path, a malformed line in a late piece) must send the file
+// to the pass on one thread, which reports it with its true line number. The modules run
+// from dist/ (built by `npm test`), where the worker threads' code is.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBigTree, faclTree, restore, restoreReady, SKIP_REASON, summaryOf } from '../helpers/restore-kit.js';
+import { getfacl, makeTempDir, permsnap, REPO, removeTree, sh } from '../helpers/tree.js';
+
+import type { LookRules, LookTally } from '../../src/restore/look.js';
+
+type Src = {
+  pieces: typeof import('../../src/restore/look-pieces.js');
+  all: typeof import('../../src/restore/look-all.js');
+  workers: typeof import('../../src/restore/worker-executor.js');
+  inline: typeof import('../../src/restore/restore-executor.js');
+  ids: typeof import('../../src/restore/id-resolver.js');
+  read: typeof import('../../src/format/read-snapshot.js');
+};
+/** A module as built in dist/, typed as its source. */
+const dist = <T>(module: string): Promise<T> => import(path.join(REPO, 'dist', module));
+
+let dir = '';
+/** permsnap's snapshot of the healthy tree (with markers), and getfacl's. */
+let marked = '';
+let plain = '';
+
+beforeAll(() => {
+  if (!restoreReady) return;
+  dir = makeTempDir('permsnap-pieces-');
+  // 15,000 files: a snapshot of about 1.4 MB, over the size that is cut into pieces.
+  buildBigTree(dir, 'tree', 50, 300);
+  sh([
+    'chmod 4755 tree/d001/f001', 'chmod 2750 tree/d002', 'chown 5000:5001 tree/d003/f007',
+    'setfacl -m u:5000:rw,g:5001:r tree/d004/f010 tree/d040/f299', 'setfacl -d -m u:5000:rwx tree/d005',
+  ].join(' && '), dir);
+  marked = permsnap(['snapshot', '--quiet', 'tree'], { cwd: dir }).stdout.toString('latin1');
+  plain = getfacl(['-R', 'tree'], { cwd: dir }).stdout.toString('latin1');
+  expect(Buffer.byteLength(marked, 'latin1')).toBeGreaterThan(1 << 20);
+  fs.writeFileSync(path.join(dir, 'healthy.facl'), marked, 'latin1');
+});
+afterAll(() => dir && removeTree(dir));
+
+/** Damage beyond what one look sees alike: modes, an owner, an ACL gone, missing files. */
+function damage(): void {
+  sh('chmod 777 tree/d010/f001 tree/d045/f100 && chown 7:7 tree/d020/f020 && setfacl -b tree/d004/f010 && rm tree/d030/f000 tree/d049/f299', dir);
+}
+
+function heal(): void {
+  const r = restore(['--quiet', '--no-undo', 'healthy.facl'], { cwd: dir });
+  if (r.status !== 0) throw new Error(r.stderr);
+  sh('touch tree/d030/f000 tree/d049/f299 && chmod 640 tree/d030/f000 tree/d049/f299', dir);
+}
+
+/** The snapshot text in memory shared with workers, as the CLI reads it. */
+function sharedText(text: string): { fileName: string; bytes: Buffer } {
+  const bytes = Buffer.from(new SharedArrayBuffer(Buffer.byteLength(text, 'latin1')));
+  bytes.write(text, 'latin1');
+  return { fileName: 'snap.facl', bytes };
+}
+
+interface Passes {
+  pieces: LookTally | null;
+  oneThread: LookTally;
+}
+
+async function lookRules(rulesExtra: Partial<LookRules>): Promise<Omit<LookRules, 'capabilitiesKnown'>> {
+  const { nssResolver } = await dist<Src['ids']>('restore/id-resolver.js');
+  return { cwd: dir, exclude: [], only: [], ignore: [], ids: nssResolver(), ...rulesExtra };
+}
+
+/** The first pass in pieces on two workers; null: the file is left to one thread. */
+async function piecesPass(text: string, rulesExtra: Partial<LookRules> = {}): Promise<Passes['pieces']> {
+  const { lookInPieces } = await dist<Src['pieces']>('restore/look-pieces.js');
+  const { WorkerExecutor } = await dist<Src['workers']>('restore/worker-executor.js');
+  const workers = new WorkerExecutor(2, { root: undefined, pseudo: [], wantPlans: false, fallbacks: false });
+  try {
+    return await lookInPieces(sharedText(text), { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
+  } finally {
+    await workers.close();
+  }
+}
+
+/** The first pass both ways over the same text, with the same rules. */
+async function bothPasses(text: string, rulesExtra: Partial<LookRules> = {}): Promise<Passes> {
+  const { lookAtAll } = await dist<Src['all']>('restore/look-all.js');
+  const { InlineExecutor } = await dist<Src['inline']>('restore/restore-executor.js');
+  const { readSnapshotBatches } = await dist<Src['read']>('format/read-snapshot.js');
+  const pieces = await piecesPass(text, rulesExtra);
+  const inline = new InlineExecutor({ root: undefined, pseudo: new Set(), wantPlans: false });
+  try {
+    const info = { hasMarkers: false };
+    const entries = readSnapshotBatches('snap.facl', { input: [Buffer.from(text, 'latin1')], info, shareBlocks: true });
+    const oneThread = await lookAtAll(entries, { ...(await lookRules(rulesExtra)), capabilitiesKnown: () => info.hasMarkers }, inline, { inFlight: 1 });
+    return { pieces, oneThread };
+  } finally {
+    await inline.close();
+  }
+}
+
+/** A tally with its work items as plain data, the progress path aside. */
+function comparable(tally: LookTally | null): unknown {
+  if (tally === null) return null;
+  return JSON.parse(JSON.stringify({ ...tally, latest: undefined }, (_key, value) => (value instanceof Uint8Array ? [...value] : value)));
+}
+
+/** The text with the line that starts with `prefix`, the n-th from the end, replaced. */
+function replaceLineFromEnd(text: string, prefix: string, n: number, replacement: string): { text: string; line: number } {
+  const lines = text.split('\n');
+  let seen = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (!(lines[i] as string).startsWith(prefix) || ++seen < n) continue;
+    lines[i] = replacement;
+    return { text: lines.join('\n'), line: i + 1 };
+  }
+  throw new Error(`no line starts with ${prefix}`);
+}
+
+describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`, () => {
+  it('finds what the pass on one thread finds: counts, problems, the work and its order', async () => {
+    damage();
+    try {
+      for (const [text, extra] of [[marked, {}], [plain, {}], [marked, { exclude: ['tree/d01*'], only: ['tree/d0[0-3]*'] }], [plain, { root: dir }]] as const) {
+        const { pieces, oneThread } = await bothPasses(text, extra);
+        expect(pieces).not.toBeNull();
+        expect(comparable(pieces)).toEqual(comparable(oneThread));
+      }
+      const { pieces } = await bothPasses(marked);
+      expect(pieces?.missing).toBe(2);
+      expect(pieces?.work.map((w) => w.target.relative)).toEqual(
+        expect.arrayContaining(['tree/d010/f001', 'tree/d045/f100', 'tree/d020/f020', 'tree/d004/f010']),
+      );
+    } finally {
+      heal();
+    }
+  }, 120_000);
+
+  it('reports an unknown name and a default ACL on a file in file order, as one thread does', async () => {
+    let text = replaceLineFromEnd(marked, '# owner: ', 3, '# owner: no-such-user-here').text;
+    text = replaceLineFromEnd(text, 'other::', 9000, 'other::---\ndefault:user::rwx\ndefault:group::r-x\ndefault:other::---').text;
+    const { pieces, oneThread } = await bothPasses(text);
+    expect(pieces).not.toBeNull();
+    expect(pieces?.problems.length).toBe(2);
+    expect(comparable(pieces)).toEqual(comparable(oneThread));
+  }, 120_000);
+
+  it('leaves to one thread a file that repeats a path, or whose markers or lines need the whole file', async () => {
+    const blocks = plain.split('\n\n');
+    const repeated = [...blocks.slice(0, -3), blocks.at(-5), ...blocks.slice(-3)].join('\n\n');
+    const lines = marked.split('\n');
+    const begin = lines.findIndex((l) => l === '# permsnap: begin');
+    const beginMoved = [...lines.slice(0, begin), ...lines.slice(begin + 1)].join('\n').replace('# file: tree/d040/f000\n', '# file: tree/d040/f000\n# permsnap: begin\n');
+    const cases: Record<string, string> = {
+      'a repeated path': repeated,
+      'a malformed line in the last piece': replaceLineFromEnd(plain, 'other::', 2, 'other:bogus').text,
+      'an end marker that miscounts': marked.replace(/# permsnap: end, (\d+) entries/, (_m, n) => `# permsnap: end, ${Number(n) + 1} entries`),
+      'a truncated file (no end marker)': marked.slice(0, marked.lastIndexOf('\n\n', marked.length - 1000) + 2),
+      'a begin marker after the first block': beginMoved,
+      'capabilities unknown said late': marked.replace('# file: tree/d030/f000\n', '# file: tree/d030/f000\n# permsnap: capabilities unknown\n'),
+    };
+    for (const [what, text] of Object.entries(cases)) expect(await piecesPass(text), what).toBeNull();
+    expect(await piecesPass(marked)).not.toBeNull();
+  }, 180_000);
+
+  it('reports a malformed line in a late piece with its line in the whole file, and changes nothing', () => {
+    damage();
+    try {
+      const { text, line } = replaceLineFromEnd(plain, 'user::', 4, 'user::rwz');
+      fs.writeFileSync(path.join(dir, 'bad.facl'), text, 'latin1');
+      const before = faclTree(dir);
+      const r = restore(['--quiet', '--no-undo', '--jobs', '2', 'bad.facl'], { cwd: dir });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`bad.facl:${line}:`);
+      expect(faclTree(dir)).toEqual(before);
+    } finally {
+      heal();
+    }
+  }, 120_000);
+
+  it('restores a damaged tree as --jobs 1 does, with the same summary', () => {
+    fs.writeFileSync(path.join(dir, 'healthy.facl'), marked, 'latin1');
+    const healthy = faclTree(dir);
+    const summaries: unknown[] = [];
+    for (const jobs of ['1', '2']) {
+      damage();
+      sh('touch tree/d030/f000 tree/d049/f299 && chmod 640 tree/d030/f000 tree/d049/f299', dir);
+      const r = restore(['--no-undo', '--jobs', jobs, 'healthy.facl'], { cwd: dir });
+      expect(r.status, r.stderr).toBe(0);
+      summaries.push(summaryOf(r.stderr));
+      expect(faclTree(dir)).toEqual(healthy);
+    }
+    expect(summaries[1]).toEqual(summaries[0]);
+    expect(summaries[0]).toMatchObject({ changed: 4, problems: 0 });
+  }, 120_000);
+});
