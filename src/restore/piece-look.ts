@@ -10,6 +10,7 @@ import type { DirectoryCache } from './directory-cache.js';
 import { resolverOf, type IdSpec } from './id-resolver.js';
 import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookRules, type LookTally } from './look.js';
 import { packItems, type PackedItems } from './packed-items.js';
+import { DamageSampler } from './damage-sampler.js';
 import { lookAtItem } from './work-item.js';
 
 /** LookRules as they cross to a worker: the resolver as its spec, capabilities known or not. */
@@ -47,13 +48,14 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   if (session?.rules !== key) session = { rules: key, makeLook: lookMaker({ ...rules, ids: resolverOf(rules.ids) }), known: new Map() };
   const { makeLook, known } = session;
   const tally = emptyTally();
+  const sampler = new DamageSampler();
   const keys: number[] = [];
   let last: Look | undefined;
   const lookAt = (parsed: ParsedEntry): void => {
     const look = makeLook(parsed);
     if (look.item === undefined) keys.push(wideHash(`s${look.path}`));
     else {
-      const found = lookAtItem(look.item, directories, pseudo);
+      const found = sampler.look(look.item, (item) => lookAtItem(item, directories, pseudo));
       settleLook(look, found.outcome, found.problem);
       keys.push(wideHash(`t${look.item.target.root}\0${look.item.target.relative}`));
     }

@@ -181,6 +181,34 @@ describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`
     }
   }, 120_000);
 
+  it('restores a tree damaged throughout (where the first look is mostly skipped) as --jobs 1 does, word for word', () => {
+    // A file's block that wants a default ACL, deep in the damage: refused by the first pass,
+    // and so reported before the immutable file's problem, which the second pass finds.
+    const text = marked.replace(/(# file: tree\/d025\/f150\n(?:.+\n)*?other::---\n)/, '$1default:user::rwx\ndefault:group::r-x\ndefault:other::---\n');
+    expect(text).not.toBe(marked);
+    fs.writeFileSync(path.join(dir, 'damaged.facl'), text, 'latin1');
+    const healthy = faclTree(dir);
+    const outputs: string[] = [];
+    try {
+      for (const jobs of ['1', '2']) {
+        sh('chmod -R a+rwx tree && chown -R 3:3 tree/d033 && rm tree/d020/f1* tree/d041/f2* && chattr +i tree/d001/f002', dir);
+        const r = restore(['--no-undo', '--jobs', jobs, 'damaged.facl'], { cwd: dir });
+        sh('chattr -i tree/d001/f002 && chmod 640 tree/d001/f002', dir);
+        expect(r.status, r.stderr).toBe(1);
+        outputs.push(r.stderr);
+        sh('for d in d020 d041; do for f in $(seq 100 299); do [ -e tree/$d/f$f ] || { touch tree/$d/f$f; chmod 640 tree/$d/f$f; }; done; done', dir);
+        expect(faclTree(dir)).toEqual(healthy);
+      }
+    } finally {
+      heal();
+    }
+    expect(outputs[1]).toBe(outputs[0]);
+    expect(summaryOf(outputs[0] as string)).toMatchObject({ missing: 200, problems: 2 });
+    const refused = (outputs[0] as string).indexOf('tree/d025/f150: a default ACL for something that is not a directory: refused');
+    expect(refused).toBeGreaterThan(0);
+    expect((outputs[0] as string).indexOf('tree/d001/f002: immutable')).toBeGreaterThan(refused);
+  }, 120_000);
+
   it('restores a damaged tree as --jobs 1 does, with the same summary', () => {
     fs.writeFileSync(path.join(dir, 'healthy.facl'), marked, 'latin1');
     const healthy = faclTree(dir);
