@@ -2,9 +2,10 @@
 // that follow is skipped for a while: the careful pass opens and reads each of them anyway,
 // so the look's statx was spent for nothing. Measured on a /usr copy after chmod -R a+rwx
 // (132k paths, 2 workers): the first pass ended 0.81-0.95 s after the start, with the
-// skip 0.52-0.59 s; a healthy tree never skips. A skipped path that turns out missing or already right is counted so by the
-// careful pass, and one whose block wants a default ACL is always looked at, so that its
-// refusal (on what is not a directory) is reported with the first pass's, in file order.
+// skip 0.52-0.59 s; a healthy tree never skips. A skipped path that turns out missing or
+// already right is counted so by the careful pass, and one whose block wants a default ACL
+// is always looked at, so that its refusal (on what is not a directory) is reported with
+// the first pass's, in file order.
 
 import { Outcome, type LookResult, type WorkItem } from './work-item.js';
 
