@@ -24,6 +24,8 @@ export const MIN_PIECED = 1 << 20;
 /** Pieces per worker: a worker that is done early takes another, so the workers end together. */
 const PIECES_PER_JOB = 2;
 const GZIP_MAGIC = 0x8b1f;
+/** Enough of the first line to tell a journal. */
+const MAX_FIRST_LINE = 4096;
 
 /** The first pass in pieces; null when the file must be parsed on this thread instead. */
 export async function lookInPieces(
@@ -34,7 +36,7 @@ export async function lookInPieces(
   if (ids === undefined || !(bytes.buffer instanceof SharedArrayBuffer) || bytes.length < MIN_PIECED) return null;
   // A journal ends by its own rules (the parser knows them from its first line); gzip is
   // inflated by the streaming reader.
-  if (bytes.readUInt16LE(0) === GZIP_MAGIC || bytes.toString('latin1', 0, JOURNAL_FIRST_LINE.length) === JOURNAL_FIRST_LINE) return null;
+  if (bytes.readUInt16LE(0) === GZIP_MAGIC || isJournal(bytes)) return null;
   const cuts = cutAtEmptyLines(bytes, executor.jobs * PIECES_PER_JOB);
   if (cuts.length < 3) return null;
   const head = firstBlockFacts(text);
@@ -48,6 +50,13 @@ export async function lookInPieces(
     return answer;
   })));
   return wholeFileChecks(answers, head.capabilitiesUnknown) ? mergedTally(answers) : null;
+}
+
+/** The first line says the file is an undo journal (as the parser reads it: blanks before it aside). */
+function isJournal(bytes: Buffer): boolean {
+  const end = bytes.indexOf(10);
+  const firstLine = bytes.toString('latin1', 0, Math.min(end < 0 ? bytes.length : end, MAX_FIRST_LINE));
+  return firstLine.replace(/^[ \t]+/, '').startsWith(JOURNAL_FIRST_LINE);
 }
 
 /** Offsets 0, the cuts (each just after an empty line) and the end: `pieces` or fewer pieces of about the same size. */

@@ -209,6 +209,22 @@ describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`
     expect((outputs[0] as string).indexOf('tree/d001/f002: immutable')).toBeGreaterThan(refused);
   }, 120_000);
 
+  it('undoes a restore of the whole tree from its journal, itself over 1 MiB (a journal is never cut into pieces)', () => {
+    try {
+      sh('chmod -R a+rwx tree && chown -R 3:4 tree/d012', dir);
+      const damaged = faclTree(dir);
+      const r = restore(['--jobs', '2', '--undo', 'undo.facl', 'healthy.facl'], { cwd: dir });
+      expect(r.status, r.stderr).toBe(0);
+      expect(fs.statSync(path.join(dir, 'undo.facl')).size).toBeGreaterThan(1 << 20);
+      const undo = restore(['--jobs', '2', '--no-undo', 'undo.facl'], { cwd: dir });
+      expect(undo.status, undo.stderr).toBe(0);
+      expect(faclTree(dir)).toEqual(damaged);
+    } finally {
+      fs.rmSync(path.join(dir, 'undo.facl'), { force: true });
+      heal();
+    }
+  }, 120_000);
+
   it('restores a damaged tree as --jobs 1 does, with the same summary', () => {
     fs.writeFileSync(path.join(dir, 'healthy.facl'), marked, 'latin1');
     const healthy = faclTree(dir);
