@@ -521,7 +521,7 @@ export class GetfaclParser {
    */
   private knownBlock(text: string, at: number): number {
     const fileEnd = text.indexOf('\n', at);
-    if (fileEnd < 0 || this.sawEnd || text.charCodeAt(fileEnd - 1) === 13) return 0;
+    if (fileEnd < 0 || this.sawEnd || text.charCodeAt(fileEnd - 1) === 13 || fileEnd - at > MAX_LINE) return 0;
     let known = this.lastKnown;
     let next: number;
     // Most blocks say what the block before said (61-81% of those of the benchmarks'
@@ -597,6 +597,9 @@ export class GetfaclParser {
 
   private processLine(raw: string): void {
     this.lineNo++;
+    // Checked on every line as well as on the line still coming in (pushText): whether a
+    // line just over the limit is refused must not depend on where the input was cut.
+    if (raw.length > MAX_LINE) fail(`line longer than ${MAX_LINE} bytes, expected getfacl text`);
     const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     if (this.hasNul && line.includes('\0')) fail('NUL byte in the line, expected text (getfacl quotes every byte it must)');
     if (line === '') return this.closeBlock(this.lineAt);

@@ -9,7 +9,7 @@
 
 import pLimit from 'p-limit';
 import { GetfaclParser, JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
-import type { SnapshotText } from '../format/read-snapshot.js';
+import { PARSE_CHUNK, type SnapshotText } from '../format/read-snapshot.js';
 import { addTally, emptyTally, type LookRules, type LookTally } from './look.js';
 import { unpackItems } from './packed-items.js';
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
@@ -39,7 +39,7 @@ export async function lookInPieces(
   if (bytes.readUInt16LE(0) === GZIP_MAGIC || isJournal(bytes)) return null;
   const cuts = cutAtEmptyLines(bytes, executor.jobs * PIECES_PER_JOB);
   if (cuts.length < 3) return null;
-  const head = firstBlockFacts(text);
+  const head = headFacts(text);
   if (head === null) return null;
   const base = { ...rules, fileName: text.fileName, exclude: [...rules.exclude], only: [...rules.only], ignore: [...rules.ignore], ids, capabilitiesKnown: head.hasMarkers };
   const limit = pLimit(executor.jobs);
@@ -49,7 +49,7 @@ export async function lookInPieces(
     if (answer.ok) onProgress?.((looked += answer.tally.looks), answer.tally.latest);
     return answer;
   })));
-  return wholeFileChecks(answers, head.capabilitiesUnknown) ? mergedTally(answers) : null;
+  return wholeFileChecks(answers, head) ? mergedTally(answers) : null;
 }
 
 /** The first line says the file is an undo journal (as the parser reads it: blanks before it aside). */
@@ -71,31 +71,45 @@ function cutAtEmptyLines(bytes: Buffer, pieces: number): number[] {
   return cuts;
 }
 
-/** What the first block says (permsnap's markers), parsed here: the workers need it first. */
-function firstBlockFacts(text: SnapshotText): { hasMarkers: boolean; capabilitiesUnknown: boolean } | null {
-  const blank = text.bytes.indexOf('\n\n');
+/**
+ * What the file's first 64 KiB say of permsnap's markers, parsed here (the workers need it
+ * first). The pass on one thread parses that much at a time and asks after each piece
+ * whether capabilities are known: every block it finds there gets the answer these bytes
+ * give. If the rest of the file would change that answer, wholeFileChecks() says so.
+ */
+function headFacts(text: SnapshotText): Head | null {
   const parser = new GetfaclParser(text.fileName, { piece: true });
   try {
-    parser.push(text.bytes.subarray(0, blank < 0 ? text.bytes.length : blank + 2));
-    parser.end();
+    parser.push(text.bytes.subarray(0, PARSE_CHUNK));
   } catch {
     return null;
   }
-  return { hasMarkers: parser.hasMarkers, capabilitiesUnknown: parser.pieceFacts.capabilitiesUnknown };
+  const { begin, capabilitiesUnknown } = parser.pieceFacts;
+  return { hasMarkers: parser.hasMarkers, begin, capabilitiesUnknown };
+}
+
+/** What the first 64 KiB of the file say of its markers. */
+export interface Head {
+  /** Capabilities are known, as far as they tell. */
+  hasMarkers: boolean;
+  begin: boolean;
+  capabilitiesUnknown: boolean;
 }
 
 /**
  * The checks the parser makes of a whole file, made of its pieces: every piece parsed, a
  * begin marker only in the first block, the end marker's count right and nothing after
- * it, no path twice, and what the first block said of capabilities not changed later.
+ * it, no path twice; and what the head said of capabilities not changed later (a begin
+ * marker after the first 64 KiB, "capabilities unknown" after them).
  */
-export function wholeFileChecks(answers: PieceAnswer[], headCapabilitiesUnknown: boolean): answers is Extract<PieceAnswer, { ok: true }>[] {
+export function wholeFileChecks(answers: PieceAnswer[], head: Omit<Head, 'hasMarkers'>): answers is Extract<PieceAnswer, { ok: true }>[] {
   if (!answers.every((a) => a.ok)) return false;
   const ok = answers as Extract<PieceAnswer, { ok: true }>[];
   let entries = 0;
   let ended = false;
   for (const [i, { facts }] of ok.entries()) {
-    if ((i > 0 && facts.begin) || (facts.capabilitiesUnknown && !headCapabilitiesUnknown)) return false;
+    if ((i > 0 && facts.begin) || (i === 0 && facts.begin !== head.begin)) return false;
+    if (facts.capabilitiesUnknown && !head.capabilitiesUnknown) return false;
     if (ended && facts.entries > 0) return false;
     if (facts.end !== null) {
       if (facts.end.count !== entries + facts.end.entries) return false;

@@ -6,6 +6,7 @@
 
 import { GetfaclParser, type KnownBlocks, type ParsedEntry, type PieceFacts } from '../format/getfacl-parser.js';
 import { PermsnapError } from '../errors.js';
+import { PARSE_CHUNK } from '../format/read-snapshot.js';
 import type { DirectoryCache } from './directory-cache.js';
 import { resolverOf, type IdSpec } from './id-resolver.js';
 import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookRules, type LookTally } from './look.js';
@@ -32,9 +33,6 @@ export type PieceAnswer =
   | { ok: true; tally: Omit<LookTally, 'work'>; work: PackedItems; keys: Float64Array; facts: PieceFacts }
   /** The piece does not parse: the main thread parses the file itself, to report where. */
   | { ok: false; reason: string };
-
-/** Bytes parsed at a time (read-snapshot.ts: small batches of entries die young). */
-const PARSE_SIZE = 1 << 16;
 
 /**
  * What this worker keeps from one piece to the next of the same snapshot: the blocks
@@ -64,8 +62,8 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   };
   const parser = new GetfaclParser(rules.fileName, { shareBlocks: true, piece: true, knownBlocks: known });
   try {
-    for (let at = request.start; at < request.end; at += PARSE_SIZE) {
-      parser.push(Buffer.from(request.text, at, Math.min(PARSE_SIZE, request.end - at))).forEach(lookAt);
+    for (let at = request.start; at < request.end; at += PARSE_CHUNK) {
+      parser.push(Buffer.from(request.text, at, Math.min(PARSE_CHUNK, request.end - at))).forEach(lookAt);
     }
     parser.end().forEach(lookAt);
   } catch (err) {

@@ -391,6 +391,27 @@ const MALFORMED: Array<[string, number, RegExp]> = [
 ];
 
 describe('refusals', () => {
+  it('refuses a line just over 1 MiB wherever the input is cut into pieces (not only when a cut falls far enough into it)', () => {
+    for (const pad of [0, 100, 40_000, 60_000]) {
+      const text = `${'# pad\n'.repeat(Math.ceil(pad / 6))}# file: a\n# ${'x'.repeat((1 << 20) + 1000)}\n${BASE}\n\n`;
+      const bytes = Buffer.from(text, 'latin1');
+      for (const slice of [1 << 16, 1 << 20, bytes.length]) {
+        const parser = new GetfaclParser('snap.facl');
+        const err = ((): unknown => {
+          try {
+            for (let at = 0; at < bytes.length; at += slice) parser.push(bytes.subarray(at, at + slice));
+            parser.end();
+          } catch (e) {
+            return e;
+          }
+          return null;
+        })() as PermsnapError | null;
+        expect(err?.message, `pad ${pad}, slices of ${slice}`).toMatch(/line longer than 1048576 bytes/);
+        expect(err?.line).toBe(Math.ceil(pad / 6) + 2);
+      }
+    }
+  });
+
   it.each(MALFORMED.map(([text, line, pattern], i) => [i, text, line, pattern] as const))('refuses malformed input %i with its line and what was expected', (_, text, line, pattern) => {
     const err = refusal(text);
     expect(err.code).toBe('MALFORMED');

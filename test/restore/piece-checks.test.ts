@@ -19,8 +19,9 @@ function marked(): PieceFacts[] {
   return [facts({ begin: true }), facts(), facts({ end: { count: 30, entries: 10 } })];
 }
 
-const check = (pieces: PieceFacts[], headCapabilitiesUnknown = false, keys: number[][] = []): boolean =>
-  wholeFileChecks(pieces.map((f, i) => answer(f, keys[i] ?? [i])), headCapabilitiesUnknown);
+/** The head (the first 64 KiB) says what the first piece says of the begin marker, unless told. */
+const check = (pieces: PieceFacts[], capabilitiesUnknown = false, keys: number[][] = [], begin = pieces[0]?.begin ?? false): boolean =>
+  wholeFileChecks(pieces.map((f, i) => answer(f, keys[i] ?? [i])), { begin, capabilitiesUnknown });
 
 describe('wholeFileChecks', () => {
   it('passes a whole file, with or without markers', () => {
@@ -53,7 +54,11 @@ describe('wholeFileChecks', () => {
     expect(check([facts(), facts(), facts({ unclosed: true })])).toBe(true);
   });
 
-  it('refuses "capabilities unknown" said after the first block', () => {
+  it('refuses a begin marker in the first piece that the head (the first 64 KiB) does not have', () => {
+    expect(check(marked(), false, [], false)).toBe(false);
+  });
+
+  it('refuses "capabilities unknown" said after the head', () => {
     const late = marked();
     late[1] = facts({ capabilitiesUnknown: true });
     expect(check(late, false)).toBe(false);
@@ -68,6 +73,6 @@ describe('wholeFileChecks', () => {
   it('refuses a piece that did not parse', () => {
     const answers = marked().map((f) => answer(f));
     answers[1] = { ok: false, reason: 'snap.facl:7: bad' };
-    expect(wholeFileChecks(answers, false)).toBe(false);
+    expect(wholeFileChecks(answers, { begin: true, capabilitiesUnknown: false })).toBe(false);
   });
 });

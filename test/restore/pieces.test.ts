@@ -139,6 +139,14 @@ describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`
     }
   }, 120_000);
 
+  it('takes permsnap\'s markers as one thread does when the file opens with a comment and an empty line', async () => {
+    const { pieces, oneThread } = await bothPasses(`# exported by tool X\n\n${marked}`);
+    expect(pieces).not.toBeNull();
+    expect(comparable(pieces)).toEqual(comparable(oneThread));
+    // Capabilities known (the markers count): a file without a capability line must have none.
+    expect(oneThread.work.length + oneThread.correct).toBeGreaterThan(0);
+  }, 120_000);
+
   it('reports an unknown name and a default ACL on a file in file order, as one thread does', async () => {
     let text = replaceLineFromEnd(marked, '# owner: ', 3, '# owner: no-such-user-here').text;
     text = replaceLineFromEnd(text, 'other::', 9000, 'other::---\ndefault:user::rwx\ndefault:group::r-x\ndefault:other::---').text;
