@@ -113,9 +113,14 @@ const MAX_IN_MEMORY = 1 << 29;
  */
 export function readSnapshotText(operand: string, minSize: number): SnapshotText | null {
   if (operand === '-') return null;
+  const file = fsPath(toByteString(operand));
   let fd: number;
   try {
-    fd = fs.openSync(fsPath(toByteString(operand)), 'r');
+    // Never opened unless a regular file: opening a FIFO waits for its writer, and the
+    // reader that gets it must be the one that reads it (readOperandBatches). O_NONBLOCK
+    // in case it became one since.
+    if (!fs.statSync(file).isFile()) return null;
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch {
     return null;
   }

@@ -5,6 +5,7 @@
 // to the pass on one thread, which reports it with its true line number. The modules run
 // from dist/ (built by `npm test`), where the worker threads' code is.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,6 +230,23 @@ describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`
       expect(faclTree(dir)).toEqual(damaged);
     } finally {
       fs.rmSync(path.join(dir, 'undo.facl'), { force: true });
+      heal();
+    }
+  }, 120_000);
+
+  it('reads a snapshot from a named pipe once, as it streams (a pipe is never read whole first)', () => {
+    let writer: ChildProcess | undefined;
+    damage();
+    try {
+      sh('rm -f pipe.facl && mkfifo pipe.facl', dir);
+      // The writer blocks in its open until restore opens the pipe; killed below if it never does.
+      writer = spawn('sh', ['-c', 'cat healthy.facl > pipe.facl'], { cwd: dir, stdio: 'ignore' });
+      const r = restore(['--no-undo', '--jobs', '2', 'pipe.facl'], { cwd: dir });
+      expect(r.status, r.stderr).toBe(0);
+      expect(summaryOf(r.stderr)).toMatchObject({ changed: 4, missing: 2, problems: 0 });
+    } finally {
+      writer?.kill('SIGKILL');
+      fs.rmSync(path.join(dir, 'pipe.facl'), { force: true });
       heal();
     }
   }, 120_000);
