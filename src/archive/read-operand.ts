@@ -5,6 +5,7 @@
 // archive readers are loaded only when the content calls for them.
 
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
 import { fsPath, toByteString } from '../platform/byte-path.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
@@ -107,9 +108,9 @@ const MAX_IN_MEMORY = 1 << 29;
 
 /**
  * The whole text of `operand` in memory that worker threads can share (restore's first
- * pass parses it in pieces), when it is a plain snapshot file (not stdin, not compressed,
- * not an archive) of `minSize` bytes or more. Otherwise, or when it cannot be read, null:
- * readOperandBatches reads it, and reports why it cannot.
+ * pass parses it in pieces), when it is a snapshot file, plain or gzip (not stdin, not an
+ * archive), whose text has `minSize` bytes or more. Otherwise, or when it cannot be read
+ * or inflated, null: readOperandBatches reads it, and reports why it cannot.
  */
 export function readSnapshotText(operand: string, minSize: number): SnapshotText | null {
   if (operand === '-') return null;
@@ -126,18 +127,40 @@ export function readSnapshotText(operand: string, minSize: number): SnapshotText
   }
   try {
     const st = fs.fstatSync(fd);
-    const size = st.size;
-    if (!st.isFile() || size < minSize || size > MAX_IN_MEMORY) return null;
-    const bytes = Buffer.from(new SharedArrayBuffer(size));
-    let got = 0;
-    for (let n = -1; got < size && n !== 0; got += n) n = fs.readSync(fd, bytes, got, size - got, got);
-    if (headKind(bytes.subarray(0, SNIFF_LENGTH)) !== 'snapshot') return null;
-    return { fileName: operand, bytes: bytes.subarray(0, got) };
+    if (!st.isFile() || st.size > MAX_IN_MEMORY) return null;
+    const kind = headKind(readAt(fd, Buffer.alloc(Math.min(st.size, SNIFF_LENGTH))));
+    if (kind === 'snapshot') {
+      if (st.size < minSize) return null;
+      return { fileName: operand, bytes: readAt(fd, Buffer.from(new SharedArrayBuffer(st.size))) };
+    }
+    const text = kind === 'compressed' ? gunzippedSnapshot(readAt(fd, Buffer.alloc(st.size))) : null;
+    if (text === null || text.length < minSize) return null;
+    const shared = Buffer.from(new SharedArrayBuffer(text.length));
+    text.copy(shared);
+    return { fileName: operand, bytes: shared };
   } catch {
     return null;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Fills `into` from the start of the file (less at its end). */
+function readAt(fd: number, into: Buffer): Buffer {
+  let got = 0;
+  for (let n = -1; got < into.length && n !== 0; got += n) n = fs.readSync(fd, into, got, into.length - got, got);
+  return into.subarray(0, got);
+}
+
+/**
+ * The text of gzip bytes when it is a snapshot (not a tar), else null. A tar is told from
+ * the first inflated bytes, before the rest is inflated for nothing.
+ */
+function gunzippedSnapshot(compressed: Buffer): Buffer | null {
+  if (compressed[0] !== 0x1f || compressed[1] !== 0x8b) return null;
+  const head = zlib.gunzipSync(compressed.subarray(0, CHUNK), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  if (headKind(head.subarray(0, SNIFF_LENGTH)) !== 'snapshot') return null;
+  return zlib.gunzipSync(compressed, { maxOutputLength: MAX_IN_MEMORY });
 }
 
 /** A byte source whose first bytes can be looked at and then read again from the start. */

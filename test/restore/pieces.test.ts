@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBigTree, faclTree, restore, restoreReady, SKIP_REASON, summaryOf } from '../helpers/restore-kit.js';
 import { getfacl, makeTempDir, permsnap, REPO, removeTree, sh } from '../helpers/tree.js';
@@ -21,6 +22,7 @@ type Src = {
   inline: typeof import('../../src/restore/restore-executor.js');
   ids: typeof import('../../src/restore/id-resolver.js');
   read: typeof import('../../src/format/read-snapshot.js');
+  operand: typeof import('../../src/archive/read-operand.js');
 };
 /** A module as built in dist/, typed as its source. */
 const dist = <T>(module: string): Promise<T> => import(path.join(REPO, 'dist', module));
@@ -249,6 +251,31 @@ describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`
       fs.rmSync(path.join(dir, 'pipe.facl'), { force: true });
       heal();
     }
+  }, 120_000);
+
+  it('reads a gzip snapshot whole as well (inflated), but never a tar inside gzip, and restores from it as --jobs 1 does', async () => {
+    const { readSnapshotText } = await dist<Src['operand']>('archive/read-operand.js');
+    fs.writeFileSync(path.join(dir, 'healthy.facl.gz'), zlib.gzipSync(Buffer.from(marked, 'latin1')));
+    const text = readSnapshotText(path.join(dir, 'healthy.facl.gz'), 1 << 20);
+    expect(text?.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(text?.bytes.toString('latin1')).toBe(marked);
+    sh('tar -czf tree.tar.gz tree/d000', dir);
+    expect(readSnapshotText(path.join(dir, 'tree.tar.gz'), 0)).toBeNull();
+    const outputs: string[] = [];
+    try {
+      for (const jobs of ['1', '2']) {
+        damage();
+        sh('touch tree/d030/f000 tree/d049/f299 && chmod 640 tree/d030/f000 tree/d049/f299', dir);
+        const r = restore(['--no-undo', '--jobs', jobs, 'healthy.facl.gz'], { cwd: dir });
+        expect(r.status, r.stderr).toBe(0);
+        outputs.push(r.stderr);
+      }
+    } finally {
+      fs.rmSync(path.join(dir, 'tree.tar.gz'), { force: true });
+      heal();
+    }
+    expect(outputs[1]).toBe(outputs[0]);
+    expect(summaryOf(outputs[0] as string)).toMatchObject({ changed: 4, problems: 0 });
   }, 120_000);
 
   it('restores a damaged tree as --jobs 1 does, with the same summary', () => {
