@@ -42,8 +42,8 @@ export async function lookInPieces(
   const { bytes } = text;
   const ids = rules.ids.spec;
   if (ids === undefined || !(bytes.buffer instanceof SharedArrayBuffer) || bytes.length < MIN_PIECED) return null;
-  // A journal ends by its own rules (the parser knows them from its first line); gzip is
-  // inflated by the streaming reader.
+  // A journal ends by its own rules (the parser knows them from its first line); gzip bytes
+  // (readSnapshotText gives them inflated) are left to the streaming reader.
   if (bytes.readUInt16LE(0) === GZIP_MAGIC || isJournal(bytes)) return null;
   const cuts = cutAtEmptyLines(bytes, executor.jobs * PIECES_PER_JOB);
   if (cuts.length < 3) return null;

@@ -103,7 +103,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
-    // Held in memory, a big plain snapshot is parsed by the workers, in pieces.
+    // Held in memory (gzip inflated), a big snapshot is parsed by the workers, in pieces.
     const jobs = args.jobs ?? defaultJobs();
     const text = jobs > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
     summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
