@@ -31,7 +31,6 @@ export const MIN_PIECED = 1 << 20;
  * reply, and its cuts fall inside directories both workers then open.
  */
 const PIECES_PER_JOB = 2;
-const GZIP_MAGIC = 0x8b1f;
 /** Enough of the first line to tell a journal. */
 const MAX_FIRST_LINE = 4096;
 
@@ -42,9 +41,9 @@ export async function lookInPieces(
   const { bytes } = text;
   const ids = rules.ids.spec;
   if (ids === undefined || !(bytes.buffer instanceof SharedArrayBuffer) || bytes.length < MIN_PIECED) return null;
-  // A journal ends by its own rules (the parser knows them from its first line); gzip bytes
-  // (readSnapshotText gives them inflated) are left to the streaming reader.
-  if (bytes.readUInt16LE(0) === GZIP_MAGIC || isJournal(bytes)) return null;
+  // A journal ends by its own rules (the parser knows them from its first line). Gzip bytes
+  // (readSnapshotText gives them inflated) need no test: their first line does not parse.
+  if (isJournal(bytes)) return null;
   const cuts = cutAtEmptyLines(bytes, executor.jobs * PIECES_PER_JOB);
   if (cuts.length < 3) return null;
   const head = headFacts(text);
