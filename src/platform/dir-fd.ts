@@ -116,10 +116,12 @@ export function readNames(fd: number, shownPath: string): string[] {
       throw Object.assign(systemError('readdir', e, shownPath), { namesRead: names });
     }
     // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+    // The records decoded once as a byte string, each name a slice of it: one call into
+    // C++ per read instead of two per name (measured on /usr: 10 ms less of 20 for 137k names).
+    const records = dents.toString('latin1', 0, n);
     for (let o = 0; o < n; ) {
-      const reclen = dents.readUInt16LE(o + 16);
-      const end = dents.indexOf(0, o + 19);
-      const name = dents.toString('latin1', o + 19, end);
+      const reclen = (dents[o + 16] as number) | ((dents[o + 17] as number) << 8);
+      const name = records.slice(o + 19, records.indexOf('\0', o + 19));
       if (name !== '.' && name !== '..') names.push(name);
       o += reclen;
     }
