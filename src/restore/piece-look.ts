@@ -49,13 +49,22 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   const sampler = new DamageSampler();
   const keys: number[] = [];
   let last: Look | undefined;
+  // A path's key is "t" ROOT NUL RELATIVE (or "s" PATH when it has no target); the root is
+  // the same for nearly every path, so its part of the hash is worked out once.
+  let hashedRoot: string | undefined;
+  let rootPrefix = HASH_START;
   const lookAt = (parsed: ParsedEntry): void => {
     const look = makeLook(parsed);
-    if (look.item === undefined) keys.push(wideHash(`s${look.path}`));
+    if (look.item === undefined) keys.push(wideHash(look.path, UNTARGETED_PREFIX));
     else {
       const found = sampler.look(look.item, (item) => lookAtItem(item, directories, pseudo));
       settleLook(look, found.outcome, found.problem);
-      keys.push(wideHash(`t${look.item.target.root}\0${look.item.target.relative}`));
+      const { root, relative } = look.item.target;
+      if (root !== hashedRoot) {
+        hashedRoot = root;
+        rootPrefix = hashPrefix(`t${root}\0`);
+      }
+      keys.push(wideHash(relative, rootPrefix));
     }
     tallyLook(tally, look);
     last = look;
@@ -74,18 +83,35 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   return { ok: true, tally: { ...counts, latest: last ? shownLook(last) : '' }, work: packItems(work), keys: Float64Array.from(keys), facts: parser.pieceFacts };
 }
 
-/**
- * A 53-bit hash (two 32-bit ones): among a million paths, two different ones share it
- * with a chance of about 1 in 20,000 (and then the file is only parsed again on one thread).
- */
-export function wideHash(text: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
+/** Where a wide hash stands after some text: two 32-bit halves. */
+export interface HashState {
+  a: number;
+  b: number;
+}
+
+const HASH_START: HashState = { a: 0x811c9dc5, b: 0x9747b28c };
+
+/** The state after hashing `text`, to go on from (hashing the same prefix once per root). */
+export function hashPrefix(text: string, from: HashState = HASH_START): HashState {
+  let { a, b } = from;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
+  return { a, b };
+}
+
+const UNTARGETED_PREFIX = hashPrefix('s');
+
+/**
+ * A 53-bit hash (two 32-bit ones) of `text` after the prefix `from` (equal to the hash of
+ * the prefix and text joined): among a million paths, two different ones share it with a
+ * chance of about 1 in 20,000 (and then the file is only parsed again on one thread).
+ * Joining the root to every path before hashing it cost 0.8 us a path.
+ */
+export function wideHash(text: string, from: HashState = HASH_START): number {
+  const { a, b } = hashPrefix(text, from);
   return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PieceFacts } from '../../src/format/getfacl-parser.js';
 import { wholeFileChecks } from '../../src/restore/look-pieces.js';
 import { emptyTally } from '../../src/restore/look.js';
-import type { PieceAnswer } from '../../src/restore/piece-look.js';
+import { hashPrefix, wideHash, type PieceAnswer } from '../../src/restore/piece-look.js';
 
 const facts = (over: Partial<PieceFacts> = {}): PieceFacts => ({ entries: 10, begin: false, capabilitiesUnknown: false, end: null, unclosed: false, ...over });
 
@@ -74,5 +74,19 @@ describe('wholeFileChecks', () => {
     const answers = marked().map((f) => answer(f));
     answers[1] = { ok: false, reason: 'snap.facl:7: bad' };
     expect(wholeFileChecks(answers, { begin: true, capabilitiesUnknown: false })).toBe(false);
+  });
+});
+
+describe('wideHash', () => {
+  it('hashes a text after a prefix as it hashes the two joined', () => {
+    const root = 't/srv/data\0';
+    for (const relative of ['', 'a', 'usr/share/doc/x', 'caf\xe9/\xff']) {
+      expect(wideHash(relative, hashPrefix(root))).toBe(wideHash(root + relative));
+    }
+  });
+
+  it('tells apart paths that differ in one byte, or only in where the root ends', () => {
+    expect(wideHash('usr/bin/a')).not.toBe(wideHash('usr/bin/b'));
+    expect(wideHash('b/c', hashPrefix('ta\0'))).not.toBe(wideHash('c', hashPrefix('ta\0b/\0')));
   });
 });
