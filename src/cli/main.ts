@@ -40,10 +40,19 @@ const OPERAND = '\0\0';
 /** The positionals of the commands: the only places an operand after "--" may land. */
 const POSITIONALS = new Set(['_', 'paths', 'before', 'after', 'snapshot']);
 
+/**
+ * Words yargs takes as its own after the command (`snapshot help` shows the help) or as a
+ * boolean option's value (`snapshot -a false dir` reads `-a=false`); for getopt, as for
+ * getfacl, they are operands: directories named help, true or false. Hidden like "-".
+ */
+const YARGS_WORDS = new Set(['help', 'version', 'completion', 'true', 'false']);
+
 function hideOperands(argv: readonly string[]): string[] {
   const options = optionsPart(argv);
   const operands = argv.slice(options.length + 1);
-  return [...options.map((a) => (a === '-' ? HIDDEN + a : a)), ...operands.map((a) => OPERAND + a)];
+  const command = options.findIndex((a) => Object.hasOwn(COMMANDS, a));
+  const hidden = (a: string, i: number): boolean => a === '-' || (command >= 0 && i > command && YARGS_WORDS.has(a));
+  return [...options.map((a, i) => (hidden(a, i) ? HIDDEN + a : a)), ...operands.map((a) => OPERAND + a)];
 }
 
 function restoreOperands(args: Record<string, unknown>): Record<string, unknown> {

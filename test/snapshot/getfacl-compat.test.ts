@@ -81,6 +81,19 @@ describe.skipIf(!ready)('snapshot --compat against the real getfacl (needs getfa
     compare(['-P', 'tree/kinds/link-to-dir', 'tree/acls/named'], dir);
   });
 
+  it('takes help, true and false for paths, as getfacl does, never for words or option values', () => {
+    const words = path.join(dir, 'words');
+    for (const name of ['help', 'true', 'false', 'version']) {
+      fs.mkdirSync(path.join(words, name), { recursive: true });
+      fs.writeFileSync(path.join(words, name, 'x'), '');
+    }
+    compare(['help'], words);
+    compare(['true', 'false', 'version'], words);
+    // A boolean option followed by "false" is the option, then the path "false".
+    compare(['-a', 'false', 'help'], words);
+    compare(['-d', 'true', '--numeric', 'false'], words);
+  });
+
   it('prints the same whether it runs on one thread or on workers', () => {
     const one = permsnap(['snapshot', '--compat', '--jobs', '1', 'tree'], { cwd: dir });
     const four = permsnap(['snapshot', '--compat', '--jobs', '4', 'tree'], { cwd: dir });
