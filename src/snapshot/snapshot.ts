@@ -24,6 +24,8 @@ export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, 'print' 
   onProblem?: (problem: ErrorPart) => void;
   /** Called once when a leading "/" was removed from a printed path. */
   onAbsolute?: () => void;
+  /** Called before each argument is walked, once all before it are written (its index). */
+  beforeArgument?: (index: number) => void;
   /** Called after each written part with the running count of entries (progress). */
   onProgress?: (entries: number, path: string) => void;
 }
@@ -75,7 +77,11 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
     }
   });
   try {
-    for (const [i, path] of paths.entries()) await scheduler.runArgument(path, i);
+    for (const [i, path] of paths.entries()) {
+      options.beforeArgument?.(i);
+      await scheduler.runArgument(path, i);
+    }
+    options.beforeArgument?.(paths.length);
     await writer.finish();
   } finally {
     await pool?.close();

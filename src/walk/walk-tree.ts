@@ -8,6 +8,7 @@ import {
   AT_FDCWD, closeDirectory, isDirectory, isSymlink, openDirectoryAt, readNames, statAt, type FileStat, type ReadNamesError,
 } from '../platform/dir-fd.js';
 import type { SystemError } from '../platform/libc.js';
+import { openFileLimit } from '../platform/open-files.js';
 
 /** toplevel: follow symlinks named as arguments (getfacl's default); logical: follow all (-L); physical: none (-P). */
 export type SymlinkPolicy = 'toplevel' | 'logical' | 'physical';
@@ -132,7 +133,7 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
     // Deep down, the directory is let go before its entries are walked, and they are
     // reached by path: a descriptor held per level would run out (1024 of them, a common
     // limit) in a tree deeper than that, where getfacl's walk goes on.
-    if (task.depth >= DEEP_WALK) {
+    if (task.depth >= MIN_DEEP_WALK && task.depth >= deepWalkLevels()) {
       closeDirectory(fd);
       fd = AT_FDCWD;
     }
@@ -151,6 +152,23 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
 
 /** Levels walked relative to their open directory; deeper ones by path. */
 export const DEEP_WALK = 128;
+/** The fewest such levels, whatever the descriptor limit. */
+const MIN_DEEP_WALK = 4;
+/** Descriptors left to Node itself (its event loop, pipes, workers' ports) and the output. */
+const NODE_DESCRIPTORS = 32;
+/** Threads that may walk at once: the main thread and up to 8 workers. */
+const WALKING_THREADS = 9;
+let deepWalk: number | undefined;
+
+/**
+ * DEEP_WALK, or fewer levels under a low descriptor limit (`ulimit -n 40`): each walking
+ * thread holds one descriptor per level it has open, and running out cut the walk short
+ * where getfacl's went on.
+ */
+function deepWalkLevels(): number {
+  deepWalk ??= Math.max(MIN_DEEP_WALK, Math.min(DEEP_WALK, Math.floor((openFileLimit() - NODE_DESCRIPTORS) / WALKING_THREADS)));
+  return deepWalk;
+}
 
 function nameTooLong(path: string): SystemError {
   const err = new Error(`ENAMETOOLONG: name too long, '${path}'`) as SystemError;

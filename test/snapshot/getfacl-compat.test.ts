@@ -2,11 +2,12 @@
 // option set getfacl has, on a tree of odd names and every kind of file. The real getfacl
 // is the oracle.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOddTree } from '../helpers/odd-tree.js';
-import { getfacl, hasAclTools, makeTempDir, permsnap, removeTree, supportsAcl } from '../helpers/tree.js';
+import { CLI, getfacl, hasAclTools, makeTempDir, permsnap, removeTree, supportsAcl, type Run } from '../helpers/tree.js';
 
 const OPTION_SETS: string[][] = [
   [],
@@ -43,9 +44,13 @@ const ready = hasAclTools && (() => {
   }
 })();
 
-function compare(args: string[], cwd: string, extra: string[] = []): void {
-  const expected = getfacl(['-R', ...args], { cwd });
-  const actual = permsnap(['snapshot', '--compat', '--quiet', ...extra, ...args], { cwd });
+function compare(args: string[], cwd: string, extra: string[] = [], input?: string): void {
+  const expected = getfacl(['-R', ...args], { cwd, input });
+  const actual = permsnap(['snapshot', '--compat', '--quiet', ...extra, ...args], { cwd, input });
+  expectSame(actual, expected);
+}
+
+function expectSame(actual: Run, expected: Run): void {
   expect(actual.stdout.toString('latin1')).toBe(expected.stdout.toString('latin1'));
   expect(actual.status).toBe(expected.status);
   expect(actual.stderr).toBe(expected.stderr.replaceAll('getfacl: ', 'permsnap: '));
@@ -92,6 +97,43 @@ describe.skipIf(!ready)('snapshot --compat against the real getfacl (needs getfa
     // A boolean option followed by "false" is the option, then the path "false".
     compare(['-a', 'false', 'help'], words);
     compare(['-d', 'true', '--numeric', 'false'], words);
+  });
+
+  it('reads paths from stdin where "-" is, as getfacl does: once, CRs cut, empty lines skipped', () => {
+    compare(['-'], dir, [], 'tree/acls\r\n\r\n\ntree/special\n');
+    compare(['tree/kinds', '-', 'missing', '-'], dir, [], 'tree/acls\nnothing-here');
+    compare(['-'], dir, [], '');
+    compare(['-', '-'], dir, [], '\n');
+  });
+
+  it('says "Standard input: Is a directory" where getfacl does when stdin cannot be read, and walks the rest', () => {
+    const stdinDir = fs.openSync(dir, 'r');
+    try {
+      const both = (cmd: string, args: string[]): Run => {
+        const r = spawnSync(cmd, args, { cwd: dir, stdio: [stdinDir, 'pipe', 'pipe'] });
+        return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString() };
+      };
+      const args = ['tree/acls', 'missing', '-', 'also-missing', 'tree/special'];
+      const expected = both('getfacl', ['-R', ...args]);
+      expect(expected.stderr).toContain('Standard input: Is a directory');
+      expectSame(both(process.execPath, [CLI, 'snapshot', '--compat', ...args]), expected);
+    } finally {
+      fs.closeSync(stdinDir);
+    }
+  });
+
+  it('walks a tree deeper than a low descriptor limit allows to hold open, as getfacl does', () => {
+    const deep = path.join(dir, 'deep', ...Array.from({ length: 60 }, () => 'x'));
+    fs.mkdirSync(deep, { recursive: true });
+    fs.writeFileSync(path.join(deep, 'f'), '');
+    // `ulimit -n 48` leaves Node about 20 descriptors for the walk, over up to three threads.
+    const limited = (cmd: string): Run => {
+      const r = spawnSync('bash', ['-c', `ulimit -n 48 && exec ${cmd} deep`], { cwd: dir });
+      return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString() };
+    };
+    const expected = limited('getfacl -R');
+    expect(expected.stdout.toString('latin1')).toContain('x/x/f\n');
+    expectSame(limited(`${process.execPath} ${CLI} snapshot --compat`), expected);
   });
 
   it('prints the same whether it runs on one thread or on workers', () => {

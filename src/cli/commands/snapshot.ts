@@ -116,12 +116,12 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
   if (args.statoverride !== undefined && args['from-deb'] === undefined) throw new PermsnapError('USAGE', '--statoverride applies to --from-deb only');
   if (args['from-tar'] !== undefined) return fromTar(args['from-tar'], args, raw, reporter);
   if (args['from-deb'] !== undefined) return fromDeb(args['from-deb'], args, raw, reporter);
-  const paths = expandStdinPaths((args.paths ?? []).map(toByteString));
-  if (paths.length === 0) throw new PermsnapError('USAGE', 'snapshot needs at least one PATH');
+  if ((args.paths ?? []).length === 0) throw new PermsnapError('USAGE', 'snapshot needs at least one PATH');
   if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) {
     throw new PermsnapError('USAGE', `Expected --jobs to be an integer >= 1, got ${args.jobs}`);
   }
   const exclude = excludeGlobs(args);
+  const { paths, stdinError, stdinEnds } = expandStdinPaths((args.paths ?? []).map(toByteString));
   const symlinks = lastOf(raw, 'LP');
   const sink = args.output ? atomicFileSink(args.output) : stdoutSink();
   // --compat adds nothing to what getfacl says, on stderr either.
@@ -141,12 +141,16 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       print: printOptions(args, raw),
       onProblem: (p) => reporter.problem(`${quote(p.path, PATH_QUOTED)}: ${p.errno ? describeErrno(p.errno) : p.message}`),
       onAbsolute: () => leadingSlashNotice(args, reporter),
+      // Where getfacl finds it: once the paths read from stdin are walked.
+      beforeArgument: (i) => {
+        if (stdinError !== null && i === stdinEnds) reporter.problem(`Standard input: ${stdinError}`);
+      },
       onProgress: (n, path) => progress.update(n, path),
     });
     progress.done();
     await sink.commit();
     if (result.problems > 0 && !args.compat) reporter.info(`${result.problems} path(s) could not be read; the snapshot lacks them`);
-    return { exitCode: result.problems > 0 ? 1 : 0 };
+    return { exitCode: result.problems > 0 || stdinError !== null ? 1 : 0 };
   } catch (err) {
     progress.done();
     await sink.abort();
@@ -262,13 +266,27 @@ async function fromDeb(debs: string[], args: SnapshotArgs, raw: readonly string[
 }
 
 /**
- * getfacl reads more paths from stdin, one per line, where an argument is "-". They are
- * read as bytes (latin1: one char per byte), so a name that is not UTF-8 stays exact.
+ * getfacl reads more paths from stdin, one per line, where an argument is "-": the first
+ * "-" reads it to its end, a later one finds nothing more. As its next_line() does, CRs and
+ * LFs that end a line are cut and empty lines skipped. Read as bytes (latin1: one char per
+ * byte), so a name that is not UTF-8 stays exact. A read that fails (stdin a directory, or
+ * closed) is getfacl's "Standard input: REASON", said where the stdin paths end (stdinEnds);
+ * the other paths are still walked.
  */
-function expandStdinPaths(paths: string[]): string[] {
-  if (!paths.includes('-')) return paths;
-  const lines = fs.readFileSync(0, 'latin1').split('\n').filter((l) => l !== '');
-  return paths.flatMap((p) => (p === '-' ? lines : [p]));
+function expandStdinPaths(paths: string[]): { paths: string[]; stdinError: string | null; stdinEnds: number } {
+  if (!paths.includes('-')) return { paths, stdinError: null, stdinEnds: -1 };
+  let text = '';
+  let stdinError: string | null = null;
+  try {
+    text = fs.readFileSync(0, 'latin1');
+  } catch (err) {
+    const errno = (err as NodeJS.ErrnoException).errno;
+    stdinError = errno === undefined ? (err as Error).message : describeErrno(Math.abs(errno));
+  }
+  const lines = text.split('\n').map((line) => line.replace(/[\r\n]+$/, '')).filter((line) => line !== '');
+  const first = paths.indexOf('-');
+  const expanded = [...paths.slice(0, first), ...lines, ...paths.slice(first + 1).filter((p) => p !== '-')];
+  return { paths: expanded, stdinError, stdinEnds: first + lines.length };
 }
 
 /**
