@@ -6,12 +6,15 @@ import type { Argv, Options } from 'yargs';
 import { PermsnapError, systemReason } from '../errors.js';
 import { startEarlyRestoreWorkers, startEarlySideWorkers, startEarlyWorkers } from './early-workers.js';
 import { stderrReporter, type Outcome, type Reporter } from './outcome.js';
+import { withWholeLongOptions } from './long-options.js';
 import { quickArgs } from './quick-args.js';
 
 interface CommandModule {
   command: string;
   describe: string;
   options: Record<string, Options>;
+  /** Long names of the peer tool's own options, which win an ambiguous abbreviation. */
+  getoptNames?: readonly string[];
   builder(y: Argv): Argv;
   handler(args: never, raw: readonly string[], reporter: Reporter): Promise<Outcome>;
 }
@@ -98,7 +101,13 @@ function wantsNagios(argv: readonly string[]): boolean {
 // `permsnap snapshot / | head` closes the pipe early: stop quietly, as a SIGPIPE'd tool would.
 const EXIT_SIGPIPE = 141;
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(given: readonly string[]): Promise<number> {
+  let argv: readonly string[];
+  try {
+    argv = await inWholeNames(given);
+  } catch (err) {
+    return report(err, stderrReporter({ quiet: false, verbose: false }));
+  }
   let brokenPipe = false;
   // Any other failure to write (a full disk under `> file`) is trouble, said once, never a crash.
   let outputError: Error | null = null;
@@ -125,6 +134,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     reporter.finish();
   }
+}
+
+/** The command line with its long options in whole names (long-options.ts), as getopt reads them. */
+async function inWholeNames(argv: readonly string[]): Promise<readonly string[]> {
+  // Shell completion hands over the word being typed: it is completed, not read.
+  if (argv.includes('--get-yargs-completions')) return argv;
+  const name = argv.find((a) => Object.hasOwn(COMMANDS, a));
+  const module = name === undefined ? undefined : await (COMMANDS[name] as { load: () => Promise<CommandModule> }).load();
+  return withWholeLongOptions(argv, { ...module?.options, ...GLOBAL_OPTIONS }, new Set(module?.getoptNames));
 }
 
 async function run(argv: readonly string[], reporter: Reporter): Promise<number> {

@@ -20,6 +20,12 @@ import { globsOf } from '../pattern-file.js';
 export const command = 'snapshot [paths..]';
 export const describe = 'Print the permissions of a tree in getfacl format (like getfacl -R, faster)';
 
+/** getfacl's long options: an abbreviation that could also be one of permsnap's means getfacl's (`--all`). */
+export const getoptNames = [
+  'access', 'default', 'omit-header', 'all-effective', 'no-effective', 'skip-base', 'absolute-names', 'numeric',
+  'logical', 'physical', 'one-file-system', 'recursive', 'help', 'version',
+];
+
 /** The command's options: the builder gives them to yargs, quickArgs() reads with them. */
 export const options = {
   'from-tar': {
