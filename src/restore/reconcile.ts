@@ -39,16 +39,19 @@ export function isReconciled(state: PathState, wanted: WantedState): boolean {
     && (wanted.capability === undefined || sameBytes(state.capability, wanted.capability));
 }
 
-export function reconcile(io: PathIo, wanted: WantedState): Change[] {
+export function reconcile(io: PathIo, given: WantedState): Change[] {
   const changes: Change[] = [];
   let state = io.read();
+  let wanted = given;
   const uid = wanted.uid !== null && wanted.uid !== state.uid ? wanted.uid : null;
   const gid = wanted.gid !== null && wanted.gid !== state.gid ? wanted.gid : null;
   if (uid !== null || gid !== null) {
     if (uid !== null) changes.push({ field: 'owner', before: state, after: wanted });
     if (gid !== null) changes.push({ field: 'group', before: state, after: wanted });
+    const before = state;
     io.chown(uid, gid);
     state = io.read();
+    wanted = keptThroughChown(wanted, before, state);
   }
   if (wanted.mode !== null && wanted.mode !== state.mode) {
     changes.push({ field: 'mode', before: state, after: wanted });
@@ -69,4 +72,15 @@ export function reconcile(io: PathIo, wanted: WantedState): Change[] {
     io.setCapability(wanted.capability);
   }
   return changes;
+}
+
+/**
+ * What is left alone (a mode or capability the snapshot does not set: `--ignore mode`, a
+ * getfacl file's capabilities) must also survive the chown, which clears setuid, setgid and
+ * the capability: wanted back as it was, it is put back by the steps that follow.
+ */
+function keptThroughChown(wanted: WantedState, before: PathState, after: PathState): WantedState {
+  const mode = wanted.mode === null && after.mode !== before.mode ? before.mode : wanted.mode;
+  const capability = wanted.capability === undefined && !sameBytes(after.capability, before.capability) ? before.capability : wanted.capability;
+  return mode === wanted.mode && capability === wanted.capability ? wanted : { ...wanted, mode, capability };
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { afterChown, type PathState } from '../../src/restore/path-state.js';
 import { restore, writeSnapshot } from '../helpers/restore-kit.js';
-import { isRoot, makeTempDir, removeTree } from '../helpers/tree.js';
+import { hasCapTools, isRoot, makeTempDir, removeTree, run } from '../helpers/tree.js';
 
 let dir = '';
 beforeEach(() => {
@@ -59,3 +59,42 @@ describe.skipIf(!isRoot)('restore of a file given setgid and a new owner (needs 
     expect(second.stderr).toMatch(/ 0 path\(s\) changed/);
   });
 });
+
+describe.skipIf(!isRoot || !hasCapTools)('what the snapshot leaves alone survives the chown (needs root and setcap)', () => {
+  function fileOwnedBy(uid: number, mode: number): { tree: string; file: string } {
+    const tree = path.join(dir, 'tree');
+    fs.mkdirSync(tree);
+    const file = path.join(tree, 'f');
+    fs.writeFileSync(file, '');
+    fs.chmodSync(file, mode);
+    fs.chownSync(file, uid, 0);
+    return { tree, file };
+  }
+
+  it('puts back a capability that a getfacl snapshot says nothing of, once the owner is restored', () => {
+    const { file } = fileOwnedBy(NOBODY, 0o755);
+    const snapshot = path.join(dir, 'getfacl.facl');
+    fs.writeFileSync(snapshot, run('getfacl', ['-R', 'tree'], { cwd: dir }).stdout);
+    fs.chownSync(file, 0, 0);
+    expect(run('setcap', ['cap_net_raw=ep', file]).status).toBe(0);
+    const dry = restore([snapshot, '--root', dir, '--dry-run'], { cwd: dir });
+    expect(dry.stdout.toString()).toMatch(/tree\/f\s+capability none -> cap_net_raw=ep/);
+    expect(restore([snapshot, '--root', dir, '--no-undo', '--quiet'], { cwd: dir }).status).toBe(0);
+    expect(fs.statSync(file).uid).toBe(NOBODY);
+    expect(run('getcap', [file]).stdout.toString()).toContain('cap_net_raw=ep');
+    expect(restore([snapshot, '--root', dir, '--no-undo'], { cwd: dir }).stderr).toMatch(/ 0 path\(s\) changed/);
+  });
+
+  it('keeps setuid under --ignore mode when the owner is restored, and a capability under --ignore capability', () => {
+    const { file } = fileOwnedBy(0, 0o4755);
+    const snapshot = writeSnapshot(dir);
+    fs.chownSync(file, NOBODY, 0);
+    fs.chmodSync(file, 0o4711);
+    expect(run('setcap', ['cap_net_admin=ep', file]).status).toBe(0);
+    expect(restore([snapshot, '--root', dir, '--no-undo', '--quiet', '--ignore', 'mode,capability'], { cwd: dir }).status).toBe(0);
+    expect(fs.statSync(file).uid).toBe(0);
+    expect(fs.statSync(file).mode & 0o7777).toBe(0o4711);
+    expect(run('getcap', [file]).stdout.toString()).toContain('cap_net_admin=ep');
+  });
+});
+
