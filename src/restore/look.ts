@@ -108,15 +108,20 @@ export function emptyTally(): LookTally {
   return { looks: 0, paths: 0, missing: 0, pseudo: 0, correct: 0, repeated: 0, beneath: 0, existingBeneath: 0, problems: [], work: [], latest: '' };
 }
 
-/** Adds one Look, whose outcome is known, to the tally. */
-export function tallyLook(tally: LookTally, look: Look): void {
+/** Where a tally keeps the paths with work: its own array, or an ItemPacker. */
+export interface WorkKeeper {
+  push(item: WorkItem): unknown;
+}
+
+/** Adds one Look, whose outcome is known, to the tally (its work, if any, to `work`). */
+export function tallyLook(tally: LookTally, look: Look, work: WorkKeeper = tally.work): void {
   tally.looks++;
   if (look.outcome !== 'excluded') tally.paths++;
   for (const p of look.problems) tally.problems.push([shownLook(look), p]);
   if (look.outcome === 'missing') tally.missing++;
   else if (look.outcome === 'pseudo') tally.pseudo++;
   else if (look.outcome === 'correct') tally.correct++;
-  else if (look.outcome === 'work') tally.work.push(look.item as WorkItem);
+  else if (look.outcome === 'work') work.push(look.item as WorkItem);
   if (look.outcome !== 'excluded' && look.outcome !== 'refused' && look.item?.target.relative !== '') {
     tally.beneath++;
     if (look.outcome !== 'missing') tally.existingBeneath++;

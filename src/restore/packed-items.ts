@@ -27,16 +27,39 @@ const FLAG_KEEP_DEFAULT_ACL = 8;
 const FLAG_KEEP_CAPABILITY = 16;
 
 export function packItems(items: readonly WorkItem[]): PackedItems {
-  const roots: string[] = [];
-  const numbers = new Uint32Array(items.length * FIELDS);
-  const extras: PackedItems['extras'] = [];
-  const relatives: string[] = [];
-  items.forEach((item, i) => {
-    const { wanted } = item;
-    let root = roots.indexOf(item.target.root);
-    if (root < 0) root = roots.push(item.target.root) - 1;
-    relatives.push(item.target.relative);
+  const packer = new ItemPacker(items.length);
+  for (const item of items) packer.push(item);
+  return packer.packed();
+}
+
+/**
+ * Packs WorkItems one at a time, as they are found: a restore worker's first pass keeps no
+ * WorkItem alive until its piece ends (on a damaged tree every path is one, and keeping
+ * them made the worker's garbage collector copy them all).
+ */
+export class ItemPacker {
+  private readonly roots: string[] = [];
+  private readonly relatives: string[] = [];
+  private readonly extras: PackedItems['extras'] = [];
+  private numbers: Uint32Array;
+
+  constructor(expected = 1024) {
+    this.numbers = new Uint32Array(Math.max(1, expected) * FIELDS);
+  }
+
+  push(item: WorkItem): void {
+    const i = this.relatives.length;
     const o = i * FIELDS;
+    if (o + FIELDS > this.numbers.length) {
+      const bigger = new Uint32Array(this.numbers.length * 2);
+      bigger.set(this.numbers);
+      this.numbers = bigger;
+    }
+    const { wanted } = item;
+    let root = this.roots.indexOf(item.target.root);
+    if (root < 0) root = this.roots.push(item.target.root) - 1;
+    this.relatives.push(item.target.relative);
+    const numbers = this.numbers;
     numbers[o] = root;
     numbers[o + 1] = wanted.uid ?? NONE;
     numbers[o + 2] = wanted.gid ?? NONE;
@@ -44,9 +67,14 @@ export function packItems(items: readonly WorkItem[]): PackedItems {
     numbers[o + 4] = (item.wantsDefaultAcl ? FLAG_DEFAULT_ACL_WANTED : 0) | (item.probed ? FLAG_PROBED : 0)
       | (wanted.acl === undefined ? FLAG_KEEP_ACL : 0) | (wanted.defaultAcl === undefined ? FLAG_KEEP_DEFAULT_ACL : 0)
       | (wanted.capability === undefined ? FLAG_KEEP_CAPABILITY : 0);
-    if (wanted.acl || wanted.defaultAcl || wanted.capability) extras.push([i, wanted.acl ?? null, wanted.defaultAcl ?? null, wanted.capability ?? null]);
-  });
-  return { roots, relatives: relatives.join('\0'), numbers, extras };
+    if (wanted.acl || wanted.defaultAcl || wanted.capability) this.extras.push([i, wanted.acl ?? null, wanted.defaultAcl ?? null, wanted.capability ?? null]);
+  }
+
+  /** The items added so far, packed (their numbers copied to an array of their own size). */
+  packed(): PackedItems {
+    const numbers = this.numbers.slice(0, this.relatives.length * FIELDS);
+    return { roots: [...this.roots], relatives: this.relatives.join('\0'), numbers, extras: [...this.extras] };
+  }
 }
 
 export function unpackItems(packed: PackedItems): WorkItem[] {

@@ -10,7 +10,7 @@ import { PARSE_CHUNK } from '../format/read-snapshot.js';
 import type { DirectoryCache } from './directory-cache.js';
 import { resolverOf, type IdSpec } from './id-resolver.js';
 import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookRules, type LookTally } from './look.js';
-import { packItems, type PackedItems } from './packed-items.js';
+import { ItemPacker, type PackedItems } from './packed-items.js';
 import { DamageSampler } from './damage-sampler.js';
 import { lookAtItem } from './work-item.js';
 
@@ -47,6 +47,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   const { makeLook, known } = session;
   const tally = emptyTally();
   const sampler = new DamageSampler();
+  const work = new ItemPacker();
   const keys: number[] = [];
   let last: Look | undefined;
   // A path's key is "t" ROOT NUL RELATIVE (or "s" PATH when it has no target); the root is
@@ -66,7 +67,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
       }
       keys.push(wideHash(relative, rootPrefix));
     }
-    tallyLook(tally, look);
+    tallyLook(tally, look, work);
     last = look;
   };
   const parser = new GetfaclParser(rules.fileName, { shareBlocks: true, piece: true, knownBlocks: known });
@@ -79,8 +80,9 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
     if (err instanceof PermsnapError && err.code === 'MALFORMED') return { ok: false, reason: err.message };
     throw err;
   }
-  const { work, ...counts } = tally;
-  return { ok: true, tally: { ...counts, latest: last ? shownLook(last) : '' }, work: packItems(work), keys: Float64Array.from(keys), facts: parser.pieceFacts };
+  // The paths with work went to the packer: the tally's own list of them stayed empty.
+  const counts: Omit<LookTally, 'work'> = tally;
+  return { ok: true, tally: { ...counts, latest: last ? shownLook(last) : '' }, work: work.packed(), keys: Float64Array.from(keys), facts: parser.pieceFacts };
 }
 
 /** Where a wide hash stands after some text: two 32-bit halves. */

@@ -6,7 +6,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_UNDEFINED_ID, ACL_USER, ACL_USER_OBJ, type Acl } from '../../src/model/acl.js';
-import { packItems, unpackItems, type PackedItems } from '../../src/restore/packed-items.js';
+import { ItemPacker, packItems, unpackItems, type PackedItems } from '../../src/restore/packed-items.js';
 import type { WantedState } from '../../src/restore/path-state.js';
 import type { WorkItem } from '../../src/restore/work-item.js';
 
@@ -174,5 +174,14 @@ describe('packItems and unpackItems', () => {
       }, { probed: i % 3 === 1, wantsDefaultAcl: i % 4 === 1 }));
     }
     expectSameItems(unpackItems(structuredClone(packItems(many))), many);
+    // Packed one at a time from a small start, as a worker's first pass does: it grows.
+    const packer = new ItemPacker(1);
+    many.forEach((w, i) => {
+      packer.push(w);
+      if (i === 1500) expectSameItems(unpackItems(structuredClone(packer.packed())), many.slice(0, 1501));
+    });
+    const packed = packer.packed();
+    expect(packed.numbers.length).toBe(5 * many.length);
+    expectSameItems(unpackItems(structuredClone(packed)), many);
   });
 });
