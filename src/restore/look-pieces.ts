@@ -36,7 +36,7 @@ const MAX_FIRST_LINE = 4096;
 
 /** The first pass in pieces; null when the file must be parsed on this thread instead. */
 export async function lookInPieces(
-  text: SnapshotText, rules: LookRules, executor: PieceExecutor, onProgress?: (count: number, shownPath: string) => void,
+  text: SnapshotText, rules: LookRules, executor: PieceExecutor, onProgress?: (count: number, shownPath: string) => void, sampling = true,
 ): Promise<LookTally | null> {
   const { bytes } = text;
   const ids = rules.ids.spec;
@@ -52,7 +52,7 @@ export async function lookInPieces(
   const limit = pLimit(executor.jobs);
   let looked = 0;
   const answers = await Promise.all(cuts.slice(1).map((end, i) => limit(async () => {
-    const answer = await executor.lookPiece({ text: bytes.buffer as SharedArrayBuffer, start: bytes.byteOffset + (cuts[i] as number), end: bytes.byteOffset + end, rules: base });
+    const answer = await executor.lookPiece({ text: bytes.buffer as SharedArrayBuffer, start: bytes.byteOffset + (cuts[i] as number), end: bytes.byteOffset + end, rules: base, sampling });
     if (answer.ok) onProgress?.((looked += answer.tally.looks), answer.tally.latest);
     return answer;
   })));

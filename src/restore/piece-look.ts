@@ -27,6 +27,12 @@ export interface PieceRequest {
   start: number;
   end: number;
   rules: PieceRules;
+  /**
+   * Skip looks in damaged stretches (damage-sampler.ts). Off for a dry run: the paths
+   * skipped depend on where the pieces are cut, so on --jobs, and they would change which
+   * directories wait for the end, and so the order the dry run prints.
+   */
+  sampling: boolean;
 }
 
 export type PieceAnswer =
@@ -46,7 +52,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   if (session?.rules !== key) session = { rules: key, makeLook: lookMaker({ ...rules, ids: resolverOf(rules.ids) }), known: new Map() };
   const { makeLook, known } = session;
   const tally = emptyTally();
-  const sampler = new DamageSampler();
+  const sampler = request.sampling ? new DamageSampler() : null;
   const work = new ItemPacker();
   const keys: number[] = [];
   let last: Look | undefined;
@@ -58,7 +64,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
     const look = makeLook(parsed);
     if (look.item === undefined) keys.push(wideHash(look.path, UNTARGETED_PREFIX));
     else {
-      const found = sampler.look(look.item, (item) => lookAtItem(item, directories, pseudo));
+      const found = sampler ? sampler.look(look.item, (item) => lookAtItem(item, directories, pseudo)) : lookAtItem(look.item, directories, pseudo);
       settleLook(look, found.outcome, found.problem);
       const { root, relative } = look.item.target;
       if (root !== hashedRoot) {

@@ -113,7 +113,7 @@ async function firstPass(input: RestoreEntries | SnapshotText, options: RestoreO
   const pass = { inFlight: 2 * (options.jobs ?? 1), onProgress: options.onProgress };
   if (!isSnapshotText(input)) return lookAtAll(input, rules, executor, pass);
   if (executor instanceof WorkerExecutor) {
-    const tally = await lookInPieces(input, rules, executor, options.onProgress);
+    const tally = await lookInPieces(input, rules, executor, options.onProgress, !options.dryRun);
     if (tally !== null) return tally;
   }
   const info = { hasMarkers: false };

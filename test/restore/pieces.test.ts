@@ -5,7 +5,7 @@
 // to the pass on one thread, which reports it with its true line number. The modules run
 // from dist/ (built by `npm test`), where the worker threads' code is.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -218,6 +218,43 @@ describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`
     const refused = (outputs[0] as string).indexOf('tree/d025/f150: a default ACL for something that is not a directory: refused');
     expect(refused).toBeGreaterThan(0);
     expect((outputs[0] as string).indexOf('tree/d001/f002: immutable')).toBeGreaterThan(refused);
+  }, 120_000);
+
+  it('prints the same dry run whatever --jobs, where damaged stretches hold paths already right', () => {
+    // Which paths the first look skips depends on where the pieces are cut, so on --jobs;
+    // skipped paths shift the chunks' bounds, and with them which small directories wait
+    // for the end. A dry run looks at every path, so its plan prints alike.
+    const small = makeTempDir('permsnap-pieces-small-');
+    try {
+      // 200 directories of 100 files in six modes (1777 is still right after chmod a+rwx)
+      // and one of 10 files.
+      expect(spawnSync('python3', ['-c', `
+import os
+os.mkdir('tree')
+for d in range(200):
+    os.mkdir('tree/d%03d' % d)
+    for f in range(100):
+        open('tree/d%03d/f%03d' % (d, f), 'w').close()
+        os.chmod('tree/d%03d/f%03d' % (d, f), [0o644, 0o600, 0o4755, 0o2750, 0o1777, 0o640][f % 6])
+os.mkdir('tree/x')
+for f in range(10):
+    open('tree/x/z%d' % f, 'w').close()
+`], { cwd: small }).status).toBe(0);
+      const snapshot = permsnap(['snapshot', '--quiet', 'tree'], { cwd: small }).stdout;
+      expect(snapshot.length).toBeGreaterThan(1 << 20);
+      fs.writeFileSync(path.join(small, 'healthy.facl'), snapshot);
+      sh('chmod -R a+rwx tree', small);
+      const outputs = ['1', '2', '3'].map((jobs) => {
+        const r = restore(['--dry-run', '--jobs', jobs, 'healthy.facl'], { cwd: small });
+        expect(r.status, r.stderr).toBe(0);
+        return r.stdout.toString('latin1');
+      });
+      expect(outputs[0]).toMatch(/tree\/d010  mode 0777 -> 0755\n/);
+      expect(outputs[1]).toBe(outputs[0]);
+      expect(outputs[2]).toBe(outputs[0]);
+    } finally {
+      removeTree(small);
+    }
   }, 120_000);
 
   it('undoes a restore of the whole tree from its journal, itself over 1 MiB (a journal is never cut into pieces)', () => {
