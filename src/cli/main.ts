@@ -7,7 +7,7 @@ import { PermsnapError, systemReason } from '../errors.js';
 import { startEarlyRestoreWorkers, startEarlySideWorkers, startEarlyWorkers } from './early-workers.js';
 import { stderrReporter, type Outcome, type Reporter } from './outcome.js';
 import { withWholeLongOptions } from './long-options.js';
-import { quickArgs } from './quick-args.js';
+import { quickArgs, YARGS_WORDS } from './quick-args.js';
 
 interface CommandModule {
   command: string;
@@ -48,13 +48,13 @@ const POSITIONALS = new Set(['_', 'paths', 'before', 'after', 'snapshot']);
  * boolean option's value (`snapshot -a false dir` reads `-a=false`); for getopt, as for
  * getfacl, they are operands: directories named help, true or false. Hidden like "-".
  */
-const YARGS_WORDS = new Set(['help', 'version', 'completion', 'true', 'false']);
+const OPERAND_WORDS = new Set([...YARGS_WORDS, 'true', 'false']);
 
 function hideOperands(argv: readonly string[]): string[] {
   const options = optionsPart(argv);
   const operands = argv.slice(options.length + 1);
   const command = options.findIndex((a) => Object.hasOwn(COMMANDS, a));
-  const hidden = (a: string, i: number): boolean => a === '-' || (command >= 0 && i > command && YARGS_WORDS.has(a));
+  const hidden = (a: string, i: number): boolean => a === '-' || (command >= 0 && i > command && OPERAND_WORDS.has(a));
   return [...options.map((a, i) => (hidden(a, i) ? HIDDEN + a : a)), ...operands.map((a) => OPERAND + a)];
 }
 
@@ -102,9 +102,22 @@ function wantsNagios(argv: readonly string[]): boolean {
 const EXIT_SIGPIPE = 141;
 
 export async function main(given: readonly string[]): Promise<number> {
+  // The first word that names a command (completion requests put the program name first).
+  const name = given.find((a) => Object.hasOwn(COMMANDS, a));
+  // Its workers start first thing, so that they load while the command's module loads.
+  const early = { snapshot: startEarlyWorkers, diff: startEarlySideWorkers, restore: startEarlyRestoreWorkers }[name as string];
+  const releaseEarlyWorkers = early ? await early(given) : null;
+  try {
+    return await runLine(given, name);
+  } finally {
+    await releaseEarlyWorkers?.();
+  }
+}
+
+async function runLine(given: readonly string[], name: string | undefined): Promise<number> {
   let argv: readonly string[];
   try {
-    argv = await inWholeNames(given);
+    argv = await inWholeNames(given, name);
   } catch (err) {
     return report(err, stderrReporter({ quiet: false, verbose: false }));
   }
@@ -121,7 +134,7 @@ export async function main(given: readonly string[]): Promise<number> {
   const shown = options.includes('--compat') ? Infinity : undefined;
   const reporter = stderrReporter({ quiet: options.includes('--quiet') || options.includes('-q'), verbose, shown });
   try {
-    const code = await run(argv, reporter);
+    const code = await runCommand(name, argv, reporter);
     // The last bytes may fail to write after the command is done with them. (Nothing is
     // written when nothing waits: an empty write to a full disk fails on its own.)
     if (process.stdout.writableLength > 0) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
@@ -137,24 +150,11 @@ export async function main(given: readonly string[]): Promise<number> {
 }
 
 /** The command line with its long options in whole names (long-options.ts), as getopt reads them. */
-async function inWholeNames(argv: readonly string[]): Promise<readonly string[]> {
+async function inWholeNames(argv: readonly string[], name: string | undefined): Promise<readonly string[]> {
   // Shell completion hands over the word being typed: it is completed, not read.
   if (argv.includes('--get-yargs-completions')) return argv;
-  const name = argv.find((a) => Object.hasOwn(COMMANDS, a));
   const module = name === undefined ? undefined : await (COMMANDS[name] as { load: () => Promise<CommandModule> }).load();
   return withWholeLongOptions(argv, { ...module?.options, ...GLOBAL_OPTIONS }, new Set(module?.getoptNames));
-}
-
-async function run(argv: readonly string[], reporter: Reporter): Promise<number> {
-  // The first word that names a command (completion requests put the program name first).
-  const name = argv.find((a) => Object.hasOwn(COMMANDS, a));
-  const early = { snapshot: startEarlyWorkers, diff: startEarlySideWorkers, restore: startEarlyRestoreWorkers }[name as string];
-  const releaseEarlyWorkers = early ? await early(argv) : null;
-  try {
-    return await runCommand(name, argv, reporter);
-  } finally {
-    await releaseEarlyWorkers?.();
-  }
 }
 
 async function runCommand(name: string | undefined, argv: readonly string[], reporter: Reporter): Promise<number> {

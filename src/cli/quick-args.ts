@@ -27,7 +27,7 @@ function positionalsOf(command: string): Positional[] {
 
 const OPTION_LIKE = /^-/;
 /** Operands yargs may take as words of its own (`permsnap snapshot t help` shows the help). */
-const YARGS_WORDS = new Set(['help', 'version', 'completion']);
+export const YARGS_WORDS: ReadonlySet<string> = new Set(['help', 'version', 'completion']);
 
 /**
  * The arguments yargs would give the command's handler for `argv` (the command's name
