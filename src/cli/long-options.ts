@@ -12,8 +12,9 @@ const BUILT_IN: OptionTable = { help: { type: 'boolean' }, version: { type: 'boo
 
 /**
  * `argv` (the command's name first, or anywhere before it) with each long option before
- * "--" written out in full; `preferred`: names that win a tie (see wholeName). Throws a usage error, as getopt_long's, for an ambiguous prefix
- * or a switch given a value; leaves unknown names for the parser to refuse.
+ * "--" written out in full; `preferred`: names that win a tie (see wholeName). Throws a
+ * usage error, as getopt_long's, for an ambiguous prefix or a switch given a value; leaves
+ * unknown names for the parser to refuse.
  */
 export function withWholeLongOptions(argv: readonly string[], table: OptionTable, preferred: ReadonlySet<string> = new Set()): string[] {
   const names = longNames({ ...BUILT_IN, ...table });
@@ -45,14 +46,13 @@ function longNames(table: OptionTable): Map<string, Options['type']> {
  * not permsnap's `--all-filesystems`).
  */
 function wholeName(given: string, names: ReadonlyMap<string, unknown>, preferred: ReadonlySet<string>): string | null {
-  if (given === '' || names.has(given)) return names.has(given) ? given : null;
+  if (names.has(given)) return given;
+  if (given === '') return null;
   const matches = [...names.keys()].filter((n) => n.startsWith(given));
   if (matches.length === 0) return null;
+  if (matches.length === 1) return matches[0] as string;
   const preferredMatches = matches.filter((n) => preferred.has(n));
-  if (matches.length > 1 && preferredMatches.length === 1) return preferredMatches[0] as string;
-  if (matches.length > 1) {
-    const possibilities = matches.map((n) => `'--${n}'`).join(' ');
-    throw new PermsnapError('USAGE', `option '--${given}' is ambiguous; possibilities: ${possibilities}`);
-  }
-  return matches[0] as string;
+  if (preferredMatches.length === 1) return preferredMatches[0] as string;
+  const possibilities = matches.map((n) => `'--${n}'`).join(' ');
+  throw new PermsnapError('USAGE', `option '--${given}' is ambiguous; possibilities: ${possibilities}`);
 }

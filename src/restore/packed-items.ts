@@ -70,9 +70,10 @@ export class ItemPacker {
     if (wanted.acl || wanted.defaultAcl || wanted.capability) this.extras.push([i, wanted.acl ?? null, wanted.defaultAcl ?? null, wanted.capability ?? null]);
   }
 
-  /** The items added so far, packed (their numbers copied to an array of their own size). */
+  /** The items added so far, packed (their numbers in an array of their own size: a copy unless full). */
   packed(): PackedItems {
-    const numbers = this.numbers.slice(0, this.relatives.length * FIELDS);
+    const used = this.relatives.length * FIELDS;
+    const numbers = used === this.numbers.length ? this.numbers : this.numbers.slice(0, used);
     return { roots: [...this.roots], relatives: this.relatives.join('\0'), numbers, extras: [...this.extras] };
   }
 }

@@ -289,7 +289,7 @@ function expandStdinPaths(paths: string[]): { paths: string[]; stdinError: strin
     const errno = (err as NodeJS.ErrnoException).errno;
     stdinError = errno === undefined ? (err as Error).message : describeErrno(Math.abs(errno));
   }
-  const lines = text.split('\n').map((line) => line.replace(/[\r\n]+$/, '')).filter((line) => line !== '');
+  const lines = text.split('\n').map((line) => line.replace(/\r+$/, '')).filter((line) => line !== '');
   const first = paths.indexOf('-');
   const expanded = [...paths.slice(0, first), ...lines, ...paths.slice(first + 1).filter((p) => p !== '-')];
   return { paths: expanded, stdinError, stdinEnds: first + lines.length };
