@@ -2,12 +2,15 @@
 // write into it instead of building and joining strings: less garbage on the hot path,
 // and the finished bytes move to the main thread without a copy.
 
+/** Capacity a chunk keeps between uses (a job's text is usually well under 1 MiB). */
+const KEPT_CAPACITY = 4 * 1024 * 1024;
+
 export class ByteChunk {
   private bytes: Buffer;
   private used = 0;
 
-  constructor(capacity = 64 * 1024) {
-    this.bytes = Buffer.allocUnsafeSlow(capacity);
+  constructor(private readonly initialCapacity = 64 * 1024) {
+    this.bytes = Buffer.allocUnsafeSlow(initialCapacity);
   }
 
   get length(): number {
@@ -24,8 +27,17 @@ export class ByteChunk {
   take(): Buffer {
     const out = Buffer.allocUnsafeSlow(this.used);
     this.bytes.copy(out, 0, 0, this.used);
-    this.used = 0;
+    this.clear();
     return out;
+  }
+
+  /**
+   * Drops what was written. A chunk kept for reuse gives back a buffer grown past
+   * KEPT_CAPACITY (one huge directory's text) rather than hold it for the rest of the run.
+   */
+  clear(): void {
+    this.used = 0;
+    if (this.bytes.length > KEPT_CAPACITY) this.bytes = Buffer.allocUnsafeSlow(this.initialCapacity);
   }
 
   private grow(need: number): void {

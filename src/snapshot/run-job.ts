@@ -18,13 +18,20 @@ import { readEntry } from './read-entry.js';
 import type { SnapshotSettings } from './settings.js';
 
 const EMPTY = new Uint8Array(0);
+/**
+ * One chunk for every job of this thread (jobs run one at a time, synchronously): a new
+ * 64 KiB chunk per job, grown by doubling, left that much garbage for the GC behind each
+ * job (peak RSS on 1.6M entries: 218 -> 180 MB with the smaller young generation below).
+ */
+const threadChunk = new ByteChunk();
 
 export type Job = { argument: string } | { task: DirectoryTask };
 
 export function runJob(job: Job, settings: SnapshotSettings, budget: number): JobPart[] {
   const parts: JobPart[] = [];
   let text: TextPart | null = null;
-  const chunk = new ByteChunk();
+  const chunk = threadChunk;
+  chunk.clear(); // a job that threw left its text behind
   let seen = 0;
   let noticedAbsolute = false;
 
