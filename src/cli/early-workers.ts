@@ -4,7 +4,7 @@
 // guess costs only idle workers, let go when the command ends.
 
 import type { PrestartedWorkers } from '../threads/prestarted-workers.js';
-import { defaultJobs } from '../threads/default-jobs.js';
+import { defaultJobs, MAX_JOBS } from '../threads/default-jobs.js';
 
 /** Options with which a command does not run at all (help, version, shell completion). */
 const NO_RUN = new Set(['--help', '-h', '--version', '--get-yargs-completions']);
@@ -15,7 +15,9 @@ export function workersToPrestart(argv: readonly string[]): number {
   if (argv.some((a) => NO_WALK.has(a) || a.startsWith('--from-tar=') || a.startsWith('--from-deb='))) return 0;
   const jobs = jobsOption(argv);
   const count = jobs === undefined ? defaultJobs() : jobs;
-  return Number.isInteger(count) && count > 1 ? count : 0;
+  // A value the command will refuse starts none: `--jobs 1e3` once started a thousand workers
+  // (9.6 GB, 157 s) only to say it was out of range.
+  return Number.isInteger(count) && count > 1 && count <= MAX_JOBS ? count : 0;
 }
 
 /** The value of the last --jobs/-j (as yargs takes it: also -j2, -qj 2, -qj2), undefined when not given. */

@@ -4,9 +4,11 @@
 import fs from 'node:fs';
 import { PermsnapError, systemReason } from '../errors.js';
 import { toByteString } from '../platform/byte-path.js';
+import { checkNotEmpty } from './option-checks.js';
 
 /** The globs of repeated options (text) and of a pattern file, as byte strings, each checked. */
 export function globsOf(option: string, given: readonly string[], file?: string): string[] {
+  checkNotEmpty(`${option}-from`, file, 'a FILE of globs');
   const globs = [...given.map(toByteString), ...(file === undefined ? [] : readPatternFile(file))];
   for (const glob of globs) checkGlob(option, glob);
   return globs;

@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { PermsnapError, systemReason } from '../errors.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 
 export type IdSource = 'nss' | 'root';
@@ -34,7 +35,13 @@ export function nssResolver(): IdResolver {
 /** name -> id from a passwd or group file (name:password:id:...), names as byte strings. */
 function readIdFile(file: string): Map<string, number> {
   const ids = new Map<string, number>();
-  for (const line of fs.readFileSync(file, 'latin1').split('\n')) {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'latin1');
+  } catch (err) {
+    throw new PermsnapError('IO', `${file}: cannot read it for names (--ids-from root): ${systemReason(err)}`, { cause: err });
+  }
+  for (const line of text.split('\n')) {
     const fields = line.split(':');
     if (fields.length < 3 || line.startsWith('#')) continue;
     const id = Number(fields[2]);

@@ -23,7 +23,7 @@ export class PrestartedWorkers {
 
   prestart(count: number): void {
     for (let i = 0; i < count; i++) {
-      const entry: TakenWorker = { worker: this.start(), loaded: false };
+      const entry: TakenWorker = { worker: this.startOne(), loaded: false };
       entry.worker.once('message', () => (entry.loaded = true));
       // One that fails to load is not needed: a taker starts its own.
       entry.worker.once('error', () => (this.entries = this.entries.filter((e) => e !== entry)));
@@ -33,7 +33,12 @@ export class PrestartedWorkers {
 
   /** A prestarted worker, else a new one. */
   take(): TakenWorker {
-    return this.entries.pop() ?? { worker: this.start(), loaded: false };
+    return this.entries.pop() ?? { worker: this.startOne(), loaded: false };
+  }
+
+  private startOne(): Worker {
+    allowStdioListeners();
+    return this.start();
   }
 
   /** Ends the workers nobody took, each once it has loaded. */
@@ -41,6 +46,20 @@ export class PrestartedWorkers {
     const left = this.entries;
     this.entries = [];
     await Promise.all(left.map(({ worker, loaded }) => endOnceLoaded(worker, loaded, this.quit)));
+  }
+}
+
+let workersStarted = 0;
+
+/**
+ * Each worker's stdout and stderr are piped into the process's, and every pipe adds an
+ * 'error' listener there: past 10 workers (--jobs 12) Node warned of a listener leak on
+ * stderr. The limit follows the workers started.
+ */
+function allowStdioListeners(): void {
+  workersStarted++;
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.getMaxListeners() < workersStarted + 10) stream.setMaxListeners(workersStarted + 10);
   }
 }
 

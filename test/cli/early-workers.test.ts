@@ -17,6 +17,7 @@ describe('workersToPrestart', () => {
     expect(workersToPrestart(['snapshot', '-j', '2', '--jobs', '5', '/etc'])).toBe(5);
     expect(workersToPrestart(['snapshot', '-j3', '/etc'])).toBe(3);
     expect(workersToPrestart(['snapshot', '-qj', '4', '/etc'])).toBe(4);
+    expect(workersToPrestart(['restore', 'a.facl', '--jobs', '64'])).toBe(64);
   });
 
   it('starts none for --jobs 1, a bad --jobs, --help, --version, an archive snapshot or a completion request', () => {
@@ -26,6 +27,8 @@ describe('workersToPrestart', () => {
       ['snapshot', '-qj1', '/etc'],
       ['snapshot', '--jobs', 'x', '/etc'],
       ['snapshot', '--jobs', '0', '/etc'],
+      ['snapshot', '--jobs', '65', '/etc'], // out of range: refused, so none is needed
+      ['snapshot', '--jobs', '1e3', '/etc'],
       ['snapshot', '--help'],
       ['snapshot', '--version'],
       ['snapshot', '--from-tar', 'a.tar'],

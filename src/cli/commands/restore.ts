@@ -18,7 +18,8 @@ import { createProgress } from '../progress.js';
 import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { globsOf } from '../pattern-file.js';
-import { defaultJobs } from '../../threads/default-jobs.js';
+import { defaultJobs, MAX_JOBS } from '../../threads/default-jobs.js';
+import { checkJobs, checkNotEmpty } from '../option-checks.js';
 
 export const command = 'restore <snapshot>';
 export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal';
@@ -27,7 +28,7 @@ export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; sy
 export const options = {
   root: { type: 'string', describe: 'Resolve recorded paths beneath DIR (default: relative paths beneath the current directory, absolute ones beneath /)' },
   'dry-run': { alias: 'n', type: 'boolean', default: false, describe: 'Print what would change (path, field, before -> after); change nothing' },
-  jobs: { alias: 'j', type: 'number', describe: 'Threads that look at and change paths (an integer >= 1; default: one per core, at most 8)' },
+  jobs: { alias: 'j', type: 'number', describe: `Threads that look at and change paths (1 to ${MAX_JOBS}; default: one per core, at most 8)` },
   undo: { type: 'string', describe: 'Write the undo journal to FILE, which must not exist (default: a new file under ROOT/var/lib/permsnap/undo/ with --root, else /var/lib/permsnap/undo/; see the README)' },
   'no-undo': { type: 'boolean', default: false, describe: 'Keep no undo journal' },
   exclude: repeatable('Leave paths matching GLOB (and all beneath) alone (repeatable)'),
@@ -83,9 +84,8 @@ function checkRoot(root: string | undefined): void {
 
 export async function handler(args: RestoreArgs, _raw: readonly string[], reporter: Reporter): Promise<Outcome> {
   const ignore = parseIgnore(args.ignore);
-  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) {
-    throw new PermsnapError('USAGE', `Expected --jobs to be an integer >= 1, got ${args.jobs}`);
-  }
+  checkJobs(args.jobs);
+  checkNotEmpty('--root', args.root, 'a directory');
   const root = args.root === undefined ? undefined : path.resolve(args.root);
   checkRoot(root);
   const exclude = globsOf('--exclude', args.exclude, args['exclude-from']);

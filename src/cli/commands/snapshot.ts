@@ -16,6 +16,8 @@ import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { createProgress } from '../progress.js';
 import { globsOf } from '../pattern-file.js';
+import { checkJobs, checkNotEmpty } from '../option-checks.js';
+import { MAX_JOBS } from '../../threads/default-jobs.js';
 
 export const command = 'snapshot [paths..]';
 export const describe = 'Print the permissions of a tree in getfacl format (like getfacl -R, faster)';
@@ -67,7 +69,7 @@ export const options = {
   exclude: repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'),
   'exclude-from': { type: 'string', describe: 'Read exclude globs from FILE, one per line (# comments)' },
   'all-filesystems': { type: 'boolean', default: false, describe: 'Enter /proc, /sys and other pseudo filesystems too' },
-  jobs: { alias: 'j', type: 'number', describe: 'Worker threads (default: one per core, at most 8; 1: no workers)' },
+  jobs: { alias: 'j', type: 'number', describe: `Worker threads (1 to ${MAX_JOBS}; default: one per core, at most 8; 1: no workers)` },
   access: { alias: 'a', type: 'boolean', describe: 'Print the access ACL only' },
   default: { alias: 'd', type: 'boolean', describe: 'Print the default ACL only' },
   'omit-header': { alias: 'c', type: 'boolean', describe: 'Omit the # file/owner/group/flags header' },
@@ -118,14 +120,13 @@ export interface SnapshotArgs {
 }
 
 export async function handler(args: SnapshotArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+  checkNotEmpty('--output', args.output, 'a FILE');
   if (args['from-tar'] !== undefined && args['from-deb'] !== undefined) throw new PermsnapError('USAGE', 'give --from-tar or --from-deb, not both');
   if (args.statoverride !== undefined && args['from-deb'] === undefined) throw new PermsnapError('USAGE', '--statoverride applies to --from-deb only');
   if (args['from-tar'] !== undefined) return fromTar(args['from-tar'], args, raw, reporter);
   if (args['from-deb'] !== undefined) return fromDeb(args['from-deb'], args, raw, reporter);
   if ((args.paths ?? []).length === 0) throw new PermsnapError('USAGE', 'snapshot needs at least one PATH');
-  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) {
-    throw new PermsnapError('USAGE', `Expected --jobs to be an integer >= 1, got ${args.jobs}`);
-  }
+  checkJobs(args.jobs);
   const exclude = excludeGlobs(args);
   const { paths, stdinError, stdinEnds } = expandStdinPaths((args.paths ?? []).map(toByteString));
   const symlinks = lastOf(raw, 'LP');

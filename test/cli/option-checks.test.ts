@@ -1,0 +1,78 @@
+// Option values yargs lets through but a command must refuse before it reads or changes
+// anything (exit 2, one clear line first): an empty --root (`--root "$MNT"` with MNT unset
+// once restored the current directory), empty file options, --jobs out of range. And a
+// --jobs above 10 that is allowed must not make Node warn of a listener leak.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isRoot, makeTempDir, permsnap, removeTree } from '../helpers/tree.js';
+
+let dir = '';
+beforeEach(() => {
+  dir = makeTempDir('permsnap-option-checks-');
+  fs.mkdirSync(path.join(dir, 't'));
+  fs.writeFileSync(path.join(dir, 't/f'), '');
+  fs.chmodSync(path.join(dir, 't/f'), 0o600);
+  fs.writeFileSync(path.join(dir, 's.facl'), '# file: f\nuser::rwx\ngroup::rwx\nother::rwx\n\n');
+});
+afterEach(() => removeTree(dir));
+
+const modeOfF = (): string => (fs.statSync(path.join(dir, 't/f')).mode & 0o7777).toString(8);
+
+function expectUsage(args: string[], cwd: string, message: RegExp): void {
+  const r = permsnap(args, { cwd });
+  expect(r.status, r.stderr).toBe(2);
+  expect(r.stderr.split('\n')[0]).toMatch(message);
+  expect(r.stdout.length).toBe(0);
+}
+
+describe('option values refused as usage errors', () => {
+  it('refuses an empty --root, given as "" or with nothing after it, and changes nothing', () => {
+    const t = path.join(dir, 't');
+    expectUsage(['restore', '../s.facl', '--no-undo', '--root', ''], t, /^permsnap: --root is empty, expected a directory$/);
+    expectUsage(['restore', '../s.facl', '--no-undo', '--root'], t, /^permsnap: --root is empty, expected a directory$/);
+    expect(modeOfF()).toBe('600');
+    // The same file with a real --root does change it: the refusals above were not for another reason.
+    const r = permsnap(['restore', 's.facl', '--no-undo', '--root', 't'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(modeOfF()).toBe('777');
+  });
+
+  it('refuses an empty -o/--output and an empty --exclude-from, for every command that has them', () => {
+    expectUsage(['snapshot', '-o', '', 't'], dir, /^permsnap: --output is empty, expected a FILE$/);
+    expectUsage(['snapshot', '--exclude-from', '', 't'], dir, /^permsnap: --exclude-from is empty, expected a FILE of globs$/);
+    expectUsage(['diff', 's.facl', 't', '--exclude-from', ''], dir, /^permsnap: --exclude-from is empty, expected a FILE of globs$/);
+    expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--exclude-from', ''], dir, /^permsnap: --exclude-from is empty, expected a FILE of globs$/);
+    expect(modeOfF()).toBe('600');
+  });
+
+  it('refuses --jobs outside 1-64 (1e3 too) for snapshot and restore', () => {
+    for (const jobs of ['0', '65', '1e3', '2.5']) {
+      expectUsage(['snapshot', '--jobs', jobs, 't'], dir, /^permsnap: Expected --jobs to be an integer from 1 to 64, got /);
+      expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--jobs', jobs], dir, /^permsnap: Expected --jobs to be an integer from 1 to 64, got /);
+    }
+    expect(modeOfF()).toBe('600');
+  });
+
+  it('says which file it cannot read for --ids-from root, with exit 2 and no change', () => {
+    expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--ids-from', 'root'], dir,
+      new RegExp(`^permsnap: ${path.join(dir, 't/etc/passwd')}: cannot read it for names \\(--ids-from root\\): no such file or directory$`));
+    expect(modeOfF()).toBe('600');
+  });
+});
+
+describe('many workers', () => {
+  it('runs --jobs 16 with nothing on stderr (no listener-leak warning from Node)', () => {
+    const snap = permsnap(['snapshot', '--quiet', '--jobs', '16', 't'], { cwd: dir });
+    expect([snap.status, snap.stderr]).toEqual([0, '']);
+    expect(snap.stdout.toString()).toContain('# file: t/f\n');
+  });
+
+  it.skipIf(!isRoot)('restores with --jobs 16 with only the summary on stderr (needs root: the snapshot names root as owner)', () => {
+    const r = permsnap(['restore', 's.facl', '--root', 't', '--no-undo', '--jobs', '16'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/Warning/);
+    expect(modeOfF()).toBe('777');
+  });
+});
