@@ -194,6 +194,16 @@ export async function quickArgsOf(argv: readonly string[]): Promise<Record<strin
   return quickArgsFor(await commandOf(argv), argv);
 }
 
+/**
+ * A command's usage error ends with its synopsis and where to read more, as getfacl's does,
+ * not with the whole help: 60 lines pushed the error itself off the screen. Without a
+ * command, the help (the list of commands) is what helps.
+ */
+function usageHint(command: string, help: string): string {
+  const synopsis = help.split('\n', 1)[0] as string;
+  return `Usage: ${synopsis}\nTry 'permsnap ${command} --help' for more information.`;
+}
+
 /** Reads the command line with yargs and runs `run` on the command's arguments; usage errors are said here. */
 async function readWithYargs(
   name: string | undefined, module: CommandModule | undefined, argv: readonly string[], reporter: Reporter,
@@ -240,7 +250,7 @@ async function readWithYargs(
     if (err instanceof PermsnapError && err.code === 'USAGE') {
       usage = helpOfCommand ?? (await y.getHelp());
       reporter.error(err.message.replaceAll(HIDDEN, ''));
-      process.stderr.write(`${usage}\n`);
+      process.stderr.write(`${module ? usageHint(name as string, usage) : usage}\n`);
       // A monitoring plugin's trouble is UNKNOWN (3), said on stdout, even for a bad command line.
       if (name === 'diff' && wantsNagios(argv)) {
         process.stdout.write(`PERMSNAP UNKNOWN - ${err.message}\n`);

@@ -79,6 +79,8 @@ describe.skipIf(!aclReady)('snapshot on bad input (needs getfacl and ACLs on the
       expect(r.stdout.length, args.join(' ')).toBe(0);
       expect(r.stderr, args.join(' ')).toMatch(/^permsnap: /);
       expect(r.stderr, args.join(' ')).toContain('permsnap snapshot'); // the usage text
+      // A command's usage error ends with its synopsis and a pointer to --help, not the whole help.
+      if (args[0] === 'snapshot') expect(r.stderr.split('\n').slice(1).join('\n')).toBe("Usage: permsnap snapshot [paths..]\nTry 'permsnap snapshot --help' for more information.\n");
       expect(r.stderr, args.join(' ')).not.toMatch(STACK_FRAME);
     }
     expect(permsnap(['snapshot', '--bogus', 'tree'], { cwd: dir }).stderr).toContain('bogus');
