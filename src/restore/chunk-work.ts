@@ -4,6 +4,7 @@
 // pre-restore state, the steps applied through the pins. Runs on the main thread or on a
 // restore worker; what it returns is plain data that crosses threads.
 
+import { problemReason } from '../errors.js';
 import type { Entry } from '../model/entry.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import type { SystemError } from '../platform/libc.js';
@@ -109,7 +110,7 @@ function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSe
     if (code === 'ENOENT' || code === 'ENOTDIR') return tally.missing++, null;
     if (code === 'ELOOP') return problem('a symlink in the path: refused (never followed)');
     if (code === 'EXDEV') return problem('the path leaves the root: refused');
-    return problem((err as Error).message);
+    return problem(problemReason(err));
   }
   tally.existing++;
   const planned = planOpened(fd, at, shown, item, settings, tally, problem);
@@ -124,7 +125,7 @@ function planOpened(
   try {
     state = readFdState(fd, shown, at);
   } catch (err) {
-    return problem((err as Error).message);
+    return problem(problemReason(err));
   }
   if (state.type === 'symlink') return problem('is a symlink here: refused (symlinks are never changed)');
   if (settings.pseudo.has(state.dev)) return tally.pseudo++, null;
@@ -145,7 +146,7 @@ export function applyPinned(pinned: readonly Pinned[]): { counts: Counts; proble
     try {
       addChanges(counts, reconcile(fdIo(p.fd, p.shown, p.state), p.wanted));
     } catch (err) {
-      problems.push([p.shown, (err as Error).message]);
+      problems.push([p.shown, problemReason(err)]);
     } finally {
       closeDescriptor(p.fd);
     }

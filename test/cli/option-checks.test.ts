@@ -44,6 +44,9 @@ describe('option values refused as usage errors', () => {
     expectUsage(['snapshot', '--exclude-from', '', 't'], dir, /^permsnap: --exclude-from is empty, expected a FILE of globs$/);
     expectUsage(['diff', 's.facl', 't', '--exclude-from', ''], dir, /^permsnap: --exclude-from is empty, expected a FILE of globs$/);
     expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--exclude-from', ''], dir, /^permsnap: --exclude-from is empty, expected a FILE of globs$/);
+    // Even when nothing needs changing (the journal would never be opened).
+    fs.writeFileSync(path.join(dir, 'same.facl'), '# file: f\nuser::rw-\ngroup::---\nother::---\n\n');
+    expectUsage(['restore', 'same.facl', '--root', 't', '--undo', ''], dir, /^permsnap: --undo is empty, expected a FILE that does not exist yet$/);
     expect(modeOfF()).toBe('600');
   });
 

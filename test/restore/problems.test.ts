@@ -45,6 +45,17 @@ function setup(files: string[], snapshot: string): string {
 describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution (${SKIP_REASON})`, () => {
   for (const fallbacks of [[], ['--force-fallbacks']]) {
     const how = fallbacks.length ? ' (with --force-fallbacks)' : '';
+    it(`says a system error's reason in the system's words and the call, the path once${how}`, () => {
+      const long = 'a'.repeat(300); // a component over NAME_MAX: ENAMETOOLONG
+      const snap = setup(['f'], `# file: ${long}/x\nuser::rw-\ngroup::r--\nother::r--\n\n# file: f\nuser::rw-\ngroup::r--\nother::---\n\n`);
+      const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo', ...fallbacks], { cwd: '/' });
+      expect(r.status, r.stderr).toBe(1);
+      const line = r.stderr.split('\n').find((l) => l.includes(long)) ?? '';
+      expect(line).toMatch(new RegExp(`^permsnap: \\S+/r/${long}/x: File name too long \\([a-z0-9]+\\)$`));
+      expect(line.split(long)).toHaveLength(2); // named once
+      expect(modeOf('f')).toBe('0640'); // and the rest restored
+    });
+
     it(`reports unknown user and group names by name, restores the other fields and the rest, exits 1${how}`, () => {
       const snap = setup(
         ['f', 'g', 'h'],

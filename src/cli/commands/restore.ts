@@ -86,6 +86,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   const ignore = parseIgnore(args.ignore);
   checkJobs(args.jobs);
   checkNotEmpty('--root', args.root, 'a directory');
+  checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
   const root = args.root === undefined ? undefined : path.resolve(args.root);
   checkRoot(root);
   const exclude = globsOf('--exclude', args.exclude, args['exclude-from']);
