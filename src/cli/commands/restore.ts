@@ -45,7 +45,7 @@ export function builder(y: Argv): Argv {
     .options(options)
     .example('$0 restore healthy.facl --root / --dry-run', 'see what would change')
     .example('$0 restore healthy.facl --root /mnt', 'repair a system mounted under a rescue system')
-    .example('$0 restore /var/lib/permsnap/undo/20261122T064512Z.facl --root /mnt', 'undo that restore');
+    .example('$0 restore JOURNAL --root /mnt', 'undo it (JOURNAL: the file its summary names)');
 }
 
 interface RestoreArgs {
