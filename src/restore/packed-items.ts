@@ -10,7 +10,10 @@ export interface PackedItems {
   roots: string[];
   /** The relative paths, joined by NUL (which no path holds). */
   relatives: string;
-  /** Per item: root index, uid, gid, mode (NONE: leave alone), flags (FLAG_*). */
+  /**
+   * Per item: root index, uid, gid, mode (NONE: leave alone; the high half holds
+   * modeWithoutAcl with WITHOUT_ACL_SET when there is one), flags (FLAG_*).
+   */
   numbers: Uint32Array;
   /** Items whose ACLs or capability are wanted set: [index, acl, defaultAcl, capability]. */
   extras: [index: number, acl: Acl | null, defaultAcl: Acl | null, capability: Uint8Array | null][];
@@ -25,6 +28,12 @@ const FLAG_PROBED = 2;
 const FLAG_KEEP_ACL = 4;
 const FLAG_KEEP_DEFAULT_ACL = 8;
 const FLAG_KEEP_CAPABILITY = 16;
+const WITHOUT_ACL_SET = 0x8000;
+
+function packMode(mode: number | null, withoutAcl: number | undefined): number {
+  if (mode === null) return NONE;
+  return withoutAcl === undefined ? mode : (mode | ((withoutAcl | WITHOUT_ACL_SET) << 16)) >>> 0;
+}
 
 export function packItems(items: readonly WorkItem[]): PackedItems {
   const packer = new ItemPacker(items.length);
@@ -63,7 +72,7 @@ export class ItemPacker {
     numbers[o] = root;
     numbers[o + 1] = wanted.uid ?? NONE;
     numbers[o + 2] = wanted.gid ?? NONE;
-    numbers[o + 3] = wanted.mode ?? NONE;
+    numbers[o + 3] = packMode(wanted.mode, wanted.modeWithoutAcl);
     numbers[o + 4] = (item.wantsDefaultAcl ? FLAG_DEFAULT_ACL_WANTED : 0) | (item.probed ? FLAG_PROBED : 0)
       | (wanted.acl === undefined ? FLAG_KEEP_ACL : 0) | (wanted.defaultAcl === undefined ? FLAG_KEEP_DEFAULT_ACL : 0)
       | (wanted.capability === undefined ? FLAG_KEEP_CAPABILITY : 0);
@@ -85,6 +94,8 @@ export function unpackItems(packed: PackedItems): WorkItem[] {
     const o = i * FIELDS;
     const flags = numbers[o + 4] as number;
     const id = (n: number): number | null => (n === NONE ? null : n);
+    const mode = numbers[o + 3] as number;
+    const withoutAcl = mode === NONE ? 0 : mode >>> 16;
     return {
       target: { root: roots[numbers[o] as number] as string, relative },
       wantsDefaultAcl: (flags & FLAG_DEFAULT_ACL_WANTED) !== 0,
@@ -92,7 +103,8 @@ export function unpackItems(packed: PackedItems): WorkItem[] {
       wanted: {
         uid: id(numbers[o + 1] as number),
         gid: id(numbers[o + 2] as number),
-        mode: id(numbers[o + 3] as number),
+        mode: mode === NONE ? null : mode & 0xffff,
+        ...(withoutAcl & WITHOUT_ACL_SET ? { modeWithoutAcl: withoutAcl & ~WITHOUT_ACL_SET } : {}),
         acl: flags & FLAG_KEEP_ACL ? undefined : null,
         defaultAcl: flags & FLAG_KEEP_DEFAULT_ACL ? undefined : null,
         capability: flags & FLAG_KEEP_CAPABILITY ? undefined : null,

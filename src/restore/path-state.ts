@@ -28,6 +28,13 @@ export interface WantedState {
   uid: number | null;
   gid: number | null;
   mode: number | null;
+  /**
+   * With the access ACL left alone (`--ignore acl`) and an extended ACL in the snapshot: the
+   * mode for a file that has no extended ACL now. `mode`'s group bits are the snapshot's
+   * mask; without an ACL they would be the owning group's rights, wider than its own entry
+   * gave it. Here they are that entry's effective rights (group:: masked).
+   */
+  modeWithoutAcl?: number;
   /** null: the base ACL (no xattr); undefined: leave the access ACL alone. */
   acl: Acl | null | undefined;
   defaultAcl: Acl | null | undefined;
@@ -47,6 +54,11 @@ export function afterChown(state: PathState, uid: number | null, gid: number | n
     next.capability = null;
   }
   return next;
+}
+
+/** The mode a path should get in its current state (see WantedState.modeWithoutAcl). */
+export function wantedModeFor(state: Pick<PathState, 'acl'>, wanted: WantedState): number | null {
+  return wanted.modeWithoutAcl !== undefined && state.acl === null ? wanted.modeWithoutAcl : wanted.mode;
 }
 
 /** The state after chmod: an extended ACL follows the new mode. */

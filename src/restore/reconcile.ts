@@ -4,8 +4,8 @@
 // changes the file, the simulated one only predicts (dry run, and the undo journal's list
 // of what will change).
 
-import type { Acl } from '../model/acl.js';
-import { sameAcl, sameBytes, type PathState, type WantedState } from './path-state.js';
+import { ACL_GROUP_OBJ, findEntry, type Acl } from '../model/acl.js';
+import { sameAcl, sameBytes, wantedModeFor, type PathState, type WantedState } from './path-state.js';
 
 export type Field = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
 export const FIELDS: readonly Field[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
@@ -24,16 +24,22 @@ export interface PathIo {
   setCapability(value: Buffer | null): void;
 }
 
-/** Owner, group and mode already as wanted (what a stat alone can tell). */
+/**
+ * Owner, group and mode already as wanted, as far as a stat alone can tell (which mode is
+ * wanted may depend on the ACL, unknown here: either one will do until isReconciled says).
+ */
 export function ownerAndModeReconciled(state: Pick<PathState, 'uid' | 'gid' | 'mode'>, wanted: WantedState): boolean {
   return (wanted.uid === null || wanted.uid === state.uid)
     && (wanted.gid === null || wanted.gid === state.gid)
-    && (wanted.mode === null || wanted.mode === state.mode);
+    && (wanted.mode === null || wanted.mode === state.mode || wanted.modeWithoutAcl === state.mode);
 }
 
 /** True when reconcile() would take no step: every wanted field already holds. */
 export function isReconciled(state: PathState, wanted: WantedState): boolean {
-  return ownerAndModeReconciled(state, wanted)
+  const mode = wantedModeFor(state, wanted);
+  return (wanted.uid === null || wanted.uid === state.uid)
+    && (wanted.gid === null || wanted.gid === state.gid)
+    && (mode === null || mode === state.mode)
     && (wanted.acl === undefined || sameAcl(state.acl, wanted.acl))
     && (wanted.defaultAcl === undefined || state.type !== 'dir' || sameAcl(state.defaultAcl, wanted.defaultAcl))
     && (wanted.capability === undefined || sameBytes(state.capability, wanted.capability));
@@ -53,15 +59,18 @@ export function reconcile(io: PathIo, given: WantedState): Change[] {
     state = io.read();
     wanted = keptThroughChown(wanted, before, state);
   }
-  if (wanted.mode !== null && wanted.mode !== state.mode) {
-    changes.push({ field: 'mode', before: state, after: wanted });
-    io.chmod(wanted.mode);
+  const mode = wantedModeFor(state, wanted);
+  if (mode !== null && mode !== state.mode) {
+    changes.push({ field: 'mode', before: state, after: mode === wanted.mode ? wanted : { ...wanted, mode } });
+    io.chmod(mode);
     state = io.read();
   }
   if (wanted.acl !== undefined && !sameAcl(state.acl, wanted.acl)) {
     changes.push({ field: 'acl', before: state, after: wanted });
+    const removed = wanted.acl === null ? state.acl : null;
     io.setAcl('access', wanted.acl);
     state = io.read();
+    if (removed !== null && wanted.mode === null) state = groupBitsWithoutAcl(io, state, removed);
   }
   if (wanted.defaultAcl !== undefined && state.type === 'dir' && !sameAcl(state.defaultAcl, wanted.defaultAcl)) {
     changes.push({ field: 'default-acl', before: state, after: wanted });
@@ -72,6 +81,20 @@ export function reconcile(io: PathIo, given: WantedState): Change[] {
     io.setCapability(wanted.capability);
   }
   return changes;
+}
+
+/**
+ * An extended ACL removed from a mode left alone (`--ignore mode`): the group bits were its
+ * mask and would stay so, giving the owning group the mask's rights. As `setfacl -b` does,
+ * they become the owning group's own entry.
+ */
+function groupBitsWithoutAcl(io: PathIo, state: PathState, removed: Acl): PathState {
+  const groupObj = findEntry(removed, ACL_GROUP_OBJ);
+  if (groupObj === undefined) return state;
+  const mode = (state.mode & ~0o070) | (groupObj.perm << 3);
+  if (mode === state.mode) return state;
+  io.chmod(mode);
+  return io.read();
 }
 
 /**

@@ -63,6 +63,10 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
     uid,
     gid,
     mode: ignore.has('mode') ? null : access === undefined ? withoutItsAcl(entry.mode, entry.acl as readonly QualifiedAclEntry[]) : entry.mode,
+    // --ignore acl: an ACL in place keeps its mask as the group bits; none, and they are
+    // the owning group's effective rights (see WantedState).
+    ...(ignore.has('acl') && !ignore.has('mode') && entry.acl && !isBaseAcl(entry.acl)
+      ? { modeWithoutAcl: withoutItsAcl(entry.mode, entry.acl) } : {}),
     acl: ignore.has('acl') || access === undefined ? undefined : access && isBaseAcl(access) ? null : access,
     defaultAcl: ignore.has('default-acl') ? undefined : entry.defaultAcl ? resolveAcl(entry.defaultAcl, 'default ACL') : null,
     capability: undefined,
