@@ -32,15 +32,36 @@ export function nssResolver(): IdResolver {
   return { source: 'nss', spec: { source: 'nss' }, description: "this host's NSS", uid: withNumeric(uidOfName), gid: withNumeric(gidOfName) };
 }
 
-/** name -> id from a passwd or group file (name:password:id:...), names as byte strings. */
-function readIdFile(file: string): Map<string, number> {
-  const ids = new Map<string, number>();
-  let text: string;
+/**
+ * ROOT/etc/FILE's text, read without following a symlink in etc/ or FILE: a mounted system's
+ * `etc/passwd -> /etc/passwd` would be this (rescue) host's file, and its names the wrong
+ * ones, with no word said.
+ */
+function readBeneathRoot(root: string, name: 'passwd' | 'group'): string {
+  const file = path.join(root, 'etc', name);
+  const refuse = (why: string, cause?: unknown): never => {
+    throw new PermsnapError('IO', `${file}: ${why} (--ids-from root reads names only from files beneath the root; --ids-from nss uses this host's)`, { cause });
+  };
+  let fd: number;
   try {
-    text = fs.readFileSync(file, 'latin1');
+    if (fs.lstatSync(path.join(root, 'etc')).isSymbolicLink()) refuse(`${path.join(root, 'etc')} is a symlink: refused`);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (err) {
-    throw new PermsnapError('IO', `${file}: cannot read it for names (--ids-from root): ${systemReason(err)}`, { cause: err });
+    if (err instanceof PermsnapError) throw err;
+    return (err as NodeJS.ErrnoException).code === 'ELOOP' ? refuse('a symlink: refused', err) : refuse(`cannot read it: ${systemReason(err)}`, err);
   }
+  try {
+    if (!fs.fstatSync(fd).isFile()) refuse('not a regular file: refused');
+    return fs.readFileSync(fd, 'latin1');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** name -> id from a passwd or group file (name:password:id:...), names as byte strings. */
+function readIdFile(root: string, name: 'passwd' | 'group'): Map<string, number> {
+  const ids = new Map<string, number>();
+  const text = readBeneathRoot(root, name);
   for (const line of text.split('\n')) {
     const fields = line.split(':');
     if (fields.length < 3 || line.startsWith('#')) continue;
@@ -51,8 +72,8 @@ function readIdFile(file: string): Map<string, number> {
 }
 
 export function rootFilesResolver(root: string): IdResolver {
-  const users = readIdFile(path.join(root, 'etc/passwd'));
-  const groups = readIdFile(path.join(root, 'etc/group'));
+  const users = readIdFile(root, 'passwd');
+  const groups = readIdFile(root, 'group');
   return {
     source: 'root',
     spec: { source: 'root', root },

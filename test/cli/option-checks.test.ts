@@ -60,8 +60,28 @@ describe('option values refused as usage errors', () => {
 
   it('says which file it cannot read for --ids-from root, with exit 2 and no change', () => {
     expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--ids-from', 'root'], dir,
-      new RegExp(`^permsnap: ${path.join(dir, 't/etc/passwd')}: cannot read it for names \\(--ids-from root\\): no such file or directory$`));
+      new RegExp(`^permsnap: ${path.join(dir, 't/etc/passwd')}: cannot read it: no such file or directory \\(--ids-from root reads`));
     expect(modeOfF()).toBe('600');
+  });
+
+  it('refuses ROOT/etc/passwd or ROOT/etc as a symlink (it would be read outside the root), also when chosen by default', () => {
+    // Names outside the root that would make f root's: never read.
+    fs.mkdirSync(path.join(dir, 'outside'));
+    fs.writeFileSync(path.join(dir, 'outside/passwd'), 'alice:x:0:0::/:/bin/sh\n');
+    fs.writeFileSync(path.join(dir, 'outside/group'), 'alice:x:0:\n');
+    fs.writeFileSync(path.join(dir, 'a.facl'), '# file: f\n# owner: alice\n# group: alice\nuser::rw-\ngroup::r--\nother::r--\n\n');
+    fs.mkdirSync(path.join(dir, 't/etc'));
+    fs.symlinkSync(path.join(dir, 'outside/passwd'), path.join(dir, 't/etc/passwd'));
+    fs.symlinkSync(path.join(dir, 'outside/group'), path.join(dir, 't/etc/group'));
+    const before = fs.statSync(path.join(dir, 't/f'));
+    for (const ids of [[], ['--ids-from', 'root']]) {
+      expectUsage(['restore', 'a.facl', '--root', 't', '--no-undo', ...ids], dir, new RegExp(`^permsnap: ${path.join(dir, 't/etc/passwd')}: a symlink: refused`));
+    }
+    fs.rmSync(path.join(dir, 't/etc'), { recursive: true });
+    fs.symlinkSync(path.join(dir, 'outside'), path.join(dir, 't/etc'));
+    expectUsage(['restore', 'a.facl', '--root', 't', '--no-undo', '--ids-from', 'root'], dir, new RegExp(`^permsnap: ${path.join(dir, 't/etc/passwd')}: ${path.join(dir, 't/etc')} is a symlink: refused`));
+    const after = fs.statSync(path.join(dir, 't/f'));
+    expect([after.uid, after.gid, after.mode]).toEqual([before.uid, before.gid, before.mode]);
   });
 });
 
