@@ -11,7 +11,7 @@ import type { SystemError } from '../platform/libc.js';
 import { closeDescriptor, openBeneath, openInDirectory } from '../platform/safe-ops.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { fdIo, readFdState, type FdState, type PathAt } from './fd-io.js';
-import type { WantedState } from './path-state.js';
+import type { PathState, WantedState } from './path-state.js';
 import { reconcile, type Change, type Field } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 import { shownTarget } from './target-path.js';
@@ -52,9 +52,21 @@ export interface ChunkPlan {
 export interface Pinned {
   fd: number;
   shown: string;
+  /** As read when planned: the pre-restore state the journal keeps. */
   state: FdState;
   wanted: WantedState;
+  /** A hard link of an inode an earlier path of the chunk changes: read it again before applying. */
+  relinked: boolean;
 }
+
+/**
+ * The inodes with more than one name that the chunk's paths change, by dev:ino, and the
+ * state the planned steps leave each in. A second name of one is planned from that state,
+ * not from the state read before the first was changed: it takes no step the first took
+ * (a repeated chown, which clears setuid and capabilities, then has to put them back), and
+ * the dry run counts what the real run does.
+ */
+type LinkedStates = Map<string, PathState>;
 
 export function emptyCounts(): Counts {
   return { changed: 0, byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 } };
@@ -73,9 +85,10 @@ export function planChunk(items: readonly WorkItem[], directories: DirectoryCach
   const journal: Entry[] = [];
   const tally: Tally = { plans: [], preview: emptyCounts(), existing: 0, missing: 0, pseudo: 0, alreadyCorrect: 0, problems: [] };
   const pinned: Pinned[] = [];
+  const linked: LinkedStates = new Map();
   try {
     for (const item of items) {
-      const p = planItem(item, directories, settings, tally);
+      const p = planItem(item, directories, settings, tally, linked);
       if (p === null) continue;
       pinned.push(p.pinned);
       journal.push(journalEntry(item, p.pinned, settings.root));
@@ -91,7 +104,7 @@ export function planChunk(items: readonly WorkItem[], directories: DirectoryCach
 
 type Planned = { pinned: Pinned; changes: Change[] } | null;
 
-function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSettings, tally: Tally): Planned {
+function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSettings, tally: Tally, linked: LinkedStates): Planned {
   const shown = shownTarget(item.target);
   const problem = (message: string): null => (tally.problems.push([shown, message]), null);
   const { parent, name } = splitParent(item.target.relative);
@@ -113,13 +126,14 @@ function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSe
     return problem(problemReason(err));
   }
   tally.existing++;
-  const planned = planOpened(fd, at, shown, item, settings, tally, problem);
+  const planned = planOpened(fd, at, shown, item, settings, tally, problem, linked);
   if (planned === null) closeDescriptor(fd);
   return planned;
 }
 
 function planOpened(
   fd: number, at: PathAt | null, shown: string, item: WorkItem, settings: ChunkSettings, tally: Tally, problem: (message: string) => null,
+  linked: LinkedStates,
 ): Planned {
   let state: FdState;
   try {
@@ -132,10 +146,14 @@ function planOpened(
   // The first look reported a default ACL wanted on a non-directory if it saw the path.
   if (item.wantsDefaultAcl && state.type !== 'dir' && !item.probed) problem(DEFAULT_ACL_REFUSED);
   const wanted = applicableTo(state.type, item);
-  const changes = reconcile(simulatedIo(state), wanted);
+  const linkKey = state.nlink > 1 && state.type !== 'dir' ? `${state.dev}:${state.ino}` : null;
+  const earlier = linkKey === null ? undefined : linked.get(linkKey);
+  const io = simulatedIo(earlier ?? state);
+  const changes = reconcile(io, wanted);
   if (changes.length === 0) return tally.alreadyCorrect++, null;
   if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
-  return { pinned: { fd, shown, state, wanted }, changes };
+  if (linkKey !== null) linked.set(linkKey, io.state);
+  return { pinned: { fd, shown, state, wanted, relinked: earlier !== undefined }, changes };
 }
 
 /** Applies planned paths through their pins (closing each); per-path failures are problems. */
@@ -144,7 +162,8 @@ export function applyPinned(pinned: readonly Pinned[]): { counts: Counts; proble
   const problems: Problem[] = [];
   for (const p of pinned) {
     try {
-      addChanges(counts, reconcile(fdIo(p.fd, p.shown, p.state), p.wanted));
+      const state = p.relinked ? readFdState(p.fd, p.shown) : p.state;
+      addChanges(counts, reconcile(fdIo(p.fd, p.shown, state), p.wanted));
     } catch (err) {
       problems.push([p.shown, problemReason(err)]);
     } finally {

@@ -16,6 +16,8 @@ export const XATTR_CAPABILITY = 'security.capability';
 
 export interface FdState extends PathState {
   dev: number;
+  ino: number;
+  nlink: number;
   /** Immutable or append-only (chattr +i / +a): nothing about it can change. */
   unchangeable: boolean;
 }
@@ -50,6 +52,8 @@ export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, pre
     uid: st.uid,
     gid: st.gid,
     dev: st.dev,
+    ino: st.ino,
+    nlink: st.nlink,
     unchangeable,
     acl: acl(XATTR_ACL_ACCESS),
     defaultAcl: type === 'dir' ? acl(XATTR_ACL_DEFAULT) : null,

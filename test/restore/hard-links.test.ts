@@ -1,0 +1,42 @@
+// Hard links in one chunk: the second name of an inode the first name's steps change is
+// planned from the state those steps leave, so it takes no step twice, and the dry run
+// counts what the real run does. Both names recorded alike: the README's "one wins" is for
+// names recorded with different states.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { restore, restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
+import { getfacl, makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
+
+let dir = '';
+beforeEach(() => {
+  dir = makeTempDir('permsnap-hard-links-');
+});
+afterEach(() => removeTree(dir));
+
+const summaryLine = (stderr: string): string => (stderr.split('\n').find((l) => / path\(s\) (would )?change/.test(l)) ?? '').replace(' would change', ' changed').replace('dry run: ', '');
+
+describe.skipIf(!restoreReady)(`hard links restored once (${SKIP_REASON})`, () => {
+  for (const jobs of ['1', '2']) {
+    it(`changes a hard-linked inode once and counts the same in the dry run (--jobs ${jobs})`, () => {
+      const t = path.join(dir, 't');
+      sh('mkdir t && cd t && printf x > f && ln f l && chmod 4755 f && setfacl -m u:4242:r-x f && touch other', dir);
+      const snap = permsnap(['snapshot', '--quiet', '.'], { cwd: t });
+      expect(snap.status, snap.stderr).toBe(0);
+      fs.writeFileSync(path.join(dir, 'snap.facl'), snap.stdout);
+      const healthy = getfacl(['-R', '-n', '.'], { cwd: t }).stdout.toString();
+      sh('cd t && chown 4243:4243 f && chmod 0777 f && setfacl -m u:4244:rwx f', dir);
+
+      const args = [path.join(dir, 'snap.facl'), '--root', t, '--no-undo', '--jobs', jobs];
+      const dry = restore([...args, '--dry-run']);
+      const real = restore(args);
+      expect(real.status, real.stderr).toBe(0);
+      expect(summaryLine(real.stderr)).toMatch(/^permsnap: 1 path\(s\) changed \(owner 1, group 1, mode 1, acl 1\), 3 already correct/);
+      expect(summaryLine(dry.stderr)).toBe(summaryLine(real.stderr));
+      // One name's steps in the plan, the other name already correct after them.
+      expect(dry.stdout.toString().split('\n').filter((l) => / owner /.test(l))).toHaveLength(1);
+      expect(getfacl(['-R', '-n', '.'], { cwd: t }).stdout.toString()).toBe(healthy);
+    });
+  }
+});
