@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { PermsnapError } from '../errors.js';
 import { JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
 import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
+import { PATH_QUOTED, quote } from '../format/quote.js';
 import type { Entry } from '../model/entry.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
 
@@ -111,7 +112,9 @@ export class UndoJournal {
   }
 
   static describeRoot(root: string, time: Date): string {
-    return `${JOURNAL_FIRST_LINE} root ${root}, started ${time.toISOString()}\n`;
+    // Quoted as getfacl quotes a path: a newline in the root would end this comment, and the
+    // rest of the line would read as an ACL entry (the journal refused as malformed).
+    return `${JOURNAL_FIRST_LINE} root ${quote(root, PATH_QUOTED)}, started ${time.toISOString()}\n`;
   }
 
   /**

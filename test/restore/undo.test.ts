@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildOddTree } from '../helpers/odd-tree.js';
 import { capTree, faclTree, restore, restoreReady, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
-import { makeTempDir, removeTree, run, sh } from '../helpers/tree.js';
+import { CLI, makeTempDir, removeTree, run, sh } from '../helpers/tree.js';
 
 let dir = '';
 let elsewhere = '';
@@ -197,5 +197,25 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
     const undo = restore([...args, '--no-undo'], { cwd: elsewhere });
     expect(undo.status, `${printed}\n${undo.stderr}`).toBe(0);
     expect(view()).toEqual(damaged);
+  });
+
+  it("undoes beneath a root with a newline, a space and a quote in its name: the journal stays one header line, the printed command pastes into a shell", () => {
+    const root = path.join(dir, "odd\nroot it's");
+    fs.mkdirSync(path.join(root, 'a'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'a/f'), '');
+    const snap = path.join(dir, 'odd.facl');
+    fs.writeFileSync(snap, '# file: a\nuser::rwx\ngroup::r-x\nother::r-x\n\n# file: a/f\nuser::rw-\ngroup::r--\nother::r--\n\n');
+    fs.chmodSync(path.join(root, 'a'), 0o700);
+    fs.chmodSync(path.join(root, 'a/f'), 0o600);
+    const journal = path.join(dir, 'odd-undo.facl');
+    const r = restore([snap, '--root', root, '--undo', journal], { cwd: elsewhere });
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readFileSync(journal, 'latin1').split('\n')[1]).toMatch(/^# file: /); // the header did not spill
+    const printed = /undo with: permsnap (restore [^]*)\)\n/.exec(r.stderr)?.[1] as string;
+    expect(printed, r.stderr).toBeDefined();
+    const undo = run('sh', ['-c', `"$0" "$1" ${printed} --no-undo`, process.execPath, CLI], { cwd: elsewhere });
+    expect(undo.status, `${printed}\n${undo.stderr}`).toBe(0);
+    expect((fs.statSync(path.join(root, 'a')).mode & 0o777).toString(8)).toBe('700');
+    expect((fs.statSync(path.join(root, 'a/f')).mode & 0o777).toString(8)).toBe('600');
   });
 });

@@ -20,6 +20,7 @@ import { repeatable } from '../repeatable-option.js';
 import { globsOf } from '../pattern-file.js';
 import { defaultJobs, MAX_JOBS } from '../../threads/default-jobs.js';
 import { checkJobs, checkNotEmpty } from '../option-checks.js';
+import { shellWord } from '../shell-word.js';
 
 export const command = 'restore <snapshot>';
 export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal';
@@ -166,5 +167,8 @@ function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal 
   if (s.repeated > 0) reporter.warn(`${s.repeated} block(s) repeat a path given earlier in the snapshot: the last block for each path was used`);
   if (s.stopped) reporter.error('stopped by a signal: the paths in flight were finished; run the restore again to converge');
   if (s.fatal !== undefined) reporter.error(`stopped by an error after changes began: ${s.fatal}`);
-  if (journal?.started) reporter.error(`undo journal: ${journal.file} (undo with: permsnap restore ${journal.file}${root === undefined ? '' : ` --root ${root}`})`);
+  if (journal?.started) {
+    const undo = `permsnap restore ${shellWord(journal.file)}${root === undefined ? '' : ` --root ${shellWord(root)}`}`;
+    reporter.error(`undo journal: ${journal.file} (undo with: ${undo})`);
+  }
 }
