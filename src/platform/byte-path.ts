@@ -3,6 +3,7 @@
 // string into what node:fs and C calls need.
 
 import { isUtf8 } from 'node:buffer';
+import fs from 'node:fs';
 
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
@@ -24,6 +25,26 @@ export function cPath(bytePath: string): string | Buffer {
 
 export function byteString(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** Whether a byte string's bytes are valid UTF-8 (so its displayString() is exact). */
+export function isUtf8Bytes(bytePath: string): boolean {
+  return isAscii(bytePath) || isUtf8(Buffer.from(bytePath, 'latin1'));
+}
+
+/**
+ * The current directory as a byte string. process.cwd() decodes it as UTF-8, turning a byte
+ * that is not UTF-8 into U+FFFD (a directory that does not exist); the kernel's link says
+ * the bytes.
+ */
+export function currentDirectory(): string {
+  try {
+    const link = fs.readlinkSync('/proc/self/cwd', { encoding: 'buffer' }).toString('latin1');
+    if (link.startsWith('/') && !link.endsWith(' (deleted)')) return link;
+  } catch {
+    // no /proc: the decoded form is all there is
+  }
+  return toByteString(process.cwd());
 }
 
 /** A byte string's text for people, when the bytes are UTF-8 (as most names are). */

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRoot, makeTempDir, permsnap, removeTree } from '../helpers/tree.js';
+import { CLI, isRoot, makeTempDir, permsnap, removeTree, run } from '../helpers/tree.js';
 
 let dir = '';
 beforeEach(() => {
@@ -82,6 +82,22 @@ describe('option values refused as usage errors', () => {
     expectUsage(['restore', 'a.facl', '--root', 't', '--no-undo', '--ids-from', 'root'], dir, new RegExp(`^permsnap: ${path.join(dir, 't/etc/passwd')}: ${path.join(dir, 't/etc')} is a symlink: refused`));
     const after = fs.statSync(path.join(dir, 't/f'));
     expect([after.uid, after.gid, after.mode]).toEqual([before.uid, before.gid, before.mode]);
+  });
+});
+
+describe('paths that are not UTF-8', () => {
+  it.skipIf(!isRoot)('restores beneath a current directory whose path is not UTF-8, and refuses such a --root by name (needs root: the snapshot names root as owner)', () => {
+    const odd = Buffer.concat([Buffer.from(path.join(dir, 'odd')), Buffer.from([0xff])]);
+    fs.mkdirSync(odd);
+    fs.writeFileSync(Buffer.concat([odd, Buffer.from('/f')]), '');
+    fs.chmodSync(Buffer.concat([odd, Buffer.from('/f')]), 0o600);
+    // Node cannot spawn in such a directory by name: a shell cds there from its bytes.
+    const r = run('sh', ['-c', `cd "$(printf '%s\\377' "$0")" && exec "$1" "$2" restore "$3" --no-undo`, path.join(dir, 'odd'), process.execPath, CLI, path.join(dir, 's.facl')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect((fs.statSync(Buffer.concat([odd, Buffer.from('/f')])).mode & 0o777).toString(8)).toBe('777');
+    const refused = run('sh', ['-c', `exec "$0" "$1" restore "$2" --no-undo --root "$(printf '%s\\377' "$3")"`, process.execPath, CLI, path.join(dir, 's.facl'), path.join(dir, 'odd')]);
+    expect(refused.status, refused.stderr).toBe(2);
+    expect(refused.stderr.split('\n')[0]).toBe(`permsnap: --root ${path.join(dir, 'odd')}\\xff: a path that is not UTF-8 is not supported, expected a UTF-8 path (mount --bind it at one, and give that)`);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, readSnapshotText } from '../../archive/read-operand.js';
-import { toByteString } from '../../platform/byte-path.js';
+import { currentDirectory, displayString, escapedByte, escapedText, isUtf8Bytes, toByteString } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
 import { FIELDS, type Field } from '../../restore/reconcile.js';
@@ -72,6 +72,21 @@ function parseIgnore(text: string | undefined): Field[] {
   });
 }
 
+/**
+ * --root made absolute (against the current directory's bytes). Restore itself takes any
+ * bytes, but the journal and the id files beneath the root are opened through node:fs by
+ * name, so a root that is not UTF-8 is refused, with a way around it, rather than missed.
+ */
+function resolveRoot(given: string | undefined, cwd: string): string | undefined {
+  if (given === undefined) return undefined;
+  const bytes = path.posix.resolve(cwd, toByteString(given));
+  if (!isUtf8Bytes(bytes)) {
+    const shown = [...escapedText(Buffer.from(bytes, 'latin1'))].map((c) => (escapedByte(c) >= 0 ? `\\x${escapedByte(c).toString(16)}` : c)).join('');
+    throw new PermsnapError('USAGE', `--root ${shown}: a path that is not UTF-8 is not supported, expected a UTF-8 path (mount --bind it at one, and give that)`);
+  }
+  return displayString(bytes);
+}
+
 function checkRoot(root: string | undefined): void {
   if (root === undefined) return;
   let st: fs.Stats;
@@ -88,7 +103,8 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   checkJobs(args.jobs);
   checkNotEmpty('--root', args.root, 'a directory');
   checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
-  const root = args.root === undefined ? undefined : path.resolve(args.root);
+  const cwd = currentDirectory();
+  const root = resolveRoot(args.root, cwd);
   checkRoot(root);
   const exclude = globsOf('--exclude', args.exclude, args['exclude-from']);
   if (args['force-fallbacks']) forceFallbacks();
@@ -110,7 +126,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
     const text = jobs > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
     summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
-      cwd: toByteString(process.cwd()),
+      cwd,
       dryRun: args['dry-run'],
       exclude,
       only: globsOf('--only', args.only),
