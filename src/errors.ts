@@ -38,6 +38,12 @@ export class PermsnapError extends Error {
  * Node's "ENOENT: no such file or directory, open 'FILE'" as the reason alone ("no such
  * file or directory"): permsnap's messages already name the file in front.
  */
+export function systemReason(err: unknown): string {
+  if ((err as NodeJS.ErrnoException | null)?.code === 'EISDIR') return 'is a directory';
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/^E[A-Z]+: /, '').replace(/, [a-z_0-9]+( '.*'( -> '.*')?)?$/s, '');
+}
+
 /**
  * A per-path problem's reason, after `permsnap: PATH: `: the system's words and the call
  * ("File name too long (openat2)"), not Node's form, which named the path a second time.
@@ -45,10 +51,4 @@ export class PermsnapError extends Error {
 export function problemReason(err: unknown): string {
   const syscall = (err as NodeJS.ErrnoException | null)?.syscall;
   return syscall === undefined ? systemReason(err) : `${systemReason(err)} (${syscall})`;
-}
-
-export function systemReason(err: unknown): string {
-  if ((err as NodeJS.ErrnoException | null)?.code === 'EISDIR') return 'is a directory';
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/^E[A-Z]+: /, '').replace(/, [a-z_0-9]+( '.*'( -> '.*')?)?$/s, '');
 }
