@@ -4,7 +4,7 @@
 // guess costs only idle workers, let go when the command ends.
 
 import type { PrestartedWorkers } from '../threads/prestarted-workers.js';
-import { defaultJobs, MAX_JOBS } from '../threads/default-jobs.js';
+import { defaultJobs, jobsInRange } from '../threads/default-jobs.js';
 
 /** Options with which a command does not run at all (help, version, shell completion). */
 const NO_RUN = new Set(['--help', '-h', '--version', '--get-yargs-completions']);
@@ -17,7 +17,7 @@ export function workersToPrestart(argv: readonly string[]): number {
   const count = jobs === undefined ? defaultJobs() : jobs;
   // A value the command will refuse starts none: `--jobs 1e3` once started a thousand workers
   // (9.6 GB, 157 s) only to say it was out of range.
-  return Number.isInteger(count) && count > 1 && count <= MAX_JOBS ? count : 0;
+  return count > 1 && jobsInRange(count) ? count : 0;
 }
 
 /** The value of the last --jobs/-j (as yargs takes it: also -j2, -qj 2, -qj2), undefined when not given. */

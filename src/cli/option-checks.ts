@@ -2,12 +2,12 @@
 // usage errors (exit 2) before anything is read or changed.
 
 import { PermsnapError } from '../errors.js';
-import { MAX_JOBS } from '../threads/default-jobs.js';
+import { jobsInRange, MAX_JOBS } from '../threads/default-jobs.js';
 
 /** --jobs: a whole number from 1 to MAX_JOBS, or not given. */
 export function checkJobs(jobs: number | undefined): void {
   if (jobs === undefined) return;
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS) {
+  if (!jobsInRange(jobs)) {
     throw new PermsnapError('USAGE', `Expected --jobs to be an integer from 1 to ${MAX_JOBS}, got ${jobs}`);
   }
 }

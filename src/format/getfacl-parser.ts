@@ -18,7 +18,7 @@ import { parseCapabilityText } from '../model/capability.js';
 import { type Entry, type QualifiedAclEntry, UNKNOWN_ID } from '../model/entry.js';
 import { S_ISGID, S_ISUID, S_ISVTX, permText } from '../model/mode.js';
 import { unquote } from './quote.js';
-import { escapedByte, escapedText } from '../platform/byte-path.js';
+import { messageText } from '../platform/byte-path.js';
 
 export interface ParsedEntry {
   entry: Entry;
@@ -104,14 +104,7 @@ function fail(message: string, line?: number): never {
  */
 function show(text: string): string {
   const cut = text.length > 60 ? text.slice(0, 60) + '...' : text;
-  let quoted = '"';
-  for (const char of escapedText(Buffer.from(cut, 'latin1'))) {
-    const byte = escapedByte(char);
-    if (byte >= 0) quoted += `\\x${byte.toString(16)}`;
-    else if (char === '\ufeff') quoted += '\\ufeff';
-    else quoted += JSON.stringify(char).slice(1, -1);
-  }
-  return `${quoted}"`;
+  return `"${messageText(cut, (char) => (char === '\ufeff' ? '\\ufeff' : JSON.stringify(char).slice(1, -1)))}"`;
 }
 
 /** Trims spaces and TABs only: String.prototype.trim would also eat byte 0xA0 of a name. */

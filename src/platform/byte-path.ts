@@ -69,6 +69,19 @@ export function toByteString(text: string): string {
   return bytes;
 }
 
+/**
+ * A byte string as text for a message: UTF-8 reads as what it says, a byte that is not
+ * UTF-8 shows as \xNN; `spell` writes every other character (as it is, by default).
+ */
+export function messageText(bytePath: string, spell: (char: string) => string = (char) => char): string {
+  let text = '';
+  for (const char of escapedText(Buffer.from(bytePath, 'latin1'))) {
+    const byte = escapedByte(char);
+    text += byte >= 0 ? `\\x${byte.toString(16)}` : spell(char);
+  }
+  return text;
+}
+
 /** The byte a character of escapedText() stands for when it is an escaped one, else -1. */
 export function escapedByte(char: string): number {
   const code = char.charCodeAt(0);

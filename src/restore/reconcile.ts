@@ -29,16 +29,18 @@ export interface PathIo {
  * wanted may depend on the ACL, unknown here: either one will do until isReconciled says).
  */
 export function ownerAndModeReconciled(state: Pick<PathState, 'uid' | 'gid' | 'mode'>, wanted: WantedState): boolean {
-  return (wanted.uid === null || wanted.uid === state.uid)
-    && (wanted.gid === null || wanted.gid === state.gid)
+  return ownersReconciled(state, wanted)
     && (wanted.mode === null || wanted.mode === state.mode || wanted.modeWithoutAcl === state.mode);
+}
+
+function ownersReconciled(state: Pick<PathState, 'uid' | 'gid'>, wanted: WantedState): boolean {
+  return (wanted.uid === null || wanted.uid === state.uid) && (wanted.gid === null || wanted.gid === state.gid);
 }
 
 /** True when reconcile() would take no step: every wanted field already holds. */
 export function isReconciled(state: PathState, wanted: WantedState): boolean {
   const mode = wantedModeFor(state, wanted);
-  return (wanted.uid === null || wanted.uid === state.uid)
-    && (wanted.gid === null || wanted.gid === state.gid)
+  return ownersReconciled(state, wanted)
     && (mode === null || mode === state.mode)
     && (wanted.acl === undefined || sameAcl(state.acl, wanted.acl))
     && (wanted.defaultAcl === undefined || state.type !== 'dir' || sameAcl(state.defaultAcl, wanted.defaultAcl))

@@ -13,6 +13,11 @@ export const MAX_DEFAULT_JOBS = 8;
  */
 export const MAX_JOBS = 64;
 
+/** Whether a --jobs value is one permsnap takes: a whole number from 1 to MAX_JOBS. */
+export function jobsInRange(jobs: number): boolean {
+  return Number.isInteger(jobs) && jobs >= 1 && jobs <= MAX_JOBS;
+}
+
 export function defaultJobs(): number {
   return Math.min(os.availableParallelism(), MAX_DEFAULT_JOBS);
 }

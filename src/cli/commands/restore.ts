@@ -6,7 +6,7 @@ import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, readSnapshotText } from '../../archive/read-operand.js';
-import { currentDirectory, displayString, escapedByte, escapedText, isUtf8Bytes, toByteString } from '../../platform/byte-path.js';
+import { currentDirectory, displayString, isUtf8Bytes, messageText, toByteString } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
 import { FIELDS, type Field } from '../../restore/reconcile.js';
@@ -81,8 +81,7 @@ function resolveRoot(given: string | undefined, cwd: string): string | undefined
   if (given === undefined) return undefined;
   const bytes = path.posix.resolve(cwd, toByteString(given));
   if (!isUtf8Bytes(bytes)) {
-    const shown = [...escapedText(Buffer.from(bytes, 'latin1'))].map((c) => (escapedByte(c) >= 0 ? `\\x${escapedByte(c).toString(16)}` : c)).join('');
-    throw new PermsnapError('USAGE', `--root ${shown}: a path that is not UTF-8 is not supported, expected a UTF-8 path (mount --bind it at one, and give that)`);
+    throw new PermsnapError('USAGE', `--root ${messageText(bytes)}: a path that is not UTF-8 is not supported, expected a UTF-8 path (mount --bind it at one, and give that)`);
   }
   return displayString(bytes);
 }
