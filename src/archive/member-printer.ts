@@ -4,7 +4,7 @@
 
 import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
 import { printJsonLine } from '../format/json-printer.js';
-import { compileGlobs, matchesOrBeneath, type PathMatcher } from '../glob/path-matcher.js';
+import { compileGlobsBeneath, type PathMatcher } from '../glob/path-matcher.js';
 import { ACL_USER, isBaseAcl } from '../model/acl.js';
 import type { Entry } from '../model/entry.js';
 import { printedPath } from '../model/printed-path.js';
@@ -38,7 +38,7 @@ export class MemberPrinter {
   private noticedAbsolute = false;
 
   constructor(private readonly options: MemberPrinterOptions) {
-    this.excluded = compileGlobs(options.exclude);
+    this.excluded = compileGlobsBeneath(options.exclude);
     this.converter = new MemberConverter({
       names: options.print.names,
       idOfName: (tag, name) => (tag === ACL_USER ? uidOfName(name) : gidOfName(name)),
@@ -65,7 +65,7 @@ export class MemberPrinter {
 
   /** Whether --exclude leaves out the entry at `path` (as recorded). */
   isExcluded(path: string): boolean {
-    return this.excluded !== undefined && matchesOrBeneath(path, this.excluded);
+    return this.excluded !== undefined && this.excluded(path);
   }
 
   /** The entry's block (its path is changed to the printed form), or null when it is left out. */

@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import { readOperandBatches } from '../archive/read-operand.js';
-import { matchesOrBeneath, type PathMatcher } from '../glob/path-matcher.js';
+import { beneathMatcher, type PathMatcher } from '../glob/path-matcher.js';
 import { ACL_USER } from '../model/acl.js';
 import { UNKNOWN_ID, type Entry } from '../model/entry.js';
 import { normalPath, printedPath } from '../model/printed-path.js';
@@ -83,10 +83,11 @@ async function fileSide(file: string, options: SideOptions, sink: RecordSink): P
   const info = { hasMarkers: false };
   // Entries of blocks that say the same (most of a big snapshot) have the same record.
   const records = new Map<object, string>();
+  const excluded = options.exclude && beneathMatcher(options.exclude);
   for await (const batch of readOperandBatches(file, { info, shareBlocks: true })) {
     for (const { entry, shape } of batch) {
       const path = matchPath(entry);
-      if (options.exclude && matchesOrBeneath(path, options.exclude)) continue;
+      if (excluded && excluded(path)) continue;
       let record = shape && records.get(shape);
       if (record === undefined) {
         record = encodeRecord(options.names ? entry : withIds(entry), options.names, true);

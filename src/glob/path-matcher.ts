@@ -12,8 +12,7 @@ import { escapedText, isAscii } from '../platform/byte-path.js';
 // the start of every thread (the main one and each worker), when they all compete for the
 // cores. picomatch is CommonJS, so it can be required on the spot.
 let loaded: typeof picomatchType | undefined;
-const picomatch = (patterns: string[], options: picomatchType.PicomatchOptions): PathMatcher =>
-  (loaded ??= createRequire(import.meta.url)('picomatch') as typeof picomatchType)(patterns, options);
+const picomatch = (): typeof picomatchType => (loaded ??= createRequire(import.meta.url)('picomatch') as typeof picomatchType);
 
 export type PathMatcher = (path: string) => boolean;
 
@@ -29,22 +28,65 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
     else if (pattern.includes('/')) anchored.push(pattern);
     else floating.push(pattern);
   }
-  const matchers: PathMatcher[] = [];
-  if (anchored.length > 0) matchers.push(picomatch(anchored.map(asText), { dot: true }));
-  if (floating.length > 0) matchers.push(picomatch(floating.map(asText), { dot: true, basename: true }));
-  if (matchers.length === 0) return undefined;
+  if (anchored.length + floating.length === 0) return undefined;
+  const wholePath = anchored.map((pattern) => globTest(asText(pattern)));
+  const lastName = floating.map((pattern) => globTest(asText(pattern)));
   return (path) => {
     // "tree//a" (from `snapshot tree/`, as getfacl prints it) is matched as "tree/a".
     const relative = asText(normalPath(path));
-    return matchers.some((m) => m(relative));
+    if (relative === '') return false;
+    if (wholePath.some((test) => test(relative))) return true;
+    if (lastName.length === 0) return false;
+    const name = relative.slice(relative.lastIndexOf('/') + 1);
+    return lastName.some((test) => test(name));
   };
 }
 
-/** A recorded path matches when it or one of its ancestors does (a matched directory takes its contents along). */
-export function matchesOrBeneath(recorded: string, matcher: PathMatcher): boolean {
-  const parts = recorded.split('/');
-  for (let n = parts.length; n > 0; n--) if (matcher(parts.slice(0, n).join('/'))) return true;
-  return false;
+/**
+ * One pattern's test, as picomatch's matcher makes it (picomatch.test): the text equal to
+ * the pattern, or matching its regular expression with dotfiles matched. Its own matcher
+ * builds a result object and splits the path for the basename on every call: 0.9 us a
+ * path, against 0.25 us for this (a 132k-path restore with one --exclude).
+ */
+function globTest(pattern: string): (text: string) => boolean {
+  const regex = picomatch().makeRe(pattern, { dot: true });
+  return (text) => text === pattern || regex.test(text);
+}
+
+/** compileGlobs(), for paths that match when an ancestor does (beneathMatcher). */
+export function compileGlobsBeneath(patterns: readonly string[]): PathMatcher | undefined {
+  const matcher = compileGlobs(patterns);
+  return matcher && beneathMatcher(matcher);
+}
+
+// Ancestors whose verdict is kept at once. Paths come in tree order, so the ones kept are
+// nearly always the ones asked about next; when full, the lot is dropped and rebuilt.
+const ANCESTORS_KEPT = 4096;
+
+/**
+ * A matcher for recorded paths that matches a path when it or one of its ancestors does (a
+ * matched directory takes its contents along), for walks that do not prune: restore, diff
+ * and tar listings see every path beneath a matched directory. Each ancestor's verdict is
+ * worked out once, not once per path beneath it: matching every ancestor of each path made
+ * a 132k-path restore with one --exclude take 2.0 s instead of 1.15 s.
+ */
+export function beneathMatcher(matcher: PathMatcher): PathMatcher {
+  const ancestors = new Map<string, boolean>();
+  const ancestorMatches = (directory: string): boolean => {
+    const known = ancestors.get(directory);
+    if (known !== undefined) return known;
+    const verdict = matchesHereOrAbove(directory);
+    if (ancestors.size >= ANCESTORS_KEPT) ancestors.clear();
+    ancestors.set(directory, verdict);
+    return verdict;
+  };
+  // "a/b/c" is matched as itself, then (through the kept verdicts) "a/b" and "a": the
+  // prefixes ending before each "/", as "/x" gives "" and "a//b" gives "a/" and "a".
+  const matchesHereOrAbove = (path: string): boolean => {
+    const slash = path.lastIndexOf('/');
+    return (slash >= 0 && ancestorMatches(path.slice(0, slash))) || matcher(path);
+  };
+  return matchesHereOrAbove;
 }
 
 /**

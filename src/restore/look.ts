@@ -4,7 +4,7 @@
 // the snapshot on workers (piece-look.ts), so both decide alike.
 
 import type { ParsedEntry } from '../format/getfacl-parser.js';
-import { compileGlobs, matchesOrBeneath } from '../glob/path-matcher.js';
+import { compileGlobsBeneath } from '../glob/path-matcher.js';
 import type { Problem } from './chunk-work.js';
 import type { IdResolver } from './id-resolver.js';
 import type { Field } from './reconcile.js';
@@ -45,12 +45,12 @@ export function shownLook(look: Look): string {
 
 /** Makes each parsed block's Look: 'excluded', 'refused', or 'pending' with its work item. */
 export function lookMaker(rules: LookRules): (parsed: ParsedEntry) => Look {
-  const excluded = compileGlobs([...rules.exclude]);
-  const only = compileGlobs([...rules.only]);
+  const excluded = compileGlobsBeneath(rules.exclude);
+  const only = compileGlobsBeneath(rules.only);
   const wantedOf = cachedWantedState(rules);
   return ({ entry, shape }) => {
     const path = entry.path;
-    if ((excluded && matchesOrBeneath(path, excluded)) || (only && !matchesOrBeneath(path, only))) {
+    if ((excluded && excluded(path)) || (only && !only(path))) {
       return { outcome: 'excluded', problems: NO_PROBLEMS as string[], path };
     }
     const resolved = resolveTarget(path, rules.root, rules.cwd);

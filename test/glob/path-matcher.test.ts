@@ -1,5 +1,6 @@
+import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { compileGlobs } from '../../src/glob/path-matcher.js';
+import { beneathMatcher, compileGlobs } from '../../src/glob/path-matcher.js';
 
 describe('compileGlobs', () => {
   it('matches a slash-less pattern against a name at any depth, dotfiles included', () => {
@@ -27,7 +28,62 @@ describe('compileGlobs', () => {
     expect(m('var/cache')).toBe(true);
   });
 
+  it('answers as picomatch\'s own matcher does, for anchored and name patterns alike', () => {
+    const patterns = ['*.log', '!*.log', 'a[', '[!a]*', '*(a|b)', '@(x|y)', '{a,b}', 'a/**', 'a/*/c', '**/b', '.*', 'x?z', '[[:alpha:]]*', 'a\\*b', '!a/b', 'é*'];
+    const paths = ['a', 'b', 'x.log', 'd/x.log', '!x.log', 'a[', 'ab', 'aab', 'x', 'a/b', 'a/b/c', 'a/x/c', '.hidden', 'd/.hidden', 'xyz', 'a*b', 'éa', 'd/éa', 'd/a[', '{a,b}', 'a/**'];
+    for (const pattern of patterns) {
+      const ours = compileGlobs([pattern])!;
+      const theirs = picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
+      for (const path of paths) expect(ours(path), `${pattern} ${path}`).toBe(theirs(path));
+    }
+  });
+
   it('returns undefined for no patterns', () => {
     expect(compileGlobs([])).toBeUndefined();
+  });
+});
+
+describe('beneathMatcher', () => {
+  /** The rule it must keep: the path, or any prefix of it that ends before a "/". */
+  const byEveryPrefix = (m: (p: string) => boolean, path: string): boolean => {
+    const parts = path.split('/');
+    for (let n = parts.length; n > 0; n--) if (m(parts.slice(0, n).join('/'))) return true;
+    return false;
+  };
+
+  it('matches what lies beneath a matched directory, and only that', () => {
+    const m = beneathMatcher(compileGlobs(['share/doc', '*.pyc'])!);
+    expect(m('share/doc')).toBe(true);
+    expect(m('share/doc/x/y')).toBe(true);
+    expect(m('share/docs/x')).toBe(false);
+    expect(m('lib/a.pyc/inner')).toBe(true);
+    expect(m('lib/a.py')).toBe(false);
+  });
+
+  it('gives the per-prefix answer for every path, in any order, kept verdicts or not', () => {
+    const plain = compileGlobs(['a/b', '/c', 'x*', 'd/**/e'])!;
+    const paths: string[] = [];
+    for (const first of ['a', 'c', 'd', 'xa', '', '.']) {
+      for (const second of ['b', 'bb', 'e', '', 'q']) {
+        for (const third of ['e', 'f', 'x1']) paths.push(`${first}/${second}/${third}`, `${first}/${second}`, `/${first}/${second}`, `${first}//${second}/`);
+      }
+    }
+    const m = beneathMatcher(plain);
+    // Twice, the second time in reverse: answers from kept verdicts must not differ.
+    for (const path of [...paths, ...paths.reverse()]) expect(m(path), path).toBe(byEveryPrefix(plain, path));
+    expect(paths.filter((p) => m(p)).length).toBeGreaterThan(10);
+    expect(paths.filter((p) => !m(p)).length).toBeGreaterThan(10);
+  });
+
+  it('matches each ancestor once however many paths lie beneath it', () => {
+    let calls = 0;
+    const counting = (path: string): boolean => {
+      calls++;
+      return path === 'never';
+    };
+    const m = beneathMatcher(counting);
+    for (let i = 0; i < 100; i++) m(`usr/share/doc/f${i}`);
+    // 100 leaves, and usr/share/doc, usr/share and usr once each.
+    expect(calls).toBe(103);
   });
 });
