@@ -61,6 +61,23 @@ export function wantedModeFor(state: Pick<PathState, 'acl'>, wanted: WantedState
   return wanted.modeWithoutAcl !== undefined && state.acl === null ? wanted.modeWithoutAcl : wanted.mode;
 }
 
+/**
+ * The access ACL a path should get in its current state. With the mode left alone
+ * (`--ignore mode`), an extended ACL's user:: and other:: entries are the mode's owner and
+ * other bits as they are now: written whole, the snapshot's would set them (a mode 1777
+ * file whose ACL came back went to 1000). Its group::, named entries and mask are the
+ * snapshot's, as diff compares them.
+ */
+export function wantedAclFor(state: Pick<PathState, 'mode'>, wanted: WantedState, modeLeftAlone: boolean): Acl | null | undefined {
+  const { acl } = wanted;
+  if (!modeLeftAlone || !acl) return acl;
+  return acl.map((e) => {
+    if (e.tag === ACL_USER_OBJ) return { ...e, perm: (state.mode >> 6) & 7 };
+    if (e.tag === ACL_OTHER) return { ...e, perm: state.mode & 7 };
+    return e;
+  });
+}
+
 /** The state after chmod: an extended ACL follows the new mode. */
 export function afterChmod(state: PathState, mode: number): PathState {
   return { ...state, mode, acl: state.acl ? aclFollowingMode(state.acl, mode) : null };

@@ -5,7 +5,7 @@
 // of what will change).
 
 import { ACL_GROUP_OBJ, findEntry, type Acl } from '../model/acl.js';
-import { sameAcl, sameBytes, wantedModeFor, type PathState, type WantedState } from './path-state.js';
+import { sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
 
 export type Field = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
 export const FIELDS: readonly Field[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
@@ -40,9 +40,10 @@ function ownersReconciled(state: Pick<PathState, 'uid' | 'gid'>, wanted: WantedS
 /** True when reconcile() would take no step: every wanted field already holds. */
 export function isReconciled(state: PathState, wanted: WantedState): boolean {
   const mode = wantedModeFor(state, wanted);
+  const acl = wantedAclFor(state, wanted, wanted.mode === null);
   return ownersReconciled(state, wanted)
     && (mode === null || mode === state.mode)
-    && (wanted.acl === undefined || sameAcl(state.acl, wanted.acl))
+    && (acl === undefined || sameAcl(state.acl, acl))
     && (wanted.defaultAcl === undefined || state.type !== 'dir' || sameAcl(state.defaultAcl, wanted.defaultAcl))
     && (wanted.capability === undefined || sameBytes(state.capability, wanted.capability));
 }
@@ -51,6 +52,8 @@ export function reconcile(io: PathIo, given: WantedState): Change[] {
   const changes: Change[] = [];
   let state = io.read();
   let wanted = given;
+  // keptThroughChown may give a mode left alone a value: it is still left alone.
+  const modeLeftAlone = given.mode === null;
   const uid = wanted.uid !== null && wanted.uid !== state.uid ? wanted.uid : null;
   const gid = wanted.gid !== null && wanted.gid !== state.gid ? wanted.gid : null;
   if (uid !== null || gid !== null) {
@@ -67,12 +70,13 @@ export function reconcile(io: PathIo, given: WantedState): Change[] {
     io.chmod(mode);
     state = io.read();
   }
-  if (wanted.acl !== undefined && !sameAcl(state.acl, wanted.acl)) {
-    changes.push({ field: 'acl', before: state, after: wanted });
-    const removed = wanted.acl === null ? state.acl : null;
-    io.setAcl('access', wanted.acl);
+  const acl = wantedAclFor(state, wanted, modeLeftAlone);
+  if (acl !== undefined && !sameAcl(state.acl, acl)) {
+    changes.push({ field: 'acl', before: state, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
+    const removed = acl === null ? state.acl : null;
+    io.setAcl('access', acl);
     state = io.read();
-    if (removed !== null && wanted.mode === null) state = groupBitsWithoutAcl(io, state, removed);
+    if (removed !== null && modeLeftAlone) state = groupBitsWithoutAcl(io, state, removed);
   }
   if (wanted.defaultAcl !== undefined && state.type === 'dir' && !sameAcl(state.defaultAcl, wanted.defaultAcl)) {
     changes.push({ field: 'default-acl', before: state, after: wanted });

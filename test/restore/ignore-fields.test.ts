@@ -68,4 +68,22 @@ describe.skipIf(!restoreReady)(`fields left alone do not widen the owning group'
     sh('touch h && chmod 644 h && setfacl -m u:4243:rwx h && setfacl -b h', path.join(dir, 't'));
     expect(modeOf('h')).toBe(modeOf('g')); // what setfacl -b gives
   });
+
+  it('--ignore mode restoring an ACL: the owner and other bits stay as they are, only the ACL\'s own entries come back', () => {
+    const snap = snapshotThenDamage('touch f && chmod 4000 f && setfacl -m u:4242:rwx,m::--- f', 'chmod 1777 f && setfacl -m m::rwx f');
+    expect(modeOf('f')).toBe('1777');
+    const plan = restoreTwice(snap, ['--ignore', 'mode']);
+    // rwx owner and other kept; the mask (the group bits) back to ---, as the ACL records it.
+    expect(modeOf('f')).toBe('1707');
+    expect(aclOf('f')).toContain('user:4242:rwx');
+    expect(aclOf('f')).toContain('mask::---');
+    expect(plan).toMatch(/acl\s+user::rwx,user:4242:rwx,group::---,mask::rwx,other::rwx -> user::rwx,user:4242:rwx,group::---,mask::---,other::rwx/);
+  });
+
+  it('--ignore mode putting back an ACL that was removed: the owner and other bits stay as they are', () => {
+    const snap = snapshotThenDamage('touch f && chmod 640 f && setfacl -m u:4242:r-- f', 'setfacl -b f && chmod 606 f');
+    restoreTwice(snap, ['--ignore', 'mode']);
+    expect(aclOf('f')).toContain('user:4242:r--');
+    expect(modeOf('f')).toBe('0646'); // rw- and rw- kept, the mask r-- as the group bits
+  });
 });
