@@ -55,18 +55,41 @@ export interface Pinned {
   /** As read when planned: the pre-restore state the journal keeps. */
   state: FdState;
   wanted: WantedState;
-  /** A hard link of an inode an earlier path of the chunk changes: read it again before applying. */
+  /** A hard link of an inode an earlier path changes: read it again before applying. */
   relinked: boolean;
+  /** dev:ino of an inode with more than one name, else null. */
+  linkKey: string | null;
 }
 
+// Inodes whose planned state is kept at once (a tree of hard-linked backups has a million).
+const LINKED_KEPT = 65536;
+
 /**
- * The inodes with more than one name that the chunk's paths change, by dev:ino, and the
- * state the planned steps leave each in. A second name of one is planned from that state,
+ * The inodes with more than one name that this thread's chunks change, by dev:ino, and the
+ * state the planned steps leave each in. A later name of one is planned from that state,
  * not from the state read before the first was changed: it takes no step the first took
  * (a repeated chown, which clears setuid and capabilities, then has to put them back), and
- * the dry run counts what the real run does.
+ * the dry run counts what the real run does. Kept from chunk to chunk of the thread: names
+ * far apart in the snapshot fall in different chunks. A path whose steps failed has its
+ * state forgotten. (A chunk planned and let go, as a dry run does with each, keeps its
+ * states: the dry run predicts a run that applies them; a real run lets go only to stop.)
  */
-type LinkedStates = Map<string, PathState>;
+export class LinkedStates {
+  private readonly states = new Map<string, PathState>();
+
+  get(key: string): PathState | undefined {
+    return this.states.get(key);
+  }
+
+  set(key: string, state: PathState): void {
+    if (this.states.size >= LINKED_KEPT && !this.states.has(key)) this.states.clear();
+    this.states.set(key, state);
+  }
+
+  forget(pinned: readonly Pinned[]): void {
+    for (const p of pinned) if (p.linkKey !== null) this.states.delete(p.linkKey);
+  }
+}
 
 export function emptyCounts(): Counts {
   return { changed: 0, byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 } };
@@ -81,11 +104,12 @@ export function addChanges(counts: Counts, fields: readonly { field: Field }[]):
 type Tally = Omit<ChunkPlan, 'journal'>;
 
 /** Plans a chunk; the pins it returns must be applied or released (closeAll). */
-export function planChunk(items: readonly WorkItem[], directories: DirectoryCache, settings: ChunkSettings): { plan: ChunkPlan; pinned: Pinned[] } {
+export function planChunk(
+  items: readonly WorkItem[], directories: DirectoryCache, settings: ChunkSettings, linked: LinkedStates,
+): { plan: ChunkPlan; pinned: Pinned[] } {
   const journal: Entry[] = [];
   const tally: Tally = { plans: [], preview: emptyCounts(), existing: 0, missing: 0, pseudo: 0, alreadyCorrect: 0, problems: [] };
   const pinned: Pinned[] = [];
-  const linked: LinkedStates = new Map();
   try {
     for (const item of items) {
       const p = planItem(item, directories, settings, tally, linked);
@@ -96,6 +120,7 @@ export function planChunk(items: readonly WorkItem[], directories: DirectoryCach
       if (settings.wantPlans) tally.plans.push([p.pinned.shown, p.changes]);
     }
   } catch (err) {
+    linked.forget(pinned);
     closeAll(pinned);
     throw err;
   }
@@ -153,11 +178,11 @@ function planOpened(
   if (changes.length === 0) return tally.alreadyCorrect++, null;
   if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
   if (linkKey !== null) linked.set(linkKey, io.state);
-  return { pinned: { fd, shown, state, wanted, relinked: earlier !== undefined }, changes };
+  return { pinned: { fd, shown, state, wanted, relinked: earlier !== undefined, linkKey }, changes };
 }
 
 /** Applies planned paths through their pins (closing each); per-path failures are problems. */
-export function applyPinned(pinned: readonly Pinned[]): { counts: Counts; problems: Problem[] } {
+export function applyPinned(pinned: readonly Pinned[], linked: LinkedStates): { counts: Counts; problems: Problem[] } {
   const counts = emptyCounts();
   const problems: Problem[] = [];
   for (const p of pinned) {
@@ -165,6 +190,7 @@ export function applyPinned(pinned: readonly Pinned[]): { counts: Counts; proble
       const state = p.relinked ? readFdState(p.fd, p.shown) : p.state;
       addChanges(counts, reconcile(fdIo(p.fd, p.shown, state), p.wanted));
     } catch (err) {
+      linked.forget([p]);
       problems.push([p.shown, problemReason(err)]);
     } finally {
       closeDescriptor(p.fd);

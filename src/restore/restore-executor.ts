@@ -2,7 +2,7 @@
 // runs it on the calling thread (--jobs 1, the library's default). worker-executor.ts runs
 // the same work on worker threads.
 
-import { closeAll, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type Pinned } from './chunk-work.js';
+import { closeAll, LinkedStates, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type Pinned } from './chunk-work.js';
 import { DirectoryCache } from './directory-cache.js';
 import type { Applied, LookBatch } from './restore-protocol.js';
 import { lookAtPiece, type PieceAnswer, type PieceRequest } from './piece-look.js';
@@ -24,6 +24,7 @@ export interface RestoreExecutor {
 export class RestoreWork {
   private readonly directories = new DirectoryCache();
   private readonly pinned = new Map<number, Pinned[]>();
+  private readonly linked = new LinkedStates();
 
   constructor(private readonly settings: ChunkSettings) {}
 
@@ -43,13 +44,13 @@ export class RestoreWork {
   }
 
   plan(chunk: number, items: readonly WorkItem[]): ChunkPlan {
-    const { plan, pinned } = planChunk(items, this.directories, this.settings);
+    const { plan, pinned } = planChunk(items, this.directories, this.settings, this.linked);
     this.pinned.set(chunk, pinned);
     return plan;
   }
 
   apply(chunk: number): Applied {
-    return applyPinned(this.take(chunk));
+    return applyPinned(this.take(chunk), this.linked);
   }
 
   release(chunk: number): void {

@@ -1,6 +1,6 @@
-// Hard links in one chunk: the second name of an inode the first name's steps change is
-// planned from the state those steps leave, so it takes no step twice, and the dry run
-// counts what the real run does. Both names recorded alike: the README's "one wins" is for
+// Hard links: the second name of an inode the first name's steps change is planned from
+// the state those steps leave (in one chunk, and in later chunks of the same thread), so it
+// takes no step twice, and the dry run counts what the real run does. Both names recorded alike: the README's "one wins" is for
 // names recorded with different states.
 
 import fs from 'node:fs';
@@ -39,4 +39,20 @@ describe.skipIf(!restoreReady)(`hard links restored once (${SKIP_REASON})`, () =
       expect(getfacl(['-R', '-n', '.'], { cwd: t }).stdout.toString()).toBe(healthy);
     });
   }
+
+  it('plans a name in a later chunk from the state the first name\'s steps leave (--jobs 1)', () => {
+    const t = path.join(dir, 't');
+    // Restore chunks hold 1024 paths: a/f and z/link are 1100 paths apart.
+    sh('mkdir -p t/a t/z && touch t/a/f && for i in $(seq 1 1100); do touch t/z/$i; done && ln t/a/f t/z/link && chmod -R 600 t && chmod 755 t t/a t/z', dir);
+    const snap = getfacl(['-R', '.'], { cwd: t });
+    fs.writeFileSync(path.join(dir, 'snap.facl'), snap.stdout);
+    sh('chmod -R 777 t', dir);
+    const args = [path.join(dir, 'snap.facl'), '--root', t, '--no-undo', '--jobs', '1'];
+    const dry = restore([...args, '--dry-run']);
+    const real = restore(args);
+    expect(real.status, real.stderr).toBe(0);
+    expect(summaryLine(real.stderr)).toMatch(/^permsnap: 1104 path\(s\) changed \(mode 1104\), 1 already correct/);
+    expect(summaryLine(dry.stderr)).toBe(summaryLine(real.stderr));
+    expect(getfacl(['-R', '.'], { cwd: t }).stdout.equals(snap.stdout)).toBe(true);
+  });
 });
