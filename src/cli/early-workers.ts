@@ -4,7 +4,7 @@
 // guess costs only idle workers, let go when the command ends.
 
 import type { PrestartedWorkers } from '../threads/prestarted-workers.js';
-import { defaultJobs, jobsInRange } from '../threads/default-jobs.js';
+import { defaultJobs, jobsInRange, workersCanStart } from '../threads/default-jobs.js';
 
 /** Options with which a command does not run at all (help, version, shell completion). */
 const NO_RUN = new Set(['--help', '-h', '--version', '--get-yargs-completions']);
@@ -35,7 +35,7 @@ type Release = () => Promise<void>;
 
 /** Prestarts `count` workers of the pool `load` gives; returns what lets go of unused ones. */
 async function prestart(count: number, load: () => Promise<PrestartedWorkers>): Promise<Release> {
-  if (count === 0) return async () => {};
+  if (count === 0 || !workersCanStart()) return async () => {};
   const early = await load();
   early.prestart(count);
   return () => early.release();

@@ -13,6 +13,7 @@ import { pathHash } from '../model/path-table.js';
 import { SideInWorker, type NumberedSink } from './side-in-worker.js';
 import { dropNotEntered, dropUnread } from './not-entered.js';
 import { RepeatedPaths } from './repeated-paths.js';
+import { workersCanStart } from '../threads/default-jobs.js';
 
 export type DiffFormat = 'text' | 'json' | 'getfacl' | 'nagios';
 
@@ -53,8 +54,9 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   // can only be joined once BEFORE is complete, so until then AFTER's worker yields the CPU
   // to BEFORE's and to this thread: BEFORE ends sooner, and AFTER's pairs are joined while
   // its worker still reads (measured: about 6% off a 1M-entry diff on 2 cores).
+  const inWorkers = workersCanStart();
   const job = (operand: string, yieldCpu: boolean): SideInWorker | null =>
-    operand === '-' ? null : new SideInWorker({ operand, names: !options.numeric, exclude: options.exclude ?? [], yieldCpu });
+    operand === '-' || !inWorkers ? null : new SideInWorker({ operand, names: !options.numeric, exclude: options.exclude ?? [], yieldCpu });
   const beforeInWorker = job(before, false);
   const afterInWorker = job(after, true);
   const recordId = (record: string): number => comparison.recordId(record);

@@ -33,18 +33,22 @@ export function isUtf8Bytes(bytePath: string): boolean {
 }
 
 /**
- * The current directory as a byte string. process.cwd() decodes it as UTF-8, turning a byte
- * that is not UTF-8 into U+FFFD (a directory that does not exist); the kernel's link says
- * the bytes.
+ * The current directory as a byte string; null when it has been deleted. process.cwd()
+ * decodes it as UTF-8, turning a byte that is not UTF-8 into U+FFFD (a directory that does
+ * not exist); the kernel's link says the bytes.
  */
-export function currentDirectory(): string {
+export function currentDirectory(): string | null {
   try {
     const link = fs.readlinkSync('/proc/self/cwd', { encoding: 'buffer' }).toString('latin1');
     if (link.startsWith('/') && !link.endsWith(' (deleted)')) return link;
   } catch {
     // no /proc: the decoded form is all there is
   }
-  return toByteString(process.cwd());
+  try {
+    return toByteString(process.cwd());
+  } catch {
+    return null; // ENOENT: deleted (a directory named "x (deleted)" is found by process.cwd())
+  }
 }
 
 /** A byte string's text for people, when the bytes are UTF-8 (as most names are). */

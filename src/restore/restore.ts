@@ -18,6 +18,7 @@ import { lookInPieces } from './look-pieces.js';
 import { nothingBeneath, type LookRules, type LookTally } from './look.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
+import { workersCanStart } from '../threads/default-jobs.js';
 
 export interface RestoreOptions {
   root?: string;
@@ -128,7 +129,7 @@ function isSnapshotText(input: RestoreEntries | SnapshotText): input is Snapshot
 function startExecutor(options: RestoreOptions): RestoreExecutor {
   const settings = { root: options.root, pseudo: pseudoFilesystemDevices(), wantPlans: options.onPlan !== undefined };
   const jobs = options.jobs ?? 1;
-  if (jobs <= 1) return new InlineExecutor(settings);
+  if (jobs <= 1 || !workersCanStart()) return new InlineExecutor(settings);
   const fallbacks = !syscallSupport.openat2 && !syscallSupport.fchmodat2;
   return new WorkerExecutor(jobs, { root: settings.root, pseudo: [...settings.pseudo], wantPlans: settings.wantPlans, fallbacks });
 }

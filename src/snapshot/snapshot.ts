@@ -10,7 +10,7 @@ import { MarkerWriter } from './marker-writer.js';
 import { Scheduler } from './scheduler.js';
 import type { SnapshotSettings } from './settings.js';
 import { WorkerPool } from './worker-pool.js';
-import { defaultJobs } from '../threads/default-jobs.js';
+import { defaultJobs, workersCanStart } from '../threads/default-jobs.js';
 
 export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, 'print' | 'doNotEnter'>> {
   print?: Partial<SnapshotSettings['print']>;
@@ -61,7 +61,7 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
   const jobs = options.jobs ?? defaultJobs();
   const markers = !options.compat && settings.format === 'getfacl' && settings.print.comments;
   const writer = new MarkerWriter(sink, markers);
-  const pool = jobs > 1 ? new WorkerPool(jobs, settings) : null;
+  const pool = jobs > 1 && workersCanStart() ? new WorkerPool(jobs, settings) : null;
   let problems = 0;
   let noticedAbsolute = false;
   const scheduler = new Scheduler(settings, pool, async (part) => {

@@ -18,6 +18,21 @@ export function jobsInRange(jobs: number): boolean {
   return Number.isInteger(jobs) && jobs >= 1 && jobs <= MAX_JOBS;
 }
 
+/**
+ * Whether a worker thread can start here. Node's worker bootstrap asks for the current
+ * directory, and fails (ENOENT, uv_cwd) when it has been deleted, as it is for a shell
+ * left in a directory someone removed; getfacl works there, and so must permsnap, on
+ * this thread alone.
+ */
+export function workersCanStart(): boolean {
+  try {
+    process.cwd();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function defaultJobs(): number {
   return Math.min(os.availableParallelism(), MAX_DEFAULT_JOBS);
 }

@@ -38,7 +38,9 @@ export class PrestartedWorkers {
 
   private startOne(): Worker {
     allowStdioListeners();
-    return this.start();
+    const worker = this.start();
+    worker.once('exit', () => exitedWorkers.add(worker));
+    return worker;
   }
 
   /** Ends the workers nobody took, each once it has loaded. */
@@ -50,6 +52,8 @@ export class PrestartedWorkers {
 }
 
 let workersStarted = 0;
+/** Workers that have ended: waiting for their 'exit' again would wait for ever. */
+const exitedWorkers = new WeakSet<Worker>();
 
 /**
  * Each worker's stdout and stderr are piped into the process's, and every pipe adds an
@@ -68,6 +72,9 @@ function allowStdioListeners(): void {
  * its first message says it has; resolves when it has exited. Never terminate(): see above.
  */
 export function endOnceLoaded(worker: Worker, loaded: boolean, quit: unknown): Promise<void> {
+  // One that failed to load (EMFILE, say) has ended already: the run, done on the workers
+  // that did load or on this thread, must not then hang (Node exits 13, output complete).
+  if (exitedWorkers.has(worker)) return Promise.resolve();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   if (loaded) worker.postMessage(quit);
   else worker.once('message', () => worker.postMessage(quit));

@@ -77,6 +77,17 @@ function parseIgnore(text: string | undefined): Field[] {
  * bytes, but the journal and the id files beneath the root are opened through node:fs by
  * name, so a root that is not UTF-8 is refused, with a way around it, rather than missed.
  */
+/**
+ * Where to stand when the current directory has been deleted: nowhere, unless an absolute
+ * --root says where the snapshot's paths go (the current directory is then not used).
+ */
+function deletedDirectory(root: string | undefined): string {
+  if (root === undefined || !root.startsWith('/')) {
+    throw new PermsnapError('USAGE', 'the current directory has been deleted: give an absolute --root, beneath which the snapshot\'s paths are restored');
+  }
+  return '/';
+}
+
 function resolveRoot(given: string | undefined, cwd: string): string | undefined {
   if (given === undefined) return undefined;
   const bytes = path.posix.resolve(cwd, toByteString(given));
@@ -102,7 +113,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   checkJobs(args.jobs);
   checkNotEmpty('--root', args.root, 'a directory');
   checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
-  const cwd = currentDirectory();
+  const cwd = currentDirectory() ?? deletedDirectory(args.root);
   const root = resolveRoot(args.root, cwd);
   checkRoot(root);
   const exclude = globsOf('--exclude', args.exclude, args['exclude-from']);
