@@ -73,11 +73,6 @@ function parseIgnore(text: string | undefined): Field[] {
 }
 
 /**
- * --root made absolute (against the current directory's bytes). Restore itself takes any
- * bytes, but the journal and the id files beneath the root are opened through node:fs by
- * name, so a root that is not UTF-8 is refused, with a way around it, rather than missed.
- */
-/**
  * Where to stand when the current directory has been deleted: nowhere, unless an absolute
  * --root says where the snapshot's paths go (the current directory is then not used).
  */
@@ -88,6 +83,11 @@ function deletedDirectory(root: string | undefined): string {
   return '/';
 }
 
+/**
+ * --root made absolute (against the current directory's bytes). Restore itself takes any
+ * bytes, but the journal and the id files beneath the root are opened through node:fs by
+ * name, so a root that is not UTF-8 is refused, with a way around it, rather than missed.
+ */
 function resolveRoot(given: string | undefined, cwd: string): string | undefined {
   if (given === undefined) return undefined;
   const bytes = path.posix.resolve(cwd, toByteString(given));
