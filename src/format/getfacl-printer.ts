@@ -53,12 +53,23 @@ export function printBlock(entry: Entry, options: PrintOptions): PrintedBlock {
     if (options.capability && entry.capability !== undefined) text += `# capability: ${entry.capability}\n`;
   }
   const headerEnd = text.length;
-  if (options.access) text += printAcl(entry.acl ?? aclFromMode(entry.mode), '', options);
+  if (options.access) text += entry.acl ? printAcl(entry.acl, '', options) : baseAclText(entry.mode);
   const printDefault = options.default && entry.defaultAcl !== undefined && entry.defaultAcl.length > 0;
   if (printDefault) text += printAcl(entry.defaultAcl!, options.access ? 'default:' : '', options);
   // getfacl ends a block with a blank line whenever it printed anything for it.
   if (options.access || printDefault || options.comments) text += '\n';
   return { text, headerEnd };
+}
+
+/**
+ * The access ACL of a file without one, which only its nine permission bits decide (no
+ * mask, so no #effective: comment, and no qualifier): most blocks of a tree. Printed once
+ * per bits, not built and printed per file.
+ */
+const baseAclTexts: string[] = [];
+function baseAclText(mode: number): string {
+  const bits = mode & 0o777;
+  return (baseAclTexts[bits] ??= printAcl(aclFromMode(bits), '', GETFACL_DEFAULTS));
 }
 
 function principal(name: string | undefined, id: number, options: PrintOptions): string {
