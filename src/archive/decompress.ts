@@ -41,11 +41,21 @@ const startsWith = (head: Uint8Array, magic: readonly number[]): boolean =>
 export function sniffCompression(head: Uint8Array): Compression {
   const known = MAGIC.find(([, magic]) => startsWith(head, magic));
   if (known) return known[0];
+  if (isZstdSkippableFrame(head)) return 'zstd';
   const other = UNSUPPORTED.find(([, magic]) => startsWith(head, magic));
   if (other) {
     throw new PermsnapError('MALFORMED', `${other[0]} data is not supported, expected a tar archive, plain or compressed with gzip, xz or zstd`);
   }
   return 'none';
+}
+
+/**
+ * A zstd skippable frame (magic 0x184D2A50 to 0x184D2A5F, little-endian): zstd streams may
+ * begin with one, as pzstd's output does (it records its frame sizes there); the decoder
+ * passes over it.
+ */
+function isZstdSkippableFrame(head: Uint8Array): boolean {
+  return head.length >= 4 && ((head[0] as number) & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18;
 }
 
 /** The archive's bytes: "-" is stdin. Opened at once, so a missing file fails before any output. */

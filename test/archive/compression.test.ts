@@ -23,6 +23,8 @@ const COMPRESSIONS: Array<[string, string[], string]> = [
   // zstd with several frames (what `zstd -T2 --rsyncable` or concatenation gives).
   ['zstd, two frames', ['sh', '-c', 'head -c 20480 "$0" | zstd -q -c; tail -c +20481 "$0" | zstd -q -c'], 'frames.tar.xz'],
   ['gzip, two members', ['sh', '-c', 'head -c 20480 "$0" | gzip -c; tail -c +20481 "$0" | gzip -c'], 'members.tar'],
+  // zstd that begins with a skippable frame, as pzstd writes it (printf: its magic 0x184D2A50 and a 4-byte payload).
+  ['zstd after a skippable frame', ['sh', '-c', "printf 'P*M\\030\\004\\000\\000\\000abcd'; zstd -q -c \"$0\""], 'skippable.tar'],
 ];
 
 function compress(command: string[], name: string): string {
