@@ -72,14 +72,16 @@ function linkPath(linkname: string | null): string | null {
 }
 
 function hasAny(metadata: PaxMetadata): boolean {
-  return metadata.acl !== undefined || metadata.defaultAcl !== undefined || metadata.capability !== undefined;
+  return metadata.acl !== undefined || metadata.baseAclBits !== undefined || metadata.defaultAcl !== undefined || metadata.capability !== undefined;
 }
 
 function toEntry(path: string, type: FileType, member: TarMember, metadata: PaxMetadata, names: boolean): Entry {
   let mode = member.mode & 0o7777;
   // An extended ACL's mask is the mode's group bits (getfacl reads both from the inode).
   // GNU tar stores st_mode, where that holds; bsdtar stores the group:: entry's bits instead.
-  if (metadata.acl) mode = (mode & SPECIAL_BITS) | modeBitsOfAcl(metadata.acl);
+  // A record of the base entries alone is applied too, as both tars apply it.
+  const aclBits = metadata.acl ? modeBitsOfAcl(metadata.acl) : metadata.baseAclBits;
+  if (aclBits !== undefined) mode = (mode & SPECIAL_BITS) | aclBits;
   const entry: Entry = { path, type, mode, uid: idOf(member.pax.uid, member.uid), gid: idOf(member.pax.gid, member.gid) };
   if (names) {
     // Large or non-ASCII names live in PAX records; an empty name means the archiver had none.

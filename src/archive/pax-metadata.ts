@@ -3,7 +3,7 @@
 // raw xattr values (GNU tar's `SCHILY.xattr.NAME`: the bytes as they are; libarchive's
 // `LIBARCHIVE.xattr.NAME`: base64), or both.
 
-import { aclProblem, ACL_GROUP, ACL_USER, isBaseAcl, type Acl } from '../model/acl.js';
+import { aclProblem, ACL_GROUP, ACL_USER, isBaseAcl, modeBitsOfAcl, type Acl } from '../model/acl.js';
 import { decodeAclXattr } from '../model/acl-xattr.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import { UNKNOWN_ID, type QualifiedAclEntry } from '../model/entry.js';
@@ -13,6 +13,11 @@ import type { PaxRecords } from './pax-records.js';
 export interface PaxMetadata {
   /** An extended access ACL; undefined when there is none (the mode says it all). */
   acl?: QualifiedAclEntry[];
+  /**
+   * The permission bits of an access ACL record that holds only user::, group:: and
+   * other::. GNU tar and bsdtar both set it on extraction, over the header's mode.
+   */
+  baseAclBits?: number;
   defaultAcl?: QualifiedAclEntry[];
   /** getcap's text. */
   capability?: string;
@@ -32,6 +37,7 @@ export function readPaxMetadata(pax: PaxRecords, options: MetadataOptions): PaxM
   const metadata: PaxMetadata = {};
   const access = readAcl(pax, 'access', options);
   if (access !== undefined && !isBaseAcl(access)) metadata.acl = access;
+  else if (access !== undefined) metadata.baseAclBits = modeBitsOfAcl(access);
   const defaultAcl = readAcl(pax, 'default', options);
   if (defaultAcl !== undefined && defaultAcl.length > 0) metadata.defaultAcl = defaultAcl;
   const capability = xattrValue(pax, 'security.capability');

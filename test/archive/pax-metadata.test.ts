@@ -66,10 +66,11 @@ describe('readPaxMetadata', () => {
     expect(readPaxMetadata(both, names).capability).toBe('cap_net_raw=ep');
   });
 
-  it('drops a base-only access ACL (the mode says it) but keeps a minimal default ACL', () => {
+  it('keeps a base-only access ACL as the mode bits it sets (no extended ACL) and a minimal default ACL', () => {
     const base = 'user::rwx\ngroup::r-x\nother::---\n';
     const metadata = readPaxMetadata(records({ 'SCHILY.acl.access': base, 'SCHILY.acl.default': base }), names);
     expect(metadata.acl).toBeUndefined();
+    expect(metadata.baseAclBits).toBe(0o750);
     expect(metadata.defaultAcl).toHaveLength(3);
   });
 
