@@ -136,10 +136,19 @@ export function nagiosLine(c: DiffCounts, paths: number, examples: readonly Diff
   const perf = `modified=${c.modified};;;0 missing=${c.missing};;;0 extra=${c.extra};;;0`;
   if (c.modified + c.missing + c.extra === 0) {
     // Nothing differs in what could be read; what could not be is UNKNOWN (exit 3), not OK.
-    if (trouble.problems > 0) return `PERMSNAP UNKNOWN - ${trouble.problems} path(s) could not be read (${trouble.first}) | ${perf}\n`;
+    if (trouble.problems > 0) return `${nagiosText(`PERMSNAP UNKNOWN - ${trouble.problems} path(s) could not be read (${trouble.first})`)} | ${perf}\n`;
     return `PERMSNAP OK - no differences in ${paths} paths | ${perf}\n`;
   }
   const counts = (['modified', 'missing', 'extra'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`).join(', ');
   const shown = examples.map((e) => (e.kind === 'modified' ? `${quote(e.path, PATH_QUOTED)} ${fieldsText(e.fields)}` : `${quote(e.path, PATH_QUOTED)} ${e.kind}`));
-  return `PERMSNAP CRITICAL - ${counts}: ${shown.join('; ')}${c.modified + c.missing + c.extra > examples.length ? '; ...' : ''} | ${perf}\n`;
+  return `${nagiosText(`PERMSNAP CRITICAL - ${counts}: ${shown.join('; ')}${c.modified + c.missing + c.extra > examples.length ? '; ...' : ''}`)} | ${perf}\n`;
+}
+
+/**
+ * A plugin's status text: the first "|" starts the performance data, so one in a path or a
+ * name (anyone may name a file "x|modified=0") would forge the counters. It is written as
+ * getfacl's octal escape, \174, which quoted text cannot hold otherwise (a backslash is \\).
+ */
+function nagiosText(text: string): string {
+  return text.replaceAll('|', '\\174');
 }

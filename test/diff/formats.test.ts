@@ -232,4 +232,18 @@ describe.skipIf(!restoreReady)(`diff --format nagios (${SKIP_REASON})`, () => {
     expect(line).toContain('tree/gshadow missing');
     for (const p of expected.keys()) expect(line).toContain(p);
   });
+
+  it('writes a "|" of a path as \\174, so a file name cannot forge the performance data', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    const forger = 'x|modified=0;;;0 missing=0;;;0 extra=0;;;0';
+    fs.writeFileSync(path.join(dir, 'tree', forger), '');
+    snapshotFile(dir, ['tree'], 'healthy.facl');
+    fs.chmodSync(path.join(dir, 'tree', forger), 0o600);
+    const r = diffCli(['healthy.facl', 'tree', '--format', 'nagios'], { cwd: dir });
+    expect(r.status).toBe(2);
+    const line = latin1(r.stdout);
+    expect(line.split('|')).toHaveLength(2); // the one that starts the performance data
+    expect(line).toContain('tree/x\\174modified=0;;;0');
+    expect(line).toMatch(/ \| modified=1;;;0 missing=0;;;0 extra=0;;;0\n$/);
+  });
 });
