@@ -35,6 +35,11 @@ export interface SideInfo {
   notEntered: string[];
   /** Live paths that could not be read: what is at or beneath them is unknown. */
   unread: string[];
+  /**
+   * Every path the snapshot records begins with "/" (`getfacl -p /srv`): paths are compared
+   * without it, and the fix file puts it back, so that restore finds them where BEFORE would.
+   */
+  absolutePaths: boolean;
 }
 
 export type RecordSink = (path: string, record: string) => void;
@@ -75,7 +80,7 @@ function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo
       options.onProblem?.(path, err.message);
     },
   });
-  return { capabilitiesKnown: true, entries, notEntered, unread };
+  return { capabilitiesKnown: true, entries, notEntered, unread, absolutePaths: false };
 }
 
 async function fileSide(file: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
@@ -84,8 +89,10 @@ async function fileSide(file: string, options: SideOptions, sink: RecordSink): P
   // Entries of blocks that say the same (most of a big snapshot) have the same record.
   const records = new Map<object, string>();
   const excluded = options.exclude && beneathMatcher(options.exclude);
+  let relativePaths = false;
   for await (const batch of readOperandBatches(file, { info, shareBlocks: true })) {
     for (const { entry, shape } of batch) {
+      relativePaths ||= !entry.path.startsWith('/');
       const path = matchPath(entry);
       if (excluded && excluded(path)) continue;
       let record = shape && records.get(shape);
@@ -97,7 +104,7 @@ async function fileSide(file: string, options: SideOptions, sink: RecordSink): P
       entries++;
     }
   }
-  return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [], unread: [] };
+  return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [], unread: [], absolutePaths: entries > 0 && !relativePaths };
 }
 
 /** The entry with names resolved to ids through this host (-n); a name it does not know stays a name. */

@@ -84,13 +84,21 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   const { changes, warning } = dropUnread(entered.changes, [...a.unread, ...b.unread]);
   warn(warning);
   const counts = changes.counts();
-  await writeReport(changes, counts, sink, options, { paths: comparison.beforePaths, capabilitiesKnown: a.capabilitiesKnown, trouble });
+  await writeReport(changes, counts, sink, options, { paths: comparison.beforePaths, capabilitiesKnown: a.capabilitiesKnown, absolutePaths: a.absolutePaths, trouble });
   return { ...counts, paths: comparison.beforePaths, problems: trouble.problems };
+}
+
+/** What the report needs to know of BEFORE. */
+interface BeforeFacts {
+  paths: number;
+  capabilitiesKnown: boolean;
+  absolutePaths: boolean;
+  trouble: Trouble;
 }
 
 async function writeReport(
   changes: DiffChanges, counts: DiffCounts, sink: ByteSink, options: DiffOptions,
-  before: { paths: number; capabilitiesKnown: boolean; trouble: Trouble },
+  before: BeforeFacts,
 ): Promise<void> {
   // Written 64 KiB at a time: one write per change was a quarter of a diff that found
   // 132k changes (to a file, each write is a system call).
@@ -113,7 +121,7 @@ const REPORT_CHUNK = 1 << 16;
 
 async function writeChanges(
   changes: DiffChanges, counts: DiffCounts, write: (text: string) => Promise<void>, options: DiffOptions,
-  before: { paths: number; capabilitiesKnown: boolean; trouble: Trouble },
+  before: BeforeFacts,
 ): Promise<void> {
   const format = options.format ?? 'text';
   if (format === 'text') {
@@ -129,7 +137,8 @@ async function writeChanges(
     await write(changes.length === 0 ? ']}\n' : '\n]}\n');
   } else if (format === 'getfacl') {
     const out = new RestoreFileWriter(write, before.capabilitiesKnown, new Set(options.ignore ?? []));
-    for (const c of changes) if (c.kind === 'modified') await out.add(c.path, c.before);
+    const recorded = (path: string): string => (before.absolutePaths ? `/${path}` : path);
+    for (const c of changes) if (c.kind === 'modified') await out.add(recorded(c.path), c.before);
     await out.finish();
   } else {
     await write(nagiosLine(counts, before.paths, changes.first(NAGIOS_EXAMPLES), before.trouble));

@@ -162,4 +162,19 @@ describe.skipIf(!restoreReady)(`diff --format getfacl as a restore file (${SKIP_
     // Nothing else is left to report but the ignored fields.
     expect(diffCli(['healthy.facl', 'tree', '--ignore', 'owner,group,capability'], { cwd: dir }).status).toBe(0);
   });
+
+  it("keeps the leading \"/\" of BEFORE's absolute paths, so the fix lands where BEFORE would without --root", () => {
+    sh('mkdir -p tree/sub && touch tree/sub/f tree/g && chmod 640 tree/sub/f', dir);
+    const abs = path.join(dir, 'abs.facl');
+    fs.writeFileSync(abs, sh(`getfacl -R -p ${path.join(dir, 'tree')}`, dir));
+    sh('chmod 666 tree/sub/f', dir);
+    const r = diffCli([abs, path.join(dir, 'tree'), '--format', 'getfacl'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(1);
+    expect(latin1(r.stdout)).toMatch(new RegExp(`^# file: ${path.join(dir, 'tree/sub/f')}\n`));
+    const fix = path.join(dir, 'fix.facl');
+    fs.writeFileSync(fix, r.stdout);
+    const restored = restore([fix, '--no-undo'], { cwd: '/' });
+    expect(restored.status, restored.stderr).toBe(0);
+    expect(fs.statSync(path.join(dir, 'tree/sub/f')).mode & 0o777).toBe(0o640);
+  });
 });
