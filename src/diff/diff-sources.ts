@@ -107,12 +107,17 @@ async function fileSide(file: string, options: SideOptions, sink: RecordSink): P
   return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [], unread: [], absolutePaths: entries > 0 && !relativePaths };
 }
 
-/** The entry with names resolved to ids through this host (-n); a name it does not know stays a name. */
+/**
+ * The entry with ids (-n): those it records (a tar member has both a name and an id, and
+ * `snapshot --from-tar -n` prints the id), else its names resolved through this host; a
+ * name this host does not know stays a name.
+ */
 function withIds(entry: Entry): Entry {
-  const uid = entry.owner !== undefined ? (uidOfName(entry.owner) ?? entry.uid) : entry.uid;
-  const gid = entry.group !== undefined ? (gidOfName(entry.group) ?? entry.gid) : entry.gid;
+  const uid = entry.uid === UNKNOWN_ID && entry.owner !== undefined ? (uidOfName(entry.owner) ?? UNKNOWN_ID) : entry.uid;
+  const gid = entry.gid === UNKNOWN_ID && entry.group !== undefined ? (gidOfName(entry.group) ?? UNKNOWN_ID) : entry.gid;
   const ids = (acl: Entry['acl']): Entry['acl'] => acl?.map((e) => {
     if (e.name === undefined) return e;
+    if (e.id !== UNKNOWN_ID) return { tag: e.tag, perm: e.perm, id: e.id };
     const id = e.tag === ACL_USER ? uidOfName(e.name) : gidOfName(e.name);
     return id === null ? e : { tag: e.tag, perm: e.perm, id };
   });

@@ -114,6 +114,15 @@ describe.skipIf(!restoreReady)(`diff of a tree against itself (${SKIP_REASON})`,
     const uid = (name: string): string => sh(`id -u ${name}`, dir).trim();
     expect(doc.changes).toEqual([{ kind: 'modified', path: 'tree/special/none', fields: [{ field: 'owner', before: uid('root'), after: uid('daemon') }] }]);
   });
+
+  it('compares an archive\'s own ids with -n, as snapshot --from-tar -n prints them, not its names looked up here', () => {
+    sh('mkdir t && touch t/f && chown -R 4321:4321 t && setfacl -m u:4322:r-- t/f', dir);
+    // Names that this host gives other ids (or none): only the ids in the archive are right.
+    sh('tar --acls --owner=daemon:4321 --group=daemon:4321 -cf t.tar t', dir);
+    const r = diffCli(['-n', 't.tar', 't'], { cwd: dir });
+    expect([r.status, r.stdout.toString('latin1')], r.stderr).toEqual([0, NO_DIFFERENCES]);
+    expect(diffCli(['t.tar', 't'], { cwd: dir }).status).toBe(1); // by name, daemon is not uid 4321 here
+  });
 });
 
 describe.skipIf(!restoreReady)(`diff of snapshots that give a path twice (${SKIP_REASON})`, () => {
