@@ -137,7 +137,8 @@ async function writeChanges(
     await write(changes.length === 0 ? ']}\n' : '\n]}\n');
   } else if (format === 'getfacl') {
     const out = new RestoreFileWriter(write, before.capabilitiesKnown, new Set(options.ignore ?? []));
-    const recorded = (path: string): string => (before.absolutePaths ? `/${path}` : path);
+    // The root itself is compared as ".", and was recorded as "/".
+    const recorded = (path: string): string => (!before.absolutePaths ? path : path === '.' ? '/' : `/${path}`);
     for (const c of changes) if (c.kind === 'modified') await out.add(recorded(c.path), c.before);
     await out.finish();
   } else {

@@ -177,4 +177,13 @@ describe.skipIf(!restoreReady)(`diff --format getfacl as a restore file (${SKIP_
     expect(restored.status, restored.stderr).toBe(0);
     expect(fs.statSync(path.join(dir, 'tree/sub/f')).mode & 0o777).toBe(0o640);
   });
+
+  it('writes the root of an absolute BEFORE as "/", as getfacl -p records it', () => {
+    const block = (other: string): string => `# file: /\n# owner: root\n# group: root\nuser::rwx\ngroup::r-x\nother::${other}\n\n`;
+    fs.writeFileSync(path.join(dir, 'before.facl'), block('---'));
+    fs.writeFileSync(path.join(dir, 'after.facl'), block('r-x'));
+    const r = diffCli(['before.facl', 'after.facl', '--format', 'getfacl'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(1);
+    expect(latin1(r.stdout)).toBe(block('---'));
+  });
 });
