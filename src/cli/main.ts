@@ -82,7 +82,7 @@ function optionsPart(argv: readonly string[]): readonly string[] {
 
 /** The options every command takes. */
 const GLOBAL_OPTIONS = {
-  quiet: { alias: 'q', type: 'boolean', global: true, describe: 'No progress or notices, only errors' },
+  quiet: { alias: 'q', type: 'boolean', global: true, describe: 'No progress line or notices; problems and the summary still print' },
   verbose: { type: 'boolean', global: true, describe: 'Stack traces with errors' },
 } satisfies Record<string, Options>;
 
@@ -119,7 +119,14 @@ async function runLine(given: readonly string[], name: string | undefined): Prom
   try {
     argv = await inWholeNames(given, name);
   } catch (err) {
-    return report(err, stderrReporter({ quiet: false, verbose: false }));
+    const code = report(err, stderrReporter({ quiet: false, verbose: false }));
+    // An option getopt would refuse (`--access=1`, an ambiguous `--a`) ends as yargs's
+    // usage errors do: with the command's synopsis and where to read more.
+    if (err instanceof PermsnapError && err.code === 'USAGE' && name !== undefined) {
+      const module = await (COMMANDS[name] as { load: () => Promise<CommandModule> }).load();
+      process.stderr.write(`${usageHint(name, `permsnap ${module.command}`)}\n`);
+    }
+    return code;
   }
   let brokenPipe = false;
   // Any other failure to write (a full disk under `> file`) is trouble, said once, never a crash.

@@ -53,6 +53,8 @@ describe.skipIf(!hasAclTools)('long options of snapshot --compat against the rea
         expect(refused.status).toBe(2);
         expect(refused.stdout.length).toBe(0);
         expect(refused.stderr).toMatch(/^permsnap: option '--\w+' (is ambiguous|doesn't allow an argument)/);
+        // Ended as every usage error is: the synopsis, and where to read more.
+        expect(refused.stderr).toMatch(/\nUsage: permsnap snapshot \[paths\.\.\]\nTry 'permsnap snapshot --help' for more information\.\n$/);
       }
     } finally {
       removeTree(dir);
