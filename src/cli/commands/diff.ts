@@ -24,8 +24,8 @@ export const options = {
 
 export function builder(y: Argv): Argv {
   return y
-    .positional('before', { describe: 'The healthy side: snapshot file (.gz, "-" for stdin) or directory', type: 'string' })
-    .positional('after', { describe: 'The side to check: snapshot file or directory (walked as `permsnap snapshot DIR` would)', type: 'string' })
+    .positional('before', { describe: 'The healthy side: snapshot file (.gz, "-" for stdin), tar archive, .deb or directory', type: 'string' })
+    .positional('after', { describe: 'The side to check: snapshot file, tar archive, .deb or directory (walked as `permsnap snapshot DIR` would)', type: 'string' })
     .options(options)
     .example('$0 diff healthy.facl /', 'what the damage is on this host')
     .example('$0 diff healthy.facl / --format getfacl > fix.facl; [ $? -eq 1 ] && $0 restore fix.facl --root /', 'repair exactly the damage (diff exits 1 on drift)')
