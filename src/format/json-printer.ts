@@ -5,6 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import { aclFromMode } from '../model/acl.js';
 import type { Entry } from '../model/entry.js';
 import { modeOctal } from '../model/mode.js';
+import { tidyPath } from '../model/printed-path.js';
 import { entryText } from './getfacl-printer.js';
 
 export interface JsonEntry {
@@ -23,7 +24,7 @@ export interface JsonEntry {
 const utf8 = (byteString: string): string => Buffer.from(byteString, 'latin1').toString('utf8');
 
 export function toJsonEntry(entry: Entry, names: boolean): JsonEntry {
-  const bytes = Buffer.from(entry.path, 'latin1');
+  const bytes = Buffer.from(tidyPath(entry.path), 'latin1');
   const json: Partial<JsonEntry> = isUtf8(bytes) ? { path: bytes.toString('utf8') } : { pathBase64: bytes.toString('base64') };
   if (names && entry.owner !== undefined) json.owner = utf8(entry.owner);
   if (names && entry.group !== undefined) json.group = utf8(entry.group);

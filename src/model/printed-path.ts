@@ -36,7 +36,14 @@ export function normalPath(path: string): string {
   // Most paths are already in that form: no "/" or "." first, no "//", no "/" last.
   const first = path.charCodeAt(0);
   if (path.length > 0 && first !== 47 && first !== 46 && path.charCodeAt(path.length - 1) !== 47 && !path.includes('//')) return path;
+  return relativeForm(tidyPath(path));
+}
+
+/**
+ * A path without "//" or a trailing "/" ("/" itself aside), as contracts.md has permsnap's
+ * own output write them; the getfacl text keeps getfacl's "tree//a" (byte for byte).
+ */
+export function tidyPath(path: string): string {
   const collapsed = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
-  const trimmed = collapsed.length > 1 && collapsed.endsWith('/') ? collapsed.slice(0, -1) : collapsed;
-  return relativeForm(trimmed);
+  return collapsed.length > 1 && collapsed.endsWith('/') ? collapsed.slice(0, -1) : collapsed;
 }

@@ -166,6 +166,14 @@ describe.skipIf(!aclReady)('snapshot --format json (needs getfacl and ACLs on th
     expect(paths).toContain('tree/odd/dir\nwith newline/inner');
   });
 
+  it('writes paths without "//" or a trailing "/" (contracts.md), where getfacl text has "tree/" and "tree//a"', () => {
+    fs.mkdirSync(path.join(dir, 'g', 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'g', 'sub', 'f'), '');
+    expect(jsonLines(['g/']).map((e) => e.path)).toEqual(['g', 'g/sub', 'g/sub/f']);
+    expect(jsonLines(['-p', `${dir}//g/`]).map((e) => e.path)).toEqual([`${dir}/g`, `${dir}/g/sub`, `${dir}/g/sub/f`]);
+    expect(latin1(getfacl(['-R', 'g/'], { cwd: dir }).stdout)).toContain('# file: g//sub\n');
+  });
+
   it.skipIf(!isRoot || !hasCapTools)('has capability exactly for the files getcap reports (needs root and setcap)', () => {
     fs.mkdirSync(path.join(dir, 'c'));
     fs.writeFileSync(path.join(dir, 'c', 'raw'), '');
