@@ -30,6 +30,17 @@ describe.skipIf(!hasCommand('bash'))('permsnap completion (needs bash)', () => {
     expect(text).toMatch(/^complete .*-F _permsnap_yargs_completions permsnap$/m);
   });
 
+  it('takes --help and --version as every command does, not printing its script then', () => {
+    for (const flag of ['--help', '-h']) {
+      const r = permsnap(['completion', flag]);
+      expect(r.status).toBe(0);
+      expect(r.stdout.toString()).toMatch(/^permsnap completion\n\nPrint a bash\/zsh completion script/);
+    }
+    const version = permsnap(['--version']).stdout.toString();
+    expect(version).toMatch(/^\d+\.\d+\.\d+\n$/);
+    for (const flag of ['--version', '-v']) expect(permsnap(['completion', flag]).stdout.toString()).toBe(version);
+  });
+
   it('completes command names', () => {
     expect(complete(['permsnap', 'sn'])).toEqual(['snapshot']);
     expect(complete(['permsnap', 'r'])).toEqual(['restore']);
