@@ -81,11 +81,13 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   }
   const entered = dropNotEntered(comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown), [...a.notEntered, ...b.notEntered]);
   warn(entered.warning);
-  const { changes, warning } = dropUnread(entered.changes, [...a.unread, ...b.unread]);
+  const { changes, warning, beforeLeftOut } = dropUnread(entered.changes, [...a.unread, ...b.unread]);
   warn(warning);
   const counts = changes.counts();
-  await writeReport(changes, counts, sink, options, { paths: comparison.beforePaths, capabilitiesKnown: a.capabilitiesKnown, absolutePaths: a.absolutePaths, trouble });
-  return { ...counts, paths: comparison.beforePaths, problems: trouble.problems };
+  // BEFORE's paths that were compared: those left out above were not.
+  const paths = comparison.beforePaths - entered.beforeLeftOut - beforeLeftOut;
+  await writeReport(changes, counts, sink, options, { paths, capabilitiesKnown: a.capabilitiesKnown, absolutePaths: a.absolutePaths, trouble });
+  return { ...counts, paths, problems: trouble.problems };
 }
 
 /** What the report needs to know of BEFORE. */

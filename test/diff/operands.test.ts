@@ -177,6 +177,9 @@ describe.skipIf(!restoreReady || !isRoot)(`diff against a live tree with a pseud
       expect([r.status, latin1(r.stdout)], args.join(' ')).toEqual([0, NO_DIFFERENCES]);
       expect(r.stderr).toMatch(/^permsnap: .*tree\/mq/m);
     }
+    // Nagios counts the paths compared: tree, mq, plain, plain/file; not mq/queue.
+    const nagios = diffCli(['all.facl', 'tree', '--format', 'nagios'], { cwd: dir });
+    expect(latin1(nagios.stdout)).toMatch(/^PERMSNAP OK - no differences in 4 paths \|/);
     // Changes elsewhere still count; the mount point's own block is compared.
     sh('chmod 0600 tree/plain/file', dir);
     const r = diffCli(['real.getfacl', 'tree', '--format', 'json'], { cwd: dir });
