@@ -101,26 +101,28 @@ function wantsNagios(argv: readonly string[]): boolean {
 // `permsnap snapshot / | head` closes the pipe early: stop quietly, as a SIGPIPE'd tool would.
 const EXIT_SIGPIPE = 141;
 
+const COMPLETION_HELP = 'permsnap completion\n\nPrint a bash/zsh completion script: permsnap completion >> ~/.bashrc\n\n' +
+  'Options:\n  -h, --help     Show help\n  -v, --version  Show version number\n';
+
 /**
- * `permsnap completion --help`: yargs's completion command prints its script whatever
- * follows, so its help (and --version) are said here, as every command's are.
+ * `permsnap completion --help` or `--version`: yargs's completion command prints its script
+ * whatever follows, so its help is said here (and the version asked of yargs), as every
+ * command's are. Any other line as it is.
  */
-function completionHelp(given: readonly string[]): string | null {
-  if (given[0] !== 'completion' || given.length !== 2) return null;
-  if (given[1] === '--help' || given[1] === '-h') {
-    return 'permsnap completion\n\nPrint a bash/zsh completion script: permsnap completion >> ~/.bashrc\n\n' +
-      'Options:\n  -h, --help     Show help\n  -v, --version  Show version number\n';
-  }
-  return null;
+function withCompletionFlags(line: readonly string[]): { help: string } | { line: readonly string[] } {
+  if (line[0] !== 'completion' || line.length !== 2) return { line };
+  if (line[1] === '--help' || line[1] === '-h') return { help: COMPLETION_HELP };
+  if (line[1] === '--version' || line[1] === '-v') return { line: ['--version'] };
+  return { line };
 }
 
-export async function main(line: readonly string[]): Promise<number> {
-  const help = completionHelp(line);
-  if (help !== null) {
-    process.stdout.write(help);
+export async function main(commandLine: readonly string[]): Promise<number> {
+  const read = withCompletionFlags(commandLine);
+  if ('help' in read) {
+    process.stdout.write(read.help);
     return 0;
   }
-  const given = line[0] === 'completion' && line.length === 2 && (line[1] === '-v' || line[1] === '--version') ? ['--version'] : line;
+  const given = read.line;
   // The first word that names a command (completion requests put the program name first).
   const name = given.find((a) => Object.hasOwn(COMMANDS, a));
   // Its workers start first thing, so that they load while the command's module loads.
