@@ -8,6 +8,7 @@ import { startEarlyRestoreWorkers, startEarlySideWorkers, startEarlyWorkers } fr
 import { stderrReporter, type Outcome, type Reporter } from './outcome.js';
 import { withWholeLongOptions } from './long-options.js';
 import { quickArgs, YARGS_WORDS } from './quick-args.js';
+import { cwdIfPresent } from '../platform/byte-path.js';
 
 interface CommandModule {
   command: string;
@@ -232,19 +233,6 @@ function usageHint(command: string, help: string): string {
   return `Usage: ${synopsis}\nTry 'permsnap ${command} --help' for more information.`;
 }
 
-/**
- * The directory yargs is given: by default it asks for the current one, which fails
- * (ENOENT, uv_cwd) when that has been deleted, and permsnap works there as getfacl does.
- * yargs only looks for config files in it, and permsnap has none.
- */
-function yargsDirectory(): string {
-  try {
-    return process.cwd();
-  } catch {
-    return '/';
-  }
-}
-
 /** Reads the command line with yargs and runs `run` on the command's arguments; usage errors are said here. */
 async function readWithYargs(
   name: string | undefined, module: CommandModule | undefined, argv: readonly string[], reporter: Reporter,
@@ -253,7 +241,9 @@ async function readWithYargs(
   const { default: yargs } = await import('yargs');
   let outcome: Outcome = { exitCode: 0 };
   let usage = '';
-  const y = yargs(hideOperands(argv), yargsDirectory())
+  // yargs asks for the current directory, which fails when it has been deleted; it only
+  // looks for config files there, and permsnap has none.
+  const y = yargs(hideOperands(argv), cwdIfPresent() ?? '/')
     .scriptName('permsnap')
     .parserConfiguration({ 'boolean-negation': false, 'strip-aliased': true, 'camel-case-expansion': false })
     .options(GLOBAL_OPTIONS)

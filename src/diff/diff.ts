@@ -79,13 +79,15 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   } finally {
     await Promise.all([beforeInWorker?.cancel(), afterInWorker?.cancel()]);
   }
-  const entered = dropNotEntered(comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown), [...a.notEntered, ...b.notEntered]);
+  const found = comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown);
+  const entered = dropNotEntered(found, [...a.notEntered, ...b.notEntered]);
   warn(entered.warning);
-  const { changes, warning, beforeLeftOut } = dropUnread(entered.changes, [...a.unread, ...b.unread]);
+  const { changes, warning } = dropUnread(entered.changes, [...a.unread, ...b.unread]);
   warn(warning);
   const counts = changes.counts();
-  // BEFORE's paths that were compared: those left out above were not.
-  const paths = comparison.beforePaths - entered.beforeLeftOut - beforeLeftOut;
+  // BEFORE's paths that were compared: its missing and modified ones left out above were not.
+  const all = changes === found ? counts : found.counts();
+  const paths = comparison.beforePaths - (all.missing + all.modified - counts.missing - counts.modified);
   await writeReport(changes, counts, sink, options, { paths, capabilitiesKnown: a.capabilitiesKnown, absolutePaths: a.absolutePaths, trouble });
   return { ...counts, paths, problems: trouble.problems };
 }

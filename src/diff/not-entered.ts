@@ -12,12 +12,10 @@ export interface NotEnteredResult {
   changes: DiffChanges;
   /** What was left out, to say so (contracts.md); null when nothing was. */
   warning: string | null;
-  /** BEFORE's paths among those left out (its missing and modified ones): not compared either. */
-  beforeLeftOut: number;
 }
 
 export function dropNotEntered(changes: DiffChanges, mountPoints: readonly string[]): NotEnteredResult {
-  if (mountPoints.length === 0) return { changes, warning: null, beforeLeftOut: 0 };
+  if (mountPoints.length === 0) return { changes, warning: null };
   const points = new Set(mountPoints);
   const shown = mountPoints.slice(0, 3).map((p) => displayString(quote(p, PATH_QUOTED))).join(', ') + (mountPoints.length > 3 ? ', ...' : '');
   return dropChanges(changes, (path) => isBeneath(path, points), (n) => `${n} path(s) beneath pseudo filesystems not compared: the live side does not enter ${shown}`);
@@ -34,7 +32,7 @@ function isBeneath(path: string, points: ReadonlySet<string>): boolean {
 
 /** Leaves out the changes at or beneath paths the live walk could not read (a modification of the path itself was seen, and stays). */
 export function dropUnread(changes: DiffChanges, unread: readonly string[]): NotEnteredResult {
-  if (unread.length === 0) return { changes, warning: null, beforeLeftOut: 0 };
+  if (unread.length === 0) return { changes, warning: null };
   const points = new Set(unread);
   const unknown = (path: string, kind: ChangeKind): boolean => isBeneath(path, points) || (points.has(path) && kind !== 'modified');
   return dropChanges(changes, unknown, (n) => `${n} path(s) at or beneath paths that could not be read not compared`);
@@ -43,7 +41,5 @@ export function dropUnread(changes: DiffChanges, unread: readonly string[]): Not
 function dropChanges(changes: DiffChanges, unknown: (path: string, kind: ChangeKind) => boolean, warning: (skipped: number) => string): NotEnteredResult {
   const kept = changes.without(unknown);
   const skipped = changes.length - kept.length;
-  if (skipped === 0) return { changes, warning: null, beforeLeftOut: 0 };
-  const [all, left] = [changes.counts(), kept.counts()];
-  return { changes: kept, warning: warning(skipped), beforeLeftOut: all.missing + all.modified - left.missing - left.modified };
+  return skipped === 0 ? { changes, warning: null } : { changes: kept, warning: warning(skipped) };
 }

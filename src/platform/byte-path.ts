@@ -44,10 +44,20 @@ export function currentDirectory(): string | null {
   } catch {
     // no /proc: the decoded form is all there is
   }
+  // A directory named "x (deleted)" is found here; a deleted one is null.
+  const decoded = cwdIfPresent();
+  return decoded === null ? null : toByteString(decoded);
+}
+
+/**
+ * process.cwd(), or null when the current directory has been deleted (it throws ENOENT,
+ * uv_cwd): what Node's worker threads and yargs ask for, and cannot have, there.
+ */
+export function cwdIfPresent(): string | null {
   try {
-    return toByteString(process.cwd());
+    return process.cwd();
   } catch {
-    return null; // ENOENT: deleted (a directory named "x (deleted)" is found by process.cwd())
+    return null;
   }
 }
 

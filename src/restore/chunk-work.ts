@@ -57,8 +57,11 @@ export interface Pinned {
   wanted: WantedState;
   /** A hard link of an inode an earlier path changes: read it again before applying. */
   relinked: boolean;
-  /** dev:ino of an inode with more than one name, else null. */
-  linkKey: string | null;
+}
+
+/** dev:ino of an inode with more than one name (a directory's are its entries'), else null. */
+function linkKeyOf(state: FdState): string | null {
+  return state.nlink > 1 && state.type !== 'dir' ? `${state.dev}:${state.ino}` : null;
 }
 
 // Inodes whose planned state is kept at once (a tree of hard-linked backups has a million).
@@ -87,7 +90,10 @@ export class LinkedStates {
   }
 
   forget(pinned: readonly Pinned[]): void {
-    for (const p of pinned) if (p.linkKey !== null) this.states.delete(p.linkKey);
+    for (const p of pinned) {
+      const key = linkKeyOf(p.state);
+      if (key !== null) this.states.delete(key);
+    }
   }
 }
 
@@ -171,14 +177,14 @@ function planOpened(
   // The first look reported a default ACL wanted on a non-directory if it saw the path.
   if (item.wantsDefaultAcl && state.type !== 'dir' && !item.probed) problem(DEFAULT_ACL_REFUSED);
   const wanted = applicableTo(state.type, item);
-  const linkKey = state.nlink > 1 && state.type !== 'dir' ? `${state.dev}:${state.ino}` : null;
+  const linkKey = linkKeyOf(state);
   const earlier = linkKey === null ? undefined : linked.get(linkKey);
   const io = simulatedIo(earlier ?? state);
   const changes = reconcile(io, wanted);
   if (changes.length === 0) return tally.alreadyCorrect++, null;
   if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
   if (linkKey !== null) linked.set(linkKey, io.state);
-  return { pinned: { fd, shown, state, wanted, relinked: earlier !== undefined, linkKey }, changes };
+  return { pinned: { fd, shown, state, wanted, relinked: earlier !== undefined }, changes };
 }
 
 /** Applies planned paths through their pins (closing each); per-path failures are problems. */

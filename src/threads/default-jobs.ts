@@ -4,6 +4,7 @@
 // is for the user to ask for.
 
 import os from 'node:os';
+import { cwdIfPresent } from '../platform/byte-path.js';
 
 export const MAX_DEFAULT_JOBS = 8;
 /**
@@ -25,12 +26,7 @@ export function jobsInRange(jobs: number): boolean {
  * this thread alone.
  */
 export function workersCanStart(): boolean {
-  try {
-    process.cwd();
-    return true;
-  } catch {
-    return false;
-  }
+  return cwdIfPresent() !== null;
 }
 
 export function defaultJobs(): number {
