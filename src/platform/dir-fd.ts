@@ -44,7 +44,7 @@ const statBuffer = Buffer.alloc(256);
 const statWords = new Uint32Array(statBuffer.buffer, statBuffer.byteOffset, 64);
 
 /** statx(dirfd, name); follows a final symlink only when asked. Throws a SystemError. */
-export function statAt(dirfd: number, name: string, follow: boolean, shownPath: string): FileStat {
+export function statAt(dirfd: number, name: string, follow: boolean, shownPath: string): FileStat & { unchangeable: boolean } {
   if (statx(dirfd, cPath(name), follow ? 0 : AT_SYMLINK_NOFOLLOW, STATX_WANTED, statBuffer) !== 0) {
     throw systemError(follow ? 'stat' : 'lstat', lastErrno(), shownPath);
   }

@@ -1,13 +1,14 @@
 // Symlink-safe permission changes for restore (design.md, "Restore safety model"). A
-// recorded path is resolved beneath the root fd without following any symlink
-// (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or a chain of O_PATH|O_NOFOLLOW opens), to
-// an O_PATH descriptor that pins the inode; every change then acts on that descriptor, so
-// a directory swapped for a symlink mid-run cannot redirect it. Nothing here opens a file
-// for reading or writing (FIFOs would block, device drivers would run).
+// recorded path's directory is resolved beneath the root fd without following any symlink
+// (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or a chain of O_PATH|O_NOFOLLOW opens) to an
+// O_PATH descriptor; a change then acts on a Pin: that directory and the final name, never
+// followed (AT_SYMLINK_NOFOLLOW, the l* xattr calls), or an O_PATH descriptor of the inode
+// itself. A directory swapped for a symlink mid-run cannot redirect either. Nothing here
+// opens a file for reading or writing (FIFOs would block, device drivers would run).
 
 import fs from 'node:fs';
 import { cPath } from './byte-path.js';
-import { isSymlink, statAt } from './dir-fd.js';
+import { isSymlink, listXattrsAt, statAt, statFd, type FileStat } from './dir-fd.js';
 import { listXattrs } from './xattr.js';
 import { errno, koffi, lastErrno, libc, systemError } from './libc.js';
 
@@ -16,6 +17,7 @@ const O_NOFOLLOW = 0x20000;
 const O_CLOEXEC = 0x80000;
 const O_DIRECTORY = 0x10000;
 const AT_EMPTY_PATH = 0x1000;
+const AT_SYMLINK_NOFOLLOW = 0x100;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_NO_SYMLINKS = 0x04;
 const RESOLVE_BENEATH = 0x08;
@@ -26,11 +28,17 @@ const NO_CHANGE = 0xffffffff;
 type Path = string | Buffer;
 const openat2 = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint8_t *', 'size_t']) as (nr: number, fd: number, p: Path, how: Buffer, size: number) => number | bigint;
 const openat = libc.func('int openat(int dirfd, const char *path, int flags, uint32 mode)') as (fd: number, p: Path, flags: number, mode: number) => number;
-const fchmodat2 = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint32', 'int']) as (nr: number, fd: number, p: string, mode: number, flags: number) => number | bigint;
-const fchownat = libc.func('int fchownat(int dirfd, const char *path, uint32 owner, uint32 group, int flags)') as (fd: number, p: string, uid: number, gid: number, flags: number) => number;
-const getxattr = libc.func('intptr_t getxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as (p: string, name: string, value: Buffer | null, size: number) => number | bigint;
-const setxattr = libc.func('int setxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)') as (p: string, name: string, value: Buffer, size: number, flags: number) => number;
-const removexattr = libc.func('int removexattr(const char *path, const char *name)') as (p: string, name: string) => number;
+const fchmodat2 = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint32', 'int']) as (nr: number, fd: number, p: Path, mode: number, flags: number) => number | bigint;
+const fchownat = libc.func('int fchownat(int dirfd, const char *path, uint32 owner, uint32 group, int flags)') as (fd: number, p: Path, uid: number, gid: number, flags: number) => number;
+type GetFn = (p: Path, name: string, value: Buffer | null, size: number) => number | bigint;
+type SetFn = (p: Path, name: string, value: Buffer, size: number, flags: number) => number;
+type RemoveFn = (p: Path, name: string) => number;
+const getxattr = libc.func('intptr_t getxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as GetFn;
+const lgetxattr = libc.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as GetFn;
+const setxattr = libc.func('int setxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)') as SetFn;
+const lsetxattr = libc.func('int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)') as SetFn;
+const removexattr = libc.func('int removexattr(const char *path, const char *name)') as RemoveFn;
+const lremovexattr = libc.func('int lremovexattr(const char *path, const char *name)') as RemoveFn;
 const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
 
 /** Which system calls to use; tests force the fallbacks that older kernels (Debian 12: 6.1) need. */
@@ -106,32 +114,70 @@ export function closeDescriptor(fd: number): void {
   closeFd(fd);
 }
 
-export function chownFd(fd: number, uid: number | null, gid: number | null, shownPath: string): void {
-  if (fchownat(fd, '', uid ?? NO_CHANGE, gid ?? NO_CHANGE, AT_EMPTY_PATH) !== 0) throw systemError('chown', lastErrno(), shownPath);
+/** Another O_PATH descriptor of the directory fd (each holder closes its own). */
+export function duplicateDirectory(fd: number, shownPath: string): number {
+  return dup(fd, shownPath);
 }
 
-/** chmod of the pinned inode: fchmodat2 (Linux 6.6), else through its /proc/self/fd magic link. */
-export function chmodFd(fd: number, mode: number, shownPath: string): void {
+/**
+ * What a change acts on, no symlink followed: an O_PATH descriptor of the inode itself
+ * (name ''), or of its directory and the final name there, which is looked up anew by each
+ * call and never followed (on a symlink the kernel refuses chmod and ACLs: EOPNOTSUPP).
+ */
+export interface Pin {
+  fd: number;
+  name: string;
+}
+
+const atFlags = (pin: Pin): number => (pin.name === '' ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW);
+
+/** The pinned file as a path: the magic link, followed to the inode, or the final name beneath it (for the l* calls). */
+const procPath = (pin: Pin): Path => (pin.name === '' ? `/proc/self/fd/${pin.fd}` : cPath(`/proc/self/fd/${pin.fd}/${pin.name}`));
+
+export function statPinned(pin: Pin, shownPath: string): FileStat & { unchangeable: boolean } {
+  return pin.name === '' ? statFd(pin.fd, shownPath) : statAt(pin.fd, pin.name, false, shownPath);
+}
+
+export function chownPinned(pin: Pin, uid: number | null, gid: number | null, shownPath: string): void {
+  if (fchownat(pin.fd, cPath(pin.name), uid ?? NO_CHANGE, gid ?? NO_CHANGE, atFlags(pin)) !== 0) throw systemError('chown', lastErrno(), shownPath);
+}
+
+/**
+ * chmod, never of a symlink: fchmodat2 (Linux 6.6). Before it, through the inode's
+ * /proc/self/fd magic link; a final name is first pinned (O_PATH|O_NOFOLLOW) and a symlink
+ * refused as fchmodat2 refuses it.
+ */
+export function chmodPinned(pin: Pin, mode: number, shownPath: string): void {
   if (syscallSupport.fchmodat2) {
-    if (Number(fchmodat2(SYS_fchmodat2, fd, '', mode, AT_EMPTY_PATH)) === 0) return;
+    if (Number(fchmodat2(SYS_fchmodat2, pin.fd, cPath(pin.name), mode, atFlags(pin))) === 0) return;
     const e = lastErrno();
     if (e !== errno.ENOSYS) throw systemError('chmod', e, shownPath);
     syscallSupport.fchmodat2 = false;
   }
+  if (pin.name !== '') {
+    const fd = openInDirectory(pin.fd, pin.name, shownPath);
+    try {
+      if (isSymlink(statFd(fd, shownPath))) throw systemError('chmod', errno.EOPNOTSUPP, shownPath);
+      chmodPinned({ fd, name: '' }, mode, shownPath);
+    } finally {
+      closeFd(fd);
+    }
+    return;
+  }
   try {
-    fs.chmodSync(procPath(fd), mode);
+    fs.chmodSync(procPath(pin) as string, mode);
   } catch (err) {
     throw Object.assign(err as Error, { path: shownPath });
   }
 }
 
-const procPath = (fd: number): string => `/proc/self/fd/${fd}`;
 let scratch = Buffer.allocUnsafe(4096);
 
-/** An xattr of the pinned inode, or null when it has none. Never opens the file itself. */
-export function getXattrFd(fd: number, name: string, shownPath: string): Buffer | null {
+/** An xattr of the pinned file, or null when it has none. Never opens the file itself. */
+export function getXattrPinned(pin: Pin, name: string, shownPath: string): Buffer | null {
+  const get = pin.name === '' ? getxattr : lgetxattr;
   for (;;) {
-    const n = Number(getxattr(procPath(fd), name, scratch, scratch.length));
+    const n = Number(get(procPath(pin), name, scratch, scratch.length));
     if (n >= 0) return Buffer.from(scratch.subarray(0, n));
     const e = lastErrno();
     if (e === errno.ENODATA || e === errno.ENOTSUP) return null;
@@ -140,22 +186,25 @@ export function getXattrFd(fd: number, name: string, shownPath: string): Buffer 
   }
 }
 
-/** The xattr names of the pinned inode (one call: most files have none, and need no more). */
-export function listXattrsFd(fd: number, shownPath: string): string[] {
+/** The xattr names of the pinned file (one call: most files have none, and need no more). */
+export function listXattrsPinned(pin: Pin, shownPath: string): string[] {
+  if (pin.name !== '') return listXattrsAt(pin.fd, pin.name, shownPath, false);
   try {
-    return listXattrs(procPath(fd), true);
+    return listXattrs(procPath(pin) as string, true);
   } catch (err) {
     throw Object.assign(err as Error, { path: shownPath });
   }
 }
 
-export function setXattrFd(fd: number, name: string, value: Buffer, shownPath: string): void {
-  if (setxattr(procPath(fd), name, value, value.length, 0) !== 0) throw systemError('setxattr', lastErrno(), shownPath);
+export function setXattrPinned(pin: Pin, name: string, value: Buffer, shownPath: string): void {
+  const set = pin.name === '' ? setxattr : lsetxattr;
+  if (set(procPath(pin), name, value, value.length, 0) !== 0) throw systemError('setxattr', lastErrno(), shownPath);
 }
 
 /** Removes an xattr; false when there was none. */
-export function removeXattrFd(fd: number, name: string, shownPath: string): boolean {
-  if (removexattr(procPath(fd), name) === 0) return true;
+export function removeXattrPinned(pin: Pin, name: string, shownPath: string): boolean {
+  const remove = pin.name === '' ? removexattr : lremovexattr;
+  if (remove(procPath(pin), name) === 0) return true;
   const e = lastErrno();
   if (e === errno.ENODATA) return false;
   throw systemError('removexattr', e, shownPath);

@@ -1,16 +1,18 @@
-// The careful pass over one chunk of paths, in restore order: each path resolved beneath its
-// root without following symlinks and pinned (an O_PATH descriptor), its state read again
-// through the pin and its steps planned; then, once the caller has journalled the chunk's
-// pre-restore state, the steps applied through the pins. Runs on the main thread or on a
-// restore worker; what it returns is plain data that crosses threads.
+// The careful pass over one chunk of paths, in restore order: each path's directory
+// resolved beneath its root without following symlinks and pinned (an O_PATH descriptor),
+// the path's state read again by its final name there, never followed, and its steps
+// planned; then, once the caller has journalled the chunk's pre-restore state, the steps
+// applied through the same pins. Runs on the main thread or on a restore worker; what it
+// returns is plain data that crosses threads.
 
 import { problemReason } from '../errors.js';
 import type { Entry } from '../model/entry.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import type { SystemError } from '../platform/libc.js';
-import { closeDescriptor, openBeneath, openInDirectory } from '../platform/safe-ops.js';
+import { statFd } from '../platform/dir-fd.js';
+import { closeDescriptor, duplicateDirectory, openBeneath, openInDirectory, type Pin } from '../platform/safe-ops.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
-import { fdIo, readFdState, type FdState, type PathAt } from './fd-io.js';
+import { pinnedIo, readPinnedState, type PinnedState } from './pinned-io.js';
 import type { PathState, WantedState } from './path-state.js';
 import { reconcile, type Change, type Field } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
@@ -50,17 +52,17 @@ export interface ChunkPlan {
 
 /** A path planned, still pinned, waiting for its chunk to be journalled. */
 export interface Pinned {
-  fd: number;
+  pin: Pin;
   shown: string;
   /** As read when planned: the pre-restore state the journal keeps. */
-  state: FdState;
+  state: PinnedState;
   wanted: WantedState;
   /** A hard link of an inode an earlier path changes: read it again before applying. */
   relinked: boolean;
 }
 
 /** dev:ino of an inode with more than one name (a directory's are its entries'), else null. */
-function linkKeyOf(state: FdState): string | null {
+function linkKeyOf(state: PinnedState): string | null {
   return state.nlink > 1 && state.type !== 'dir' ? `${state.dev}:${state.ino}` : null;
 }
 
@@ -109,24 +111,62 @@ export function addChanges(counts: Counts, fields: readonly { field: Field }[]):
 /** What planning a chunk counts and finds, the journal aside. */
 type Tally = Omit<ChunkPlan, 'journal'>;
 
-/** Plans a chunk; the pins it returns must be applied or released (closeAll). */
+/** A chunk's planned paths, and the descriptors their pins hold until it is applied or let go. */
+export interface PinnedChunk {
+  paths: Pinned[];
+  descriptors: ChunkDescriptors;
+}
+
+/**
+ * What a chunk's pins hold from planning to applying: its own descriptor of each directory
+ * its paths are in (the directory cache may close its own meanwhile, and the number be
+ * reused), and the O_PATH descriptors of the inodes pinned themselves.
+ */
+export class ChunkDescriptors {
+  private readonly directories = new Map<string, number>();
+  private readonly inodes: number[] = [];
+
+  directory(cache: DirectoryCache, root: string, parent: string, shown: string): number {
+    const key = `${root}\0${parent}`;
+    let fd = this.directories.get(key);
+    if (fd === undefined) {
+      fd = duplicateDirectory(cache.directory(root, parent, shown), shown);
+      this.directories.set(key, fd);
+    }
+    return fd;
+  }
+
+  inode(fd: number): number {
+    this.inodes.push(fd);
+    return fd;
+  }
+
+  closeAll(): void {
+    for (const fd of this.directories.values()) closeDescriptor(fd);
+    for (const fd of this.inodes) closeDescriptor(fd);
+    this.directories.clear();
+    this.inodes.length = 0;
+  }
+}
+
+/** Plans a chunk; the pins it returns must be applied or let go (closeAll). */
 export function planChunk(
   items: readonly WorkItem[], directories: DirectoryCache, settings: ChunkSettings, linked: LinkedStates,
-): { plan: ChunkPlan; pinned: Pinned[] } {
+): { plan: ChunkPlan; pinned: PinnedChunk } {
   const journal: Entry[] = [];
   const tally: Tally = { plans: [], preview: emptyCounts(), existing: 0, missing: 0, pseudo: 0, alreadyCorrect: 0, problems: [] };
-  const pinned: Pinned[] = [];
+  const pinned: PinnedChunk = { paths: [], descriptors: new ChunkDescriptors() };
   try {
     for (const item of items) {
-      const p = planItem(item, directories, settings, tally, linked);
+      const p = planItem(item, { cache: directories, held: pinned.descriptors }, settings, tally, linked);
       if (p === null) continue;
-      pinned.push(p.pinned);
+      pinned.paths.push(p.pinned);
       journal.push(journalEntry(item, p.pinned, settings.root));
       addChanges(tally.preview, p.changes);
       if (settings.wantPlans) tally.plans.push([p.pinned.shown, p.changes]);
     }
   } catch (err) {
-    linked.forget(pinned);
+    linked.forget(pinned.paths);
     closeAll(pinned);
     throw err;
   }
@@ -135,20 +175,26 @@ export function planChunk(
 
 type Planned = { pinned: Pinned; changes: Change[] } | null;
 
-function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSettings, tally: Tally, linked: LinkedStates): Planned {
+/** Where a chunk finds its directories, and what holds its pins' descriptors. */
+interface ChunkDirectories {
+  cache: DirectoryCache;
+  held: ChunkDescriptors;
+}
+
+function planItem(item: WorkItem, directories: ChunkDirectories, settings: ChunkSettings, tally: Tally, linked: LinkedStates): Planned {
   const shown = shownTarget(item.target);
   const problem = (message: string): null => (tally.problems.push([shown, message]), null);
-  const { parent, name } = splitParent(item.target.relative);
-  let fd: number;
-  let at: PathAt | null = null;
+  const { root, relative } = item.target;
+  let pin: Pin;
+  let state: PinnedState;
   try {
-    if (item.target.relative === '') {
-      fd = openBeneath(directories.root(item.target.root), '', shown);
+    if (relative === '') {
+      pin = { fd: directories.held.inode(openBeneath(directories.cache.root(root), '', shown)), name: '' };
     } else {
-      const dirfd = directories.directory(item.target.root, parent, shown);
-      fd = openInDirectory(dirfd, name, shown);
-      at = { dirfd, name };
+      const { parent, name } = splitParent(relative);
+      pin = { fd: directories.held.directory(directories.cache, root, parent, shown), name };
     }
+    state = readPinnedState(pin, shown);
   } catch (err) {
     const code = (err as SystemError).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return tally.missing++, null;
@@ -157,21 +203,6 @@ function planItem(item: WorkItem, directories: DirectoryCache, settings: ChunkSe
     return problem(problemReason(err));
   }
   tally.existing++;
-  const planned = planOpened(fd, at, shown, item, settings, tally, problem, linked);
-  if (planned === null) closeDescriptor(fd);
-  return planned;
-}
-
-function planOpened(
-  fd: number, at: PathAt | null, shown: string, item: WorkItem, settings: ChunkSettings, tally: Tally, problem: (message: string) => null,
-  linked: LinkedStates,
-): Planned {
-  let state: FdState;
-  try {
-    state = readFdState(fd, shown, at);
-  } catch (err) {
-    return problem(problemReason(err));
-  }
   if (state.type === 'symlink') return problem('is a symlink here: refused (symlinks are never changed)');
   if (settings.pseudo.has(state.dev)) return tally.pseudo++, null;
   // The first look reported a default ACL wanted on a non-directory if it saw the path.
@@ -183,32 +214,58 @@ function planOpened(
   const changes = reconcile(io, wanted);
   if (changes.length === 0) return tally.alreadyCorrect++, null;
   if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
+  let acting: Pin;
+  try {
+    acting = changes.some((c) => ACT_ON_INODE.has(c.field)) ? pinInode(pin, state, shown, directories.held) : pin;
+  } catch (err) {
+    return problem(problemReason(err));
+  }
   if (linkKey !== null) linked.set(linkKey, io.state);
-  return { pinned: { fd, shown, state, wanted, relinked: earlier !== undefined }, changes };
+  return { pinned: { pin: acting, shown, state, wanted, relinked: earlier !== undefined }, changes };
 }
 
-/** Applies planned paths through their pins (closing each); per-path failures are problems. */
-export function applyPinned(pinned: readonly Pinned[], linked: LinkedStates): { counts: Counts; problems: Problem[] } {
+/**
+ * Steps that act on the inode pinned itself rather than by its final name: by name, the
+ * kernel would chown, or set a capability on, a symlink swapped in meanwhile (it refuses
+ * chmod and ACLs on one, the by-name route's steps).
+ */
+const ACT_ON_INODE: ReadonlySet<Field> = new Set<Field>(['owner', 'group', 'capability']);
+
+/** The O_PATH descriptor of the inode the state was read from; a path replaced since is refused. */
+function pinInode(pin: Pin, state: PinnedState, shown: string, held: ChunkDescriptors): Pin {
+  if (pin.name === '') return pin;
+  const fd = openInDirectory(pin.fd, pin.name, shown);
+  const st = statFd(fd, shown);
+  if (st.ino !== state.ino || st.dev !== state.dev) {
+    closeDescriptor(fd);
+    throw new Error('replaced while being restored: not changed (run the restore again)');
+  }
+  return { fd: held.inode(fd), name: '' };
+}
+
+/** Applies a planned chunk through its pins, then lets them go; per-path failures are problems. */
+export function applyPinned(chunk: PinnedChunk, linked: LinkedStates): { counts: Counts; problems: Problem[] } {
   const counts = emptyCounts();
   const problems: Problem[] = [];
-  for (const p of pinned) {
-    try {
-      const state = p.relinked ? readFdState(p.fd, p.shown) : p.state;
-      addChanges(counts, reconcile(fdIo(p.fd, p.shown, state), p.wanted));
-    } catch (err) {
-      linked.forget([p]);
-      problems.push([p.shown, problemReason(err)]);
-    } finally {
-      closeDescriptor(p.fd);
+  try {
+    for (const p of chunk.paths) {
+      try {
+        const state = p.relinked ? readPinnedState(p.pin, p.shown) : p.state;
+        addChanges(counts, reconcile(pinnedIo(p.pin, p.shown, state), p.wanted));
+      } catch (err) {
+        linked.forget([p]);
+        problems.push([p.shown, problemReason(err)]);
+      }
     }
+  } finally {
+    closeAll(chunk);
   }
   return { counts, problems };
 }
 
-export function closeAll(pinned: readonly Pinned[]): void {
-  for (const p of pinned) closeDescriptor(p.fd);
+export function closeAll(chunk: PinnedChunk): void {
+  chunk.descriptors.closeAll();
 }
-
 /** The pre-restore state, as the journal records it (paths relative to --root, else absolute: as shown). */
 function journalEntry(item: WorkItem, { state, shown }: Pinned, root: string | undefined): Entry {
   const recorded = root !== undefined ? item.target.relative || '.' : shown;

@@ -2,7 +2,7 @@
 // runs it on the calling thread (--jobs 1, the library's default). worker-executor.ts runs
 // the same work on worker threads.
 
-import { closeAll, LinkedStates, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type Pinned } from './chunk-work.js';
+import { ChunkDescriptors, closeAll, LinkedStates, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type PinnedChunk } from './chunk-work.js';
 import { DirectoryCache } from './directory-cache.js';
 import type { Applied, LookBatch } from './restore-protocol.js';
 import { lookAtPiece, type PieceAnswer, type PieceRequest } from './piece-look.js';
@@ -23,7 +23,7 @@ export interface RestoreExecutor {
 /** The work of one thread: its directory descriptors and the chunks it has pinned. */
 export class RestoreWork {
   private readonly directories = new DirectoryCache();
-  private readonly pinned = new Map<number, Pinned[]>();
+  private readonly pinned = new Map<number, PinnedChunk>();
   private readonly linked = new LinkedStates();
 
   constructor(private readonly settings: ChunkSettings) {}
@@ -63,8 +63,9 @@ export class RestoreWork {
     this.directories.close();
   }
 
-  private take(chunk: number): Pinned[] {
-    const pinned = this.pinned.get(chunk) ?? [];
+  /** A chunk planned here (one whose planning failed holds nothing). */
+  private take(chunk: number): PinnedChunk {
+    const pinned = this.pinned.get(chunk) ?? { paths: [], descriptors: new ChunkDescriptors() };
     this.pinned.delete(chunk);
     return pinned;
   }

@@ -7,7 +7,7 @@ import { listXattrsAt, statAt } from '../platform/dir-fd.js';
 import type { SystemError } from '../platform/libc.js';
 import { getXattr } from '../platform/xattr.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
-import { stateOf } from './fd-io.js';
+import { stateOf } from './pinned-io.js';
 import type { FileType } from '../model/entry.js';
 import type { WantedState } from './path-state.js';
 import { isReconciled, ownerAndModeReconciled } from './reconcile.js';

@@ -1,11 +1,13 @@
-// The real PathIo: reads and changes one path through its pinned O_PATH descriptor
-// (platform/safe-ops.ts), never through its name.
+// The real PathIo: reads and changes one path through its Pin (platform/safe-ops.ts): its
+// pinned directory and final name, never followed, or an O_PATH descriptor of the inode.
 
 import { decodeAclXattr, encodeAclXattr } from '../model/acl-xattr.js';
 import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
 import type { FileType } from '../model/entry.js';
-import { listXattrsAt, statFd, type FileStat } from '../platform/dir-fd.js';
-import { chmodFd, chownFd, getXattrFd, listXattrsFd, removeXattrFd, setXattrFd } from '../platform/safe-ops.js';
+import type { FileStat } from '../platform/dir-fd.js';
+import {
+  chmodPinned, chownPinned, getXattrPinned, listXattrsPinned, removeXattrPinned, setXattrPinned, statPinned, type Pin,
+} from '../platform/safe-ops.js';
 import type { PathState } from './path-state.js';
 import type { PathIo } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
@@ -14,7 +16,7 @@ export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
 export const XATTR_ACL_DEFAULT = 'system.posix_acl_default';
 export const XATTR_CAPABILITY = 'security.capability';
 
-export interface FdState extends PathState {
+export interface PinnedState extends PathState {
   dev: number;
   ino: number;
   nlink: number;
@@ -22,26 +24,16 @@ export interface FdState extends PathState {
   unchangeable: boolean;
 }
 
-/** The pinned inode's name in its open parent directory. */
-export interface PathAt {
-  dirfd: number;
-  name: string;
-}
-
-/**
- * The state of the pinned inode. Which xattrs exist is asked by name in the parent
- * directory when `at` is known (listxattrat, no /proc lookup: the values, rarely needed,
- * are still read through the descriptor).
- */
-export function readFdState(fd: number, shownPath: string, at: PathAt | null = null): FdState {
-  const st = statFd(fd, shownPath);
+/** The state of the pinned file; of its xattrs, only those present are read. */
+export function readPinnedState(pin: Pin, shownPath: string): PinnedState {
+  const st = statPinned(pin, shownPath);
   const type = fileTypeOf(st.mode);
-  const present = type === 'symlink' ? [] : at ? listXattrsAt(at.dirfd, at.name, shownPath, false) : listXattrsFd(fd, shownPath);
-  return stateOf(st, type, st.unchangeable, present, (name) => getXattrFd(fd, name, shownPath));
+  const present = type === 'symlink' ? [] : listXattrsPinned(pin, shownPath);
+  return stateOf(st, type, st.unchangeable, present, (name) => getXattrPinned(pin, name, shownPath));
 }
 
 /** The state from a stat and the xattr names present; only those are read. */
-export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, present: readonly string[], read: (name: string) => Buffer | null): FdState {
+export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, present: readonly string[], read: (name: string) => Buffer | null): PinnedState {
   const acl = (name: string): ReturnType<typeof decodeAclXattr> | null => {
     const raw = present.includes(name) ? read(name) : null;
     return raw ? decodeAclXattr(raw) : null;
@@ -62,28 +54,28 @@ export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, pre
 }
 
 /**
- * Changes the pinned inode. `state` is what was read through the same descriptor just
- * before; after each change the kernel's rules (path-state.ts) give the next state, so the
- * steps need no re-read (each read of an O_PATH descriptor's xattrs goes through /proc).
+ * Changes the pinned file. `state` is what was read through the same pin before; after
+ * each change the kernel's rules (path-state.ts) give the next state, so the steps need no
+ * re-read (each read of a pin's xattr values goes through /proc).
  */
-export function fdIo(fd: number, shownPath: string, state: FdState): PathIo {
+export function pinnedIo(pin: Pin, shownPath: string, state: PinnedState): PathIo {
   const tracked = simulatedIo(state);
   const setOrRemove = (name: string, value: Buffer | null): void => {
-    if (value === null) removeXattrFd(fd, name, shownPath);
-    else setXattrFd(fd, name, value, shownPath);
+    if (value === null) removeXattrPinned(pin, name, shownPath);
+    else setXattrPinned(pin, name, value, shownPath);
   };
   return {
     read: () => tracked.read(),
     chown(uid, gid) {
-      chownFd(fd, uid, gid, shownPath);
+      chownPinned(pin, uid, gid, shownPath);
       tracked.chown(uid, gid);
       // Whether setgid survived depends on the caller's groups as well: the mode is read
       // back (one statx, for the few paths whose owner or group changes).
-      const mode = statFd(fd, shownPath).mode & PERMISSION_BITS;
+      const mode = statPinned(pin, shownPath).mode & PERMISSION_BITS;
       if (mode !== tracked.state.mode) tracked.state = { ...tracked.state, mode };
     },
     chmod(mode) {
-      chmodFd(fd, mode, shownPath);
+      chmodPinned(pin, mode, shownPath);
       tracked.chmod(mode);
     },
     setAcl(kind, acl) {
