@@ -82,11 +82,14 @@ function walkNode(
   let st: FileStat;
   let followed = false;
   // --one-file-system goes by where the entry itself is: for a symlink, its own
-  // filesystem, not its target's (as getfacl's walk does).
+  // filesystem, not its target's; an entry elsewhere is skipped before a symlink is
+  // followed, so a dangling one there is not an error (getfacl's walk lstat()s, compares,
+  // and only then stats the target).
   let ownDev: number;
   try {
     st = statAt(at.dirfd, at.name, false, path);
     ownDev = st.dev;
+    if (options.oneFileSystem && depth > 0 && ownDev !== rootDev) return;
     if (isSymlink(st)) {
       const follow = options.symlinks === 'logical' || (depth === 0 && options.symlinks === 'toplevel');
       if (!follow) return; // getfacl skips symlinks it does not follow, silently
@@ -98,7 +101,6 @@ function walkNode(
     return;
   }
   const dev = depth === 0 ? ownDev : rootDev;
-  if (options.oneFileSystem && ownDev !== dev) return;
   visitor.visit(path, st, followed, at);
 
   // A symlink named as an argument is printed but entered only in a logical walk.
