@@ -249,13 +249,16 @@ export function applyPinned(chunk: PinnedChunk, linked: LinkedStates): { counts:
   const problems: Problem[] = [];
   try {
     for (const p of chunk.paths) {
+      // The steps taken, also those taken before one that failed: they count as changes.
+      const taken: Change[] = [];
       try {
         const state = p.relinked ? readPinnedState(p.pin, p.shown) : p.state;
-        addChanges(counts, reconcile(pinnedIo(p.pin, p.shown, state), p.wanted));
+        reconcile(pinnedIo(p.pin, p.shown, state), p.wanted, taken);
       } catch (err) {
         linked.forget([p]);
         problems.push([p.shown, problemReason(err)]);
       }
+      addChanges(counts, taken);
     }
   } finally {
     closeAll(chunk);

@@ -48,8 +48,11 @@ export function isReconciled(state: PathState, wanted: WantedState): boolean {
     && (wanted.capability === undefined || sameBytes(state.capability, wanted.capability));
 }
 
-export function reconcile(io: PathIo, given: WantedState): Change[] {
-  const changes: Change[] = [];
+/**
+ * Takes the steps; returns them, each added to `changes` once it has been taken: when a
+ * step fails, `changes` holds those taken before it (a summary counts what was done).
+ */
+export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []): Change[] {
   let state = io.read();
   let wanted = given;
   // keptThroughChown may give a mode left alone a value: it is still left alone.
@@ -57,34 +60,34 @@ export function reconcile(io: PathIo, given: WantedState): Change[] {
   const uid = wanted.uid !== null && wanted.uid !== state.uid ? wanted.uid : null;
   const gid = wanted.gid !== null && wanted.gid !== state.gid ? wanted.gid : null;
   if (uid !== null || gid !== null) {
-    if (uid !== null) changes.push({ field: 'owner', before: state, after: wanted });
-    if (gid !== null) changes.push({ field: 'group', before: state, after: wanted });
     const before = state;
     io.chown(uid, gid);
+    if (uid !== null) changes.push({ field: 'owner', before, after: wanted });
+    if (gid !== null) changes.push({ field: 'group', before, after: wanted });
     state = io.read();
     wanted = keptThroughChown(wanted, before, state);
   }
   const mode = wantedModeFor(state, wanted);
   if (mode !== null && mode !== state.mode) {
-    changes.push({ field: 'mode', before: state, after: mode === wanted.mode ? wanted : { ...wanted, mode } });
     io.chmod(mode);
+    changes.push({ field: 'mode', before: state, after: mode === wanted.mode ? wanted : { ...wanted, mode } });
     state = io.read();
   }
   const acl = wantedAclFor(state, wanted, modeLeftAlone);
   if (acl !== undefined && !sameAcl(state.acl, acl)) {
-    changes.push({ field: 'acl', before: state, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
     const removed = acl === null ? state.acl : null;
     io.setAcl('access', acl);
+    changes.push({ field: 'acl', before: state, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
     state = io.read();
     if (removed !== null && modeLeftAlone) state = groupBitsWithoutAcl(io, state, removed);
   }
   if (wanted.defaultAcl !== undefined && state.type === 'dir' && !sameAcl(state.defaultAcl, wanted.defaultAcl)) {
-    changes.push({ field: 'default-acl', before: state, after: wanted });
     io.setAcl('default', wanted.defaultAcl);
+    changes.push({ field: 'default-acl', before: state, after: wanted });
   }
   if (wanted.capability !== undefined && !sameBytes(state.capability, wanted.capability)) {
-    changes.push({ field: 'capability', before: state, after: wanted });
     io.setCapability(wanted.capability);
+    changes.push({ field: 'capability', before: state, after: wanted });
   }
   return changes;
 }
