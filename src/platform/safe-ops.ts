@@ -6,7 +6,6 @@
 // itself. A directory swapped for a symlink mid-run cannot redirect either. Nothing here
 // opens a file for reading or writing (FIFOs would block, device drivers would run).
 
-import fs from 'node:fs';
 import { cPath } from './byte-path.js';
 import { isSymlink, listXattrsAt, statAt, statFd, type FileStat } from './dir-fd.js';
 import { listXattrs } from './xattr.js';
@@ -40,6 +39,8 @@ const lsetxattr = libc.func('int lsetxattr(const char *path, const char *name, c
 const removexattr = libc.func('int removexattr(const char *path, const char *name)') as RemoveFn;
 const lremovexattr = libc.func('int lremovexattr(const char *path, const char *name)') as RemoveFn;
 const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
+// Not fs.chmodSync: its errors are libuv's words ("function not implemented"), not the system's.
+const chmodPath = libc.func('int chmod(const char *path, uint32 mode)') as (p: Path, mode: number) => number;
 
 /** Which system calls to use; tests force the fallbacks that older kernels (Debian 12: 6.1) need. */
 export const syscallSupport = { openat2: true, fchmodat2: true };
@@ -164,11 +165,7 @@ export function chmodPinned(pin: Pin, mode: number, shownPath: string): void {
     }
     return;
   }
-  try {
-    fs.chmodSync(procPath(pin) as string, mode);
-  } catch (err) {
-    throw Object.assign(err as Error, { path: shownPath });
-  }
+  if (chmodPath(procPath(pin), mode) !== 0) throw systemError('chmod', lastErrno(), shownPath);
 }
 
 let scratch = Buffer.allocUnsafe(4096);

@@ -2,11 +2,13 @@
 // of the snapshot still restored, exit 1. Plus the id rules: all-digit names are DECIMAL
 // ids, and --ids-from root resolves names through ROOT/etc/passwd and ROOT/etc/group.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearAttributes, restore, restoreReady, SKIP_REASON, summaryOf } from '../helpers/restore-kit.js';
-import { getfacl, makeTempDir, removeTree, sh } from '../helpers/tree.js';
+import { tryMount, unmount } from '../helpers/facl-text.js';
+import { getfacl, isRoot, makeTempDir, removeTree, sh } from '../helpers/tree.js';
 
 let dir = '';
 const immutable: string[] = [];
@@ -81,6 +83,22 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
       // owning group's effective rights (r--), not the mask (rw-): the mask would widen them.
       expect(idsOf('h')).toEqual([2, 1000]);
       expect(modeOf('h')).toBe('0444');
+    });
+
+    it.skipIf(!isRoot)(`says why a change failed in the system's words, on a read-only filesystem${how} (needs root to mount)`, (ctx) => {
+      const snap = setup([], '# file: f\nuser::rw-\ngroup::---\nother::---\n\n');
+      const root = path.join(dir, 'r');
+      if (!tryMount('tmpfs', root)) return ctx.skip('tmpfs cannot be mounted here');
+      try {
+        fs.writeFileSync(path.join(root, 'f'), '');
+        fs.chmodSync(path.join(root, 'f'), 0o644);
+        expect(spawnSync('mount', ['-o', 'remount,ro', root]).status).toBe(0);
+        const r = restore([snap, '--root', root, '--no-undo', ...fallbacks], { cwd: '/' });
+        expect(r.status, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(/\/r\/f: Read-only file system \(chmod\)$/m);
+      } finally {
+        unmount(root);
+      }
     });
 
     it(`counts the steps taken before one that failed: the path changed, and a problem${how}`, (ctx) => {
