@@ -108,7 +108,17 @@ function checkRoot(root: string | undefined): void {
   if (!st.isDirectory()) throw new PermsnapError('USAGE', `--root ${root}: not a directory`);
 }
 
-export async function handler(args: RestoreArgs, _raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+export async function handler(args: RestoreArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+  // A signal stops the run after the paths in flight; the summary and the undo command are
+  // still printed. The listeners stay until the process ends: removed, a signal that came
+  // while those were printed, or just after, killed the process (the undo command lost).
+  let signal: NodeJS.Signals | null = null;
+  process.on('SIGINT', (s) => (signal ??= s)).on('SIGTERM', (s) => (signal ??= s));
+  const outcome = await restoreCommand(args, raw, reporter, () => signal);
+  return signal === null ? outcome : { exitCode: signal === 'SIGINT' ? 130 : 143 };
+}
+
+async function restoreCommand(args: RestoreArgs, _raw: readonly string[], reporter: Reporter, signal: () => NodeJS.Signals | null): Promise<Outcome> {
   const ignore = parseIgnore(args.ignore);
   checkJobs(args.jobs);
   checkNotEmpty('--root', args.root, 'a directory');
@@ -122,11 +132,6 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   const ids = chooseResolver(root, args['ids-from']);
   const started = new Date();
   const journal = args['dry-run'] || args['no-undo'] ? null : openJournal(args.undo, root, started);
-  let signal: NodeJS.Signals | null = null;
-  const onSignal = (s: NodeJS.Signals): void => {
-    signal = s;
-  };
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   let summary: RestoreSummary;
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
   try {
@@ -145,7 +150,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
       capabilitiesKnown: () => info.hasMarkers,
       journal,
       jobs,
-      shouldStop: () => signal !== null,
+      shouldStop: () => signal() !== null,
       onProgress: (count, shown) => progress.update(count, shown),
       onValidated: (paths) => {
         progress.done();
@@ -159,10 +164,8 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
     });
   } finally {
     progress.done();
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
   reportSummary(summary, args['dry-run'], journal, root, reporter);
-  if (signal) return { exitCode: signal === 'SIGINT' ? 130 : 143 };
   if (summary.fatal !== undefined) return { exitCode: 1 };
   if (summary.nothingBeneath) {
     // Nothing was changed: a wrong root is left as it was, and an empty file (a failed
