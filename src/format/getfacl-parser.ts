@@ -429,6 +429,13 @@ function applyHeader(block: BlockBuilder, key: HeaderKey, value: string, line: n
 /** The first line of an undo journal (restore/undo-journal.ts writes it). */
 export const JOURNAL_FIRST_LINE = '# permsnap undo journal:';
 
+/** ROOT of `# permsnap undo journal: root ROOT, started TIME` (quoted as a path), or null. */
+export function journalRootIn(firstLine: string): string | null {
+  const rest = firstLine.slice(JOURNAL_FIRST_LINE.length);
+  const end = rest.lastIndexOf(', started ');
+  return rest.startsWith(' root ') && end > 0 ? unquote(rest.slice(' root '.length, end)) : null;
+}
+
 export class GetfaclParser {
   private carry = '';
   private lineNo = 0;
@@ -443,6 +450,8 @@ export class GetfaclParser {
   private capabilitiesUnknown = false;
   /** The file is an undo journal (its first line says so): it may end without the end marker. */
   private journal = false;
+  /** The root a journal's first line names (as restore resolved it), else null. */
+  private recordedRoot: string | null = null;
   private readonly piece: boolean;
   private endFact: PieceFacts['end'] = null;
   private unclosedAtEnd = false;
@@ -477,6 +486,11 @@ export class GetfaclParser {
    */
   get hasMarkers(): boolean {
     return this.sawBegin && !this.capabilitiesUnknown;
+  }
+
+  /** An undo journal's root, as its first line names it (the restore it undoes ran beneath it); null for other files. */
+  get journalRoot(): string | null {
+    return this.recordedRoot;
   }
 
   push(chunk: Buffer): ParsedEntry[] {
@@ -623,7 +637,10 @@ export class GetfaclParser {
   }
 
   private comment(line: string): void {
-    if (this.lineNo === 1 && !this.piece && line.startsWith(JOURNAL_FIRST_LINE)) this.journal = true;
+    if (this.lineNo === 1 && !this.piece && line.startsWith(JOURNAL_FIRST_LINE)) {
+      this.journal = true;
+      this.recordedRoot = journalRootIn(line);
+    }
     const m = HEADER.exec(line);
     // Unknown comments (#effective:, a journal's first line) are ignored, as setfacl does.
     if (m === null) return;

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
-import { GetfaclParser, type ParsedEntry } from './getfacl-parser.js';
+import { GetfaclParser, JOURNAL_FIRST_LINE, journalRootIn, type ParsedEntry } from './getfacl-parser.js';
 
 export interface ReadSnapshotOptions {
   /** What '-' reads; default process.stdin. */
@@ -29,6 +29,8 @@ export interface SnapshotText {
 export interface SnapshotInfo {
   /** permsnap's markers were present: the snapshot also says which files have no capability. */
   hasMarkers: boolean;
+  /** The file is an undo journal of a restore beneath this root (its first line says so). */
+  journalRoot?: string | null;
 }
 
 /**
@@ -55,7 +57,10 @@ export async function* readSnapshotBatches(source: string, options: ReadSnapshot
     for (let at = 0; at < chunk.length; at += PARSE_CHUNK) {
       const entries = parser.push(chunk.length <= PARSE_CHUNK ? chunk : chunk.subarray(at, at + PARSE_CHUNK));
       // The begin marker is in the first block: a streaming reader knows it from the start.
-      if (options.info) options.info.hasMarkers = parser.hasMarkers;
+      if (options.info) {
+        options.info.hasMarkers = parser.hasMarkers;
+        options.info.journalRoot = parser.journalRoot;
+      }
       if (entries.length > 0) yield entries;
     }
   }
@@ -132,4 +137,11 @@ async function* gunzip(compressed: AsyncGenerator<Buffer>, source: string): Asyn
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The root an undo journal's first line names; null for a file that is not a journal. */
+export function journalRootOf(bytes: Buffer): string | null {
+  const end = bytes.indexOf(10);
+  const firstLine = bytes.toString('latin1', 0, Math.min(end < 0 ? bytes.length : end, 64 * 1024)).replace(/^[ \t]+/, '');
+  return firstLine.startsWith(JOURNAL_FIRST_LINE) ? journalRootIn(firstLine) : null;
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildOddTree } from '../helpers/odd-tree.js';
-import { capTree, faclTree, restore, restoreReady, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
+import { buildBigTree, capTree, faclTree, restore, restoreReady, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
 import { CLI, makeTempDir, removeTree, run, sh } from '../helpers/tree.js';
 
 let dir = '';
@@ -197,6 +197,29 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
     const undo = restore([...args, '--no-undo'], { cwd: elsewhere });
     expect(undo.status, `${printed}\n${undo.stderr}`).toBe(0);
     expect(view()).toEqual(damaged);
+  });
+
+  it('prints the journal in the undo command as an absolute path, and warns when a journal is undone beneath another root', () => {
+    // Big enough (over 1 MiB of journal) that --jobs 2 reads it whole, as a big journal is read.
+    const first = buildBigTree(dir, 'first', 100, 200);
+    const other = buildBigTree(dir, 'other', 2, 2);
+    const snap = path.join(dir, 'first.facl');
+    expect(run(process.execPath, [CLI, 'snapshot', '-q', '-o', snap, '.'], { cwd: first }).status).toBe(0);
+    sh('chmod -R 777 first', dir);
+    const r = restore([snap, '--root', first, '--undo', 'relative.facl'], { cwd: elsewhere });
+    expect(r.status, r.stderr).toBe(0);
+    const journal = path.join(elsewhere, 'relative.facl');
+    expect(fs.statSync(journal).size).toBeGreaterThan(1 << 20);
+    expect(r.stderr).toContain(`(undo with: permsnap restore ${journal} --root ${first})`);
+    for (const jobs of ['1', '2']) {
+      const wrong = restore([journal, '--root', other, '--dry-run', '--jobs', jobs], { cwd: '/' });
+      expect(wrong.stderr).toContain(`permsnap: this undo journal is of a restore beneath ${first}, not ${other}: is --root right?`);
+      const same = restore([journal, '--root', first, '--dry-run', '--jobs', jobs], { cwd: '/' });
+      expect(same.status, same.stderr).toBe(0);
+      expect(same.stderr).not.toContain('this undo journal');
+      // A snapshot that is not a journal: no such warning.
+      expect(restore([snap, '--root', other, '--dry-run', '--jobs', jobs], { cwd: '/' }).stderr).not.toContain('this undo journal');
+    }
   });
 
   it("undoes beneath a root with a newline, a space and a quote in its name: the journal stays one header line, the printed command pastes into a shell", () => {

@@ -6,6 +6,7 @@ import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, readSnapshotText } from '../../archive/read-operand.js';
+import { journalRootOf, type SnapshotInfo } from '../../format/read-snapshot.js';
 import { currentDirectory, displayString, isUtf8Bytes, messageText, toByteString } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -128,7 +129,7 @@ async function restoreCommand(args: RestoreArgs, _raw: readonly string[], report
   checkRoot(root);
   const exclude = globsOf('--exclude', args.exclude, args['exclude-from']);
   if (args['force-fallbacks']) forceFallbacks();
-  const info = { hasMarkers: false };
+  const info: SnapshotInfo = { hasMarkers: false };
   const ids = chooseResolver(root, args['ids-from']);
   const started = new Date();
   const journal = args['dry-run'] || args['no-undo'] ? null : openJournal(args.undo, root, started);
@@ -155,6 +156,7 @@ async function restoreCommand(args: RestoreArgs, _raw: readonly string[], report
       onValidated: (paths) => {
         progress.done();
         reporter.info(`restoring ${paths} paths beneath ${root ?? 'the current directory (relative paths) and / (absolute ones)'}; names from ${ids.description}`);
+        warnOfOtherRoot(text ? journalRootOf(text.bytes) : info.journalRoot ?? null, root, reporter);
       },
       onPlan: args['dry-run'] ? (shown, changes) => {
         // The path as its bytes, as getfacl prints it (written as UTF-8, its non-ASCII bytes would be encoded twice).
@@ -179,9 +181,23 @@ async function restoreCommand(args: RestoreArgs, _raw: readonly string[], report
   return { exitCode: summary.problems > 0 ? 1 : 0 };
 }
 
+/** What a journal's first line says of the root when restore runs without --root. */
+const NO_ROOT = '(none: paths as recorded)';
+
+/**
+ * An undo journal undone beneath another root than its restore's changes whatever paths
+ * match there: said before the changes begin. Not refused: a system repaired from a rescue
+ * system (--root /mnt) is undone once booted (--root /).
+ */
+function warnOfOtherRoot(recorded: string | null, root: string | undefined, reporter: Reporter): void {
+  const now = root === undefined ? NO_ROOT : toByteString(root);
+  if (recorded === null || recorded === now) return;
+  reporter.warn(`this undo journal is of a restore beneath ${messageText(recorded)}, not ${messageText(now)}: is --root right? (the same tree mounted elsewhere is fine)`);
+}
+
 /** The journal the user named, or a new file in the default place (renamed, never replacing, on a clash). */
 function openJournal(named: string | undefined, root: string | undefined, started: Date): UndoJournal {
-  const header = UndoJournal.describeRoot(root ?? '(none: paths as recorded)', started);
+  const header = UndoJournal.describeRoot(root === undefined ? NO_ROOT : toByteString(root), started);
   if (named !== undefined) return new UndoJournal(named, header);
   return new UndoJournal(path.join(defaultJournalDir(root), `${journalTimestamp(started)}.facl`), header, true);
 }
@@ -197,7 +213,8 @@ function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal 
   if (s.stopped) reporter.error('stopped by a signal: the paths in flight were finished; run the restore again to converge');
   if (s.fatal !== undefined) reporter.error(`stopped by an error after changes began: ${s.fatal}`);
   if (journal?.started) {
-    const undo = `permsnap restore ${shellWord(journal.file)}${root === undefined ? '' : ` --root ${shellWord(root)}`}`;
+    // Absolute, so that it works from any directory.
+    const undo = `permsnap restore ${shellWord(path.resolve(journal.file))}${root === undefined ? '' : ` --root ${shellWord(root)}`}`;
     reporter.error(`undo journal: ${journal.file} (undo with: ${undo})`);
   }
 }
