@@ -326,6 +326,10 @@ class BlockBuilder {
   constructor(readonly firstLine: number) {}
 
   build(): Entry {
+    // Most often a blank line in the header: setfacl skips it, but here it ends the block.
+    if (this.access.entries.length === 0 && this.defaults === undefined) {
+      fail('a block with no ACL entries (a blank line ends a block; getfacl -d prints none for a file), expected user::, group:: and other:: entries after its # lines', this.fileLine);
+    }
     const acl = this.access.finish(this.fileLine);
     const defaultAcl = this.defaults?.finish(this.fileLine);
     const a = this.access;

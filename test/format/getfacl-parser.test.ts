@@ -362,6 +362,9 @@ const MALFORMED: Array<[string, number, RegExp]> = [
   [`# file: a\nuser:99999999999:rwx\n`, 2, /user qualifier 99999999999 is out of range/],
   [`# file: a\nuser:x\\000:rwx\n`, 2, /user qualifier "x\\\\000" contains a NUL byte/],
   [`# file: a\ngroup::r--\nother::r--\n`, 1, /the access ACL has no user:: entry, expected user::, group:: and other::/],
+  // A blank line in the header ends the block: said as such, not as a missing user:: entry.
+  [`# file: a\n# owner: bin\n\nuser::rw-\ngroup::r--\nother::r--\n`, 1, /a block with no ACL entries \(a blank line ends a block; getfacl -d prints none for a file\), expected user::, group:: and other:: entries/],
+  [`# file: a\n`, 1, /a block with no ACL entries/],
   [`${block(BASE, 'a')}# file: b\nuser::rw-\nother::r--\n`, 8, /the access ACL has no group:: entry/],
   [`# file: a\nuser::rw-\ngroup::r--\n`, 1, /the access ACL has no other:: entry/],
   [`# file: a\n${BASE}user::rwx\n`, 5, /second user:: entry, expected exactly one per ACL/],
