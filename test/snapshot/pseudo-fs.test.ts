@@ -62,12 +62,19 @@ describe.skipIf(!aclReady || !isRoot)('pseudo filesystems in the walk (needs roo
     }
   });
 
-  it('records only the mount point when it is the argument itself', (ctx) => {
+  it('records only the mount point, or a directory in it, when it is the argument itself, and says so unless --quiet', (ctx) => {
     const mounted = treeWithPseudoMounts();
     if (!mounted.proc) return ctx.skip();
-    const r = permsnap(['snapshot', '--quiet', 'tree/proc'], { cwd: dir });
-    expect(r.status).toBe(0);
-    expect(filePaths(latin1(r.stdout))).toEqual(['tree/proc']);
+    const quiet = permsnap(['snapshot', '--quiet', 'tree/proc'], { cwd: dir });
+    expect(quiet.status).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(filePaths(latin1(quiet.stdout))).toEqual(['tree/proc']);
+    const r = permsnap(['snapshot', 'tree/proc/sys', 'tree/before', 'tree'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(filePaths(latin1(r.stdout))).toContain('tree/proc/sys');
+    expect(beneath(filePaths(latin1(r.stdout)), 'tree/proc/sys')).toEqual([]);
+    // Said for the argument asked for by name; a mount point met on the way is expected.
+    expect(r.stderr).toBe('permsnap: tree/proc/sys: on a pseudo filesystem: recorded, not entered (--all-filesystems enters it)\n');
   });
 
   it('walks into the proc mount with --all-filesystems and with --compat, as getfacl does', (ctx) => {

@@ -9,7 +9,8 @@ import { PATH_QUOTED, quote } from '../../format/quote.js';
 import type { ArchiveOutputOptions } from '../../archive/snapshot-output.js';
 import { atomicFileSink, stdoutSink, type ByteSink } from '../../output/byte-sink.js';
 import { describeErrno } from '../../platform/libc.js';
-import { displayString, toByteString } from '../../platform/byte-path.js';
+import { displayString, fsPath, toByteString } from '../../platform/byte-path.js';
+import { pseudoFilesystemDevices } from '../../platform/mounts.js';
 import { snapshot } from '../../snapshot/snapshot.js';
 import { lastOf } from '../effective-option.js';
 import type { Outcome, Reporter } from '../outcome.js';
@@ -130,6 +131,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
   const exclude = excludeGlobs(args);
   const { paths, stdinError, stdinEnds } = expandStdinPaths((args.paths ?? []).map(toByteString));
   const symlinks = lastOf(raw, 'LP');
+  if (!args.compat && !args['all-filesystems']) sayNotEntered(paths, symlinks === 'P', reporter);
   const sink = args.output ? atomicFileSink(args.output) : stdoutSink();
   // --compat adds nothing to what getfacl says, on stderr either.
   const progress = createProgress(!reporter.quiet && !args.compat);
@@ -294,6 +296,23 @@ function expandStdinPaths(paths: string[]): { paths: string[]; stdinError: strin
   const first = paths.indexOf('-');
   const expanded = [...paths.slice(0, first), ...lines, ...paths.slice(first + 1).filter((p) => p !== '-')];
   return { paths: expanded, stdinError, stdinEnds: first + lines.length };
+}
+
+/**
+ * A PATH that is a directory on a pseudo filesystem is recorded, not entered: said, since
+ * it was asked for by name (a mount point met on the way is expected, and not said).
+ */
+function sayNotEntered(paths: readonly string[], physical: boolean, reporter: Reporter): void {
+  const pseudo = pseudoFilesystemDevices();
+  for (const p of paths) {
+    let st: fs.Stats;
+    try {
+      st = physical ? fs.lstatSync(fsPath(p)) : fs.statSync(fsPath(p));
+    } catch {
+      continue; // the walk says what is wrong with it
+    }
+    if (st.isDirectory() && pseudo.has(st.dev)) reporter.info(`${quote(p, PATH_QUOTED)}: on a pseudo filesystem: recorded, not entered (--all-filesystems enters it)`);
+  }
 }
 
 /**
