@@ -133,9 +133,10 @@ let haveListxattrat = true;
 
 /**
  * Names of a file's extended attributes; [] when none or unsupported. Relative to dirfd on
- * Linux >= 6.13 (listxattrat), by the full path before that.
+ * Linux >= 6.13 (listxattrat); before that by `fallbackPath` (the full path, unless the
+ * caller has a safer one), named in errors as `fullPath`.
  */
-export function listXattrsAt(dirfd: number, name: string, fullPath: string, follow: boolean): string[] {
+export function listXattrsAt(dirfd: number, name: string, fullPath: string, follow: boolean, fallbackPath = fullPath): string[] {
   for (;;) {
     let n: number;
     if (haveListxattrat) {
@@ -145,7 +146,7 @@ export function listXattrsAt(dirfd: number, name: string, fullPath: string, foll
         continue;
       }
     } else {
-      n = Number((follow ? listxattr : llistxattr)(cPath(fullPath), xattrList, xattrList.length));
+      n = Number((follow ? listxattr : llistxattr)(cPath(fallbackPath), xattrList, xattrList.length));
     }
     if (n === 0) return [];
     if (n > 0) return xattrList.toString('latin1', 0, n - 1).split('\0');

@@ -7,7 +7,7 @@
 // opens a file for reading or writing (FIFOs would block, device drivers would run).
 
 import { cPath } from './byte-path.js';
-import { isSymlink, listXattrsAt, statAt, statFd, type FileStat } from './dir-fd.js';
+import { isSymlink, listXattrsAt, statAt, statFd, useAtSyscalls, type FileStat } from './dir-fd.js';
 import { listXattrs } from './xattr.js';
 import { errno, koffi, lastErrno, libc, systemError } from './libc.js';
 
@@ -48,6 +48,7 @@ export const syscallSupport = { openat2: true, fchmodat2: true };
 export function forceFallbacks(): void {
   syscallSupport.openat2 = false;
   syscallSupport.fchmodat2 = false;
+  useAtSyscalls(false); // listxattrat (Linux 6.13)
 }
 
 /** Opens the directory a restore works beneath. */
@@ -132,8 +133,12 @@ export interface Pin {
 
 const atFlags = (pin: Pin): number => (pin.name === '' ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW);
 
-/** The pinned file as a path: the magic link, followed to the inode, or the final name beneath it (for the l* calls). */
-const procPath = (pin: Pin): Path => (pin.name === '' ? `/proc/self/fd/${pin.fd}` : cPath(`/proc/self/fd/${pin.fd}/${pin.name}`));
+/**
+ * The pinned file as a path, as a byte string: the magic link, followed to the inode, or
+ * the final name beneath it (for the l* calls). Never the recorded path, whose directories
+ * could have been swapped for symlinks since they were pinned.
+ */
+const procPath = (pin: Pin): string => (pin.name === '' ? `/proc/self/fd/${pin.fd}` : `/proc/self/fd/${pin.fd}/${pin.name}`);
 
 export function statPinned(pin: Pin, shownPath: string): FileStat & { unchangeable: boolean } {
   return pin.name === '' ? statFd(pin.fd, shownPath) : statAt(pin.fd, pin.name, false, shownPath);
@@ -165,7 +170,7 @@ export function chmodPinned(pin: Pin, mode: number, shownPath: string): void {
     }
     return;
   }
-  if (chmodPath(procPath(pin), mode) !== 0) throw systemError('chmod', lastErrno(), shownPath);
+  if (chmodPath(cPath(procPath(pin)), mode) !== 0) throw systemError('chmod', lastErrno(), shownPath);
 }
 
 let scratch = Buffer.allocUnsafe(4096);
@@ -174,7 +179,7 @@ let scratch = Buffer.allocUnsafe(4096);
 export function getXattrPinned(pin: Pin, name: string, shownPath: string): Buffer | null {
   const get = pin.name === '' ? getxattr : lgetxattr;
   for (;;) {
-    const n = Number(get(procPath(pin), name, scratch, scratch.length));
+    const n = Number(get(cPath(procPath(pin)), name, scratch, scratch.length));
     if (n >= 0) return Buffer.from(scratch.subarray(0, n));
     const e = lastErrno();
     if (e === errno.ENODATA || e === errno.ENOTSUP) return null;
@@ -185,9 +190,9 @@ export function getXattrPinned(pin: Pin, name: string, shownPath: string): Buffe
 
 /** The xattr names of the pinned file (one call: most files have none, and need no more). */
 export function listXattrsPinned(pin: Pin, shownPath: string): string[] {
-  if (pin.name !== '') return listXattrsAt(pin.fd, pin.name, shownPath, false);
+  if (pin.name !== '') return listXattrsAt(pin.fd, pin.name, shownPath, false, procPath(pin));
   try {
-    return listXattrs(procPath(pin) as string, true);
+    return listXattrs(procPath(pin), true);
   } catch (err) {
     throw Object.assign(err as Error, { path: shownPath });
   }
@@ -195,13 +200,13 @@ export function listXattrsPinned(pin: Pin, shownPath: string): string[] {
 
 export function setXattrPinned(pin: Pin, name: string, value: Buffer, shownPath: string): void {
   const set = pin.name === '' ? setxattr : lsetxattr;
-  if (set(procPath(pin), name, value, value.length, 0) !== 0) throw systemError('setxattr', lastErrno(), shownPath);
+  if (set(cPath(procPath(pin)), name, value, value.length, 0) !== 0) throw systemError('setxattr', lastErrno(), shownPath);
 }
 
 /** Removes an xattr; false when there was none. */
 export function removeXattrPinned(pin: Pin, name: string, shownPath: string): boolean {
   const remove = pin.name === '' ? removexattr : lremovexattr;
-  if (remove(procPath(pin), name) === 0) return true;
+  if (remove(cPath(procPath(pin)), name) === 0) return true;
   const e = lastErrno();
   if (e === errno.ENODATA) return false;
   throw systemError('removexattr', e, shownPath);

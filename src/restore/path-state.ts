@@ -45,7 +45,7 @@ export interface WantedState {
  * The state after chown, as the kernel leaves it for root (setattr_should_drop_sgid): on
  * anything but a directory, setuid and the capability go, and setgid goes only with group
  * execute; setgid without it (the old mandatory-locking mark) stays. For other callers it
- * depends on their groups: a real run reads the mode back (fd-io.ts).
+ * depends on their groups: a real run reads the mode back (pinned-io.ts).
  */
 export function afterChown(state: PathState, uid: number | null, gid: number | null): PathState {
   const next = { ...state, uid: uid ?? state.uid, gid: gid ?? state.gid };

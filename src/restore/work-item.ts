@@ -3,9 +3,9 @@
 // to do), which never opens the path. Runs on the main thread or on a restore worker.
 
 import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
-import { listXattrsAt, statAt } from '../platform/dir-fd.js';
+import { statAt } from '../platform/dir-fd.js';
+import { getXattrPinned, listXattrsPinned } from '../platform/safe-ops.js';
 import type { SystemError } from '../platform/libc.js';
-import { getXattr } from '../platform/xattr.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { stateOf } from './pinned-io.js';
 import type { FileType } from '../model/entry.js';
@@ -48,8 +48,8 @@ export function applicableTo(type: FileType, item: WorkItem): WantedState {
 /**
  * statx of the final name relative to its parent directory, without following it; when
  * owner, group and mode already match, one listxattr and the xattrs present. Its answer
- * is only used to skip: a path it finds different is read again through a pinned
- * descriptor (chunk-work.ts) before anything changes.
+ * is only used to skip: a path it finds different is read again through its pinned
+ * directory (chunk-work.ts) before anything changes.
  */
 export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: ReadonlySet<number>): LookResult {
   const { target } = item;
@@ -68,8 +68,10 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
     const wanted = applicableTo(type, item);
     // A damaged path usually shows in the stat alone: no need to read its xattrs here.
     if (!ownerAndModeReconciled({ uid: st.uid, gid: st.gid, mode: st.mode & PERMISSION_BITS }, wanted)) return { outcome: Outcome.WorkSeen, problem };
-    const present = listXattrsAt(dirfd, name, shown, false);
-    const state = stateOf(st, type, false, present, (xattr) => getXattr(shown, xattr, false));
+    // Through the open directory, never by the recorded path (see safe-ops.ts procPath).
+    const pin = { fd: dirfd, name };
+    const present = listXattrsPinned(pin, shown);
+    const state = stateOf(st, type, false, present, (xattr) => getXattrPinned(pin, xattr, shown));
     return { outcome: isReconciled(state, wanted) ? Outcome.Correct : Outcome.WorkSeen, problem };
   } catch (err) {
     const code = (err as SystemError).code;
