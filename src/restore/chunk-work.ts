@@ -9,10 +9,11 @@ import { problemReason } from '../errors.js';
 import type { Entry } from '../model/entry.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import type { SystemError } from '../platform/libc.js';
-import { statFd } from '../platform/dir-fd.js';
-import { closeDescriptor, duplicateDirectory, openBeneath, openInDirectory, type Pin } from '../platform/safe-ops.js';
+import { openBeneath, type Pin } from '../platform/safe-ops.js';
+import { ChunkDescriptors } from './chunk-descriptors.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
-import { pinnedIo, readPinnedState, type PinnedState } from './pinned-io.js';
+import { linkKeyOf, type LinkedStates } from './linked-states.js';
+import { checkSameFile, openSameFile, pinnedIo, readPinnedState, type PinnedState } from './pinned-io.js';
 import type { PathState, WantedState } from './path-state.js';
 import { reconcile, type Change, type Field } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
@@ -61,44 +62,6 @@ export interface Pinned {
   relinked: boolean;
 }
 
-/** dev:ino of an inode with more than one name (a directory's are its entries'), else null. */
-function linkKeyOf(state: PinnedState): string | null {
-  return state.nlink > 1 && state.type !== 'dir' ? `${state.dev}:${state.ino}` : null;
-}
-
-// Inodes whose planned state is kept at once (a tree of hard-linked backups has a million).
-const LINKED_KEPT = 65536;
-
-/**
- * The inodes with more than one name that this thread's chunks change, by dev:ino, and the
- * state the planned steps leave each in. A later name of one is planned from that state,
- * not from the state read before the first was changed: it takes no step the first took
- * (a repeated chown, which clears setuid and capabilities, then has to put them back), and
- * the dry run counts what the real run does. Kept from chunk to chunk of the thread: names
- * far apart in the snapshot fall in different chunks. A path whose steps failed has its
- * state forgotten. (A chunk planned and let go, as a dry run does with each, keeps its
- * states: the dry run predicts a run that applies them; a real run lets go only to stop.)
- */
-export class LinkedStates {
-  private readonly states = new Map<string, PathState>();
-
-  get(key: string): PathState | undefined {
-    return this.states.get(key);
-  }
-
-  set(key: string, state: PathState): void {
-    if (this.states.size >= LINKED_KEPT && !this.states.has(key)) this.states.clear();
-    this.states.set(key, state);
-  }
-
-  forget(pinned: readonly Pinned[]): void {
-    for (const p of pinned) {
-      const key = linkKeyOf(p.state);
-      if (key !== null) this.states.delete(key);
-    }
-  }
-}
-
 export function emptyCounts(): Counts {
   return { changed: 0, byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 } };
 }
@@ -117,38 +80,6 @@ export interface PinnedChunk {
   descriptors: ChunkDescriptors;
 }
 
-/**
- * What a chunk's pins hold from planning to applying: its own descriptor of each directory
- * its paths are in (the directory cache may close its own meanwhile, and the number be
- * reused), and the O_PATH descriptors of the inodes pinned themselves.
- */
-export class ChunkDescriptors {
-  private readonly directories = new Map<string, number>();
-  private readonly inodes: number[] = [];
-
-  directory(cache: DirectoryCache, root: string, parent: string, shown: string): number {
-    const key = `${root}\0${parent}`;
-    let fd = this.directories.get(key);
-    if (fd === undefined) {
-      fd = duplicateDirectory(cache.directory(root, parent, shown), shown);
-      this.directories.set(key, fd);
-    }
-    return fd;
-  }
-
-  inode(fd: number): number {
-    this.inodes.push(fd);
-    return fd;
-  }
-
-  closeAll(): void {
-    for (const fd of this.directories.values()) closeDescriptor(fd);
-    for (const fd of this.inodes) closeDescriptor(fd);
-    this.directories.clear();
-    this.inodes.length = 0;
-  }
-}
-
 /** Plans a chunk; the pins it returns must be applied or let go (closeAll). */
 export function planChunk(
   items: readonly WorkItem[], directories: DirectoryCache, settings: ChunkSettings, linked: LinkedStates,
@@ -158,7 +89,7 @@ export function planChunk(
   const pinned: PinnedChunk = { paths: [], descriptors: new ChunkDescriptors() };
   try {
     for (const item of items) {
-      const p = planItem(item, { cache: directories, held: pinned.descriptors }, settings, tally, linked);
+      const p = planItem(item, directories, pinned.descriptors, settings, tally, linked);
       if (p === null) continue;
       pinned.paths.push(p.pinned);
       journal.push(journalEntry(item, p.pinned, settings.root));
@@ -175,13 +106,10 @@ export function planChunk(
 
 type Planned = { pinned: Pinned; changes: Change[] } | null;
 
-/** Where a chunk finds its directories, and what holds its pins' descriptors. */
-interface ChunkDirectories {
-  cache: DirectoryCache;
-  held: ChunkDescriptors;
-}
-
-function planItem(item: WorkItem, directories: ChunkDirectories, settings: ChunkSettings, tally: Tally, linked: LinkedStates): Planned {
+/** Plans one path; its pins' descriptors go to `held` (directories found through `cache`). */
+function planItem(
+  item: WorkItem, cache: DirectoryCache, held: ChunkDescriptors, settings: ChunkSettings, tally: Tally, linked: LinkedStates,
+): Planned {
   const shown = shownTarget(item.target);
   const problem = (message: string): null => (tally.problems.push([shown, message]), null);
   const { root, relative } = item.target;
@@ -189,10 +117,10 @@ function planItem(item: WorkItem, directories: ChunkDirectories, settings: Chunk
   let state: PinnedState;
   try {
     if (relative === '') {
-      pin = { fd: directories.held.inode(openBeneath(directories.cache.root(root), '', shown)), name: '' };
+      pin = { fd: held.inode(openBeneath(cache.root(root), '', shown)), name: '' };
     } else {
       const { parent, name } = splitParent(relative);
-      pin = { fd: directories.held.directory(directories.cache, root, parent, shown), name };
+      pin = { fd: held.directory(cache, root, parent, shown), name };
     }
     state = readPinnedState(pin, shown);
   } catch (err) {
@@ -216,7 +144,7 @@ function planItem(item: WorkItem, directories: ChunkDirectories, settings: Chunk
   if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
   let acting: Pin;
   try {
-    acting = changes.some((c) => ACT_ON_INODE.has(c.field)) ? pinInode(pin, state, shown, directories.held) : pin;
+    acting = changes.some((c) => ACT_ON_INODE.has(c.field)) ? pinInode(pin, state, shown, held) : pin;
   } catch (err) {
     return problem(problemReason(err));
   }
@@ -231,16 +159,9 @@ function planItem(item: WorkItem, directories: ChunkDirectories, settings: Chunk
  */
 const ACT_ON_INODE: ReadonlySet<Field> = new Set<Field>(['owner', 'group', 'capability']);
 
-/** The O_PATH descriptor of the inode the state was read from; a path replaced since is refused. */
+/** A pin of the inode the state was read from, held by the chunk; a path replaced since is refused. */
 function pinInode(pin: Pin, state: PinnedState, shown: string, held: ChunkDescriptors): Pin {
-  if (pin.name === '') return pin;
-  const fd = openInDirectory(pin.fd, pin.name, shown);
-  const st = statFd(fd, shown);
-  if (st.ino !== state.ino || st.dev !== state.dev) {
-    closeDescriptor(fd);
-    throw new Error('replaced while being restored: not changed (run the restore again)');
-  }
-  return { fd: held.inode(fd), name: '' };
+  return pin.name === '' ? pin : { fd: held.inode(openSameFile(pin, state, shown)), name: '' };
 }
 
 /** Applies a planned chunk through its pins, then lets them go; per-path failures are problems. */
@@ -252,6 +173,8 @@ export function applyPinned(chunk: PinnedChunk, linked: LinkedStates): { counts:
       // The steps taken, also those taken before one that failed: they count as changes.
       const taken: Change[] = [];
       try {
+        // By name, the planned steps are for the file that was read (and journalled) only.
+        checkSameFile(p.pin, p.state, p.shown);
         const state = p.relinked ? readPinnedState(p.pin, p.shown) : p.state;
         reconcile(pinnedIo(p.pin, p.shown, state), p.wanted, taken);
       } catch (err) {
@@ -269,6 +192,7 @@ export function applyPinned(chunk: PinnedChunk, linked: LinkedStates): { counts:
 export function closeAll(chunk: PinnedChunk): void {
   chunk.descriptors.closeAll();
 }
+
 /** The pre-restore state, as the journal records it (paths relative to --root, else absolute: as shown). */
 function journalEntry(item: WorkItem, { state, shown }: Pinned, root: string | undefined): Entry {
   const recorded = root !== undefined ? item.target.relative || '.' : shown;

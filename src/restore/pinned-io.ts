@@ -4,9 +4,10 @@
 import { decodeAclXattr, encodeAclXattr } from '../model/acl-xattr.js';
 import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
 import type { FileType } from '../model/entry.js';
-import type { FileStat } from '../platform/dir-fd.js';
+import { statFd, type FileStat } from '../platform/dir-fd.js';
 import {
-  chmodPinned, chownPinned, getXattrPinned, listXattrsPinned, removeXattrPinned, setXattrPinned, statPinned, type Pin,
+  chmodPinned, chownPinned, closeDescriptor, getXattrPinned, listXattrsPinned, openInDirectory, removeXattrPinned, setXattrPinned, statPinned,
+  type Pin,
 } from '../platform/safe-ops.js';
 import type { PathState } from './path-state.js';
 import type { PathIo } from './reconcile.js';
@@ -53,6 +54,31 @@ export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, pre
   };
 }
 
+const REPLACED = 'replaced while being restored: not changed (run the restore again)';
+
+/** Refuses a pin whose final name now holds another file than the one `state` was read from. */
+export function checkSameFile(pin: Pin, state: PinnedState, shownPath: string): void {
+  if (pin.name === '') return; // the inode itself
+  const st = statPinned(pin, shownPath);
+  if (st.ino !== state.ino || st.dev !== state.dev) throw new Error(REPLACED);
+}
+
+/**
+ * An O_PATH descriptor of the file `state` was read from, opened by the pin's final name
+ * (a symlink opened as itself); a file put in its place since is refused. The caller closes it.
+ */
+export function openSameFile(pin: Pin, state: PinnedState, shownPath: string): number {
+  const fd = openInDirectory(pin.fd, pin.name, shownPath);
+  try {
+    const st = statFd(fd, shownPath);
+    if (st.ino !== state.ino || st.dev !== state.dev) throw new Error(REPLACED);
+    return fd;
+  } catch (err) {
+    closeDescriptor(fd);
+    throw err;
+  }
+}
+
 /**
  * Changes the pinned file. `state` is what was read through the same pin before; after
  * each change the kernel's rules (path-state.ts) give the next state, so the steps need no
@@ -60,30 +86,43 @@ export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, pre
  */
 export function pinnedIo(pin: Pin, shownPath: string, state: PinnedState): PathIo {
   const tracked = simulatedIo(state);
-  const setOrRemove = (name: string, value: Buffer | null): void => {
-    if (value === null) removeXattrPinned(pin, name, shownPath);
-    else setXattrPinned(pin, name, value, shownPath);
+  const setOrRemove = (on: Pin, name: string, value: Buffer | null): void => {
+    if (value === null) removeXattrPinned(on, name, shownPath);
+    else setXattrPinned(on, name, value, shownPath);
+  };
+  // A chown or a capability by the final name could land on a symlink put there since (the
+  // kernel refuses chmod and ACLs on one, not those): they act on the inode itself.
+  const onInode = (step: (inode: Pin) => void): void => {
+    if (pin.name === '') return step(pin);
+    const fd = openSameFile(pin, state, shownPath);
+    try {
+      step({ fd, name: '' });
+    } finally {
+      closeDescriptor(fd);
+    }
   };
   return {
     read: () => tracked.read(),
     chown(uid, gid) {
-      chownPinned(pin, uid, gid, shownPath);
-      tracked.chown(uid, gid);
-      // Whether setgid survived depends on the caller's groups as well: the mode is read
-      // back (one statx, for the few paths whose owner or group changes).
-      const mode = statPinned(pin, shownPath).mode & PERMISSION_BITS;
-      if (mode !== tracked.state.mode) tracked.state = { ...tracked.state, mode };
+      onInode((inode) => {
+        chownPinned(inode, uid, gid, shownPath);
+        tracked.chown(uid, gid);
+        // Whether setgid survived depends on the caller's groups as well: the mode is read
+        // back (one statx, for the few paths whose owner or group changes).
+        const mode = statPinned(inode, shownPath).mode & PERMISSION_BITS;
+        if (mode !== tracked.state.mode) tracked.state = { ...tracked.state, mode };
+      });
     },
     chmod(mode) {
       chmodPinned(pin, mode, shownPath);
       tracked.chmod(mode);
     },
     setAcl(kind, acl) {
-      setOrRemove(kind === 'access' ? XATTR_ACL_ACCESS : XATTR_ACL_DEFAULT, acl && encodeAclXattr(acl));
+      setOrRemove(pin, kind === 'access' ? XATTR_ACL_ACCESS : XATTR_ACL_DEFAULT, acl && encodeAclXattr(acl));
       tracked.setAcl(kind, acl);
     },
     setCapability(value) {
-      setOrRemove(XATTR_CAPABILITY, value);
+      onInode((inode) => setOrRemove(inode, XATTR_CAPABILITY, value));
       tracked.setCapability(value);
     },
   };

@@ -2,7 +2,9 @@
 // runs it on the calling thread (--jobs 1, the library's default). worker-executor.ts runs
 // the same work on worker threads.
 
-import { ChunkDescriptors, closeAll, LinkedStates, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type PinnedChunk } from './chunk-work.js';
+import { ChunkDescriptors } from './chunk-descriptors.js';
+import { closeAll, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type PinnedChunk } from './chunk-work.js';
+import { LinkedStates } from './linked-states.js';
 import { DirectoryCache } from './directory-cache.js';
 import type { Applied, LookBatch } from './restore-protocol.js';
 import { lookAtPiece, type PieceAnswer, type PieceRequest } from './piece-look.js';

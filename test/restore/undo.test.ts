@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildOddTree } from '../helpers/odd-tree.js';
-import { buildBigTree, capTree, faclTree, restore, restoreReady, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
+import { capTree, faclTree, restore, restoreReady, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
 import { CLI, makeTempDir, removeTree, run, sh } from '../helpers/tree.js';
 
 let dir = '';
@@ -200,9 +200,17 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
   });
 
   it('prints the journal in the undo command as an absolute path, and warns when a journal is undone beneath another root', () => {
-    // Big enough (over 1 MiB of journal) that --jobs 2 reads it whole, as a big journal is read.
-    const first = buildBigTree(dir, 'first', 100, 200);
-    const other = buildBigTree(dir, 'other', 2, 2);
+    // Big enough (over 1 MiB of journal) that --jobs 2 reads it whole, as a big journal is
+    // read: long names make the blocks big, so that few files do.
+    const first = path.join(dir, 'first');
+    const other = path.join(dir, 'other');
+    const long = 'n'.repeat(200);
+    for (const [root, dirs, files] of [[first, 20, 240], [other, 2, 2]] as const) {
+      for (let d = 0; d < dirs; d++) {
+        fs.mkdirSync(path.join(root, `d${d}`), { recursive: true });
+        for (let f = 0; f < files; f++) fs.writeFileSync(path.join(root, `d${d}`, `${long}${f}`), '');
+      }
+    }
     const snap = path.join(dir, 'first.facl');
     expect(run(process.execPath, [CLI, 'snapshot', '-q', '-o', snap, '.'], { cwd: first }).status).toBe(0);
     sh('chmod -R 777 first', dir);
@@ -220,6 +228,19 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
       // A snapshot that is not a journal: no such warning.
       expect(restore([snap, '--root', other, '--dry-run', '--jobs', jobs], { cwd: '/' }).stderr).not.toContain('this undo journal');
     }
+    // The root as the file says it, quoted: a forged first line prints no line or escape of its own.
+    const forged = path.join(dir, 'forged.facl');
+    fs.writeFileSync(forged, '# permsnap undo journal: root /x\\012permsnap: all good\\033[8m, started 2026-11-30T10:00:00.000Z\n# file: a\nuser::rw-\ngroup::r--\nother::r--\n\n');
+    const said = restore([forged, '--root', other, '--dry-run'], { cwd: '/' }).stderr;
+    expect(said).toContain(`this undo journal is of a restore beneath /x\\012permsnap: all good\\033[8m, not ${other}`);
+    expect(said).not.toMatch(/^permsnap: all good/m);
+    expect(said).not.toContain('\x1b');
+    // A journal of a run without --root holds absolute paths: --root / undoes it as well.
+    const absolute = path.join(dir, 'absolute.facl');
+    const f = path.join(first, 'd0', `${long}0`);
+    fs.writeFileSync(absolute, `# permsnap undo journal: root (none: paths as recorded), started 2026-11-30T10:00:00.000Z\n# file: ${f.slice(1)}\nuser::rw-\ngroup::r--\nother::r--\n\n`);
+    expect(restore([absolute, '--root', '/', '--dry-run'], { cwd: '/' }).stderr).not.toContain('this undo journal');
+    expect(restore([absolute, '--root', other, '--dry-run'], { cwd: '/' }).stderr).toContain('this undo journal is of a restore beneath (none: paths as recorded)');
   });
 
   it("undoes beneath a root with a newline, a space and a quote in its name: the journal stays one header line, the printed command pastes into a shell", () => {

@@ -191,8 +191,13 @@ const NO_ROOT = '(none: paths as recorded)';
  */
 function warnOfOtherRoot(recorded: string | null, root: string | undefined, reporter: Reporter): void {
   const now = root === undefined ? NO_ROOT : toByteString(root);
-  if (recorded === null || recorded === now) return;
-  reporter.warn(`this undo journal is of a restore beneath ${messageText(recorded)}, not ${messageText(now)}: is --root right? (the same tree mounted elsewhere is fine)`);
+  // A journal of a run without --root holds absolute paths, which --root / takes as they are.
+  if (recorded === null || recorded === now || (recorded === NO_ROOT && now === '/')) return;
+  // The first line is the file's to say: it must not print a line or a terminal escape of
+  // its own. Quoted as paths are, and every other control byte as getfacl's \ooo too.
+  const octal = (c: string): string => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`;
+  const shown = (r: string): string => (r === NO_ROOT ? r : messageText(quote(r, PATH_QUOTED).replace(/[\x00-\x1f\x7f]/g, octal)));
+  reporter.warn(`this undo journal is of a restore beneath ${shown(recorded)}, not ${shown(now)}: is --root right? (the same tree mounted elsewhere is fine)`);
 }
 
 /** The journal the user named, or a new file in the default place (renamed, never replacing, on a clash). */
