@@ -39,6 +39,8 @@ const lsetxattr = libc.func('int lsetxattr(const char *path, const char *name, c
 const removexattr = libc.func('int removexattr(const char *path, const char *name)') as RemoveFn;
 const lremovexattr = libc.func('int lremovexattr(const char *path, const char *name)') as RemoveFn;
 const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
+const fcntl = libc.func('int fcntl(int fd, int cmd, ...)') as (fd: number, cmd: number, type: 'int', arg: number) => number;
+const F_DUPFD_CLOEXEC = 1030;
 // Not fs.chmodSync: its errors are libuv's words ("function not implemented"), not the system's.
 const chmodPath = libc.func('int chmod(const char *path, uint32 mode)') as (p: Path, mode: number) => number;
 
@@ -72,7 +74,8 @@ export function openBeneath(rootFd: number, relative: string, shownPath: string)
     const fd = Number(openat2(SYS_openat2, rootFd, cPath(relative), how, 24));
     if (fd >= 0) return fd;
     const e = lastErrno();
-    if (e !== errno.ENOSYS && e !== errno.EPERM) throw systemError('openat2', e, shownPath);
+    // Named 'open' whatever the call (openat2, or openat on the fallback): the routes say alike.
+    if (e !== errno.ENOSYS && e !== errno.EPERM) throw systemError('open', e, shownPath);
     syscallSupport.openat2 = false; // old kernel, or a seccomp filter that refuses it
   }
   return openChain(rootFd, relative, shownPath);
@@ -81,7 +84,7 @@ export function openBeneath(rootFd: number, relative: string, shownPath: string)
 /** An O_PATH descriptor of `name` in the directory dirfd (one component), a symlink opened as itself. */
 export function openInDirectory(dirfd: number, name: string, shownPath: string): number {
   const fd = openat(dirfd, cPath(name), O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
-  if (fd < 0) throw systemError('openat', lastErrno(), shownPath);
+  if (fd < 0) throw systemError('open', lastErrno(), shownPath);
   return fd;
 }
 
@@ -100,15 +103,16 @@ function openChain(rootFd: number, relative: string, shownPath: string): number 
     // A symlink where a directory is expected gives ENOTDIR here: say ELOOP, as openat2 does.
     const code = e === errno.ENOTDIR && isSymlink(statAt(fd, part, false, shownPath)) ? errno.ELOOP : e;
     closeFd(fd);
-    if (next < 0) throw systemError('openat', code, shownPath);
+    if (next < 0) throw systemError('open', code, shownPath);
     fd = next;
   }
   return fd;
 }
 
+/** fcntl(F_DUPFD_CLOEXEC), not openat(fd, "."): that needs search permission, which a directory at mode 000 (its owner restoring it) does not give. */
 function dup(fd: number, shownPath: string): number {
-  const copy = openat(fd, '.', O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-  if (copy < 0) throw systemError('open', lastErrno(), shownPath);
+  const copy = fcntl(fd, F_DUPFD_CLOEXEC, 'int', 0);
+  if (copy < 0) throw systemError('dup', lastErrno(), shownPath);
   return copy;
 }
 
@@ -148,12 +152,15 @@ export function chownPinned(pin: Pin, uid: number | null, gid: number | null, sh
   if (fchownat(pin.fd, cPath(pin.name), uid ?? NO_CHANGE, gid ?? NO_CHANGE, atFlags(pin)) !== 0) throw systemError('chown', lastErrno(), shownPath);
 }
 
+/** What a change says of a final name that now holds another file than `file`. */
+export const REPLACED = 'replaced while being restored: not changed (run the restore again)';
+
 /**
  * chmod, never of a symlink: fchmodat2 (Linux 6.6). Before it, through the inode's
- * /proc/self/fd magic link; a final name is first pinned (O_PATH|O_NOFOLLOW) and a symlink
- * refused as fchmodat2 refuses it.
+ * /proc/self/fd magic link; a final name is first pinned (O_PATH|O_NOFOLLOW), a symlink
+ * refused as fchmodat2 refuses it, and, given `file`, another file than that one too.
  */
-export function chmodPinned(pin: Pin, mode: number, shownPath: string): void {
+export function chmodPinned(pin: Pin, mode: number, shownPath: string, file?: { dev: number; ino: number }): void {
   if (syscallSupport.fchmodat2) {
     if (Number(fchmodat2(SYS_fchmodat2, pin.fd, cPath(pin.name), mode, atFlags(pin))) === 0) return;
     const e = lastErrno();
@@ -163,7 +170,9 @@ export function chmodPinned(pin: Pin, mode: number, shownPath: string): void {
   if (pin.name !== '') {
     const fd = openInDirectory(pin.fd, pin.name, shownPath);
     try {
-      if (isSymlink(statFd(fd, shownPath))) throw systemError('chmod', errno.EOPNOTSUPP, shownPath);
+      const st = statFd(fd, shownPath);
+      if (isSymlink(st)) throw systemError('chmod', errno.EOPNOTSUPP, shownPath);
+      if (file !== undefined && (st.ino !== file.ino || st.dev !== file.dev)) throw new Error(REPLACED);
       chmodPinned({ fd, name: '' }, mode, shownPath);
     } finally {
       closeFd(fd);

@@ -2,16 +2,18 @@
 // pinned directory and final name, never followed, or an O_PATH descriptor of the inode.
 
 import { decodeAclXattr, encodeAclXattr } from '../model/acl-xattr.js';
-import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
+import { fileTypeOf, PERMISSION_BITS, S_ISGID } from '../model/mode.js';
 import type { FileType } from '../model/entry.js';
 import { statFd, type FileStat } from '../platform/dir-fd.js';
 import {
-  chmodPinned, chownPinned, closeDescriptor, getXattrPinned, listXattrsPinned, openInDirectory, removeXattrPinned, setXattrPinned, statPinned,
-  type Pin,
+  chmodPinned, chownPinned, closeDescriptor, getXattrPinned, listXattrsPinned, openInDirectory, removeXattrPinned, REPLACED, setXattrPinned,
+  statPinned, type Pin,
 } from '../platform/safe-ops.js';
 import type { PathState } from './path-state.js';
 import type { PathIo } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
+
+const isRoot = process.getuid?.() === 0;
 
 export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
 export const XATTR_ACL_DEFAULT = 'system.posix_acl_default';
@@ -53,8 +55,6 @@ export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, pre
     capability: present.includes(XATTR_CAPABILITY) ? read(XATTR_CAPABILITY) : null,
   };
 }
-
-const REPLACED = 'replaced while being restored: not changed (run the restore again)';
 
 /** Refuses a pin whose final name now holds another file than the one `state` was read from. */
 export function checkSameFile(pin: Pin, state: PinnedState, shownPath: string): void {
@@ -114,8 +114,14 @@ export function pinnedIo(pin: Pin, shownPath: string, state: PinnedState): PathI
       });
     },
     chmod(mode) {
-      chmodPinned(pin, mode, shownPath);
+      chmodPinned(pin, mode, shownPath, state);
       tracked.chmod(mode);
+      // The kernel drops setgid, silently, for a caller outside the file's group (not root):
+      // said, rather than counted as restored on every run.
+      if ((mode & S_ISGID) !== 0 && !isRoot && (statPinned(pin, shownPath).mode & S_ISGID) === 0) {
+        tracked.state = { ...tracked.state, mode: mode & ~S_ISGID };
+        throw new Error('setgid not set: the kernel drops it for a user outside the file\'s group (run as root)');
+      }
     },
     setAcl(kind, acl) {
       setOrRemove(pin, kind === 'access' ? XATTR_ACL_ACCESS : XATTR_ACL_DEFAULT, acl && encodeAclXattr(acl));
