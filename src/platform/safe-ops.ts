@@ -1,10 +1,10 @@
 // Symlink-safe permission changes for restore (design.md, "Restore safety model"). A
-// recorded path's directory is resolved beneath the root fd without following any symlink
-// (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or a chain of O_PATH|O_NOFOLLOW opens) to an
-// O_PATH descriptor; a change then acts on a Pin: that directory and the final name, never
-// followed (AT_SYMLINK_NOFOLLOW, the l* xattr calls), or an O_PATH descriptor of the inode
-// itself. A directory swapped for a symlink mid-run cannot redirect either. Nothing here
-// opens a file for reading or writing (FIFOs would block, device drivers would run).
+// recorded path is resolved beneath the root fd without following any symlink
+// (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or a chain of O_PATH|O_NOFOLLOW opens), to
+// an O_PATH descriptor that pins the inode; every change then acts on that descriptor, so
+// a directory swapped for a symlink mid-run cannot redirect it, nor a file renamed over the
+// name take the change. Nothing here opens a file for reading or writing (FIFOs would
+// block, device drivers would run).
 
 import { cPath } from './byte-path.js';
 import { isSymlink, listXattrsAt, statAt, statFd, useAtSyscalls, type FileStat } from './dir-fd.js';
@@ -16,7 +16,6 @@ const O_NOFOLLOW = 0x20000;
 const O_CLOEXEC = 0x80000;
 const O_DIRECTORY = 0x10000;
 const AT_EMPTY_PATH = 0x1000;
-const AT_SYMLINK_NOFOLLOW = 0x100;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_NO_SYMLINKS = 0x04;
 const RESOLVE_BENEATH = 0x08;
@@ -35,9 +34,7 @@ type RemoveFn = (p: Path, name: string) => number;
 const getxattr = libc.func('intptr_t getxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as GetFn;
 const lgetxattr = libc.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as GetFn;
 const setxattr = libc.func('int setxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)') as SetFn;
-const lsetxattr = libc.func('int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)') as SetFn;
 const removexattr = libc.func('int removexattr(const char *path, const char *name)') as RemoveFn;
-const lremovexattr = libc.func('int lremovexattr(const char *path, const char *name)') as RemoveFn;
 const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
 const fcntl = libc.func('int fcntl(int fd, int cmd, ...)') as (fd: number, cmd: number, type: 'int', arg: number) => number;
 const F_DUPFD_CLOEXEC = 1030;
@@ -120,22 +117,15 @@ export function closeDescriptor(fd: number): void {
   closeFd(fd);
 }
 
-/** Another O_PATH descriptor of the directory fd (each holder closes its own). */
-export function duplicateDirectory(fd: number, shownPath: string): number {
-  return dup(fd, shownPath);
-}
-
 /**
- * What a change acts on, no symlink followed: an O_PATH descriptor of the inode itself
- * (name ''), or of its directory and the final name there, which is looked up anew by each
- * call and never followed (on a symlink the kernel refuses chmod and ACLs: EOPNOTSUPP).
+ * What restore reads of a file, no symlink followed: an O_PATH descriptor of the inode
+ * itself (name ''), or of its directory and the final name there (looked up anew by each
+ * call, never followed). Changes act on the inode's own descriptor only (the *Fd calls).
  */
 export interface Pin {
   fd: number;
   name: string;
 }
-
-const atFlags = (pin: Pin): number => (pin.name === '' ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW);
 
 /**
  * The pinned file as a path, as a byte string: the magic link, followed to the inode, or
@@ -146,40 +136,6 @@ const procPath = (pin: Pin): string => (pin.name === '' ? `/proc/self/fd/${pin.f
 
 export function statPinned(pin: Pin, shownPath: string): FileStat & { unchangeable: boolean } {
   return pin.name === '' ? statFd(pin.fd, shownPath) : statAt(pin.fd, pin.name, false, shownPath);
-}
-
-export function chownPinned(pin: Pin, uid: number | null, gid: number | null, shownPath: string): void {
-  if (fchownat(pin.fd, cPath(pin.name), uid ?? NO_CHANGE, gid ?? NO_CHANGE, atFlags(pin)) !== 0) throw systemError('chown', lastErrno(), shownPath);
-}
-
-/** What a change says of a final name that now holds another file than `file`. */
-export const REPLACED = 'replaced while being restored: not changed (run the restore again)';
-
-/**
- * chmod, never of a symlink: fchmodat2 (Linux 6.6). Before it, through the inode's
- * /proc/self/fd magic link; a final name is first pinned (O_PATH|O_NOFOLLOW), a symlink
- * refused as fchmodat2 refuses it, and, given `file`, another file than that one too.
- */
-export function chmodPinned(pin: Pin, mode: number, shownPath: string, file?: { dev: number; ino: number }): void {
-  if (syscallSupport.fchmodat2) {
-    if (Number(fchmodat2(SYS_fchmodat2, pin.fd, cPath(pin.name), mode, atFlags(pin))) === 0) return;
-    const e = lastErrno();
-    if (e !== errno.ENOSYS) throw systemError('chmod', e, shownPath);
-    syscallSupport.fchmodat2 = false;
-  }
-  if (pin.name !== '') {
-    const fd = openInDirectory(pin.fd, pin.name, shownPath);
-    try {
-      const st = statFd(fd, shownPath);
-      if (isSymlink(st)) throw systemError('chmod', errno.EOPNOTSUPP, shownPath);
-      if (file !== undefined && (st.ino !== file.ino || st.dev !== file.dev)) throw new Error(REPLACED);
-      chmodPinned({ fd, name: '' }, mode, shownPath);
-    } finally {
-      closeFd(fd);
-    }
-    return;
-  }
-  if (chmodPath(cPath(procPath(pin)), mode) !== 0) throw systemError('chmod', lastErrno(), shownPath);
 }
 
 let scratch = Buffer.allocUnsafe(4096);
@@ -207,15 +163,28 @@ export function listXattrsPinned(pin: Pin, shownPath: string): string[] {
   }
 }
 
-export function setXattrPinned(pin: Pin, name: string, value: Buffer, shownPath: string): void {
-  const set = pin.name === '' ? setxattr : lsetxattr;
-  if (set(cPath(procPath(pin)), name, value, value.length, 0) !== 0) throw systemError('setxattr', lastErrno(), shownPath);
+export function chownFd(fd: number, uid: number | null, gid: number | null, shownPath: string): void {
+  if (fchownat(fd, '', uid ?? NO_CHANGE, gid ?? NO_CHANGE, AT_EMPTY_PATH) !== 0) throw systemError('chown', lastErrno(), shownPath);
+}
+
+/** chmod of the pinned inode: fchmodat2 (Linux 6.6), else through its /proc/self/fd magic link. */
+export function chmodFd(fd: number, mode: number, shownPath: string): void {
+  if (syscallSupport.fchmodat2) {
+    if (Number(fchmodat2(SYS_fchmodat2, fd, '', mode, AT_EMPTY_PATH)) === 0) return;
+    const e = lastErrno();
+    if (e !== errno.ENOSYS) throw systemError('chmod', e, shownPath);
+    syscallSupport.fchmodat2 = false;
+  }
+  if (chmodPath(procPath({ fd, name: '' }), mode) !== 0) throw systemError('chmod', lastErrno(), shownPath);
+}
+
+export function setXattrFd(fd: number, name: string, value: Buffer, shownPath: string): void {
+  if (setxattr(procPath({ fd, name: '' }), name, value, value.length, 0) !== 0) throw systemError('setxattr', lastErrno(), shownPath);
 }
 
 /** Removes an xattr; false when there was none. */
-export function removeXattrPinned(pin: Pin, name: string, shownPath: string): boolean {
-  const remove = pin.name === '' ? removexattr : lremovexattr;
-  if (remove(cPath(procPath(pin)), name) === 0) return true;
+export function removeXattrFd(fd: number, name: string, shownPath: string): boolean {
+  if (removexattr(procPath({ fd, name: '' }), name) === 0) return true;
   const e = lastErrno();
   if (e === errno.ENODATA) return false;
   throw systemError('removexattr', e, shownPath);

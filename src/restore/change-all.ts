@@ -25,11 +25,9 @@ export async function changeAll(
   // The chunk size decides the order (which directories wait for the end), so it depends
   // on the descriptor limit only, never on --jobs: every --jobs gives the same order.
   const descriptors = Math.max(0, openFileLimit() - SPARE_DESCRIPTORS);
-  // A path planned holds up to two descriptors (its directory's, which its chunk shares, and
-  // its inode's when it is pinned itself: chunk-work.ts).
-  const size = Math.max(16, Math.min(CHUNK, Math.floor(descriptors / 6)));
+  const size = Math.max(16, Math.min(CHUNK, Math.floor(descriptors / 3)));
   // Two chunks per thread, so one is queued behind the one it runs; one thread: one at a time.
-  const inFlight = Math.max(1, Math.min(jobs > 1 ? 2 * jobs + 1 : 1, Math.floor(descriptors / (2 * size))));
+  const inFlight = Math.max(1, Math.min(jobs > 1 ? 2 * jobs + 1 : 1, Math.floor(descriptors / size)));
   const { chunks, deferred } = chunkForRestore(items, size);
   let fatal: unknown = null;
   let journalled: Promise<unknown> = Promise.resolve();

@@ -1,19 +1,18 @@
-// The careful pass over one chunk of paths, in restore order: each path's directory
-// resolved beneath its root without following symlinks and pinned (an O_PATH descriptor),
-// the path's state read again by its final name there, never followed, and its steps
-// planned; then, once the caller has journalled the chunk's pre-restore state, the steps
-// applied through the same pins. Runs on the main thread or on a restore worker; what it
-// returns is plain data that crosses threads.
+// The careful pass over one chunk of paths, in restore order: each path resolved beneath its
+// root without following symlinks and pinned (an O_PATH descriptor), its state read again
+// through the pin and its steps planned; then, once the caller has journalled the chunk's
+// pre-restore state, the steps applied through the pins. Runs on the main thread or on a
+// restore worker; what it returns is plain data that crosses threads.
 
 import { problemReason } from '../errors.js';
 import type { Entry } from '../model/entry.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import type { SystemError } from '../platform/libc.js';
-import { openBeneath, type Pin } from '../platform/safe-ops.js';
+import { openBeneath, openInDirectory, type Pin } from '../platform/safe-ops.js';
 import { ChunkDescriptors } from './chunk-descriptors.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { linkKeyOf, type LinkedStates } from './linked-states.js';
-import { checkSameFile, openSameFile, pinnedIo, readPinnedState, type PinnedState } from './pinned-io.js';
+import { pinnedIo, readPinnedState, type PinnedState } from './pinned-io.js';
 import type { PathState, WantedState } from './path-state.js';
 import { reconcile, type Change, type Field } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
@@ -53,7 +52,8 @@ export interface ChunkPlan {
 
 /** A path planned, still pinned, waiting for its chunk to be journalled. */
 export interface Pinned {
-  pin: Pin;
+  /** The file's own O_PATH descriptor. */
+  fd: number;
   shown: string;
   /** As read when planned: the pre-restore state the journal keeps. */
   state: PinnedState;
@@ -106,23 +106,30 @@ export function planChunk(
 
 type Planned = { pinned: Pinned; changes: Change[] } | null;
 
-/** Plans one path; its pins' descriptors go to `held` (directories found through `cache`). */
+/**
+ * Plans one path: pins the file itself (an O_PATH descriptor, held by the chunk until it is
+ * applied), so that every step acts on the inode that was read and journalled, whatever is
+ * renamed over its name meanwhile.
+ */
 function planItem(
   item: WorkItem, cache: DirectoryCache, held: ChunkDescriptors, settings: ChunkSettings, tally: Tally, linked: LinkedStates,
 ): Planned {
   const shown = shownTarget(item.target);
   const problem = (message: string): null => (tally.problems.push([shown, message]), null);
   const { root, relative } = item.target;
-  let pin: Pin;
+  let fd: number;
   let state: PinnedState;
   try {
     if (relative === '') {
-      pin = { fd: held.inode(openBeneath(cache.root(root), '', shown)), name: '' };
+      fd = held.hold(openBeneath(cache.root(root), '', shown));
+      state = readPinnedState({ fd, name: '' }, shown);
     } else {
       const { parent, name } = splitParent(relative);
-      pin = { fd: held.directory(cache, root, parent, shown), name };
+      const directory: Pin = { fd: cache.directory(root, parent, shown), name };
+      fd = held.hold(openInDirectory(directory.fd, name, shown));
+      // The xattr names by the name in the open directory: no /proc lookup (the values, rarely needed, through the pin).
+      state = readPinnedState({ fd, name: '' }, shown, directory);
     }
-    state = readPinnedState(pin, shown);
   } catch (err) {
     const code = (err as SystemError).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return tally.missing++, null;
@@ -142,26 +149,8 @@ function planItem(
   const changes = reconcile(io, wanted);
   if (changes.length === 0) return tally.alreadyCorrect++, null;
   if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
-  let acting: Pin;
-  try {
-    acting = changes.some((c) => ACT_ON_INODE.has(c.field)) ? pinInode(pin, state, shown, held) : pin;
-  } catch (err) {
-    return problem(problemReason(err));
-  }
   if (linkKey !== null) linked.set(linkKey, io.state);
-  return { pinned: { pin: acting, shown, state, wanted, relinked: earlier !== undefined }, changes };
-}
-
-/**
- * Steps that act on the inode pinned itself rather than by its final name: by name, the
- * kernel would chown, or set a capability on, a symlink swapped in meanwhile (it refuses
- * chmod and ACLs on one, the by-name route's steps).
- */
-const ACT_ON_INODE: ReadonlySet<Field> = new Set<Field>(['owner', 'group', 'capability']);
-
-/** A pin of the inode the state was read from, held by the chunk; a path replaced since is refused. */
-function pinInode(pin: Pin, state: PinnedState, shown: string, held: ChunkDescriptors): Pin {
-  return pin.name === '' ? pin : { fd: held.inode(openSameFile(pin, state, shown)), name: '' };
+  return { pinned: { fd, shown, state, wanted, relinked: earlier !== undefined }, changes };
 }
 
 /** Applies a planned chunk through its pins, then lets them go; per-path failures are problems. */
@@ -173,10 +162,8 @@ export function applyPinned(chunk: PinnedChunk, linked: LinkedStates): { counts:
       // The steps taken, also those taken before one that failed: they count as changes.
       const taken: Change[] = [];
       try {
-        // By name, the planned steps are for the file that was read (and journalled) only.
-        checkSameFile(p.pin, p.state, p.shown);
-        const state = p.relinked ? readPinnedState(p.pin, p.shown) : p.state;
-        reconcile(pinnedIo(p.pin, p.shown, state), p.wanted, taken);
+        const state = p.relinked ? readPinnedState({ fd: p.fd, name: '' }, p.shown) : p.state;
+        reconcile(pinnedIo(p.fd, p.shown, state), p.wanted, taken);
       } catch (err) {
         linked.forget([p]);
         problems.push([p.shown, problemReason(err)]);

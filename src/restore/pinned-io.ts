@@ -1,14 +1,12 @@
-// The real PathIo: reads and changes one path through its Pin (platform/safe-ops.ts): its
-// pinned directory and final name, never followed, or an O_PATH descriptor of the inode.
+// The real PathIo: reads one path through its pins (platform/safe-ops.ts: its own O_PATH
+// descriptor, or its name in its open directory, never followed) and changes it through
+// its own descriptor only.
 
 import { decodeAclXattr, encodeAclXattr } from '../model/acl-xattr.js';
 import { fileTypeOf, PERMISSION_BITS, S_ISGID } from '../model/mode.js';
 import type { FileType } from '../model/entry.js';
-import { statFd, type FileStat } from '../platform/dir-fd.js';
-import {
-  chmodPinned, chownPinned, closeDescriptor, getXattrPinned, listXattrsPinned, openInDirectory, removeXattrPinned, REPLACED, setXattrPinned,
-  statPinned, type Pin,
-} from '../platform/safe-ops.js';
+import type { FileStat } from '../platform/dir-fd.js';
+import { chmodFd, chownFd, getXattrPinned, listXattrsPinned, removeXattrFd, setXattrFd, statPinned, type Pin } from '../platform/safe-ops.js';
 import type { PathState } from './path-state.js';
 import type { PathIo } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
@@ -27,11 +25,15 @@ export interface PinnedState extends PathState {
   unchangeable: boolean;
 }
 
-/** The state of the pinned file; of its xattrs, only those present are read. */
-export function readPinnedState(pin: Pin, shownPath: string): PinnedState {
+/**
+ * The state of the pinned file; of its xattrs, only those present are read. Their names are
+ * asked by `namesAt` when given (the file's name in its open directory: listxattrat, no
+ * /proc lookup), else through the pin.
+ */
+export function readPinnedState(pin: Pin, shownPath: string, namesAt: Pin = pin): PinnedState {
   const st = statPinned(pin, shownPath);
   const type = fileTypeOf(st.mode);
-  const present = type === 'symlink' ? [] : listXattrsPinned(pin, shownPath);
+  const present = type === 'symlink' ? [] : listXattrsPinned(namesAt, shownPath);
   return stateOf(st, type, st.unchangeable, present, (name) => getXattrPinned(pin, name, shownPath));
 }
 
@@ -56,65 +58,30 @@ export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, pre
   };
 }
 
-/** Refuses a pin whose final name now holds another file than the one `state` was read from. */
-export function checkSameFile(pin: Pin, state: PinnedState, shownPath: string): void {
-  if (pin.name === '') return; // the inode itself
-  const st = statPinned(pin, shownPath);
-  if (st.ino !== state.ino || st.dev !== state.dev) throw new Error(REPLACED);
-}
-
 /**
- * An O_PATH descriptor of the file `state` was read from, opened by the pin's final name
- * (a symlink opened as itself); a file put in its place since is refused. The caller closes it.
+ * Changes the file pinned by `fd` (its own O_PATH descriptor). `state` is what was read
+ * through it before; after each change the kernel's rules (path-state.ts) give the next
+ * state, so the steps need no re-read (each read of a pin's xattr values goes through /proc).
  */
-export function openSameFile(pin: Pin, state: PinnedState, shownPath: string): number {
-  const fd = openInDirectory(pin.fd, pin.name, shownPath);
-  try {
-    const st = statFd(fd, shownPath);
-    if (st.ino !== state.ino || st.dev !== state.dev) throw new Error(REPLACED);
-    return fd;
-  } catch (err) {
-    closeDescriptor(fd);
-    throw err;
-  }
-}
-
-/**
- * Changes the pinned file. `state` is what was read through the same pin before; after
- * each change the kernel's rules (path-state.ts) give the next state, so the steps need no
- * re-read (each read of a pin's xattr values goes through /proc).
- */
-export function pinnedIo(pin: Pin, shownPath: string, state: PinnedState): PathIo {
+export function pinnedIo(fd: number, shownPath: string, state: PinnedState): PathIo {
   const tracked = simulatedIo(state);
-  const setOrRemove = (on: Pin, name: string, value: Buffer | null): void => {
-    if (value === null) removeXattrPinned(on, name, shownPath);
-    else setXattrPinned(on, name, value, shownPath);
-  };
-  // A chown or a capability by the final name could land on a symlink put there since (the
-  // kernel refuses chmod and ACLs on one, not those): they act on the inode itself.
-  const onInode = (step: (inode: Pin) => void): void => {
-    if (pin.name === '') return step(pin);
-    const fd = openSameFile(pin, state, shownPath);
-    try {
-      step({ fd, name: '' });
-    } finally {
-      closeDescriptor(fd);
-    }
+  const pin: Pin = { fd, name: '' };
+  const setOrRemove = (name: string, value: Buffer | null): void => {
+    if (value === null) removeXattrFd(fd, name, shownPath);
+    else setXattrFd(fd, name, value, shownPath);
   };
   return {
     read: () => tracked.read(),
     chown(uid, gid) {
-      onInode((inode) => {
-        chownPinned(inode, uid, gid, shownPath);
-        tracked.chown(uid, gid);
-        // Whether setgid survived depends on the caller's groups as well: the mode is read
-        // back (one statx, for the few paths whose owner or group changes).
-        const mode = statPinned(inode, shownPath).mode & PERMISSION_BITS;
-        if (mode !== tracked.state.mode) tracked.state = { ...tracked.state, mode };
-      });
+      chownFd(fd, uid, gid, shownPath);
+      tracked.chown(uid, gid);
+      // Whether setgid survived depends on the caller's groups as well: the mode is read
+      // back (one statx, for the few paths whose owner or group changes).
+      const mode = statPinned(pin, shownPath).mode & PERMISSION_BITS;
+      if (mode !== tracked.state.mode) tracked.state = { ...tracked.state, mode };
     },
     chmod(mode) {
-      chmodPinned(pin, mode, shownPath, state);
+      chmodFd(fd, mode, shownPath);
       tracked.chmod(mode);
       // The kernel drops setgid, silently, for a caller outside the file's group (not root):
       // said, rather than counted as restored on every run.
@@ -124,11 +91,11 @@ export function pinnedIo(pin: Pin, shownPath: string, state: PinnedState): PathI
       }
     },
     setAcl(kind, acl) {
-      setOrRemove(pin, kind === 'access' ? XATTR_ACL_ACCESS : XATTR_ACL_DEFAULT, acl && encodeAclXattr(acl));
+      setOrRemove(kind === 'access' ? XATTR_ACL_ACCESS : XATTR_ACL_DEFAULT, acl && encodeAclXattr(acl));
       tracked.setAcl(kind, acl);
     },
     setCapability(value) {
-      onInode((inode) => setOrRemove(inode, XATTR_CAPABILITY, value));
+      setOrRemove(XATTR_CAPABILITY, value);
       tracked.setCapability(value);
     },
   };
