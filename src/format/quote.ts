@@ -5,6 +5,8 @@
 export const PATH_QUOTED = '\n\r';
 export const OWNER_QUOTED = ' \t\n\r';
 export const QUALIFIER_QUOTED = ':, \t\n\r';
+/** Every control byte: for text a file says of itself in a message (no line or terminal escape of its own). */
+export const CONTROL_QUOTED = String.fromCharCode(...Array.from({ length: 32 }, (_, i) => i), 0x7f);
 
 function octal(ch: string): string {
   return '\\' + ch.charCodeAt(0).toString(8).padStart(3, '0');

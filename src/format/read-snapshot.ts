@@ -139,9 +139,18 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+// A journal's first line is short; a longer one is no journal's (its root is a path: 4 KiB at most).
+const MAX_FIRST_LINE = 8192;
+
+/** The first line of a whole snapshot text when it is an undo journal's (as the parser reads it: blanks before it aside), else null. */
+export function journalFirstLine(bytes: Buffer): string | null {
+  const end = bytes.indexOf(10);
+  const firstLine = bytes.toString('latin1', 0, Math.min(end < 0 ? bytes.length : end, MAX_FIRST_LINE)).replace(/^[ \t]+/, '');
+  return firstLine.startsWith(JOURNAL_FIRST_LINE) ? firstLine : null;
+}
+
 /** The root an undo journal's first line names; null for a file that is not a journal. */
 export function journalRootOf(bytes: Buffer): string | null {
-  const end = bytes.indexOf(10);
-  const firstLine = bytes.toString('latin1', 0, Math.min(end < 0 ? bytes.length : end, 64 * 1024)).replace(/^[ \t]+/, '');
-  return firstLine.startsWith(JOURNAL_FIRST_LINE) ? journalRootIn(firstLine) : null;
+  const firstLine = journalFirstLine(bytes);
+  return firstLine === null ? null : journalRootIn(firstLine);
 }

@@ -38,7 +38,7 @@ const removexattr = libc.func('int removexattr(const char *path, const char *nam
 const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
 const fcntl = libc.func('int fcntl(int fd, int cmd, ...)') as (fd: number, cmd: number, type: 'int', arg: number) => number;
 const F_DUPFD_CLOEXEC = 1030;
-// Not fs.chmodSync: its errors are libuv's words ("function not implemented"), not the system's.
+// Not fs.chmodSync: its errors come in libuv's lowercase words (ENOSYS, EROFS...), not strerror's as every other step's.
 const chmodPath = libc.func('int chmod(const char *path, uint32 mode)') as (p: Path, mode: number) => number;
 
 /** Which system calls to use; tests force the fallbacks that older kernels (Debian 12: 6.1) need. */

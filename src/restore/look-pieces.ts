@@ -9,8 +9,8 @@
 // either case.
 
 import pLimit from 'p-limit';
-import { GetfaclParser, JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
-import { PARSE_CHUNK, type SnapshotText } from '../format/read-snapshot.js';
+import { GetfaclParser } from '../format/getfacl-parser.js';
+import { journalFirstLine, PARSE_CHUNK, type SnapshotText } from '../format/read-snapshot.js';
 import { addTally, emptyTally, type LookRules, type LookTally } from './look.js';
 import { unpackItems } from './packed-items.js';
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
@@ -31,8 +31,6 @@ export const MIN_PIECED = 1 << 20;
  * reply, and its cuts fall inside directories both workers then open.
  */
 const PIECES_PER_JOB = 2;
-/** Enough of the first line to tell a journal. */
-const MAX_FIRST_LINE = 4096;
 
 /** The first pass in pieces; null when the file must be parsed on this thread instead. */
 export async function lookInPieces(
@@ -43,7 +41,7 @@ export async function lookInPieces(
   if (ids === undefined || !(bytes.buffer instanceof SharedArrayBuffer) || bytes.length < MIN_PIECED) return null;
   // A journal ends by its own rules (the parser knows them from its first line). Gzip bytes
   // (readSnapshotText gives them inflated) need no test: their first line does not parse.
-  if (isJournal(bytes)) return null;
+  if (journalFirstLine(bytes) !== null) return null;
   const cuts = cutAtEmptyLines(bytes, executor.jobs * PIECES_PER_JOB);
   if (cuts.length < 3) return null;
   const head = headFacts(text);
@@ -59,12 +57,6 @@ export async function lookInPieces(
   return wholeFileChecks(answers, head) ? mergedTally(answers) : null;
 }
 
-/** The first line says the file is an undo journal (as the parser reads it: blanks before it aside). */
-function isJournal(bytes: Buffer): boolean {
-  const end = bytes.indexOf(10);
-  const firstLine = bytes.toString('latin1', 0, Math.min(end < 0 ? bytes.length : end, MAX_FIRST_LINE));
-  return firstLine.replace(/^[ \t]+/, '').startsWith(JOURNAL_FIRST_LINE);
-}
 
 /** Offsets 0, the cuts (each just after an empty line) and the end: `pieces` or fewer pieces of about the same size. */
 function cutAtEmptyLines(bytes: Buffer, pieces: number): number[] {

@@ -5,7 +5,7 @@
 import { decodeAclXattr, encodeAclXattr } from '../model/acl-xattr.js';
 import { fileTypeOf, PERMISSION_BITS, S_ISGID } from '../model/mode.js';
 import type { FileType } from '../model/entry.js';
-import type { FileStat } from '../platform/dir-fd.js';
+import { statFd, type FileStat } from '../platform/dir-fd.js';
 import { chmodFd, chownFd, getXattrPinned, listXattrsPinned, removeXattrFd, setXattrFd, statPinned, type Pin } from '../platform/safe-ops.js';
 import type { PathState } from './path-state.js';
 import type { PathIo } from './reconcile.js';
@@ -65,7 +65,6 @@ export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, pre
  */
 export function pinnedIo(fd: number, shownPath: string, state: PinnedState): PathIo {
   const tracked = simulatedIo(state);
-  const pin: Pin = { fd, name: '' };
   const setOrRemove = (name: string, value: Buffer | null): void => {
     if (value === null) removeXattrFd(fd, name, shownPath);
     else setXattrFd(fd, name, value, shownPath);
@@ -77,7 +76,7 @@ export function pinnedIo(fd: number, shownPath: string, state: PinnedState): Pat
       tracked.chown(uid, gid);
       // Whether setgid survived depends on the caller's groups as well: the mode is read
       // back (one statx, for the few paths whose owner or group changes).
-      const mode = statPinned(pin, shownPath).mode & PERMISSION_BITS;
+      const mode = statFd(fd, shownPath).mode & PERMISSION_BITS;
       if (mode !== tracked.state.mode) tracked.state = { ...tracked.state, mode };
     },
     chmod(mode) {
@@ -85,7 +84,7 @@ export function pinnedIo(fd: number, shownPath: string, state: PinnedState): Pat
       tracked.chmod(mode);
       // The kernel drops setgid, silently, for a caller outside the file's group (not root):
       // said, rather than counted as restored on every run.
-      if ((mode & S_ISGID) !== 0 && !isRoot && (statPinned(pin, shownPath).mode & S_ISGID) === 0) {
+      if ((mode & S_ISGID) !== 0 && !isRoot && (statFd(fd, shownPath).mode & S_ISGID) === 0) {
         tracked.state = { ...tracked.state, mode: mode & ~S_ISGID };
         throw new Error('setgid not set: the kernel drops it for a user outside the file\'s group (run as root)');
       }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
-import { PATH_QUOTED, quote } from '../../format/quote.js';
+import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, readSnapshotText } from '../../archive/read-operand.js';
 import { journalRootOf, type SnapshotInfo } from '../../format/read-snapshot.js';
 import { currentDirectory, displayString, isUtf8Bytes, messageText, toByteString } from '../../platform/byte-path.js';
@@ -109,17 +109,17 @@ function checkRoot(root: string | undefined): void {
   if (!st.isDirectory()) throw new PermsnapError('USAGE', `--root ${root}: not a directory`);
 }
 
-export async function handler(args: RestoreArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+export async function handler(args: RestoreArgs, _raw: readonly string[], reporter: Reporter): Promise<Outcome> {
   // A signal stops the run after the paths in flight; the summary and the undo command are
   // still printed. The listeners stay until the process ends: removed, a signal that came
   // while those were printed, or just after, killed the process (the undo command lost).
   let signal: NodeJS.Signals | null = null;
   process.on('SIGINT', (s) => (signal ??= s)).on('SIGTERM', (s) => (signal ??= s));
-  const outcome = await restoreCommand(args, raw, reporter, () => signal);
+  const outcome = await restoreCommand(args, reporter, () => signal);
   return signal === null ? outcome : { exitCode: signal === 'SIGINT' ? 130 : 143 };
 }
 
-async function restoreCommand(args: RestoreArgs, _raw: readonly string[], reporter: Reporter, signal: () => NodeJS.Signals | null): Promise<Outcome> {
+async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () => NodeJS.Signals | null): Promise<Outcome> {
   const ignore = parseIgnore(args.ignore);
   checkJobs(args.jobs);
   checkNotEmpty('--root', args.root, 'a directory');
@@ -193,10 +193,8 @@ function warnOfOtherRoot(recorded: string | null, root: string | undefined, repo
   const now = root === undefined ? NO_ROOT : toByteString(root);
   // A journal of a run without --root holds absolute paths, which --root / takes as they are.
   if (recorded === null || recorded === now || (recorded === NO_ROOT && now === '/')) return;
-  // The first line is the file's to say: it must not print a line or a terminal escape of
-  // its own. Quoted as paths are, and every other control byte as getfacl's \ooo too.
-  const octal = (c: string): string => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`;
-  const shown = (r: string): string => (r === NO_ROOT ? r : messageText(quote(r, PATH_QUOTED).replace(/[\x00-\x1f\x7f]/g, octal)));
+  // The first line is the file's to say: it must not print a line or a terminal escape of its own.
+  const shown = (r: string): string => (r === NO_ROOT ? r : messageText(quote(r, CONTROL_QUOTED)));
   reporter.warn(`this undo journal is of a restore beneath ${shown(recorded)}, not ${shown(now)}: is --root right? (the same tree mounted elsewhere is fine)`);
 }
 
