@@ -22,6 +22,7 @@ const RESOLVE_BENEATH = 0x08;
 const SYS_openat2 = 437;
 const SYS_fchmodat2 = 452;
 const NO_CHANGE = 0xffffffff;
+const PATH_MAX = 4096;
 
 type Path = string | Buffer;
 const openat2 = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint8_t *', 'size_t']) as (nr: number, fd: number, p: Path, how: Buffer, size: number) => number | bigint;
@@ -71,6 +72,8 @@ export function openBeneath(rootFd: number, relative: string, shownPath: string)
     const fd = Number(openat2(SYS_openat2, rootFd, cPath(relative), how, 24));
     if (fd >= 0) return fd;
     const e = lastErrno();
+    // Longer than PATH_MAX (a tar member's, a hand-written path): one component at a time.
+    if (e === errno.ENAMETOOLONG && relative.length >= PATH_MAX) return openChain(rootFd, relative, shownPath);
     // Named 'open' whatever the call (openat2, or openat on the fallback): the routes say alike.
     if (e !== errno.ENOSYS && e !== errno.EPERM) throw systemError('open', e, shownPath);
     syscallSupport.openat2 = false; // old kernel, or a seccomp filter that refuses it
