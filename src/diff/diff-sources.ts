@@ -4,12 +4,14 @@
 
 import fs from 'node:fs';
 import { readOperandBatches } from '../archive/read-operand.js';
+import { systemReason } from '../errors.js';
 import { beneathMatcher, type PathMatcher } from '../glob/path-matcher.js';
 import { ACL_USER } from '../model/acl.js';
 import { UNKNOWN_ID, type Entry } from '../model/entry.js';
 import { normalPath, printedPath } from '../model/printed-path.js';
 import { fsPath, toByteString } from '../platform/byte-path.js';
 import { isDirectory } from '../platform/dir-fd.js';
+import { describeErrno, type SystemError } from '../platform/libc.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 import { readEntry } from '../snapshot/read-entry.js';
@@ -65,20 +67,31 @@ function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo
   const unread: string[] = [];
   const pseudo = pseudoFilesystemDevices();
   const { exclude } = options;
+  const unreadable = (path: string, err: Error): void => {
+    unread.push(normalPath(printedPath(path, true).path));
+    // In the system's words, as snapshot says it ("File name too long"), not Node's.
+    const errno = (err as SystemError).errno;
+    options.onProblem?.(path, errno ? describeErrno(Math.abs(errno)) : systemReason(err));
+  };
   // The matcher sees "tree//a" (from `diff FILE tree/`) as "tree/a" itself.
   walkArgument(dir, { symlinks: 'toplevel', oneFileSystem: false, sorted: false, doNotEnter: pseudo, isExcluded: exclude }, {
     visit(path, st, followed, at) {
-      const entry = readEntry(path, st, followed, at, { names: options.names, capability: true });
+      let entry: Entry;
+      try {
+        entry = readEntry(path, st, followed, at, { names: options.names, capability: true });
+      } catch (err) {
+        // An xattr the kernel will not read (a corrupt capability: EINVAL): this path is
+        // unknown, the rest of the tree is still compared.
+        unreadable(path, err as Error);
+        return;
+      }
       entry.path = printedPath(path, true).path;
       const matched = matchPath(entry);
       if (isDirectory(st) && pseudo.has(st.dev)) notEntered.push(matched);
       sink(matched, encodeRecord(entry, options.names, true));
       entries++;
     },
-    error(path, err) {
-      unread.push(normalPath(printedPath(path, true).path));
-      options.onProblem?.(path, err.message);
-    },
+    error: unreadable,
   });
   return { capabilitiesKnown: true, entries, notEntered, unread, absolutePaths: false };
 }
