@@ -257,7 +257,12 @@ export function parseCapabilityText(text: string, knownCaps: number = DEFAULT_KN
   return cap;
 }
 
-/** getcap prints the rootid as a signed int, so accept -2^31..2^32-1 and store it as a uid. */
+/**
+ * getcap prints the rootid as a signed int, so accept -2^31..2^32-2 and store it as a uid.
+ * (uid_t)-1 is no uid: the kernel refuses to write it. A rootid of 0 is no namespace: the
+ * kernel stores and reads such a value as revision 2, so it is parsed as none (written as
+ * revision 3, it would differ from what is read back on every run).
+ */
 function splitRootid(text: string): { body: string; rootid?: number } {
   const match = /^(.*?)\s*\[rootid=(-?\d+)\]\s*$/s.exec(text);
   if (match === null) {
@@ -265,10 +270,10 @@ function splitRootid(text: string): { body: string; rootid?: number } {
     return { body: text };
   }
   const value = Number(match[2]);
-  if (!Number.isSafeInteger(value) || value < -0x80000000 || value > 0xffffffff) {
-    throw new Error(`invalid capability text "${text}": rootid ${match[2]} is not a 32-bit uid`);
+  if (!Number.isSafeInteger(value) || value < -0x80000000 || value > 0xffffffff || value >>> 0 === 0xffffffff) {
+    throw new Error(`invalid capability text "${text}": rootid ${match[2]} is not a uid, expected 0 to 4294967294 (or -2147483648 to -2, as getcap prints those)`);
   }
-  return { body: match[1]!, rootid: value >>> 0 };
+  return value === 0 ? { body: match[1]! } : { body: match[1]!, rootid: value >>> 0 };
 }
 
 /** One whitespace-separated clause: `[caps]op flags[op flags...]`. */
@@ -296,8 +301,9 @@ function parseCapList(cur: TextCursor, all: bigint): bigint {
   for (;;) {
     const word = /^[A-Za-z0-9_]*/.exec(cur.text.slice(cur.pos))![0];
     if (word.toLowerCase() === 'all') {
+      // libcap assigns: `63,all` is all, `all,63` is all and 63.
       cur.pos += 3;
-      list |= all;
+      list = all;
     } else {
       list |= 1n << BigInt(parseCapNumber(cur, word));
     }

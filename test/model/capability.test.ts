@@ -119,6 +119,17 @@ describe('getcap text', () => {
     expect(parseCapabilityText('')).toEqual(cap(0n));
   });
 
+  it('takes "all" in a list as libcap does: it replaces the capabilities listed before it', () => {
+    expect(parseCapabilityText('63,all=p')).toEqual(cap(KNOWN));
+    expect(parseCapabilityText('all,63=p')).toEqual(cap(KNOWN | bit(63)));
+    expect(parseCapabilityText('0x29,ALL=e CAP_SYS_ADMIN,all,cap_chown=i')).toEqual(cap(0n, KNOWN));
+  });
+
+  it('reads [rootid=0] as no namespace, as the kernel stores and reads it (revision 2)', () => {
+    expect(parseCapabilityText('cap_net_raw=ep [rootid=0]')).toEqual(cap(bit(CAP_NET_RAW), 0n, true));
+    expect(encodeCapability(parseCapabilityText('cap_net_raw=ep [rootid=0]'))).toEqual(encodeCapability(parseCapabilityText('cap_net_raw=ep')));
+  });
+
   it('names what it expected when the text is malformed', () => {
     expect(() => parseCapabilityText('cap_nope+ep')).toThrow(/expected a capability name such as cap_net_raw/);
     expect(() => parseCapabilityText('cap_net_raw')).toThrow(/expected "=", "\+" or "-" at offset 11/);
@@ -129,7 +140,10 @@ describe('getcap text', () => {
     expect(() => parseCapabilityText('64+p')).toThrow(/capability number below 64/);
     expect(() => parseCapabilityText('cap_chown,+p')).toThrow(/capability name after ","/);
     expect(() => parseCapabilityText('cap_chown=p [rootid=x]')).toThrow(/rootid=N/);
-    expect(() => parseCapabilityText('cap_chown=p [rootid=4294967296]')).toThrow(/not a 32-bit uid/);
+    expect(() => parseCapabilityText('cap_chown=p [rootid=4294967296]')).toThrow(/rootid 4294967296 is not a uid, expected 0 to 4294967294/);
+    // (uid_t)-1 is no uid: the kernel would refuse it only once the restore had begun.
+    expect(() => parseCapabilityText('cap_chown=p [rootid=-1]')).toThrow(/rootid -1 is not a uid/);
+    expect(() => parseCapabilityText('cap_chown=p [rootid=4294967295]')).toThrow(/rootid 4294967295 is not a uid/);
     expect(() => parseCapabilityText('cap_chown=ep cap_kill+p')).toThrow(/effective set must be empty or include every/);
   });
 
@@ -244,6 +258,18 @@ describe('capability text against setcap and getcap', () => {
       const restored = freshFile();
       writeXattr(restored, encodeCapability(parseCapabilityText(expected)));
       expect(getcapText(restored)).toBe(expected);
+    },
+  );
+
+  // Texts whose parse must give the bytes setcap writes for them (libcap's cap_from_text).
+  const setcapTexts = ['63,all=p', 'all,63=p', '0x29,ALL=e CAP_SYS_ADMIN,all,cap_chown=i', 'cap_kill,all,cap_chown=eip'];
+
+  it.skipIf(noOracle).each(setcapTexts)(
+    'parses %s into the very bytes setcap writes for it (skipped unless root with getcap, setcap and python3)',
+    (text) => {
+      const file = freshFile();
+      execFileSync(SETCAP!, [text, file]);
+      expect(encodeCapability(parseCapabilityText(text)).toString('hex')).toBe(readXattr(file).toString('hex'));
     },
   );
 
