@@ -40,7 +40,7 @@ describe.skipIf(!hasAclTools)('from a current directory that has been deleted (n
     sh('chmod 666 t/d7/f', dir);
     const refused = fromDeletedDirectory(['restore', snap, '--no-undo']);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/current directory has been deleted: give an absolute --root/);
+    expect(refused.stderr).toMatch(/current directory cannot be named \(it has been deleted\): give an absolute --root/);
     expect(fs.statSync(path.join(tree(), 'd7/f')).mode & 0o777).toBe(0o666);
     const r = fromDeletedDirectory(['restore', snap, '--root', dir, '--no-undo', '--jobs', '2']);
     expect(r.status, r.stderr).toBe(0);

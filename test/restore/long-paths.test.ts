@@ -3,12 +3,12 @@
 // call (openat2 too), so restore reaches it a component at a time, still beneath its root
 // and without following symlinks.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { restore, restoreReady, SKIP_REASON, summaryOf } from '../helpers/restore-kit.js';
-import { makeTempDir, removeTree } from '../helpers/tree.js';
+import { CLI, makeTempDir, removeTree } from '../helpers/tree.js';
 
 /** bash, whose cd goes on by relative name where a path would be too long (dash's fails). */
 const sh = (script: string, cwd: string): string => execFileSync('bash', ['-c', script], { cwd, encoding: 'utf8' });
@@ -48,6 +48,14 @@ describe.skipIf(!restoreReady)(`restore of paths longer than PATH_MAX (${SKIP_RE
     const undone = restore([journal, '--root', 'tree', '--no-undo'], { cwd: dir });
     expect(undone.status, undone.stderr).toBe(0);
     expect(inDeep('stat -c %a f')).toBe('600\n');
+  });
+
+  it('from a current directory deeper than PATH_MAX, says why it cannot go on (not that it was deleted)', () => {
+    sh(`mkdir tree && cd tree && for i in $(seq ${DEPTH}); do mkdir ${NAME} && cd ${NAME}; done`, dir);
+    fs.writeFileSync(path.join(dir, 'f.facl'), block('f', 'rw-r--r--'));
+    const r = spawnSync('bash', ['-c', `cd tree && for i in $(seq ${DEPTH}); do cd ${NAME}; done && exec "$0" "$@"`, process.execPath, CLI, 'restore', path.join(dir, 'f.facl'), '--root', '.'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^permsnap: the current directory cannot be named \(its path is longer than PATH_MAX, 4096 bytes\): give an absolute --root/m);
   });
 
   it('still refuses a symlink on the way down', () => {

@@ -74,12 +74,15 @@ function parseIgnore(text: string | undefined): Field[] {
 }
 
 /**
- * Where to stand when the current directory has been deleted: nowhere, unless an absolute
- * --root says where the snapshot's paths go (the current directory is then not used).
+ * Where to stand when the current directory cannot be named (deleted, or deeper than
+ * PATH_MAX, where getcwd fails): nowhere, unless an absolute --root says where the
+ * snapshot's paths go (the current directory is then not used).
  */
-function deletedDirectory(root: string | undefined): string {
+function unnamedDirectory(root: string | undefined): string {
   if (root === undefined || !root.startsWith('/')) {
-    throw new PermsnapError('USAGE', 'the current directory has been deleted: give an absolute --root, beneath which the snapshot\'s paths are restored');
+    // A deleted directory can still be stat()ed, through its last reference: it has no links.
+    const why = fs.statSync('.', { throwIfNoEntry: false })?.nlink === 0 ? 'it has been deleted' : 'its path is longer than PATH_MAX, 4096 bytes';
+    throw new PermsnapError('USAGE', `the current directory cannot be named (${why}): give an absolute --root, beneath which the snapshot's paths are restored`);
   }
   return '/';
 }
@@ -124,7 +127,7 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
   checkJobs(args.jobs);
   checkNotEmpty('--root', args.root, 'a directory');
   checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
-  const cwd = currentDirectory() ?? deletedDirectory(args.root);
+  const cwd = currentDirectory() ?? unnamedDirectory(args.root);
   const root = resolveRoot(args.root, cwd);
   checkRoot(root);
   const exclude = globsOf('--exclude', args.exclude, args['exclude-from']);
