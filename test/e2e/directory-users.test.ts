@@ -1,0 +1,92 @@
+// Owners, groups and ACL qualifiers that only a directory service knows (LDAP, sssd: NSS,
+// not /etc/passwd): snapshot names them as getfacl does, on every thread; restore finds
+// their ids through NSS; without the service the names are problems, said by name.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDirectoryService, canUnshare, DIRECTORY_SKIP_REASON, directoryServiceReady, runInDirectoryService } from '../helpers/directory-service.js';
+import { latin1 } from '../helpers/facl-text.js';
+import { summaryOf } from '../helpers/restore-kit.js';
+import { CLI, hasAclTools, makeTempDir, permsnap, removeTree, sh, type Run } from '../helpers/tree.js';
+
+let dir = '';
+let nss = '';
+beforeAll(() => {
+  dir = makeTempDir('permsnap-directory-users-');
+  fs.chmodSync(dir, 0o755);
+});
+afterAll(() => {
+  removeTree(dir);
+});
+
+const ready = directoryServiceReady && hasAclTools && canUnshare();
+
+const inService = (cmd: string, args: string[]): Run => runInDirectoryService(nss, cmd, args, { cwd: dir });
+const permsnapInService = (args: string[]): Run => inService(process.execPath, [CLI, ...args]);
+
+/** A tree of 300 files owned by directory users, some with ACL entries naming others. */
+function buildTree(): void {
+  sh('rm -rf tree && mkdir tree tree/d', dir);
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const file = `tree/${i % 2 === 0 ? 'd/' : ''}f${i}`;
+    lines.push(`touch ${file} && chown ${100000 + i}:${199999 - i} ${file}`);
+    if (i % 3 === 0) lines.push(`setfacl -m u:${150000 + i}:rw,g:${120000 + i}:r,u:4242:r ${file}`);
+  }
+  lines.push('setfacl -d -m u:100007:rwx,g:100008:rx tree/d');
+  sh(lines.join('\n'), dir);
+}
+
+describe.skipIf(!ready)(`users and groups from a directory service (${DIRECTORY_SKIP_REASON}, getfacl, and mount namespaces)`, () => {
+  beforeAll(() => {
+    nss = buildDirectoryService(fs.mkdtempSync(path.join(dir, 'nss-')));
+    buildTree();
+  });
+
+  it('snapshot --compat names them as getfacl does, with workers, one thread and -n', () => {
+    const expected = inService('getfacl', ['-R', 'tree']);
+    expect(expected.status).toBe(0);
+    expect(latin1(expected.stdout)).toContain('# owner: diruser100000\n');
+    expect(latin1(expected.stdout)).toContain('group:dirgroup120000:r--\n');
+    for (const jobs of ['2', '1']) {
+      const r = permsnapInService(['snapshot', '--compat', '--jobs', jobs, 'tree']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(latin1(r.stdout)).toBe(latin1(expected.stdout));
+    }
+    const numeric = permsnapInService(['snapshot', '--compat', '-n', 'tree']);
+    expect(latin1(numeric.stdout)).toBe(latin1(inService('getfacl', ['-R', '-n', 'tree']).stdout));
+  });
+
+  it('restore resolves their names through NSS: owners, groups, ACL and default ACL entries', () => {
+    const healthy = inService('getfacl', ['-R', 'tree']);
+    const snap = path.join(dir, 'names.facl');
+    fs.writeFileSync(snap, permsnapInService(['snapshot', '--quiet', 'tree']).stdout);
+    sh('chown -R 0:0 tree && setfacl -R -b tree', dir);
+    const r = permsnapInService(['restore', snap, '--no-undo']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(summaryOf(r.stderr)?.problems).toBe(0);
+    expect(latin1(inService('getfacl', ['-R', 'tree']).stdout)).toBe(latin1(healthy.stdout));
+    expect(summaryOf(permsnapInService(['restore', snap, '--no-undo']).stderr)?.changed).toBe(0);
+  });
+
+  it('diff of the live tree against its snapshot finds nothing, by names and by ids', () => {
+    const snap = path.join(dir, 'diff.facl');
+    fs.writeFileSync(snap, permsnapInService(['snapshot', '--quiet', 'tree']).stdout);
+    for (const extra of [[], ['-n']]) {
+      const r = permsnapInService(['diff', snap, 'tree', ...extra]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+  });
+
+  it('without the directory service, each unknown name is a problem for its path; the other steps still run', () => {
+    const snap = path.join(dir, 'names.facl');
+    sh('chmod 0600 tree/f1 && chown 0:0 tree/f1', dir);
+    const r = permsnap(['restore', snap, '--no-undo'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/\/tree\/f1: unknown user "diruser100001"$/m);
+    expect(r.stderr).toMatch(/\/tree\/f1: unknown group "dirgroup199998"$/m);
+    // Its mode needs no name.
+    expect(fs.statSync(path.join(dir, 'tree/f1')).mode & 0o777).toBe(0o644);
+  });
+});
