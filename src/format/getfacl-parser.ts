@@ -221,6 +221,9 @@ function splitTag(line: string): { isDefault: boolean; word: 'user' | 'group' | 
     rest = rest.slice(colon + 1);
   }
   const word = TAG_WORDS.get(tagText);
+  if (word === undefined && line.startsWith('{"')) {
+    fail('a JSON line (as snapshot --format json writes), expected the getfacl text format, which restore and diff read: take the snapshot without --format json');
+  }
   if (word === undefined) {
     fail(`unknown tag ${show(tagText)} in ${show(line)}, expected user, group, mask or other (u, g, m, o), optionally after default: (d:)`);
   }
