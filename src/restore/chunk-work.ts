@@ -18,7 +18,7 @@ import { reconcile, type Change, type Field } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 import { shownTarget } from './target-path.js';
 import { printJournalBlocks, type JournalBlocks } from './undo-journal.js';
-import { applicableTo, DEFAULT_ACL_REFUSED, type WorkItem } from './work-item.js';
+import { applicableTo, refusedFor, type WorkItem } from './work-item.js';
 
 export interface ChunkSettings {
   /** --root, as given (journal paths are relative to it); undefined: paths as recorded. */
@@ -140,8 +140,9 @@ function planItem(
   tally.existing++;
   if (state.type === 'symlink') return problem('is a symlink here: refused (symlinks are never changed)');
   if (settings.pseudo.has(state.dev)) return tally.pseudo++, null;
-  // The first look reported a default ACL wanted on a non-directory if it saw the path.
-  if (item.wantsDefaultAcl && state.type !== 'dir' && !item.probed) problem(DEFAULT_ACL_REFUSED);
+  // The first look reported what this type does not take if it saw the path.
+  const refused = refusedFor(state.type, item);
+  if (refused !== undefined && !item.probed) problem(refused);
   const wanted = applicableTo(state.type, item);
   const linkKey = linkKeyOf(state);
   const earlier = linkKey === null ? undefined : linked.get(linkKey);

@@ -4,10 +4,10 @@
 // (132k paths, 2 workers): the first pass ended 0.81-0.95 s after the start, with the
 // skip 0.52-0.59 s; a healthy tree never skips. A skipped path that turns out missing or
 // already right is counted so by the careful pass, and one whose block wants a default ACL
-// is always looked at, so that its refusal (on what is not a directory) is reported with
-// the first pass's, in file order.
+// or a capability is always looked at, so that its refusal (on what is not a directory, or
+// not a regular file) is reported with the first pass's, in file order.
 
-import { Outcome, type LookResult, type WorkItem } from './work-item.js';
+import { mayBeRefused, Outcome, type LookResult, type WorkItem } from './work-item.js';
 
 /** Paths in a row found needing work that start a skip, and paths then skipped before looking again. */
 const RUN = 32;
@@ -20,7 +20,7 @@ export class DamageSampler {
 
   /** The look's answer for `item`: `look` called, or not when in a damaged stretch. */
   look(item: WorkItem, look: (item: WorkItem) => LookResult): LookResult {
-    if (this.skipping > 0 && !item.wantsDefaultAcl) {
+    if (this.skipping > 0 && !mayBeRefused(item)) {
       this.skipping--;
       return SKIPPED;
     }

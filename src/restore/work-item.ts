@@ -18,7 +18,7 @@ export interface WorkItem {
   /** The block has a default ACL (refused for what is not a directory). */
   wantsDefaultAcl: boolean;
   wanted: WantedState;
-  /** The look saw the path (and reported a default ACL wanted on a non-directory). */
+  /** The look saw the path (and reported what its type does not take). */
   probed: boolean;
 }
 
@@ -34,15 +34,37 @@ export const enum Outcome {
 
 export interface LookResult {
   outcome: Outcome;
-  /** A problem found by the look (a default ACL wanted on a non-directory). */
+  /** A problem found by the look (a default ACL wanted on a non-directory, a capability on a non-file). */
   problem?: string;
 }
 
 export const DEFAULT_ACL_REFUSED = 'a default ACL for something that is not a directory: refused';
+// setcap refuses it too, and the kernel heeds a capability only on a file it executes: the
+// path's type has changed since the snapshot (a file swapped for a FIFO, say).
+export const CAPABILITY_REFUSED = 'a capability for something that is not a regular file: refused';
 
-/** What can be wanted of a path of this type: no default ACL on what is not a directory. */
+/** Whether the block wants something only some types of file take (a default ACL, a capability). */
+export function mayBeRefused(item: WorkItem): boolean {
+  return item.wantsDefaultAcl || item.wanted.capability instanceof Buffer;
+}
+
+/** What the block wants that a path of this type does not take, as a problem; undefined when nothing. */
+export function refusedFor(type: FileType, item: WorkItem): string | undefined {
+  const acl = item.wantsDefaultAcl && type !== 'dir';
+  const capability = item.wanted.capability instanceof Buffer && type !== 'file';
+  if (acl && capability) return `${DEFAULT_ACL_REFUSED}; ${CAPABILITY_REFUSED}`;
+  return acl ? DEFAULT_ACL_REFUSED : capability ? CAPABILITY_REFUSED : undefined;
+}
+
+/** What can be wanted of a path of this type: no default ACL on what is not a directory, no capability on what is not a regular file. */
 export function applicableTo(type: FileType, item: WorkItem): WantedState {
-  return !item.wantsDefaultAcl || type === 'dir' ? item.wanted : { ...item.wanted, defaultAcl: undefined };
+  const acl = item.wantsDefaultAcl && type !== 'dir';
+  const capability = item.wanted.capability instanceof Buffer && type !== 'file';
+  if (!acl && !capability) return item.wanted;
+  const wanted = { ...item.wanted };
+  if (acl) wanted.defaultAcl = undefined;
+  if (capability) wanted.capability = undefined;
+  return wanted;
 }
 
 /**
@@ -64,7 +86,7 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
     // A symlink goes the careful way, to be refused and reported there.
     if (type === 'symlink') return { outcome: Outcome.WorkUnseen };
     if (pseudo.has(st.dev)) return { outcome: Outcome.Pseudo };
-    const problem = item.wantsDefaultAcl && type !== 'dir' ? DEFAULT_ACL_REFUSED : undefined;
+    const problem = refusedFor(type, item);
     const wanted = applicableTo(type, item);
     // A damaged path usually shows in the stat alone: no need to read its xattrs here.
     if (!ownerAndModeReconciled({ uid: st.uid, gid: st.gid, mode: st.mode & PERMISSION_BITS }, wanted)) return { outcome: Outcome.WorkSeen, problem };

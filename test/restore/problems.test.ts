@@ -184,6 +184,28 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     expect(acl('d')).toContain('default:other::---');
   });
 
+  it('refuses and reports a capability for what is not a regular file now (a FIFO, a directory), and still restores its other fields', () => {
+    const block = (p: string, perms: string[]): string =>
+      `# file: ${p}\n# owner: root\n# group: root\n# capability: cap_net_raw=ep\nuser::${perms[0]}\ngroup::${perms[1]}\nother::${perms[2]}\n\n`;
+    const snap = setup(['d/', 'f'], block('fifo', ['rw-', 'r--', 'r--']) + block('d', ['rwx', 'r-x', 'r-x']) + block('f', ['rwx', 'r-x', 'r-x']));
+    const root = path.join(dir, 'r');
+    sh(`mkfifo ${root}/fifo && chmod 0777 ${root}/fifo`, dir);
+    const hasCapability = (p: string): boolean =>
+      sh(`python3 -c 'import os,sys; print("security.capability" in os.listxattr(sys.argv[1]))' ${path.join(root, p)}`, dir).trim() === 'True';
+    for (let run = 0; run < 2; run++) {
+      const r = restore([snap, '--root', root, '--no-undo'], { cwd: '/' });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/\/r\/fifo: a capability for something that is not a regular file: refused$/m);
+      expect(r.stderr).toMatch(/\/r\/d: a capability for something that is not a regular file: refused$/m);
+      expect(summaryOf(r.stderr)?.problems).toBe(2);
+      expect(hasCapability('fifo')).toBe(false);
+      expect(hasCapability('d')).toBe(false);
+      expect(hasCapability('f')).toBe(true);
+      expect(modeOf('fifo')).toBe('0644');
+      expect(modeOf('d')).toBe('0755');
+    }
+  });
+
   for (const attr of ['+i', '+a']) {
     it(`reports a file with chattr ${attr} as immutable or append-only and restores the rest`, () => {
       const snap = setup(
