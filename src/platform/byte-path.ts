@@ -33,20 +33,44 @@ export function isUtf8Bytes(bytePath: string): boolean {
 }
 
 /**
- * The current directory as a byte string; null when it has been deleted. process.cwd()
- * decodes it as UTF-8, turning a byte that is not UTF-8 into U+FFFD (a directory that does
- * not exist); the kernel's link says the bytes.
+ * The current directory as a byte string; null when it cannot be named (see
+ * unnamedCurrentDirectory). process.cwd() decodes it as UTF-8, turning a byte that is not
+ * UTF-8 into U+FFFD (a directory that does not exist); the kernel's link says the bytes.
+ * Either is used only when it leads back to the current directory itself: the link reads
+ * "/" for a directory on a lazily unmounted filesystem, which would put the paths beneath
+ * another tree.
  */
 export function currentDirectory(): string | null {
   try {
     const link = fs.readlinkSync('/proc/self/cwd', { encoding: 'buffer' }).toString('latin1');
-    if (link.startsWith('/') && !link.endsWith(' (deleted)')) return link;
+    if (link.startsWith('/') && !link.endsWith(' (deleted)') && isCurrentDirectory(fsPath(link))) return link;
   } catch {
     // no /proc: the decoded form is all there is
   }
   // A directory named "x (deleted)" is found here; a deleted one is null.
   const decoded = cwdIfPresent();
-  return decoded === null ? null : toByteString(decoded);
+  return decoded !== null && isCurrentDirectory(decoded) ? toByteString(decoded) : null;
+}
+
+function isCurrentDirectory(path: string | Buffer): boolean {
+  try {
+    const [named, here] = [fs.statSync(path), fs.statSync('.')];
+    return named.dev === here.dev && named.ino === here.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the current directory cannot be named (currentDirectory() gave null), for a message. */
+export function unnamedCurrentDirectory(): string {
+  // A deleted directory can still be stat()ed, through its last reference: it has no links.
+  if (fs.statSync('.', { throwIfNoEntry: false })?.nlink === 0) return 'it has been deleted';
+  try {
+    process.cwd();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return 'its path is longer than PATH_MAX, 4096 bytes';
+  }
+  return 'it cannot be reached from /: a lazily unmounted filesystem, or outside a chroot';
 }
 
 /**

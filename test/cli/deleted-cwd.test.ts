@@ -3,10 +3,11 @@
 // directory: ENOENT), nor could yargs read the command line; a snapshot big enough for
 // workers once printed everything and then hung on the workers that never loaded (exit 13).
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, getfacl, hasAclTools, makeTempDir, removeTree, run, sh } from '../helpers/tree.js';
+import { CLI, getfacl, hasAclTools, isRoot, makeTempDir, removeTree, run, sh } from '../helpers/tree.js';
 
 let dir = '';
 beforeAll(() => {
@@ -55,5 +56,21 @@ describe.skipIf(!hasAclTools)('from a current directory that has been deleted (n
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout.toString()).toMatch(/d9\/f/);
     expect(r.stdout.toString()).toMatch(/1 modified/);
+  });
+});
+
+const canUnshare = isRoot && spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status === 0;
+
+describe.skipIf(!canUnshare)('from a current directory on a lazily unmounted filesystem (needs root and unshare)', () => {
+  it('restore refuses to guess where relative paths go: /proc/self/cwd reads "/" there, which is another tree', () => {
+    sh('mkdir -p lazy victim && touch victim/v && chmod 600 victim/v', dir);
+    // The snapshot's relative path, read beneath "/", would be DIR/victim/v.
+    const snap = path.join(dir, 'lazy.facl');
+    fs.writeFileSync(snap, `# file: ${path.join(dir, 'victim/v').slice(1)}\n# owner: root\n# group: root\nuser::rw-\ngroup::rw-\nother::rw-\n\n`);
+    const script = `mount -t tmpfs none lazy && cd lazy && umount -l ../lazy && exec "$0" "$@"`;
+    const r = run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, process.execPath, CLI, 'restore', snap, '--no-undo'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/the current directory cannot be named \(it cannot be reached from \/: a lazily unmounted filesystem/);
+    expect(fs.statSync(path.join(dir, 'victim/v')).mode & 0o777).toBe(0o600);
   });
 });

@@ -7,7 +7,7 @@ import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, readSnapshotText } from '../../archive/read-operand.js';
 import { journalRootOf, type SnapshotInfo } from '../../format/read-snapshot.js';
-import { currentDirectory, displayString, isUtf8Bytes, messageText, toByteString } from '../../platform/byte-path.js';
+import { currentDirectory, displayString, isUtf8Bytes, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
 import { FIELDS, type Field } from '../../restore/reconcile.js';
@@ -74,15 +74,13 @@ function parseIgnore(text: string | undefined): Field[] {
 }
 
 /**
- * Where to stand when the current directory cannot be named (deleted, or deeper than
- * PATH_MAX, where getcwd fails): nowhere, unless an absolute --root says where the
+ * Where to stand when the current directory cannot be named (deleted, deeper than
+ * PATH_MAX, unreachable from /): nowhere, unless an absolute --root says where the
  * snapshot's paths go (the current directory is then not used).
  */
 function unnamedDirectory(root: string | undefined): string {
   if (root === undefined || !root.startsWith('/')) {
-    // A deleted directory can still be stat()ed, through its last reference: it has no links.
-    const why = fs.statSync('.', { throwIfNoEntry: false })?.nlink === 0 ? 'it has been deleted' : 'its path is longer than PATH_MAX, 4096 bytes';
-    throw new PermsnapError('USAGE', `the current directory cannot be named (${why}): give an absolute --root, beneath which the snapshot's paths are restored`);
+    throw new PermsnapError('USAGE', `the current directory cannot be named (${unnamedCurrentDirectory()}): give an absolute --root, beneath which the snapshot's paths are restored`);
   }
   return '/';
 }
