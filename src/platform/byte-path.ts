@@ -68,7 +68,9 @@ export function unnamedCurrentDirectory(): string {
   try {
     process.cwd();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return 'its path is longer than PATH_MAX, 4096 bytes';
+    // libuv asks getcwd for at most PATH_MAX bytes: ERANGE.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERANGE' || code === 'ENAMETOOLONG') return 'its path is longer than PATH_MAX, 4096 bytes';
   }
   return 'it cannot be reached from /: a lazily unmounted filesystem, or outside a chroot';
 }
