@@ -22,6 +22,8 @@ export interface SideOptions {
   /** Compare names (default) or ids (-n: names resolved through this host). */
   names: boolean;
   exclude?: PathMatcher;
+  /** Read a live side's capabilities (default); not under --ignore capability. */
+  capability?: boolean;
   /** Called for a live path that could not be read. */
   onProblem?: (path: string, message: string) => void;
 }
@@ -37,6 +39,8 @@ export interface SideInfo {
   notEntered: string[];
   /** Live paths that could not be read: what is at or beneath them is unknown. */
   unread: string[];
+  /** Live paths whose own xattrs could not be read (a corrupt capability): what is beneath them was read. */
+  unreadEntries: string[];
   /**
    * Every path the snapshot records begins with "/" (`getfacl -p /srv`): paths are compared
    * without it, and the fix file puts it back, so that restore finds them where BEFORE would.
@@ -65,10 +69,11 @@ function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo
   let entries = 0;
   const notEntered: string[] = [];
   const unread: string[] = [];
+  const unreadEntries: string[] = [];
   const pseudo = pseudoFilesystemDevices();
   const { exclude } = options;
-  const unreadable = (path: string, err: Error): void => {
-    unread.push(normalPath(printedPath(path, true).path));
+  const unreadable = (path: string, err: Error, within: string[] = unread): void => {
+    within.push(normalPath(printedPath(path, true).path));
     // In the system's words, as snapshot says it ("File name too long"), not Node's.
     const errno = (err as SystemError).errno;
     options.onProblem?.(path, errno ? describeErrno(Math.abs(errno)) : systemReason(err));
@@ -78,11 +83,11 @@ function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo
     visit(path, st, followed, at) {
       let entry: Entry;
       try {
-        entry = readEntry(path, st, followed, at, { names: options.names, capability: true });
+        entry = readEntry(path, st, followed, at, { names: options.names, capability: options.capability !== false });
       } catch (err) {
         // An xattr the kernel will not read (a corrupt capability: EINVAL): this path is
-        // unknown, the rest of the tree is still compared.
-        unreadable(path, err as Error);
+        // unknown; what is beneath it, walked all the same, is still compared.
+        unreadable(path, err as Error, unreadEntries);
         return;
       }
       entry.path = printedPath(path, true).path;
@@ -93,7 +98,7 @@ function walkSide(dir: string, options: SideOptions, sink: RecordSink): SideInfo
     },
     error: unreadable,
   });
-  return { capabilitiesKnown: true, entries, notEntered, unread, absolutePaths: false };
+  return { capabilitiesKnown: true, entries, notEntered, unread, unreadEntries, absolutePaths: false };
 }
 
 async function fileSide(file: string, options: SideOptions, sink: RecordSink): Promise<SideInfo> {
@@ -117,7 +122,7 @@ async function fileSide(file: string, options: SideOptions, sink: RecordSink): P
       entries++;
     }
   }
-  return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [], unread: [], absolutePaths: entries > 0 && !relativePaths };
+  return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [], unread: [], unreadEntries: [], absolutePaths: entries > 0 && !relativePaths };
 }
 
 /**

@@ -30,11 +30,17 @@ function isBeneath(path: string, points: ReadonlySet<string>): boolean {
   return false;
 }
 
-/** Leaves out the changes at or beneath paths the live walk could not read (a modification of the path itself was seen, and stays). */
-export function dropUnread(changes: DiffChanges, unread: readonly string[]): NotEnteredResult {
-  if (unread.length === 0) return { changes, warning: null };
+/**
+ * Leaves out the changes at or beneath paths the live walk could not read (a modification
+ * of the path itself was seen, and stays), and at paths whose own xattrs could not be read
+ * (what is beneath those was read).
+ */
+export function dropUnread(changes: DiffChanges, unread: readonly string[], unreadEntries: readonly string[] = []): NotEnteredResult {
+  if (unread.length + unreadEntries.length === 0) return { changes, warning: null };
   const points = new Set(unread);
-  const unknown = (path: string, kind: ChangeKind): boolean => isBeneath(path, points) || (points.has(path) && kind !== 'modified');
+  const entries = new Set(unreadEntries);
+  const unknown = (path: string, kind: ChangeKind): boolean =>
+    isBeneath(path, points) || ((points.has(path) || entries.has(path)) && kind !== 'modified');
   return dropChanges(changes, unknown, (n) => `${n} path(s) at or beneath paths that could not be read not compared`);
 }
 

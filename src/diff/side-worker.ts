@@ -59,6 +59,7 @@ async function read(job: SideJob): Promise<void> {
     const info = await readSide(job.operand, {
       names: job.names,
       exclude: compileGlobs(job.exclude),
+      capability: job.capability,
       onProblem: (path, message) => port.postMessage({ kind: 'problem', path, message } satisfies SideMessage),
     }, (path, record) => {
       if (cancelled) throw new Cancelled();

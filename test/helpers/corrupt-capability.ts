@@ -12,8 +12,9 @@ export const corruptCapabilityReady = isRoot && hasCommand('mkfs.ext4') && hasCo
 export const CORRUPT_SKIP_REASON = 'needs root, mkfs.ext4 and debugfs (e2fsprogs), and loop mounts';
 
 /**
- * `DIR/mnt/tree` holding `bad` (the corrupt capability) and `ok`, both mode 0644, on a
- * loop-mounted image; null when the image cannot be mounted here (the caller skips).
+ * `DIR/mnt/tree` holding `bad` (the corrupt capability) and `ok`, both mode 0644, and the
+ * directory `dd` (the corrupt capability too) holding `c` (0644), on a loop-mounted
+ * image; null when the image cannot be mounted here (the caller skips).
  */
 export function mountCorruptCapability(dir: string): string | null {
   const image = path.join(dir, 'image.ext4');
@@ -30,6 +31,9 @@ export function mountCorruptCapability(dir: string): string | null {
     ['debugfs', '-w', '-R', 'write /dev/null tree/bad', image],
     ['debugfs', '-w', '-R', 'write /dev/null tree/ok', image],
     ['debugfs', '-w', '-R', `ea_set -f ${value} tree/bad security.capability`, image],
+    ['debugfs', '-w', '-R', 'mkdir tree/dd', image],
+    ['debugfs', '-w', '-R', 'write /dev/null tree/dd/c', image],
+    ['debugfs', '-w', '-R', `ea_set -f ${value} tree/dd security.capability`, image],
   ];
   for (const [cmd, ...args] of steps) {
     if (spawnSync(cmd as string, args).status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`);
@@ -37,6 +41,7 @@ export function mountCorruptCapability(dir: string): string | null {
   const mnt = path.join(dir, 'mnt');
   fs.mkdirSync(mnt);
   if (spawnSync('mount', ['-o', 'loop', image, mnt]).status !== 0) return null;
-  for (const name of ['tree', 'tree/bad', 'tree/ok']) fs.chmodSync(path.join(mnt, name), name === 'tree' ? 0o755 : 0o644);
+  for (const name of ['tree', 'tree/dd']) fs.chmodSync(path.join(mnt, name), 0o755);
+  for (const name of ['tree/bad', 'tree/ok', 'tree/dd/c']) fs.chmodSync(path.join(mnt, name), 0o644);
   return mnt;
 }
