@@ -5,6 +5,7 @@ import { entryText } from '../format/getfacl-printer.js';
 import { isBaseAcl, type Acl } from '../model/acl.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import { modeOctal } from '../model/mode.js';
+import { isUnreadableCapability } from '../restore/path-state.js';
 import type { Change } from '../restore/reconcile.js';
 
 function aclText(acl: Acl | null | undefined): string {
@@ -17,6 +18,7 @@ function entriesText(acl: Acl | null | undefined): string {
 }
 
 function capabilityText(value: Buffer | null | undefined): string {
+  if (isUnreadableCapability(value)) return 'unreadable';
   return value ? formatCapability(decodeCapability(value)) : 'none';
 }
 

@@ -13,7 +13,7 @@ import { ChunkDescriptors } from './chunk-descriptors.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { linkKeyOf, type LinkedStates } from './linked-states.js';
 import { pinnedIo, readPinnedState, type PinnedState } from './pinned-io.js';
-import type { PathState, WantedState } from './path-state.js';
+import { isUnreadableCapability, type WantedState } from './path-state.js';
 import { reconcile, type Change, type Field } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 import { shownTarget } from './target-path.js';
@@ -187,6 +187,7 @@ function journalEntry(item: WorkItem, { state, shown }: Pinned, root: string | u
   const entry: Entry = { path: recorded, type: state.type, mode: state.mode, uid: state.uid, gid: state.gid };
   if (state.acl) entry.acl = state.acl;
   if (state.defaultAcl) entry.defaultAcl = state.defaultAcl;
-  if (state.capability) entry.capability = formatCapability(decodeCapability(state.capability));
+  // One that could not be read cannot be given back: the journal has none.
+  if (state.capability && !isUnreadableCapability(state.capability)) entry.capability = formatCapability(decodeCapability(state.capability));
   return entry;
 }

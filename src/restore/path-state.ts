@@ -19,9 +19,18 @@ export interface PathState {
   acl: Acl | null;
   /** The default ACL; null when there is none. */
   defaultAcl: Acl | null;
-  /** The raw security.capability value; null when there is none. */
+  /** The raw security.capability value; null when there is none; UNREADABLE_CAPABILITY (empty). */
   capability: Buffer | null;
 }
+
+/**
+ * A capability the kernel refuses to read (a corrupt value: EINVAL; exec of the file fails
+ * too). No capability the kernel takes is empty, so it differs from every one wanted:
+ * restore replaces or removes it as the snapshot says, and leaves it alone otherwise.
+ */
+export const UNREADABLE_CAPABILITY: Buffer = Buffer.alloc(0);
+
+export const isUnreadableCapability = (value: Buffer | Uint8Array | null | undefined): boolean => value?.length === 0;
 
 /** What a snapshot wants; undefined/null fields are left as they are. */
 export interface WantedState {

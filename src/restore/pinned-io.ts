@@ -7,7 +7,7 @@ import { fileTypeOf, PERMISSION_BITS, S_ISGID } from '../model/mode.js';
 import type { FileType } from '../model/entry.js';
 import { statFd, type FileStat } from '../platform/dir-fd.js';
 import { chmodFd, chownFd, getXattrPinned, listXattrsPinned, removeXattrFd, setXattrFd, statPinned, type Pin } from '../platform/safe-ops.js';
-import type { PathState } from './path-state.js';
+import { UNREADABLE_CAPABILITY, type PathState } from './path-state.js';
 import type { PathIo } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 
@@ -54,8 +54,18 @@ export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, pre
     unchangeable,
     acl: acl(XATTR_ACL_ACCESS),
     defaultAcl: type === 'dir' ? acl(XATTR_ACL_DEFAULT) : null,
-    capability: present.includes(XATTR_CAPABILITY) ? read(XATTR_CAPABILITY) : null,
+    capability: present.includes(XATTR_CAPABILITY) ? readCapability(read) : null,
   };
+}
+
+function readCapability(read: (name: string) => Buffer | null): Buffer | null {
+  try {
+    return read(XATTR_CAPABILITY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EINVAL' || code === 'EOVERFLOW') return UNREADABLE_CAPABILITY;
+    throw err;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
 // of what will change).
 
 import { ACL_GROUP_OBJ, findEntry, type Acl } from '../model/acl.js';
-import { sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
+import { isUnreadableCapability, sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
 
 export type Field = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
 export const FIELDS: readonly Field[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
@@ -109,10 +109,12 @@ function groupBitsWithoutAcl(io: PathIo, state: PathState, removed: Acl): PathSt
 /**
  * What is left alone (a mode or capability the snapshot does not set: `--ignore mode`, a
  * getfacl file's capabilities) must also survive the chown, which clears setuid, setgid and
- * the capability: wanted back as it was, it is put back by the steps that follow.
+ * the capability: wanted back as it was, it is put back by the steps that follow (not a
+ * capability that could not be read: there is nothing to put back).
  */
 function keptThroughChown(wanted: WantedState, before: PathState, after: PathState): WantedState {
   const mode = wanted.mode === null && after.mode !== before.mode ? before.mode : wanted.mode;
-  const capability = wanted.capability === undefined && !sameBytes(after.capability, before.capability) ? before.capability : wanted.capability;
+  const lost = !sameBytes(after.capability, before.capability) && !isUnreadableCapability(before.capability);
+  const capability = wanted.capability === undefined && lost ? before.capability : wanted.capability;
   return mode === wanted.mode && capability === wanted.capability ? wanted : { ...wanted, mode, capability };
 }
