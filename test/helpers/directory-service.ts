@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hasCommand, isRoot, REPO, run, type Run, type RunOptions } from './tree.js';
 
-export const directoryServiceReady = isRoot && hasCommand('cc') && hasCommand('unshare');
-export const DIRECTORY_SKIP_REASON = 'needs root, a C compiler (cc) and unshare';
+export const directoryServiceReady = isRoot && hasCommand('cc') && fs.existsSync('/usr/include/nss.h') && hasCommand('unshare');
+export const DIRECTORY_SKIP_REASON = 'needs root, a C compiler (cc) with the C library headers, unshare, and no nscd answering from the host';
 
 /** Builds the module into `dir`; the directory to give runInDirectoryService(). */
 export function buildDirectoryService(dir: string): string {
