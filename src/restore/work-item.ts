@@ -48,18 +48,21 @@ export function mayBeRefused(item: WorkItem): boolean {
   return item.wantsDefaultAcl || item.wanted.capability instanceof Buffer;
 }
 
+/** What the block wants that a path of this type does not take: a default ACL on what is not a directory, a capability on what is not a regular file. */
+function refusals(type: FileType, item: WorkItem): { acl: boolean; capability: boolean } {
+  return { acl: item.wantsDefaultAcl && type !== 'dir', capability: item.wanted.capability instanceof Buffer && type !== 'file' };
+}
+
 /** What the block wants that a path of this type does not take, as a problem; undefined when nothing. */
 export function refusedFor(type: FileType, item: WorkItem): string | undefined {
-  const acl = item.wantsDefaultAcl && type !== 'dir';
-  const capability = item.wanted.capability instanceof Buffer && type !== 'file';
+  const { acl, capability } = refusals(type, item);
   if (acl && capability) return `${DEFAULT_ACL_REFUSED}; ${CAPABILITY_REFUSED}`;
   return acl ? DEFAULT_ACL_REFUSED : capability ? CAPABILITY_REFUSED : undefined;
 }
 
-/** What can be wanted of a path of this type: no default ACL on what is not a directory, no capability on what is not a regular file. */
+/** What can be wanted of a path of this type: what refusedFor() refuses is left alone. */
 export function applicableTo(type: FileType, item: WorkItem): WantedState {
-  const acl = item.wantsDefaultAcl && type !== 'dir';
-  const capability = item.wanted.capability instanceof Buffer && type !== 'file';
+  const { acl, capability } = refusals(type, item);
   if (!acl && !capability) return item.wanted;
   const wanted = { ...item.wanted };
   if (acl) wanted.defaultAcl = undefined;
