@@ -11,7 +11,7 @@ import type { SystemError } from '../platform/libc.js';
 import { openBeneath, openInDirectory, type Pin } from '../platform/safe-ops.js';
 import { ChunkDescriptors } from './chunk-descriptors.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
-import { linkKeyOf, type LinkedStates } from './linked-states.js';
+import { linkConflict, linkKeyOf, type LinkedStates } from './linked-states.js';
 import { pinnedIo, readPinnedState, type PinnedState } from './pinned-io.js';
 import { isUnreadableCapability, type WantedState } from './path-state.js';
 import { reconcile, type Change, type Field } from './reconcile.js';
@@ -146,11 +146,13 @@ function planItem(
   const wanted = applicableTo(state.type, item);
   const linkKey = linkKeyOf(state);
   const earlier = linkKey === null ? undefined : linked.get(linkKey);
-  const io = simulatedIo(earlier ?? state);
+  const io = simulatedIo(earlier?.state ?? state);
   const changes = reconcile(io, wanted);
   if (changes.length === 0) return tally.alreadyCorrect++, null;
+  // From the state an earlier name's steps leave, this one's block wants another.
+  if (earlier !== undefined && earlier.shown !== shown) tally.problems.push([shown, linkConflict(earlier.shown)]);
   if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
-  if (linkKey !== null) linked.set(linkKey, io.state);
+  if (linkKey !== null) linked.set(linkKey, io.state, shown);
   return { pinned: { fd, shown, state, wanted, relinked: earlier !== undefined }, changes };
 }
 

@@ -117,3 +117,12 @@ export function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
   if (a === null || b === null) return a === b;
   return a.equals(b);
 }
+
+/** Whether two blocks want the same of a path (the same object for blocks that say the same). */
+export function sameWanted(a: WantedState, b: WantedState): boolean {
+  if (a === b) return true;
+  const same = <T>(x: T | undefined, y: T | undefined, equal: (x: T, y: T) => boolean): boolean =>
+    x === undefined || y === undefined ? x === y : equal(x, y);
+  return a.uid === b.uid && a.gid === b.gid && a.mode === b.mode && a.modeWithoutAcl === b.modeWithoutAcl
+    && same(a.acl, b.acl, sameAcl) && same(a.defaultAcl, b.defaultAcl, sameAcl) && same(a.capability, b.capability, sameBytes);
+}

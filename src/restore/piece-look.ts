@@ -12,7 +12,8 @@ import { resolverOf, type IdSpec } from './id-resolver.js';
 import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookRules, type LookTally } from './look.js';
 import { ItemPacker, type PackedItems } from './packed-items.js';
 import { DamageSampler } from './damage-sampler.js';
-import { lookAtItem } from './work-item.js';
+import type { LinkWitness } from './linked-states.js';
+import { lookAtItem, type LookResult, type WorkItem } from './work-item.js';
 
 /** LookRules as they cross to a worker: the resolver as its spec, capabilities known or not. */
 export interface PieceRules extends Omit<LookRules, 'ids' | 'capabilitiesKnown'> {
@@ -46,7 +47,7 @@ export type PieceAnswer =
  */
 let session: { rules: string; makeLook: (parsed: ParsedEntry) => Look; known: KnownBlocks } | undefined;
 
-export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, pseudo: ReadonlySet<number>): PieceAnswer {
+export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, pseudo: ReadonlySet<number>, links?: LinkWitness): PieceAnswer {
   const { rules } = request;
   const key = JSON.stringify(rules);
   if (session?.rules !== key) session = { rules: key, makeLook: lookMaker({ ...rules, ids: resolverOf(rules.ids) }), known: new Map() };
@@ -64,7 +65,8 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
     const look = makeLook(parsed);
     if (look.item === undefined) keys.push(wideHash(look.path, UNTARGETED_PREFIX));
     else {
-      const found = sampler ? sampler.look(look.item, (item) => lookAtItem(item, directories, pseudo)) : lookAtItem(look.item, directories, pseudo);
+      const look1 = (item: WorkItem): LookResult => lookAtItem(item, directories, pseudo, links);
+      const found = sampler ? sampler.look(look.item, look1) : look1(look.item);
       settleLook(look, found.outcome, found.problem);
       const { root, relative } = look.item.target;
       if (root !== hashedRoot) {

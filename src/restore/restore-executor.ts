@@ -4,7 +4,7 @@
 
 import { ChunkDescriptors } from './chunk-descriptors.js';
 import { closeAll, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type PinnedChunk } from './chunk-work.js';
-import { LinkedStates } from './linked-states.js';
+import { LinkedStates, LinkWitness } from './linked-states.js';
 import { DirectoryCache } from './directory-cache.js';
 import type { Applied, LookBatch } from './restore-protocol.js';
 import { lookAtPiece, type PieceAnswer, type PieceRequest } from './piece-look.js';
@@ -27,6 +27,7 @@ export class RestoreWork {
   private readonly directories = new DirectoryCache();
   private readonly pinned = new Map<number, PinnedChunk>();
   private readonly linked = new LinkedStates();
+  private readonly links = new LinkWitness();
 
   constructor(private readonly settings: ChunkSettings) {}
 
@@ -34,7 +35,7 @@ export class RestoreWork {
     const outcomes = new Uint8Array(items.length);
     const problems: LookBatch['problems'] = [];
     items.forEach((item, i) => {
-      const result = lookAtItem(item, this.directories, this.settings.pseudo);
+      const result = lookAtItem(item, this.directories, this.settings.pseudo, this.links);
       outcomes[i] = result.outcome;
       if (result.problem !== undefined) problems.push([i, result.problem]);
     });
@@ -42,7 +43,7 @@ export class RestoreWork {
   }
 
   lookPiece(request: PieceRequest): PieceAnswer {
-    return lookAtPiece(request, this.directories, this.settings.pseudo);
+    return lookAtPiece(request, this.directories, this.settings.pseudo, this.links);
   }
 
   plan(chunk: number, items: readonly WorkItem[]): ChunkPlan {

@@ -10,6 +10,7 @@ import { changeAll } from './change-all.js';
 import { emptyCounts } from './chunk-work.js';
 import type { IdResolver } from './id-resolver.js';
 import type { Change, Field } from './reconcile.js';
+import { LINK_CONFLICT_START } from './linked-states.js';
 import { InlineExecutor, type RestoreExecutor } from './restore-executor.js';
 import { restoreOrder } from './restore-order.js';
 import { readSnapshotBatches, type SnapshotText } from '../format/read-snapshot.js';
@@ -83,7 +84,14 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
     ...emptyCounts(), alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
     nothingBeneath: false,
   };
+  // Both passes may find a name recorded unlike another of its file: said once.
+  const linkConflicts = new Set<string>();
   const problem = (shown: string, message: string): void => {
+    if (message.startsWith(LINK_CONFLICT_START)) {
+      const key = `${shown}\0${message}`;
+      if (linkConflicts.has(key)) return;
+      linkConflicts.add(key);
+    }
     summary.problems++;
     options.onProblem?.(shown, message);
   };

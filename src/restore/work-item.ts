@@ -7,6 +7,7 @@ import { statAt } from '../platform/dir-fd.js';
 import { getXattrPinned, listXattrsPinned } from '../platform/safe-ops.js';
 import type { SystemError } from '../platform/libc.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
+import type { LinkWitness } from './linked-states.js';
 import { stateOf } from './pinned-io.js';
 import type { FileType } from '../model/entry.js';
 import type { WantedState } from './path-state.js';
@@ -76,7 +77,7 @@ export function applicableTo(type: FileType, item: WorkItem): WantedState {
  * is only used to skip: a path it finds different is read again through its pinned
  * directory (chunk-work.ts) before anything changes.
  */
-export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: ReadonlySet<number>): LookResult {
+export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: ReadonlySet<number>, links?: LinkWitness): LookResult {
   const { target } = item;
   if (target.relative === '') return { outcome: Outcome.WorkUnseen };
   const { parent, name } = splitParent(target.relative);
@@ -89,8 +90,10 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
     // A symlink goes the careful way, to be refused and reported there.
     if (type === 'symlink') return { outcome: Outcome.WorkUnseen };
     if (pseudo.has(st.dev)) return { outcome: Outcome.Pseudo };
-    const problem = refusedFor(type, item);
     const wanted = applicableTo(type, item);
+    const conflict = links !== undefined && st.nlink > 1 && type !== 'dir' ? links.check(`${st.dev}:${st.ino}`, wanted, shown) : undefined;
+    const refused = refusedFor(type, item);
+    const problem = refused !== undefined && conflict !== undefined ? `${refused}; ${conflict}` : (refused ?? conflict);
     // A damaged path usually shows in the stat alone: no need to read its xattrs here.
     if (!ownerAndModeReconciled({ uid: st.uid, gid: st.gid, mode: st.mode & PERMISSION_BITS }, wanted)) return { outcome: Outcome.WorkSeen, problem };
     // Through the open directory, never by the recorded path (see safe-ops.ts procPath).

@@ -55,4 +55,29 @@ describe.skipIf(!restoreReady)(`hard links restored once (${SKIP_REASON})`, () =
     expect(summaryLine(dry.stderr)).toBe(summaryLine(real.stderr));
     expect(getfacl(['-R', '.'], { cwd: t }).stdout.equals(snap.stdout)).toBe(true);
   });
+
+  const block = (p: string, id: number, perms: string[]): string =>
+    `# file: ${p}\n# owner: ${id}\n# group: ${id}\nuser::${perms[0]}\ngroup::${perms[1]}\nother::${perms[2]}\n\n`;
+
+  for (const jobs of ['1', '2']) {
+    it(`says, on every run, that two names of one file are recorded unlike each other (--jobs ${jobs})`, () => {
+      const t = path.join(dir, 't');
+      sh('mkdir -p t/a/b && : > t/a/b/f2 && ln t/a/b/f2 t/hl && touch t/alike && ln t/alike t/a/alike2', dir);
+      // Enough blocks for the snapshot to be read in pieces (1 MiB) with --jobs 2.
+      let text = block('a/b/f2', 0, ['rwx', '---', '---']) + block('hl', 7, ['r--', 'r--', 'r--']);
+      text += block('alike', 5, ['rw-', 'r--', '---']) + block('a/alike2', 5, ['rw-', 'r--', '---']);
+      sh('mkdir t/many && cd t/many && seq 1 15000 | xargs touch', dir);
+      for (let i = 1; i <= 15000; i++) text += block(`many/${i}`, 0, ['rw-', 'r--', 'r--']);
+      expect(text.length).toBeGreaterThan(1 << 20);
+      fs.writeFileSync(path.join(dir, 'links.facl'), text);
+      const args = [path.join(dir, 'links.facl'), '--root', t, '--no-undo', '--jobs', jobs];
+      const message = `${t}/hl: recorded unlike ${t}/a/b/f2, another name of this file: the file can have one state, so every run changes it again`;
+      for (const extra of [['--dry-run'], [], [], []]) {
+        const r = restore([...args, ...extra]);
+        expect(r.status, r.stderr).toBe(1);
+        // Once, whichever pass found it; and not for the names recorded alike.
+        expect(r.stderr.split('\n').filter((l) => l.includes('recorded unlike'))).toEqual([`permsnap: ${message}`]);
+      }
+    });
+  }
 });
