@@ -60,7 +60,9 @@ export function afterChown(state: PathState, uid: number | null, gid: number | n
   const next = { ...state, uid: uid ?? state.uid, gid: gid ?? state.gid };
   if (state.type !== 'dir') {
     next.mode &= ~(S_ISUID | (state.mode & S_IXGRP ? S_ISGID : 0));
-    next.capability = null;
+    // One that could not be read may survive (the kernel keeps an empty value): taken as
+    // still there, so that the steps after still replace or remove it.
+    if (!isUnreadableCapability(state.capability)) next.capability = null;
   }
   return next;
 }

@@ -84,13 +84,13 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
     ...emptyCounts(), alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
     nothingBeneath: false,
   };
-  // Both passes may find a name recorded unlike another of its file: said once.
+  // Both passes may find a name recorded unlike another of its file (naming another
+  // name, or with a refusal in the same message): said once per path, the first time.
   const linkConflicts = new Set<string>();
   const problem = (shown: string, message: string): void => {
-    if (message.startsWith(LINK_CONFLICT_START)) {
-      const key = `${shown}\0${message}`;
-      if (linkConflicts.has(key)) return;
-      linkConflicts.add(key);
+    if (message.includes(LINK_CONFLICT_START)) {
+      if (linkConflicts.has(shown)) return;
+      linkConflicts.add(shown);
     }
     summary.problems++;
     options.onProblem?.(shown, message);

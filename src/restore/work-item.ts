@@ -72,6 +72,17 @@ export function applicableTo(type: FileType, item: WorkItem): WantedState {
 }
 
 /**
+ * What two names of one file (never a directory) want, in a form that compares alike when
+ * the outcome is alike: a default ACL refused (left alone) and none wanted (removed) are
+ * the same on a file that cannot have one, and so, on what is not a regular file, is a
+ * capability refused and none.
+ */
+function comparable(type: FileType, wanted: WantedState): WantedState {
+  const capability = type === 'file' ? wanted.capability : (wanted.capability ?? null);
+  return wanted.defaultAcl === undefined || capability !== wanted.capability ? { ...wanted, defaultAcl: wanted.defaultAcl ?? null, capability } : wanted;
+}
+
+/**
  * statx of the final name relative to its parent directory, without following it; when
  * owner, group and mode already match, one listxattr and the xattrs present. Its answer
  * is only used to skip: a path it finds different is read again through its pinned
@@ -91,7 +102,7 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
     if (type === 'symlink') return { outcome: Outcome.WorkUnseen };
     if (pseudo.has(st.dev)) return { outcome: Outcome.Pseudo };
     const wanted = applicableTo(type, item);
-    const conflict = links !== undefined && st.nlink > 1 && type !== 'dir' ? links.check(`${st.dev}:${st.ino}`, wanted, shown) : undefined;
+    const conflict = links !== undefined && st.nlink > 1 && type !== 'dir' ? links.check(`${st.dev}:${st.ino}`, comparable(type, wanted), shown) : undefined;
     const refused = refusedFor(type, item);
     const problem = refused !== undefined && conflict !== undefined ? `${refused}; ${conflict}` : (refused ?? conflict);
     // A damaged path usually shows in the stat alone: no need to read its xattrs here.

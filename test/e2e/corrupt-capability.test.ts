@@ -122,4 +122,19 @@ describe.skipIf(!corruptCapabilityReady)(`a capability the kernel will not read 
     // What could not be read cannot be given back: the journal records none.
     expect(fs.readFileSync(journal, 'utf8')).not.toContain('# capability:');
   });
+
+  it('restore removes an empty (unreadable) capability that a change of owner leaves in place, in one run', (ctx) => {
+    mnt = mountCorruptCapability(dir);
+    if (mnt === null) return ctx.skip('a loop device cannot be mounted here');
+    expect(capabilityReadError('tree/zero')).toBe('EINVAL');
+    const snap = path.join(dir, 'snap.facl');
+    fs.writeFileSync(snap, block('tree/zero', '# permsnap: begin\n# permsnap: end, 1 entries\n').replace('# owner: root', '# owner: 65534'));
+    const dry = permsnap(['restore', snap, '--dry-run'], { cwd: mnt });
+    expect(latin1(dry.stdout)).toMatch(/tree\/zero\s+capability unreadable -> none/);
+    const r = permsnap(['restore', snap, '--no-undo'], { cwd: mnt });
+    expect(r.status, r.stderr).toBe(0);
+    expect(capabilityReadError('tree/zero')).toBe('ENODATA');
+    expect(fs.statSync(path.join(mnt, 'tree/zero')).uid).toBe(65534);
+    expect(summaryOf(permsnap(['restore', snap, '--no-undo'], { cwd: mnt }).stderr)?.changed).toBe(0);
+  });
 });

@@ -80,4 +80,25 @@ describe.skipIf(!restoreReady)(`hard links restored once (${SKIP_REASON})`, () =
       }
     });
   }
+
+  it('does not take a default ACL refused on one name of a file for a difference, and says a real one once, refusal and all', () => {
+    const t = path.join(dir, 't');
+    sh('mkdir -p t/d && touch t/a t/same && ln t/a t/d/a2 && ln t/same t/d/same2', dir);
+    const withDefault = (p: string, id: number, perms: string[]): string =>
+      block(p, id, perms).replace(/\n\n$/, '\ndefault:user::rwx\ndefault:group::r-x\ndefault:other::r-x\n\n');
+    // a and d/a2 alike but for a default ACL (refused on a file); same and d/same2 unlike.
+    const text = withDefault('a', 0, ['rw-', 'r--', 'r--']) + block('d/a2', 0, ['rw-', 'r--', 'r--'])
+      + block('same', 0, ['rw-', 'r--', 'r--']) + withDefault('d/same2', 0, ['rw-', 'r--', '---']);
+    fs.writeFileSync(path.join(dir, 'refused.facl'), text);
+    sh('chmod 0777 t/a t/same', dir);
+    for (const extra of [['--dry-run'], [], []]) {
+      const r = restore([path.join(dir, 'refused.facl'), '--root', t, '--no-undo', '--jobs', '1', ...extra]);
+      expect(r.status, r.stderr).toBe(1);
+      const lines = r.stderr.split('\n');
+      expect(lines.filter((l) => l.includes('recorded unlike'))).toEqual([
+        `permsnap: ${t}/d/same2: a default ACL for something that is not a directory: refused; recorded unlike ${t}/same, another name of this file: the file can have one state, so every run changes it again`,
+      ]);
+      expect(lines.filter((l) => l.startsWith(`permsnap: ${t}/a: `))).toEqual([`permsnap: ${t}/a: a default ACL for something that is not a directory: refused`]);
+    }
+  });
 });
