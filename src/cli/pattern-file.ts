@@ -1,15 +1,16 @@
 // Globs from the command line: --exclude/--only values and --exclude-from files (one glob
-// per line; blank lines and # lines ignored), as byte strings, checked before use.
+// per line, taken as it is; blank lines and # lines ignored), as byte strings, checked
+// before use.
 
 import fs from 'node:fs';
 import { PermsnapError, systemReason } from '../errors.js';
 import { toByteString } from '../platform/byte-path.js';
 import { checkNotEmpty } from './option-checks.js';
 
-/** The globs of repeated options (text) and of a pattern file, as byte strings, each checked. */
-export function globsOf(option: string, given: readonly string[], file?: string): string[] {
-  checkNotEmpty(`${option}-from`, file, 'a FILE of globs');
-  const globs = [...given.map(toByteString), ...(file === undefined ? [] : readPatternFile(file))];
+/** The globs of repeated options (text) and of pattern files, as byte strings, each checked. */
+export function globsOf(option: string, given: readonly string[], files: readonly string[] = []): string[] {
+  for (const file of files) checkNotEmpty(`${option}-from`, file, 'a FILE of globs');
+  const globs = [...given.map(toByteString), ...files.flatMap(readPatternFile)];
   for (const glob of globs) checkGlob(option, glob);
   return globs;
 }
@@ -25,8 +26,8 @@ function readPatternFile(file: string): string[] {
   return text
     .replace(/^\xef\xbb\xbf/, '') // a UTF-8 byte-order mark
     .split(/\r?\n/)
-    .map((line) => line.replace(/^[ \t]+|[ \t]+$/g, ''))
-    .filter((line) => line !== '' && !line.startsWith('#'));
+    // Spaces are part of a name (" lead", "trail "): kept. A line of blanks is blank.
+    .filter((line) => !/^[ \t]*$/.test(line) && !line.startsWith('#'));
 }
 
 /**

@@ -221,6 +221,18 @@ describe.skipIf(!aclReady)('snapshot --exclude and --exclude-from (needs getfacl
     expect(filePaths(text)).toContain('tree/src');
   });
 
+  it('takes --exclude-from lines as they are (spaces at either end belong to the name), from every FILE given', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    for (const name of [' lead', 'trail ', 'lead', 'trail', 'x', 'y']) fs.writeFileSync(path.join(dir, 'tree', name), '');
+    fs.writeFileSync(path.join(dir, 'spaced'), ' lead\ntrail \n');
+    fs.writeFileSync(path.join(dir, 'more'), 'x\n');
+    for (const command of [['snapshot', '--compat', 'tree'], ['diff', 'tree', 'tree']]) {
+      const r = permsnap([...command, '--exclude-from', 'spaced', '--exclude-from', 'more'], { cwd: dir });
+      expect(r.status, r.stderr).toBe(0);
+      if (command[0] === 'snapshot') expect(filePaths(latin1(r.stdout)).sort()).toEqual(['tree', 'tree/lead', 'tree/trail', 'tree/y']);
+    }
+  });
+
   it('refuses an --exclude-from FILE it cannot read with one line naming it (no usage text), writing nothing', () => {
     buildExcludeTree();
     for (const command of [['snapshot', 'tree'], ['diff', 'tree', 'tree']]) {

@@ -17,7 +17,7 @@ export const describe = 'Show what differs between two snapshots or a snapshot a
 export const options = {
   format: { choices: ['text', 'json', 'getfacl', 'nagios'] as const, default: 'text', describe: 'text for people, json for CI, getfacl: the BEFORE blocks of modified paths (a restore file), nagios: one status line' },
   exclude: repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'),
-  'exclude-from': { type: 'string', describe: 'Read exclude globs from FILE' },
+  'exclude-from': repeatable('Read exclude globs from FILE, one per line, # lines ignored (repeatable)'),
   ignore: { type: 'string', describe: `Fields not to compare, comma-separated: ${DIFF_FIELDS.join(',')}` },
   numeric: { alias: 'n', type: 'boolean', default: false, describe: "Compare ids instead of names (names resolved through this host's NSS)" },
 } satisfies Record<string, Options>;
@@ -38,7 +38,7 @@ interface DiffArgs {
   after: string;
   format: DiffFormat;
   exclude: string[];
-  'exclude-from'?: string;
+  'exclude-from': string[];
   ignore?: string;
   numeric: boolean;
 }

@@ -34,7 +34,7 @@ export const options = {
   undo: { type: 'string', describe: 'Write the undo journal to FILE, which must not exist (default: a new file under ROOT/var/lib/permsnap/undo/ with --root, else /var/lib/permsnap/undo/ as root, else ~/.local/state/permsnap/undo/; see the README)' },
   'no-undo': { type: 'boolean', default: false, describe: 'Keep no undo journal' },
   exclude: repeatable('Leave paths matching GLOB (and all beneath) alone (repeatable)'),
-  'exclude-from': { type: 'string', describe: 'Read exclude globs from FILE' },
+  'exclude-from': repeatable('Read exclude globs from FILE, one per line, # lines ignored (repeatable)'),
   only: repeatable('Restore only paths matching GLOB (and all beneath) (repeatable)'),
   ignore: { type: 'string', describe: `Fields to leave alone, comma-separated: ${FIELDS.join(',')}` },
   'ids-from': { choices: ['nss', 'root'] as const, describe: "Resolve names through this host's NSS, or ROOT/etc/passwd and ROOT/etc/group" },
@@ -57,7 +57,7 @@ interface RestoreArgs {
   undo?: string;
   'no-undo': boolean;
   exclude: string[];
-  'exclude-from'?: string;
+  'exclude-from': string[];
   only: string[];
   ignore?: string;
   'ids-from'?: IdSource;

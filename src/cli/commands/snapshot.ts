@@ -68,7 +68,7 @@ export const options = {
   compat: { type: 'boolean', default: false, describe: 'Exactly what getfacl -R prints: no permsnap comments, all filesystems' },
   sort: { type: 'boolean', default: false, describe: 'Siblings in byte order (stable baselines) instead of readdir order' },
   exclude: repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'),
-  'exclude-from': { type: 'string', describe: 'Read exclude globs from FILE, one per line (# comments)' },
+  'exclude-from': repeatable('Read exclude globs from FILE, one per line, # lines ignored (repeatable)'),
   'all-filesystems': { type: 'boolean', default: false, describe: 'Enter /proc, /sys and other pseudo filesystems too' },
   jobs: { alias: 'j', type: 'number', describe: `Worker threads (1 to ${MAX_JOBS}; default: one per core, at most 8; 1: no workers)` },
   access: { alias: 'a', type: 'boolean', describe: 'Print the access ACL only' },
@@ -108,7 +108,7 @@ export interface SnapshotArgs {
   compat: boolean;
   sort: boolean;
   exclude: string[];
-  'exclude-from'?: string;
+  'exclude-from': string[];
   'all-filesystems': boolean;
   jobs?: number;
   access?: boolean;
