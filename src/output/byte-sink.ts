@@ -16,6 +16,8 @@ export interface ByteSink {
   commit(): Promise<void>;
   /** Gives up: a file sink removes its temp file and leaves any old file untouched. */
   abort(): Promise<void>;
+  /** At once, on the way out (a signal): a file sink removes its temp file. */
+  discard?(): void;
 }
 
 /**
@@ -131,6 +133,9 @@ export function atomicFileSink(named: string): ByteSink {
       } catch {
         // already closed by the stream's destroy(): nothing left to release
       }
+      if (!direct) fs.rmSync(temp, { force: true });
+    },
+    discard() {
       if (!direct) fs.rmSync(temp, { force: true });
     },
   };

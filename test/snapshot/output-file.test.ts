@@ -2,6 +2,7 @@
 // (temp file, fsync, rename): no temp file left behind, and a run that fails leaves an
 // existing FILE exactly as it was and no partial file.
 
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aclReady, hasSetpriv, latin1, runAsNobody, runWithTimeout, STACK_FRAME, tryMount, unmount } from '../helpers/facl-text.js';
 import { buildOddTree } from '../helpers/odd-tree.js';
+import { finished } from '../helpers/restore-kit.js';
 import { CLI, isRoot, makeTempDir, permsnap, removeTree } from '../helpers/tree.js';
 
 let dir = '';
@@ -133,6 +135,21 @@ describe.skipIf(!aclReady)('snapshot -o FILE (needs getfacl and ACLs on the temp
       }
     }
   });
+
+  for (const [signal, file] of [['SIGINT', 'big.facl'], ['SIGTERM', 'big.facl.gz']] as const) {
+    it(`leaves no temp file and no FILE when ${signal} ends the run (${file})`, async () => {
+      // /usr: a big tree that is already there (a run of a second or more on one thread).
+      const child = spawn(process.execPath, [CLI, 'snapshot', '--quiet', '--jobs', '1', '-o', path.join(out, file), '/usr'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const done = finished(child);
+      // The temp file exists from the start of the walk to the rename.
+      for (let i = 0; i < 3000 && fs.readdirSync(out).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(fs.readdirSync(out)).toHaveLength(1);
+      child.kill(signal);
+      const r = await done;
+      expect(r.signal, r.stderr).toBe(signal);
+      expect(fs.readdirSync(out)).toEqual([]);
+    });
+  }
 
   it('fails with exit 2 and no stack trace when the output directory does not exist', () => {
     fs.mkdirSync(path.join(dir, 'tree'));

@@ -132,7 +132,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
   const { paths, stdinError, stdinEnds } = expandStdinPaths((args.paths ?? []).map(toByteString));
   const symlinks = lastOf(raw, 'LP');
   if (!args.compat && !args['all-filesystems']) sayNotEntered(paths, symlinks === 'P', reporter);
-  const sink = args.output ? atomicFileSink(args.output) : stdoutSink();
+  const { sink, endCleanup } = outputSink(args.output);
   // --compat adds nothing to what getfacl says, on stderr either.
   const progress = createProgress(!reporter.quiet && !args.compat);
   try {
@@ -164,7 +164,38 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
     progress.done();
     await sink.abort();
     throw err;
+  } finally {
+    endCleanup();
   }
+}
+
+const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * -o FILE (atomically) or stdout. A run ended by a signal must leave no partial -o file
+ * behind either: the temp file goes, then the signal takes its usual course (the shell
+ * sees 130 for Ctrl-C). The listeners come first: a signal between the temp file's
+ * creation and theirs would leave it. endCleanup() stops listening.
+ */
+function outputSink(output: string | undefined): { sink: ByteSink; endCleanup: () => void } {
+  if (output === undefined) return { sink: stdoutSink(), endCleanup: () => {} };
+  let sink: ByteSink | undefined;
+  const endCleanup = (): void => {
+    for (const s of ENDING_SIGNALS) process.removeListener(s, onSignal);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    sink?.discard?.();
+    endCleanup();
+    process.kill(process.pid, signal);
+  };
+  for (const s of ENDING_SIGNALS) process.on(s, onSignal);
+  try {
+    sink = atomicFileSink(output);
+  } catch (err) {
+    endCleanup();
+    throw err;
+  }
+  return { sink, endCleanup };
 }
 
 function excludeGlobs(args: SnapshotArgs): string[] {
@@ -221,7 +252,7 @@ async function writeArchiveSnapshot(
   reporter: Reporter,
   work: (sink: ByteSink, progress: ReturnType<typeof createProgress>) => Promise<{ problems: number }>,
 ): Promise<Outcome> {
-  const sink = args.output ? atomicFileSink(args.output) : stdoutSink();
+  const { sink, endCleanup } = outputSink(args.output);
   const progress = createProgress(!reporter.quiet);
   try {
     const result = await work(sink, progress);
@@ -233,6 +264,8 @@ async function writeArchiveSnapshot(
     progress.done();
     await sink.abort();
     throw err;
+  } finally {
+    endCleanup();
   }
 }
 
