@@ -122,7 +122,12 @@ export function atomicFileSink(named: string): ByteSink {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      fs.renameSync(temp, target);
+      try {
+        fs.renameSync(temp, target);
+      } catch (err) {
+        // The caller's abort() removes the temp file.
+        throw new PermsnapError('IO', `${named}: cannot replace output file: ${systemReason(err)}`, { cause: err });
+      }
       fsyncDirectory(dir);
     },
     async abort() {

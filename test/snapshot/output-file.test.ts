@@ -2,7 +2,7 @@
 // (temp file, fsync, rename): no temp file left behind, and a run that fails leaves an
 // existing FILE exactly as it was and no partial file.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -150,6 +150,21 @@ describe.skipIf(!aclReady)('snapshot -o FILE (needs getfacl and ACLs on the temp
       expect(fs.readdirSync(out)).toEqual([]);
     });
   }
+
+  it.skipIf(!isRoot)('says, in one line, that it cannot replace an immutable FILE, which keeps its content (needs root for chattr)', () => {
+    const file = path.join(out, 'locked.facl');
+    writeOld(file);
+    execFileSync('chattr', ['+i', file]);
+    try {
+      const r = permsnap(['snapshot', '--quiet', '-o', file, 'out'], { cwd: dir });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`permsnap: ${file}: cannot replace output file: operation not permitted\n`);
+      expect(fs.readFileSync(file, 'utf8')).toBe(OLD);
+      expect(fs.readdirSync(out)).toEqual(['locked.facl']);
+    } finally {
+      execFileSync('chattr', ['-i', file]);
+    }
+  });
 
   it('fails with exit 2 and no stack trace when the output directory does not exist', () => {
     fs.mkdirSync(path.join(dir, 'tree'));
