@@ -1,6 +1,6 @@
 // Globs from the command line: --exclude/--only values and --exclude-from files (one glob
-// per line, taken as it is; blank lines and # lines ignored), as byte strings, checked
-// before use.
+// per line, blanks around it trimmed; blank lines and # lines ignored), as byte strings,
+// checked before use.
 
 import fs from 'node:fs';
 import { PermsnapError, systemReason } from '../errors.js';
@@ -26,8 +26,10 @@ function readPatternFile(file: string): string[] {
   return text
     .replace(/^\xef\xbb\xbf/, '') // a UTF-8 byte-order mark
     .split(/\r?\n/)
-    // Spaces are part of a name (" lead", "trail "): kept. A line of blanks is blank.
-    .filter((line) => !/^[ \t]*$/.test(line) && !line.startsWith('#'));
+    // Blanks around a pattern are layout, not name; one a name has at an end is written
+    // with a backslash ("\ lead", "trail\ "), which the trim leaves (as gitignore does).
+    .map((line) => line.replace(/^[ \t]+/, '').replace(/(?<!\\)[ \t]+$/, ''))
+    .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
 /**

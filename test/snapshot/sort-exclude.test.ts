@@ -221,11 +221,11 @@ describe.skipIf(!aclReady)('snapshot --exclude and --exclude-from (needs getfacl
     expect(filePaths(text)).toContain('tree/src');
   });
 
-  it('takes --exclude-from lines as they are (spaces at either end belong to the name), from every FILE given', () => {
+  it('trims blanks around --exclude-from lines but not a backslashed one (a name\'s own space), from every FILE given', () => {
     fs.mkdirSync(path.join(dir, 'tree'));
     for (const name of [' lead', 'trail ', 'lead', 'trail', 'x', 'y']) fs.writeFileSync(path.join(dir, 'tree', name), '');
-    fs.writeFileSync(path.join(dir, 'spaced'), ' lead\ntrail \n');
-    fs.writeFileSync(path.join(dir, 'more'), 'x\n');
+    fs.writeFileSync(path.join(dir, 'spaced'), '\\ lead\ntrail\\ \t \n');
+    fs.writeFileSync(path.join(dir, 'more'), '  x  \n');
     for (const command of [['snapshot', '--compat', 'tree'], ['diff', 'tree', 'tree']]) {
       const r = permsnap([...command, '--exclude-from', 'spaced', '--exclude-from', 'more'], { cwd: dir });
       expect(r.status, r.stderr).toBe(0);
