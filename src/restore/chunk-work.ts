@@ -18,7 +18,7 @@ import { reconcile, type Change, type Field } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 import { shownTarget } from './target-path.js';
 import { printJournalBlocks, type JournalBlocks } from './undo-journal.js';
-import { applicableTo, refusedFor, type WorkItem } from './work-item.js';
+import { fitToType, type WorkItem } from './work-item.js';
 
 export interface ChunkSettings {
   /** --root, as given (journal paths are relative to it); undefined: paths as recorded. */
@@ -141,10 +141,9 @@ function planItem(
   if (state.type === 'symlink') return problem('is a symlink here: refused (symlinks are never changed)');
   if (settings.pseudo.has(state.dev)) return tally.pseudo++, null;
   // The first look reported what this type does not take if it saw the path.
-  const refused = refusedFor(state.type, item);
+  const { wanted, refused } = fitToType(state.type, item);
   if (refused !== undefined && !item.probed) problem(refused);
-  const wanted = applicableTo(state.type, item);
-  const linkKey = linkKeyOf(state);
+  const linkKey = linkKeyOf(state, state.type);
   const earlier = linkKey === null ? undefined : linked.get(linkKey);
   const io = simulatedIo(earlier?.state ?? state);
   const changes = reconcile(io, wanted);

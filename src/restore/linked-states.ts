@@ -2,11 +2,13 @@
 // from chunk to chunk, so that a later name of it is planned from that state (chunk-work.ts).
 
 import { sameWanted, type PathState, type WantedState } from './path-state.js';
+import type { FileType } from '../model/entry.js';
+import type { FileStat } from '../platform/dir-fd.js';
 import type { PinnedState } from './pinned-io.js';
 
 /** dev:ino of an inode with more than one name (a directory's are its entries'), else null. */
-export function linkKeyOf(state: PinnedState): string | null {
-  return state.nlink > 1 && state.type !== 'dir' ? `${state.dev}:${state.ino}` : null;
+export function linkKeyOf(st: Pick<FileStat, 'nlink' | 'dev' | 'ino'>, type: FileType): string | null {
+  return st.nlink > 1 && type !== 'dir' ? `${st.dev}:${st.ino}` : null;
 }
 
 // Inodes whose planned state is kept at once (a tree of hard-linked backups has a million).
@@ -67,7 +69,7 @@ export class LinkedStates {
 
   forget(pinned: readonly { state: PinnedState }[]): void {
     for (const p of pinned) {
-      const key = linkKeyOf(p.state);
+      const key = linkKeyOf(p.state, p.state.type);
       if (key !== null) this.states.delete(key);
     }
   }

@@ -57,7 +57,6 @@ export async function lookInPieces(
   return wholeFileChecks(answers, head) ? mergedTally(answers) : null;
 }
 
-
 /** Offsets 0, the cuts (each just after an empty line) and the end: `pieces` or fewer pieces of about the same size. */
 function cutAtEmptyLines(bytes: Buffer, pieces: number): number[] {
   const cuts = [0];

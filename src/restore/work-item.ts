@@ -7,7 +7,7 @@ import { statAt } from '../platform/dir-fd.js';
 import { getXattrPinned, listXattrsPinned } from '../platform/safe-ops.js';
 import type { SystemError } from '../platform/libc.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
-import type { LinkWitness } from './linked-states.js';
+import { linkKeyOf, type LinkWitness } from './linked-states.js';
 import { stateOf } from './pinned-io.js';
 import type { FileType } from '../model/entry.js';
 import type { WantedState } from './path-state.js';
@@ -49,26 +49,22 @@ export function mayBeRefused(item: WorkItem): boolean {
   return item.wantsDefaultAcl || item.wanted.capability instanceof Buffer;
 }
 
-/** What the block wants that a path of this type does not take: a default ACL on what is not a directory, a capability on what is not a regular file. */
-function refusals(type: FileType, item: WorkItem): { acl: boolean; capability: boolean } {
-  return { acl: item.wantsDefaultAcl && type !== 'dir', capability: item.wanted.capability instanceof Buffer && type !== 'file' };
-}
+/** Two problems of one path, as one message (no allocation when there is none: the look's hot path). */
+const joinedProblems = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : `${a}; ${b}`);
 
-/** What the block wants that a path of this type does not take, as a problem; undefined when nothing. */
-export function refusedFor(type: FileType, item: WorkItem): string | undefined {
-  const { acl, capability } = refusals(type, item);
-  if (acl && capability) return `${DEFAULT_ACL_REFUSED}; ${CAPABILITY_REFUSED}`;
-  return acl ? DEFAULT_ACL_REFUSED : capability ? CAPABILITY_REFUSED : undefined;
-}
-
-/** What can be wanted of a path of this type: what refusedFor() refuses is left alone. */
-export function applicableTo(type: FileType, item: WorkItem): WantedState {
-  const { acl, capability } = refusals(type, item);
-  if (!acl && !capability) return item.wanted;
+/**
+ * What the block wants of a path of this type, and what it wants that the type does not
+ * take, as a problem: a default ACL on what is not a directory, a capability on what is not
+ * a regular file (those are left alone).
+ */
+export function fitToType(type: FileType, item: WorkItem): { wanted: WantedState; refused?: string } {
+  const acl = item.wantsDefaultAcl && type !== 'dir';
+  const capability = item.wanted.capability instanceof Buffer && type !== 'file';
+  if (!acl && !capability) return { wanted: item.wanted };
   const wanted = { ...item.wanted };
   if (acl) wanted.defaultAcl = undefined;
   if (capability) wanted.capability = undefined;
-  return wanted;
+  return { wanted, refused: joinedProblems(acl ? DEFAULT_ACL_REFUSED : undefined, capability ? CAPABILITY_REFUSED : undefined) };
 }
 
 /**
@@ -85,8 +81,8 @@ function comparable(type: FileType, wanted: WantedState): WantedState {
 /**
  * statx of the final name relative to its parent directory, without following it; when
  * owner, group and mode already match, one listxattr and the xattrs present. Its answer
- * is only used to skip: a path it finds different is read again through its pinned
- * directory (chunk-work.ts) before anything changes.
+ * is only used to skip: a path it finds different is read again through its own pinned
+ * descriptor (chunk-work.ts) before anything changes.
  */
 export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: ReadonlySet<number>, links?: LinkWitness): LookResult {
   const { target } = item;
@@ -101,10 +97,9 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
     // A symlink goes the careful way, to be refused and reported there.
     if (type === 'symlink') return { outcome: Outcome.WorkUnseen };
     if (pseudo.has(st.dev)) return { outcome: Outcome.Pseudo };
-    const wanted = applicableTo(type, item);
-    const conflict = links !== undefined && st.nlink > 1 && type !== 'dir' ? links.check(`${st.dev}:${st.ino}`, comparable(type, wanted), shown) : undefined;
-    const refused = refusedFor(type, item);
-    const problem = refused !== undefined && conflict !== undefined ? `${refused}; ${conflict}` : (refused ?? conflict);
+    const { wanted, refused } = fitToType(type, item);
+    const linkKey = links === undefined ? null : linkKeyOf(st, type);
+    const problem = joinedProblems(refused, linkKey === null ? undefined : links?.check(linkKey, comparable(type, wanted), shown));
     // A damaged path usually shows in the stat alone: no need to read its xattrs here.
     if (!ownerAndModeReconciled({ uid: st.uid, gid: st.gid, mode: st.mode & PERMISSION_BITS }, wanted)) return { outcome: Outcome.WorkSeen, problem };
     // Through the open directory, never by the recorded path (see safe-ops.ts procPath).
