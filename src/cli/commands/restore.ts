@@ -168,7 +168,7 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
   } finally {
     progress.done();
   }
-  reportSummary(summary, args['dry-run'], journal, root, reporter);
+  reportSummary(summary, args['dry-run'], journal, root, ids.description, reporter);
   if (summary.fatal !== undefined) return { exitCode: 1 };
   if (summary.nothingBeneath) {
     // Nothing was changed: a wrong root is left as it was, and an empty file (a failed
@@ -206,12 +206,14 @@ function openJournal(named: string | undefined, root: string | undefined, starte
   return new UndoJournal(path.join(defaultJournalDir(root), `${journalTimestamp(started)}.facl`), header, true);
 }
 
-function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, root: string | undefined, reporter: Reporter): void {
+function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, root: string | undefined, names: string, reporter: Reporter): void {
   const fields = FIELDS.filter((f) => s.byField[f] > 0).map((f) => `${f} ${s.byField[f]}`).join(', ');
   const verb = dryRun ? 'would change' : 'changed';
   reporter.error(
     `${dryRun ? 'dry run: ' : ''}${s.changed} path(s) ${verb}${fields ? ` (${fields})` : ''}, ${s.alreadyCorrect} already correct, ` +
-      `${s.missing} missing (skipped)${s.pseudo ? `, ${s.pseudo} on pseudo filesystems (skipped)` : ''}, ${s.problems} problem(s)`,
+      `${s.missing} missing (skipped)${s.pseudo ? `, ${s.pseudo} on pseudo filesystems (skipped)` : ''}, ${s.problems} problem(s); ` +
+      // Said here too, not only before the run: --quiet keeps the summary (contracts.md).
+      `names from ${names}`,
   );
   if (s.repeated > 0) reporter.warn(`${s.repeated} block(s) repeat a path given earlier in the snapshot: the last block for each path was used`);
   if (s.stopped) reporter.error('stopped by a signal: the paths in flight were finished; run the restore again to converge');
