@@ -58,15 +58,41 @@ function readBeneathRoot(root: string, name: 'passwd' | 'group'): string {
   }
 }
 
-/** name -> id from a passwd or group file (name:password:id:...), names as byte strings. */
+/**
+ * A decimal id field as glibc's files module reads one (strtoul, then the next byte must be
+ * the field's end): blanks and a "+" before the digits are taken, anything else after them
+ * ("1e3", "0x10", "5\r") or no digits at all refuses the line. Past 32 bits refuses it too:
+ * Number() would have made "" and " " uid 0 (root) and 4294967296 wrap to 0 in chown.
+ */
+const ID_FIELD = /^[ \t\n\v\f\r]*\+?([0-9]+)$/;
+const MAX_ID_FIELD = 0xffffffff;
+
+function idField(text: string | undefined): number | null {
+  const digits = text === undefined ? null : ID_FIELD.exec(text)?.[1];
+  if (digits === undefined || digits === null) return null;
+  const id = Number(digits);
+  return id <= MAX_ID_FIELD ? id : null;
+}
+
+/**
+ * name -> id from a passwd or group file (name:password:id:...), names as byte strings,
+ * with the lines glibc's files module takes and no others, so that ROOT's files give the
+ * ids the mounted system itself would: blank and # lines skipped, leading blanks too; a
+ * passwd line needs its uid and gid, a group line its gid; the first line for a name wins;
+ * "+" and "-" lines are for nss_compat and name nobody here.
+ */
 function readIdFile(root: string, name: 'passwd' | 'group'): Map<string, number> {
   const ids = new Map<string, number>();
   const text = readBeneathRoot(root, name);
-  for (const line of text.split('\n')) {
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/^[ \t]+/, '');
+    if (line === '' || line.startsWith('#') || line.startsWith('+') || line.startsWith('-')) continue;
     const fields = line.split(':');
-    if (fields.length < 3 || line.startsWith('#')) continue;
-    const id = Number(fields[2]);
-    if (fields[0] && Number.isInteger(id) && !ids.has(fields[0])) ids.set(fields[0], id);
+    const owner = fields[0] as string;
+    const id = idField(fields[2]);
+    // passwd: name:password:uid:gid:...; the gid must be there and valid too.
+    if (name === 'passwd' && idField(fields[3]) === null) continue;
+    if (owner !== '' && id !== null && !ids.has(owner)) ids.set(owner, id);
   }
   return ids;
 }
@@ -85,10 +111,24 @@ export function rootFilesResolver(root: string): IdResolver {
 
 /** The default: ROOT's files when --root is not / and has them, else NSS. */
 export function chooseResolver(root: string | undefined, requested: IdSource | undefined): IdResolver {
-  const hasFiles = root !== undefined && ['etc/passwd', 'etc/group'].every((f) => fs.existsSync(path.join(root, f)));
+  // Whether they are there, not where they lead: a symlink among them (etc/group ->
+  // /usr/lib/group, absolute, so this host's file) is ROOT's to refuse (readBeneathRoot),
+  // not a reason to take this host's names without a word.
+  const hasFiles = root !== undefined && (isSymlink(path.join(root, 'etc')) || ['etc/passwd', 'etc/group'].every((f) => isPresent(path.join(root, f))));
   const source = requested ?? (root !== undefined && path.resolve(root) !== '/' && hasFiles ? 'root' : 'nss');
   return source === 'root' ? rootFilesResolver(root ?? '/') : nssResolver();
 }
+
+function lstatOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return null;
+  }
+}
+
+const isPresent = (file: string): boolean => lstatOrNull(file) !== null;
+const isSymlink = (file: string): boolean => lstatOrNull(file)?.isSymbolicLink() ?? false;
 
 export function resolverOf(spec: IdSpec): IdResolver {
   return spec.source === 'root' ? rootFilesResolver(spec.root) : nssResolver();

@@ -8,6 +8,9 @@ import type { IdResolver } from './id-resolver.js';
 import type { WantedState } from './path-state.js';
 import type { Field } from './reconcile.js';
 
+/** (uid_t)-1 and (gid_t)-1. */
+const NO_ID = 0xffffffff;
+
 export interface WantedResult {
   wanted: WantedState;
   problems: string[];
@@ -29,6 +32,12 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
     // The name's own bytes (a problem line is a byte string, as its path is); quoted, with
     // control characters escaped.
     if (resolved === null) problems.push(`unknown ${kind} ${JSON.stringify(name)}`);
+    // A name can stand for (uid_t)-1 in a passwd file, and glibc gives it; chown takes that
+    // id as "leave it as it is", so the path would count as restored and be unchanged.
+    else if (resolved === NO_ID) {
+      problems.push(`${kind} ${JSON.stringify(name)} has the id ${NO_ID}, which no file can have (to chown it means "no change")`);
+      return null;
+    }
     return resolved;
   };
   const uid = ignore.has('owner') ? null : principal('user', entry.owner, entry.uid);

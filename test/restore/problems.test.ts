@@ -302,6 +302,74 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     expect(modeOf('f')).toBe('0640');
   });
 
+  it('takes the lines of ROOT/etc/passwd and ROOT/etc/group that glibc takes, and no others (an empty uid is not root)', () => {
+    // Each refused line once gave an id: "" and " " gave 0 (root), 4294967296 wrapped to 0,
+    // "1e3" gave 1000, "+nis" gave 0. glibc's files module refuses them all.
+    const refused = ['empty', 'blank', 'wide', 'expo', 'hex', 'nogid', 'three', '+nis', 'crgid'];
+    const taken = ['lead', 'plus', 'crlf'];
+    const names = [...refused, ...taken];
+    const snap = setup(names, names.map((u) => `# file: ${u}\n# owner: ${u}\n# group: grp\nuser::rw-\ngroup::r--\nother::---\n\n`).join(''));
+    const root = path.join(dir, 'r');
+    fs.mkdirSync(path.join(root, 'etc'));
+    fs.writeFileSync(path.join(root, 'etc/passwd'), [
+      '# a comment', '', 'root:x:0:0:root:/root:/bin/sh', 'empty:x::1::/:/bin/sh', 'blank:x: :1::/:/bin/sh',
+      'wide:x:4294967296:1::/:/bin/sh', 'expo:x:1e3:1::/:/bin/sh', 'hex:x:0x10:1::/:/bin/sh', 'nogid:x:705::::',
+      'three:x:706', '+nis::::::', '-expo::::::', 'crgid:x:707:7\r', ' \tlead:x:701:1::/:/bin/sh', 'plus:x:+702:1::/:/bin/sh',
+      'crlf:x:703:1::/:/bin/sh\r', 'lead:x:999:1::/:/bin/sh',
+    ].join('\n'));
+    fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nneg:x:-5:\ngrp:x:704\n');
+
+    const r = restore([snap, '--root', root, '--no-undo', '--quiet'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    for (const u of refused) {
+      expect(r.stderr).toContain(`/${u}: unknown user "${u}"`);
+      expect(idsOf(u)).toEqual([1000, 704]);
+    }
+    expect(idsOf('lead')).toEqual([701, 704]); // leading blanks skipped; the first line for a name wins
+    expect(idsOf('plus')).toEqual([702, 704]);
+    expect(idsOf('crlf')).toEqual([703, 704]);
+    // --quiet keeps the summary, and the summary says where names came from.
+    expect(r.stderr).toContain(`problem(s); names from ${path.join(root, 'etc/passwd')} and ${path.join(root, 'etc/group')}`);
+  });
+
+  it('reports a name whose id is 4294967295 ("no change" to chown) in the dry run and the real run, and changes nothing for it', () => {
+    const snap = setup(['f'], '# file: f\n# owner: gus\n# group: gus\nuser::rw-\nuser:gus:r--\ngroup::r--\nmask::r--\nother::---\n\n');
+    const root = path.join(dir, 'r');
+    fs.mkdirSync(path.join(root, 'etc'));
+    fs.writeFileSync(path.join(root, 'etc/passwd'), 'gus:x:4294967295:4294967295::/:/bin/sh\n');
+    fs.writeFileSync(path.join(root, 'etc/group'), 'gus:x:4294967295:\n');
+    for (const dry of [['--dry-run'], []]) {
+      const r = restore([snap, '--root', root, '--no-undo', ...dry], { cwd: '/' });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain('/f: user "gus" has the id 4294967295, which no file can have');
+      expect(r.stderr).toContain('/f: group "gus" has the id 4294967295');
+      expect(r.stderr).not.toContain('already correct, 0 missing (skipped), 0 problem');
+      expect(idsOf('f')).toEqual([1000, 1000]);
+    }
+    // The ACL naming gus is left alone, and the mode's group bits are not the mask's.
+    expect(acl('f')).not.toMatch(/^user:[^:]/m);
+    expect(modeOf('f')).toBe('0640');
+  });
+
+  it('refuses, by default too, ROOT files that are symlinks (etc/group -> /etc/group is this host\'s) rather than use NSS unsaid', () => {
+    const snap = setup(['f'], '# file: f\n# owner: daemon\n# group: daemon\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const root = path.join(dir, 'r');
+    fs.mkdirSync(path.join(root, 'etc'));
+    fs.writeFileSync(path.join(root, 'etc/passwd'), 'daemon:x:700:700::/:/bin/sh\n');
+    fs.symlinkSync('/usr/lib/permsnap-no-such-group', path.join(root, 'etc/group')); // dangling on this host
+    const r = restore([snap, '--root', root, '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${path.join(root, 'etc/group')}: a symlink: refused`);
+    expect(idsOf('f')).toEqual([1000, 1000]);
+
+    fs.rmSync(path.join(root, 'etc'), { recursive: true });
+    fs.symlinkSync('/nonexistent-permsnap-etc', path.join(root, 'etc'));
+    const dangling = restore([snap, '--root', root, '--no-undo'], { cwd: '/' });
+    expect(dangling.status, dangling.stderr).toBe(2);
+    expect(dangling.stderr).toContain('is a symlink: refused');
+    expect(idsOf('f')).toEqual([1000, 1000]);
+  });
+
   it('prints the first 1000 per-path problems and counts the rest, still restoring every path', () => {
     const files = Array.from({ length: 1100 }, (_, i) => `f${i}`);
     const blocks = files.map((f) => `# file: ${f}\n# owner: no-such-user-${f}\n# group: root\nuser::rw-\ngroup::r--\nother::---\n\n`);
