@@ -40,8 +40,14 @@ fi
 # -o writes atomically: a baseline is either complete or absent. Exit 1 (some paths
 # unreadable) still leaves a usable baseline; anything else is a failure.
 status=0
+# A run in the same second replaces that baseline (a new file, renamed over it).
+before=$(stat -c %i "$dir/$stamp.facl.gz" 2>/dev/null || true)
 $permsnap snapshot "$target" --sort --quiet "$@" -o "$dir/$stamp.facl.gz" || status=$?
 if [ "$status" -gt 1 ]; then exit "$status"; fi
+# Exit 1 and no new file: not one path could be read (a wrong PERMSNAP_TARGET). That is a
+# failure, and latest.facl.gz keeps naming the last good baseline.
+after=$(stat -c %i "$dir/$stamp.facl.gz" 2>/dev/null || true)
+if [ -z "$after" ] || [ "$after" = "$before" ]; then exit 2; fi
 # latest.facl.gz -> the new baseline, replaced atomically (rename over the old link).
 ln -sfn "$stamp.facl.gz" "$dir/.latest.facl.gz.tmp"
 mv -f "$dir/.latest.facl.gz.tmp" "$dir/latest.facl.gz"

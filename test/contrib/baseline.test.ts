@@ -70,6 +70,17 @@ describe.skipIf(!hasCommand('sh'))('contrib/permsnap-baseline.sh (the systemd jo
     expect(fs.existsSync(path.join(dir, 'baselines'))).toBe(false);
   });
 
+  it('fails (exit 2) when the target cannot be read at all, and latest.facl.gz keeps naming the last good baseline', () => {
+    expect(job({}).status).toBe(0);
+    const latest = path.join(dir, 'baselines/latest.facl.gz');
+    const good = fs.readlinkSync(latest);
+    const r = job({ PERMSNAP_TARGET: 'no-such-tree' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('no-such-tree: No such file or directory');
+    expect(fs.readlinkSync(latest)).toBe(good);
+    expect(filePaths(zlib.gunzipSync(fs.readFileSync(latest)).toString('latin1'))).toContain('tree/a/f');
+  });
+
   it('refuses a KEEP that is not a whole number >= 1, writing nothing', () => {
     const r = job({ PERMSNAP_KEEP: '0' });
     expect(r.status).toBe(2);

@@ -101,6 +101,19 @@ describe.skipIf(!aclReady)('snapshot -o FILE (needs getfacl and ACLs on the temp
     expect(fs.readdirSync(out)).toEqual(['snap.facl']);
   });
 
+  it('leaves an existing FILE untouched, and creates none, when no PATH could be read (exit 1): no empty baseline', () => {
+    const file = path.join(out, 'snap.facl');
+    const before = writeOld(file);
+    const r = permsnap(['snapshot', '--quiet', '-o', file, 'missing', 'gone'], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('permsnap: missing: No such file or directory');
+    expect(r.stderr).toContain(`permsnap: ${file}: not written: no path could be read`);
+    expectUntouched(out, file, before);
+    fs.rmSync(file);
+    expect(permsnap(['snapshot', '--quiet', '-o', file, 'missing'], { cwd: dir }).status).toBe(1);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
   it('leaves an existing FILE untouched and creates nothing on a usage error', () => {
     fs.mkdirSync(path.join(dir, 'tree'));
     const file = path.join(out, 'snap.facl');

@@ -157,9 +157,18 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       onProgress: (n, path) => progress.update(n, path),
     });
     progress.done();
+    const failed = result.problems > 0 || stdinError !== null;
+    if (args.output !== undefined && failed && result.entries === 0) {
+      // Nothing could be read (a mistyped PATH): an empty file put in place of a good
+      // baseline would pass for a snapshot of nothing, and diff against it would call
+      // every path extra.
+      await sink.abort();
+      reporter.error(`${args.output}: not written: no path could be read`);
+      return { exitCode: 1 };
+    }
     await sink.commit();
     if (result.problems > 0 && !args.compat) reporter.info(`${result.problems} path(s) could not be read; the snapshot lacks them`);
-    return { exitCode: result.problems > 0 || stdinError !== null ? 1 : 0 };
+    return { exitCode: failed ? 1 : 0 };
   } catch (err) {
     progress.done();
     await sink.abort();
