@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import { readOperandBatches } from '../archive/read-operand.js';
-import { systemReason } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 import { beneathMatcher, type PathMatcher } from '../glob/path-matcher.js';
 import { ACL_USER } from '../model/acl.js';
 import { UNKNOWN_ID, type Entry } from '../model/entry.js';
@@ -108,7 +108,9 @@ async function fileSide(file: string, options: SideOptions, sink: RecordSink): P
   const records = new Map<object, string>();
   const excluded = options.exclude && beneathMatcher(options.exclude);
   let relativePaths = false;
+  let blocks = 0;
   for await (const batch of readOperandBatches(file, { info, shareBlocks: true })) {
+    blocks += batch.length;
     for (const { entry, shape } of batch) {
       relativePaths ||= !entry.path.startsWith('/');
       const path = matchPath(entry);
@@ -122,6 +124,9 @@ async function fileSide(file: string, options: SideOptions, sink: RecordSink): P
       entries++;
     }
   }
+  // As restore does: an empty file (a failed `zcat baseline.gz >`) is no snapshot of
+  // nothing, and against it every path would be drift, CRITICAL where UNKNOWN is the truth.
+  if (blocks === 0) throw new PermsnapError('MALFORMED', 'the snapshot holds no path (an empty file?), expected at least one block', { file });
   return { capabilitiesKnown: info.hasMarkers, entries, notEntered: [], unread: [], unreadEntries: [], absolutePaths: entries > 0 && !relativePaths };
 }
 

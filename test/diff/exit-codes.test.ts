@@ -119,6 +119,18 @@ describe.skipIf(!restoreReady)(`diff exit codes (${SKIP_REASON})`, () => {
     expectUnknown(['cut.gz', 'tree'], /^cut\.gz: .*gzip/);
   });
 
+  it('refuses a snapshot that holds no path (an empty file, a gzip of nothing, stdin): trouble, not every path extra', () => {
+    smallTree();
+    fs.writeFileSync(path.join(dir, 'empty.facl'), '');
+    fs.writeFileSync(path.join(dir, 'empty.facl.gz'), gzipSync(Buffer.alloc(0)));
+    const message = /^permsnap: empty\.facl: the snapshot holds no path \(an empty file\?\), expected at least one block$/m;
+    expectTrouble(['empty.facl', 'tree'], message);
+    expectTrouble(['tree', 'empty.facl'], message);
+    expectTrouble(['empty.facl.gz', 'tree'], /^permsnap: empty\.facl\.gz: the snapshot holds no path/m);
+    expectTrouble(['-', 'tree'], /^permsnap: -: the snapshot holds no path/m, Buffer.alloc(0));
+    expectUnknown(['empty.facl', 'tree'], /^empty\.facl: the snapshot holds no path/);
+  });
+
   it('refuses usage errors with exit 2: stdin on both sides, an unknown --ignore field or format, a missing operand', () => {
     smallTree();
     snapshotFile(dir, ['tree'], 'healthy.facl');
