@@ -593,7 +593,7 @@ export class GetfaclParser {
         // An undo journal cut short (a crash, a full disk): each batch is written whole and
         // fsynced before its paths change, so every closed block is good; a last block
         // without its blank line never reached the disk whole, and its paths never changed.
-        if (!unclosed) this.closeBlock();
+        // So too the first block, cut before its begin marker.
         this.block = undefined;
         return;
       }

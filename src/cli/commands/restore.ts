@@ -13,7 +13,7 @@ import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
 import { FIELDS, type Field } from '../../restore/reconcile.js';
 import { MIN_PIECED } from '../../restore/look-pieces.js';
 import { restore, type RestoreSummary } from '../../restore/restore.js';
-import { defaultJournalDir, journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
+import { journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
 import { formatChange } from '../change-text.js';
 import { createProgress } from '../progress.js';
 import type { Outcome, Reporter } from '../outcome.js';
@@ -135,12 +135,14 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
   const started = new Date();
   const journal = args['dry-run'] || args['no-undo'] ? null : openJournal(args.undo, root, started);
   let summary: RestoreSummary;
+  let recordedRoot: () => string | null = () => info.journalRoot ?? null;
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
     // Held in memory (gzip inflated), a big snapshot is parsed by the workers, in pieces.
     const jobs = args.jobs ?? defaultJobs();
     const text = jobs > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
+    if (text) recordedRoot = () => journalRootOf(text.bytes);
     summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
       cwd,
@@ -157,7 +159,7 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
       onValidated: (paths) => {
         progress.done();
         reporter.info(`restoring ${paths} paths beneath ${root ?? 'the current directory (relative paths) and / (absolute ones)'}; names from ${ids.description}`);
-        warnOfOtherRoot(text ? journalRootOf(text.bytes) : info.journalRoot ?? null, root, reporter);
+        warnOfOtherRoot(recordedRoot(), root, reporter);
       },
       onPlan: args['dry-run'] ? (shown, changes) => {
         // The path as its bytes, as getfacl prints it (written as UTF-8, its non-ASCII bytes would be encoded twice).
@@ -170,6 +172,12 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
   }
   reportSummary(summary, args['dry-run'], journal, root, ids.description, reporter);
   if (summary.fatal !== undefined) return { exitCode: 1 };
+  if (summary.nothingBeneath && summary.paths === 0 && recordedRoot() !== null) {
+    // A journal is written before its first change: one without a whole block (cut
+    // inside its first) belongs to a restore that changed nothing.
+    reporter.info('the undo journal holds no whole block: the restore it was kept for changed nothing, so there is nothing to undo');
+    return { exitCode: 0 };
+  }
   if (summary.nothingBeneath) {
     // Nothing was changed: a wrong root is left as it was, and an empty file (a failed
     // `zcat baseline.gz |`) is not a success.
@@ -202,8 +210,8 @@ function warnOfOtherRoot(recorded: string | null, root: string | undefined, repo
 /** The journal the user named, or a new file in the default place (renamed, never replacing, on a clash). */
 function openJournal(named: string | undefined, root: string | undefined, started: Date): UndoJournal {
   const header = UndoJournal.describeRoot(root === undefined ? NO_ROOT : toByteString(root), started);
-  if (named !== undefined) return new UndoJournal(named, header);
-  return new UndoJournal(path.join(defaultJournalDir(root), `${journalTimestamp(started)}.facl`), header, true);
+  if (named !== undefined) return UndoJournal.atFile(named, header);
+  return UndoJournal.inDefaultPlace(root, `${journalTimestamp(started)}.facl`, header);
 }
 
 function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, root: string | undefined, names: string, reporter: Reporter): void {
