@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 import { JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
 import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
 import { PATH_QUOTED, quote } from '../format/quote.js';
@@ -29,42 +29,96 @@ export function journalTimestamp(time: Date): string {
   return time.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-/**
- * contracts.md's default location. Nothing is created here (a run that changes nothing
- * leaves no trace); the directory is made with the first journal entry. A directory on the
- * way that is a symlink is not used: after `chmod -R a+rwx`, anyone could have planted it
- * to send the journal outside the root.
- */
-export function defaultJournalDir(root: string | undefined): string {
-  if (root !== undefined && path.resolve(root) !== '/' && isUsableBeneath(root, 'var/lib/permsnap/undo')) {
-    return path.join(root, 'var/lib/permsnap/undo');
-  }
-  if (process.getuid?.() === 0) {
-    if (!isUsableBeneath('/', 'var/lib/permsnap/undo')) {
-      throw new PermsnapError('USAGE', '/var/lib/permsnap/undo: a symlink or a non-directory on the way, expected real directories (choose a journal with --undo FILE)');
-    }
-    return '/var/lib/permsnap/undo';
-  }
-  const state = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state');
-  return path.join(state, 'permsnap/undo');
+/** Where a journal goes: directories beneath a base, made (0700) as needed without following a symlink among them. */
+export interface JournalPlace {
+  /** A directory trusted as it is: the restore's root, "/", or the user's own state directory. */
+  base: string;
+  /** The directories beneath it, "a/b/c". */
+  dirs: string;
 }
 
-/** Every existing component of base/relative is a real directory, and the deepest one is writable. */
-function isUsableBeneath(base: string, relative: string): boolean {
+/**
+ * contracts.md's default location. Nothing is created here (a run that changes nothing
+ * leaves no trace); the directories are made with the first journal entry, and never
+ * through a symlink (see UndoJournal.create). One on the way that is a symlink is not used:
+ * after `chmod -R a+rwx`, anyone could have planted it to send the journal outside the root.
+ */
+export function defaultJournalPlace(root: string | undefined): JournalPlace {
+  const dirs = 'var/lib/permsnap/undo';
+  if (root !== undefined && path.resolve(root) !== '/' && whyUnusable(root, dirs) === null) return { base: root, dirs };
+  if (process.getuid?.() === 0) {
+    const why = whyUnusable('/', dirs);
+    if (why !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${dirs}: ${why} (choose one with --undo FILE)`);
+    return { base: '/', dirs };
+  }
+  return { base: process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state'), dirs: 'permsnap/undo' };
+}
+
+/** The default journal directory, as a path (defaultJournalPlace's, joined). */
+export function defaultJournalDir(root: string | undefined): string {
+  const place = defaultJournalPlace(root);
+  return path.join(place.base, place.dirs);
+}
+
+/** Why base/relative cannot hold a journal (a symlink or a non-directory on the way, or not writable), or null. */
+function whyUnusable(base: string, relative: string): string | null {
   let deepest = base;
   for (const part of relative.split('/')) {
     const next = path.join(deepest, part);
     const st = fs.lstatSync(next, { throwIfNoEntry: false });
     if (st === undefined) break;
-    if (!st.isDirectory()) return false;
+    if (st.isSymbolicLink()) return `${next} is a symlink, expected a real directory`;
+    if (!st.isDirectory()) return `${next} is not a directory`;
     deepest = next;
   }
   try {
     fs.accessSync(deepest, fs.constants.W_OK);
-    return true;
-  } catch {
+    return null;
+  } catch (err) {
     // A read-only or foreign root: the journal goes to this host's default place instead.
-    return false;
+    return `${deepest}: ${systemReason(err)}`;
+  }
+}
+
+const O_PATH = 0x200000;
+/** permsnap makes the default place's directories, not those of a FILE given with --undo (a typo there would make a tree). */
+const NO_DIRECTORY = 'its directory does not exist (a FILE given with --undo must be in one)';
+
+/**
+ * place.base/place.dirs, each directory made (0700) where missing and opened without
+ * following a symlink: the name checked at the start (defaultJournalPlace) could have been
+ * swapped for a symlink since, by anyone a `chmod -R a+rwx` let write there. Each step acts
+ * through the descriptor of the directory before it (/proc/self/fd/N/NAME), so no component
+ * is looked up twice. Returns an O_PATH descriptor of the last directory.
+ */
+function openMadeDirectories(place: JournalPlace): number {
+  if (place.base !== '/' && !fs.existsSync(place.base)) fs.mkdirSync(place.base, { recursive: true, mode: 0o700 }); // the user's own state directory
+  let fd = fs.openSync(place.base, O_PATH | fs.constants.O_DIRECTORY);
+  let shown = place.base;
+  try {
+    for (const part of place.dirs.split('/')) {
+      const at = `/proc/self/fd/${fd}/${part}`;
+      shown = path.join(shown, part);
+      try {
+        fs.mkdirSync(at, 0o700); // mkdir never follows a symlink at its last name: EEXIST
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      let next: number;
+      try {
+        next = fs.openSync(at, O_PATH | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOTDIR' || code === 'ELOOP') throw new Error(`${shown} is a symlink or not a directory now: refused`);
+        throw err;
+      }
+      fs.closeSync(fd);
+      fd = next;
+    }
+    return fd;
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
   }
 }
 
@@ -93,6 +147,8 @@ export function printJournalBlocks(entries: readonly Entry[]): JournalBlocks {
 
 export class UndoJournal {
   private fd: number | null = null;
+  /** The directory permsnap made the way to (O_PATH), held while the journal is open. */
+  private dirFd: number | null = null;
   private blocks = 0;
   private last: { text: string; headerEnd: number } | null = null;
 
@@ -105,7 +161,23 @@ export class UndoJournal {
     private chosen: string,
     private readonly header: string,
     private readonly unique = false,
+    /** Where chosen's directories may be made; none for a FILE the user named, whose directory must exist. */
+    private readonly place?: JournalPlace,
   ) {}
+
+  /** A journal at FILE (--undo), whose directory must exist: checked now, before the snapshot is read. */
+  static atFile(file: string, header: string): UndoJournal {
+    if (!(fs.statSync(path.dirname(path.resolve(file)), { throwIfNoEntry: false })?.isDirectory() ?? false)) {
+      throw new PermsnapError('IO', `undo journal ${file}: ${NO_DIRECTORY}`);
+    }
+    return new UndoJournal(file, header);
+  }
+
+  /** A new journal NAME in the default place for `root`, renamed (NAME-1...) rather than replacing one. */
+  static inDefaultPlace(root: string | undefined, name: string, header: string): UndoJournal {
+    const place = defaultJournalPlace(root);
+    return new UndoJournal(path.join(place.base, place.dirs, name), header, true, place);
+  }
 
   get file(): string {
     return this.chosen;
@@ -136,8 +208,7 @@ export class UndoJournal {
     if (this.fd === null || this.last === null) return;
     this.blocks++;
     await this.write(insert(this.last.text, this.last.headerEnd, endMarker(this.blocks)));
-    fs.closeSync(this.fd);
-    this.fd = null;
+    this.closeFiles();
   }
 
   get entries(): number {
@@ -150,18 +221,35 @@ export class UndoJournal {
   }
 
   private create(): number {
-    fs.mkdirSync(path.dirname(this.chosen), { recursive: true, mode: 0o700 });
-    const base = this.chosen.replace(/\.facl$/, '');
-    for (let n = 1; ; n++) {
-      try {
-        return fs.openSync(this.chosen, 'wx', 0o600);
-      } catch (err) {
-        if (!this.unique || (err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 99) {
-          throw new PermsnapError('IO', `undo journal ${this.chosen}: ${(err as Error).message}`, { cause: err });
+    try {
+      this.dirFd = this.place === undefined ? null : openMadeDirectories(this.place);
+      const base = this.chosen.replace(/\.facl$/, '');
+      for (let n = 1; ; n++) {
+        try {
+          // 'wx' (O_CREAT|O_EXCL) never follows a symlink in the final name, nor replaces a file.
+          return fs.openSync(this.ownPath, 'wx', 0o600);
+        } catch (err) {
+          if (!this.unique || (err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 99) throw err;
+          this.chosen = `${base}-${n}.facl`;
         }
-        this.chosen = `${base}-${n}.facl`;
       }
+    } catch (err) {
+      const missing = this.place === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT';
+      const why = missing ? NO_DIRECTORY : (err as Error).message;
+      this.closeFiles();
+      throw new PermsnapError('IO', `undo journal ${this.chosen}: ${why}`, { cause: err });
     }
+  }
+
+  /** The journal's own name, through its directory's descriptor when permsnap made the way to it. */
+  private get ownPath(): string {
+    return this.dirFd === null ? this.chosen : `/proc/self/fd/${this.dirFd}/${path.basename(this.chosen)}`;
+  }
+
+  private closeFiles(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    if (this.dirFd !== null) fs.closeSync(this.dirFd);
+    this.fd = this.dirFd = null;
   }
 
   private async write(text: string): Promise<void> {
@@ -171,8 +259,20 @@ export class UndoJournal {
       for (let at = 0; at < bytes.length;) at += await writeAt(fd, bytes, at);
       await fsync(fd);
     } catch (err) {
+      // The first batch did not reach the disk whole, so nothing was changed: a cut journal
+      // left behind would only be a file to wonder about (it holds no whole block).
+      if (this.blocks === 0) this.removeUnfinished();
       throw new PermsnapError('IO', `undo journal ${this.chosen}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  private removeUnfinished(): void {
+    try {
+      fs.unlinkSync(this.ownPath);
+    } catch {
+      // Gone already: the message names it either way.
+    }
+    this.closeFiles();
   }
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { splitBlocks, tryMount, unmount } from '../helpers/facl-text.js';
 import { buildOddTree } from '../helpers/odd-tree.js';
-import { buildBigTree, capTree, faclTree, restore, restoreReady, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
+import { buildBigTree, capTree, faclTree, finished, restore, restoreReady, SKIP_REASON, spawnRestore, writeSnapshot } from '../helpers/restore-kit.js';
 import { makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
 
 let dir = '';
@@ -23,6 +23,19 @@ afterEach(() => {
 });
 
 const view = (): { facl: Map<string, string>; caps: string[] } => ({ facl: faclTree(dir), caps: capTree(dir) });
+
+/** Opens a FIFO for writing once a reader has opened it (polling: a blocking open would hang the test if none ever does). */
+async function openWhenRead(fifo: string, timeoutMs = 30_000): Promise<number> {
+  for (const start = Date.now(); ;) {
+    try {
+      const fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      return fd;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() - start > timeoutMs) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
 
 /** The journal text without its closing repeat of the last block (the end marker). */
 function withoutEnd(journal: string): string {
@@ -102,6 +115,74 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
 
     const undo = restore([journal, '--root', dir, '--no-undo'], { cwd: '/' });
     expect(undo.status, undo.stderr).toBe(0);
+    expect(view()).toEqual(damaged);
+  });
+
+  it('takes a journal cut inside its first block for what it is: its restore changed nothing, nothing to undo (exit 0)', () => {
+    sh('mkdir t && touch t/f && chmod 666 t/f', dir);
+    const snap = path.join(dir, 'snap.facl');
+    fs.writeFileSync(snap, '# file: t/f\n# owner: 0\n# group: 0\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const journal = path.join(dir, 'undo.facl');
+    expect(restore([snap, '--root', dir, '--undo', journal], { cwd: '/' }).status).toBe(0);
+    const text = fs.readFileSync(journal, 'latin1');
+    // Cut after the first line, in the header before the begin marker, and after it.
+    for (const cutAt of [text.indexOf('# file:'), text.indexOf('# owner:') + 4, text.indexOf('# permsnap: begin') + 5]) {
+      const cut = path.join(dir, 'cut.facl');
+      fs.writeFileSync(cut, text.slice(0, cutAt), 'latin1');
+      for (const jobs of ['1', '2']) {
+        const r = restore([cut, '--root', dir, '--no-undo', '--jobs', jobs], { cwd: '/' });
+        expect(r.status, `${cutAt}: ${r.stderr}`).toBe(0);
+        expect(r.stderr).toContain('the undo journal holds no whole block: the restore it was kept for changed nothing, so there is nothing to undo');
+      }
+    }
+  });
+
+  it('makes the default journal directory without following a symlink planted after the run began: refused, nothing written outside the root', async () => {
+    const root = path.join(dir, 'R');
+    const evil = path.join(dir, 'evil');
+    sh('mkdir -p R/t R/var/lib evil && touch R/t/f && chmod 666 R/t/f', dir);
+    const fifo = path.join(dir, 'snap.fifo');
+    sh(`mkfifo ${fifo}`, dir);
+    const done = finished(spawnRestore([fifo, '--root', root, '-q'], '/'));
+    // Restore has chosen ROOT/var/lib/permsnap/undo (nothing there yet: usable) before it
+    // opens the snapshot; the writer's open succeeds once it has.
+    const writer = await openWhenRead(fifo);
+    fs.symlinkSync(evil, path.join(root, 'var/lib/permsnap'));
+    fs.writeSync(writer, '# file: t/f\n# owner: 0\n# group: 0\nuser::rw-\ngroup::r--\nother::---\n\n');
+    fs.closeSync(writer);
+    const r = await done;
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`undo journal ${root}/var/lib/permsnap/undo/`);
+    expect(r.stderr).toContain(`${root}/var/lib/permsnap is a symlink or not a directory now: refused`);
+    expect(fs.readdirSync(evil)).toEqual([]);
+    expect(fs.statSync(path.join(root, 't/f')).mode & 0o777).toBe(0o666);
+  });
+
+  it('refuses --undo FILE in a directory that does not exist before reading the snapshot, and makes none', () => {
+    sh('mkdir t && touch t/f && chmod 666 t/f', dir);
+    const snap = path.join(dir, 'snap.facl');
+    fs.writeFileSync(snap, '# file: t/f\n# owner: 0\n# group: 0\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const r = restore([snap, '--root', dir, '--undo', path.join(dir, 'typo/undo.facl')], { cwd: '/' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`undo journal ${path.join(dir, 'typo/undo.facl')}: its directory does not exist`);
+    expect(r.stderr).not.toContain('restoring');
+    expect(fs.existsSync(path.join(dir, 'typo'))).toBe(false);
+    expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o666);
+  });
+
+  it('leaves no journal behind when its first batch does not fit (a full disk before any change: exit 2; needs root to mount)', () => {
+    sh('mkdir tree && for i in $(seq 200); do touch tree/f$i; done', dir);
+    const snap = writeSnapshot(dir);
+    sh('chmod -R a+rwx tree', dir);
+    const damaged = view();
+    const small = path.join(dir, 'small');
+    fs.mkdirSync(small);
+    expect(tryMount('tmpfs', small, ['-o', 'size=4k'])).toBe(true);
+    mounts.push(small);
+    const r = restore([snap, '--root', dir, '--undo', path.join(small, 'undo.facl')], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/undo journal .*undo\.facl: ENOSPC/);
+    expect(fs.readdirSync(small)).toEqual([]);
     expect(view()).toEqual(damaged);
   });
 
