@@ -118,6 +118,11 @@ function withCompletionFlags(line: readonly string[]): { help: string } | { line
 }
 
 export async function main(commandLine: readonly string[]): Promise<number> {
+  // A stderr that cannot be written (a full log disk, a reader gone) leaves nobody to tell:
+  // the run goes on and its exit code says what it would have, as getfacl's does. Node
+  // otherwise threw at the first message and ended the process with workers still
+  // walking: a cut snapshot on stdout, or an -o temp file left behind.
+  process.stderr.on('error', () => {});
   const read = withCompletionFlags(commandLine);
   if ('help' in read) {
     process.stdout.write(read.help);

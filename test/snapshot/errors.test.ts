@@ -379,6 +379,32 @@ describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs 
     expect(quiet.status).toBe(0);
   });
 
+  it('goes on as getfacl does when stderr cannot be written (a full log disk): the whole snapshot, the same exit code, no -o temp file', () => {
+    // Big enough that the workers still walk when the first message fails to write.
+    sh('mkdir tree && for d in $(seq 30); do mkdir tree/d$d; for f in $(seq 40); do : > tree/d$d/f$f; done; done', dir);
+    const withFullStderr = (command: string, args: string[]): { status: number | null; stdout: Buffer } => {
+      const full = fs.openSync('/dev/full', 'w');
+      const r = spawnSync(command, args, { cwd: dir, stdio: ['ignore', 'pipe', full], maxBuffer: 1 << 30 });
+      fs.closeSync(full);
+      return { status: r.status, stdout: r.stdout };
+    };
+    const absolute = path.join(dir, 'tree');
+    // The leading-slash notice, then a missing path: two messages that fail to write.
+    for (const operands of [[absolute], ['missing', 'tree']]) {
+      const theirs = withFullStderr('getfacl', ['-R', ...operands]);
+      const ours = withFullStderr(process.execPath, [CLI, 'snapshot', '--compat', ...operands]);
+      expect(ours.status, operands.join(' ')).toBe(theirs.status);
+      expect(latin1(ours.stdout) === latin1(theirs.stdout), operands.join(' ')).toBe(true);
+      const marked = withFullStderr(process.execPath, [CLI, 'snapshot', ...operands]);
+      expect(marked.status).toBe(theirs.status);
+      expect(stripMarkers(latin1(marked.stdout))).toBe(latin1(theirs.stdout));
+    }
+    const toFile = withFullStderr(process.execPath, [CLI, 'snapshot', absolute, '-o', 'out.facl']);
+    expect(toFile.status).toBe(0);
+    expect(fs.readdirSync(dir).sort()).toEqual(['out.facl', 'tree']);
+    expect(filePaths(fs.readFileSync(path.join(dir, 'out.facl'), 'latin1'))).toHaveLength(1 + 30 + 1200);
+  });
+
   it.skipIf(!hasScript)('shows no progress line on a terminal with --compat (getfacl shows none), and one without it (needs script(1))', () => {
     smallTree();
     const onTerminal = (args: string): string =>
