@@ -24,6 +24,8 @@ export function withWholeLongOptions(argv: readonly string[], table: OptionTable
     const eq = arg.indexOf('=');
     const given = arg.slice(2, eq < 0 ? undefined : eq);
     const name = wholeName(given, names, preferred);
+    // yargs would take `--E` for -E: getopt_long knows only long names after "--".
+    if (name === null && given.length === 1) throw new PermsnapError('USAGE', `unrecognized option '${arg}'`);
     if (name === null) return arg;
     if (eq >= 0 && names.get(name) === 'boolean') throw new PermsnapError('USAGE', `option '--${name}' doesn't allow an argument`);
     return `--${name}${eq < 0 ? '' : arg.slice(eq)}`;

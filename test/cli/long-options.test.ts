@@ -29,6 +29,12 @@ describe('withWholeLongOptions', () => {
     expect(() => withWholeLongOptions(['--a'], TABLE, new Set(['access', 'all-effective']))).toThrow('ambiguous');
   });
 
+  it("refuses a one-letter name after \"--\" that no long name begins with: yargs took '--e' for -e, getopt_long does not", () => {
+    expect(() => withWholeLongOptions(['snapshot', '--o', 'x'], { ...TABLE, 'one-file-system': { type: 'boolean' } })).toThrow('ambiguous');
+    expect(withWholeLongOptions(['--j', '2'], TABLE)).toEqual(['--jobs', '2']);
+    expect(() => withWholeLongOptions(['--e'], { output: TABLE.output, 'x-e': { alias: 'e', type: 'boolean' } })).toThrow("unrecognized option '--e'");
+  });
+
   it('refuses a value for a switch', () => {
     expect(() => withWholeLongOptions(['--access=1'], TABLE)).toThrow("option '--access' doesn't allow an argument");
     expect(() => withWholeLongOptions(['--acc=yes'], TABLE)).toThrow("option '--access' doesn't allow an argument");
@@ -47,12 +53,12 @@ describe.skipIf(!hasAclTools)('long options of snapshot --compat against the rea
         expect(actual.stdout.toString('latin1')).toBe(expected.stdout.toString('latin1'));
         expect(actual.status).toBe(expected.status);
       }
-      for (const args of [['--a'], ['--access=1'], ['--numeric=true']]) {
+      for (const args of [['--a'], ['--access=1'], ['--numeric=true'], ['--E'], ['--L']]) {
         expect(getfacl(['-R', ...args, '.'], { cwd: dir }).status).toBe(2);
         const refused = permsnap(['snapshot', '--compat', ...args, '.'], { cwd: dir });
         expect(refused.status).toBe(2);
         expect(refused.stdout.length).toBe(0);
-        expect(refused.stderr).toMatch(/^permsnap: option '--\w+' (is ambiguous|doesn't allow an argument)/);
+        expect(refused.stderr).toMatch(/^permsnap: (option '--\w+' (is ambiguous|doesn't allow an argument)|unrecognized option '--[EL]')/);
         // Ended as every usage error is: the synopsis, and where to read more.
         expect(refused.stderr).toMatch(/\nUsage: permsnap snapshot \[paths\.\.\]\nTry 'permsnap snapshot --help' for more information\.\n$/);
       }
