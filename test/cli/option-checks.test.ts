@@ -50,6 +50,25 @@ describe('option values refused as usage errors', () => {
     expect(modeOfF()).toBe('600');
   });
 
+  it('refuses options that contradict each other: --compat with --format json, --undo FILE with --no-undo', () => {
+    expectUsage(['snapshot', '--compat', '--format', 'json', 't'], dir, /^permsnap: --compat prints getfacl's text, not --format json: give one of them$/);
+    expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--undo', 'j.facl'], dir, /^permsnap: give --undo FILE or --no-undo, not both$/);
+    expect(modeOfF()).toBe('600');
+    expect(fs.existsSync(path.join(dir, 'j.facl'))).toBe(false);
+  });
+
+  it('refuses an -o or --undo FILE whose name is not UTF-8 (Node would open another name), saying so', () => {
+    fs.mkdirSync(Buffer.concat([Buffer.from(path.join(dir, 'odd')), Buffer.from([0xff])]));
+    const withOdd = (args: string): ReturnType<typeof run> =>
+      run('sh', ['-c', `cd "$1" && exec "$2" "$3" ${args} "$(printf 'odd\\377/x.facl')"`, 'sh', dir, process.execPath, CLI]);
+    for (const [args, option] of [['snapshot t -o', '--output'], ['restore s.facl --root t --undo', '--undo']]) {
+      const r = withOdd(args as string);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(`permsnap: ${option} odd\\xff/x.facl: a path that is not UTF-8 is not supported, expected a UTF-8 path (mount --bind it at one, and give that)`);
+    }
+    expect(modeOfF()).toBe('600');
+  });
+
   it('refuses --jobs outside 1-64 (1e3 too) for snapshot and restore', () => {
     for (const jobs of ['0', '65', '1e3', '2.5']) {
       expectUsage(['snapshot', '--jobs', jobs, 't'], dir, /^permsnap: Expected --jobs to be an integer from 1 to 64, got /);

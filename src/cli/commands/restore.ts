@@ -7,7 +7,7 @@ import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, readSnapshotText } from '../../archive/read-operand.js';
 import { journalRootOf, type SnapshotInfo } from '../../format/read-snapshot.js';
-import { currentDirectory, displayString, isUtf8Bytes, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
+import { currentDirectory, displayString, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
 import { FIELDS, type Field } from '../../restore/reconcile.js';
@@ -20,7 +20,7 @@ import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { globsOf } from '../pattern-file.js';
 import { defaultJobs, MAX_JOBS } from '../../threads/default-jobs.js';
-import { checkJobs, checkNotEmpty } from '../option-checks.js';
+import { checkJobs, checkNotEmpty, checkUtf8Path } from '../option-checks.js';
 import { shellWord } from '../shell-word.js';
 
 export const command = 'restore <snapshot>';
@@ -93,9 +93,7 @@ function unnamedDirectory(root: string | undefined): string {
 function resolveRoot(given: string | undefined, cwd: string): string | undefined {
   if (given === undefined) return undefined;
   const bytes = path.posix.resolve(cwd, toByteString(given));
-  if (!isUtf8Bytes(bytes)) {
-    throw new PermsnapError('USAGE', `--root ${messageText(bytes)}: a path that is not UTF-8 is not supported, expected a UTF-8 path (mount --bind it at one, and give that)`);
-  }
+  checkUtf8Path('--root', bytes);
   return displayString(bytes);
 }
 
@@ -125,6 +123,8 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
   checkJobs(args.jobs);
   checkNotEmpty('--root', args.root, 'a directory');
   checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
+  checkUtf8Path('--undo', args.undo === undefined ? undefined : toByteString(args.undo));
+  if (args.undo !== undefined && args['no-undo']) throw new PermsnapError('USAGE', 'give --undo FILE or --no-undo, not both');
   const cwd = currentDirectory() ?? unnamedDirectory(args.root);
   const root = resolveRoot(args.root, cwd);
   checkRoot(root);

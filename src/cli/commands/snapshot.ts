@@ -17,7 +17,7 @@ import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { createProgress } from '../progress.js';
 import { globsOf } from '../pattern-file.js';
-import { checkJobs, checkNotEmpty } from '../option-checks.js';
+import { checkJobs, checkNotEmpty, checkUtf8Path } from '../option-checks.js';
 import { MAX_JOBS } from '../../threads/default-jobs.js';
 
 export const command = 'snapshot [paths..]';
@@ -122,8 +122,10 @@ export interface SnapshotArgs {
 
 export async function handler(args: SnapshotArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
   checkNotEmpty('--output', args.output, 'a FILE');
+  checkUtf8Path('--output', args.output === undefined ? undefined : toByteString(args.output));
   if (args['from-tar'] !== undefined && args['from-deb'] !== undefined) throw new PermsnapError('USAGE', 'give --from-tar or --from-deb, not both');
   if (args.statoverride !== undefined && args['from-deb'] === undefined) throw new PermsnapError('USAGE', '--statoverride applies to --from-deb only');
+  if (args.compat && args.format === 'json') throw new PermsnapError('USAGE', "--compat prints getfacl's text, not --format json: give one of them");
   if (args['from-tar'] !== undefined) return fromTar(args['from-tar'], args, raw, reporter);
   if (args['from-deb'] !== undefined) return fromDeb(args['from-deb'], args, raw, reporter);
   if ((args.paths ?? []).length === 0) throw new PermsnapError('USAGE', 'snapshot needs at least one PATH');
