@@ -8,7 +8,7 @@ import type { FileType } from '../model/entry.js';
 import { statFd, type FileStat } from '../platform/dir-fd.js';
 import { chmodFd, chownFd, getXattrPinned, listXattrsPinned, removeXattrFd, setXattrFd, statPinned, type Pin } from '../platform/safe-ops.js';
 import { UNREADABLE_CAPABILITY, type PathState } from './path-state.js';
-import type { PathIo } from './reconcile.js';
+import { PartlyTaken, type PathIo } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -96,7 +96,7 @@ export function pinnedIo(fd: number, shownPath: string, state: PinnedState): Pat
       // said, rather than counted as restored on every run.
       if ((mode & S_ISGID) !== 0 && !isRoot && (statFd(fd, shownPath).mode & S_ISGID) === 0) {
         tracked.state = { ...tracked.state, mode: mode & ~S_ISGID };
-        throw new Error('setgid not set: the kernel drops it for a user outside the file\'s group (run as root)');
+        throw new PartlyTaken('setgid not set: the kernel drops it for a user outside the file\'s group (run as root)');
       }
     },
     setAcl(kind, acl) {

@@ -16,6 +16,12 @@ export interface Change {
   after: WantedState;
 }
 
+/**
+ * A step the kernel took only in part (a chmod whose setgid it dropped): the path did
+ * change, the rest of its steps still run, and this is then its problem.
+ */
+export class PartlyTaken extends Error {}
+
 export interface PathIo {
   read(): PathState;
   chown(uid: number | null, gid: number | null): void;
@@ -68,10 +74,17 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
     wanted = keptThroughChown(wanted, before, state);
   }
   const mode = wantedModeFor(state, wanted);
+  let partly: PartlyTaken | null = null;
   if (mode !== null && mode !== state.mode) {
-    io.chmod(mode);
-    changes.push({ field: 'mode', before: state, after: mode === wanted.mode ? wanted : { ...wanted, mode } });
-    state = io.read();
+    try {
+      io.chmod(mode);
+    } catch (err) {
+      if (!(err instanceof PartlyTaken)) throw err;
+      partly = err;
+    }
+    const now = io.read();
+    if (now.mode !== state.mode) changes.push({ field: 'mode', before: state, after: now.mode === wanted.mode ? wanted : { ...wanted, mode: now.mode } });
+    state = now;
   }
   const acl = wantedAclFor(state, wanted, modeLeftAlone);
   if (acl !== undefined && !sameAcl(state.acl, acl)) {
@@ -89,6 +102,7 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
     io.setCapability(wanted.capability);
     changes.push({ field: 'capability', before: state, after: wanted });
   }
+  if (partly !== null) throw partly;
   return changes;
 }
 

@@ -40,6 +40,22 @@ describe.skipIf(!isRoot || !hasSetpriv || !restoreReady)(`restore as a user who 
     }
   });
 
+  it('counts a chmod the kernel took in part (setgid dropped) as a change, and still restores the ACL after it', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    fs.writeFileSync(path.join(dir, 'tree/sg'), '');
+    sh('chown -R 65534:65534 tree && chgrp 4343 tree/sg && chmod 2750 tree/sg && setfacl -m u:bin:r tree/sg', dir);
+    const snap = writeSnapshot(dir);
+    sh('setfacl -b tree/sg && chmod 0644 tree/sg', dir);
+    const r = restoreAsNobody(snap);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/\/tree\/sg: setgid not set/m);
+    expect(summaryOf(r.stderr), r.stderr).toMatchObject({ changed: 1, problems: 1 });
+    expect(r.stderr).toContain('(mode 1, acl 1)');
+    expect(modeOf('tree/sg')).toBe('0750');
+    expect(fs.readFileSync(snap, 'latin1')).toMatch(/^user:bin:r--$/m);
+    expect(sh('getfacl -c tree/sg', dir)).toMatch(/^user:bin:r--$/m);
+  });
+
   it("gives back the root directory's own mode when it is 000, then the rest on the next run", () => {
     fs.mkdirSync(path.join(dir, 'tree/d'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'tree/d/f'), '');
