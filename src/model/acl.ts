@@ -99,3 +99,17 @@ export function computeMask(acl: Acl): number {
   for (const e of acl) if (e.tag === ACL_USER || e.tag === ACL_GROUP_OBJ || e.tag === ACL_GROUP) mask |= e.perm;
   return mask;
 }
+
+/**
+ * A mode whose group bits are an ACL's mask, made right for the path without that ACL
+ * (left as it is, or refused by the filesystem): the mask is wider than the owning group's
+ * own entry, and set as it is it would widen rights the ACL never gave (to the owning group
+ * without an ACL, to the named entries of an ACL in place, through its mask). The group
+ * bits become the owning group's effective rights instead.
+ */
+export function modeWithoutAcl(mode: number, acl: readonly AclEntry[]): number {
+  const groupObj = findEntry(acl, ACL_GROUP_OBJ);
+  const mask = findEntry(acl, ACL_MASK);
+  if (groupObj === undefined || mask === undefined) return mode;
+  return (mode & ~0o070) | ((groupObj.perm & mask.perm) << 3);
+}

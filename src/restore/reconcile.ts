@@ -4,7 +4,7 @@
 // changes the file, the simulated one only predicts (dry run, and the undo journal's list
 // of what will change).
 
-import { ACL_GROUP_OBJ, findEntry, type Acl } from '../model/acl.js';
+import { ACL_GROUP_OBJ, findEntry, modeWithoutAcl, type Acl } from '../model/acl.js';
 import { isUnreadableCapability, sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
 
 export type Field = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
@@ -89,7 +89,12 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
   const acl = wantedAclFor(state, wanted, modeLeftAlone);
   if (acl !== undefined && !sameAcl(state.acl, acl)) {
     const removed = acl === null ? state.acl : null;
-    io.setAcl('access', acl);
+    try {
+      io.setAcl('access', acl);
+    } catch (err) {
+      if (acl !== null && state.acl === null) narrowWithoutAcl(io, state, acl);
+      throw err;
+    }
     changes.push({ field: 'acl', before: state, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
     state = io.read();
     if (removed !== null && modeLeftAlone) state = groupBitsWithoutAcl(io, state, removed);
@@ -104,6 +109,22 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
   }
   if (partly !== null) throw partly;
   return changes;
+}
+
+/**
+ * An ACL that could not be set (a filesystem without ACLs, a full xattr block) on a path
+ * that has none: the chmod before it made the group bits its mask, which without it is the
+ * owning group's rights. They go back to what the ACL gave that group; best effort, the
+ * ACL's own error is the one said.
+ */
+function narrowWithoutAcl(io: PathIo, state: PathState, acl: Acl): void {
+  const mode = modeWithoutAcl(state.mode, acl);
+  if (mode === state.mode) return;
+  try {
+    io.chmod(mode);
+  } catch {
+    // The ACL's error is reported; this one adds nothing a user could act on.
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // From a snapshot block to the state restore wants, with names resolved to ids on this
 // host. An unknown name is a problem for that path; the path's other fields still count.
 
-import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_USER, findEntry, isBaseAcl, sortAcl, type Acl } from '../model/acl.js';
+import { ACL_GROUP, ACL_USER, isBaseAcl, modeWithoutAcl, sortAcl, type Acl } from '../model/acl.js';
 import { encodeCapability, parseCapabilityText } from '../model/capability.js';
 import type { Entry, QualifiedAclEntry } from '../model/entry.js';
 import type { IdResolver } from './id-resolver.js';
@@ -71,11 +71,11 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   const wanted: WantedState = {
     uid,
     gid,
-    mode: ignore.has('mode') ? null : access === undefined ? withoutItsAcl(entry.mode, entry.acl as readonly QualifiedAclEntry[]) : entry.mode,
+    mode: ignore.has('mode') ? null : access === undefined ? modeWithoutAcl(entry.mode, entry.acl as readonly QualifiedAclEntry[]) : entry.mode,
     // --ignore acl: an ACL in place keeps its mask as the group bits; none, and they are
     // the owning group's effective rights (see WantedState).
     ...(ignore.has('acl') && !ignore.has('mode') && entry.acl && !isBaseAcl(entry.acl)
-      ? { modeWithoutAcl: withoutItsAcl(entry.mode, entry.acl) } : {}),
+      ? { modeWithoutAcl: modeWithoutAcl(entry.mode, entry.acl) } : {}),
     acl: ignore.has('acl') || access === undefined ? undefined : access && isBaseAcl(access) ? null : access,
     defaultAcl: ignore.has('default-acl') ? undefined : entry.defaultAcl ? resolveAcl(entry.defaultAcl, 'default ACL') : null,
     capability: undefined,
@@ -86,16 +86,3 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   return { wanted, problems };
 }
 
-/**
- * The mode for a path whose ACL is left as it is (a name it holds is unknown here): its
- * group bits are the mask, which is wider than the owning group's own entry. Set as they
- * are, they would widen rights the ACL never gave (to the owning group without an ACL, to
- * the named entries of an ACL in place, through its mask): the owning group's effective
- * rights instead.
- */
-function withoutItsAcl(mode: number, acl: readonly QualifiedAclEntry[]): number {
-  const groupObj = findEntry(acl, ACL_GROUP_OBJ);
-  const mask = findEntry(acl, ACL_MASK);
-  if (groupObj === undefined || mask === undefined) return mode;
-  return (mode & ~0o070) | ((groupObj.perm & mask.perm) << 3);
-}
