@@ -41,6 +41,10 @@ export class MemberConverter {
     const normalized = normalizeMemberPath(name);
     if ('problem' in normalized) return { kind: 'problem', path: name, message: `${normalized.problem}; left out` };
     const path = normalized.path;
+    // A member replaces what an earlier one of the same path was (tar -r, as tar extracts
+    // it): what links to the path from here on links to this one.
+    this.symlinks.delete(path);
+    this.linkTargets.delete(path);
     if (member.type === 'symlink') {
       this.symlinks.add(path);
       return { kind: 'skipped' };

@@ -83,6 +83,34 @@ describe.skipIf(!ready)('--from-tar against the live snapshot of the same tree (
     });
   }
 
+  it('takes a member appended for a path (tar -r) as what that path now is, also for the hard links that name it, as tar extracts it', () => {
+    const w = path.join(dir, 'appended');
+    fs.mkdirSync(path.join(w, 'src'), { recursive: true });
+    const src = (name: string): string => path.join(w, 'src', name);
+    const tar = (args: string[]): void => void execFileSync('tar', ['--acls', '--xattrs', '--xattrs-include=*', '--format=posix', '-C', path.join(w, 'src'), ...args]);
+    // f with an ACL and a capability, then f again without them and a hard link g to it.
+    fs.writeFileSync(src('f'), 'a');
+    execFileSync('setfacl', ['-m', 'u:1234:rwx', src('f')]);
+    execFileSync('setcap', ['cap_chown=ep', src('f')]);
+    tar(['-cf', path.join(w, 'a.tar'), './f']);
+    execFileSync('setfacl', ['-b', src('f')]);
+    execFileSync('setcap', ['-r', src('f')]);
+    fs.chmodSync(src('f'), 0o640);
+    fs.linkSync(src('f'), src('g'));
+    tar(['-rf', path.join(w, 'a.tar'), './f', './g']);
+    // s a symlink, then s a file and a hard link t to it.
+    fs.symlinkSync('f', src('s'));
+    tar(['-cf', path.join(w, 'b.tar'), './s']);
+    fs.rmSync(src('s'));
+    fs.writeFileSync(src('s'), 'b');
+    fs.linkSync(src('s'), src('t'));
+    tar(['-rf', path.join(w, 'b.tar'), './s', './t']);
+
+    const g = archiveBlocks(path.join(w, 'a.tar'), [], w).find((b) => fileOf(b) === 'g');
+    expect(g).toBe('# file: g\n# owner: root\n# group: root\nuser::rw-\ngroup::r--\nother::---');
+    expect(archiveBlocks(path.join(w, 'b.tar'), [], w).map(fileOf)).toEqual(['s', 't']);
+  });
+
   it('GNU tar stores the hard link as a link member without ACL records, so the target lookup is what is tested', () => {
     const listing = latin1(run('tar', ['-tvf', archives.gnu], { cwd: dir }).stdout);
     expect(listing).toMatch(/^h.*tree\/kinds\/(file|hardlink) link to tree\/kinds\/(hardlink|file)$/m);
