@@ -75,6 +75,7 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
   }
   const mode = wantedModeFor(state, wanted);
   let partly: PartlyTaken | null = null;
+  const beforeMode = state;
   if (mode !== null && mode !== state.mode) {
     try {
       io.chmod(mode);
@@ -92,7 +93,10 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
     try {
       io.setAcl('access', acl);
     } catch (err) {
-      if (acl !== null && state.acl === null) narrowWithoutAcl(io, state, acl);
+      const narrowed = narrowAfterRefusedAcl(io, state, acl, beforeMode);
+      // Back where it was: the mode step changed nothing in the end.
+      const modeStep = changes.findIndex((c) => c.field === 'mode');
+      if (narrowed.mode === beforeMode.mode && modeStep >= 0) changes.splice(modeStep, 1);
       throw err;
     }
     changes.push({ field: 'acl', before: state, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
@@ -112,18 +116,24 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
 }
 
 /**
- * An ACL that could not be set (a filesystem without ACLs, a full xattr block) on a path
- * that has none: the chmod before it made the group bits its mask, which without it is the
- * owning group's rights. They go back to what the ACL gave that group; best effort, the
- * ACL's own error is the one said.
+ * An access ACL that could not be set (a filesystem without ACLs, a full xattr block): the
+ * chmod before it made the group bits what they are with that ACL, its mask. Without it,
+ * on a path that has no ACL they are the owning group's rights, which become what the ACL
+ * gave that group; on one whose old ACL stays they are the old ACL's mask, which never
+ * grows past what it was or what the new one says. Best effort: the ACL's own error is the
+ * one said. Returns the state it leaves.
  */
-function narrowWithoutAcl(io: PathIo, state: PathState, acl: Acl): void {
-  const mode = modeWithoutAcl(state.mode, acl);
-  if (mode === state.mode) return;
+function narrowAfterRefusedAcl(io: PathIo, state: PathState, acl: Acl | null, beforeMode: PathState): PathState {
+  const mode = acl !== null && state.acl === null
+    ? modeWithoutAcl(state.mode, acl)
+    : (state.mode & ~0o070) | (state.mode & beforeMode.mode & 0o070);
+  if (mode === state.mode) return state;
   try {
     io.chmod(mode);
+    return io.read();
   } catch {
     // The ACL's error is reported; this one adds nothing a user could act on.
+    return state;
   }
 }
 

@@ -119,6 +119,20 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
       }
     });
 
+    it(`never widens an ACL in place through its mask when the new one is refused (too big for ext4)${how}`, (ctx) => {
+      // 700 named entries do not fit: the old ACL stays, and the chmod before the ACL step
+      // had made its mask rwx, giving user 1234 rwx where it had r--.
+      const named = Array.from({ length: 700 }, (_, i) => `user:${20000 + i}:rwx\n`).join('');
+      const snap = setup(['f'], `# file: f\nuser::rw-\n${named}group::r--\nmask::rwx\nother::r--\n\n`);
+      sh('chmod 0644 r/f && setfacl -m u:1234:rwx,m::r-- r/f', dir);
+      const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo', ...fallbacks], { cwd: '/' });
+      if (r.status === 0) return ctx.skip('this filesystem holds a 700-entry ACL: no step fails here');
+      expect(r.stderr).toMatch(/\/f: .*\(setxattr\)$/m);
+      expect(acl('f')).toMatch(/^user:1234:rwx\n(.*\n)*mask::r--$/m);
+      // The mode is back where it was: not counted as changed.
+      expect(summaryOf(r.stderr), r.stderr).toMatchObject({ changed: 0, problems: 1 });
+    });
+
     it(`counts the steps taken before one that failed: the path changed, and a problem${how}`, (ctx) => {
       // 700 named entries: more than an ext4 block holds, so the ACL step fails (ENOSPC)
       // after the chown and the chmod have been done.
