@@ -12,6 +12,7 @@ import { JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
 import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import type { Entry } from '../model/entry.js';
+import { closeDescriptorOf, createFileAt, makeDirectoryAt, openDirectoryPath, unlinkFileAt } from '../platform/made-directory.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
 
 const JOURNAL_PRINT: PrintOptions = {
@@ -29,29 +30,45 @@ export function journalTimestamp(time: Date): string {
   return time.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-/** Where a journal goes: directories beneath a base, made (0700) as needed without following a symlink among them. */
+/**
+ * Where a journal goes. Beneath a root ("/" or --root's), the directories are made (0700)
+ * one at a time through the one before, never through a symlink, and permsnap's own two
+ * (permsnap/, undo/) must be the caller's and writable by nobody else. A user's own state
+ * directory is the user's to arrange (symlinks there are theirs): made by path.
+ */
 export interface JournalPlace {
-  /** A directory trusted as it is: the restore's root, "/", or the user's own state directory. */
+  /** The directory trusted as it is: the root, or the user's own state directory. */
   base: string;
-  /** The directories beneath it, "a/b/c". */
+  /** Beneath a root, "var/lib/permsnap/undo"; "" for the user's state directory itself. */
   dirs: string;
+  /** Said when the place is not the first choice (ROOT's could not be used), with why. */
+  notice?: string;
 }
+
+const ROOT_DIRS = 'var/lib/permsnap/undo';
+/** The last components of ROOT_DIRS, permsnap's own: a journal there must be safe from other users. */
+const OWN_DIRS = new Set(['permsnap', 'undo']);
 
 /**
  * contracts.md's default location. Nothing is created here (a run that changes nothing
- * leaves no trace); the directories are made with the first journal entry, and never
- * through a symlink (see UndoJournal.create). One on the way that is a symlink is not used:
- * after `chmod -R a+rwx`, anyone could have planted it to send the journal outside the root.
+ * leaves no trace); the directories are made with the first journal entry (see
+ * UndoJournal.create). One on the way that is a symlink, or one of permsnap's own that
+ * another user owns or can write, is not used: after `chmod -R a+rwx`, anyone could have
+ * made it, to send the journal elsewhere or change it before it is undone.
  */
 export function defaultJournalPlace(root: string | undefined): JournalPlace {
-  const dirs = 'var/lib/permsnap/undo';
-  if (root !== undefined && path.resolve(root) !== '/' && whyUnusable(root, dirs) === null) return { base: root, dirs };
-  if (process.getuid?.() === 0) {
-    const why = whyUnusable('/', dirs);
-    if (why !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${dirs}: ${why} (choose one with --undo FILE)`);
-    return { base: '/', dirs };
+  let notice: string | undefined;
+  if (root !== undefined && path.resolve(root) !== '/') {
+    const why = whyUnusable(root, ROOT_DIRS);
+    if (why === null) return { base: root, dirs: ROOT_DIRS };
+    notice = `the undo journal cannot be kept in ${path.join(root, ROOT_DIRS)} (${why}): it goes to this host's default place instead`;
   }
-  return { base: process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state'), dirs: 'permsnap/undo' };
+  if (process.getuid?.() === 0) {
+    const why = whyUnusable('/', ROOT_DIRS);
+    if (why !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${ROOT_DIRS}: ${why} (choose one with --undo FILE)`);
+    return { base: '/', dirs: ROOT_DIRS, notice };
+  }
+  return { base: path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state'), 'permsnap/undo'), dirs: '', notice };
 }
 
 /** The default journal directory, as a path (defaultJournalPlace's, joined). */
@@ -60,7 +77,7 @@ export function defaultJournalDir(root: string | undefined): string {
   return path.join(place.base, place.dirs);
 }
 
-/** Why base/relative cannot hold a journal (a symlink or a non-directory on the way, or not writable), or null. */
+/** Why base/relative cannot hold a journal, or null: a symlink or a non-directory on the way, one of permsnap's own not safe, or not writable. */
 function whyUnusable(base: string, relative: string): string | null {
   let deepest = base;
   for (const part of relative.split('/')) {
@@ -69,6 +86,10 @@ function whyUnusable(base: string, relative: string): string | null {
     if (st === undefined) break;
     if (st.isSymbolicLink()) return `${next} is a symlink, expected a real directory`;
     if (!st.isDirectory()) return `${next} is not a directory`;
+    if (OWN_DIRS.has(part)) {
+      const unsafe = unsafeOwnDirectory(next, st);
+      if (unsafe !== null) return unsafe;
+    }
     deepest = next;
   }
   try {
@@ -80,44 +101,49 @@ function whyUnusable(base: string, relative: string): string | null {
   }
 }
 
-const O_PATH = 0x200000;
+/** Why one of permsnap's own directories is not safe for a journal (another user's, or writable by others), or null. */
+function unsafeOwnDirectory(shown: string, st: { uid: number; mode: number }): string | null {
+  const uid = process.geteuid?.() ?? 0;
+  if (st.uid !== uid) return `${shown} belongs to uid ${st.uid}, not to this user: it is not permsnap's (remove it)`;
+  if ((st.mode & 0o022) !== 0) return `${shown} can be written by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): chmod go-w it`;
+  return null;
+}
+
 /** permsnap makes the default place's directories, not those of a FILE given with --undo (a typo there would make a tree). */
 const NO_DIRECTORY = 'its directory does not exist (a FILE given with --undo must be in one)';
 
 /**
- * place.base/place.dirs, each directory made (0700) where missing and opened without
- * following a symlink: the name checked at the start (defaultJournalPlace) could have been
- * swapped for a symlink since, by anyone a `chmod -R a+rwx` let write there. Each step acts
- * through the descriptor of the directory before it (/proc/self/fd/N/NAME), so no component
- * is looked up twice. Returns an O_PATH descriptor of the last directory.
+ * The descriptor of place's directory, made where missing: beneath a root, one directory
+ * at a time through the descriptor of the one before (the names checked at the start could
+ * have been swapped for a symlink since, by anyone a `chmod -R a+rwx` let write there), and
+ * permsnap's own checked again. Returns an O_PATH descriptor.
  */
 function openMadeDirectories(place: JournalPlace): number {
-  if (place.base !== '/' && !fs.existsSync(place.base)) fs.mkdirSync(place.base, { recursive: true, mode: 0o700 }); // the user's own state directory
-  let fd = fs.openSync(place.base, O_PATH | fs.constants.O_DIRECTORY);
+  if (place.dirs === '') {
+    fs.mkdirSync(place.base, { recursive: true, mode: 0o700 });
+    return openDirectoryPath(place.base);
+  }
+  let fd = openDirectoryPath(place.base);
   let shown = place.base;
   try {
     for (const part of place.dirs.split('/')) {
-      const at = `/proc/self/fd/${fd}/${part}`;
       shown = path.join(shown, part);
+      let made: ReturnType<typeof makeDirectoryAt>;
       try {
-        fs.mkdirSync(at, 0o700); // mkdir never follows a symlink at its last name: EEXIST
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      let next: number;
-      try {
-        next = fs.openSync(at, O_PATH | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+        made = makeDirectoryAt(fd, part, shown);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOTDIR' || code === 'ELOOP') throw new Error(`${shown} is a symlink or not a directory now: refused`);
         throw err;
       }
-      fs.closeSync(fd);
-      fd = next;
+      closeDescriptorOf(fd);
+      fd = made.fd;
+      const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(shown, made.st) : null;
+      if (unsafe !== null) throw new Error(`${unsafe}: refused`);
     }
     return fd;
   } catch (err) {
-    fs.closeSync(fd);
+    closeDescriptorOf(fd);
     throw err;
   }
 }
@@ -211,6 +237,11 @@ export class UndoJournal {
     this.closeFiles();
   }
 
+  /** Why the journal is not in the first default place, when it is not (to be said before the run). */
+  get notice(): string | undefined {
+    return this.place?.notice;
+  }
+
   get entries(): number {
     return this.blocks;
   }
@@ -226,8 +257,8 @@ export class UndoJournal {
       const base = this.chosen.replace(/\.facl$/, '');
       for (let n = 1; ; n++) {
         try {
-          // 'wx' (O_CREAT|O_EXCL) never follows a symlink in the final name, nor replaces a file.
-          return fs.openSync(this.ownPath, 'wx', 0o600);
+          // O_CREAT|O_EXCL never follows a symlink in the final name, nor replaces a file.
+          return this.dirFd === null ? fs.openSync(this.chosen, 'wx', 0o600) : createFileAt(this.dirFd, path.basename(this.chosen), this.chosen);
         } catch (err) {
           if (!this.unique || (err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 99) throw err;
           this.chosen = `${base}-${n}.facl`;
@@ -241,14 +272,9 @@ export class UndoJournal {
     }
   }
 
-  /** The journal's own name, through its directory's descriptor when permsnap made the way to it. */
-  private get ownPath(): string {
-    return this.dirFd === null ? this.chosen : `/proc/self/fd/${this.dirFd}/${path.basename(this.chosen)}`;
-  }
-
   private closeFiles(): void {
     if (this.fd !== null) fs.closeSync(this.fd);
-    if (this.dirFd !== null) fs.closeSync(this.dirFd);
+    if (this.dirFd !== null) closeDescriptorOf(this.dirFd);
     this.fd = this.dirFd = null;
   }
 
@@ -267,11 +293,9 @@ export class UndoJournal {
   }
 
   private removeUnfinished(): void {
-    try {
-      fs.unlinkSync(this.ownPath);
-    } catch {
-      // Gone already: the message names it either way.
-    }
+    // Gone already, or not removable: the message names it either way.
+    if (this.dirFd !== null) unlinkFileAt(this.dirFd, path.basename(this.chosen));
+    else fs.rmSync(this.chosen, { force: true });
     this.closeFiles();
   }
 }

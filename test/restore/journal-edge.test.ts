@@ -6,10 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { splitBlocks, tryMount, unmount } from '../helpers/facl-text.js';
+import { hasSetpriv, runAsNobody, splitBlocks, tryMount, unmount } from '../helpers/facl-text.js';
 import { buildOddTree } from '../helpers/odd-tree.js';
 import { buildBigTree, capTree, faclTree, finished, restore, restoreReady, SKIP_REASON, spawnRestore, writeSnapshot } from '../helpers/restore-kit.js';
-import { makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
+import { CLI, isRoot, makeTempDir, permsnap, removeTree, run, sh } from '../helpers/tree.js';
+import { spawnSync } from 'node:child_process';
+
+const canUnshare = isRoot && spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status === 0;
 
 let dir = '';
 const mounts: string[] = [];
@@ -156,6 +159,49 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(r.stderr).toContain(`${root}/var/lib/permsnap is a symlink or not a directory now: refused`);
     expect(fs.readdirSync(evil)).toEqual([]);
     expect(fs.statSync(path.join(root, 't/f')).mode & 0o777).toBe(0o666);
+  });
+
+  it("does not trust a ROOT/var/lib/permsnap another user made or can write (after chmod -R a+rwx anyone could): says so, keeps the journal in this host's place", () => {
+    sh('mkdir -p R/t R/var/lib/permsnap/undo && touch R/t/f && chmod 666 R/t/f && chown -R 65534 R/var/lib/permsnap && chmod -R a+rwx R/var', dir);
+    const snap = path.join(dir, 'snap.facl');
+    fs.writeFileSync(snap, '# file: t/f\n# owner: 0\n# group: 0\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const root = path.join(dir, 'R');
+    const r = restore([snap, '--root', root], { cwd: '/' });
+    const journal = /undo journal: (\S+) /.exec(r.stderr)?.[1];
+    if (journal !== undefined && journal.startsWith('/var/lib/permsnap/')) fs.rmSync(journal);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`permsnap: the undo journal cannot be kept in ${root}/var/lib/permsnap/undo (${root}/var/lib/permsnap belongs to uid 65534, not to this user`);
+    expect(journal).toMatch(/^\/var\/lib\/permsnap\/undo\//);
+    expect(fs.readdirSync(path.join(root, 'var/lib/permsnap/undo'))).toEqual([]);
+    // Its own, but writable by others: the same.
+    sh('chown -R 0 R/var/lib/permsnap && chmod 666 R/t/f', dir);
+    const again = restore([snap, '--root', root], { cwd: '/' });
+    const second = /undo journal: (\S+) /.exec(again.stderr)?.[1];
+    if (second !== undefined && second.startsWith('/var/lib/permsnap/')) fs.rmSync(second);
+    expect(again.stderr).toContain(`${root}/var/lib/permsnap can be written by others (mode 0777)`);
+  });
+
+  it.skipIf(!canUnshare)('keeps the journal beneath --root on a system without /proc (a rescue chroot; needs root and unshare)', () => {
+    sh('mkdir -p R/t && touch R/t/f && chmod 666 R/t/f', dir);
+    const snap = path.join(dir, 'snap.facl');
+    fs.writeFileSync(snap, '# file: t/f\n# owner: 0\n# group: 0\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const root = path.join(dir, 'R');
+    const script = 'mount -t tmpfs none /proc && exec "$0" "$@"';
+    const r = run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, process.execPath, CLI, 'restore', snap, '--root', root], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(root, 'var/lib/permsnap/undo'))).toHaveLength(1);
+    expect(fs.statSync(path.join(root, 't/f')).mode & 0o777).toBe(0o640);
+  });
+
+  it.skipIf(!hasSetpriv)("takes a user's own symlink in their state directory (not root: the XDG place is theirs to arrange)", () => {
+    fs.chmodSync(dir, 0o755); // nobody must reach its current directory
+    sh('mkdir -p u/home/.local/state u/real u/tree && touch u/tree/f && chmod 666 u/tree/f && ln -s ../../../real u/home/.local/state/permsnap && chown -R 65534:65534 u', dir);
+    const snap = path.join(dir, 'u/snap.facl');
+    fs.writeFileSync(snap, '# file: tree/f\nuser::rw-\ngroup::---\nother::---\n\n');
+    fs.chmodSync(snap, 0o644);
+    const r = runAsNobody(process.execPath, [CLI, 'restore', snap], { cwd: path.join(dir, 'u'), env: { ...process.env, HOME: path.join(dir, 'u/home'), XDG_STATE_HOME: '' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'u/real/undo'))).toHaveLength(1);
   });
 
   it('refuses --undo FILE in a directory that does not exist before reading the snapshot, and makes none', () => {

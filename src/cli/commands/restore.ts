@@ -134,6 +134,7 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
   const ids = chooseResolver(root, args['ids-from']);
   const started = new Date();
   const journal = args['dry-run'] || args['no-undo'] ? null : openJournal(args.undo, root, started);
+  if (journal?.notice !== undefined) reporter.warn(journal.notice);
   let summary: RestoreSummary;
   let recordedRoot: () => string | null = () => info.journalRoot ?? null;
   const progress = createProgress(!reporter.quiet && !args['dry-run']);

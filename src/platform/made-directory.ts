@@ -1,0 +1,61 @@
+// Directories made and a file created beneath an open directory, never through a symlink,
+// for the undo journal's default place (restore/undo-journal.ts). The *at calls through
+// koffi, not paths through /proc/self/fd: a rescue chroot may have no /proc.
+
+import { cPath } from './byte-path.js';
+import { statFd, type FileStat } from './dir-fd.js';
+import { errno, lastErrno, libc, systemError } from './libc.js';
+
+const O_WRONLY = 0x1;
+const O_CREAT = 0x40;
+const O_EXCL = 0x80;
+const O_DIRECTORY = 0x10000;
+const O_NOFOLLOW = 0x20000;
+const O_CLOEXEC = 0x80000;
+const O_PATH = 0x200000;
+
+type Path = string | Buffer;
+const openat = libc.func('int openat(int dirfd, const char *path, int flags, uint32 mode)') as (fd: number, p: Path, flags: number, mode: number) => number;
+const mkdirat = libc.func('int mkdirat(int dirfd, const char *path, uint32 mode)') as (fd: number, p: Path, mode: number) => number;
+const unlinkat = libc.func('int unlinkat(int dirfd, const char *path, int flags)') as (fd: number, p: Path, flags: number) => number;
+const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
+
+/** An O_PATH descriptor of a directory named by path (the caller trusts the whole path). */
+export function openDirectoryPath(path: string): number {
+  const fd = openat(-100, cPath(path), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd < 0) throw systemError('open', lastErrno(), path);
+  return fd;
+}
+
+/**
+ * The directory `name` in dirfd, made (mode 0700) if missing, opened without following a
+ * symlink (a symlink or anything else than a directory there: ENOTDIR), with its stat for
+ * the caller to judge its owner and mode.
+ */
+export function makeDirectoryAt(dirfd: number, name: string, shownPath: string): { fd: number; st: FileStat } {
+  if (mkdirat(dirfd, cPath(name), 0o700) !== 0 && lastErrno() !== errno.EEXIST) throw systemError('mkdir', lastErrno(), shownPath);
+  const fd = openat(dirfd, cPath(name), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0) throw systemError('open', lastErrno(), shownPath);
+  try {
+    return { fd, st: statFd(fd, shownPath) };
+  } catch (err) {
+    closeFd(fd);
+    throw err;
+  }
+}
+
+/** A new file `name` in dirfd (0600), opened to write; never an existing file, never through a symlink (EEXIST). */
+export function createFileAt(dirfd: number, name: string, shownPath: string): number {
+  const fd = openat(dirfd, cPath(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600);
+  if (fd < 0) throw systemError('open', lastErrno(), shownPath);
+  return fd;
+}
+
+/** Removes the file `name` in dirfd; false when it could not. */
+export function unlinkFileAt(dirfd: number, name: string): boolean {
+  return unlinkat(dirfd, cPath(name), 0) === 0;
+}
+
+export function closeDescriptorOf(fd: number): void {
+  closeFd(fd);
+}
