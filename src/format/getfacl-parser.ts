@@ -495,6 +495,11 @@ export class GetfaclParser {
     return this.sawBegin && !this.capabilitiesUnknown;
   }
 
+  /** Whether the first line says the file is an undo journal (whole or not). */
+  get isJournal(): boolean {
+    return this.journal;
+  }
+
   /** An undo journal's root, as its first line names it (the restore it undoes ran beneath it); null for other files. */
   get journalRoot(): string | null {
     return this.recordedRoot;
@@ -594,6 +599,12 @@ export class GetfaclParser {
         // fsynced before its paths change, so every closed block is good; a last block
         // without its blank line never reached the disk whole, and its paths never changed.
         // So too the first block, cut before its begin marker.
+        this.block = undefined;
+        return;
+      }
+      if (this.journal && unclosed) {
+        // Cut inside the copy of its last block that carries the end marker, written once
+        // the run was done: the block it repeats is whole above it.
         this.block = undefined;
         return;
       }

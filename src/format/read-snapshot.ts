@@ -31,6 +31,8 @@ export interface SnapshotInfo {
   hasMarkers: boolean;
   /** The file is an undo journal of a restore beneath this root (its first line says so). */
   journalRoot?: string | null;
+  /** The file is an undo journal (its first line says so, even cut short). */
+  isJournal?: boolean;
 }
 
 /**
@@ -65,7 +67,10 @@ export async function* readSnapshotBatches(source: string, options: ReadSnapshot
     }
   }
   const last = parser.end();
-  if (options.info) options.info.hasMarkers = parser.hasMarkers;
+  if (options.info) {
+    options.info.hasMarkers = parser.hasMarkers;
+    options.info.isJournal = parser.isJournal;
+  }
   if (last.length > 0) yield last;
 }
 

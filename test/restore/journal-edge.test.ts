@@ -128,8 +128,9 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     const journal = path.join(dir, 'undo.facl');
     expect(restore([snap, '--root', dir, '--undo', journal], { cwd: '/' }).status).toBe(0);
     const text = fs.readFileSync(journal, 'latin1');
-    // Cut after the first line, in the header before the begin marker, and after it.
-    for (const cutAt of [text.indexOf('# file:'), text.indexOf('# owner:') + 4, text.indexOf('# permsnap: begin') + 5]) {
+    // Cut inside the first line (written with the first batch), after it, in the header
+    // before the begin marker, and after it.
+    for (const cutAt of [30, text.indexOf('# file:'), text.indexOf('# owner:') + 4, text.indexOf('# permsnap: begin') + 5]) {
       const cut = path.join(dir, 'cut.facl');
       fs.writeFileSync(cut, text.slice(0, cutAt), 'latin1');
       for (const jobs of ['1', '2']) {
@@ -138,6 +139,26 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
         expect(r.stderr).toContain('the undo journal holds no whole block: the restore it was kept for changed nothing, so there is nothing to undo');
       }
     }
+  });
+
+  it('undoes with a journal cut inside the copy of its last block that carries the end marker (written after the last change)', () => {
+    buildOddTree(dir);
+    const snap = writeSnapshot(dir);
+    sh('chmod -R a+rwx tree 2>/dev/null || true', dir);
+    const damaged = view();
+    const journal = path.join(dir, 'undo.facl');
+    expect(restore([snap, '--root', dir, '--undo', journal], { cwd: '/' }).status).toBe(0);
+    const text = fs.readFileSync(journal, 'latin1');
+    const copyEnd = text.indexOf('# permsnap: end');
+    for (const cutAt of [copyEnd + 3, text.indexOf('\n', copyEnd) + 1, text.length - 1]) {
+      const cut = path.join(dir, 'cut.facl');
+      fs.writeFileSync(cut, text.slice(0, cutAt), 'latin1');
+      const r = restore([cut, '--root', dir, '--no-undo', '--dry-run'], { cwd: '/' });
+      expect(r.status, `${cutAt}: ${r.stderr}`).toBe(0);
+    }
+    const undo = restore([journal.replace('undo.facl', 'cut.facl'), '--root', dir, '--no-undo'], { cwd: '/' });
+    expect(undo.status, undo.stderr).toBe(0);
+    expect(view()).toEqual(damaged);
   });
 
   it('makes the default journal directory without following a symlink planted after the run began: refused, nothing written outside the root', async () => {

@@ -6,7 +6,7 @@ import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, readSnapshotText } from '../../archive/read-operand.js';
-import { journalRootOf, type SnapshotInfo } from '../../format/read-snapshot.js';
+import { journalFirstLine, journalRootOf, type SnapshotInfo } from '../../format/read-snapshot.js';
 import { currentDirectory, displayString, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -137,13 +137,17 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
   if (journal?.notice !== undefined) reporter.warn(journal.notice);
   let summary: RestoreSummary;
   let recordedRoot: () => string | null = () => info.journalRoot ?? null;
+  let isJournal = (): boolean => info.isJournal === true;
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
     // Held in memory (gzip inflated), a big snapshot is parsed by the workers, in pieces.
     const jobs = args.jobs ?? defaultJobs();
     const text = jobs > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
-    if (text) recordedRoot = () => journalRootOf(text.bytes);
+    if (text) {
+      recordedRoot = () => journalRootOf(text.bytes);
+      isJournal = () => journalFirstLine(text.bytes) !== null;
+    }
     summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
       cwd,
@@ -173,7 +177,7 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
   }
   reportSummary(summary, args['dry-run'], journal, root, ids.description, reporter);
   if (summary.fatal !== undefined) return { exitCode: 1 };
-  if (summary.nothingBeneath && summary.paths === 0 && recordedRoot() !== null) {
+  if (summary.nothingBeneath && summary.paths === 0 && isJournal()) {
     // A journal is written before its first change: one without a whole block (cut
     // inside its first) belongs to a restore that changed nothing.
     reporter.info('the undo journal holds no whole block: the restore it was kept for changed nothing, so there is nothing to undo');
