@@ -60,17 +60,19 @@ function readBeneathRoot(root: string, name: 'passwd' | 'group'): string {
 
 /**
  * A decimal id field as glibc's files module reads one (strtoul, then the next byte must be
- * the field's end): blanks and a "+" before the digits are taken, anything else after them
+ * the field's end): blanks and a sign before the digits are taken, anything else after them
  * ("1e3", "0x10", "5\r") or no digits at all refuses the line. Past 32 bits refuses it too:
  * Number() would have made "" and " " uid 0 (root) and 4294967296 wrap to 0 in chown.
  */
-const ID_FIELD = /^[ \t\n\v\f\r]*\+?([0-9]+)$/;
+const ID_FIELD = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/;
 const MAX_ID_FIELD = 0xffffffff;
 
 function idField(text: string | undefined): number | null {
-  const digits = text === undefined ? null : ID_FIELD.exec(text)?.[1];
-  if (digits === undefined || digits === null) return null;
-  const id = Number(digits);
+  const m = text === undefined ? null : ID_FIELD.exec(text);
+  if (m === null) return null;
+  const id = Number(m[2]);
+  // strtoul negates a "-" number modulo 2^64: past 32 bits, so refused, but "-0" is 0.
+  if (m[1] === '-') return id === 0 ? 0 : null;
   return id <= MAX_ID_FIELD ? id : null;
 }
 
@@ -85,7 +87,7 @@ function readIdFile(root: string, name: 'passwd' | 'group'): Map<string, number>
   const ids = new Map<string, number>();
   const text = readBeneathRoot(root, name);
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/^[ \t]+/, '');
+    const line = raw.replace(/^[ \t\n\v\f\r]+/, ''); // isspace(), as glibc skips them
     if (line === '' || line.startsWith('#') || line.startsWith('+') || line.startsWith('-')) continue;
     const fields = line.split(':');
     const owner = fields[0] as string;

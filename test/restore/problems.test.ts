@@ -338,7 +338,7 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     // Each refused line once gave an id: "" and " " gave 0 (root), 4294967296 wrapped to 0,
     // "1e3" gave 1000, "+nis" gave 0. glibc's files module refuses them all.
     const refused = ['empty', 'blank', 'wide', 'expo', 'hex', 'nogid', 'three', '+nis', 'crgid'];
-    const taken = ['lead', 'plus', 'crlf'];
+    const taken = ['lead', 'plus', 'crlf', 'mzero', 'vt'];
     const names = [...refused, ...taken];
     const snap = setup(names, names.map((u) => `# file: ${u}\n# owner: ${u}\n# group: grp\nuser::rw-\ngroup::r--\nother::---\n\n`).join(''));
     const root = path.join(dir, 'r');
@@ -347,7 +347,7 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
       '# a comment', '', 'root:x:0:0:root:/root:/bin/sh', 'empty:x::1::/:/bin/sh', 'blank:x: :1::/:/bin/sh',
       'wide:x:4294967296:1::/:/bin/sh', 'expo:x:1e3:1::/:/bin/sh', 'hex:x:0x10:1::/:/bin/sh', 'nogid:x:705::::',
       'three:x:706', '+nis::::::', '-expo::::::', 'crgid:x:707:7\r', ' \tlead:x:701:1::/:/bin/sh', 'plus:x:+702:1::/:/bin/sh',
-      'crlf:x:703:1::/:/bin/sh\r', 'lead:x:999:1::/:/bin/sh',
+      'crlf:x:703:1::/:/bin/sh\r', 'lead:x:999:1::/:/bin/sh', 'mzero:x:-0:1::/:/bin/sh', '\v\fvt:x:705:1::/:/bin/sh',
     ].join('\n'));
     fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nneg:x:-5:\ngrp:x:704\n');
 
@@ -360,6 +360,8 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     expect(idsOf('lead')).toEqual([701, 704]); // leading blanks skipped; the first line for a name wins
     expect(idsOf('plus')).toEqual([702, 704]);
     expect(idsOf('crlf')).toEqual([703, 704]);
+    expect(idsOf('mzero')).toEqual([0, 704]); // strtoul's "-0" is 0, for glibc too
+    expect(idsOf('vt')).toEqual([705, 704]); // glibc skips every isspace() byte first
     // --quiet keeps the summary, and the summary says where names came from.
     expect(r.stderr).toContain(`problem(s); names from ${path.join(root, 'etc/passwd')} and ${path.join(root, 'etc/group')}`);
   });
