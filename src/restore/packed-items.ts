@@ -28,6 +28,7 @@ const FLAG_PROBED = 2;
 const FLAG_KEEP_ACL = 4;
 const FLAG_KEEP_DEFAULT_ACL = 8;
 const FLAG_KEEP_CAPABILITY = 16;
+const FLAG_DIRECTORY = 32;
 const WITHOUT_ACL_SET = 0x8000;
 
 function packMode(mode: number | null, withoutAcl: number | undefined): number {
@@ -75,7 +76,7 @@ export class ItemPacker {
     numbers[o + 3] = packMode(wanted.mode, wanted.modeWithoutAcl);
     numbers[o + 4] = (item.wantsDefaultAcl ? FLAG_DEFAULT_ACL_WANTED : 0) | (item.probed ? FLAG_PROBED : 0)
       | (wanted.acl === undefined ? FLAG_KEEP_ACL : 0) | (wanted.defaultAcl === undefined ? FLAG_KEEP_DEFAULT_ACL : 0)
-      | (wanted.capability === undefined ? FLAG_KEEP_CAPABILITY : 0);
+      | (wanted.capability === undefined ? FLAG_KEEP_CAPABILITY : 0) | (item.target.directory ? FLAG_DIRECTORY : 0);
     if (wanted.acl || wanted.defaultAcl || wanted.capability) this.extras.push([i, wanted.acl ?? null, wanted.defaultAcl ?? null, wanted.capability ?? null]);
   }
 
@@ -97,7 +98,7 @@ export function unpackItems(packed: PackedItems): WorkItem[] {
     const mode = numbers[o + 3] as number;
     const withoutAcl = mode === NONE ? 0 : mode >>> 16;
     return {
-      target: { root: roots[numbers[o] as number] as string, relative },
+      target: { root: roots[numbers[o] as number] as string, relative, ...(flags & FLAG_DIRECTORY ? { directory: true } : {}) },
       wantsDefaultAcl: (flags & FLAG_DEFAULT_ACL_WANTED) !== 0,
       probed: (flags & FLAG_PROBED) !== 0,
       wanted: {

@@ -7,6 +7,8 @@ export interface TargetPath {
   root: string;
   /** Components joined by "/", "" for the root itself; never contains "..". */
   relative: string;
+  /** Recorded with a trailing "/" or "/." ("d/"): only a directory is it, as for the kernel. */
+  directory?: boolean;
 }
 
 export type TargetResult = { ok: true; target: TargetPath } | { ok: false; problem: string };
@@ -35,12 +37,16 @@ export function resolveTarget(recorded: string, root: string | undefined, cwd: s
     return { ok: true, target: { root: root ?? (absolute ? '/' : cwd), relative: absolute ? recorded.slice(1) : recorded } };
   }
   const components: string[] = [];
-  for (const part of recorded.split('/')) {
+  const parts = recorded.split('/');
+  for (const part of parts) {
     if (part === '' || part === '.') continue;
     if (part === '..') return { ok: false, problem: 'refused: the path has a ".." component' };
     components.push(part);
   }
-  return { ok: true, target: { root: root ?? (absolute ? '/' : cwd), relative: components.join('/') } };
+  const last = parts[parts.length - 1];
+  const target: TargetPath = { root: root ?? (absolute ? '/' : cwd), relative: components.join('/') };
+  if (components.length > 0 && (last === '' || last === '.')) target.directory = true;
+  return { ok: true, target };
 }
 
 /** The path to show people: root and relative path joined. */

@@ -94,8 +94,9 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
     if (dirfd === null) return { outcome: Outcome.Missing };
     const st = statAt(dirfd, name, false, shown);
     const type = fileTypeOf(st.mode);
-    // A symlink goes the careful way, to be refused and reported there.
-    if (type === 'symlink') return { outcome: Outcome.WorkUnseen };
+    // A symlink goes the careful way, to be refused and reported there; so does what a
+    // trailing "/" says is a directory and is not.
+    if (type === 'symlink' || (target.directory === true && type !== 'dir')) return { outcome: Outcome.WorkUnseen };
     if (pseudo.has(st.dev)) return { outcome: Outcome.Pseudo };
     const { wanted, refused } = fitToType(type, item);
     const linkKey = links === undefined ? null : linkKeyOf(st, type);

@@ -201,6 +201,19 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     expect(acl('d')).toContain('default:user:11:r-x');
   });
 
+  it('takes a path written with a trailing "/" or "/." only for a directory, as the kernel does (setfacl: "Not a directory")', () => {
+    const snap = setup(['f', 'g', 'd/'], ['f/', 'g/.', 'd/'].map((p) => `# file: ${p}\nuser::r-x\ngroup::---\nother::---\n\n`).join(''));
+    for (const jobs of ['1', '2']) {
+      const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo', '--jobs', jobs], { cwd: '/' });
+      expect(r.status, r.stderr).toBe(1);
+      for (const f of ['f', 'g']) {
+        expect(r.stderr).toContain(`/r/${f}: not a directory, though the snapshot names it with a trailing "/": refused`);
+        expect(modeOf(f)).toBe('0777');
+      }
+      expect(modeOf('d')).toBe('0500');
+    }
+  });
+
   it('refuses and reports a default: block for a regular file, and still restores its other fields', () => {
     const snap = setup(
       ['f', 'd/'],
