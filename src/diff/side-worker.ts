@@ -6,12 +6,16 @@
 import { parentPort } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import { compileGlobs } from '../glob/path-matcher.js';
-import { setThreadNice } from '../platform/thread-priority.js';
+import { setThreadNice, threadNice } from '../platform/thread-priority.js';
 import { readSide } from './diff-sources.js';
 import { pathHash } from '../model/path-table.js';
 import { CANCEL, FULL_SPEED, type SideJob, type SideMessage, type SideOrder } from './side-protocol.js';
 
-const YIELDING_NICE = 10;
+/** How much nicer than the process the yielding side's thread is (never less nice than it was). */
+const YIELDING_NICENESS = 10;
+const MAX_NICE = 19;
+/** The nice value this thread began with, which it goes back to. */
+let ownNice = 0;
 
 const BATCH = 16384;
 const port = parentPort!;
@@ -22,7 +26,7 @@ class Cancelled extends Error {}
 
 port.on('message', (order: SideOrder) => {
   if (order === FULL_SPEED) {
-    if (yielding) setThreadNice(0);
+    if (yielding) setThreadNice(ownNice);
   } else if (order === CANCEL) cancelled = true;
   else if ('quit' in order) port.close();
   else {
@@ -54,7 +58,8 @@ async function read(job: SideJob): Promise<void> {
   // Yield the CPU only where it can be taken back: lower priority cannot be undone without
   // root, and a worker left at nice 10 would crawl on a busy machine once it is all the
   // diff waits for.
-  yielding = job.yieldCpu === true && process.geteuid?.() === 0 && setThreadNice(YIELDING_NICE);
+  ownNice = threadNice();
+  yielding = job.yieldCpu === true && process.geteuid?.() === 0 && ownNice < MAX_NICE && setThreadNice(Math.min(MAX_NICE, ownNice + YIELDING_NICENESS));
   try {
     const info = await readSide(job.operand, {
       names: job.names,

@@ -15,7 +15,18 @@ export function setThreadNice(nice: number): boolean {
   return fns !== null && fns.setpriority(PRIO_PROCESS, fns.gettid(), nice) === 0;
 }
 
-type Calls = { gettid: () => number; setpriority: (which: number, who: number, prio: number) => number };
+/** This thread's nice value now (what it inherited: `nice -n 19 permsnap ...` gives 19); 0 where it cannot be read. */
+export function threadNice(): number {
+  const fns = bound();
+  // -1 is also getpriority's error value; a nice of -1 read so is taken as it is.
+  return fns === null ? 0 : fns.getpriority(PRIO_PROCESS, fns.gettid());
+}
+
+type Calls = {
+  gettid: () => number;
+  setpriority: (which: number, who: number, prio: number) => number;
+  getpriority: (which: number, who: number) => number;
+};
 let calls: Calls | null | undefined;
 
 /** The two libc functions, bound on first use (each koffi.func() parses a prototype); null where libc lacks them. */
@@ -25,6 +36,7 @@ function bound(): Calls | null {
       calls = {
         gettid: libc.func('int gettid()') as Calls['gettid'],
         setpriority: libc.func('int setpriority(int which, int who, int prio)') as Calls['setpriority'],
+        getpriority: libc.func('int getpriority(int which, int who)') as Calls['getpriority'],
       };
     } catch {
       calls = null;

@@ -4,6 +4,7 @@
 // / or ./ and getfacl's "tree//x" do not make paths differ, -n compares ids, a path given
 // twice takes its last block, and pseudo filesystems the live walk does not enter are skipped.
 
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { latin1, tryMount, unmount } from '../helpers/facl-text.js';
 import { buildOddTree } from '../helpers/odd-tree.js';
 import { restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
-import { isRoot, makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
+import { CLI, isRoot, makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
 import { diffCli, parseDiffJson, snapshotFile, toolView } from './diff-kit.js';
 
 let dir = '';
@@ -185,5 +186,35 @@ describe.skipIf(!restoreReady || !isRoot)(`diff against a live tree with a pseud
     const r = diffCli(['real.getfacl', 'tree', '--format', 'json'], { cwd: dir });
     expect(r.status).toBe(1);
     expect(parseDiffJson(r.stdout).changes.map((c) => [c.kind, c.path])).toEqual([['modified', 'tree/plain/file']]);
+  });
+});
+
+describe.skipIf(!isRoot)('diff run niced (needs root: only root lowers a side worker\'s priority, and only root could raise it again)', () => {
+  it('never gives a thread more priority than the process had: nice -n 19 stays 19 on every thread', async () => {
+    sh('mkdir t && touch t/a', dir);
+    const before = snapshotFile(dir, ['t'], 'w.facl');
+    const fifo = path.join(dir, 'after.fifo');
+    sh(`mkfifo ${fifo}`, dir);
+    // AFTER read from a FIFO: its worker waits there, at the priority it gave itself.
+    const child = spawn('nice', ['-n', '19', process.execPath, CLI, 'diff', before, fifo], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const nices = async (): Promise<number[]> => {
+      for (let tries = 0; tries < 100; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const tasks = fs.readdirSync(`/proc/${child.pid}/task`);
+        // The main thread, libuv's and V8's, and the two side workers' (with their own V8 threads).
+        if (tasks.length >= 10) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return fs.readdirSync(`/proc/${child.pid}/task`).map((t) => Number(fs.readFileSync(`/proc/${child.pid}/task/${t}/stat`, 'latin1').split(') ')[1]!.split(' ')[16]));
+        }
+      }
+      throw new Error('the diff did not start its workers');
+    };
+    try {
+      expect(new Set(await nices())).toEqual(new Set([19]));
+    } finally {
+      fs.writeFileSync(fifo, fs.readFileSync(before));
+    }
+    expect(await exited).toBe(0);
   });
 });
