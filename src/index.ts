@@ -16,3 +16,4 @@ export { UndoJournal, defaultJournalDir, journalTimestamp } from './restore/undo
 export { GetfaclParser, parseGetfacl, type ParsedEntry } from './format/getfacl-parser.js';
 export { readSnapshot, readSnapshotAll, readSnapshotBatches, type SnapshotInfo, type SnapshotText } from './format/read-snapshot.js';
 export { readOperand, readSnapshotText } from './archive/read-operand.js';
+export { toByteString, displayString } from './platform/byte-path.js';

@@ -5,7 +5,7 @@
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import { compileGlobs } from '../glob/path-matcher.js';
 import type { ByteSink } from '../output/byte-sink.js';
-import { RecordDiff, type DiffField } from './diff-records.js';
+import { DIFF_FIELDS, RecordDiff, type DiffField } from './diff-records.js';
 import type { DiffChanges } from './diff-changes.js';
 import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts, type Trouble } from './diff-report.js';
 import { readSide, type SideInfo } from './diff-sources.js';
@@ -14,8 +14,10 @@ import { SideInWorker, type NumberedSink } from './side-in-worker.js';
 import { dropNotEntered, dropUnread } from './not-entered.js';
 import { RepeatedPaths } from './repeated-paths.js';
 import { workersCanStart } from '../threads/default-jobs.js';
+import { checkChoice, checkChoices } from '../library-options.js';
 
 export type DiffFormat = 'text' | 'json' | 'getfacl' | 'nagios';
+const DIFF_FORMATS: readonly DiffFormat[] = ['text', 'json', 'getfacl', 'nagios'];
 
 export interface DiffOptions {
   format?: DiffFormat;
@@ -38,6 +40,8 @@ export interface DiffResult extends DiffCounts {
 const NAGIOS_EXAMPLES = 5;
 
 export async function diff(before: string, after: string, sink: ByteSink, options: DiffOptions = {}): Promise<DiffResult> {
+  checkChoice('format', options.format, DIFF_FORMATS);
+  checkChoices('ignore', options.ignore, DIFF_FIELDS);
   const trouble = { problems: 0, first: '' };
   const onProblem = (path: string, message: string): void => {
     // Quoted whole: the nagios line that shows it must stay one line.

@@ -49,7 +49,12 @@ const failed = (err: Error | null): PermsnapError =>
 
 export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
   let failure: Error | null = null;
-  stdout.once('error', (err) => (failure = err));
+  const onError = (err: Error): void => {
+    failure = err;
+  };
+  stdout.once('error', onError);
+  // Done with the stream: a program that makes a sink per call must not pile up listeners.
+  const release = async (): Promise<void> => void stdout.removeListener('error', onError);
   return {
     async write(bytes) {
       // A closed pipe never drains: stop instead of waiting forever.
@@ -60,8 +65,8 @@ export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
         throw failed(err as Error);
       }
     },
-    commit: async () => {},
-    abort: async () => {},
+    commit: release,
+    abort: release,
   };
 }
 

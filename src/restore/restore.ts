@@ -9,7 +9,7 @@ import { syscallSupport } from '../platform/safe-ops.js';
 import { changeAll } from './change-all.js';
 import { emptyCounts } from './chunk-work.js';
 import type { IdResolver } from './id-resolver.js';
-import type { Change, Field } from './reconcile.js';
+import { FIELDS, type Change, type Field } from './reconcile.js';
 import { LINK_CONFLICT_START } from './linked-states.js';
 import { InlineExecutor, type RestoreExecutor } from './restore-executor.js';
 import { restoreOrder } from './restore-order.js';
@@ -20,6 +20,7 @@ import { nothingBeneath, type LookRules, type LookTally } from './look.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
 import { workersCanStart } from '../threads/default-jobs.js';
+import { checkChoices, checkJobsOption } from '../library-options.js';
 
 export interface RestoreOptions {
   root?: string;
@@ -80,6 +81,8 @@ export interface RestoreSummary {
  * its whole text is given (look-pieces.ts).
  */
 export async function restore(input: RestoreEntries | SnapshotText, options: RestoreOptions): Promise<RestoreSummary> {
+  checkJobsOption(options.jobs);
+  checkChoices('ignore', options.ignore, FIELDS);
   const summary: RestoreSummary = {
     ...emptyCounts(), alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
     nothingBeneath: false,

@@ -11,6 +11,7 @@ import { Scheduler } from './scheduler.js';
 import type { SnapshotSettings } from './settings.js';
 import { WorkerPool } from './worker-pool.js';
 import { defaultJobs, workersCanStart } from '../threads/default-jobs.js';
+import { checkChoice, checkJobsOption } from '../library-options.js';
 
 export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, 'print' | 'doNotEnter'>> {
   print?: Partial<SnapshotSettings['print']>;
@@ -55,6 +56,9 @@ export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
 }
 
 export async function snapshot(paths: readonly string[], sink: ByteSink, options: SnapshotOptions = {}): Promise<SnapshotResult> {
+  checkJobsOption(options.jobs);
+  checkChoice('format', options.format, ['getfacl', 'json']);
+  checkChoice('symlinks', options.symlinks, ['toplevel', 'logical', 'physical']);
   // A snapshot written into the tree it walks must not record its own temp file: the
   // next diff against the live tree would report it missing.
   const settings = resolveSettings({ ...options, leaveOut: [...(options.leaveOut ?? []), ...(sink.identity ? [sink.identity] : [])] });

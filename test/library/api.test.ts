@@ -63,4 +63,29 @@ describe.skipIf(!aclReady || !isRoot)('the library API, imported as "permsnap" (
     expect(out.refused).toBe('bad.facl:2: line "bogus" is neither a comment, an ACL entry nor blank, expected an entry such as user::rw-');
     expect((fs.statSync(path.join(dir, 'tree/sub/f')).mode & 0o7777).toString(8)).toBe('4750');
   });
+
+  it('runs the README example as written (a getfacl file keeps its capabilities), and takes UTF-8 names through toByteString', () => {
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const example = /## Library\n\n[^`]*```js\n([\s\S]*?)```/.exec(readme)?.[1] as string;
+    expect(example).toContain("readSnapshot('etc.facl', { info })");
+    // The example's /etc is this test's tree, with a capability and a name that is not ASCII.
+    sh('mkdir -p etc && touch etc/ping "etc/café" && setcap cap_net_raw=ep etc/ping', dir);
+    const source = example.replaceAll("'/etc'", "'etc'").replace("toByteString('/')", "toByteString(process.cwd())")
+      + `
+      import { snapshot as s2, stdoutSink as o2 } from 'permsnap';
+      const getfacl = (await import('node:child_process')).execFileSync('getfacl', ['-R', 'etc']);
+      fs.writeFileSync('etc.facl', getfacl);
+      const again = await restore(readSnapshot('etc.facl', { info }), { root: toByteString(process.cwd()), ids: nssResolver(), journal: null, capabilitiesKnown: () => info.hasMarkers });
+      const chunks = [];
+      const r = await s2([toByteString('etc/café')], { write: async (b) => void chunks.push(Buffer.from(b)), commit: async () => {}, abort: async () => {} }, { jobs: 1 });
+      let refused = '';
+      try { await s2(['etc'], o2(), { jobs: Infinity }); } catch (e) { refused = e.code + ' ' + e.message; }
+      console.log(JSON.stringify({ changedByGetfaclFile: again.byField.capability, cafe: r.entries, refused }));
+    `;
+    const r = program(`import fs from 'node:fs';\nprocess.chdir(process.argv[2]);\n${source}`);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
+    expect(out).toEqual({ changedByGetfaclFile: 0, cafe: 1, refused: 'USAGE jobs: expected an integer from 1 to 64, got Infinity' });
+    expect(run('getcap', [path.join(dir, 'etc/ping')]).stdout.toString()).toContain('cap_net_raw=ep');
+  });
 });

@@ -1,0 +1,23 @@
+// Checks of the options a program gives the library functions (snapshot, diff, restore):
+// the CLI's own checks come before them, but a program's values reach the functions as
+// they are (`jobs: Infinity` started workers without end). A wrong one is a usage error.
+
+import { PermsnapError } from './errors.js';
+import { jobsInRange, MAX_JOBS } from './threads/default-jobs.js';
+
+/** jobs: a whole number from 1 to MAX_JOBS, or not given. */
+export function checkJobsOption(jobs: number | undefined): void {
+  if (jobs !== undefined && !jobsInRange(jobs)) throw new PermsnapError('USAGE', `jobs: expected an integer from 1 to ${MAX_JOBS}, got ${jobs}`);
+}
+
+/** An option whose value is one of `allowed`, or not given. */
+export function checkChoice(option: string, value: unknown, allowed: readonly string[]): void {
+  if (value !== undefined && !allowed.includes(value as string)) {
+    throw new PermsnapError('USAGE', `${option}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** A list option whose every value is one of `allowed`. */
+export function checkChoices(option: string, values: readonly unknown[] | undefined, allowed: readonly string[]): void {
+  for (const value of values ?? []) checkChoice(option, value, allowed);
+}
