@@ -77,7 +77,13 @@ const MAX_KNOWN_BLOCKS = 1 << 14;
 const FILE_LINE = '# file: ';
 
 /** The largest uid/gid a snapshot may name: (uid_t)-1 means "no change" to chown(2). */
-const MAX_ID = 0xfffffffe;
+/**
+ * The largest id read. 4294967295 is (uid_t)-1, which no file can be given, but getfacl
+ * prints it for an owner or ACL entry whose id a user namespace does not map (a rootless
+ * container): a snapshot or undo journal taken there must still be read; restore reports
+ * such an id for its path (wanted-state.ts).
+ */
+const MAX_ID = 0xffffffff;
 /** getfacl's longest line is a quoted PATH_MAX path (~16 KiB); anything far longer is not a snapshot. */
 const MAX_LINE = 1 << 20;
 /** Bytes of input split into lines at a time. */

@@ -27,6 +27,10 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   const problems: string[] = [];
   const { ids, ignore } = options;
   const principal = (kind: 'user' | 'group', name: string | undefined, id: number): number | null => {
+    if (name === undefined && id === NO_ID) {
+      problems.push(`${kind} id ${NO_ID} is no id a file can have (getfacl prints it for one a user namespace does not map): left as it is`);
+      return null;
+    }
     if (name === undefined) return id >= 0 ? id : null;
     const resolved = kind === 'user' ? ids.uid(name) : ids.gid(name);
     // The name's own bytes (a problem line is a byte string, as its path is); quoted, with

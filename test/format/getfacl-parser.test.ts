@@ -342,7 +342,7 @@ const MALFORMED: Array<[string, number, RegExp]> = [
   [`# file: a\n# flags: sts\n${BASE}`, 2, /invalid flags "sts", expected three characters \[s-\]\[s-\]\[t-\]/],
   [`# file: a\n# flags: s-\n${BASE}`, 2, /invalid flags "s-"/],
   [`# file: a\n# owner: \n${BASE}`, 2, /empty # owner: line, expected a name or a decimal uid/],
-  [`# file: a\n# owner: 4294967295\n${BASE}`, 2, /uid 4294967295 is out of range, expected a decimal id from 0 to 4294967294/],
+  [`# file: a\n# owner: 4294967296\n${BASE}`, 2, /uid 4294967296 is out of range, expected a decimal id from 0 to 4294967295/],
   [`# file: a\n# group: x\\000\n${BASE}`, 2, /group "x\\\\000" contains a NUL byte/],
   [`# file: a\n# capability: cap_bogus=ep\n${BASE}`, 2, /invalid capability text "cap_bogus=ep".*\(in # capability:\)/],
   [`# file: a\n${BASE}# owner: root\n`, 5, /# owner: line after the ACL entries, expected it in the header, before the entries/],

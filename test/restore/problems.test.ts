@@ -398,6 +398,17 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     expect(modeOf('f')).toBe('0640');
   });
 
+  it('reads the id 4294967295 getfacl prints for one a user namespace does not map, and reports it per path, restoring the rest', () => {
+    const snap = setup(['f', 'g'], '# file: f\n# owner: 4294967295\n# group: 0\nuser::rw-\nuser:4294967295:rwx\ngroup::r--\nmask::rwx\nother::---\n\n# file: g\nuser::r--\ngroup::---\nother::---\n\n');
+    const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('/r/f: user id 4294967295 is no id a file can have');
+    expect(idsOf('f')).toEqual([1000, 0]);
+    expect(acl('f')).not.toMatch(/^user:[^:]/m);
+    expect(modeOf('f')).toBe('0640');
+    expect(modeOf('g')).toBe('0400');
+  });
+
   it('refuses, by default too, ROOT files that are symlinks (etc/group -> /etc/group is this host\'s) rather than use NSS unsaid', () => {
     const snap = setup(['f'], '# file: f\n# owner: daemon\n# group: daemon\nuser::rw-\ngroup::r--\nother::---\n\n');
     const root = path.join(dir, 'r');
