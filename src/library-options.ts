@@ -19,5 +19,6 @@ export function checkChoice(option: string, value: unknown, allowed: readonly st
 
 /** A list option whose every value is one of `allowed`. */
 export function checkChoices(option: string, values: readonly unknown[] | undefined, allowed: readonly string[]): void {
+  if (values !== undefined && !Array.isArray(values)) throw new PermsnapError('USAGE', `${option}: expected an array of ${allowed.join(', ')}, got ${JSON.stringify(values)}`);
   for (const value of values ?? []) checkChoice(option, value, allowed);
 }

@@ -588,9 +588,10 @@ export class GetfaclParser {
       if (this.ended) return;
       this.ended = true;
       this.hasNul = this.carry.includes('\0');
-      if (this.journal && !this.sawEnd && this.carry !== '') {
-        // An undo journal cut mid-line (a full disk takes what fits): its last block is
-        // unclosed, dropped below, so its cut line is not an error.
+      if (this.journal && this.carry !== '' && (!this.sawEnd || this.block !== undefined)) {
+        // An undo journal cut mid-line (a full disk takes what fits): its last block (or
+        // the copy that carries the end marker) is unclosed, dropped below, so its cut
+        // line is not an error.
         this.carry = '';
       }
       if (this.carry !== '') this.processLine(this.carry);

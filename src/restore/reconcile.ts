@@ -94,9 +94,10 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
       io.setAcl('access', acl);
     } catch (err) {
       const narrowed = narrowAfterRefusedAcl(io, state, acl, beforeMode);
-      // Back where it was: the mode step changed nothing in the end.
+      // The mode as it ends is the change the path saw: none when back where it was.
       const modeStep = changes.findIndex((c) => c.field === 'mode');
-      if (narrowed.mode === beforeMode.mode && modeStep >= 0) changes.splice(modeStep, 1);
+      if (modeStep >= 0) changes.splice(modeStep, 1);
+      if (narrowed.mode !== beforeMode.mode) changes.push({ field: 'mode', before: beforeMode, after: { ...wanted, mode: narrowed.mode } });
       throw err;
     }
     changes.push({ field: 'acl', before: state, after: acl === wanted.acl ? wanted : { ...wanted, acl } });

@@ -64,8 +64,13 @@ export function defaultJournalPlace(root: string | undefined): JournalPlace {
     notice = `the undo journal cannot be kept in ${path.join(root, ROOT_DIRS)} (${why}): it goes to this host's default place instead`;
   }
   if (process.getuid?.() === 0) {
-    const why = whyUnusable('/', ROOT_DIRS);
+    // This host's own place, where there is no other: /var/lib left open to any user (the
+    // seed story's `chmod -R a+rwx /`) is put right by the restore itself, and meanwhile
+    // the undo refuses a journal another user could have replaced (journalTrustProblem).
+    const why = whyUnusable('/', ROOT_DIRS, 'taken');
     if (why !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${ROOT_DIRS}: ${why} (choose one with --undo FILE)`);
+    const open = openAncestor('/', ROOT_DIRS);
+    if (open !== null) notice = joinNotices(notice, `${open}: until this restore puts it right, another user could replace the undo journal (lock other users out, see the README)`);
     return { base: '/', dirs: ROOT_DIRS, notice };
   }
   return { base: path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state'), 'permsnap/undo'), dirs: '', notice };
@@ -78,7 +83,7 @@ export function defaultJournalDir(root: string | undefined): string {
 }
 
 /** Why base/relative cannot hold a journal, or null: a symlink or a non-directory on the way, one of permsnap's own not safe, or not writable. */
-function whyUnusable(base: string, relative: string): string | null {
+function whyUnusable(base: string, relative: string, openAbove: 'refused' | 'taken' = 'refused'): string | null {
   let deepest = base;
   for (const part of relative.split('/')) {
     const next = path.join(deepest, part);
@@ -86,10 +91,8 @@ function whyUnusable(base: string, relative: string): string | null {
     if (st === undefined) break;
     if (st.isSymbolicLink()) return `${next} is a symlink, expected a real directory`;
     if (!st.isDirectory()) return `${next} is not a directory`;
-    if (OWN_DIRS.has(part)) {
-      const unsafe = unsafeOwnDirectory(next, st);
-      if (unsafe !== null) return unsafe;
-    }
+    const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(next, st) : openAbove === 'refused' ? openToOthers(next, st) : null;
+    if (unsafe !== null) return unsafe;
     deepest = next;
   }
   try {
@@ -104,9 +107,75 @@ function whyUnusable(base: string, relative: string): string | null {
 /** Why one of permsnap's own directories is not safe for a journal (another user's, or writable by others), or null. */
 function unsafeOwnDirectory(shown: string, st: { uid: number; mode: number }): string | null {
   const uid = process.geteuid?.() ?? 0;
-  if (st.uid !== uid) return `${shown} belongs to uid ${st.uid}, not to this user: it is not permsnap's (remove it)`;
-  if ((st.mode & 0o022) !== 0) return `${shown} can be written by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): chmod go-w it`;
+  if (st.uid !== uid) return `${shown} belongs to uid ${st.uid}, another user`;
+  if ((st.mode & 0o022) !== 0) return `${shown} can be written by others (mode ${modeText(st.mode)}): chmod go-w it`;
   return null;
+}
+
+const S_ISVTX = 0o1000;
+
+/** The first directory above permsnap's own that any user may rename entries of, said; null when none. */
+function openAncestor(base: string, relative: string): string | null {
+  let at = base;
+  for (const part of relative.split('/')) {
+    if (OWN_DIRS.has(part)) break;
+    at = path.join(at, part);
+    const st = fs.lstatSync(at, { throwIfNoEntry: false });
+    if (st === undefined) break;
+    const open = openToOthers(at, st);
+    if (open !== null) return open;
+  }
+  return null;
+}
+
+const joinNotices = (a: string | undefined, b: string): string => (a === undefined ? b : `${a}; ${b}`);
+
+/**
+ * A directory above permsnap's own in which any user may rename or replace entries (mode
+ * o+w without the sticky bit: `chmod -R a+rwx` leaves ROOT/var/lib so): permsnap/ could be
+ * swapped there for another user's, journal and all, before the undo. Null when not.
+ */
+function openToOthers(shown: string, st: { mode: number }): string | null {
+  return (st.mode & 0o002) !== 0 && (st.mode & S_ISVTX) === 0 ? `${shown} can be written by any user (mode ${modeText(st.mode)})` : null;
+}
+
+const modeText = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, '0');
+
+/**
+ * Why a journal about to be undone may not be what its restore wrote, or null: a file that
+ * another user owns or may write, or one in a directory another user owns or may rename
+ * entries of (permsnap writes journals 0600 in directories of the caller's own, 0700). An
+ * undo applies whatever the file says, as root: a swapped journal would be the attacker's.
+ */
+export function journalTrustProblem(file: string): string | null {
+  if (!startsAsJournal(file)) return null;
+  const uid = process.geteuid?.() ?? 0;
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (st === undefined) return null; // reading it names the problem
+  if (st.uid !== uid) return `it belongs to uid ${st.uid}, another user`;
+  if ((st.mode & 0o022) !== 0) return `others can write it (mode ${modeText(st.mode)})`;
+  const dir = fs.statSync(path.dirname(path.resolve(file)));
+  if (dir.uid !== uid && dir.uid !== 0) return `its directory belongs to uid ${dir.uid}, another user`;
+  if ((dir.mode & 0o022) !== 0 && (dir.mode & S_ISVTX) === 0) return `others can rename or replace files in its directory (mode ${modeText(dir.mode)})`;
+  return null;
+}
+
+/** Whether a regular file's first line is an undo journal's. */
+function startsAsJournal(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return false; // reading it names the problem
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return false;
+    const head = Buffer.alloc(JOURNAL_FIRST_LINE.length + 16);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return head.toString('latin1', 0, n).replace(/^[ \t]+/, '').startsWith(JOURNAL_FIRST_LINE);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** permsnap makes the default place's directories, not those of a FILE given with --undo (a typo there would make a tree). */
@@ -295,7 +364,13 @@ export class UndoJournal {
   private removeUnfinished(): void {
     // Gone already, or not removable: the message names it either way.
     if (this.dirFd !== null) unlinkFileAt(this.dirFd, path.basename(this.chosen));
-    else fs.rmSync(this.chosen, { force: true });
+    else {
+      try {
+        fs.unlinkSync(this.chosen);
+      } catch {
+        // Not removable (an append-only directory): the write's own error is the one said.
+      }
+    }
     this.closeFiles();
   }
 }

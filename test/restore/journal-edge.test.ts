@@ -150,7 +150,7 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(restore([snap, '--root', dir, '--undo', journal], { cwd: '/' }).status).toBe(0);
     const text = fs.readFileSync(journal, 'latin1');
     const copyEnd = text.indexOf('# permsnap: end');
-    for (const cutAt of [copyEnd + 3, text.indexOf('\n', copyEnd) + 1, text.length - 1]) {
+    for (const cutAt of [copyEnd + 3, text.indexOf('\n', copyEnd) + 1, text.length - 5, text.length - 1]) {
       const cut = path.join(dir, 'cut.facl');
       fs.writeFileSync(cut, text.slice(0, cutAt), 'latin1');
       const r = restore([cut, '--root', dir, '--no-undo', '--dry-run'], { cwd: '/' });
@@ -182,24 +182,25 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(fs.statSync(path.join(root, 't/f')).mode & 0o777).toBe(0o666);
   });
 
-  it("does not trust a ROOT/var/lib/permsnap another user made or can write (after chmod -R a+rwx anyone could): says so, keeps the journal in this host's place", () => {
-    sh('mkdir -p R/t R/var/lib/permsnap/undo && touch R/t/f && chmod 666 R/t/f && chown -R 65534 R/var/lib/permsnap && chmod -R a+rwx R/var', dir);
+  it("does not trust a ROOT/var/lib/permsnap another user made or can write, or a ROOT/var/lib anyone can change (chmod -R a+rwx): says so, keeps the journal in this host's place", () => {
+    sh('mkdir -p R/t R/var/lib/permsnap/undo && touch R/t/f', dir);
     const snap = path.join(dir, 'snap.facl');
     fs.writeFileSync(snap, '# file: t/f\n# owner: 0\n# group: 0\nuser::rw-\ngroup::r--\nother::---\n\n');
     const root = path.join(dir, 'R');
-    const r = restore([snap, '--root', root], { cwd: '/' });
-    const journal = /undo journal: (\S+) /.exec(r.stderr)?.[1];
-    if (journal !== undefined && journal.startsWith('/var/lib/permsnap/')) fs.rmSync(journal);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`permsnap: the undo journal cannot be kept in ${root}/var/lib/permsnap/undo (${root}/var/lib/permsnap belongs to uid 65534, not to this user`);
-    expect(journal).toMatch(/^\/var\/lib\/permsnap\/undo\//);
-    expect(fs.readdirSync(path.join(root, 'var/lib/permsnap/undo'))).toEqual([]);
-    // Its own, but writable by others: the same.
-    sh('chown -R 0 R/var/lib/permsnap && chmod 666 R/t/f', dir);
-    const again = restore([snap, '--root', root], { cwd: '/' });
-    const second = /undo journal: (\S+) /.exec(again.stderr)?.[1];
-    if (second !== undefined && second.startsWith('/var/lib/permsnap/')) fs.rmSync(second);
-    expect(again.stderr).toContain(`${root}/var/lib/permsnap can be written by others (mode 0777)`);
+    for (const [setup, why] of [
+      ['chmod -R a+rwx R/var', `${root}/var can be written by any user (mode 0777)`],
+      ['chmod -R 755 R/var && chown -R 65534 R/var/lib/permsnap', `${root}/var/lib/permsnap belongs to uid 65534, another user`],
+      ['chmod -R 755 R/var && chown -R 0 R/var/lib/permsnap && chmod 777 R/var/lib/permsnap', `${root}/var/lib/permsnap can be written by others (mode 0777): chmod go-w it`],
+    ] as const) {
+      sh(`chmod 666 R/t/f && ${setup}`, dir);
+      const r = restore([snap, '--root', root], { cwd: '/' });
+      const journal = /undo journal: (\S+) /.exec(r.stderr)?.[1];
+      if (journal !== undefined && journal.startsWith('/var/lib/permsnap/')) fs.rmSync(journal);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`permsnap: the undo journal cannot be kept in ${root}/var/lib/permsnap/undo (${why}): it goes to this host's default place instead`);
+      expect(journal).toMatch(/^\/var\/lib\/permsnap\/undo\//);
+      expect(fs.readdirSync(path.join(root, 'var/lib/permsnap/undo'))).toEqual([]);
+    }
   });
 
   it.skipIf(!canUnshare)('keeps the journal beneath --root on a system without /proc (a rescue chroot; needs root and unshare)', () => {
@@ -223,6 +224,31 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     const r = runAsNobody(process.execPath, [CLI, 'restore', snap], { cwd: path.join(dir, 'u'), env: { ...process.env, HOME: path.join(dir, 'u/home'), XDG_STATE_HOME: '' } });
     expect(r.status, r.stderr).toBe(0);
     expect(fs.readdirSync(path.join(dir, 'u/real/undo'))).toHaveLength(1);
+  });
+
+  it('refuses to undo from a journal another user could have replaced (theirs, writable by others, or in a directory they can change); a copy of your own is taken', () => {
+    sh('mkdir -p t j && touch t/f && chmod 666 t/f', dir);
+    const snap = path.join(dir, 'snap.facl');
+    fs.writeFileSync(snap, '# file: t/f\n# owner: 0\n# group: 0\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const journal = path.join(dir, 'j/undo.facl');
+    expect(restore([snap, '--root', dir, '--undo', journal], { cwd: '/' }).status).toBe(0);
+    const undo = (): ReturnType<typeof restore> => restore([journal, '--root', dir, '--no-undo'], { cwd: '/' });
+    for (const [setup, why] of [
+      ['chown 65534 j/undo.facl', 'it belongs to uid 65534, another user'],
+      ['chmod 0666 j/undo.facl', 'others can write it (mode 0666)'],
+      ['chown 65534 j', 'its directory belongs to uid 65534, another user'],
+      ['chmod 0777 j', 'others can rename or replace files in its directory (mode 0777)'],
+    ] as const) {
+      sh(`chown 0 j j/undo.facl && chmod 0700 j && chmod 0600 j/undo.facl && ${setup}`, dir);
+      const r = undo();
+      expect(r.status, setup).toBe(2);
+      expect(r.stderr).toContain(`${journal}: this undo journal may not be what its restore wrote: ${why}`);
+      expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o640);
+    }
+    // /tmp-like: open to all, with the sticky bit, which keeps others from replacing it.
+    sh('chmod 1777 j', dir);
+    expect(undo().status).toBe(0);
+    expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o666);
   });
 
   it('refuses --undo FILE in a directory that does not exist before reading the snapshot, and makes none', () => {

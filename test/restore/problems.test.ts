@@ -104,16 +104,22 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     it.skipIf(!isRoot)(`gives the owning group its own rights, not the mask's, when the filesystem refuses the ACL${how} (needs root to mount)`, (ctx) => {
       // group::r-- under mask::rwx: the mode's group bits (the mask) without the ACL would
       // give the owning group rwx, which the ACL never did.
-      const snap = setup([], '# file: f\nuser::rw-\nuser:bin:rwx\ngroup::r--\nmask::rwx\nother::---\n\n');
+      const block = (f: string): string => `# file: ${f}\nuser::rw-\nuser:bin:rwx\ngroup::r--\nmask::rwx\nother::---\n\n`;
+      const snap = setup([], block('f') + block('g'));
       const root = path.join(dir, 'r');
       if (!tryMount('ramfs', root)) return ctx.skip('ramfs (a filesystem without xattrs) cannot be mounted here');
       try {
         fs.writeFileSync(path.join(root, 'f'), '');
         fs.chmodSync(path.join(root, 'f'), 0o600);
+        // g's mode already is the recorded one: only the narrowing changes it, and counts.
+        fs.writeFileSync(path.join(root, 'g'), '');
+        fs.chmodSync(path.join(root, 'g'), 0o670);
         const r = restore([snap, '--root', root, '--no-undo', ...fallbacks], { cwd: '/' });
         expect(r.status, r.stderr).toBe(1);
         expect(r.stderr).toMatch(/\/r\/f: Operation not supported \(\w+\)$/m);
         expect((fs.statSync(path.join(root, 'f')).mode & 0o7777).toString(8)).toBe('640');
+        expect((fs.statSync(path.join(root, 'g')).mode & 0o7777).toString(8)).toBe('640');
+        expect(r.stderr).toContain('2 path(s) changed (mode 2)');
       } finally {
         unmount(root);
       }
