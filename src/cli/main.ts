@@ -270,7 +270,7 @@ async function readWithYargs(
     if (module && commandName === name) {
       y.command(module.command, module.describe, (b) => module.builder(b), async (args) => {
         try {
-          outcome = await run(restoreOperands(args));
+          outcome = await run(restoreOperands(onceEach(args, module.options)));
         } catch (err) {
           if (err instanceof PermsnapError && err.code === 'USAGE') helpOfCommand = commandHelp();
           throw err;
@@ -297,6 +297,22 @@ async function readWithYargs(
     throw err;
   }
   return outcome.exitCode;
+}
+
+/**
+ * An option that takes one value, given more than once: yargs makes an array of the values,
+ * which the command then took for a string (`--root A --root B` became a path of NULs,
+ * `--ignore a --ignore b` an internal TypeError). Refused as a usage error, naming it: for a
+ * restore as root, which --root was meant is not a guess to make.
+ */
+function onceEach(args: Record<string, unknown>, options: Record<string, Options>): Record<string, unknown> {
+  for (const [name, option] of Object.entries(options)) {
+    const repeatable = option.coerce !== undefined || option.array === true || option.type === 'array';
+    if (!repeatable && option.type !== 'boolean' && Array.isArray(args[name])) {
+      throw new PermsnapError('USAGE', `--${name} given more than once, expected it once`);
+    }
+  }
+  return args;
 }
 
 /**

@@ -69,6 +69,17 @@ describe('option values refused as usage errors', () => {
     expect(modeOfF()).toBe('600');
   });
 
+  it('refuses an option that takes one value given twice, naming it (an array reached the command: NULs for a path, a TypeError)', () => {
+    expectUsage(['restore', 's.facl', '--no-undo', '--root', 't', '--root', dir], dir, /^permsnap: --root given more than once, expected it once$/);
+    expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--ignore', 'owner', '--ignore', 'group'], dir, /^permsnap: --ignore given more than once/);
+    expectUsage(['snapshot', 't', '-o', 'a.facl', '-o', 'b.facl'], dir, /^permsnap: --output given more than once/);
+    expectUsage(['diff', 's.facl', 't', '--ignore', 'owner', '--ignore', 'group'], dir, /^permsnap: --ignore given more than once/);
+    expect(modeOfF()).toBe('600');
+    expect(fs.existsSync(path.join(dir, 'a.facl')) || fs.existsSync(path.join(dir, 'b.facl'))).toBe(false);
+    // The repeatable ones still repeat.
+    expect(permsnap(['snapshot', '-q', 't', '--exclude', 'x', '--exclude', 'y'], { cwd: dir }).status).toBe(0);
+  });
+
   it('refuses --jobs outside 1-64 (1e3 too) for snapshot and restore', () => {
     for (const jobs of ['0', '65', '1e3', '2.5']) {
       expectUsage(['snapshot', '--jobs', jobs, 't'], dir, /^permsnap: Expected --jobs to be an integer from 1 to 64, got /);
