@@ -5,13 +5,9 @@
 
 import { cPath } from './byte-path.js';
 import { errno, lastErrno, libc, systemError, type SystemError } from './libc.js';
+import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_RDONLY } from './open-flags.js';
 
 export const AT_FDCWD = -100;
-const AT_SYMLINK_NOFOLLOW = 0x100;
-const O_RDONLY = 0;
-const O_DIRECTORY = 0x10000;
-const O_NOFOLLOW = 0x20000;
-const O_CLOEXEC = 0x80000;
 // statx mask: type, mode, nlink, uid, gid, ino (the fields read below).
 const STATX_WANTED = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x100;
 const SYS_listxattrat = 465; // Linux 6.13
@@ -51,7 +47,6 @@ export function statAt(dirfd: number, name: string, follow: boolean, shownPath: 
   return readStatBuffer();
 }
 
-const AT_EMPTY_PATH = 0x1000;
 const STATX_ATTR_IMMUTABLE = 0x10;
 const STATX_ATTR_APPEND = 0x20;
 

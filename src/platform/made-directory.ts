@@ -5,14 +5,7 @@
 import { cPath } from './byte-path.js';
 import { statFd, type FileStat } from './dir-fd.js';
 import { errno, lastErrno, libc, systemError } from './libc.js';
-
-const O_WRONLY = 0x1;
-const O_CREAT = 0x40;
-const O_EXCL = 0x80;
-const O_DIRECTORY = 0x10000;
-const O_NOFOLLOW = 0x20000;
-const O_CLOEXEC = 0x80000;
-const O_PATH = 0x200000;
+import { O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_WRONLY } from './open-flags.js';
 
 type Path = string | Buffer;
 const openat = libc.func('int openat(int dirfd, const char *path, int flags, uint32 mode)') as (fd: number, p: Path, flags: number, mode: number) => number;

@@ -10,12 +10,8 @@ import { cPath } from './byte-path.js';
 import { isSymlink, listXattrsAt, statAt, statFd, useAtSyscalls, type FileStat } from './dir-fd.js';
 import { listXattrs } from './xattr.js';
 import { errno, koffi, lastErrno, libc, systemError } from './libc.js';
+import { AT_EMPTY_PATH, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH } from './open-flags.js';
 
-const O_PATH = 0x200000;
-const O_NOFOLLOW = 0x20000;
-const O_CLOEXEC = 0x80000;
-const O_DIRECTORY = 0x10000;
-const AT_EMPTY_PATH = 0x1000;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_NO_SYMLINKS = 0x04;
 const RESOLVE_BENEATH = 0x08;
