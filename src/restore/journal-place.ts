@@ -1,0 +1,194 @@
+// Where an undo journal is kept (contracts.md's default places) and whether one can be
+// trusted: its directories made without following a symlink, permsnap's own ones the
+// caller's alone, and a journal about to be undone one no other user could have replaced.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PermsnapError, systemReason } from '../errors.js';
+import { JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
+import { closeDescriptorOf, makeDirectoryAt, openDirectoryPath } from '../platform/made-directory.js';
+
+/**
+ * Where a journal goes. Beneath a root ("/" or --root's), the directories are made (0700)
+ * one at a time through the one before, never through a symlink, and permsnap's own two
+ * (permsnap/, undo/) must be the caller's and writable by nobody else. A user's own state
+ * directory is the user's to arrange (symlinks there are theirs): made by path.
+ */
+export interface JournalPlace {
+  /** The directory trusted as it is: the root, or the user's own state directory. */
+  base: string;
+  /** Beneath a root, "var/lib/permsnap/undo"; "" for the user's state directory itself. */
+  dirs: string;
+  /** Said when the place is not the first choice (ROOT's could not be used), with why. */
+  notice?: string;
+}
+
+const ROOT_DIRS = 'var/lib/permsnap/undo';
+/** The last components of ROOT_DIRS, permsnap's own: a journal there must be safe from other users. */
+const OWN_DIRS = new Set(['permsnap', 'undo']);
+
+/**
+ * contracts.md's default location. Nothing is created here (a run that changes nothing
+ * leaves no trace); the directories are made with the first journal entry (see
+ * UndoJournal.create). One on the way that is a symlink, or one of permsnap's own that
+ * another user owns or can write, is not used: after `chmod -R a+rwx`, anyone could have
+ * made it, to send the journal elsewhere or change it before it is undone.
+ */
+export function defaultJournalPlace(root: string | undefined): JournalPlace {
+  let notice: string | undefined;
+  if (root !== undefined && path.resolve(root) !== '/') {
+    const why = whyUnusable(root, ROOT_DIRS);
+    if (why === null) return { base: root, dirs: ROOT_DIRS };
+    notice = `the undo journal cannot be kept in ${path.join(root, ROOT_DIRS)} (${why}): it goes to this host's default place instead`;
+  }
+  if (process.getuid?.() === 0) {
+    // This host's own place, where there is no other: /var/lib left open to any user (the
+    // seed story's `chmod -R a+rwx /`) is put right by the restore itself, and meanwhile
+    // the undo refuses a journal another user could have replaced (journalTrustProblem).
+    const why = whyUnusable('/', ROOT_DIRS, 'taken');
+    if (why !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${ROOT_DIRS}: ${why} (choose one with --undo FILE)`);
+    const open = openAncestor('/', ROOT_DIRS);
+    if (open !== null) notice = joinNotices(notice, `${open}: until this restore puts it right, another user could replace the undo journal (lock other users out, see the README)`);
+    return { base: '/', dirs: ROOT_DIRS, notice };
+  }
+  return { base: path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state'), 'permsnap/undo'), dirs: '', notice };
+}
+
+/** The default journal directory, as a path (defaultJournalPlace's, joined). */
+export function defaultJournalDir(root: string | undefined): string {
+  const place = defaultJournalPlace(root);
+  return path.join(place.base, place.dirs);
+}
+
+/** Why base/relative cannot hold a journal, or null: a symlink or a non-directory on the way, one of permsnap's own not safe, or not writable. */
+function whyUnusable(base: string, relative: string, openAbove: 'refused' | 'taken' = 'refused'): string | null {
+  let deepest = base;
+  for (const part of relative.split('/')) {
+    const next = path.join(deepest, part);
+    const st = fs.lstatSync(next, { throwIfNoEntry: false });
+    if (st === undefined) break;
+    if (st.isSymbolicLink()) return `${next} is a symlink, expected a real directory`;
+    if (!st.isDirectory()) return `${next} is not a directory`;
+    const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(next, st) : openAbove === 'refused' ? openToOthers(next, st) : null;
+    if (unsafe !== null) return unsafe;
+    deepest = next;
+  }
+  try {
+    fs.accessSync(deepest, fs.constants.W_OK);
+    return null;
+  } catch (err) {
+    // A read-only or foreign root: the journal goes to this host's default place instead.
+    return `${deepest}: ${systemReason(err)}`;
+  }
+}
+
+/** Why one of permsnap's own directories is not safe for a journal (another user's, or writable by others), or null. */
+function unsafeOwnDirectory(shown: string, st: { uid: number; mode: number }): string | null {
+  const uid = process.geteuid?.() ?? 0;
+  if (st.uid !== uid) return `${shown} belongs to uid ${st.uid}, another user`;
+  if ((st.mode & 0o022) !== 0) return `${shown} can be written by others (mode ${modeText(st.mode)}): chmod go-w it`;
+  return null;
+}
+
+const S_ISVTX = 0o1000;
+
+/** The first directory above permsnap's own that any user may rename entries of, said; null when none. */
+function openAncestor(base: string, relative: string): string | null {
+  let at = base;
+  for (const part of relative.split('/')) {
+    if (OWN_DIRS.has(part)) break;
+    at = path.join(at, part);
+    const st = fs.lstatSync(at, { throwIfNoEntry: false });
+    if (st === undefined) break;
+    const open = openToOthers(at, st);
+    if (open !== null) return open;
+  }
+  return null;
+}
+
+const joinNotices = (a: string | undefined, b: string): string => (a === undefined ? b : `${a}; ${b}`);
+
+/**
+ * A directory above permsnap's own in which any user may rename or replace entries (mode
+ * o+w without the sticky bit: `chmod -R a+rwx` leaves ROOT/var/lib so): permsnap/ could be
+ * swapped there for another user's, journal and all, before the undo. Null when not.
+ */
+function openToOthers(shown: string, st: { mode: number }): string | null {
+  return (st.mode & 0o002) !== 0 && (st.mode & S_ISVTX) === 0 ? `${shown} can be written by any user (mode ${modeText(st.mode)})` : null;
+}
+
+const modeText = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, '0');
+
+/**
+ * Why a journal about to be undone may not be what its restore wrote, or null: a file that
+ * another user owns or may write, or one in a directory another user owns or may rename
+ * entries of (permsnap writes journals 0600 in directories of the caller's own, 0700). An
+ * undo applies whatever the file says, as root: a swapped journal would be the attacker's.
+ */
+export function journalTrustProblem(file: string): string | null {
+  if (!startsAsJournal(file)) return null;
+  const uid = process.geteuid?.() ?? 0;
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (st === undefined) return null; // reading it names the problem
+  if (st.uid !== uid) return `it belongs to uid ${st.uid}, another user`;
+  if ((st.mode & 0o022) !== 0) return `others can write it (mode ${modeText(st.mode)})`;
+  const dir = fs.statSync(path.dirname(path.resolve(file)));
+  if (dir.uid !== uid && dir.uid !== 0) return `its directory belongs to uid ${dir.uid}, another user`;
+  if ((dir.mode & 0o022) !== 0 && (dir.mode & S_ISVTX) === 0) return `others can rename or replace files in its directory (mode ${modeText(dir.mode)})`;
+  return null;
+}
+
+/** Whether a regular file's first line is an undo journal's. */
+function startsAsJournal(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return false; // reading it names the problem
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return false;
+    const head = Buffer.alloc(JOURNAL_FIRST_LINE.length + 16);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return head.toString('latin1', 0, n).replace(/^[ \t]+/, '').startsWith(JOURNAL_FIRST_LINE);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The descriptor of place's directory, made where missing: beneath a root, one directory
+ * at a time through the descriptor of the one before (the names checked at the start could
+ * have been swapped for a symlink since, by anyone a `chmod -R a+rwx` let write there), and
+ * permsnap's own checked again. Returns an O_PATH descriptor.
+ */
+export function openMadeDirectories(place: JournalPlace): number {
+  if (place.dirs === '') {
+    fs.mkdirSync(place.base, { recursive: true, mode: 0o700 });
+    return openDirectoryPath(place.base);
+  }
+  let fd = openDirectoryPath(place.base);
+  let shown = place.base;
+  try {
+    for (const part of place.dirs.split('/')) {
+      shown = path.join(shown, part);
+      let made: ReturnType<typeof makeDirectoryAt>;
+      try {
+        made = makeDirectoryAt(fd, part, shown);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOTDIR' || code === 'ELOOP') throw new Error(`${shown} is a symlink or not a directory now: refused`);
+        throw err;
+      }
+      closeDescriptorOf(fd);
+      fd = made.fd;
+      const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(shown, made.st) : null;
+      if (unsafe !== null) throw new Error(`${unsafe}: refused`);
+    }
+    return fd;
+  } catch (err) {
+    closeDescriptorOf(fd);
+    throw err;
+  }
+}
