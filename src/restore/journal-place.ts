@@ -1,12 +1,11 @@
-// Where an undo journal is kept (contracts.md's default places) and whether one can be
-// trusted: its directories made without following a symlink, permsnap's own ones the
-// caller's alone, and a journal about to be undone one no other user could have replaced.
+// Where an undo journal is kept (contracts.md's default places): its directories made
+// without following a symlink, permsnap's own ones the caller's alone, none beneath a
+// directory any user may rename entries of.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PermsnapError, systemReason } from '../errors.js';
-import { JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
 import { closeDescriptorOf, makeDirectoryAt, openDirectoryPath } from '../platform/made-directory.js';
 
 /**
@@ -44,8 +43,8 @@ export function defaultJournalPlace(root: string | undefined): JournalPlace {
   }
   if (process.getuid?.() === 0) {
     // This host's own place, where there is no other: /var/lib left open to any user (the
-    // seed story's `chmod -R a+rwx /`) is put right by the restore itself, and meanwhile
-    // the undo refuses a journal another user could have replaced (journalTrustProblem).
+    // seed story's `chmod -R a+rwx /`) is put right by the restore itself; until then
+    // another user could swap permsnap/ there, which is said (the README: lock them out).
     const why = whyUnusable('/', ROOT_DIRS, 'taken');
     if (why !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${ROOT_DIRS}: ${why} (choose one with --undo FILE)`);
     const open = openAncestor('/', ROOT_DIRS);
@@ -119,43 +118,6 @@ function openToOthers(shown: string, st: { mode: number }): string | null {
 }
 
 const modeText = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, '0');
-
-/**
- * Why a journal about to be undone may not be what its restore wrote, or null: a file that
- * another user owns or may write, or one in a directory another user owns or may rename
- * entries of (permsnap writes journals 0600 in directories of the caller's own, 0700). An
- * undo applies whatever the file says, as root: a swapped journal would be the attacker's.
- */
-export function journalTrustProblem(file: string): string | null {
-  if (!startsAsJournal(file)) return null;
-  const uid = process.geteuid?.() ?? 0;
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  if (st === undefined) return null; // reading it names the problem
-  if (st.uid !== uid) return `it belongs to uid ${st.uid}, another user`;
-  if ((st.mode & 0o022) !== 0) return `others can write it (mode ${modeText(st.mode)})`;
-  const dir = fs.statSync(path.dirname(path.resolve(file)));
-  if (dir.uid !== uid && dir.uid !== 0) return `its directory belongs to uid ${dir.uid}, another user`;
-  if ((dir.mode & 0o022) !== 0 && (dir.mode & S_ISVTX) === 0) return `others can rename or replace files in its directory (mode ${modeText(dir.mode)})`;
-  return null;
-}
-
-/** Whether a regular file's first line is an undo journal's. */
-function startsAsJournal(file: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch {
-    return false; // reading it names the problem
-  }
-  try {
-    if (!fs.fstatSync(fd).isFile()) return false;
-    const head = Buffer.alloc(JOURNAL_FIRST_LINE.length + 16);
-    const n = fs.readSync(fd, head, 0, head.length, 0);
-    return head.toString('latin1', 0, n).replace(/^[ \t]+/, '').startsWith(JOURNAL_FIRST_LINE);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /**
  * The descriptor of place's directory, made where missing: beneath a root, one directory

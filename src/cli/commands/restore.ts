@@ -13,7 +13,6 @@ import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
 import { FIELDS, type Field } from '../../restore/reconcile.js';
 import { MIN_PIECED } from '../../restore/look-pieces.js';
 import { restore, type RestoreSummary } from '../../restore/restore.js';
-import { journalTrustProblem } from '../../restore/journal-place.js';
 import { journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
 import { formatChange } from '../change-text.js';
 import { createProgress } from '../progress.js';
@@ -134,10 +133,6 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
   const info: SnapshotInfo = { hasMarkers: false };
   const ids = chooseResolver(root, args['ids-from']);
   const started = new Date();
-  const untrusted = args.snapshot === '-' ? null : journalTrustProblem(args.snapshot);
-  if (untrusted !== null) {
-    throw new PermsnapError('IO', `${args.snapshot}: this undo journal may not be what its restore wrote: ${untrusted}; read it, and undo from a copy only you can write`);
-  }
   const journal = args['dry-run'] || args['no-undo'] ? null : openJournal(args.undo, root, started);
   if (journal?.notice !== undefined) reporter.warn(journal.notice);
   let summary: RestoreSummary;
