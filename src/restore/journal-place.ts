@@ -36,20 +36,24 @@ const OWN_DIRS = new Set(['permsnap', 'undo']);
  */
 export function defaultJournalPlace(root: string | undefined): JournalPlace {
   let notice: string | undefined;
+  // ROOT/var/lib (or /var/lib) left open to any user, as `chmod -R a+rwx` leaves it, is
+  // put right by the restore itself; until then another user could swap permsnap/ there,
+  // which is said (the README: lock them out). The journal still goes beneath ROOT: it
+  // must survive leaving the rescue system, where no user of the damaged one is at work.
+  const openAbove = (base: string): string | undefined => {
+    const open = openAncestor(base, ROOT_DIRS);
+    return open === null ? undefined : `${open}: until this restore puts it right, another user could replace the undo journal (lock other users out, see the README)`;
+  };
   if (root !== undefined && path.resolve(root) !== '/') {
     const why = whyUnusable(root, ROOT_DIRS);
-    if (why === null) return { base: root, dirs: ROOT_DIRS };
+    if (why === null) return { base: root, dirs: ROOT_DIRS, notice: openAbove(root) };
     notice = `the undo journal cannot be kept in ${path.join(root, ROOT_DIRS)} (${why}): it goes to this host's default place instead`;
   }
   if (process.getuid?.() === 0) {
-    // This host's own place, where there is no other: /var/lib left open to any user (the
-    // seed story's `chmod -R a+rwx /`) is put right by the restore itself; until then
-    // another user could swap permsnap/ there, which is said (the README: lock them out).
-    const why = whyUnusable('/', ROOT_DIRS, 'taken');
+    const why = whyUnusable('/', ROOT_DIRS);
     if (why !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${ROOT_DIRS}: ${why} (choose one with --undo FILE)`);
-    const open = openAncestor('/', ROOT_DIRS);
-    if (open !== null) notice = joinNotices(notice, `${open}: until this restore puts it right, another user could replace the undo journal (lock other users out, see the README)`);
-    return { base: '/', dirs: ROOT_DIRS, notice };
+    const open = openAbove('/');
+    return { base: '/', dirs: ROOT_DIRS, notice: open === undefined ? notice : joinNotices(notice, open) };
   }
   return { base: path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state'), 'permsnap/undo'), dirs: '', notice };
 }
@@ -61,7 +65,7 @@ export function defaultJournalDir(root: string | undefined): string {
 }
 
 /** Why base/relative cannot hold a journal, or null: a symlink or a non-directory on the way, one of permsnap's own not safe, or not writable. */
-function whyUnusable(base: string, relative: string, openAbove: 'refused' | 'taken' = 'refused'): string | null {
+function whyUnusable(base: string, relative: string): string | null {
   let deepest = base;
   for (const part of relative.split('/')) {
     const next = path.join(deepest, part);
@@ -69,7 +73,7 @@ function whyUnusable(base: string, relative: string, openAbove: 'refused' | 'tak
     if (st === undefined) break;
     if (st.isSymbolicLink()) return `${next} is a symlink, expected a real directory`;
     if (!st.isDirectory()) return `${next} is not a directory`;
-    const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(next, st) : openAbove === 'refused' ? openToOthers(next, st) : null;
+    const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(next, st) : null;
     if (unsafe !== null) return unsafe;
     deepest = next;
   }

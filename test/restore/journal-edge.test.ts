@@ -182,13 +182,21 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(fs.statSync(path.join(root, 't/f')).mode & 0o777).toBe(0o666);
   });
 
-  it("does not trust a ROOT/var/lib/permsnap another user made or can write, or a ROOT/var/lib anyone can change (chmod -R a+rwx): says so, keeps the journal in this host's place", () => {
+  it("does not trust a ROOT/var/lib/permsnap another user made or can write: says so, keeps the journal in this host's place; says a ROOT/var/lib anyone can change", () => {
     sh('mkdir -p R/t R/var/lib/permsnap/undo && touch R/t/f', dir);
     const snap = path.join(dir, 'snap.facl');
     fs.writeFileSync(snap, '# file: t/f\n# owner: 0\n# group: 0\nuser::rw-\ngroup::r--\nother::---\n\n');
     const root = path.join(dir, 'R');
+    // Open above permsnap's own directories (chmod -R a+rwx, undone by the restore itself):
+    // said, and the journal stays beneath ROOT, to survive leaving the rescue system.
+    sh('chmod 666 R/t/f && chmod 777 R/var R/var/lib', dir);
+    const open = restore([snap, '--root', root], { cwd: '/' });
+    expect(open.status, open.stderr).toBe(0);
+    expect(open.stderr).toContain(`permsnap: ${root}/var can be written by any user (mode 0777): until this restore puts it right, another user could replace the undo journal`);
+    expect(fs.readdirSync(path.join(root, 'var/lib/permsnap/undo'))).toHaveLength(1);
+    sh('rm R/var/lib/permsnap/undo/*', dir);
     for (const [setup, why] of [
-      ['chmod -R a+rwx R/var', `${root}/var can be written by any user (mode 0777)`],
+      ['chmod -R a+rwx R/var', `${root}/var/lib/permsnap can be written by others (mode 0777): chmod go-w it`],
       ['chmod -R 755 R/var && chown -R 65534 R/var/lib/permsnap', `${root}/var/lib/permsnap belongs to uid 65534, another user`],
       ['chmod -R 755 R/var && chown -R 0 R/var/lib/permsnap && chmod 777 R/var/lib/permsnap', `${root}/var/lib/permsnap can be written by others (mode 0777): chmod go-w it`],
     ] as const) {

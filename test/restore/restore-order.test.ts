@@ -205,7 +205,10 @@ describe('restoreOrder', () => {
 function referenceTarget(recorded: string, root: string | undefined, cwd: string): { ok: true; target: TargetPath } | { ok: false } {
   const parts = recorded.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return { ok: false };
-  return { ok: true, target: { root: root ?? (recorded.startsWith('/') ? '/' : cwd), relative: parts.join('/') } };
+  const target: TargetPath = { root: root ?? (recorded.startsWith('/') ? '/' : cwd), relative: parts.join('/') };
+  // "d/" and "d/." name a directory only (as the kernel takes them); "/" and "." are the root.
+  if (parts.length > 0 && /\/\.?$/.test(recorded)) target.directory = true;
+  return { ok: true, target };
 }
 
 const TRICKY = [
