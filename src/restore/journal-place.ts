@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PermsnapError, systemReason } from '../errors.js';
+import { modeOctal, S_ISVTX } from '../model/mode.js';
 import { closeDescriptorOf, makeDirectoryAt, openDirectoryPath } from '../platform/made-directory.js';
 
 /**
@@ -40,20 +41,16 @@ export function defaultJournalPlace(root: string | undefined): JournalPlace {
   // put right by the restore itself; until then another user could swap permsnap/ there,
   // which is said (the README: lock them out). The journal still goes beneath ROOT: it
   // must survive leaving the rescue system, where no user of the damaged one is at work.
-  const openAbove = (base: string): string | undefined => {
-    const open = openAncestor(base, ROOT_DIRS);
-    return open === null ? undefined : `${open}: until this restore puts it right, another user could replace the undo journal (lock other users out, see the README)`;
-  };
+  const openNotice = (open: string): string => `${open}: until this restore puts it right, another user could replace the undo journal (lock other users out, see the README)`;
   if (root !== undefined && path.resolve(root) !== '/') {
-    const why = whyUnusable(root, ROOT_DIRS);
-    if (why === null) return { base: root, dirs: ROOT_DIRS, notice: openAbove(root) };
-    notice = `the undo journal cannot be kept in ${path.join(root, ROOT_DIRS)} (${why}): it goes to this host's default place instead`;
+    const place = inspectPlace(root, ROOT_DIRS);
+    if (place.unusable === null) return { base: root, dirs: ROOT_DIRS, notice: place.open === null ? undefined : openNotice(place.open) };
+    notice = `the undo journal cannot be kept in ${path.join(root, ROOT_DIRS)} (${place.unusable}): it goes to this host's default place instead`;
   }
   if (process.getuid?.() === 0) {
-    const why = whyUnusable('/', ROOT_DIRS);
-    if (why !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${ROOT_DIRS}: ${why} (choose one with --undo FILE)`);
-    const open = openAbove('/');
-    return { base: '/', dirs: ROOT_DIRS, notice: open === undefined ? notice : joinNotices(notice, open) };
+    const place = inspectPlace('/', ROOT_DIRS);
+    if (place.unusable !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${ROOT_DIRS}: ${place.unusable} (choose one with --undo FILE)`);
+    return { base: '/', dirs: ROOT_DIRS, notice: place.open === null ? notice : joinNotices(notice, openNotice(place.open)) };
   }
   return { base: path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state'), 'permsnap/undo'), dirs: '', notice };
 }
@@ -64,25 +61,32 @@ export function defaultJournalDir(root: string | undefined): string {
   return path.join(place.base, place.dirs);
 }
 
-/** Why base/relative cannot hold a journal, or null: a symlink or a non-directory on the way, one of permsnap's own not safe, or not writable. */
-function whyUnusable(base: string, relative: string): string | null {
+/**
+ * What the existing directories of base/relative say of it as a journal's place, in one
+ * walk: why it cannot hold one (a symlink or a non-directory on the way, one of permsnap's
+ * own not safe, the deepest not writable), or null; and the first directory above
+ * permsnap's own that any user may rename entries of, said, or null.
+ */
+function inspectPlace(base: string, relative: string): { unusable: string | null; open: string | null } {
   let deepest = base;
+  let open: string | null = null;
   for (const part of relative.split('/')) {
     const next = path.join(deepest, part);
     const st = fs.lstatSync(next, { throwIfNoEntry: false });
     if (st === undefined) break;
-    if (st.isSymbolicLink()) return `${next} is a symlink, expected a real directory`;
-    if (!st.isDirectory()) return `${next} is not a directory`;
+    if (st.isSymbolicLink()) return { unusable: `${next} is a symlink, expected a real directory`, open };
+    if (!st.isDirectory()) return { unusable: `${next} is not a directory`, open };
     const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(next, st) : null;
-    if (unsafe !== null) return unsafe;
+    if (unsafe !== null) return { unusable: unsafe, open };
+    if (!OWN_DIRS.has(part)) open ??= openToOthers(next, st);
     deepest = next;
   }
   try {
     fs.accessSync(deepest, fs.constants.W_OK);
-    return null;
+    return { unusable: null, open };
   } catch (err) {
     // A read-only or foreign root: the journal goes to this host's default place instead.
-    return `${deepest}: ${systemReason(err)}`;
+    return { unusable: `${deepest}: ${systemReason(err)}`, open };
   }
 }
 
@@ -90,23 +94,7 @@ function whyUnusable(base: string, relative: string): string | null {
 function unsafeOwnDirectory(shown: string, st: { uid: number; mode: number }): string | null {
   const uid = process.geteuid?.() ?? 0;
   if (st.uid !== uid) return `${shown} belongs to uid ${st.uid}, another user`;
-  if ((st.mode & 0o022) !== 0) return `${shown} can be written by others (mode ${modeText(st.mode)}): chmod go-w it`;
-  return null;
-}
-
-const S_ISVTX = 0o1000;
-
-/** The first directory above permsnap's own that any user may rename entries of, said; null when none. */
-function openAncestor(base: string, relative: string): string | null {
-  let at = base;
-  for (const part of relative.split('/')) {
-    if (OWN_DIRS.has(part)) break;
-    at = path.join(at, part);
-    const st = fs.lstatSync(at, { throwIfNoEntry: false });
-    if (st === undefined) break;
-    const open = openToOthers(at, st);
-    if (open !== null) return open;
-  }
+  if ((st.mode & 0o022) !== 0) return `${shown} can be written by others (mode ${modeOctal(st.mode)}): chmod go-w it`;
   return null;
 }
 
@@ -118,10 +106,9 @@ const joinNotices = (a: string | undefined, b: string): string => (a === undefin
  * swapped there for another user's, journal and all, before the undo. Null when not.
  */
 function openToOthers(shown: string, st: { mode: number }): string | null {
-  return (st.mode & 0o002) !== 0 && (st.mode & S_ISVTX) === 0 ? `${shown} can be written by any user (mode ${modeText(st.mode)})` : null;
+  return (st.mode & 0o002) !== 0 && (st.mode & S_ISVTX) === 0 ? `${shown} can be written by any user (mode ${modeOctal(st.mode)})` : null;
 }
 
-const modeText = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, '0');
 
 /**
  * The descriptor of place's directory, made where missing: beneath a root, one directory
