@@ -27,22 +27,18 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   const problems: string[] = [];
   const { ids, ignore } = options;
   const principal = (kind: 'user' | 'group', name: string | undefined, id: number): number | null => {
-    if (name === undefined && id === NO_ID) {
-      problems.push(`${kind} id ${NO_ID} is no id a file can have (getfacl prints it for one a user namespace does not map): left as it is`);
-      return null;
-    }
-    if (name === undefined) return id >= 0 ? id : null;
-    const resolved = kind === 'user' ? ids.uid(name) : ids.gid(name);
+    const resolved = name === undefined ? (id >= 0 ? id : null) : kind === 'user' ? ids.uid(name) : ids.gid(name);
     // The name's own bytes (a problem line is a byte string, as its path is); quoted, with
     // control characters escaped.
-    if (resolved === null) problems.push(`unknown ${kind} ${JSON.stringify(name)}`);
-    // A name can stand for (uid_t)-1 in a passwd file, and glibc gives it; chown takes that
-    // id as "leave it as it is", so the path would count as restored and be unchanged.
-    else if (resolved === NO_ID) {
-      problems.push(`${kind} ${JSON.stringify(name)} has the id ${NO_ID}, which no file can have (to chown it means "no change")`);
-      return null;
-    }
-    return resolved;
+    if (resolved === null && name !== undefined) problems.push(`unknown ${kind} ${JSON.stringify(name)}`);
+    // (uid_t)-1, which chown takes as "leave it as it is" (the path would count as restored
+    // and be unchanged): recorded so in a user namespace that does not map the id, or given
+    // for a name by a passwd file.
+    if (resolved !== NO_ID) return resolved;
+    problems.push(name === undefined
+      ? `${kind} id ${NO_ID} is no id a file can have (getfacl prints it for one a user namespace does not map): left as it is`
+      : `${kind} ${JSON.stringify(name)} has the id ${NO_ID}, which no file can have (to chown it means "no change")`);
+    return null;
   };
   const uid = ignore.has('owner') ? null : principal('user', entry.owner, entry.uid);
   const gid = ignore.has('group') ? null : principal('group', entry.group, entry.gid);
