@@ -54,6 +54,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   const { makeLook, known } = session;
   const tally = emptyTally();
   const sampler = request.sampling ? new DamageSampler() : null;
+  const lookAtOne = (item: WorkItem): LookResult => lookAtItem(item, directories, pseudo, links);
   const work = new ItemPacker();
   const keys: number[] = [];
   let last: Look | undefined;
@@ -65,8 +66,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
     const look = makeLook(parsed);
     if (look.item === undefined) keys.push(wideHash(look.path, UNTARGETED_PREFIX));
     else {
-      const look1 = (item: WorkItem): LookResult => lookAtItem(item, directories, pseudo, links);
-      const found = sampler ? sampler.look(look.item, look1) : look1(look.item);
+      const found = sampler ? sampler.look(look.item, lookAtOne) : lookAtOne(look.item);
       settleLook(look, found.outcome, found.problem);
       const { root, relative } = look.item.target;
       if (root !== hashedRoot) {
