@@ -81,6 +81,10 @@ export function atomicFileSink(named: string): ByteSink {
   const direct = existing !== undefined && !existing.isFile();
   const dir = path.dirname(target);
   const temp = direct ? target : path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  // A device or FIFO written directly is not ours to remove.
+  const removeTemp = (): void => {
+    if (!direct) fs.rmSync(temp, { force: true });
+  };
   let fd: number;
   try {
     fd = fs.openSync(temp, direct ? 'w' : 'wx', 0o600);
@@ -143,11 +147,9 @@ export function atomicFileSink(named: string): ByteSink {
       } catch {
         // already closed by the stream's destroy(): nothing left to release
       }
-      if (!direct) fs.rmSync(temp, { force: true });
+      removeTemp();
     },
-    discard() {
-      if (!direct) fs.rmSync(temp, { force: true });
-    },
+    discard: removeTemp,
   };
 }
 
