@@ -2,7 +2,7 @@
 // usage errors (exit 2) before anything is read or changed.
 
 import { PermsnapError } from '../errors.js';
-import { isUtf8Bytes, messageText, toByteString } from '../platform/byte-path.js';
+import { isUtf8Bytes, messageText } from '../platform/byte-path.js';
 import { jobsInRange, MAX_JOBS } from '../threads/default-jobs.js';
 
 /** --jobs: a whole number from 1 to MAX_JOBS, or not given. */
