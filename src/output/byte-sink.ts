@@ -11,7 +11,12 @@ import { PermsnapError, systemReason } from '../errors.js';
 export interface ByteSink {
   /** The file being written, when there is one (a walk of the tree it is in leaves it out). */
   readonly identity?: { dev: number; ino: number };
-  write(bytes: Buffer): Promise<void>;
+  /**
+   * Resolves when the sink can take more. `released`, when given, is called once the sink
+   * no longer reads `bytes` (written out, or failed), so the caller may reuse them; a sink
+   * that cannot tell never calls it.
+   */
+  write(bytes: Buffer, released?: () => void): Promise<void>;
   /** Completes the output (for a file: fsync and rename into place). */
   commit(): Promise<void>;
   /** Gives up: a file sink removes its temp file and leaves any old file untouched. */
@@ -56,11 +61,11 @@ export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
   // Done with the stream: a program that makes a sink per call must not pile up listeners.
   const release = async (): Promise<void> => void stdout.removeListener('error', onError);
   return {
-    async write(bytes) {
+    async write(bytes, released) {
       // A closed pipe never drains: stop instead of waiting forever.
       if (failure || stdout.destroyed) throw failed(failure);
       try {
-        if (!stdout.write(bytes)) await eventOrError(stdout, 'drain', [stdout]);
+        if (!stdout.write(bytes, released && (() => released()))) await eventOrError(stdout, 'drain', [stdout]);
       } catch (err) {
         throw failed(err as Error);
       }
@@ -109,9 +114,9 @@ export function atomicFileSink(named: string): ByteSink {
   const { dev, ino } = fs.fstatSync(fd);
   return {
     identity: { dev, ino },
-    async write(bytes) {
+    async write(bytes, released) {
       check();
-      if (!head.write(bytes)) await settle(eventOrError(head, 'drain', streams));
+      if (!head.write(bytes, released && (() => released()))) await settle(eventOrError(head, 'drain', streams));
       check();
     },
     async commit() {

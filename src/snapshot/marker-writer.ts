@@ -12,7 +12,7 @@ export const endMarker = (entries: number): string => `# permsnap: end, ${entrie
 export const CAPABILITIES_UNKNOWN = '# permsnap: capabilities unknown\n';
 
 export class MarkerWriter {
-  private held: TextPart | null = null;
+  private held: { part: TextPart; released?: () => void } | null = null;
   private wroteFirst = false;
   private entries = 0;
 
@@ -27,15 +27,16 @@ export class MarkerWriter {
     return this.entries;
   }
 
-  async write(part: TextPart): Promise<void> {
-    if (part.count === 0) return;
+  /** `released` is called once the part's bytes are no longer read (ByteSink.write). */
+  async write(part: TextPart, released?: () => void): Promise<void> {
+    if (part.count === 0) return released?.();
     this.entries += part.count;
     if (!this.markers) {
-      await this.sink.write(asBuffer(part.bytes));
+      await this.sink.write(asBuffer(part.bytes), released);
       return;
     }
     const previous = this.held;
-    this.held = part;
+    this.held = { part, released };
     if (previous) await this.flush(previous, false);
   }
 
@@ -44,12 +45,16 @@ export class MarkerWriter {
     this.held = null;
   }
 
-  private async flush(part: TextPart, last: boolean): Promise<void> {
-    let bytes = asBuffer(part.bytes);
+  private async flush({ part, released }: { part: TextPart; released?: () => void }, last: boolean): Promise<void> {
+    const original = asBuffer(part.bytes);
+    let bytes = original;
     // Insert at the later offset first so the earlier one stays valid.
     if (last && part.lastHeaderEnd >= 0) bytes = insertAt(bytes, part.lastHeaderEnd, endMarker(this.entries));
     if (!this.wroteFirst && part.firstHeaderEnd >= 0) bytes = insertAt(bytes, part.firstHeaderEnd, this.begin);
     this.wroteFirst = true;
+    if (bytes === original) return this.sink.write(bytes, released);
+    // A marker went into a copy: the part's own bytes are done with.
+    released?.();
     await this.sink.write(bytes);
   }
 }

@@ -8,6 +8,7 @@ import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import type { ErrorPart } from './job-part.js';
 import { MarkerWriter } from './marker-writer.js';
 import { Scheduler } from './scheduler.js';
+import { freeNow } from '../output/free-buffer.js';
 import type { SnapshotSettings } from './settings.js';
 import { WorkerPool } from './worker-pool.js';
 import { defaultJobs, workersCanStart } from '../threads/default-jobs.js';
@@ -70,7 +71,9 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
   let noticedAbsolute = false;
   const scheduler = new Scheduler(settings, pool, async (part) => {
     if (part.kind === 'text') {
-      await writer.write(part);
+      // The part's bytes are a buffer of their own (ByteChunk.take), freed once written.
+      const buffer = part.bytes.buffer as ArrayBuffer;
+      await writer.write(part, () => freeNow(buffer));
       options.onProgress?.(writer.count, part.lastPath);
     } else if (part.kind === 'error') {
       problems++;
