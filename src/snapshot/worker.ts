@@ -3,6 +3,7 @@
 // have been started before the command line was parsed).
 
 import { parentPort } from 'node:worker_threads';
+import { collectIfGrown } from '../threads/heap-trim.js';
 import { runJob, type Job } from './run-job.js';
 import type { SnapshotSettings } from './settings.js';
 
@@ -35,6 +36,7 @@ parentPort?.on('message', (request: JobRequest | WorkerSetup | { quit: true }) =
     // Hand the output bytes over without copying them.
     const transfer = parts.flatMap((p) => (p.kind === 'text' ? [p.bytes.buffer as ArrayBuffer] : []));
     parentPort?.postMessage({ id: request.id, parts }, transfer);
+    collectIfGrown();
   } catch (err) {
     parentPort?.postMessage({ id: request.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
   }
