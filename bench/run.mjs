@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Benchmarks against the peer tools, measured alternately in the same run (never timed
 // tests). Usage: npm run bench -- snapshot|diff|restore [DIR] [--runs N]
+// npm run bench -- scale [N,N...] [--runs N]: snapshot's peak RSS on the /usr copy given N times.
 // Without DIR, a metadata-only copy of /usr is made under /tmp (cp --attributes-only:
 // the same modes, owners, ACLs and capabilities, no file data) and reused.
 // npm run bench -- tar [--runs N]: snapshot --from-tar against tar -tv listing the same
@@ -126,6 +127,22 @@ function benchRestore(dirArg) {
   console.log('tree identical to the snapshot after every run of both tools: true');
 }
 
+/**
+ * Peak RSS on big trees: the metadata copy of /usr given N times as PATH operands (default
+ * 8, 16 and 32 times: about 1.1M, 2.2M and 4.4M entries), written to /dev/null. The target
+ * is a ceiling whatever the tree size, so the figures should level off below 150 MB.
+ */
+function benchScale(countsArg) {
+  const dir = usrCopy();
+  const counts = countsArg ? countsArg.split(',').map(Number) : [8, 16, 32];
+  console.log(`tree: ${dir} given N times, node ${process.version}, ${runs} runs each`);
+  for (const n of counts) {
+    const rss = [];
+    for (let i = 0; i < runs; i++) rss.push(timed(process.execPath, [cli, 'snapshot', '--quiet', ...Array(n).fill(dir)], '/tmp').rssMb);
+    console.log(`snapshot of ${n}x the tree: peak RSS ${rss.map((m) => m.toFixed(0)).join(', ')} MB (max ${Math.max(...rss).toFixed(1)} MB)`);
+  }
+}
+
 const TAR_DIR = '/tmp/permsnap-bench-tar';
 /** What the tar benchmark archives: /usr's biggest parts, with their data (about 1.5 GB here). */
 const TAR_MEMBERS = ['usr/share', 'usr/lib/x86_64-linux-gnu', 'usr/bin', 'usr/sbin'];
@@ -218,7 +235,7 @@ async function benchTar() {
   }
 }
 
-const benches = { snapshot: benchSnapshot, diff: benchDiff, restore: benchRestore, tar: benchTar };
+const benches = { snapshot: benchSnapshot, scale: benchScale, diff: benchDiff, restore: benchRestore, tar: benchTar };
 const bench = benches[which];
 if (!bench) {
   console.error(`unknown benchmark ${which}; choose one of: ${Object.keys(benches).join(', ')}`);
