@@ -1,10 +1,12 @@
 // Keeps a long-running worker's V8 heap near what is live. V8 puts a worker's first full
 // collection off until its old generation has grown far past what is live, and sets each
 // later limit some 16 MB above what survived: on a snapshot of 2.2M entries each worker
-// held about 20 MB of dead objects (peak RSS 164 MB; 133 MB with this, and 135 MB on
-// 4.4M entries). A full collection when the heap has doubled since the last one, and is
-// past 12 MB, takes a few ms, about five times per million entries; a walk of /usr
-// (130k entries) never reaches it.
+// held about 20 MB of dead objects (peak RSS with both workers and written buffers freed
+// at once: 163-165 MB on 2.2M and 4.4M entries; 142-145 MB with this). A forced full
+// collection is dear, though: each took 11-18 ms, and a walk of /usr (130k entries) that
+// had one or two per worker (at 8 MB) took 10% longer in all, so the threshold (20 MB)
+// lies above what such a walk ever reaches: only long walks pay, a few times per million
+// entries.
 
 import v8 from 'node:v8';
 
@@ -16,7 +18,7 @@ export function exposeGcToNewWorkers(): void {
   v8.setFlagsFromString('--expose-gc');
 }
 
-const FLOOR = 8 * 1024 * 1024;
+const FLOOR = 20 * 1024 * 1024;
 let threshold = FLOOR;
 
 /** In a worker, between two pieces of work: a full collection, when the heap has grown enough. */
