@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ByteChunk } from '../../src/output/byte-chunk.js';
-import { atomicFileSink, stdoutSink } from '../../src/output/byte-sink.js';
+import { atomicFileSink, stdoutSink, type ByteSink } from '../../src/output/byte-sink.js';
 import { freeNow } from '../../src/output/free-buffer.js';
 import { MarkerWriter } from '../../src/snapshot/marker-writer.js';
 import type { TextPart } from '../../src/snapshot/job-part.js';
@@ -29,6 +29,19 @@ function part(text: string): TextPart {
 }
 
 const texts = Array.from({ length: 200 }, (_, i) => `# file: f${i}\n${'x'.repeat(1000 + i)}\n\n`);
+
+/** Writes every text as a part of its own, freeing its buffer when the sink releases it; counts the releases (some come later). */
+async function writeFreeingEach(sink: ByteSink): Promise<{ released: number }> {
+  const count = { released: 0 };
+  for (const text of texts) {
+    const { bytes } = part(text);
+    await sink.write(bytes as Buffer, () => {
+      count.released++;
+      freeNow(bytes.buffer as ArrayBuffer);
+    });
+  }
+  return count;
+}
 
 describe('freeNow', () => {
   it('releases the memory there and then, and leaves the buffer detached', () => {
@@ -60,33 +73,19 @@ describe('ByteSink.write(bytes, released)', () => {
       },
     });
     const sink = stdoutSink(slow);
-    let released = 0;
-    for (const text of texts) {
-      const { bytes } = part(text);
-      await sink.write(bytes as Buffer, () => {
-        released++;
-        freeNow(bytes.buffer as ArrayBuffer);
-      });
-    }
+    const count = await writeFreeingEach(sink);
     await new Promise<void>((resolve) => slow.end(resolve));
     await sink.commit();
-    expect(released).toBe(texts.length);
+    expect(count.released).toBe(texts.length);
     expect(Buffer.concat(got).toString('latin1')).toBe(texts.join(''));
   });
 
   it('a .gz file: every byte arrives, though each buffer is freed on release', async () => {
     const file = path.join(dir, 'out.facl.gz');
     const sink = atomicFileSink(file);
-    let released = 0;
-    for (const text of texts) {
-      const { bytes } = part(text);
-      await sink.write(bytes as Buffer, () => {
-        released++;
-        freeNow(bytes.buffer as ArrayBuffer);
-      });
-    }
+    const count = await writeFreeingEach(sink);
     await sink.commit();
-    expect(released).toBe(texts.length);
+    expect(count.released).toBe(texts.length);
     expect(zlib.gunzipSync(fs.readFileSync(file)).toString('latin1')).toBe(texts.join(''));
   });
 });
