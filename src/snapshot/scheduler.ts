@@ -22,6 +22,8 @@ type Key = number[];
 interface HoleRecord {
   key: Key;
   hole: HolePart;
+  /** Its job has started (on a worker or here); `result` is let go once emitted. */
+  started: boolean;
   result: Promise<JobPart[]> | null;
 }
 
@@ -38,7 +40,14 @@ function textBytes(parts: ReadonlyArray<JobPart | null>): number {
 }
 
 export class Scheduler {
-  private readonly pending: HoleRecord[] = []; // not started, sorted by key
+  /**
+   * Holes in key order, those not started and some started ones: a started hole leaves once
+   * it reaches the front (looking one up to take it out cost O(n) a start: on 20,000 small
+   * directories, half a second of the run).
+   */
+  private pending: HoleRecord[] = [];
+  /** Where `pending` starts: those before it have started (shift() moved the whole array). */
+  private head = 0;
   private readonly records = new WeakMap<HolePart, HoleRecord>();
   private buffered = 0;
   private readonly waiters: Array<() => void> = [];
@@ -80,23 +89,41 @@ export class Scheduler {
   }
 
   private register(parts: JobPart[], key: Key): void {
+    const added: HoleRecord[] = [];
     parts.forEach((part, i) => {
       if (part.kind !== 'hole') return;
-      const record: HoleRecord = { key: [...key, i], hole: part, result: null };
+      const record: HoleRecord = { key: [...key, i], hole: part, started: false, result: null };
       this.records.set(part, record);
-      this.insertPending(record);
+      added.push(record);
     });
+    if (added.length > 0) this.insertPending(added);
   }
 
-  private insertPending(record: HoleRecord): void {
-    let lo = 0;
+  /**
+   * Inserts one job's holes, in order. They go together: their keys share the job's own
+   * as a prefix, which no other pending hole has (the job's children are not known yet).
+   */
+  private insertPending(records: HoleRecord[]): void {
+    const first = (records[0] as HoleRecord).key;
+    let lo = this.head;
     let hi = this.pending.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareKeys((this.pending[mid] as HoleRecord).key, record.key) < 0) lo = mid + 1;
+      if (compareKeys((this.pending[mid] as HoleRecord).key, first) < 0) lo = mid + 1;
       else hi = mid;
     }
-    this.pending.splice(lo, 0, record);
+    // In slices: a directory of 100,000 subdirectories gives as many holes, too many arguments for one call.
+    for (let at = 0; at < records.length; at += 10_000) this.pending.splice(lo + at, 0, ...records.slice(at, at + 10_000));
+  }
+
+  /** The earliest hole not started yet, the started ones at the front let go. */
+  private nextPending(): HoleRecord | undefined {
+    while (this.head < this.pending.length && (this.pending[this.head] as HoleRecord).started) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+    return this.pending[this.head];
   }
 
   /** The hole the output waits for: on a worker when one is (or will soon be) free, else here. */
@@ -113,8 +140,8 @@ export class Scheduler {
 
   private start(record: HoleRecord): Promise<JobPart[]> {
     if (record.result) return record.result;
-    const index = this.pending.indexOf(record);
-    if (index >= 0) this.pending.splice(index, 1);
+    record.started = true;
+    this.nextPending(); // lets go of it when it is first, as it usually is
     const job: Job = { task: record.hole.task };
     // The hole the output waits for runs here when no worker is free (or none has started yet).
     const run = this.pool?.hasIdleWorker ? this.pool.run(job, JOB_BUDGET) : Promise.resolve(runJob(job, this.settings, JOB_BUDGET));
@@ -132,8 +159,10 @@ export class Scheduler {
     if (!this.pool) return;
     // Someone waits for a free worker for the hole the output needs: it goes first.
     if (this.pool.hasIdleWorker && this.waiters.length > 0) (this.waiters.shift() as () => void)();
-    while (this.pool.hasIdleWorker && this.buffered < LOOKAHEAD_BYTES && this.pending.length > 0) {
-      void this.start(this.pending[0] as HoleRecord);
+    while (this.pool.hasIdleWorker && this.buffered < LOOKAHEAD_BYTES) {
+      const next = this.nextPending();
+      if (next === undefined) break;
+      void this.start(next);
     }
   }
 }
