@@ -60,12 +60,16 @@ export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
   stdout.once('error', onError);
   // Done with the stream: a program that makes a sink per call must not pile up listeners.
   const release = async (): Promise<void> => void stdout.removeListener('error', onError);
+  // The process's stdout (a file, pipe, socket or terminal) calls a write back once the
+  // bytes are out. Another stream may call back while it still holds them (a PassThrough
+  // passes the chunk itself on, a collector keeps it): its bytes are never released.
+  const releases = stdout === process.stdout;
   return {
     async write(bytes, released) {
       // A closed pipe never drains: stop instead of waiting forever.
       if (failure || stdout.destroyed) throw failed(failure);
       try {
-        if (!stdout.write(bytes, released && (() => released()))) await eventOrError(stdout, 'drain', [stdout]);
+        if (!stdout.write(bytes, releases && released ? () => released() : undefined)) await eventOrError(stdout, 'drain', [stdout]);
       } catch (err) {
         throw failed(err as Error);
       }
