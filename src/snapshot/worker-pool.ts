@@ -3,7 +3,6 @@
 
 import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
-import { exposeGcToNewWorkers } from '../threads/heap-trim.js';
 import { endOnceLoaded, PrestartedWorkers } from '../threads/prestarted-workers.js';
 import type { JobPart } from './job-part.js';
 import type { Job } from './run-job.js';
@@ -24,7 +23,6 @@ interface Reply {
 const JOBS_IN_FLIGHT = 2;
 
 function startWorker(): Worker {
-  exposeGcToNewWorkers(); // for collectIfGrown() in the worker
   // The young generation's limit: the walk makes many short-lived strings, and on long
   // walks a worker grows its young generation up to the limit, whatever it is. 8 MB: a walk
   // of /usr (130k entries) never grows past it, so it is as fast as with more; on 2.2M
