@@ -36,6 +36,11 @@ export interface DirectoryTask {
   rootDev: number;
   /** Whether the directory was reached through a symlink (then its path is followed to open it). */
   followed: boolean;
+  /**
+   * The names left to walk, when an earlier walk did the first ones (see deferRest); none:
+   * all of them, read from the directory.
+   */
+  names?: string[];
 }
 
 /** Where a visited entry is: its name relative to an open directory (AT_FDCWD for arguments). */
@@ -49,6 +54,11 @@ export interface WalkVisitor {
   error(path: string, err: SystemError): void;
   /** Return true to leave a directory's contents to another walk (parallelism). */
   deferDirectory?(task: DirectoryTask): boolean;
+  /**
+   * Before the entry names[at] of the directory `task` (at > 0): return true to leave
+   * names[at..] to other walks (a directory of many entries is spread over jobs too).
+   */
+  deferRest?(task: DirectoryTask, names: string[], at: number): boolean;
 }
 
 // getfacl builds paths in a FILENAME_MAX (4096) buffer and refuses longer ones, naming the parent.
@@ -118,20 +128,26 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
   try {
     fd = openDirectoryAt(at.dirfd, at.name, task.followed || task.depth === 0, task.path);
   } catch (err) {
+    // The rest of a directory whose names were read (it went since, or changed): its
+    // entries are looked for by path, each one that is not found said, as getfacl says them.
+    if (task.names !== undefined) {
+      walkNames(AT_FDCWD, task.names, task, options, visitor);
+      return;
+    }
     const code = (err as SystemError).code;
     if (code !== 'ENOTDIR' && code !== 'ENOENT') visitor.error(task.path, err as SystemError);
     return;
   }
   try {
     try {
-      names = readNames(fd, task.path);
+      names = task.names ?? readNames(fd, task.path);
     } catch (err) {
       // The names read before the failure are walked. getfacl's walk takes a failed read for
       // the end of the directory and says nothing (/proc/1/map_files opens, then refuses).
       names = (err as ReadNamesError).namesRead;
       if (!options.quietReadErrors) visitor.error(task.path, err as SystemError);
     }
-    if (options.sorted) names.sort();
+    if (options.sorted && task.names === undefined) names.sort();
     // Deep down, the directory is let go before its entries are walked, and they are
     // reached by path: a descriptor held per level would run out (1024 of them, a common
     // limit) in a tree deeper than that, where getfacl's walk goes on.
@@ -139,16 +155,23 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
       closeDirectory(fd);
       fd = AT_FDCWD;
     }
-    for (const name of names) {
-      if (task.path.length + name.length + 1 >= FILENAME_MAX) {
-        visitor.error(task.path, nameTooLong(task.path));
-        continue;
-      }
-      const path = `${task.path}/${name}`;
-      walkNode(fd === AT_FDCWD ? { dirfd: AT_FDCWD, name: path } : { dirfd: fd, name }, path, task.depth + 1, task.ancestors, task.rootDev, options, visitor);
-    }
+    walkNames(fd, names, task, options, visitor);
   } finally {
     if (fd !== AT_FDCWD) closeDirectory(fd);
+  }
+}
+
+/** Walks the entries `names` of the directory `task`, relative to fd (AT_FDCWD: by path). */
+function walkNames(fd: number, names: string[], task: DirectoryTask, options: WalkOptions, visitor: WalkVisitor): void {
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0 && visitor.deferRest?.(task, names, i)) return;
+    const name = names[i] as string;
+    if (task.path.length + name.length + 1 >= FILENAME_MAX) {
+      visitor.error(task.path, nameTooLong(task.path));
+      continue;
+    }
+    const path = `${task.path}/${name}`;
+    walkNode(fd === AT_FDCWD ? { dirfd: AT_FDCWD, name: path } : { dirfd: fd, name }, path, task.depth + 1, task.ancestors, task.rootDev, options, visitor);
   }
 }
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOddTree } from '../helpers/odd-tree.js';
-import { CLI, getfacl, hasAclTools, makeTempDir, permsnap, removeTree, supportsAcl, type Run } from '../helpers/tree.js';
+import { CLI, getfacl, hasAclTools, makeTempDir, permsnap, removeTree, sh, supportsAcl, type Run } from '../helpers/tree.js';
 
 const OPTION_SETS: string[][] = [
   [],
@@ -157,5 +157,26 @@ describe.skipIf(!ready)('snapshot --compat against the real getfacl (needs getfa
       const actual = permsnap(['snapshot', '--compat', '--jobs', jobs, 'wide'], { cwd: dir });
       expect(actual.stdout.equals(getfacl(['-R', 'wide'], { cwd: dir }).stdout)).toBe(true);
     }
+  });
+
+  it('matches getfacl on directories too big for one job, their rest split over jobs (files, subdirectories, a mix)', () => {
+    // Past a job's budget (4000 entries) the rest of a directory goes to other jobs in halves.
+    fs.mkdirSync(path.join(dir, 'big/files'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'big/dirs'));
+    for (let i = 0; i < 9000; i++) fs.writeFileSync(path.join(dir, 'big/files', `f${i}`), '');
+    for (let i = 0; i < 3000; i++) {
+      fs.mkdirSync(path.join(dir, 'big/dirs', `d${i}`));
+      fs.writeFileSync(path.join(dir, 'big/dirs', `d${i}`, i % 2 ? 'a' : 'b'), '');
+      if (i % 500 === 0) fs.writeFileSync(path.join(dir, 'big', `m${i}`), '');
+    }
+    sh('setfacl -m u:bin:r big/files/f8999 big/dirs/d2999/a && setfacl -d -m u:bin:rx big/dirs/d1500', dir);
+    const expected = getfacl(['-R', 'big'], { cwd: dir }).stdout;
+    expect(expected.toString('latin1')).toContain('# file: big/dirs/d2999/a\n');
+    for (const jobs of ['1', '2', '3']) {
+      const actual = permsnap(['snapshot', '--compat', '--jobs', jobs, 'big'], { cwd: dir });
+      expect(actual.stdout.equals(expected)).toBe(true);
+    }
+    const sorted = (jobs: string): Buffer => permsnap(['snapshot', '--sort', '--jobs', jobs, 'big'], { cwd: dir }).stdout;
+    expect(sorted('3').equals(sorted('1'))).toBe(true);
   });
 });
