@@ -1,24 +1,18 @@
 // Directories made and a file created beneath an open directory, never through a symlink,
-// for the undo journal's default place (restore/undo-journal.ts). The *at calls through
-// koffi, not paths through /proc/self/fd: a rescue chroot may have no /proc.
+// for the undo journal's default place (restore/undo-journal.ts; the first directory is
+// opened with safe-ops.ts openRoot). The *at calls through koffi, not paths through
+// /proc/self/fd: a rescue chroot may have no /proc.
 
 import { cPath } from './byte-path.js';
 import { statFd, type FileStat } from './dir-fd.js';
 import { errno, lastErrno, libc, systemError } from './libc.js';
 import { O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_WRONLY } from './open-flags.js';
+import { closeDescriptor } from './safe-ops.js';
 
 type Path = string | Buffer;
 const openat = libc.func('int openat(int dirfd, const char *path, int flags, uint32 mode)') as (fd: number, p: Path, flags: number, mode: number) => number;
 const mkdirat = libc.func('int mkdirat(int dirfd, const char *path, uint32 mode)') as (fd: number, p: Path, mode: number) => number;
 const unlinkat = libc.func('int unlinkat(int dirfd, const char *path, int flags)') as (fd: number, p: Path, flags: number) => number;
-const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
-
-/** An O_PATH descriptor of a directory named by path (the caller trusts the whole path). */
-export function openDirectoryPath(path: string): number {
-  const fd = openat(-100, cPath(path), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd < 0) throw systemError('open', lastErrno(), path);
-  return fd;
-}
 
 /**
  * The directory `name` in dirfd, made (mode 0700) if missing, opened without following a
@@ -32,7 +26,7 @@ export function makeDirectoryAt(dirfd: number, name: string, shownPath: string):
   try {
     return { fd, st: statFd(fd, shownPath) };
   } catch (err) {
-    closeFd(fd);
+    closeDescriptor(fd);
     throw err;
   }
 }
@@ -47,8 +41,4 @@ export function createFileAt(dirfd: number, name: string, shownPath: string): nu
 /** Removes the file `name` in dirfd; false when it could not. */
 export function unlinkFileAt(dirfd: number, name: string): boolean {
   return unlinkat(dirfd, cPath(name), 0) === 0;
-}
-
-export function closeDescriptorOf(fd: number): void {
-  closeFd(fd);
 }

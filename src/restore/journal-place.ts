@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PermsnapError, systemReason } from '../errors.js';
 import { modeOctal, S_ISVTX } from '../model/mode.js';
-import { closeDescriptorOf, makeDirectoryAt, openDirectoryPath } from '../platform/made-directory.js';
+import { makeDirectoryAt } from '../platform/made-directory.js';
+import { closeDescriptor, openRoot } from '../platform/safe-ops.js';
 
 /**
  * Where a journal goes. Beneath a root ("/" or --root's), the directories are made (0700)
@@ -109,7 +110,6 @@ function openToOthers(shown: string, st: { mode: number }): string | null {
   return (st.mode & 0o002) !== 0 && (st.mode & S_ISVTX) === 0 ? `${shown} can be written by any user (mode ${modeOctal(st.mode)})` : null;
 }
 
-
 /**
  * The descriptor of place's directory, made where missing: beneath a root, one directory
  * at a time through the descriptor of the one before (the names checked at the start could
@@ -119,9 +119,9 @@ function openToOthers(shown: string, st: { mode: number }): string | null {
 export function openMadeDirectories(place: JournalPlace): number {
   if (place.dirs === '') {
     fs.mkdirSync(place.base, { recursive: true, mode: 0o700 });
-    return openDirectoryPath(place.base);
+    return openRoot(place.base);
   }
-  let fd = openDirectoryPath(place.base);
+  let fd = openRoot(place.base);
   let shown = place.base;
   try {
     for (const part of place.dirs.split('/')) {
@@ -134,14 +134,14 @@ export function openMadeDirectories(place: JournalPlace): number {
         if (code === 'ENOTDIR' || code === 'ELOOP') throw new Error(`${shown} is a symlink or not a directory now: refused`);
         throw err;
       }
-      closeDescriptorOf(fd);
+      closeDescriptor(fd);
       fd = made.fd;
       const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(shown, made.st) : null;
       if (unsafe !== null) throw new Error(`${unsafe}: refused`);
     }
     return fd;
   } catch (err) {
-    closeDescriptorOf(fd);
+    closeDescriptor(fd);
     throw err;
   }
 }

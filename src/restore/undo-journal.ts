@@ -11,7 +11,8 @@ import { JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
 import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import type { Entry } from '../model/entry.js';
-import { closeDescriptorOf, createFileAt, unlinkFileAt } from '../platform/made-directory.js';
+import { createFileAt, unlinkFileAt } from '../platform/made-directory.js';
+import { closeDescriptor } from '../platform/safe-ops.js';
 import { defaultJournalPlace, openMadeDirectories, type JournalPlace } from './journal-place.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
 
@@ -159,7 +160,7 @@ export class UndoJournal {
 
   private closeFiles(): void {
     if (this.fd !== null) fs.closeSync(this.fd);
-    if (this.dirFd !== null) closeDescriptorOf(this.dirFd);
+    if (this.dirFd !== null) closeDescriptor(this.dirFd);
     this.fd = this.dirFd = null;
   }
 
