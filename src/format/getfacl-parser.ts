@@ -76,7 +76,6 @@ interface KnownBlock {
 const MAX_KNOWN_BLOCKS = 1 << 14;
 const FILE_LINE = '# file: ';
 
-/** The largest uid/gid a snapshot may name: (uid_t)-1 means "no change" to chown(2). */
 /**
  * The largest id read. 4294967295 is (uid_t)-1, which no file can be given, but getfacl
  * prints it for an owner or ACL entry whose id a user namespace does not map (a rootless

@@ -69,7 +69,7 @@ export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
       // A closed pipe never drains: stop instead of waiting forever.
       if (failure || stdout.destroyed) throw failed(failure);
       try {
-        if (!stdout.write(bytes, releases && released ? () => released() : undefined)) await eventOrError(stdout, 'drain', [stdout]);
+        if (!stdout.write(bytes, releases ? released : undefined)) await eventOrError(stdout, 'drain', [stdout]);
       } catch (err) {
         throw failed(err as Error);
       }
@@ -120,7 +120,7 @@ export function atomicFileSink(named: string): ByteSink {
     identity: { dev, ino },
     async write(bytes, released) {
       check();
-      if (!head.write(bytes, released && (() => released()))) await settle(eventOrError(head, 'drain', streams));
+      if (!head.write(bytes, released)) await settle(eventOrError(head, 'drain', streams));
       check();
     },
     async commit() {
