@@ -93,33 +93,40 @@ export function closeDirectory(fd: number): void {
 
 let dents = Buffer.allocUnsafe(64 * 1024);
 
-/** A failed read of a directory's names, with those read before it failed. */
-export type ReadNamesError = SystemError & { namesRead: string[] };
+/** A failed read of a directory's names, with those read before it failed (joined as readNames'). */
+export type ReadNamesError = SystemError & { namesRead: string };
 
-/** All names of an open directory, in the kernel's order, as byte strings. Throws a ReadNamesError. */
-export function readNames(fd: number, shownPath: string): string[] {
-  const names: string[] = [];
+/**
+ * All names of an open directory, in the kernel's order, as byte strings joined by NULs
+ * (which no name holds; '' when there is none). One string, not an array: 300,000 names
+ * as strings held 18 MB of a heap where joined they take 5, and that heap kept the space.
+ * Throws a ReadNamesError.
+ */
+export function readNames(fd: number, shownPath: string): string {
+  const reads: string[] = [];
   for (;;) {
     const n = Number(getdents64(fd, dents, dents.length));
-    if (n === 0) return names;
+    if (n === 0) return reads.length === 1 ? (reads[0] as string) : reads.join('\0');
     if (n < 0) {
       const e = lastErrno();
       if (e === errno.EINVAL) { // an entry larger than the buffer: cannot happen below 64 KiB, but be safe
         dents = Buffer.allocUnsafe(dents.length * 2);
         continue;
       }
-      throw Object.assign(systemError('readdir', e, shownPath), { namesRead: names });
+      throw Object.assign(systemError('readdir', e, shownPath), { namesRead: reads.join('\0') });
     }
     // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
     // The records decoded once as a byte string, each name a slice of it: one call into
     // C++ per read instead of two per name (measured on /usr: 10 ms less of 20 for 137k names).
     const records = dents.toString('latin1', 0, n);
+    const names: string[] = [];
     for (let o = 0; o < n; ) {
       const reclen = (dents[o + 16] as number) | ((dents[o + 17] as number) << 8);
       const name = records.slice(o + 19, records.indexOf('\0', o + 19));
       if (name !== '.' && name !== '..') names.push(name);
       o += reclen;
     }
+    if (names.length > 0) reads.push(names.join('\0'));
   }
 }
 

@@ -92,17 +92,19 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
       parts.push({ kind: 'hole', task });
       return true;
     },
-    deferRest(task: DirectoryTask, names: string[], at: number): boolean {
+    deferRest(task: DirectoryTask, names: string, at: number): boolean {
       if (seen < budget) return false;
       flush();
       // In two halves, each halved again by the job that walks it: a directory of many
       // entries spreads over every worker in a few jobs each. A job per subdirectory (all
       // there was before) made 20,000 subdirectories of a few files each 1.5x slower than
       // getfacl; and a job for a whole directory of a million files held all its text.
-      const rest = names.slice(at);
-      const half = rest.length >> 1;
-      if (half > 0) parts.push({ kind: 'hole', task: { ...task, names: rest.slice(0, half) } });
-      parts.push({ kind: 'hole', task: { ...task, names: rest.slice(half) } });
+      const middle = names.indexOf('\0', at + ((names.length - at) >> 1));
+      if (middle < 0) parts.push({ kind: 'hole', task: { ...task, names: names.slice(at) } });
+      else {
+        parts.push({ kind: 'hole', task: { ...task, names: names.slice(at, middle) } });
+        parts.push({ kind: 'hole', task: { ...task, names: names.slice(middle + 1) } });
+      }
       return true;
     },
   };

@@ -37,10 +37,10 @@ export interface DirectoryTask {
   /** Whether the directory was reached through a symlink (then its path is followed to open it). */
   followed: boolean;
   /**
-   * The names left to walk, when an earlier walk did the first ones (see deferRest); none:
-   * all of them, read from the directory.
+   * The names left to walk, when an earlier walk did the first ones (see deferRest), joined
+   * by NULs as readNames gives them; none: all of them, read from the directory.
    */
-  names?: string[];
+  names?: string;
 }
 
 /** Where a visited entry is: its name relative to an open directory (AT_FDCWD for arguments). */
@@ -55,10 +55,11 @@ export interface WalkVisitor {
   /** Return true to leave a directory's contents to another walk (parallelism). */
   deferDirectory?(task: DirectoryTask): boolean;
   /**
-   * Before the entry names[at] of the directory `task` (at > 0): return true to leave
-   * names[at..] to other walks (a directory of many entries is spread over jobs too).
+   * Before the entry that starts at offset `at` (> 0) of the directory's joined names: return
+   * true to leave names.slice(at) to other walks (a directory of many entries is spread
+   * over jobs too).
    */
-  deferRest?(task: DirectoryTask, names: string[], at: number): boolean;
+  deferRest?(task: DirectoryTask, names: string, at: number): boolean;
 }
 
 // getfacl builds paths in a FILENAME_MAX (4096) buffer and refuses longer ones, naming the parent.
@@ -124,7 +125,7 @@ function walkNode(
 
 function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, visitor: WalkVisitor): void {
   let fd: number;
-  let names: string[];
+  let names: string;
   try {
     fd = openDirectoryAt(at.dirfd, at.name, task.followed || task.depth === 0, task.path);
   } catch (err) {
@@ -147,7 +148,7 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
       names = (err as ReadNamesError).namesRead;
       if (!options.quietReadErrors) visitor.error(task.path, err as SystemError);
     }
-    if (options.sorted && task.names === undefined) names.sort();
+    if (options.sorted && task.names === undefined) names = names.split('\0').sort().join('\0');
     // Deep down, the directory is let go before its entries are walked, and they are
     // reached by path: a descriptor held per level would run out (1024 of them, a common
     // limit) in a tree deeper than that, where getfacl's walk goes on.
@@ -161,11 +162,14 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
   }
 }
 
-/** Walks the entries `names` of the directory `task`, relative to fd (AT_FDCWD: by path). */
-function walkNames(fd: number, names: string[], task: DirectoryTask, options: WalkOptions, visitor: WalkVisitor): void {
-  for (let i = 0; i < names.length; i++) {
-    if (i > 0 && visitor.deferRest?.(task, names, i)) return;
-    const name = names[i] as string;
+/** Walks the entries `names` (joined, as readNames gives them) of the directory `task`, relative to fd (AT_FDCWD: by path). */
+function walkNames(fd: number, names: string, task: DirectoryTask, options: WalkOptions, visitor: WalkVisitor): void {
+  for (let at = 0; at < names.length; ) {
+    if (at > 0 && visitor.deferRest?.(task, names, at)) return;
+    let end = names.indexOf('\0', at);
+    if (end < 0) end = names.length;
+    const name = names.slice(at, end);
+    at = end + 1;
     if (task.path.length + name.length + 1 >= FILENAME_MAX) {
       visitor.error(task.path, nameTooLong(task.path));
       continue;
