@@ -18,7 +18,8 @@ export interface TextPart {
 
 export interface HolePart {
   kind: 'hole';
-  task: DirectoryTask;
+  /** The directory (or the rest of one) left; null once the scheduler has started its job. */
+  task: DirectoryTask | null;
 }
 
 export interface ErrorPart {
