@@ -96,24 +96,34 @@ let dents = Buffer.allocUnsafe(64 * 1024);
 /** A failed read of a directory's names, with those read before it failed (joined as readNames'). */
 export type ReadNamesError = SystemError & { namesRead: string };
 
+/** Names read from an open directory, joined as readNames gives them. */
+export interface NameBatch {
+  names: string;
+  /** The directory has no more: the next read would give none. */
+  end: boolean;
+}
+
 /**
- * All names of an open directory, in the kernel's order, as byte strings joined by NULs
- * (which no name holds; '' when there is none). One string, not an array: 300,000 names
- * as strings held 18 MB of a heap where joined they take 5, and that heap kept the space.
- * Throws a ReadNamesError.
+ * Names of an open directory, in the kernel's order, as byte strings joined by NULs (which
+ * no name holds; '' when there is none): all the rest of them, or once `atLeast` are read,
+ * those, the descriptor left where the next read goes on. One string, not an array:
+ * 300,000 names as strings held 18 MB of a heap where joined they take 5, and that heap
+ * kept the space. Throws a ReadNamesError.
  */
-export function readNames(fd: number, shownPath: string): string {
+export function readNames(fd: number, shownPath: string, atLeast = Infinity): NameBatch {
   const reads: string[] = [];
+  const joined = (): string => (reads.length === 1 ? (reads[0] as string) : reads.join('\0'));
+  let count = 0;
   for (;;) {
     const n = Number(getdents64(fd, dents, dents.length));
-    if (n === 0) return reads.length === 1 ? (reads[0] as string) : reads.join('\0');
+    if (n === 0) return { names: joined(), end: true };
     if (n < 0) {
       const e = lastErrno();
       if (e === errno.EINVAL) { // an entry larger than the buffer: cannot happen below 64 KiB, but be safe
         dents = Buffer.allocUnsafe(dents.length * 2);
         continue;
       }
-      throw Object.assign(systemError('readdir', e, shownPath), { namesRead: reads.join('\0') });
+      throw Object.assign(systemError('readdir', e, shownPath), { namesRead: joined() });
     }
     // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
     // The records decoded once as a byte string, each name a slice of it: one call into
@@ -127,6 +137,8 @@ export function readNames(fd: number, shownPath: string): string {
       o += reclen;
     }
     if (names.length > 0) reads.push(names.join('\0'));
+    count += names.length;
+    if (count >= atLeast) return { names: joined(), end: false };
   }
 }
 

@@ -92,19 +92,22 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
       parts.push({ kind: 'hole', task });
       return true;
     },
-    deferRest(task: DirectoryTask, names: string, at: number): boolean {
+    deferRest(task: DirectoryTask, names: string, at: number, more: number | null): boolean {
       if (seen < budget) return false;
       flush();
-      // In two halves, each halved again by the job that walks it: a directory of many
-      // entries spreads over every worker in a few jobs each. A job per subdirectory (all
-      // there was before) made 20,000 subdirectories of a few files each 1.5x slower than
-      // getfacl; and a job for a whole directory of a million files held all its text.
+      // The names read and not walked in two halves, each halved again by the job that walks
+      // it: a directory of many entries spreads over every worker in a few jobs each. A job
+      // per subdirectory (all there was before) made 20,000 subdirectories of a few files
+      // each 1.5x slower than getfacl; and a job for a whole directory of a million files
+      // held all its text. Then the names not read yet, in the open directory.
+      const { names: _read, openFd: _open, ...directory } = task;
       const middle = names.indexOf('\0', at + ((names.length - at) >> 1));
-      if (middle < 0) parts.push({ kind: 'hole', task: { ...task, names: names.slice(at) } });
-      else {
-        parts.push({ kind: 'hole', task: { ...task, names: names.slice(at, middle) } });
-        parts.push({ kind: 'hole', task: { ...task, names: names.slice(middle + 1) } });
+      if (at < names.length && middle < 0) parts.push({ kind: 'hole', task: { ...directory, names: names.slice(at) } });
+      else if (at < names.length) {
+        parts.push({ kind: 'hole', task: { ...directory, names: names.slice(at, middle) } });
+        parts.push({ kind: 'hole', task: { ...directory, names: names.slice(middle + 1) } });
       }
+      if (more !== null) parts.push({ kind: 'hole', task: { ...directory, openFd: more } });
       return true;
     },
   };

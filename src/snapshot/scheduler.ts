@@ -3,6 +3,7 @@
 // order first, keeps a bounded amount of finished output waiting, and hands every part to
 // the sink in exactly the order a single-threaded walk would produce.
 
+import { closeDirectory } from '../platform/dir-fd.js';
 import type { HolePart, JobPart } from './job-part.js';
 import { runJob, type Job } from './run-job.js';
 import type { DirectoryTask } from '../walk/walk-tree.js';
@@ -34,6 +35,10 @@ function compareKeys(a: Key, b: Key): number {
   return a.length - b.length;
 }
 
+function closeOpenDirectory(hole: HolePart): void {
+  if (hole.task?.openFd !== undefined) closeDirectory(hole.task.openFd);
+}
+
 function textBytes(parts: ReadonlyArray<JobPart | null>): number {
   let n = 0;
   for (const p of parts) if (p?.kind === 'text') n += p.bytes.byteLength;
@@ -51,6 +56,7 @@ export class Scheduler {
   private head = 0;
   private readonly records = new WeakMap<HolePart, HoleRecord>();
   private buffered = 0;
+  private closed = false;
   private readonly waiters: Array<() => void> = [];
 
   constructor(
@@ -89,10 +95,26 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Closes the open directories of holes never started (DirectoryTask.openFd): the snapshot
+   * ended early (a failed write, a failed worker). After a whole walk there are none.
+   */
+  close(): void {
+    this.closed = true;
+    for (let i = this.head; i < this.pending.length; i++) {
+      const record = this.pending[i];
+      if (record && !record.started) closeOpenDirectory(record.hole);
+    }
+    this.pending = [];
+    this.head = 0;
+  }
+
   private register(parts: JobPart[], key: Key): void {
     const added: HoleRecord[] = [];
     parts.forEach((part, i) => {
       if (part.kind !== 'hole') return;
+      // A job that was running when the snapshot ended: its holes will never start.
+      if (this.closed) return closeOpenDirectory(part);
       const record: HoleRecord = { key: [...key, i], hole: part, started: false, result: null };
       this.records.set(part, record);
       added.push(record);

@@ -91,6 +91,7 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
     options.beforeArgument?.(paths.length);
     await writer.finish();
   } finally {
+    scheduler.close();
     await pool?.close();
   }
   return { entries: writer.count, problems };

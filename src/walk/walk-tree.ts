@@ -5,7 +5,7 @@
 // call acts relative to the open parent directory (platform/dir-fd.ts).
 
 import {
-  AT_FDCWD, closeDirectory, isDirectory, isSymlink, openDirectoryAt, readNames, statAt, type FileStat, type ReadNamesError,
+  AT_FDCWD, closeDirectory, isDirectory, isSymlink, openDirectoryAt, readNames, statAt, type FileStat, type NameBatch, type ReadNamesError,
 } from '../platform/dir-fd.js';
 import type { SystemError } from '../platform/libc.js';
 import { openFileLimit } from '../platform/open-files.js';
@@ -41,6 +41,11 @@ export interface DirectoryTask {
    * by NULs as readNames gives them; none: all of them, read from the directory.
    */
   names?: string;
+  /**
+   * An open descriptor of the directory, read as far as an earlier walk read it: its
+   * entries are read on from there. The walk that reads its end closes it, or hands it on.
+   */
+  openFd?: number;
 }
 
 /** Where a visited entry is: its name relative to an open directory (AT_FDCWD for arguments). */
@@ -55,12 +60,21 @@ export interface WalkVisitor {
   /** Return true to leave a directory's contents to another walk (parallelism). */
   deferDirectory?(task: DirectoryTask): boolean;
   /**
-   * Before the entry that starts at offset `at` (> 0) of the directory's joined names: return
-   * true to leave names.slice(at) to other walks (a directory of many entries is spread
-   * over jobs too).
+   * Before an entry of the directory `task`, not the first one walked: return true to leave
+   * the rest to other walks (a directory of many entries is spread over jobs too). The rest
+   * is names.slice(at) (joined names; '' when `at` is their end), then, unless `more` is
+   * null, the names still unread in `more`, an open descriptor of the directory that the
+   * visitor then owns (see DirectoryTask.openFd).
    */
-  deferRest?(task: DirectoryTask, names: string, at: number): boolean;
+  deferRest?(task: DirectoryTask, names: string, at: number, more: number | null): boolean;
 }
+
+/**
+ * Names read from a directory at a time. A directory is read in batches, and its unread
+ * rest handed on as its open descriptor, so that however many entries it has no thread
+ * holds their names (one directory of a million files: peak RSS 240 MB when they were).
+ */
+export const NAME_BATCH = 32_768;
 
 // getfacl builds paths in a FILENAME_MAX (4096) buffer and refuses longer ones, naming the parent.
 const FILENAME_MAX = 4096;
@@ -125,47 +139,80 @@ function walkNode(
 
 function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, visitor: WalkVisitor): void {
   let fd: number;
-  let names: string;
-  try {
-    fd = openDirectoryAt(at.dirfd, at.name, task.followed || task.depth === 0, task.path);
-  } catch (err) {
-    // The rest of a directory whose names were read (it went since, or changed): its
-    // entries are looked for by path, each one that is not found said, as getfacl says them.
-    if (task.names !== undefined) {
-      walkNames(AT_FDCWD, task.names, task, options, visitor);
+  if (task.openFd !== undefined) fd = task.openFd;
+  else {
+    try {
+      fd = openDirectoryAt(at.dirfd, at.name, task.followed || task.depth === 0, task.path);
+    } catch (err) {
+      // The rest of a directory whose names were read (it went since, or changed): its
+      // entries are looked for by path, each one that is not found said, as getfacl says them.
+      if (task.names !== undefined) {
+        walkNames(AT_FDCWD, task.names, task, options, visitor, null);
+        return;
+      }
+      const code = (err as SystemError).code;
+      if (code !== 'ENOTDIR' && code !== 'ENOENT') visitor.error(task.path, err as SystemError);
       return;
     }
-    const code = (err as SystemError).code;
-    if (code !== 'ENOTDIR' && code !== 'ENOENT') visitor.error(task.path, err as SystemError);
-    return;
   }
+  // Deep down, the directory is let go before its entries are walked, and they are
+  // reached by path: a descriptor held per level would run out (1024 of them, a common
+  // limit) in a tree deeper than that, where getfacl's walk goes on.
+  const deep = task.depth >= MIN_DEEP_WALK && task.depth >= deepWalkLevels();
+  // Read whole: names to sort, a directory about to be let go, or descriptors running short
+  // (a new one takes the lowest number free: this one's number is how many are open).
+  const whole = options.sorted || deep || fd >= handOnLimit();
+  let handedOn = false;
   try {
-    try {
-      names = task.names ?? readNames(fd, task.path);
-    } catch (err) {
-      // The names read before the failure are walked. getfacl's walk takes a failed read for
-      // the end of the directory and says nothing (/proc/1/map_files opens, then refuses).
-      names = (err as ReadNamesError).namesRead;
-      if (!options.quietReadErrors) visitor.error(task.path, err as SystemError);
+    if (task.names !== undefined) {
+      if (deep) fd = closedForDeepWalk(fd);
+      walkNames(fd, task.names, task, options, visitor, null);
+      return;
     }
-    if (options.sorted && task.names === undefined) names = names.split('\0').sort().join('\0');
-    // Deep down, the directory is let go before its entries are walked, and they are
-    // reached by path: a descriptor held per level would run out (1024 of them, a common
-    // limit) in a tree deeper than that, where getfacl's walk goes on.
-    if (task.depth >= MIN_DEEP_WALK && task.depth >= deepWalkLevels()) {
-      closeDirectory(fd);
-      fd = AT_FDCWD;
+    for (let first = true; ; first = false) {
+      // Past the first batch the rest may go to other walks before it is read.
+      if (!first && visitor.deferRest?.(task, '', 0, fd)) {
+        handedOn = true;
+        return;
+      }
+      let batch: NameBatch;
+      try {
+        batch = readNames(fd, task.path, whole ? Infinity : NAME_BATCH);
+      } catch (err) {
+        // The names read before the failure are walked. getfacl's walk takes a failed read for
+        // the end of the directory and says nothing (/proc/1/map_files opens, then refuses).
+        batch = { names: (err as ReadNamesError).namesRead, end: true };
+        if (!options.quietReadErrors) visitor.error(task.path, err as SystemError);
+      }
+      const names = options.sorted ? sortedNames(batch.names) : batch.names;
+      if (deep) fd = closedForDeepWalk(fd);
+      handedOn = walkNames(fd, names, task, options, visitor, batch.end ? null : fd, first) === 'handed on';
+      if (batch.end || handedOn) return;
     }
-    walkNames(fd, names, task, options, visitor);
   } finally {
-    if (fd !== AT_FDCWD) closeDirectory(fd);
+    if (!handedOn && fd !== AT_FDCWD) closeDirectory(fd);
   }
 }
 
-/** Walks the entries `names` (joined, as readNames gives them) of the directory `task`, relative to fd (AT_FDCWD: by path). */
-function walkNames(fd: number, names: string, task: DirectoryTask, options: WalkOptions, visitor: WalkVisitor): void {
+function closedForDeepWalk(fd: number): number {
+  closeDirectory(fd);
+  return AT_FDCWD;
+}
+
+function sortedNames(names: string): string {
+  return names === '' ? names : names.split('\0').sort().join('\0');
+}
+
+/**
+ * Walks the entries `names` (joined, as readNames gives them) of the directory `task`,
+ * relative to fd (AT_FDCWD: by path). `more`: the directory's descriptor when it has
+ * names still unread; `first`: these are the first names walked (the first is never left).
+ */
+function walkNames(
+  fd: number, names: string, task: DirectoryTask, options: WalkOptions, visitor: WalkVisitor, more: number | null, first = true,
+): 'walked' | 'left' | 'handed on' {
   for (let at = 0; at < names.length; ) {
-    if (at > 0 && visitor.deferRest?.(task, names, at)) return;
+    if ((at > 0 || !first) && visitor.deferRest?.(task, names, at, more)) return more === null ? 'left' : 'handed on';
     let end = names.indexOf('\0', at);
     if (end < 0) end = names.length;
     const name = names.slice(at, end);
@@ -177,6 +224,7 @@ function walkNames(fd: number, names: string, task: DirectoryTask, options: Walk
     const path = `${task.path}/${name}`;
     walkNode(fd === AT_FDCWD ? { dirfd: AT_FDCWD, name: path } : { dirfd: fd, name }, path, task.depth + 1, task.ancestors, task.rootDev, options, visitor);
   }
+  return 'walked';
 }
 
 /** Levels walked relative to their open directory; deeper ones by path. */
@@ -188,6 +236,13 @@ const NODE_DESCRIPTORS = 32;
 /** Threads that may walk at once: the main thread and up to 8 workers. */
 const WALKING_THREADS = 9;
 let deepWalk: number | undefined;
+let handOn: number | undefined;
+
+/** Descriptor numbers below which a directory's unread rest may be handed on open: a quarter of the limit. */
+function handOnLimit(): number {
+  handOn ??= Math.floor(openFileLimit() / 4);
+  return handOn;
+}
 
 /**
  * DEEP_WALK, or fewer levels under a low descriptor limit (`ulimit -n 40`): each walking

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOddTree } from '../helpers/odd-tree.js';
 import { CLI, getfacl, hasAclTools, makeTempDir, permsnap, removeTree, sh, supportsAcl, type Run } from '../helpers/tree.js';
+import { NAME_BATCH } from '../../src/walk/walk-tree.js';
 
 const OPTION_SETS: string[][] = [
   [],
@@ -134,6 +135,25 @@ describe.skipIf(!ready)('snapshot --compat against the real getfacl (needs getfa
     const expected = limited('getfacl -R');
     expect(expected.stdout.toString('latin1')).toContain('x/x/f\n');
     expectSame(limited(`${process.execPath} ${CLI} snapshot --compat`), expected);
+  });
+
+  it('matches getfacl on a directory bigger than one read, its unread rest handed on open', () => {
+    // NAME_BATCH names are read at a time; the rest of the directory goes to other jobs as
+    // its open descriptor. Under a low descriptor limit the directory is read whole instead.
+    const huge = path.join(dir, 'huge');
+    fs.mkdirSync(huge);
+    for (let i = 0; i < NAME_BATCH + 2000; i++) {
+      if (i % 5000 === 0) {
+        fs.mkdirSync(path.join(huge, `d${i}`));
+        fs.writeFileSync(path.join(huge, `d${i}`, 'inner'), '');
+      } else fs.writeFileSync(path.join(huge, `f${i}`), '');
+    }
+    sh('setfacl -m u:bin:r huge/f1 huge/f34000 && setfacl -d -m g:bin:rx huge/d30000', dir);
+    const expected = getfacl(['-R', 'huge'], { cwd: dir });
+    expect(expected.stdout.toString('latin1')).toContain('# file: huge/d30000/inner\n');
+    for (const jobs of ['1', '2', '3']) expectSame(permsnap(['snapshot', '--compat', '--jobs', jobs, 'huge'], { cwd: dir }), expected);
+    const limited = spawnSync('bash', ['-c', `ulimit -n 48 && exec ${process.execPath} ${CLI} snapshot --compat huge`], { cwd: dir, maxBuffer: 1 << 30 });
+    expect(limited.stdout.equals(expected.stdout)).toBe(true);
   });
 
   it('prints the same whether it runs on one thread or on workers', () => {
