@@ -9,7 +9,7 @@ import { compileGlobs } from '../glob/path-matcher.js';
 import { isBaseAcl } from '../model/acl.js';
 import type { Entry } from '../model/entry.js';
 import { ByteChunk } from '../output/byte-chunk.js';
-import type { FileStat } from '../platform/dir-fd.js';
+import { closeDirectory, type FileStat } from '../platform/dir-fd.js';
 import type { SystemError } from '../platform/libc.js';
 import { walkArgument, walkDirectoryTask, type DirectoryTask, type Location, type WalkOptions } from '../walk/walk-tree.js';
 import type { JobPart, TextPart } from './job-part.js';
@@ -112,8 +112,14 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
     },
   };
 
-  if ('argument' in job) walkArgument(job.argument, walkOptions, visitor);
-  else walkDirectoryTask(job.task, walkOptions, visitor);
+  try {
+    if ('argument' in job) walkArgument(job.argument, walkOptions, visitor);
+    else walkDirectoryTask(job.task, walkOptions, visitor);
+  } catch (err) {
+    // The directories this job left open to later jobs: there will be none.
+    for (const part of parts) if (part.kind === 'hole' && part.task?.openFd !== undefined) closeDirectory(part.task.openFd);
+    throw err;
+  }
   flush();
   return parts;
 }

@@ -6,7 +6,7 @@
 import { closeDirectory } from '../platform/dir-fd.js';
 import type { HolePart, JobPart } from './job-part.js';
 import { runJob, type Job } from './run-job.js';
-import type { DirectoryTask } from '../walk/walk-tree.js';
+import { PermsnapError } from '../errors.js';
 import type { SnapshotSettings } from './settings.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -114,7 +114,10 @@ export class Scheduler {
     parts.forEach((part, i) => {
       if (part.kind !== 'hole') return;
       // A job that was running when the snapshot ended: its holes will never start.
-      if (this.closed) return closeOpenDirectory(part);
+      if (this.closed) {
+        closeOpenDirectory(part);
+        return;
+      }
       const record: HoleRecord = { key: [...key, i], hole: part, started: false, result: null };
       this.records.set(part, record);
       added.push(record);
@@ -167,7 +170,9 @@ export class Scheduler {
     if (record.result) return record.result;
     record.started = true;
     this.nextPending(); // lets go of it when it is first, as it usually is
-    const job: Job = { task: record.hole.task as DirectoryTask };
+    const task = record.hole.task;
+    if (task === null) throw new PermsnapError('INTERNAL', 'a snapshot job started twice');
+    const job: Job = { task };
     // The hole the output waits for runs here when no worker is free (or none has started yet).
     const run = this.pool?.hasIdleWorker ? this.pool.run(job, JOB_BUDGET) : Promise.resolve(runJob(job, this.settings, JOB_BUDGET));
     // The job has its task now (copied to the worker, or done). Kept until the output reached

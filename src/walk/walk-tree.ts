@@ -160,7 +160,7 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
   // limit) in a tree deeper than that, where getfacl's walk goes on.
   const deep = task.depth >= MIN_DEEP_WALK && task.depth >= deepWalkLevels();
   // Read whole: names to sort, a directory about to be let go, or descriptors running short
-  // (a new one takes the lowest number free: this one's number is how many are open).
+  // (a new one takes the lowest number free: as many were open when this one was).
   const whole = options.sorted || deep || fd >= handOnLimit();
   let handedOn = false;
   try {
@@ -186,8 +186,10 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
       }
       const names = options.sorted ? sortedNames(batch.names) : batch.names;
       if (deep) fd = closedForDeepWalk(fd);
-      handedOn = walkNames(fd, names, task, options, visitor, batch.end ? null : fd, first) === 'handed on';
-      if (batch.end || handedOn) return;
+      // The rest left to other walks: the descriptor too, when the directory has more.
+      const left = walkNames(fd, names, task, options, visitor, batch.end ? null : fd, first);
+      handedOn = left && !batch.end;
+      if (left || batch.end) return;
     }
   } finally {
     if (!handedOn && fd !== AT_FDCWD) closeDirectory(fd);
@@ -207,12 +209,13 @@ function sortedNames(names: string): string {
  * Walks the entries `names` (joined, as readNames gives them) of the directory `task`,
  * relative to fd (AT_FDCWD: by path). `more`: the directory's descriptor when it has
  * names still unread; `first`: these are the first names walked (the first is never left).
+ * True when the visitor took the rest.
  */
 function walkNames(
   fd: number, names: string, task: DirectoryTask, options: WalkOptions, visitor: WalkVisitor, more: number | null, first = true,
-): 'walked' | 'left' | 'handed on' {
+): boolean {
   for (let at = 0; at < names.length; ) {
-    if ((at > 0 || !first) && visitor.deferRest?.(task, names, at, more)) return more === null ? 'left' : 'handed on';
+    if ((at > 0 || !first) && visitor.deferRest?.(task, names, at, more)) return true;
     let end = names.indexOf('\0', at);
     if (end < 0) end = names.length;
     const name = names.slice(at, end);
@@ -224,7 +227,7 @@ function walkNames(
     const path = `${task.path}/${name}`;
     walkNode(fd === AT_FDCWD ? { dirfd: AT_FDCWD, name: path } : { dirfd: fd, name }, path, task.depth + 1, task.ancestors, task.rootDev, options, visitor);
   }
-  return 'walked';
+  return false;
 }
 
 /** Levels walked relative to their open directory; deeper ones by path. */
@@ -238,7 +241,10 @@ const WALKING_THREADS = 9;
 let deepWalk: number | undefined;
 let handOn: number | undefined;
 
-/** Descriptor numbers below which a directory's unread rest may be handed on open: a quarter of the limit. */
+/**
+ * Descriptor numbers below which a directory's unread rest may be handed on open (a quarter
+ * of the limit): so at most that many are, whatever the tree.
+ */
 function handOnLimit(): number {
   handOn ??= Math.floor(openFileLimit() / 4);
   return handOn;
@@ -247,10 +253,11 @@ function handOnLimit(): number {
 /**
  * DEEP_WALK, or fewer levels under a low descriptor limit (`ulimit -n 40`): each walking
  * thread holds one descriptor per level it has open, and running out cut the walk short
- * where getfacl's went on.
+ * where getfacl's went on. Shared with the directories handed on (handOnLimit).
  */
 function deepWalkLevels(): number {
-  deepWalk ??= Math.max(MIN_DEEP_WALK, Math.min(DEEP_WALK, Math.floor((openFileLimit() - NODE_DESCRIPTORS) / WALKING_THREADS)));
+  const levels = Math.floor((openFileLimit() - NODE_DESCRIPTORS - handOnLimit()) / WALKING_THREADS);
+  deepWalk ??= Math.max(MIN_DEEP_WALK, Math.min(DEEP_WALK, levels));
   return deepWalk;
 }
 
