@@ -256,8 +256,8 @@ function handOnLimit(): number {
  * where getfacl's went on. Shared with the directories handed on (handOnLimit).
  */
 function deepWalkLevels(): number {
-  const levels = Math.floor((openFileLimit() - NODE_DESCRIPTORS - handOnLimit()) / WALKING_THREADS);
-  deepWalk ??= Math.max(MIN_DEEP_WALK, Math.min(DEEP_WALK, levels));
+  // Worked out once: openFileLimit() reads /proc (a third slower walk of /usr, asked per directory).
+  deepWalk ??= Math.max(MIN_DEEP_WALK, Math.min(DEEP_WALK, Math.floor((openFileLimit() - NODE_DESCRIPTORS - handOnLimit()) / WALKING_THREADS)));
   return deepWalk;
 }
 
