@@ -3,10 +3,10 @@
 // order first, keeps a bounded amount of finished output waiting, and hands every part to
 // the sink in exactly the order a single-threaded walk would produce.
 
+import { PermsnapError } from '../errors.js';
 import { closeDirectory } from '../platform/dir-fd.js';
 import type { HolePart, JobPart } from './job-part.js';
 import { runJob, type Job } from './run-job.js';
-import { PermsnapError } from '../errors.js';
 import type { SnapshotSettings } from './settings.js';
 import type { WorkerPool } from './worker-pool.js';
 
