@@ -9,6 +9,7 @@ import {
 } from '../platform/dir-fd.js';
 import type { SystemError } from '../platform/libc.js';
 import { openFileLimit } from '../platform/open-files.js';
+import { sortedNames } from './sorted-names.js';
 
 /** toplevel: follow symlinks named as arguments (getfacl's default); logical: follow all (-L); physical: none (-P). */
 export type SymlinkPolicy = 'toplevel' | 'logical' | 'physical';
@@ -199,10 +200,6 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
 function closedForDeepWalk(fd: number): number {
   closeDirectory(fd);
   return AT_FDCWD;
-}
-
-function sortedNames(names: string): string {
-  return names === '' ? names : names.split('\0').sort().join('\0');
 }
 
 /**
