@@ -1,6 +1,7 @@
 // What one walk job hands back, in output order: text of blocks, holes where a
 // directory's contents were left to another job, per-path errors and notices.
 
+import { closeDirectory } from '../platform/dir-fd.js';
 import type { DirectoryTask } from '../walk/walk-tree.js';
 
 export interface TextPart {
@@ -20,6 +21,11 @@ export interface HolePart {
   kind: 'hole';
   /** The directory (or the rest of one) left; null once the scheduler has started its job. */
   task: DirectoryTask | null;
+}
+
+/** Closes the directory a hole not started holds open for its job (DirectoryTask.openFd), if any. */
+export function closeHeldDirectory(hole: HolePart): void {
+  if (hole.task?.openFd !== undefined) closeDirectory(hole.task.openFd);
 }
 
 export interface ErrorPart {

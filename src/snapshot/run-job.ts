@@ -9,10 +9,10 @@ import { compileGlobs } from '../glob/path-matcher.js';
 import { isBaseAcl } from '../model/acl.js';
 import type { Entry } from '../model/entry.js';
 import { ByteChunk } from '../output/byte-chunk.js';
-import { closeDirectory, type FileStat } from '../platform/dir-fd.js';
+import type { FileStat } from '../platform/dir-fd.js';
 import type { SystemError } from '../platform/libc.js';
 import { walkArgument, walkDirectoryTask, type DirectoryTask, type Location, type WalkOptions } from '../walk/walk-tree.js';
-import type { JobPart, TextPart } from './job-part.js';
+import { closeHeldDirectory, type JobPart, type TextPart } from './job-part.js';
 import { printedPath } from '../model/printed-path.js';
 import { readEntry } from './read-entry.js';
 import type { SnapshotSettings } from './settings.js';
@@ -117,7 +117,7 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
     else walkDirectoryTask(job.task, walkOptions, visitor);
   } catch (err) {
     // The directories this job left open to later jobs: there will be none.
-    for (const part of parts) if (part.kind === 'hole' && part.task?.openFd !== undefined) closeDirectory(part.task.openFd);
+    for (const part of parts) if (part.kind === 'hole') closeHeldDirectory(part);
     throw err;
   }
   flush();

@@ -4,8 +4,7 @@
 // the sink in exactly the order a single-threaded walk would produce.
 
 import { PermsnapError } from '../errors.js';
-import { closeDirectory } from '../platform/dir-fd.js';
-import type { HolePart, JobPart } from './job-part.js';
+import { closeHeldDirectory, type HolePart, type JobPart } from './job-part.js';
 import { runJob, type Job } from './run-job.js';
 import type { SnapshotSettings } from './settings.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -23,9 +22,8 @@ type Key = number[];
 
 interface HoleRecord {
   key: Key;
+  /** Its job has started (on a worker or here) once hole.task is null; `result` is let go once emitted. */
   hole: HolePart;
-  /** Its job has started (on a worker or here); `result` is let go once emitted. */
-  started: boolean;
   result: Promise<JobPart[]> | null;
 }
 
@@ -33,10 +31,6 @@ function compareKeys(a: Key, b: Key): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
   return a.length - b.length;
-}
-
-function closeOpenDirectory(hole: HolePart): void {
-  if (hole.task?.openFd !== undefined) closeDirectory(hole.task.openFd);
 }
 
 function textBytes(parts: ReadonlyArray<JobPart | null>): number {
@@ -103,7 +97,7 @@ export class Scheduler {
     this.closed = true;
     for (let i = this.head; i < this.pending.length; i++) {
       const record = this.pending[i];
-      if (record && !record.started) closeOpenDirectory(record.hole);
+      if (record) closeHeldDirectory(record.hole); // a started hole's task is its job's
     }
     this.pending = [];
     this.head = 0;
@@ -115,10 +109,10 @@ export class Scheduler {
       if (part.kind !== 'hole') return;
       // A job that was running when the snapshot ended: its holes will never start.
       if (this.closed) {
-        closeOpenDirectory(part);
+        closeHeldDirectory(part);
         return;
       }
-      const record: HoleRecord = { key: [...key, i], hole: part, started: false, result: null };
+      const record: HoleRecord = { key: [...key, i], hole: part, result: null };
       this.records.set(part, record);
       added.push(record);
     });
@@ -146,7 +140,7 @@ export class Scheduler {
   private nextPending(): HoleRecord | undefined {
     // A record let go here dies young: kept, the records of a long walk outlived the main
     // thread's young collections, and made V8 grow its young generation to 32 MB.
-    while (this.head < this.pending.length && (this.pending[this.head] as HoleRecord).started) this.pending[this.head++] = undefined;
+    while (this.head < this.pending.length && (this.pending[this.head] as HoleRecord).hole.task === null) this.pending[this.head++] = undefined;
     if (this.head > 1024 && this.head * 2 > this.pending.length) {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
@@ -168,17 +162,16 @@ export class Scheduler {
 
   private start(record: HoleRecord): Promise<JobPart[]> {
     if (record.result) return record.result;
-    record.started = true;
-    this.nextPending(); // lets go of it when it is first, as it usually is
     const task = record.hole.task;
     if (task === null) throw new PermsnapError('INTERNAL', 'a snapshot job started twice');
+    // Started: the job takes the task (copied to a worker, or walked here). Kept until the
+    // output reached the hole, the rests of a wide directory were held at every level of
+    // its halving: 15 MB of names for 300,000 files.
+    record.hole.task = null;
+    this.nextPending(); // lets go of it when it is first, as it usually is
     const job: Job = { task };
     // The hole the output waits for runs here when no worker is free (or none has started yet).
     const run = this.pool?.hasIdleWorker ? this.pool.run(job, JOB_BUDGET) : Promise.resolve(runJob(job, this.settings, JOB_BUDGET));
-    // The job has its task now (copied to the worker, or done). Kept until the output reached
-    // the hole, the rests of a wide directory were held at every level of its halving: 15 MB
-    // of names for 300,000 files.
-    record.hole.task = null;
     record.result = run.then((parts) => {
       this.buffered += textBytes(parts);
       this.register(parts, record.key);
