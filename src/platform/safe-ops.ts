@@ -84,23 +84,32 @@ export function openInDirectory(dirfd: number, name: string, shownPath: string):
   return fd;
 }
 
+/**
+ * An O_PATH descriptor of the directory `name` (one component) in the directory dirfd:
+ * nothing followed, and anything but a directory refused, a symlink with ELOOP as openat2
+ * refuses it (O_DIRECTORY alone says ENOTDIR for both).
+ */
+export function openDirectoryIn(dirfd: number, name: string, shownPath: string): number {
+  const fd = openat(dirfd, cPath(name), O_PATH | O_NOFOLLOW | O_CLOEXEC | O_DIRECTORY, 0);
+  if (fd >= 0) return fd;
+  const e = lastErrno();
+  throw systemError('open', e === errno.ENOTDIR && isSymlink(statAt(dirfd, name, false, shownPath)) ? errno.ELOOP : e, shownPath);
+}
+
 /** The fallback: one O_PATH|O_NOFOLLOW open per component, directories required on the way. */
 function openChain(rootFd: number, relative: string, shownPath: string): number {
   const parts = relative.split('/').filter((p) => p !== '' && p !== '.');
   let fd = dup(rootFd, shownPath);
   for (const [i, part] of parts.entries()) {
-    if (part === '..') {
+    try {
+      if (part === '..') throw systemError('open', errno.EXDEV, shownPath);
+      const next = i === parts.length - 1 ? openInDirectory(fd, part, shownPath) : openDirectoryIn(fd, part, shownPath);
       closeFd(fd);
-      throw systemError('open', errno.EXDEV, shownPath);
+      fd = next;
+    } catch (err) {
+      closeFd(fd);
+      throw err;
     }
-    const last = i === parts.length - 1;
-    const next = openat(fd, cPath(part), O_PATH | O_NOFOLLOW | O_CLOEXEC | (last ? 0 : O_DIRECTORY), 0);
-    const e = next < 0 ? lastErrno() : 0;
-    // A symlink where a directory is expected gives ENOTDIR here: say ELOOP, as openat2 does.
-    const code = e === errno.ENOTDIR && isSymlink(statAt(fd, part, false, shownPath)) ? errno.ELOOP : e;
-    closeFd(fd);
-    if (next < 0) throw systemError('open', code, shownPath);
-    fd = next;
   }
   return fd;
 }

@@ -5,7 +5,7 @@
 import { fileTypeOf } from '../model/mode.js';
 import { statFd } from '../platform/dir-fd.js';
 import { errno, systemError, type SystemError } from '../platform/libc.js';
-import { closeDescriptor, openBeneath, openRoot } from '../platform/safe-ops.js';
+import { closeDescriptor, openBeneath, openDirectoryIn, openRoot } from '../platform/safe-ops.js';
 
 const KEPT = 32;
 // Directories found missing, the highest of each missing subtree: a missing subtree then
@@ -28,12 +28,39 @@ export class DirectoryCache {
     return fd;
   }
 
-  /** The O_PATH descriptor of `relative` beneath `root` (a final symlink opened as itself). */
+  /** The O_PATH descriptor of the directory `relative` beneath `root`; anything else refused (a symlink with ELOOP). */
   directory(root: string, relative: string, shownPath: string): number {
     if (relative === '') return this.root(root);
     const key = `${root}\0${relative}`;
     const cached = this.directories.get(key);
     if (cached !== undefined) return cached;
+    const fd = this.open(root, relative, shownPath);
+    if (this.directories.size >= KEPT) {
+      const [oldestKey, oldestFd] = this.directories.entries().next().value as [string, number];
+      this.directories.delete(oldestKey);
+      closeDescriptor(oldestFd);
+    }
+    this.directories.set(key, fd);
+    return fd;
+  }
+
+  /**
+   * Opens a directory not kept: by its name in its parent when that is kept (one component:
+   * a whole path walked again from the root cost restore's look 120 ms a worker on a /usr
+   * copy), the parent then kept longer; else from the root.
+   */
+  private open(root: string, relative: string, shownPath: string): number {
+    const { parent, name } = splitParent(relative);
+    const parentKey = `${root}\0${parent}`;
+    const parentFd = parent === '' ? this.root(root) : this.directories.get(parentKey);
+    if (parentFd !== undefined) {
+      if (parent !== '') {
+        // Used again: last to be let go (the Map keeps insertion order).
+        this.directories.delete(parentKey);
+        this.directories.set(parentKey, parentFd);
+      }
+      return openDirectoryIn(parentFd, name, shownPath);
+    }
     const fd = openBeneath(this.root(root), relative, shownPath);
     const type = fileTypeOf(statFd(fd, shownPath).mode);
     if (type !== 'dir') {
@@ -41,12 +68,6 @@ export class DirectoryCache {
       // A symlink where a directory should be is refused as openat2 refuses it (ELOOP).
       throw systemError('open', type === 'symlink' ? errno.ELOOP : errno.ENOTDIR, shownPath);
     }
-    if (this.directories.size >= KEPT) {
-      const [oldestKey, oldestFd] = this.directories.entries().next().value as [string, number];
-      this.directories.delete(oldestKey);
-      closeDescriptor(oldestFd);
-    }
-    this.directories.set(key, fd);
     return fd;
   }
 
