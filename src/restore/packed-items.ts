@@ -4,6 +4,8 @@
 
 import type { Acl } from '../model/acl.js';
 import { asBuffer } from './restore-protocol.js';
+import type { WantedState } from './path-state.js';
+import type { TargetPath } from './target-path.js';
 import type { WorkItem } from './work-item.js';
 
 export interface PackedItems {
@@ -91,27 +93,30 @@ export class ItemPacker {
 export function unpackItems(packed: PackedItems): WorkItem[] {
   const { roots, numbers } = packed;
   if (numbers.length === 0) return []; // ''.split() would give one path
-  const items = packed.relatives.split('\0').map((relative, i): WorkItem => {
+  const relatives = packed.relatives.split('\0');
+  const items = new Array<WorkItem>(relatives.length);
+  // No object spread and no closure per item: with them, 132k items took the main thread
+  // 52-76 ms between restore's passes, while both workers waited.
+  for (let i = 0; i < relatives.length; i++) {
     const o = i * FIELDS;
     const flags = numbers[o + 4] as number;
-    const id = (n: number): number | null => (n === NONE ? null : n);
+    const uid = numbers[o + 1] as number;
+    const gid = numbers[o + 2] as number;
     const mode = numbers[o + 3] as number;
-    const withoutAcl = mode === NONE ? 0 : mode >>> 16;
-    return {
-      target: { root: roots[numbers[o] as number] as string, relative, ...(flags & FLAG_DIRECTORY ? { directory: true } : {}) },
-      wantsDefaultAcl: (flags & FLAG_DEFAULT_ACL_WANTED) !== 0,
-      probed: (flags & FLAG_PROBED) !== 0,
-      wanted: {
-        uid: id(numbers[o + 1] as number),
-        gid: id(numbers[o + 2] as number),
-        mode: mode === NONE ? null : mode & 0xffff,
-        ...(withoutAcl & WITHOUT_ACL_SET ? { modeWithoutAcl: withoutAcl & ~WITHOUT_ACL_SET } : {}),
-        acl: flags & FLAG_KEEP_ACL ? undefined : null,
-        defaultAcl: flags & FLAG_KEEP_DEFAULT_ACL ? undefined : null,
-        capability: flags & FLAG_KEEP_CAPABILITY ? undefined : null,
-      },
+    const target: TargetPath = { root: roots[numbers[o] as number] as string, relative: relatives[i] as string };
+    if (flags & FLAG_DIRECTORY) target.directory = true;
+    const wanted: WantedState = {
+      uid: uid === NONE ? null : uid,
+      gid: gid === NONE ? null : gid,
+      mode: mode === NONE ? null : mode & 0xffff,
+      acl: flags & FLAG_KEEP_ACL ? undefined : null,
+      defaultAcl: flags & FLAG_KEEP_DEFAULT_ACL ? undefined : null,
+      capability: flags & FLAG_KEEP_CAPABILITY ? undefined : null,
     };
-  });
+    const withoutAcl = mode === NONE ? 0 : mode >>> 16;
+    if (withoutAcl & WITHOUT_ACL_SET) wanted.modeWithoutAcl = withoutAcl & ~WITHOUT_ACL_SET;
+    items[i] = { target, wantsDefaultAcl: (flags & FLAG_DEFAULT_ACL_WANTED) !== 0, probed: (flags & FLAG_PROBED) !== 0, wanted };
+  }
   for (const [i, acl, defaultAcl, capability] of packed.extras) {
     const { wanted } = items[i] as WorkItem;
     if (acl) wanted.acl = acl;
