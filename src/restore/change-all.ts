@@ -13,13 +13,13 @@ import type { RestoreExecutor } from './restore-executor.js';
 import { chunkForRestore, CHUNK } from './restore-chunks.js';
 import type { RestoreOptions, RestoreSummary } from './restore.js';
 import { shownTarget } from './target-path.js';
-import type { WorkItem } from './work-item.js';
+import type { WorkList, WorkRef } from './work-list.js';
 
 // Descriptors left for everything else: directories (32 per thread), the journal, stdio.
 const SPARE_DESCRIPTORS = 256;
 
 export async function changeAll(
-  items: WorkItem[], executor: RestoreExecutor, options: RestoreOptions, summary: RestoreSummary, problem: (p: string, m: string) => void,
+  items: WorkRef[], list: WorkList, executor: RestoreExecutor, options: RestoreOptions, summary: RestoreSummary, problem: (p: string, m: string) => void,
 ): Promise<void> {
   const jobs = options.jobs ?? 1;
   // The chunk size decides the order (which directories wait for the end), so it depends
@@ -38,13 +38,13 @@ export async function changeAll(
   };
 
   /** Plans a chunk now; journals it after the chunks started before it; then applies it. */
-  const run = async (chunk: WorkItem[]): Promise<void> => {
+  const run = async (chunk: WorkRef[]): Promise<void> => {
     // Let signals and progress through between chunks: a stop request ends the run here.
     await nextTurn();
     summary.stopped ||= options.shouldStop?.() ?? false;
     if (summary.stopped || fatal !== null) return;
     const id = next++;
-    const planned = executor.plan(id, chunk);
+    const planned = executor.plan(id, list.packed(chunk));
     // Its failure is handled when its turn to be journalled comes (or by an earlier failure).
     planned.catch(() => undefined);
     const ready = journalled.then(() => journal(id, planned));
@@ -57,7 +57,7 @@ export async function changeAll(
       const { counts, problems } = await applied;
       addCounts(summary, counts);
       for (const [shown, message] of problems) problem(shown, message);
-      options.onProgress?.(summary.changed, shownTarget((chunk.at(-1) as WorkItem).target));
+      options.onProgress?.(summary.changed, shownTarget(chunk.at(-1) as WorkRef));
     });
     appliedReported = reported.catch(() => undefined);
     await reported;

@@ -11,9 +11,9 @@
 import pLimit from 'p-limit';
 import { GetfaclParser } from '../format/getfacl-parser.js';
 import { journalFirstLine, PARSE_CHUNK, type SnapshotText } from '../format/read-snapshot.js';
-import { addTally, emptyTally, type LookRules, type LookTally } from './look.js';
-import { unpackItems } from './packed-items.js';
+import { addTally, emptyTally, type FirstPassResult, type LookRules } from './look.js';
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
+import { WorkList } from './work-list.js';
 
 /** A piece parsed and looked at. */
 type Looked = Extract<PieceAnswer, { ok: true }>;
@@ -35,7 +35,7 @@ const PIECES_PER_JOB = 2;
 /** The first pass in pieces; null when the file must be parsed on this thread instead. */
 export async function lookInPieces(
   text: SnapshotText, rules: LookRules, executor: PieceExecutor, onProgress?: (count: number, shownPath: string) => void, sampling = true,
-): Promise<LookTally | null> {
+): Promise<FirstPassResult | null> {
   const { bytes } = text;
   const ids = rules.ids.spec;
   if (ids === undefined || !(bytes.buffer instanceof SharedArrayBuffer) || bytes.length < MIN_PIECED) return null;
@@ -132,8 +132,8 @@ function hasRepeatedKey(pieces: Float64Array[]): boolean {
   return false;
 }
 
-function mergedTally(answers: Looked[]): LookTally {
+function mergedTally(answers: Looked[]): FirstPassResult {
   const tally = emptyTally();
-  for (const a of answers) addTally(tally, { ...a.tally, work: unpackItems(a.work) });
-  return tally;
+  for (const a of answers) addTally(tally, { ...a.tally, work: [] });
+  return { ...tally, work: new WorkList(answers.map((a) => a.work)) };
 }

@@ -11,6 +11,7 @@ import type { Field } from './reconcile.js';
 import { resolveTarget, shownTarget } from './target-path.js';
 import { wantedState, type WantedResult } from './wanted-state.js';
 import { Outcome, type WorkItem } from './work-item.js';
+import type { WorkList } from './work-list.js';
 
 /** What the first pass found for one recorded path (the last block for it wins). */
 export interface Look {
@@ -104,6 +105,9 @@ export interface LookTally {
   latest: string;
 }
 
+/** What the first pass gives the second: its counts, and the paths with work. */
+export type FirstPassResult = Omit<LookTally, 'work'> & { work: WorkList };
+
 export function emptyTally(): LookTally {
   return { looks: 0, paths: 0, missing: 0, pseudo: 0, correct: 0, repeated: 0, beneath: 0, existingBeneath: 0, problems: [], work: [], latest: '' };
 }
@@ -148,6 +152,6 @@ export function addTally(into: LookTally, more: LookTally): void {
  * paths refused or excluded neither), or the snapshot has no block at all: the root is
  * wrong, or the file is empty.
  */
-export function nothingBeneath(tally: LookTally): boolean {
+export function nothingBeneath(tally: Omit<LookTally, 'work'>): boolean {
   return tally.existingBeneath === 0 && (tally.beneath > 0 || tally.looks === 0);
 }

@@ -18,8 +18,10 @@ export interface PackedItems {
    */
   numbers: Uint32Array;
   /** Items whose ACLs or capability are wanted set: [index, acl, defaultAcl, capability]. */
-  extras: [index: number, acl: Acl | null, defaultAcl: Acl | null, capability: Uint8Array | null][];
+  extras: Extra[];
 }
+
+export type Extra = [index: number, acl: Acl | null, defaultAcl: Acl | null, capability: Uint8Array | null];
 
 const FIELDS = 5;
 // (uid_t)-1, which chown(2) itself reads as "leave alone".
@@ -36,6 +38,16 @@ const WITHOUT_ACL_SET = 0x8000;
 function packMode(mode: number | null, withoutAcl: number | undefined): number {
   if (mode === null) return NONE;
   return withoutAcl === undefined ? mode : (mode | ((withoutAcl | WITHOUT_ACL_SET) << 16)) >>> 0;
+}
+
+/** Whether item `i` of `packed` was recorded with a trailing "/" (TargetPath.directory). */
+export function isDirectoryOnly(packed: PackedItems, i: number): boolean {
+  return ((packed.numbers[i * FIELDS + 4] as number) & FLAG_DIRECTORY) !== 0;
+}
+
+/** The root of item `i` of `packed`. */
+export function rootOf(packed: PackedItems, i: number): string {
+  return packed.roots[packed.numbers[i * FIELDS] as number] as string;
 }
 
 export function packItems(items: readonly WorkItem[]): PackedItems {
@@ -61,15 +73,9 @@ export class ItemPacker {
 
   push(item: WorkItem): void {
     const i = this.relatives.length;
-    const o = i * FIELDS;
-    if (o + FIELDS > this.numbers.length) {
-      const bigger = new Uint32Array(this.numbers.length * 2);
-      bigger.set(this.numbers);
-      this.numbers = bigger;
-    }
+    const o = this.grow();
     const { wanted } = item;
-    let root = this.roots.indexOf(item.target.root);
-    if (root < 0) root = this.roots.push(item.target.root) - 1;
+    const root = this.rootIndex(item.target.root);
     this.relatives.push(item.target.relative);
     const numbers = this.numbers;
     numbers[o] = root;
@@ -80,6 +86,35 @@ export class ItemPacker {
       | (wanted.acl === undefined ? FLAG_KEEP_ACL : 0) | (wanted.defaultAcl === undefined ? FLAG_KEEP_DEFAULT_ACL : 0)
       | (wanted.capability === undefined ? FLAG_KEEP_CAPABILITY : 0) | (item.target.directory ? FLAG_DIRECTORY : 0);
     if (wanted.acl || wanted.defaultAcl || wanted.capability) this.extras.push([i, wanted.acl ?? null, wanted.defaultAcl ?? null, wanted.capability ?? null]);
+  }
+
+  /**
+   * Item `i` of `from` as it stands, its relative path given (the caller splits
+   * `from.relatives` once) and its extra, if any (found by the caller, by index).
+   */
+  pushPacked(from: PackedItems, i: number, relative: string, extra: Extra | undefined): void {
+    const o = this.grow();
+    const numbers = this.numbers;
+    numbers[o] = this.rootIndex(rootOf(from, i));
+    for (let k = 1; k < FIELDS; k++) numbers[o + k] = from.numbers[i * FIELDS + k] as number;
+    if (extra !== undefined) this.extras.push([this.relatives.length, extra[1], extra[2], extra[3]]);
+    this.relatives.push(relative);
+  }
+
+  /** Where the next item's numbers go, room made for them. */
+  private grow(): number {
+    const o = this.relatives.length * FIELDS;
+    if (o + FIELDS > this.numbers.length) {
+      const bigger = new Uint32Array(this.numbers.length * 2);
+      bigger.set(this.numbers);
+      this.numbers = bigger;
+    }
+    return o;
+  }
+
+  private rootIndex(root: string): number {
+    const at = this.roots.indexOf(root);
+    return at >= 0 ? at : this.roots.push(root) - 1;
   }
 
   /** The items added so far, packed (their numbers in an array of their own size: a copy unless full). */

@@ -9,12 +9,13 @@ import { DirectoryCache } from './directory-cache.js';
 import type { Applied, LookBatch } from './restore-protocol.js';
 import { lookAtPiece, type PieceAnswer, type PieceRequest } from './piece-look.js';
 import { lookAtItem, type WorkItem } from './work-item.js';
+import { unpackItems, type PackedItems } from './packed-items.js';
 
 export interface RestoreExecutor {
   /** The first, read-only look at each path. */
   look(items: WorkItem[]): Promise<LookBatch>;
   /** Plans a chunk (its paths pinned until apply or release). */
-  plan(chunk: number, items: WorkItem[]): Promise<ChunkPlan>;
+  plan(chunk: number, items: PackedItems): Promise<ChunkPlan>;
   /** Applies a planned chunk, whose pre-restore state is journalled. */
   apply(chunk: number): Promise<Applied>;
   /** Lets go of a planned chunk without changing it. */
@@ -85,8 +86,8 @@ export class InlineExecutor implements RestoreExecutor {
     return this.work.look(items);
   }
 
-  async plan(chunk: number, items: WorkItem[]): Promise<ChunkPlan> {
-    return this.work.plan(chunk, items);
+  async plan(chunk: number, items: PackedItems): Promise<ChunkPlan> {
+    return this.work.plan(chunk, unpackItems(items));
   }
 
   async apply(chunk: number): Promise<Applied> {

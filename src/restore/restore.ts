@@ -16,7 +16,8 @@ import { restoreOrder } from './restore-order.js';
 import { readSnapshotBatches, type SnapshotText } from '../format/read-snapshot.js';
 import { lookAtAll, type RestoreEntries } from './look-all.js';
 import { lookInPieces } from './look-pieces.js';
-import { nothingBeneath, type LookRules, type LookTally } from './look.js';
+import { nothingBeneath, type FirstPassResult, type LookRules, type LookTally } from './look.js';
+import { WorkList } from './work-list.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
 import { workersCanStart } from '../threads/default-jobs.js';
@@ -109,7 +110,7 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
     summary.pseudo = tally.pseudo;
     summary.existing = summary.alreadyCorrect = tally.correct;
     summary.nothingBeneath = nothingBeneath(tally);
-    if (!summary.nothingBeneath) await changeAll(restoreOrder(tally.work), executor, options, summary, problem);
+    if (!summary.nothingBeneath) await changeAll(restoreOrder(tally.work.refs), tally.work, executor, options, summary, problem);
   } finally {
     await executor.close();
   }
@@ -117,20 +118,24 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
 }
 
 /** The first pass: in pieces on the workers when it can, else on this thread. */
-async function firstPass(input: RestoreEntries | SnapshotText, options: RestoreOptions, executor: RestoreExecutor): Promise<LookTally> {
+async function firstPass(input: RestoreEntries | SnapshotText, options: RestoreOptions, executor: RestoreExecutor): Promise<FirstPassResult> {
   const rules: LookRules = {
     root: options.root, cwd: options.cwd ?? process.cwd(), exclude: options.exclude ?? [], only: options.only ?? [], ignore: options.ignore ?? [],
     ids: options.ids, capabilitiesKnown: options.capabilitiesKnown ?? false,
   };
   const pass = { inFlight: 2 * (options.jobs ?? 1), onProgress: options.onProgress };
-  if (!isSnapshotText(input)) return lookAtAll(input, rules, executor, pass);
+  if (!isSnapshotText(input)) return withWorkList(await lookAtAll(input, rules, executor, pass));
   if (executor instanceof WorkerExecutor) {
     const tally = await lookInPieces(input, rules, executor, options.onProgress, !options.dryRun);
     if (tally !== null) return tally;
   }
   const info = { hasMarkers: false };
   const entries = readSnapshotBatches(input.fileName, { input: [input.bytes], info, shareBlocks: true });
-  return lookAtAll(entries, { ...rules, capabilitiesKnown: () => info.hasMarkers }, executor, pass);
+  return withWorkList(await lookAtAll(entries, { ...rules, capabilitiesKnown: () => info.hasMarkers }, executor, pass));
+}
+
+function withWorkList(tally: LookTally): FirstPassResult {
+  return { ...tally, work: WorkList.ofItems(tally.work) };
 }
 
 function isSnapshotText(input: RestoreEntries | SnapshotText): input is SnapshotText {

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import { endOnceLoaded, PrestartedWorkers } from '../threads/prestarted-workers.js';
 import type { ChunkPlan } from './chunk-work.js';
-import { packItems } from './packed-items.js';
+import { packItems, type PackedItems } from './packed-items.js';
 import type { PieceExecutor } from './look-pieces.js';
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
 import type { RestoreExecutor } from './restore-executor.js';
@@ -65,10 +65,10 @@ export class WorkerExecutor implements RestoreExecutor, PieceExecutor {
     return (await this.request(this.leastBusy(), { kind: 'lookPiece', piece: request })).piece as PieceAnswer;
   }
 
-  async plan(chunk: number, items: WorkItem[]): Promise<ChunkPlan> {
+  async plan(chunk: number, items: PackedItems): Promise<ChunkPlan> {
     const slot = this.leastBusy();
     this.chunkSlot.set(chunk, slot);
-    const plan = (await this.request(slot, { kind: 'plan', chunk, items: packItems(items) })).plan as ChunkPlan;
+    const plan = (await this.request(slot, { kind: 'plan', chunk, items })).plan as ChunkPlan;
     for (const [, changes] of plan.plans) reviveChanges(changes);
     return plan;
   }

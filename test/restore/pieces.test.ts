@@ -20,6 +20,7 @@ type Src = {
   all: typeof import('../../src/restore/look-all.js');
   workers: typeof import('../../src/restore/worker-executor.js');
   inline: typeof import('../../src/restore/restore-executor.js');
+  packed: typeof import('../../src/restore/packed-items.js');
   ids: typeof import('../../src/restore/id-resolver.js');
   read: typeof import('../../src/format/read-snapshot.js');
   operand: typeof import('../../src/archive/read-operand.js');
@@ -80,9 +81,12 @@ async function lookRules(rulesExtra: Partial<LookRules>): Promise<Omit<LookRules
 async function piecesPass(text: string, rulesExtra: Partial<LookRules> = {}): Promise<Passes['pieces']> {
   const { lookInPieces } = await dist<Src['pieces']>('restore/look-pieces.js');
   const { WorkerExecutor } = await dist<Src['workers']>('restore/worker-executor.js');
+  const { unpackItems } = await dist<Src['packed']>('restore/packed-items.js');
   const workers = new WorkerExecutor(2, { root: undefined, pseudo: [], wantPlans: false, fallbacks: false });
   try {
-    return await lookInPieces(sharedText(text), { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
+    const pass = await lookInPieces(sharedText(text), { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
+    // Its work list as the items the pass on one thread keeps, to compare alike.
+    return pass === null ? null : { ...pass, work: unpackItems(pass.work.packed(pass.work.refs)) };
   } finally {
     await workers.close();
   }
