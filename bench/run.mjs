@@ -93,7 +93,10 @@ async function benchDiff() {
  * restore vs setfacl --restore, on a metadata copy of /usr: the snapshot is the real
  * getfacl's; the damage is `chmod -R a+rwx`, redone before every timed run; the tree is
  * checked against the snapshot after each tool. permsnap keeps its undo journal (its
- * default), written under the bench directory.
+ * default), written under the bench directory. Every timed run, of either tool, starts
+ * after a `sync`: otherwise the kernel writes back the copy, the damage or the previous
+ * run's changes while it runs (132k dirty inodes), on CPUs the tool needs: right after the
+ * copy, one build took 4.6-5.4 s unsynced and 3.7-4.2 s synced, back to back.
  */
 function benchRestore(dirArg) {
   const source = path.resolve(dirArg ?? usrCopy());
@@ -109,10 +112,14 @@ function benchRestore(dirArg) {
   const entries = snap.stdout.toString('latin1').split('\n# file: ').length;
   console.log(`tree: copy of ${source} (${entries} entries), snapshot by getfacl -R, node ${process.version}, ${runs} runs`);
   const damage = () => spawnSync('chmod', ['-R', 'a+rwx', base], { cwd: work });
+  const settled = (run) => () => {
+    spawnSync('sync');
+    return run();
+  };
   const healthy = () => spawnSync('getfacl', ['-R', base], { cwd: work, maxBuffer: 1 << 30 }).stdout.equals(snap.stdout);
   let journal = 0;
-  const setfacl = () => timed('setfacl', [`--restore=${snapshotFile}`], work);
-  const permsnapRestore = () => timed(process.execPath, [cli, 'restore', snapshotFile, '--quiet', '--undo', path.join(work, `undo-${journal++}.facl`)], work);
+  const setfacl = settled(() => timed('setfacl', [`--restore=${snapshotFile}`], work));
+  const permsnapRestore = settled(() => timed(process.execPath, [cli, 'restore', snapshotFile, '--quiet', '--undo', path.join(work, `undo-${journal++}.facl`)], work));
   const checked = (label, run) => () => {
     const r = run();
     if (!healthy()) throw new Error(`${label} left the tree different from the snapshot`);
