@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Entry point: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
-import { commandLineArguments } from '../dist/cli/arguments.js';
-import { main } from '../dist/cli/main.js';
+// Entry point: the CLI bundled in dist/ (built by `npm ci` through the prepare script; src/cli/entry.ts says why bundled).
+import { commandLineArguments, main } from '../dist/bundle/entry.js';
 
 process.exitCode = await main(commandLineArguments());
