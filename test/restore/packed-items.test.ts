@@ -2,6 +2,8 @@
 // they went, after a structured clone or a MessageChannel as between threads: undefined
 // (leave alone) kept apart from null (wanted none), ids up to 2^32-2, special mode bits,
 // named and default ACLs, capabilities as Buffers, several roots, the root itself, odd names.
+// A WorkList made of pieces packed apart gives any of its paths, in any order, packed again
+// as they were.
 
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +11,8 @@ import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_UNDEFINED_ID, ACL_US
 import { ItemPacker, packItems, unpackItems, type PackedItems } from '../../src/restore/packed-items.js';
 import type { WantedState } from '../../src/restore/path-state.js';
 import type { WorkItem } from '../../src/restore/work-item.js';
+import { WorkList } from '../../src/restore/work-list.js';
+import { seededRandom, shuffled } from '../helpers/random-paths.js';
 
 const NAMED_ACL: Acl = [
   { tag: ACL_USER_OBJ, perm: 7, id: ACL_UNDEFINED_ID },
@@ -63,6 +67,7 @@ const ITEMS: WorkItem[] = [
   item('/mnt', 'odd/back\\slash and space ', { uid: 65534 }),
   item('/mnt', 'odd/\x01', { gid: 1 }),
   item('/\xe9t\xe9', 'x', { mode: 0o444 }),
+  item('/mnt', 'recorded/with-slash', { mode: 0o755 }, { target: { root: '/mnt', relative: 'recorded/with-slash', directory: true } }),
 ];
 
 /** A deep copy made before packing: packing must not change what it packs. */
@@ -185,5 +190,36 @@ describe('packItems and unpackItems', () => {
     const packed = packer.packed();
     expect(packed.numbers.length).toBe(5 * many.length);
     expectSameItems(unpackItems(structuredClone(packed)), many);
+  });
+});
+
+describe('WorkList', () => {
+  // Pieces packed apart, as the workers' first pass sends them: each has its own roots
+  // and its own extras, indexed within it; one is empty.
+  const cuts = [0, 9, 9, 17, ITEMS.length];
+  const pieces = cuts.slice(1).map((end, i) => structuredClone(packItems(ITEMS.slice(cuts[i], end))));
+
+  it('has one ref per path, in the order of the pieces, each where its item lands', () => {
+    const list = new WorkList(pieces);
+    const where = ({ root, relative, directory }: WorkItem['target']): unknown => ({ root, relative, directory });
+    expect(list.refs.map((r) => where(r.target))).toEqual(ITEMS.map((i) => where(i.target)));
+    expect(list.refs.filter((r) => r.directory === true)).toHaveLength(1);
+  });
+
+  it('packs any of its paths, in any order, as they were: roots, ACLs, capabilities and modes', () => {
+    const list = new WorkList(pieces);
+    const random = seededRandom(7);
+    for (let round = 0; round < 20; round++) {
+      const order = shuffled(ITEMS.map((_, i) => i), random).slice(0, 1 + Math.floor(random() * ITEMS.length));
+      const got = unpackItems(structuredClone(list.packed(order.map((i) => list.refs[i] as (typeof list.refs)[number]))));
+      expectSameItems(got, copyOf(order.map((i) => ITEMS[i] as WorkItem)));
+    }
+  });
+
+  it('of items (the pass on one thread) packs them as packItems does', () => {
+    const list = WorkList.ofItems(ITEMS);
+    expectSameItems(unpackItems(list.packed(list.refs)), copyOf(ITEMS));
+    expect(new WorkList([]).refs).toEqual([]);
+    expect(WorkList.ofItems([]).packed([])).toEqual(packItems([]));
   });
 });
