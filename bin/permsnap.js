@@ -1,5 +1,14 @@
 #!/usr/bin/env node
-// Entry point: the CLI bundled in dist/ (built by `npm ci` through the prepare script; src/cli/entry.ts says why bundled).
-import { commandLineArguments, main } from '../dist/bundle/entry.js';
+// Entry point: the CLI bundled in dist/bundle/ (src/cli/entry.ts says why), both built by
+// `npm ci` through the prepare script; or as tsc wrote it, when rolldown could not bundle
+// it (it has no native binding for an install without optional dependencies, or for an
+// architecture it does not ship).
+let cli;
+try {
+  cli = await import('../dist/bundle/entry.js');
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('/dist/bundle/entry.js')) throw err;
+  cli = await import('../dist/cli/entry.js');
+}
 
-process.exitCode = await main(commandLineArguments());
+process.exitCode = await cli.main(cli.commandLineArguments());

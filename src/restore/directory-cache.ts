@@ -1,6 +1,8 @@
 // Open descriptors of the directories restore works in, reached beneath their root without
-// following any symlink (safe-ops.ts openBeneath), a few kept at once: restore order keeps
-// a directory's entries together, so each directory is resolved about once per pass.
+// following any symlink (by name in a kept parent, else safe-ops.ts openBeneath from the
+// root), a few kept at once: restore order keeps a directory's entries together, so each
+// directory is resolved about once per pass. A kept directory that another process moves
+// out of the root takes its subtree's changes with it while kept (README, "Safety").
 
 import { fileTypeOf } from '../model/mode.js';
 import { statFd } from '../platform/dir-fd.js';
