@@ -53,22 +53,24 @@ export class DirectoryCache {
    */
   private open(root: string, relative: string, shownPath: string): number {
     const { parent, name } = splitParent(relative);
-    const parentKey = `${root}\0${parent}`;
-    const parentFd = parent === '' ? this.root(root) : this.directories.get(parentKey);
-    if (parentFd !== undefined) {
-      if (parent !== '') {
-        // Used again: last to be let go (the Map keeps insertion order).
-        this.directories.delete(parentKey);
-        this.directories.set(parentKey, parentFd);
-      }
-      return openDirectoryIn(parentFd, name, shownPath);
-    }
+    const parentFd = parent === '' ? this.root(root) : this.keptLonger(`${root}\0${parent}`);
+    if (parentFd !== undefined) return openDirectoryIn(parentFd, name, shownPath);
     const fd = openBeneath(this.root(root), relative, shownPath);
     const type = fileTypeOf(statFd(fd, shownPath).mode);
     if (type !== 'dir') {
       closeDescriptor(fd);
       // A symlink where a directory should be is refused as openat2 refuses it (ELOOP).
       throw systemError('open', type === 'symlink' ? errno.ELOOP : errno.ENOTDIR, shownPath);
+    }
+    return fd;
+  }
+
+  /** A kept directory's descriptor, now the last to be let go (the Map keeps insertion order); undefined when not kept. */
+  private keptLonger(key: string): number | undefined {
+    const fd = this.directories.get(key);
+    if (fd !== undefined) {
+      this.directories.delete(key);
+      this.directories.set(key, fd);
     }
     return fd;
   }

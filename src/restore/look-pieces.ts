@@ -134,6 +134,6 @@ function hasRepeatedKey(pieces: Float64Array[]): boolean {
 
 function mergedTally(answers: Looked[]): FirstPassResult {
   const tally = emptyTally();
-  for (const a of answers) addTally(tally, { ...a.tally, work: [] });
+  for (const a of answers) addTally(tally, a.tally);
   return { ...tally, work: new WorkList(answers.map((a) => a.work)) };
 }

@@ -105,8 +105,11 @@ export interface LookTally {
   latest: string;
 }
 
+/** A tally without its paths with work (what a piece's pass answers with them packed aside). */
+export type LookCounts = Omit<LookTally, 'work'>;
+
 /** What the first pass gives the second: its counts, and the paths with work. */
-export type FirstPassResult = Omit<LookTally, 'work'> & { work: WorkList };
+export type FirstPassResult = LookCounts & { work: WorkList };
 
 export function emptyTally(): LookTally {
   return { looks: 0, paths: 0, missing: 0, pseudo: 0, correct: 0, repeated: 0, beneath: 0, existingBeneath: 0, problems: [], work: [], latest: '' };
@@ -132,8 +135,8 @@ export function tallyLook(tally: LookTally, look: Look, work: WorkKeeper = tally
   }
 }
 
-/** The tallies of consecutive pieces of a snapshot, as one (`into` grows). */
-export function addTally(into: LookTally, more: LookTally): void {
+/** The counts of consecutive pieces of a snapshot, as one (`into` grows; their work is kept apart, packed). */
+export function addTally(into: LookCounts, more: LookCounts): void {
   into.looks += more.looks;
   into.paths += more.paths;
   into.missing += more.missing;
@@ -143,7 +146,6 @@ export function addTally(into: LookTally, more: LookTally): void {
   into.beneath += more.beneath;
   into.existingBeneath += more.existingBeneath;
   for (const p of more.problems) into.problems.push(p);
-  for (const w of more.work) into.work.push(w);
   into.latest = more.latest;
 }
 
@@ -152,6 +154,6 @@ export function addTally(into: LookTally, more: LookTally): void {
  * paths refused or excluded neither), or the snapshot has no block at all: the root is
  * wrong, or the file is empty.
  */
-export function nothingBeneath(tally: Omit<LookTally, 'work'>): boolean {
+export function nothingBeneath(tally: LookCounts): boolean {
   return tally.existingBeneath === 0 && (tally.beneath > 0 || tally.looks === 0);
 }

@@ -9,7 +9,7 @@ import { PermsnapError } from '../errors.js';
 import { PARSE_CHUNK } from '../format/read-snapshot.js';
 import type { DirectoryCache } from './directory-cache.js';
 import { resolverOf, type IdSpec } from './id-resolver.js';
-import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookRules, type LookTally } from './look.js';
+import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookCounts, type LookRules } from './look.js';
 import { ItemPacker, type PackedItems } from './packed-items.js';
 import { DamageSampler } from './damage-sampler.js';
 import type { LinkWitness } from './linked-states.js';
@@ -37,7 +37,7 @@ export interface PieceRequest {
 }
 
 export type PieceAnswer =
-  | { ok: true; tally: Omit<LookTally, 'work'>; work: PackedItems; keys: Float64Array; facts: PieceFacts }
+  | { ok: true; tally: LookCounts; work: PackedItems; keys: Float64Array; facts: PieceFacts }
   /** The piece does not parse: the main thread parses the file itself, to report where. */
   | { ok: false; reason: string };
 
@@ -89,7 +89,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
     throw err;
   }
   // The paths with work went to the packer: the tally's own list of them stayed empty.
-  const counts: Omit<LookTally, 'work'> = tally;
+  const counts: LookCounts = tally;
   return { ok: true, tally: { ...counts, latest: last ? shownLook(last) : '' }, work: work.packed(), keys: Float64Array.from(keys), facts: parser.pieceFacts };
 }
 

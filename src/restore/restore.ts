@@ -126,8 +126,8 @@ async function firstPass(input: RestoreEntries | SnapshotText, options: RestoreO
   const pass = { inFlight: 2 * (options.jobs ?? 1), onProgress: options.onProgress };
   if (!isSnapshotText(input)) return withWorkList(await lookAtAll(input, rules, executor, pass));
   if (executor instanceof WorkerExecutor) {
-    const tally = await lookInPieces(input, rules, executor, options.onProgress, !options.dryRun);
-    if (tally !== null) return tally;
+    const inPieces = await lookInPieces(input, rules, executor, options.onProgress, !options.dryRun);
+    if (inPieces !== null) return inPieces;
   }
   const info = { hasMarkers: false };
   const entries = readSnapshotBatches(input.fileName, { input: [input.bytes], info, shareBlocks: true });
