@@ -365,7 +365,8 @@ type HeaderKey = 'file' | 'owner' | 'group' | 'flags' | 'capability';
 
 /** setfacl reads these after `#` and optional blanks; any other comment is ignored. */
 const HEADER = /^#[ \t]*(file|owner|group|flags|capability|permsnap):/;
-const END_MARKER = /^end, ([0-9]+) entr(?:y|ies)$/;
+// At most 15 digits: a count that Number() holds exactly (and prints as written).
+const END_MARKER = /^end, ([0-9]{1,15}) entr(?:y|ies)$/;
 
 function parsePrincipal(value: string, what: 'owner' | 'group'): Principal {
   const text = trimBlanks(value);
@@ -688,6 +689,9 @@ export class GetfaclParser {
       if (this.emitted > 0) fail('"# permsnap: begin" after the first block, expected it only in the first block (concatenated snapshots?)');
       block.begin = this.sawBegin = true;
     } else if (text === 'capabilities unknown') {
+      // It speaks for the whole file, so it must come before any block is read: said
+      // later, the blocks before it would already have been taken with capabilities known.
+      if (this.emitted > 0) fail('"# permsnap: capabilities unknown" after the first block, expected it only in the first block, after "# permsnap: begin"');
       this.capabilitiesUnknown = true;
     } else if (text.startsWith('end')) {
       const m = END_MARKER.exec(text);

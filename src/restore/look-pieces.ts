@@ -98,7 +98,8 @@ export interface Head {
  * The checks the parser makes of a whole file, made of its pieces: every piece parsed, a
  * begin marker only in the first block, the end marker's count right and nothing after
  * it, no path twice; and what the head said of capabilities not changed later (a begin
- * marker after the first 64 KiB, "capabilities unknown" after them).
+ * marker after the first 64 KiB; "capabilities unknown" in any piece but the first, where
+ * the head has seen it: only the first block may say it).
  */
 export function wholeFileChecks(answers: PieceAnswer[], head: Omit<Head, 'hasMarkers'>): answers is Looked[] {
   if (!answers.every((a) => a.ok)) return false;
@@ -107,7 +108,8 @@ export function wholeFileChecks(answers: PieceAnswer[], head: Omit<Head, 'hasMar
   let ended = false;
   for (const [i, { facts }] of ok.entries()) {
     if ((i > 0 && facts.begin) || (i === 0 && facts.begin !== head.begin)) return false;
-    if (facts.capabilitiesUnknown && !head.capabilitiesUnknown) return false;
+    // Only the first block may say it: in a later piece it is malformed (one thread says where).
+    if (facts.capabilitiesUnknown && (i > 0 || !head.capabilitiesUnknown)) return false;
     if (ended && facts.entries > 0) return false;
     if (facts.end !== null) {
       if (facts.end.count !== entries + facts.end.entries) return false;

@@ -196,6 +196,23 @@ describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`
     }
   }, 120_000);
 
+  it('refuses "capabilities unknown" said in a late block, at its line, and changes nothing (the blocks before it were read as capabilities known)', () => {
+    damage();
+    try {
+      const { text, line } = replaceLineFromEnd(marked, '# owner: ', 5, '# permsnap: capabilities unknown');
+      fs.writeFileSync(path.join(dir, 'late.facl'), text, 'latin1');
+      const before = faclTree(dir);
+      for (const jobs of ['1', '2']) {
+        const r = restore(['--quiet', '--no-undo', '--jobs', jobs, 'late.facl'], { cwd: dir });
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toContain(`late.facl:${line}: "# permsnap: capabilities unknown" after the first block`);
+        expect(faclTree(dir)).toEqual(before);
+      }
+    } finally {
+      heal();
+    }
+  }, 120_000);
+
   it('restores a tree damaged throughout (where the first look is mostly skipped) as --jobs 1 does, word for word', () => {
     // A file's block that wants a default ACL, deep in the damage: refused by the first pass,
     // and so reported before the immutable file's problem, which the second pass finds.
