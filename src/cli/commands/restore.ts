@@ -162,7 +162,7 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
       onProgress: (count, shown) => progress.update(count, shown),
       onValidated: (paths) => {
         progress.done();
-        reporter.info(`restoring ${paths} paths beneath ${root ?? 'the current directory (relative paths) and / (absolute ones)'}; names from ${ids.description}`);
+        reporter.info(`restoring ${paths} paths beneath ${describeRoot(root, cwd)}; names from ${ids.description}`);
         warnOfOtherRoot(recordedRoot(), root, reporter);
       },
       onPlan: args['dry-run'] ? (shown, changes) => {
@@ -192,6 +192,21 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
   }
   if (summary.missing > summary.existing) reporter.warn(`most paths of the snapshot are missing beneath ${root ?? 'the current directory'}: is --root right?`);
   return { exitCode: summary.problems > 0 ? 1 : 0 };
+}
+
+/**
+ * Where the paths land, said before the run: the directory itself, not only the name given
+ * (a --root that is, or passes through, a symlink is followed, as `cd` follows it).
+ */
+function describeRoot(root: string | undefined, cwd: string): string {
+  if (root === undefined) return `the current directory ${messageText(quote(cwd, CONTROL_QUOTED))} (relative paths) and / (absolute ones)`;
+  let real: string;
+  try {
+    real = fs.realpathSync(root);
+  } catch {
+    return root; // gone since it was checked: the run says what it finds
+  }
+  return real === root ? root : `${root} (${real}, its symlinks followed)`;
 }
 
 /** What a journal's first line says of the root when restore runs without --root. */
