@@ -5,6 +5,7 @@
 
 import { modeBitsOfAcl } from '../model/acl.js';
 import { SPECIAL_BITS } from '../model/mode.js';
+import { nameReadingBack } from '../model/printable-name.js';
 import type { Entry, FileType } from '../model/entry.js';
 import { normalizeMemberPath } from './archive-path.js';
 import { readPaxMetadata, type MetadataOptions, type PaxMetadata } from './pax-metadata.js';
@@ -91,8 +92,11 @@ function toEntry(path: string, type: FileType, member: TarMember, metadata: PaxM
     // Large or non-ASCII names live in PAX records; an empty name means the archiver had none.
     const owner = member.pax.uname ?? member.uname;
     const group = member.pax.gname ?? member.gname;
-    if (owner !== '') entry.owner = owner;
-    if (group !== '') entry.group = group;
+    // An all-digit name that is not the member's id would read back as another id.
+    const ownerName = nameReadingBack(owner, entry.uid);
+    const groupName = nameReadingBack(group, entry.gid);
+    if (ownerName !== undefined) entry.owner = ownerName;
+    if (groupName !== undefined) entry.group = groupName;
   }
   if (metadata.acl) entry.acl = metadata.acl;
   if (metadata.defaultAcl && type === 'dir') entry.defaultAcl = metadata.defaultAcl;

@@ -11,6 +11,7 @@ import { listXattrsAt, type FileStat } from '../platform/dir-fd.js';
 import { getXattr } from '../platform/xattr.js';
 import type { Location } from '../walk/walk-tree.js';
 import { groupName, userName } from '../platform/nss.js';
+import { nameReadingBack } from '../model/printable-name.js';
 
 export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
 export const XATTR_ACL_DEFAULT = 'system.posix_acl_default';
@@ -21,14 +22,19 @@ export interface ReadOptions {
   names: boolean;
   /** Read the capability xattr (false with --compat, which never prints it). */
   capability: boolean;
+  /**
+   * Keep an all-digit name that is not its id's digits, as getfacl prints it (--compat; JSON,
+   * which carries the id beside it); otherwise the id stands in for it (printable-name.ts).
+   */
+  digitNames?: boolean;
 }
 
 export function readEntry(path: string, st: FileStat, followed: boolean, at: Location, options: ReadOptions): Entry {
   const type = fileTypeOf(st.mode);
   const entry: Entry = { path, type, mode: st.mode & PERMISSION_BITS, uid: st.uid, gid: st.gid };
   if (options.names) {
-    entry.owner = userName(st.uid) ?? undefined;
-    entry.group = groupName(st.gid) ?? undefined;
+    entry.owner = printed(userName(st.uid), st.uid, options);
+    entry.group = printed(groupName(st.gid), st.gid, options);
   }
   const present = listXattrsAt(at.dirfd, at.name, path, followed);
   if (present.length === 0) return entry;
@@ -46,13 +52,17 @@ export function readEntry(path: string, st: FileStat, followed: boolean, at: Loc
 
 function readAcl(path: string, name: string, followed: boolean, options: ReadOptions): QualifiedAclEntry[] | undefined {
   const raw = getXattr(path, name, followed);
-  return raw ? nameAcl(decodeAclXattr(raw), options.names) : undefined;
+  return raw ? nameAcl(decodeAclXattr(raw), options) : undefined;
 }
 
-export function nameAcl(acl: Acl, names: boolean): QualifiedAclEntry[] {
+export function nameAcl(acl: Acl, options: Pick<ReadOptions, 'names' | 'digitNames'>): QualifiedAclEntry[] {
   return acl.map((e) => {
-    if (!names || (e.tag !== ACL_USER && e.tag !== ACL_GROUP)) return e;
-    const name = e.tag === ACL_USER ? userName(e.id) : groupName(e.id);
-    return name === null ? e : { ...e, name };
+    if (!options.names || (e.tag !== ACL_USER && e.tag !== ACL_GROUP)) return e;
+    const name = printed(e.tag === ACL_USER ? userName(e.id) : groupName(e.id), e.id, options);
+    return name === undefined ? e : { ...e, name };
   });
+}
+
+function printed(name: string | null, id: number, options: Pick<ReadOptions, 'digitNames'>): string | undefined {
+  return options.digitNames ? name ?? undefined : nameReadingBack(name, id);
 }

@@ -53,6 +53,7 @@ export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
     format,
     print: { ...GETFACL_DEFAULTS, ...options.print, ...(compat ? { capability: false } : {}) },
     quietReadErrors: compat,
+    digitNames: compat || format === 'json',
   };
 }
 
