@@ -160,9 +160,11 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
       jobs,
       shouldStop: () => signal() !== null,
       onProgress: (count, shown) => progress.update(count, shown),
-      onValidated: (paths) => {
+      onValidated: (paths, repeated) => {
         progress.done();
         reporter.info(`restoring ${paths} paths beneath ${describeRoot(root, cwd)}; names from ${ids.description}`);
+        // Known once the file has parsed: said before the run, not after its summary.
+        if (repeated > 0) reporter.warn(`${repeated} block(s) repeat a path given earlier in the snapshot: the last block for each path was used`);
         warnOfOtherRoot(recordedRoot(), root, reporter);
       },
       onPlan: args['dry-run'] ? (shown, changes) => {
@@ -242,7 +244,6 @@ function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal 
       // Said here too, not only before the run: --quiet keeps the summary (contracts.md).
       `names from ${names}`,
   );
-  if (s.repeated > 0) reporter.warn(`${s.repeated} block(s) repeat a path given earlier in the snapshot: the last block for each path was used`);
   if (s.stopped) reporter.error('stopped by a signal: the paths in flight were finished; run the restore again to converge');
   if (s.fatal !== undefined) reporter.error(`stopped by an error after changes began: ${s.fatal}`);
   if (journal?.started) {
