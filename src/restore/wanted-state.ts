@@ -26,11 +26,17 @@ export interface WantedOptions {
 export function wantedState(entry: Entry, options: WantedOptions): WantedResult {
   const problems: string[] = [];
   const { ids, ignore } = options;
-  const principal = (kind: 'user' | 'group', name: string | undefined, id: number): number | null => {
+  // Each unknown name once, with where the block uses it (owner, ACL, default ACL).
+  const unknown = new Map<string, Set<string>>();
+  const principal = (kind: 'user' | 'group', name: string | undefined, id: number, place: string): number | null => {
     const resolved = name === undefined ? (id >= 0 ? id : null) : kind === 'user' ? ids.uid(name) : ids.gid(name);
     // The name's own bytes (a problem line is a byte string, as its path is); quoted, with
     // control characters escaped.
-    if (resolved === null && name !== undefined) problems.push(`unknown ${kind} ${JSON.stringify(name)}`);
+    if (resolved === null && name !== undefined) {
+      const key = `${kind} ${JSON.stringify(name)}`;
+      const places = unknown.get(key) ?? new Set();
+      unknown.set(key, places.add(place));
+    }
     // (uid_t)-1, which chown takes as "leave it as it is" (the path would count as restored
     // and be unchanged): recorded so in a user namespace that does not map the id, or given
     // for a name by a passwd file.
@@ -40,15 +46,15 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
       : `${kind} ${JSON.stringify(name)} has the id ${NO_ID}, which no file can have (to chown it means "no change")`);
     return null;
   };
-  const uid = ignore.has('owner') ? null : principal('user', entry.owner, entry.uid);
-  const gid = ignore.has('group') ? null : principal('group', entry.group, entry.gid);
+  const uid = ignore.has('owner') ? null : principal('user', entry.owner, entry.uid, 'owner');
+  const gid = ignore.has('group') ? null : principal('group', entry.group, entry.gid, 'group');
   const resolveAcl = (acl: readonly QualifiedAclEntry[], kind: string): Acl | undefined => {
     let complete = true;
     const named = new Map<string, string>();
     const resolved = acl.map((e) => {
       if (e.tag !== ACL_USER && e.tag !== ACL_GROUP) return { tag: e.tag, perm: e.perm, id: e.id };
       const tag = e.tag === ACL_USER ? 'user' : 'group';
-      const id = principal(tag, e.name, e.id);
+      const id = principal(tag, e.name, e.id, kind);
       if (id === null) complete = false;
       else {
         // Two qualifiers the parser told apart may be one id here (`user:www-data` and
@@ -83,6 +89,7 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   if (!ignore.has('capability') && (entry.capability !== undefined || options.capabilitiesKnown)) {
     wanted.capability = entry.capability === undefined ? null : encodeCapability(parseCapabilityText(entry.capability));
   }
+  for (const [name, places] of unknown) problems.push(places.size > 1 ? `unknown ${name} (${[...places].join(', ')})` : `unknown ${name}`);
   return { wanted, problems };
 }
 

@@ -153,6 +153,25 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     });
   }
 
+  it('says an unknown name once per path, with where the block uses it, and restores what needs no name', () => {
+    const snap = setup(
+      ['d/'],
+      '# file: d\n# owner: ghost\n# group: ghostg\nuser::rwx\nuser:ghost:rwx\ngroup::r-x\ngroup:ghostg:r-x\nmask::rwx\nother::---\n' +
+        'default:user::rwx\ndefault:user:ghost:rwx\ndefault:group::r-x\ndefault:mask::rwx\ndefault:other::---\n\n',
+    );
+    const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    const lines = r.stderr.split('\n').filter((l) => l.includes('unknown'));
+    expect(lines).toEqual([
+      `permsnap: ${path.join(dir, 'r/d')}: unknown user "ghost" (owner, ACL, default ACL)`,
+      `permsnap: ${path.join(dir, 'r/d')}: unknown group "ghostg" (group, ACL)`,
+    ]);
+    expect(summaryOf(r.stderr)?.problems).toBe(2);
+    expect(idsOf('d')).toEqual([1000, 1000]);
+    // The mode is restored; its group bits are the owning group's rights, the ACL being left (README).
+    expect(modeOf('d')).toBe('0750');
+  });
+
   it('names a path and an unknown name in UTF-8 with their own bytes on stderr (not encoded a second time)', () => {
     const snap = setup(['été'], '# file: été\n# owner: bébé\n# group: daemon\nuser::rw-\ngroup::r--\nother::---\n\n');
     const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
