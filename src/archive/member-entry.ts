@@ -5,7 +5,7 @@
 
 import { modeBitsOfAcl } from '../model/acl.js';
 import { SPECIAL_BITS } from '../model/mode.js';
-import { nameReadingBack } from '../model/printable-name.js';
+import { printableName } from '../model/printable-name.js';
 import type { Entry, FileType } from '../model/entry.js';
 import { normalizeMemberPath } from './archive-path.js';
 import { readPaxMetadata, type MetadataOptions, type PaxMetadata } from './pax-metadata.js';
@@ -93,8 +93,8 @@ function toEntry(path: string, type: FileType, member: TarMember, metadata: PaxM
     const owner = member.pax.uname ?? member.uname;
     const group = member.pax.gname ?? member.gname;
     // An all-digit name that is not the member's id would read back as another id.
-    const ownerName = nameReadingBack(owner, entry.uid);
-    const groupName = nameReadingBack(group, entry.gid);
+    const ownerName = printableName(owner, entry.uid);
+    const groupName = printableName(group, entry.gid);
     if (ownerName !== undefined) entry.owner = ownerName;
     if (groupName !== undefined) entry.group = groupName;
   }

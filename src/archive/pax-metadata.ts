@@ -7,6 +7,7 @@ import { aclProblem, ACL_GROUP, ACL_USER, isBaseAcl, modeBitsOfAcl, type Acl } f
 import { decodeAclXattr } from '../model/acl-xattr.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import { UNKNOWN_ID, type QualifiedAclEntry } from '../model/entry.js';
+import { printableName } from '../model/printable-name.js';
 import { parseAclText } from './acl-text.js';
 import type { PaxRecords } from './pax-records.js';
 
@@ -70,6 +71,7 @@ function readAcl(pax: PaxRecords, which: 'access' | 'default', options: Metadata
     return undefined;
   }
   if (!options.names) entries = entries.map((e) => withId(e, options));
+  else entries = entries.map(withPrintableName);
   const problem = aclProblem(entries.map((e, i) => (e.id === UNKNOWN_ID ? { ...e, id: -2 - i } : e)));
   if (problem !== null) throw new Error(`${which} ACL: ${problem}`);
   return canonicalOrder(entries);
@@ -78,7 +80,8 @@ function readAcl(pax: PaxRecords, which: 'access' | 'default', options: Metadata
 /**
  * GNU tar's text has names only, its raw xattr ids only; both list named entries by ascending
  * id (libacl's order), so the n-th named user of one is the n-th of the other. Used only
- * when the two agree entry for entry.
+ * when the two agree entry for entry. The raw id wins over a qualifier the text gave as
+ * digits: that may be a name of digits (user "4242" of uid 7003), not the id.
  */
 function fillIdsFrom(entries: QualifiedAclEntry[], raw: Acl): void {
   for (const tag of [ACL_USER, ACL_GROUP]) {
@@ -86,9 +89,15 @@ function fillIdsFrom(entries: QualifiedAclEntry[], raw: Acl): void {
     const ids = raw.filter((e) => e.tag === tag);
     if (named.length !== ids.length || named.some((e, i) => e.perm !== ids[i]!.perm)) continue;
     named.forEach((e, i) => {
-      if (e.id === UNKNOWN_ID) e.id = ids[i]!.id;
+      e.id = ids[i]!.id;
     });
   }
+}
+
+/** An entry without a name of digits that are not its id's (bsdtar's `user:4242:r--:7003`): it would read back as that id. */
+function withPrintableName(entry: QualifiedAclEntry): QualifiedAclEntry {
+  if (entry.name === undefined || entry.id === UNKNOWN_ID || printableName(entry.name, entry.id) !== undefined) return entry;
+  return { tag: entry.tag, perm: entry.perm, id: entry.id };
 }
 
 function withId(entry: QualifiedAclEntry, options: MetadataOptions): QualifiedAclEntry {

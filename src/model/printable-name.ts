@@ -6,7 +6,7 @@
 const ALL_DIGITS = /^[0-9]+$/;
 
 /** `name` when it reads back as `id`; undefined when there is none or it would not. */
-export function nameReadingBack(name: string | null | undefined, id: number): string | undefined {
+export function printableName(name: string | null | undefined, id: number): string | undefined {
   if (name === null || name === undefined || name === '') return undefined;
   // Asked for every file a snapshot reads: most names start with a letter, which settles it.
   const first = name.charCodeAt(0);

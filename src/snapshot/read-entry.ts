@@ -11,7 +11,7 @@ import { listXattrsAt, type FileStat } from '../platform/dir-fd.js';
 import { getXattr } from '../platform/xattr.js';
 import type { Location } from '../walk/walk-tree.js';
 import { groupName, userName } from '../platform/nss.js';
-import { nameReadingBack } from '../model/printable-name.js';
+import { printableName } from '../model/printable-name.js';
 
 export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
 export const XATTR_ACL_DEFAULT = 'system.posix_acl_default';
@@ -33,8 +33,8 @@ export function readEntry(path: string, st: FileStat, followed: boolean, at: Loc
   const type = fileTypeOf(st.mode);
   const entry: Entry = { path, type, mode: st.mode & PERMISSION_BITS, uid: st.uid, gid: st.gid };
   if (options.names) {
-    entry.owner = printed(userName(st.uid), st.uid, options);
-    entry.group = printed(groupName(st.gid), st.gid, options);
+    entry.owner = nameToPrint(userName(st.uid), st.uid, options);
+    entry.group = nameToPrint(groupName(st.gid), st.gid, options);
   }
   const present = listXattrsAt(at.dirfd, at.name, path, followed);
   if (present.length === 0) return entry;
@@ -58,11 +58,11 @@ function readAcl(path: string, name: string, followed: boolean, options: ReadOpt
 export function nameAcl(acl: Acl, options: Pick<ReadOptions, 'names' | 'digitNames'>): QualifiedAclEntry[] {
   return acl.map((e) => {
     if (!options.names || (e.tag !== ACL_USER && e.tag !== ACL_GROUP)) return e;
-    const name = printed(e.tag === ACL_USER ? userName(e.id) : groupName(e.id), e.id, options);
+    const name = nameToPrint(e.tag === ACL_USER ? userName(e.id) : groupName(e.id), e.id, options);
     return name === undefined ? e : { ...e, name };
   });
 }
 
-function printed(name: string | null, id: number, options: Pick<ReadOptions, 'digitNames'>): string | undefined {
-  return options.digitNames ? name ?? undefined : nameReadingBack(name, id);
+function nameToPrint(name: string | null, id: number, options: Pick<ReadOptions, 'digitNames'>): string | undefined {
+  return options.digitNames ? name ?? undefined : printableName(name, id);
 }

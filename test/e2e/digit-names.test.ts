@@ -1,7 +1,8 @@
 // A user or group whose name is all digits, but not its id's (a user "4242" with uid 7003,
 // as a directory service may have): read back, an all-digit name is a decimal id
 // (contracts.md), so permsnap's snapshot prints the id for it, and restore and diff get
-// the right inode owner back. --compat prints the name, as getfacl does; JSON carries both.
+// the right inode owner back (so does a tar archive's, whose ACL text names the user).
+// --compat prints the name, as getfacl does; JSON carries both.
 // The users exist only in a private mount namespace, over a copy of /etc/passwd and group.
 
 import fs from 'node:fs';
@@ -41,6 +42,15 @@ describe.skipIf(!ready)('all-digit user and group names that are not their ids (
     expect(text).toContain('user::rw-\nuser:7003:r--\ngroup::r--\ngroup:7102:-w-\n');
     expect(fs.readFileSync(path.join(dir, 'compat.facl'), 'latin1')).toContain('# owner: 4242\n# group: 4343\nuser::rw-\nuser:4242:r--\n');
     expect(json).toMatch(/"path":"tree\/f","owner":"4242","group":"4343","uid":7003,"gid":7102/);
+  });
+
+  it('are printed as their ids from a tar archive too, owner, group and ACL qualifiers', () => {
+    const r = withDigitNames('tar --acls --xattrs -cf t.tar tree && $P snapshot -q --from-tar t.tar && $P diff t.tar tree; echo "diff $?"');
+    expect(r.status, r.stderr).toBe(0);
+    const out = latin1(r.stdout);
+    expect(out).toContain('# owner: 7003\n# group: 7102\n');
+    expect(out).toContain('user::rw-\nuser:7003:r--\ngroup::r--\ngroup:7102:-w-\n');
+    expect(out).toContain('diff 0\n');
   });
 
   it('come back as the right ids after a restore, and diff agrees', () => {

@@ -200,13 +200,23 @@ describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`
     damage();
     try {
       const { text, line } = replaceLineFromEnd(marked, '# owner: ', 5, '# permsnap: capabilities unknown');
-      fs.writeFileSync(path.join(dir, 'late.facl'), text, 'latin1');
+      // Said in the first block too, where it is allowed, and again in the block that starts
+      // the second of --jobs 2's four pieces (whose own parse cannot tell it is late).
+      const first = marked.replace('# permsnap: begin\n', '# permsnap: begin\n# permsnap: capabilities unknown\n');
+      const cut = first.indexOf('\n\n', Math.floor(first.length / 4)) + 2;
+      const fileLineEnd = first.indexOf('\n', cut) + 1;
+      const twice = `${first.slice(0, fileLineEnd)}# permsnap: capabilities unknown\n${first.slice(fileLineEnd)}`;
+      expect(twice.indexOf('\n\n', Math.floor(twice.length / 4)) + 2, 'the marker opens a piece').toBe(cut);
+      const twiceLine = twice.slice(0, fileLineEnd).split('\n').length;
       const before = faclTree(dir);
-      for (const jobs of ['1', '2']) {
-        const r = restore(['--quiet', '--no-undo', '--jobs', jobs, 'late.facl'], { cwd: dir });
-        expect(r.status, r.stderr).toBe(2);
-        expect(r.stderr).toContain(`late.facl:${line}: "# permsnap: capabilities unknown" after the first block`);
-        expect(faclTree(dir)).toEqual(before);
+      for (const [file, content, late] of [['late.facl', text, line], ['twice.facl', twice, twiceLine]] as const) {
+        fs.writeFileSync(path.join(dir, file), content, 'latin1');
+        for (const jobs of ['1', '2']) {
+          const r = restore(['--quiet', '--no-undo', '--jobs', jobs, file], { cwd: dir });
+          expect(r.status, r.stderr).toBe(2);
+          expect(r.stderr).toContain(`${file}:${late}: "# permsnap: capabilities unknown" after the first block`);
+          expect(faclTree(dir)).toEqual(before);
+        }
       }
     } finally {
       heal();

@@ -30,6 +30,17 @@ describe.skipIf(!restoreReady)(`restore names its root before it runs (${SKIP_RE
     expect(mode()).toBe(0o600);
   });
 
+  it('quotes control characters in the root and where it leads: a newline there cannot start a line of its own', () => {
+    const odd = path.join(dir, 'odd\npermsnap: forged');
+    fs.renameSync(path.join(dir, 'real'), odd);
+    fs.unlinkSync(path.join(dir, 'link'));
+    fs.symlinkSync(odd, path.join(dir, 'link'));
+    const r = restore([path.join(dir, 'snap.facl'), '--no-undo', '--root', path.join(dir, 'link')], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`(${path.join(dir, 'odd\\012permsnap: forged')}, its symlinks followed)`);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('permsnap: forged'))).toEqual([]);
+  });
+
   it('names a --root that is no symlink once, and the current directory by its path', () => {
     const withRoot = restore([path.join(dir, 'snap.facl'), '--no-undo', '--root', path.join(dir, 'real')], { cwd: dir });
     expect(withRoot.stderr).toContain(`restoring 1 paths beneath ${path.join(dir, 'real')}; names from`);

@@ -189,10 +189,10 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
     // `zcat baseline.gz |`) is not a success.
     reporter.error(summary.paths === 0
       ? 'the snapshot holds no path (an empty file?): nothing to restore'
-      : `no path of the snapshot exists beneath ${root ?? 'the current directory'}: wrong --root? Nothing was changed`);
+      : `no path of the snapshot exists beneath ${rootInMessage(root)}: wrong --root? Nothing was changed`);
     return { exitCode: 1 };
   }
-  if (summary.missing > summary.existing) reporter.warn(`most paths of the snapshot are missing beneath ${root ?? 'the current directory'}: is --root right?`);
+  if (summary.missing > summary.existing) reporter.warn(`most paths of the snapshot are missing beneath ${rootInMessage(root)}: is --root right?`);
   return { exitCode: summary.problems > 0 ? 1 : 0 };
 }
 
@@ -201,14 +201,26 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
  * (a --root that is, or passes through, a symlink is followed, as `cd` follows it).
  */
 function describeRoot(root: string | undefined, cwd: string): string {
-  if (root === undefined) return `the current directory ${messageText(quote(cwd, CONTROL_QUOTED))} (relative paths) and / (absolute ones)`;
+  if (root === undefined) return `the current directory ${shown(cwd)} (relative paths) and / (absolute ones)`;
+  const given = toByteString(root);
   let real: string;
   try {
-    real = fs.realpathSync(root);
+    // As bytes: a symlink may lead to a name that is not UTF-8.
+    real = fs.realpathSync.native(root, { encoding: 'buffer' }).toString('latin1');
   } catch {
-    return root; // gone since it was checked: the run says what it finds
+    return shown(given); // gone since it was checked: the run says what it finds
   }
-  return real === root ? root : `${root} (${real}, its symlinks followed)`;
+  return real === given ? shown(given) : `${shown(given)} (${shown(real)}, its symlinks followed)`;
+}
+
+/** A byte string in a message, control characters quoted: a newline in a name must not start a line. */
+function shown(bytes: string): string {
+  return messageText(quote(bytes, CONTROL_QUOTED));
+}
+
+/** The root in a message after the run. */
+function rootInMessage(root: string | undefined): string {
+  return root === undefined ? 'the current directory' : shown(toByteString(root));
 }
 
 /** What a journal's first line says of the root when restore runs without --root. */
@@ -224,8 +236,8 @@ function warnOfOtherRoot(recorded: string | null, root: string | undefined, repo
   // A journal of a run without --root holds absolute paths, which --root / takes as they are.
   if (recorded === null || recorded === now || (recorded === NO_ROOT && now === '/')) return;
   // The first line is the file's to say: it must not print a line or a terminal escape of its own.
-  const shown = (r: string): string => (r === NO_ROOT ? r : messageText(quote(r, CONTROL_QUOTED)));
-  reporter.warn(`this undo journal is of a restore beneath ${shown(recorded)}, not ${shown(now)}: is --root right? (the same tree mounted elsewhere is fine)`);
+  const named = (r: string): string => (r === NO_ROOT ? r : shown(r));
+  reporter.warn(`this undo journal is of a restore beneath ${named(recorded)}, not ${named(now)}: is --root right? (the same tree mounted elsewhere is fine)`);
 }
 
 /** The journal the user named, or a new file in the default place (renamed, never replacing, on a clash). */
