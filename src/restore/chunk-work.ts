@@ -138,9 +138,10 @@ function planItem(
     return problem(problemReason(err));
   }
   tally.existing++;
+  // Before the type: a symlink on /proc (/proc/self) is skipped with the rest of /proc.
+  if (settings.pseudo.has(state.dev)) return tally.pseudo++, null;
   if (state.type === 'symlink') return problem('is a symlink here: refused (symlinks are never changed)');
   if (item.target.directory === true && state.type !== 'dir') return problem('not a directory, though the snapshot names it with a trailing "/": refused, as the kernel refuses that name');
-  if (settings.pseudo.has(state.dev)) return tally.pseudo++, null;
   // The first look reported what this type does not take if it saw the path.
   const { wanted, refused } = fitToType(state.type, item);
   if (refused !== undefined && !item.probed) problem(refused);

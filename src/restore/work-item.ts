@@ -94,10 +94,11 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
     if (dirfd === null) return { outcome: Outcome.Missing };
     const st = statAt(dirfd, name, false, shown);
     const type = fileTypeOf(st.mode);
+    // Before the type: a symlink on /proc (/proc/self) is skipped with the rest of /proc.
+    if (pseudo.has(st.dev)) return { outcome: Outcome.Pseudo };
     // A symlink goes the careful way, to be refused and reported there; so does what a
     // trailing "/" says is a directory and is not.
     if (type === 'symlink' || (target.directory === true && type !== 'dir')) return { outcome: Outcome.WorkUnseen };
-    if (pseudo.has(st.dev)) return { outcome: Outcome.Pseudo };
     const { wanted, refused } = fitToType(type, item);
     const linkKey = links === undefined ? null : linkKeyOf(st, type);
     const problem = joinedProblems(refused, linkKey === null ? undefined : links?.check(linkKey, comparable(type, wanted), shown));
