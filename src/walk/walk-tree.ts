@@ -183,7 +183,9 @@ function walkContents(at: Location, task: DirectoryTask, options: WalkOptions, v
         // The names read before the failure are walked. getfacl's walk takes a failed read for
         // the end of the directory and says nothing (/proc/1/map_files opens, then refuses).
         batch = { names: (err as ReadNamesError).namesRead, end: true };
-        if (!options.quietReadErrors) visitor.error(task.path, err as SystemError);
+        // ENOENT: the directory was removed after it was opened (a deleted current directory,
+        // say). It has no entries left, which is what the walk records: nothing to say.
+        if (!options.quietReadErrors && (err as SystemError).code !== 'ENOENT') visitor.error(task.path, err as SystemError);
       }
       const names = options.sorted ? sortedNames(batch.names) : batch.names;
       if (deep) fd = closedForDeepWalk(fd);

@@ -35,6 +35,17 @@ describe.skipIf(!hasAclTools)('from a current directory that has been deleted (n
     }
   });
 
+  it('snapshot and diff of "." itself, the deleted directory: its block, exit 0, no read error (it has no entries left)', () => {
+    const ours = fromDeletedDirectory(['snapshot', '--jobs', '1', '.']);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stderr).toBe('');
+    expect(ours.stdout.toString('latin1')).toMatch(/^# file: \.\n/);
+    fs.writeFileSync(path.join(dir, 'dot.facl'), ours.stdout);
+    const diff = fromDeletedDirectory(['diff', path.join(dir, 'dot.facl'), '.']);
+    expect(diff.status, diff.stderr).toBe(0);
+    expect(diff.stderr).toBe('');
+  });
+
   it('restore works beneath an absolute --root, and without one says why it cannot', () => {
     const snap = path.join(dir, 'snap.facl');
     fs.writeFileSync(snap, getfacl(['-R', 't'], { cwd: dir }).stdout);
