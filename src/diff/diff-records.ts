@@ -7,6 +7,7 @@
 import { decodeRecord, extendedEntries, type DiffRecord } from './diff-record.js';
 import { ChangeColumns, type DiffChanges } from './diff-changes.js';
 import { PathTable } from '../model/path-table.js';
+import { readsAsId } from '../model/printable-name.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 
 export type DiffField = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
@@ -36,7 +37,6 @@ function sameEntries(before: readonly string[], after: readonly string[]): boole
   return sorted(before) === sorted(after);
 }
 
-const ALL_DIGITS = /^\d+$/;
 /** A named ACL entry's text: tag, qualifier, permissions. */
 const NAMED_ENTRY = /^(user|group):([^:]+):(.*)$/;
 
@@ -55,8 +55,8 @@ const nssIds: IdsOfNames = { uid: uidOfName, gid: gidOfName };
  */
 function samePrincipal(b: string, a: string, idOf: (name: string) => number | null): boolean {
   if (b === a || b === '' || a === '') return true; // '': the side does not say (a block without the line)
-  const bIsId = ALL_DIGITS.test(b);
-  if (bIsId === ALL_DIGITS.test(a)) return false;
+  const bIsId = readsAsId(b);
+  if (bIsId === readsAsId(a)) return false;
   const id = bIsId ? idOf(a) : idOf(b);
   return id !== null && id === Number(bIsId ? b : a);
 }
@@ -65,13 +65,13 @@ function samePrincipal(b: string, a: string, idOf: (name: string) => number | nu
 function entriesById(entries: readonly string[], ids: IdsOfNames): string[] {
   return entries.map((text) => {
     const m = NAMED_ENTRY.exec(text);
-    if (m === null || ALL_DIGITS.test(m[2] as string)) return text;
+    if (m === null || readsAsId(m[2] as string)) return text;
     const id = m[1] === 'user' ? ids.uid(m[2] as string) : ids.gid(m[2] as string);
     return id === null ? text : `${m[1]}:${id}:${m[3]}`;
   });
 }
 
-const hasIdQualifier = (entries: readonly string[]): boolean => entries.some((text) => ALL_DIGITS.test(NAMED_ENTRY.exec(text)?.[2] ?? ''));
+const hasIdQualifier = (entries: readonly string[]): boolean => entries.some((text) => readsAsId(NAMED_ENTRY.exec(text)?.[2] ?? ''));
 
 export function compareRecords(before: DiffRecord, after: DiffRecord, ignore: ReadonlySet<DiffField>, ids: IdsOfNames = nssIds): FieldChange[] {
   const fields: FieldChange[] = [];

@@ -17,6 +17,7 @@ import {
 import { parseCapabilityText } from '../model/capability.js';
 import { type Entry, type QualifiedAclEntry, UNKNOWN_ID } from '../model/entry.js';
 import { S_ISGID, S_ISUID, S_ISVTX, permText } from '../model/mode.js';
+import { readsAsId } from '../model/printable-name.js';
 import { unquote } from './quote.js';
 import { messageText } from '../platform/byte-path.js';
 
@@ -200,11 +201,9 @@ function nulCause(quoted: string): string {
   return 'contains a NUL byte';
 }
 
-const DIGITS = /^[0-9]+$/;
-
 /** A named entry's qualifier: the entry's id and name, and its duplicate-check key. */
 function namedEntry(tag: AclTag, perm: number, qualifier: string, what: string): { entry: QualifiedAclEntry; key: string } {
-  if (DIGITS.test(qualifier)) {
+  if (readsAsId(qualifier)) {
     const id = parseId(qualifier, what);
     return { entry: { tag, perm, id }, key: 'i' + id };
   }
@@ -372,7 +371,7 @@ function parsePrincipal(value: string, what: 'owner' | 'group'): Principal {
   const text = trimBlanks(value);
   const kind = what === 'owner' ? 'uid' : 'gid';
   if (text === '') fail(`empty # ${what}: line, expected a name or a decimal ${kind}`);
-  if (DIGITS.test(text)) return { id: parseId(text, kind) };
+  if (readsAsId(text)) return { id: parseId(text, kind) };
   return { id: UNKNOWN_ID, name: parseName(text, what) };
 }
 

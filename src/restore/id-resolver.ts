@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PermsnapError, systemReason } from '../errors.js';
+import { readsAsId } from '../model/printable-name.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 
 export type IdSource = 'nss' | 'root';
@@ -22,10 +23,8 @@ export interface IdResolver {
   gid(name: string): number | null;
 }
 
-const DIGITS = /^[0-9]+$/;
-
 function withNumeric(lookup: (name: string) => number | null): (name: string) => number | null {
-  return (name) => (DIGITS.test(name) ? Number(name) : lookup(name));
+  return (name) => (readsAsId(name) ? Number(name) : lookup(name));
 }
 
 export function nssResolver(): IdResolver {
