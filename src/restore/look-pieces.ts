@@ -26,11 +26,12 @@ export interface PieceExecutor {
 /** Below this, one thread parses the file as fast as pieces would. */
 export const MIN_PIECED = 1 << 20;
 /**
- * Pieces per worker: a worker that is done early takes another, so the workers end
- * together. Measured (healthy /usr copy): 2 beat 1, 3, 4, 8 and 16; each piece costs a
- * reply, and its cuts fall inside directories both workers then open.
+ * Pieces shrink as the pass goes on (guided scheduling): each round gives every worker one
+ * piece, half the size of the round before, so the worker that ends first waits at most for
+ * a last, small piece. Equal pieces left one worker idle while the other finished its last
+ * one: 260 ms of a 1.7 s healthy restore of the /usr copy (170k paths, 2 workers).
  */
-const PIECES_PER_JOB = 2;
+const ROUNDS = 4;
 
 /** The first pass in pieces; null when the file must be parsed on this thread instead. */
 export async function lookInPieces(
@@ -42,7 +43,7 @@ export async function lookInPieces(
   // A journal ends by its own rules (the parser knows them from its first line). Gzip bytes
   // (readSnapshotText gives them inflated) need no test: their first line does not parse.
   if (journalFirstLine(bytes) !== null) return null;
-  const cuts = cutAtEmptyLines(bytes, executor.jobs * PIECES_PER_JOB);
+  const cuts = cutAtEmptyLines(bytes, shrinkingShares(executor.jobs, ROUNDS));
   if (cuts.length < 3) return null;
   const head = headFacts(text);
   if (head === null) return null;
@@ -57,11 +58,21 @@ export async function lookInPieces(
   return wholeFileChecks(answers, head) ? mergedTally(answers) : null;
 }
 
-/** Offsets 0, the cuts (each just after an empty line) and the end: `pieces` or fewer pieces of about the same size. */
-function cutAtEmptyLines(bytes: Buffer, pieces: number): number[] {
+/** Each piece's share of the file, in order: `rounds` rounds of `jobs` pieces, each round half the size of the one before. */
+export function shrinkingShares(jobs: number, rounds: number): number[] {
+  const shares: number[] = [];
+  for (let r = 0; r < rounds; r++) for (let j = 0; j < jobs; j++) shares.push(2 ** (rounds - 1 - r));
+  const total = shares.reduce((a, b) => a + b, 0);
+  return shares.map((s) => s / total);
+}
+
+/** Offsets 0, the cuts (each just after an empty line) and the end: a piece for each share, or fewer. */
+function cutAtEmptyLines(bytes: Buffer, shares: readonly number[]): number[] {
   const cuts = [0];
-  for (let k = 1; k < pieces; k++) {
-    const blank = bytes.indexOf('\n\n', Math.max(Math.floor((bytes.length * k) / pieces), cuts.at(-1) as number));
+  let reached = 0;
+  for (const share of shares.slice(0, -1)) {
+    reached += share;
+    const blank = bytes.indexOf('\n\n', Math.max(Math.floor(bytes.length * reached), cuts.at(-1) as number));
     if (blank < 0 || blank + 2 >= bytes.length) break;
     cuts.push(blank + 2);
   }

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { PieceFacts } from '../../src/format/getfacl-parser.js';
-import { wholeFileChecks } from '../../src/restore/look-pieces.js';
+import { shrinkingShares, wholeFileChecks } from '../../src/restore/look-pieces.js';
 import { emptyTally } from '../../src/restore/look.js';
 import { hashPrefix, wideHash, type PieceAnswer } from '../../src/restore/piece-look.js';
 
@@ -88,5 +88,15 @@ describe('wideHash', () => {
   it('tells apart paths that differ in one byte, or only in where the root ends', () => {
     expect(wideHash('usr/bin/a')).not.toBe(wideHash('usr/bin/b'));
     expect(wideHash('b/c', hashPrefix('ta\0'))).not.toBe(wideHash('c', hashPrefix('ta\0b/\0')));
+  });
+});
+
+describe('shrinkingShares', () => {
+  it('gives every worker one piece a round, each round half the size of the one before, the whole file in all', () => {
+    const shares = shrinkingShares(2, 4);
+    expect(shares).toHaveLength(8);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    for (let i = 2; i < shares.length; i++) expect(shares[i]).toBeCloseTo((shares[i - 2] as number) / 2, 12);
+    expect(shares[6]).toBe(shares[7]);
   });
 });
