@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
 import { fsPath, toByteString } from '../platform/byte-path.js';
+import { sharedBufferForBulk } from '../platform/huge-pages.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions, type SnapshotText } from '../format/read-snapshot.js';
 
@@ -131,11 +132,11 @@ export function readSnapshotText(operand: string, minSize: number): SnapshotText
     const kind = headKind(readAt(fd, Buffer.alloc(Math.min(st.size, SNIFF_LENGTH))));
     if (kind === 'snapshot') {
       if (st.size < minSize) return null;
-      return { fileName: operand, bytes: readAt(fd, Buffer.from(new SharedArrayBuffer(st.size))) };
+      return { fileName: operand, bytes: readAt(fd, sharedBufferForBulk(st.size)) };
     }
     const text = kind === 'compressed' ? gunzippedSnapshot(readAt(fd, Buffer.alloc(st.size))) : null;
     if (text === null || text.length < minSize) return null;
-    const shared = Buffer.from(new SharedArrayBuffer(text.length));
+    const shared = sharedBufferForBulk(text.length);
     text.copy(shared);
     return { fileName: operand, bytes: shared };
   } catch {
