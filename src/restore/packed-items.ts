@@ -59,24 +59,30 @@ export function packItems(items: readonly WorkItem[]): PackedItems {
 /**
  * Packs WorkItems one at a time, as they are found: a restore worker's first pass keeps no
  * WorkItem alive until its piece ends (on a damaged tree every path is one, and keeping
- * them made the worker's garbage collector copy them all).
+ * them made the worker's garbage collector copy them all). The paths are copied as their
+ * bytes (paths are byte strings, one char a byte): a path cut from the parser's text keeps
+ * all of that 64 KiB text alive as long as it is held, and a damaged 170k-path piece kept
+ * its whole text so, for the garbage collector to copy.
  */
 export class ItemPacker {
   private readonly roots: string[] = [];
-  private readonly relatives: string[] = [];
+  private paths: Buffer;
+  private pathBytes = 0;
+  private count = 0;
   private readonly extras: PackedItems['extras'] = [];
   private numbers: Uint32Array;
 
   constructor(expected = 1024) {
     this.numbers = new Uint32Array(Math.max(1, expected) * FIELDS);
+    this.paths = Buffer.allocUnsafe(Math.max(1, expected) * 64);
   }
 
   push(item: WorkItem): void {
-    const i = this.relatives.length;
     const o = this.grow();
     const { wanted } = item;
     const root = this.rootIndex(item.target.root);
-    this.relatives.push(item.target.relative);
+    if (wanted.acl || wanted.defaultAcl || wanted.capability) this.extras.push([this.count, wanted.acl ?? null, wanted.defaultAcl ?? null, wanted.capability ?? null]);
+    this.addPath(item.target.relative);
     const numbers = this.numbers;
     numbers[o] = root;
     numbers[o + 1] = wanted.uid ?? NONE;
@@ -85,7 +91,6 @@ export class ItemPacker {
     numbers[o + 4] = (item.wantsDefaultAcl ? FLAG_DEFAULT_ACL_WANTED : 0) | (item.probed ? FLAG_PROBED : 0)
       | (wanted.acl === undefined ? FLAG_KEEP_ACL : 0) | (wanted.defaultAcl === undefined ? FLAG_KEEP_DEFAULT_ACL : 0)
       | (wanted.capability === undefined ? FLAG_KEEP_CAPABILITY : 0) | (item.target.directory ? FLAG_DIRECTORY : 0);
-    if (wanted.acl || wanted.defaultAcl || wanted.capability) this.extras.push([i, wanted.acl ?? null, wanted.defaultAcl ?? null, wanted.capability ?? null]);
   }
 
   /**
@@ -97,19 +102,32 @@ export class ItemPacker {
     const numbers = this.numbers;
     numbers[o] = this.rootIndex(rootOf(from, i));
     for (let k = 1; k < FIELDS; k++) numbers[o + k] = from.numbers[i * FIELDS + k] as number;
-    if (extra !== undefined) this.extras.push([this.relatives.length, extra[1], extra[2], extra[3]]);
-    this.relatives.push(relative);
+    if (extra !== undefined) this.extras.push([this.count, extra[1], extra[2], extra[3]]);
+    this.addPath(relative);
   }
 
   /** Where the next item's numbers go, room made for them. */
   private grow(): number {
-    const o = this.relatives.length * FIELDS;
+    const o = this.count * FIELDS;
     if (o + FIELDS > this.numbers.length) {
       const bigger = new Uint32Array(this.numbers.length * 2);
       bigger.set(this.numbers);
       this.numbers = bigger;
     }
     return o;
+  }
+
+  /** The path's bytes, after a NUL when it is not the first. */
+  private addPath(relative: string): void {
+    const needed = this.pathBytes + relative.length + 1;
+    if (needed > this.paths.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(needed, this.paths.length * 2));
+      this.paths.copy(bigger, 0, 0, this.pathBytes);
+      this.paths = bigger;
+    }
+    if (this.count > 0) this.paths[this.pathBytes++] = 0;
+    this.pathBytes += this.paths.write(relative, this.pathBytes, 'latin1');
+    this.count++;
   }
 
   private rootIndex(root: string): number {
@@ -119,9 +137,9 @@ export class ItemPacker {
 
   /** The items added so far, packed (their numbers in an array of their own size: a copy unless full). */
   packed(): PackedItems {
-    const used = this.relatives.length * FIELDS;
+    const used = this.count * FIELDS;
     const numbers = used === this.numbers.length ? this.numbers : this.numbers.slice(0, used);
-    return { roots: [...this.roots], relatives: this.relatives.join('\0'), numbers, extras: [...this.extras] };
+    return { roots: [...this.roots], relatives: this.paths.toString('latin1', 0, this.pathBytes), numbers, extras: [...this.extras] };
   }
 }
 
