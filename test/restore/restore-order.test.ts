@@ -174,6 +174,14 @@ describe('restoreOrder', () => {
     }
   });
 
+  it('keeps the order when a directory a path skips is an item only beneath another root', () => {
+    const input = [...items(['c', 'a/b'], '/r'), ...items(['x', 'a'], '/s')];
+    const shown = (ordered: Item[]): string[] => ordered.map((i) => `${i.target.root}:${i.target.relative}`);
+    expect(shown(restoreOrder(input))).toEqual(['/r:c', '/r:a/b', '/s:x', '/s:a']);
+    // Beneath its own root it is found ("a" comes after "a/b", which skipped it): sorted instead.
+    expect(shown(restoreOrder([...items(['c', 'a/b', 'a'], '/r'), ...items(['x'], '/s')]))).toEqual(['/r:a/b', '/r:a', '/r:c', '/s:x']);
+  });
+
   it('matches a walk of the tree, children first, on generated trees in depth-first order, whole or in part', () => {
     for (const seed of [21, 22, 23, 24]) {
       const random = seededRandom(seed);
