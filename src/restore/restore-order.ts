@@ -55,21 +55,23 @@ function inPostOrder<T extends { target: TargetPath }>(items: readonly T[]): T[]
   return skipped.anyAmong(items) ? null : out;
 }
 
-/** Directories some path skipped (root NUL relative), to look for among the items. */
+/** Directories some path skipped, by root, to look for among the items. */
 class SkippedDirectories {
-  private readonly keys = new Set<string>();
+  private readonly byRoot = new Map<string, Set<string>>();
   /** The lengths of their relative paths: most items are told apart by length alone. */
   private readonly lengths = new Set<number>();
 
   add(root: string, relative: string): void {
+    let set = this.byRoot.get(root);
+    if (set === undefined) this.byRoot.set(root, (set = new Set()));
+    set.add(relative);
     this.lengths.add(relative.length);
-    this.keys.add(`${root}\0${relative}`);
   }
 
   anyAmong(items: readonly { target: TargetPath }[]): boolean {
-    if (this.keys.size === 0) return false;
+    if (this.byRoot.size === 0) return false;
     for (const { target } of items) {
-      if (this.lengths.has(target.relative.length) && this.keys.has(`${target.root}\0${target.relative}`)) return true;
+      if (this.lengths.has(target.relative.length) && this.byRoot.get(target.root)?.has(target.relative) === true) return true;
     }
     return false;
   }
