@@ -19,7 +19,9 @@ port.on('message', (order: RestoreOrder) => {
     if (order.setup.fallbacks) forceFallbacks();
     work = new RestoreWork({ root: order.setup.root, pseudo: new Set(order.setup.pseudo), wantPlans: order.setup.wantPlans });
   } else {
-    port.postMessage(answer(order));
+    const reply = answer(order);
+    // A plan's journal bytes are handed over, not copied (undo-journal.ts).
+    port.postMessage(reply, 'plan' in reply && reply.plan ? [reply.plan.journal.bytes.buffer as ArrayBuffer] : []);
   }
 });
 // Loaded (koffi and all): from now on the executor may end this worker at any time.
