@@ -37,7 +37,6 @@ export interface PieceRequest {
 }
 
 export type PieceAnswer =
-  /** keys: a wide hash of each path's key, sorted. */
   | { ok: true; tally: LookCounts; work: PackedItems; keys: Float64Array; facts: PieceFacts }
   /** The piece does not parse: the main thread parses the file itself, to report where. */
   | { ok: false; reason: string };
@@ -91,7 +90,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   }
   // The paths with work went to the packer: the tally's own list of them stayed empty.
   const counts: LookCounts = tally;
-  return { ok: true, tally: { ...counts, latest: last ? shownLook(last) : '' }, work: work.packed(), keys: Float64Array.from(keys).sort(), facts: parser.pieceFacts };
+  return { ok: true, tally: { ...counts, latest: last ? shownLook(last) : '' }, work: work.packed(), keys: Float64Array.from(keys), facts: parser.pieceFacts };
 }
 
 /** Where a wide hash stands after some text: two 32-bit halves. */

@@ -70,15 +70,6 @@ describe('wholeFileChecks', () => {
     expect(check(marked(), false, [[1, 2], [3, 4], [5, 6]])).toBe(true);
   });
 
-  it('finds a repeated key among pieces in any order (the workers sort them; unsorted ones are sorted here)', () => {
-    expect(check(marked(), false, [[2, 7, 9], [1, 4], [3, 8]])).toBe(true);
-    expect(check(marked(), false, [[2, 7, 9], [1, 4], [3, 9]])).toBe(false);
-    expect(check(marked(), false, [[9, 1, 7], [3, 4], [5, 8]])).toBe(true);
-    expect(check(marked(), false, [[9, 1, 7], [3, 4], [5, 9]])).toBe(false);
-    expect(check(marked(), false, [[3, 9, 3], [4], [5]])).toBe(false);
-    expect(check(marked(), false, [[1], [0.5, 1], [2]])).toBe(false);
-  });
-
   it('refuses a piece that did not parse', () => {
     const answers = marked().map((f) => answer(f));
     answers[1] = { ok: false, reason: 'snap.facl:7: bad' };
