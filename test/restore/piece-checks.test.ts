@@ -70,6 +70,13 @@ describe('wholeFileChecks', () => {
     expect(check(marked(), false, [[1, 2], [3, 4], [5, 6]])).toBe(true);
   });
 
+  it('finds a repeated key wherever it is, whatever the order of the keys', () => {
+    expect(check(marked(), false, [[9, 1, 7], [3, 4], [5, 8]])).toBe(true);
+    expect(check(marked(), false, [[9, 1, 7], [3, 4], [5, 9]])).toBe(false);
+    expect(check(marked(), false, [[3, 9, 3], [4], [5]])).toBe(false);
+    expect(check(marked(), false, [[1], [0.5, 1], [2]])).toBe(false);
+  });
+
   it('refuses a piece that did not parse', () => {
     const answers = marked().map((f) => answer(f));
     answers[1] = { ok: false, reason: 'snap.facl:7: bad' };
