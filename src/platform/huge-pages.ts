@@ -10,7 +10,10 @@ import { koffi, libc } from './libc.js';
 const MADV_HUGEPAGE = 14;
 const HUGE_PAGE = 2n << 20n;
 
-let madvise: ((addr: bigint, length: number, advice: number) => number) | null | undefined;
+type Madvise = (addr: bigint, length: number, advice: number) => number;
+
+/** Bound on first use; null once it could not be (never asked again). */
+let madvise: Madvise | null | undefined;
 
 /** A zero-filled buffer of `size` bytes that worker threads can share, its memory advised as huge pages. */
 export function sharedBufferForBulk(size: number): Buffer {
@@ -23,7 +26,7 @@ export function sharedBufferForBulk(size: number): Buffer {
 function adviseHugePages(buffer: Buffer): void {
   if (buffer.length < Number(HUGE_PAGE) || madvise === null) return;
   try {
-    madvise ??= libc.func('int madvise(uintptr_t addr, size_t length, int advice)') as (addr: bigint, length: number, advice: number) => number;
+    madvise ??= libc.func('int madvise(uintptr_t addr, size_t length, int advice)') as Madvise;
     const start = koffi.address(buffer);
     const first = (start + HUGE_PAGE - 1n) & ~(HUGE_PAGE - 1n);
     const end = (start + BigInt(buffer.length)) & ~(HUGE_PAGE - 1n);
