@@ -17,6 +17,7 @@ const RESOLVE_NO_SYMLINKS = 0x04;
 const RESOLVE_BENEATH = 0x08;
 const SYS_openat2 = 437;
 const SYS_fchmodat2 = 452;
+const SYS_close_range = 436; // Linux 5.9
 const NO_CHANGE = 0xffffffff;
 const PATH_MAX = 4096;
 
@@ -33,6 +34,8 @@ const lgetxattr = libc.func('intptr_t lgetxattr(const char *path, const char *na
 const setxattr = libc.func('int setxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)') as SetFn;
 const removexattr = libc.func('int removexattr(const char *path, const char *name)') as RemoveFn;
 const closeFd = libc.func('int close(int fd)') as (fd: number) => number;
+const closeRange = libc.func('syscall', 'long', ['long', 'uint32', 'uint32', 'uint32']) as (nr: number, first: number, last: number, flags: number) => number | bigint;
+let haveCloseRange = true;
 const fcntl = libc.func('int fcntl(int fd, int cmd, ...)') as (fd: number, cmd: number, type: 'int', arg: number) => number;
 const F_DUPFD_CLOEXEC = 1030;
 // Not fs.chmodSync: its errors come in libuv's lowercase words (ENOSYS, EROFS...), not strerror's as every other step's.
@@ -123,6 +126,29 @@ function dup(fd: number, shownPath: string): number {
 
 export function closeDescriptor(fd: number): void {
   closeFd(fd);
+}
+
+/**
+ * Closes descriptors the caller holds, each run of consecutive numbers with one close_range
+ * (Linux 5.9): a restore chunk's pins come mostly in such runs, and one close each cost
+ * its second pass 1.5-2 us a path. Only numbers given are closed: a run holds nothing else.
+ */
+export function closeDescriptors(fds: readonly number[]): void {
+  const sorted = Int32Array.from(fds).sort();
+  let i = 0;
+  while (i < sorted.length) {
+    const first = sorted[i] as number;
+    let last = first;
+    let j = i + 1;
+    // Equal numbers (given twice) are skipped: a run is each number once.
+    for (; j < sorted.length && (sorted[j] === last || sorted[j] === last + 1); j++) last = sorted[j] as number;
+    i = j;
+    if (last > first && haveCloseRange) {
+      if (Number(closeRange(SYS_close_range, first, last, 0)) === 0) continue;
+      haveCloseRange = false; // an old kernel, or a seccomp filter that refuses it
+    }
+    for (let fd = first; fd <= last; fd++) closeFd(fd);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // The descriptors a chunk of restore's paths holds from planning to applying: the O_PATH
 // descriptor of each file it pinned.
 
-import { closeDescriptor } from '../platform/safe-ops.js';
+import { closeDescriptors } from '../platform/safe-ops.js';
 
 export class ChunkDescriptors {
   private readonly held: number[] = [];
@@ -13,7 +13,7 @@ export class ChunkDescriptors {
   }
 
   closeAll(): void {
-    for (const fd of this.held) closeDescriptor(fd);
+    closeDescriptors(this.held);
     this.held.length = 0;
   }
 }
