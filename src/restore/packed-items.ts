@@ -33,6 +33,7 @@ const FLAG_KEEP_ACL = 4;
 const FLAG_KEEP_DEFAULT_ACL = 8;
 const FLAG_KEEP_CAPABILITY = 16;
 const FLAG_DIRECTORY = 32;
+const FLAG_GROUP_BITS_NARROW_ONLY = 64;
 const WITHOUT_ACL_SET = 0x8000;
 
 function packMode(mode: number | null, withoutAcl: number | undefined): number {
@@ -90,7 +91,8 @@ export class ItemPacker {
     numbers[o + 3] = packMode(wanted.mode, wanted.modeWithoutAcl);
     numbers[o + 4] = (item.wantsDefaultAcl ? FLAG_DEFAULT_ACL_WANTED : 0) | (item.probed ? FLAG_PROBED : 0)
       | (wanted.acl === undefined ? FLAG_KEEP_ACL : 0) | (wanted.defaultAcl === undefined ? FLAG_KEEP_DEFAULT_ACL : 0)
-      | (wanted.capability === undefined ? FLAG_KEEP_CAPABILITY : 0) | (item.target.directory ? FLAG_DIRECTORY : 0);
+      | (wanted.capability === undefined ? FLAG_KEEP_CAPABILITY : 0) | (item.target.directory ? FLAG_DIRECTORY : 0)
+      | (wanted.groupBitsNarrowOnly ? FLAG_GROUP_BITS_NARROW_ONLY : 0);
   }
 
   /**
@@ -168,6 +170,7 @@ export function unpackItems(packed: PackedItems): WorkItem[] {
     };
     const withoutAcl = mode === NONE ? 0 : mode >>> 16;
     if (withoutAcl & WITHOUT_ACL_SET) wanted.modeWithoutAcl = withoutAcl & ~WITHOUT_ACL_SET;
+    if (flags & FLAG_GROUP_BITS_NARROW_ONLY) wanted.groupBitsNarrowOnly = true;
     items[i] = { target, wantsDefaultAcl: (flags & FLAG_DEFAULT_ACL_WANTED) !== 0, probed: (flags & FLAG_PROBED) !== 0, wanted };
   }
   for (const [i, acl, defaultAcl, capability] of packed.extras) {

@@ -44,6 +44,13 @@ export interface WantedState {
    * gave it. Here they are that entry's effective rights (group:: masked).
    */
   modeWithoutAcl?: number;
+  /**
+   * With the access ACL left alone (`--ignore acl`) and none in the snapshot beyond the
+   * mode: a file that has an extended ACL now keeps it, and `mode`'s group bits, the
+   * owning group's rights in the snapshot, would become its mask, widening entries the
+   * snapshot never gave. There the group bits may only narrow.
+   */
+  groupBitsNarrowOnly?: true;
   /** null: the base ACL (no xattr); undefined: leave the access ACL alone. */
   acl: Acl | null | undefined;
   defaultAcl: Acl | null | undefined;
@@ -67,9 +74,10 @@ export function afterChown(state: PathState, uid: number | null, gid: number | n
   return next;
 }
 
-/** The mode a path should get in its current state (see WantedState.modeWithoutAcl). */
-export function wantedModeFor(state: Pick<PathState, 'acl'>, wanted: WantedState): number | null {
-  return wanted.modeWithoutAcl !== undefined && state.acl === null ? wanted.modeWithoutAcl : wanted.mode;
+/** The mode a path should get in its current state (see WantedState.modeWithoutAcl and groupBitsNarrowOnly). */
+export function wantedModeFor(state: Pick<PathState, 'acl' | 'mode'>, wanted: WantedState): number | null {
+  if (state.acl === null) return wanted.modeWithoutAcl ?? wanted.mode;
+  return wanted.groupBitsNarrowOnly && wanted.mode !== null ? wanted.mode & (state.mode | ~0o070) : wanted.mode;
 }
 
 /**
@@ -125,6 +133,6 @@ export function sameWanted(a: WantedState, b: WantedState): boolean {
   if (a === b) return true;
   const same = <T>(x: T | undefined, y: T | undefined, equal: (x: T, y: T) => boolean): boolean =>
     x === undefined || y === undefined ? x === y : equal(x, y);
-  return a.uid === b.uid && a.gid === b.gid && a.mode === b.mode && a.modeWithoutAcl === b.modeWithoutAcl
+  return a.uid === b.uid && a.gid === b.gid && a.mode === b.mode && a.modeWithoutAcl === b.modeWithoutAcl && a.groupBitsNarrowOnly === b.groupBitsNarrowOnly
     && same(a.acl, b.acl, sameAcl) && same(a.defaultAcl, b.defaultAcl, sameAcl) && same(a.capability, b.capability, sameBytes);
 }

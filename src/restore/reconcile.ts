@@ -36,7 +36,8 @@ export interface PathIo {
  */
 export function ownerAndModeReconciled(state: Pick<PathState, 'uid' | 'gid' | 'mode'>, wanted: WantedState): boolean {
   return ownersReconciled(state, wanted)
-    && (wanted.mode === null || wanted.mode === state.mode || wanted.modeWithoutAcl === state.mode);
+    && (wanted.mode === null || wanted.mode === state.mode || wanted.modeWithoutAcl === state.mode
+      || (wanted.groupBitsNarrowOnly === true && (wanted.mode & (state.mode | ~0o070)) === state.mode));
 }
 
 function ownersReconciled(state: Pick<PathState, 'uid' | 'gid'>, wanted: WantedState): boolean {

@@ -82,6 +82,9 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
     // the owning group's effective rights (see WantedState).
     ...(ignore.has('acl') && !ignore.has('mode') && entry.acl && !isBaseAcl(entry.acl)
       ? { modeWithoutAcl: modeWithoutAcl(entry.mode, entry.acl) } : {}),
+    // --ignore acl, and the snapshot has no ACL beyond the mode: one the file has now keeps
+    // its mask, or narrows it (see WantedState).
+    ...(ignore.has('acl') && !ignore.has('mode') && (!entry.acl || isBaseAcl(entry.acl)) ? { groupBitsNarrowOnly: true as const } : {}),
     acl: ignore.has('acl') || access === undefined ? undefined : access && isBaseAcl(access) ? null : access,
     defaultAcl: ignore.has('default-acl') ? undefined : entry.defaultAcl ? resolveAcl(entry.defaultAcl, 'default ACL') : null,
     capability: undefined,

@@ -59,6 +59,24 @@ describe.skipIf(!restoreReady)(`fields left alone do not widen the owning group'
     expect(aclOf('f')).toContain('user:4242:rwx');
   });
 
+  it('--ignore acl on a file that gained an ACL the snapshot does not have: its mask may narrow, never widen', () => {
+    const snap = snapshotThenDamage(
+      'touch g h && chmod 640 g h',
+      'setfacl -m u:4242:rwx g && chmod g-rwx,o+rwx g && setfacl -m u:4242:rwx,m::rwx h',
+    );
+    expect([modeOf('g'), modeOf('h')]).toEqual(['0607', '0670']);
+    const plan = restoreTwice(snap, ['--ignore', 'acl']);
+    // g: other bits back; the mask (group bits) stays ---, not the snapshot's r--, which
+    // would give user 4242 a read it does not have.
+    expect(modeOf('g')).toBe('0600');
+    expect(aclOf('g')).toContain('mask::---');
+    expect(plan).toMatch(/\/g\s+mode\s+0607 -> 0600/);
+    // h: the mask narrowed to the snapshot's group bits.
+    expect(modeOf('h')).toBe('0640');
+    expect(aclOf('h')).toContain('mask::r--');
+    expect(aclOf('h')).toContain('user:4242:rwx');
+  });
+
   it('--ignore mode removing an ACL: the group bits go back to the owning group\'s entry, as setfacl -b leaves them', () => {
     const snap = snapshotThenDamage('touch g && chmod 644 g', 'setfacl -m u:4243:rwx g');
     expect(modeOf('g')).toBe('0674');

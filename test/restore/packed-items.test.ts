@@ -59,6 +59,7 @@ const ITEMS: WorkItem[] = [
   item('/mnt', 'cap/kept', { capability: undefined, acl: NAMED_ACL }),
   item('/mnt', 'acl/ignored', { mode: 0o4770, modeWithoutAcl: 0o4750 }), // --ignore acl
   item('/mnt', 'acl/ignored-zero', { mode: 0o7070, modeWithoutAcl: 0 }),
+  item('/mnt', 'acl/ignored-none-recorded', { mode: 0o640, groupBitsNarrowOnly: true }), // --ignore acl
   item('/', 'etc/passwd', { uid: 0, gid: 0, mode: 0o644 }),
   item('/home/cwd', 'relative/path', { gid: 5555 }),
   item('/', '', { mode: 0o755 }),
