@@ -51,6 +51,8 @@ export interface JournalBlocks {
   last: { text: string; headerEnd: number } | null;
 }
 
+const JOINED_BLOCKS = 256;
+
 export function printJournalBlocks(entries: readonly Entry[]): JournalBlocks {
   const texts: string[] = [];
   let size = 0;
@@ -66,7 +68,10 @@ export function printJournalBlocks(entries: readonly Entry[]): JournalBlocks {
   // Never from Buffer's shared pool: the whole ArrayBuffer is handed over.
   const bytes = Buffer.allocUnsafeSlow(size);
   let at = 0;
-  for (const text of texts) at += bytes.write(text, at, 'latin1');
+  // Joined a few hundred blocks at a time: one write a block spent more in Buffer.write's
+  // checks than in copying (a block is some 190 bytes); a whole chunk joined would be a
+  // string big enough for fresh pages of its own.
+  for (let i = 0; i < texts.length; i += JOINED_BLOCKS) at += bytes.write(texts.slice(i, i + JOINED_BLOCKS).join(''), at, 'latin1');
   return { bytes, count: entries.length, firstHeaderEnd, last };
 }
 
