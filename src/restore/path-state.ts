@@ -77,7 +77,12 @@ export function afterChown(state: PathState, uid: number | null, gid: number | n
 /** The mode a path should get in its current state (see WantedState.modeWithoutAcl and groupBitsNarrowOnly). */
 export function wantedModeFor(state: Pick<PathState, 'acl' | 'mode'>, wanted: WantedState): number | null {
   if (state.acl === null) return wanted.modeWithoutAcl ?? wanted.mode;
-  return wanted.groupBitsNarrowOnly && wanted.mode !== null ? wanted.mode & (state.mode | ~0o070) : wanted.mode;
+  return wanted.groupBitsNarrowOnly && wanted.mode !== null ? groupBitsNarrowed(wanted.mode, state.mode) : wanted.mode;
+}
+
+/** `mode` with no group bit that `current` lacks (groupBitsNarrowOnly). */
+export function groupBitsNarrowed(mode: number, current: number): number {
+  return mode & (current | ~0o070);
 }
 
 /**

@@ -5,7 +5,7 @@
 // of what will change).
 
 import { ACL_GROUP_OBJ, findEntry, modeWithoutAcl, type Acl } from '../model/acl.js';
-import { isUnreadableCapability, sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
+import { groupBitsNarrowed, isUnreadableCapability, sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
 
 export type Field = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
 export const FIELDS: readonly Field[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
@@ -37,7 +37,7 @@ export interface PathIo {
 export function ownerAndModeReconciled(state: Pick<PathState, 'uid' | 'gid' | 'mode'>, wanted: WantedState): boolean {
   return ownersReconciled(state, wanted)
     && (wanted.mode === null || wanted.mode === state.mode || wanted.modeWithoutAcl === state.mode
-      || (wanted.groupBitsNarrowOnly === true && (wanted.mode & (state.mode | ~0o070)) === state.mode));
+      || (wanted.groupBitsNarrowOnly === true && groupBitsNarrowed(wanted.mode, state.mode) === state.mode));
 }
 
 function ownersReconciled(state: Pick<PathState, 'uid' | 'gid'>, wanted: WantedState): boolean {
