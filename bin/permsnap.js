@@ -11,4 +11,4 @@ try {
   cli = await import('../dist/cli/entry.js');
 }
 
-process.exitCode = await cli.main(cli.commandLineArguments());
+await cli.endProcess(await cli.main(cli.commandLineArguments()));

@@ -6,3 +6,4 @@
 // 0.94-1.10 s against 0.84-0.90 s.
 export { commandLineArguments } from './arguments.js';
 export { main } from './main.js';
+export { endProcess } from './process-end.js';

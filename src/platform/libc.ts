@@ -34,6 +34,13 @@ export function systemError(syscall: string, errno: number, path?: string): Syst
   return err;
 }
 
+const exitProcess = libc.func('void _exit(int status)') as (status: number) => void;
+
+/** _exit(2): the process ends now, with no teardown of its threads (cli/process-end.ts says when). */
+export function exitAtOnce(code: number): void {
+  exitProcess(code);
+}
+
 /** strerror(3) text, as getfacl prints it ("No such file or directory"). */
 export function describeErrno(errno: number): string {
   return strerror(errno);

@@ -20,7 +20,8 @@ export interface RestoreExecutor {
   apply(chunk: number): Promise<Applied>;
   /** Lets go of a planned chunk without changing it. */
   release(chunk: number): Promise<void>;
-  close(): Promise<void>;
+  /** Lets go of all it holds; with `threadsMayEnd`, threads it started may still be ending when this resolves. */
+  close(threadsMayEnd?: boolean): Promise<void>;
 }
 
 /** The work of one thread: its directory descriptors and the chunks it has pinned. */

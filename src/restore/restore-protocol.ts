@@ -35,9 +35,11 @@ export type RestoreRequest =
 /** To a worker: its setup (it may be started before the command line is parsed), a request, or quit. */
 export type RestoreOrder = { setup: WorkerSetup } | RestoreRequest | { quit: true };
 
-/** From a worker: it has loaded (first), then one reply per request. */
+/** From a worker: it has loaded (first), then one reply per request, and its goodbye when told to quit. */
 export type RestoreReply =
   | { ready: true }
+  /** It has closed its descriptors and ends: nothing it held is left. */
+  | { bye: true }
   | { id: number; look?: LookBatch; piece?: PieceAnswer; plan?: ChunkPlan; applied?: Applied; error?: string };
 
 /** A Buffer again (what Buffer methods need), from what crossed a thread as a Uint8Array. */

@@ -14,6 +14,7 @@ let work: RestoreWork | null = null;
 port.on('message', (order: RestoreOrder) => {
   if ('quit' in order) {
     work?.close();
+    port.postMessage({ bye: true } satisfies RestoreReply);
     port.close();
   } else if ('setup' in order) {
     if (order.setup.fallbacks) forceFallbacks();

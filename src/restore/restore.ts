@@ -40,6 +40,11 @@ export interface RestoreOptions {
   journal: UndoJournal | null;
   /** Threads that look at, plan and apply paths (worker threads when > 1); default 1. */
   jobs?: number;
+  /**
+   * Resolve once the worker threads have let go of all they held, not once they have ended
+   * (70-110 ms more): for a caller that ends its process right after, as the CLI does.
+   */
+  threadsMayEnd?: boolean;
   /** Checked between paths: true stops the run after the paths in flight. */
   shouldStop?: () => boolean;
   /** Paths looked at (first pass), then paths changed (second pass), with the latest one. */
@@ -112,7 +117,7 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
     summary.nothingBeneath = nothingBeneath(tally);
     if (!summary.nothingBeneath) await changeAll(restoreOrder(tally.work.refs), tally.work, executor, options, summary, problem);
   } finally {
-    await executor.close();
+    await executor.close(options.threadsMayEnd);
   }
   return summary;
 }

@@ -69,13 +69,18 @@ function allowStdioListeners(): void {
 
 /**
  * Asks a worker to end by sending it `quit`, at once if it has loaded (`loaded`), else when
- * its first message says it has; resolves when it has exited. Never terminate(): see above.
+ * its first message says it has; resolves when it has exited, or sooner when it sends a
+ * message `isGoodbye` knows (it has let go of all it held: its thread's own end, V8 giving
+ * back its heap, need not be waited for). Never terminate(): see above.
  */
-export function endOnceLoaded(worker: Worker, loaded: boolean, quit: unknown): Promise<void> {
+export function endOnceLoaded(worker: Worker, loaded: boolean, quit: unknown, isGoodbye?: (message: unknown) => boolean): Promise<void> {
   // One that failed to load (EMFILE, say) has ended already: the run, done on the workers
   // that did load or on this thread, must not then hang (Node exits 13, output complete).
   if (exitedWorkers.has(worker)) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    worker.once('exit', () => resolve());
+    if (isGoodbye) worker.on('message', (message) => isGoodbye(message) && resolve());
+  });
   if (loaded) worker.postMessage(quit);
   else worker.once('message', () => worker.postMessage(quit));
   return exited;

@@ -46,11 +46,15 @@ describe.skipIf(!aclReady || !isRoot)('the library API, imported as "permsnap" (
       const out = { write: async (b) => { report.push(Buffer.from(b).toString()); }, commit: async () => {}, abort: async () => {} };
       const d = await diff('healthy.facl', 'tree', out, { format: 'json' });
       const firstReport = JSON.parse(report.splice(0).join(''));
-      const summary = await restore(entries, { root: process.cwd(), ids: nssResolver(), capabilitiesKnown: true, journal: null });
+      // Two worker threads: once restore() has resolved, no descriptor of the tree is open.
+      const summary = await restore(entries, { root: process.cwd(), ids: nssResolver(), capabilitiesKnown: true, journal: null, jobs: 2 });
+      const treeOpen = fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try { return fs.readlinkSync('/proc/self/fd/' + fd).startsWith(process.cwd()); } catch { return false; }
+      }).length;
       const after = await diff('healthy.facl', 'tree', out, { format: 'json' });
       let refused = '';
       try { parseGetfacl(Buffer.from('# file: x\\nbogus\\n'), 'bad.facl'); } catch (e) { refused = e instanceof PermsnapError ? e.located : 'other'; }
-      console.log(JSON.stringify({ problems: result.problems, entries: entries.length, modified: d.modified, json: firstReport.summary, changed: summary.changed, afterModified: after.modified, refused }));
+      console.log(JSON.stringify({ problems: result.problems, entries: entries.length, modified: d.modified, json: firstReport.summary, changed: summary.changed, afterModified: after.modified, refused, treeOpen }));
     `);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
@@ -60,6 +64,7 @@ describe.skipIf(!aclReady || !isRoot)('the library API, imported as "permsnap" (
     expect(out.json).toEqual({ modified: 1, missing: 0, extra: 0 });
     expect(out.changed).toBe(1);
     expect(out.afterModified).toBe(0);
+    expect(out.treeOpen).toBe(0);
     expect(out.refused).toBe('bad.facl:2: line "bogus" is neither a comment, an ACL entry nor blank, expected an entry such as user::rw-');
     expect((fs.statSync(path.join(dir, 'tree/sub/f')).mode & 0o7777).toString(8)).toBe('4750');
   });

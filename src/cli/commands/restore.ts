@@ -22,6 +22,7 @@ import { globsOf } from '../pattern-file.js';
 import { defaultJobs, MAX_JOBS } from '../../threads/default-jobs.js';
 import { checkJobs, checkNotEmpty, checkUtf8Path } from '../option-checks.js';
 import { shellWord } from '../shell-word.js';
+import { endAtOnceWhenDone } from '../process-end.js';
 
 export const command = 'restore <snapshot>';
 export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal';
@@ -115,6 +116,7 @@ export async function handler(args: RestoreArgs, _raw: readonly string[], report
   let signal: NodeJS.Signals | null = null;
   process.on('SIGINT', (s) => (signal ??= s)).on('SIGTERM', (s) => (signal ??= s));
   const outcome = await restoreCommand(args, reporter, () => signal);
+  endAtOnceWhenDone();
   return signal === null ? outcome : { exitCode: signal === 'SIGINT' ? 130 : 143 };
 }
 
@@ -158,6 +160,8 @@ async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () 
       capabilitiesKnown: () => info.hasMarkers,
       journal,
       jobs,
+      // The process ends as soon as the summary is out (process-end.ts).
+      threadsMayEnd: true,
       shouldStop: () => signal() !== null,
       onProgress: (count, shown) => progress.update(count, shown),
       onValidated: (paths, repeated) => {
