@@ -9,6 +9,7 @@ import { stderrReporter, type Outcome, type Reporter } from './outcome.js';
 import { withWholeLongOptions } from './long-options.js';
 import { quickArgs, YARGS_WORDS } from './quick-args.js';
 import { cwdIfPresent } from '../platform/byte-path.js';
+import { nagiosUnknownLine } from '../diff/nagios-text.js';
 
 interface CommandModule {
   command: string;
@@ -289,7 +290,7 @@ async function readWithYargs(
       process.stderr.write(`${module ? usageHint(name as string, usage) : usage}\n`);
       // A monitoring plugin's trouble is UNKNOWN (3), said on stdout, even for a bad command line.
       if (name === 'diff' && wantsNagios(argv)) {
-        process.stdout.write(`PERMSNAP UNKNOWN - ${err.message}\n`);
+        process.stdout.write(nagiosUnknownLine(err.message));
         return EXIT_NAGIOS_UNKNOWN;
       }
       return 2;

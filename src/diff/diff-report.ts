@@ -9,6 +9,7 @@ import { flagsText } from '../model/mode.js';
 import { BEGIN_MARKER, CAPABILITIES_UNKNOWN, endMarker } from '../snapshot/marker-writer.js';
 import type { DiffRecord } from './diff-record.js';
 import type { DiffChange, DiffField, FieldChange } from './diff-records.js';
+import { nagiosText } from './nagios-text.js';
 
 export interface DiffCounts {
   modified: number;
@@ -142,13 +143,4 @@ export function nagiosLine(c: DiffCounts, paths: number, examples: readonly Diff
   const counts = (['modified', 'missing', 'extra'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`).join(', ');
   const shown = examples.map((e) => (e.kind === 'modified' ? `${quote(e.path, PATH_QUOTED)} ${fieldsText(e.fields)}` : `${quote(e.path, PATH_QUOTED)} ${e.kind}`));
   return `${nagiosText(`PERMSNAP CRITICAL - ${counts}: ${shown.join('; ')}${c.modified + c.missing + c.extra > examples.length ? '; ...' : ''}`)} | ${perf}\n`;
-}
-
-/**
- * A plugin's status text: the first "|" starts the performance data, so one in a path or a
- * name (anyone may name a file "x|modified=0") would forge the counters. It is written as
- * getfacl's octal escape, \174, which quoted text cannot hold otherwise (a backslash is \\).
- */
-function nagiosText(text: string): string {
-  return text.replaceAll('|', '\\174');
 }

@@ -119,6 +119,16 @@ describe.skipIf(!restoreReady)(`diff exit codes (${SKIP_REASON})`, () => {
     expectUnknown(['cut.gz', 'tree'], /^cut\.gz: .*gzip/);
   });
 
+  it('keeps nagios UNKNOWN to one line with no "|" of its own, whatever the file name or the line it quotes', () => {
+    smallTree();
+    fs.writeFileSync(path.join(dir, 'bad|x.facl'), 'junk\n');
+    fs.writeFileSync(path.join(dir, 'bad3.facl'), '# file: f\nuser::rw-\ngroup::r--\nother::r--\nju|nk\n\n');
+    // An operand named "x|modified=0" must not forge the performance data, nor "a\nb" a second line.
+    expectUnknown(['bad|x.facl', 'tree'], /^bad\\174x\.facl:1: [^|\n]*\n$/);
+    expectUnknown(['bad3.facl', 'tree'], /^bad3\.facl:5: [^|\n]*ju\\174nk[^|\n]*\n$/);
+    expectUnknown(['no\nexist|modified=0', 'tree'], /^no\\012exist\\174modified=0: cannot read the snapshot: no such file or directory\n$/);
+  });
+
   it('refuses a snapshot that holds no path (an empty file, a gzip of nothing, stdin): trouble, not every path extra', () => {
     smallTree();
     fs.writeFileSync(path.join(dir, 'empty.facl'), '');

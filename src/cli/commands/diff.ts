@@ -4,6 +4,7 @@ import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { DIFF_FIELDS, type DiffField } from '../../diff/diff-records.js';
 import { diff, type DiffFormat } from '../../diff/diff.js';
+import { nagiosUnknownLine } from '../../diff/nagios-text.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
 import { stdoutSink } from '../../output/byte-sink.js';
 import type { Outcome, Reporter } from '../outcome.js';
@@ -71,7 +72,7 @@ export async function handler(args: DiffArgs, _raw: readonly string[], reporter:
   } catch (err) {
     if (args.format !== 'nagios') throw err;
     // The monitoring-plugin convention: trouble is UNKNOWN (3), said on stdout.
-    process.stdout.write(`PERMSNAP UNKNOWN - ${err instanceof PermsnapError ? err.located : (err as Error).message}\n`);
+    process.stdout.write(nagiosUnknownLine(err instanceof PermsnapError ? err.located : (err as Error).message));
     return { exitCode: NAGIOS_UNKNOWN };
   }
 }
