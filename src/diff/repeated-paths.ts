@@ -5,16 +5,18 @@ import { PATH_QUOTED, quote } from '../format/quote.js';
 import { displayString } from '../platform/byte-path.js';
 
 export class RepeatedPaths {
-  private count = 0;
-  private first = '';
+  /** Each path once, however many more blocks it has (in the order first repeated). */
+  private readonly paths = new Set<string>();
 
+  /** `path` has a block after its first. */
   note(path: string): void {
-    if (this.count++ === 0) this.first = path;
+    this.paths.add(path);
   }
 
   /** The warning for `operand`, or null when no path came twice. */
   warning(operand: string): string | null {
-    if (this.count === 0) return null;
-    return `${operand}: ${this.count} path(s) given more than once, the last block of each wins (the first: ${displayString(quote(this.first, PATH_QUOTED))})`;
+    const first = this.paths.values().next();
+    if (first.done === true) return null;
+    return `${operand}: ${this.paths.size} path(s) given more than once, the last block of each wins (the first: ${displayString(quote(first.value, PATH_QUOTED))})`;
   }
 }

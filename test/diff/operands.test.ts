@@ -140,6 +140,10 @@ describe.skipIf(!restoreReady)(`diff of snapshots that give a path twice (${SKIP
       expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
       expect(r.stderr).toMatch(new RegExp(`^permsnap: dup\\.getfacl: .*\\b${repeated}\\b`));
     }
+    // Given three times, a path is still one path given more than once.
+    fs.writeFileSync(path.join(dir, 'dup3.getfacl'), text + toolView(dir, 'tree/sub').text, 'latin1');
+    const thrice = diffCli(['dup3.getfacl', 'tree'], { cwd: dir });
+    expect(thrice.stderr).toMatch(new RegExp(`^permsnap: dup3\\.getfacl: ${repeated} path\\(s\\) given more than once`));
     // The last block of tree/sub/f says 0600: that is what BEFORE holds.
     const lastSays = text.slice(0, text.lastIndexOf('# file: tree/sub/f\n')) +
       text.slice(text.lastIndexOf('# file: tree/sub/f\n')).replace(/user::rw-\ngroup::r--\nother::r--/, 'user::rw-\ngroup::---\nother::---');
