@@ -13,6 +13,7 @@ import zlib from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import xz from 'xz-decompress';
 import { PermsnapError, systemReason } from '../errors.js';
+import { startsWithBytes, unsupportedFormatOf } from './magic-numbers.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
@@ -22,29 +23,17 @@ const MAGIC: ReadonlyArray<[Compression, readonly number[]]> = [
   ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
 ];
 
-/** Formats tar users meet that permsnap does not decode: named, so the message can say so. */
-const UNSUPPORTED: ReadonlyArray<[string, readonly number[]]> = [
-  ['bzip2', [0x42, 0x5a, 0x68]],
-  ['lzip', [0x4c, 0x5a, 0x49, 0x50]],
-  ['lz4', [0x04, 0x22, 0x4d, 0x18]],
-  ['compress (.Z)', [0x1f, 0x9d]],
-  ['zip', [0x50, 0x4b, 0x03, 0x04]],
-];
-
 /** The longest magic number above: how many bytes sniffing needs. */
 export const SNIFF_BYTES = 6;
 
-const startsWith = (head: Uint8Array, magic: readonly number[]): boolean =>
-  head.length >= magic.length && magic.every((b, i) => head[i] === b);
-
 /** The compression whose magic number starts `head`; 'none' for anything else (plain tar, or not a tar). */
 export function sniffCompression(head: Uint8Array): Compression {
-  const known = MAGIC.find(([, magic]) => startsWith(head, magic));
+  const known = MAGIC.find(([, magic]) => startsWithBytes(head, magic));
   if (known) return known[0];
   if (isZstdSkippableFrame(head)) return 'zstd';
-  const other = UNSUPPORTED.find(([, magic]) => startsWith(head, magic));
-  if (other) {
-    throw new PermsnapError('MALFORMED', `${other[0]} data is not supported, expected a tar archive, plain or compressed with gzip, xz or zstd`);
+  const other = unsupportedFormatOf(head);
+  if (other !== null) {
+    throw new PermsnapError('MALFORMED', `${other} data is not supported, expected a tar archive, plain or compressed with gzip, xz or zstd`);
   }
   return 'none';
 }

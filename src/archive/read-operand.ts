@@ -10,6 +10,7 @@ import { PermsnapError, systemReason } from '../errors.js';
 import { fsPath, toByteString } from '../platform/byte-path.js';
 import { sharedBufferForBulk } from '../platform/huge-pages.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
+import { startsWithBytes, unsupportedFormatOf } from './magic-numbers.js';
 import { READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions, type SnapshotText } from '../format/read-snapshot.js';
 
 export type OperandKind = 'snapshot' | 'tar' | 'deb';
@@ -79,16 +80,23 @@ async function sniff(source: ReplayedSource): Promise<OperandKind> {
   }
 }
 
-/** What the first bytes of an operand say it is; 'compressed': the bytes inside will tell. */
-function headKind(head: Buffer): OperandKind | 'compressed' {
+/**
+ * What the first bytes of an operand say it is; 'compressed': the bytes inside will tell;
+ * 'unsupported': a format permsnap does not read (bzip2, zip...).
+ */
+function headKind(head: Buffer): OperandKind | 'compressed' | 'unsupported' {
   if (head.subarray(0, AR_MAGIC.length).equals(AR_MAGIC)) return 'deb';
   if (isTarHead(head)) return 'tar';
-  return COMPRESSION_MAGIC.some((magic) => magic.every((b, i) => head[i] === b)) ? 'compressed' : 'snapshot';
+  if (COMPRESSION_MAGIC.some((magic) => startsWithBytes(head, magic))) return 'compressed';
+  return unsupportedFormatOf(head) === null ? 'snapshot' : 'unsupported';
 }
 
 async function sniffHead(source: ReplayedSource): Promise<OperandKind> {
   let head = await source.head(SNIFF_LENGTH);
   const kind = headKind(head);
+  if (kind === 'unsupported') {
+    throw new PermsnapError('MALFORMED', `${unsupportedFormatOf(head)} data is not supported, expected a snapshot (plain or gzip), a tar archive (plain, gzip, xz or zstd) or a .deb`, { file: source.name });
+  }
   if (kind !== 'compressed') return kind;
   const { decompressedHead } = await import('./archive-entries.js');
   for (let want = CHUNK; ; want *= 2) {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasSetpriv, latin1, runAsNobody, STACK_FRAME } from '../helpers/facl-text.js';
-import { buildBigTree, restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
+import { buildBigTree, restore, restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
 import { CLI, isRoot, makeTempDir, removeTree, sh } from '../helpers/tree.js';
 import { diffCli, SNAPSHOT_FIXTURE, snapshotFile } from './diff-kit.js';
 
@@ -117,6 +117,14 @@ describe.skipIf(!restoreReady)(`diff exit codes (${SKIP_REASON})`, () => {
     expectTrouble(['tree', 'no-such.facl'], /^permsnap: no-such\.facl: cannot read the snapshot: no such file or directory$/m);
     expectUnknown(['no-such.facl', 'tree'], /^no-such\.facl: cannot read the snapshot: no such file or directory\n$/);
     expectUnknown(['cut.gz', 'tree'], /^cut\.gz: .*gzip/);
+    // A format permsnap does not read is named, not taken for text with a NUL on line 1.
+    fs.writeFileSync(path.join(dir, 't.tbz'), Buffer.concat([Buffer.from('BZh91AY&SY', 'latin1'), Buffer.alloc(600)]));
+    fs.writeFileSync(path.join(dir, 't.zip'), Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(600)]));
+    expectTrouble(['tree', 't.tbz'], /^permsnap: t\.tbz: bzip2 data is not supported, expected a snapshot \(plain or gzip\), a tar archive/m);
+    expectTrouble(['t.zip', 'tree'], /^permsnap: t\.zip: zip data is not supported/m);
+    expectUnknown(['t.tbz', 'tree'], /^t\.tbz: bzip2 data is not supported/);
+    const restored = restore(['t.tbz', '--root', path.join(dir, 'tree'), '--no-undo'], { cwd: dir });
+    expect([restored.status, restored.stderr]).toEqual([2, expect.stringMatching(/^permsnap: t\.tbz: bzip2 data is not supported/m)]);
   });
 
   it('keeps nagios UNKNOWN to one line with no "|" of its own, whatever the file name or the line it quotes', () => {
