@@ -23,6 +23,9 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
   for (const raw of patterns) {
     // "dir/" means the directory: excluding it excludes what is beneath it anyway.
     const pattern = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
+    // The root itself ("." in the relative form, as `snapshot .` prints it): every path is
+    // in it, as the walks, which do not enter what is excluded, take it.
+    if (/^(\.?\/+)*\.$/.test(pattern)) return () => true;
     if (pattern.startsWith('/')) anchored.push(pattern.replace(/^\/+/, ''));
     else if (pattern.startsWith('./')) anchored.push(pattern.slice(2));
     else if (pattern.includes('/')) anchored.push(pattern);

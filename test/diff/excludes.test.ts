@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
-import { makeTempDir, removeTree, sh } from '../helpers/tree.js';
+import { makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
 import { diffCli, kindsByPath, oracleChanges, parseDiffJson, snapshotFile, sortedEntries, toolView, type ChangeKind } from './diff-kit.js';
 
 let dir = '';
@@ -87,6 +87,17 @@ describe.skipIf(!restoreReady)(`diff --exclude and --exclude-from (${SKIP_REASON
     expect(expected.size).toBeLessThan(all.size);
     expect([...expected.keys()].some((p) => p.includes('node_modules'))).toBe(true); // the # line is a comment
     expectExcluded(['healthy.facl', 'tree', '--exclude-from', 'patterns', '--exclude', '.git'], expected);
+  });
+
+  it('takes --exclude . for the root on both sides: a snapshot of . against the live . then differs in nothing', () => {
+    scenario();
+    const inside = { cwd: path.join(dir, 'tree') };
+    const taken = permsnap(['snapshot', '--quiet', '.', '-o', path.join(dir, 'dot.facl')], inside);
+    expect(taken.status, taken.stderr).toBe(0);
+    sh('chmod 777 src', path.join(dir, 'tree'));
+    expect(diffCli([path.join(dir, 'dot.facl'), '.'], inside).status).toBe(1);
+    const r = diffCli([path.join(dir, 'dot.facl'), '.', '--exclude', '.'], inside);
+    expect([r.status, r.stdout.toString()]).toEqual([0, '0 modified, 0 missing, 0 extra\n']);
   });
 
   it('an unreadable --exclude-from file is trouble (exit 2), not an empty list', () => {

@@ -22,6 +22,14 @@ describe('compileGlobs', () => {
     expect(m('srv/tmp')).toBe(true);
   });
 
+  it('takes "." (or "./", "/.") for the root, and so for every path', () => {
+    for (const root of ['.', './', '/.', './.']) {
+      const m = compileGlobs([root])!;
+      expect([root, m('.'), m('a'), m('./a/b'), m('/etc/x')]).toEqual([root, true, true, true, true]);
+    }
+    expect(compileGlobs(['.x'])!('a')).toBe(false);
+  });
+
   it('lets ** cross directories and ignores a trailing slash', () => {
     const m = compileGlobs(['usr/**/*.pyc', 'cache/'])!;
     expect(m('usr/lib/python3/x/y.pyc')).toBe(true);
