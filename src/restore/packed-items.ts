@@ -74,13 +74,15 @@ export class ItemPacker {
   private numbers: Uint32Array;
 
   /**
-   * Room for `expected` items and `pathBytes` bytes of paths, made once: growing as a
-   * damaged piece's paths came cost its worker 60-80 ms of copies and page faults. Room not
-   * written to costs no memory (the kernel gives pages as they are touched).
+   * Room for `expected` items to start with; when that is not enough, room for `most` at
+   * once, if given: growing by doubling as a damaged piece's paths came cost its worker
+   * 60-80 ms of copies and page faults, while room for the whole piece from the start slowed
+   * a healthy restore, which has few paths with work, by 90 ms (the big buffers, made for
+   * every piece, and the garbage collection their size brought on).
    */
-  constructor(expected = 1024, pathBytes = expected * 64) {
+  constructor(expected = 1024, private readonly most?: { items: number; pathBytes: number }) {
     this.numbers = new Uint32Array(Math.max(1, expected) * FIELDS);
-    this.paths = Buffer.allocUnsafe(Math.max(64, pathBytes));
+    this.paths = Buffer.allocUnsafe(Math.max(1, expected) * 64);
   }
 
   push(item: WorkItem): void {
@@ -117,7 +119,7 @@ export class ItemPacker {
   private grow(): number {
     const o = this.count * FIELDS;
     if (o + FIELDS > this.numbers.length) {
-      const bigger = new Uint32Array(this.numbers.length * 2);
+      const bigger = new Uint32Array(Math.max(this.numbers.length * 2, (this.most?.items ?? 0) * FIELDS));
       bigger.set(this.numbers);
       this.numbers = bigger;
     }
@@ -128,7 +130,7 @@ export class ItemPacker {
   private addPath(relative: string): void {
     const needed = this.pathBytes + relative.length + 1;
     if (needed > this.paths.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(needed, this.paths.length * 2));
+      const bigger = Buffer.allocUnsafe(Math.max(needed, this.paths.length * 2, this.most?.pathBytes ?? 0));
       this.paths.copy(bigger, 0, 0, this.pathBytes);
       this.paths = bigger;
     }

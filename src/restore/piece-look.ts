@@ -55,10 +55,11 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   const tally = emptyTally();
   const sampler = request.sampling ? new DamageSampler() : null;
   const lookAtOne = (item: WorkItem): LookResult => lookAtItem(item, directories, pseudo, links);
-  // A damaged piece has nearly every path as work: room for them all at once (a block takes
-  // some 64 bytes or more, a path's bytes fewer than its quoted text; more room is made if not).
+  // A damaged piece has nearly every path as work: once past the first thousand, room for
+  // them all at once (a block takes some 64 bytes or more, a path's bytes fewer than its
+  // quoted text; more room is made if not).
   const pieceBytes = request.end - request.start;
-  const work = new ItemPacker(Math.ceil(pieceBytes / 64), pieceBytes);
+  const work = new ItemPacker(1024, { items: Math.ceil(pieceBytes / 64), pathBytes: pieceBytes });
   const keys: number[] = [];
   let last: Look | undefined;
   // A path's key is "t" ROOT NUL RELATIVE (or "s" PATH when it has no target); the root is
