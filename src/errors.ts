@@ -1,6 +1,8 @@
 // The one error class permsnap throws for usage and fatal errors. Per-path problems are
 // not thrown: they are collected as data (see model/problem.ts) and summarised.
 
+import { PATH_QUOTED, quote } from './format/quote.js';
+
 export type ErrorCode =
   | 'USAGE'
   | 'MALFORMED'
@@ -27,10 +29,15 @@ export class PermsnapError extends Error {
     this.line = options.line;
   }
 
-  /** `<file>:<line>: <message>`, the form every message of a malformed input takes. */
+  /**
+   * `<file>:<line>: <message>`, the form every message of a malformed input takes. The file
+   * is quoted as getfacl quotes a path (contracts.md): a name given on the command line
+   * with a line break in it must not forge a line of its own.
+   */
   get located(): string {
     if (this.file === undefined) return this.message;
-    return this.line === undefined ? `${this.file}: ${this.message}` : `${this.file}:${this.line}: ${this.message}`;
+    const file = quote(this.file, PATH_QUOTED);
+    return this.line === undefined ? `${file}: ${this.message}` : `${file}:${this.line}: ${this.message}`;
   }
 }
 

@@ -135,6 +135,8 @@ describe.skipIf(!restoreReady)(`diff exit codes (${SKIP_REASON})`, () => {
     expectUnknown(['bad|x.facl', 'tree'], /^bad\\174x\.facl:1: [^|\n]*\n$/);
     expectUnknown(['bad3.facl', 'tree'], /^bad3\.facl:5: [^|\n]*ju\\174nk[^|\n]*\n$/);
     expectUnknown(['no\nexist|modified=0', 'tree'], /^no\\012exist\\174modified=0: cannot read the snapshot: no such file or directory\n$/);
+    // On stderr too, a file name is quoted as getfacl quotes a path: one line.
+    expectTrouble(['no\nexist', 'tree'], /^permsnap: no\\012exist: cannot read the snapshot: no such file or directory\n$/);
   });
 
   it('refuses a snapshot that holds no path (an empty file, a gzip of nothing, stdin): trouble, not every path extra', () => {
