@@ -20,8 +20,9 @@ export class DirectoryCache {
   /** Per root, directories found missing. */
   private readonly missing = new Map<string, Set<string>>();
   // The directory asked for last: consecutive paths nearly always share one, and finding it
-  // again by a joined key cost restore's look 1-2 us a path. Dropped when it is let go, or
-  // when a missing directory is found (which may be its ancestor).
+  // again by a joined key cost restore's look 1-2 us a path. Dropped when a missing directory
+  // is found (which may be its ancestor), and on close. (Letting a kept directory go makes
+  // room for a new one, which becomes the last at once.)
   private last: { root: string; relative: string; fd: number } | null = null;
 
   /** The descriptor of a root, opened once for the whole run. */
@@ -37,8 +38,8 @@ export class DirectoryCache {
   /** The O_PATH descriptor of the directory `relative` beneath `root`; anything else refused (a symlink with ELOOP). */
   directory(root: string, relative: string, shownPath: string): number {
     if (relative === '') return this.root(root);
-    const last = this.last;
-    if (last !== null && last.relative === relative && last.root === root) return last.fd;
+    const last = this.lastIf(root, relative);
+    if (last !== null) return last;
     const fd = this.kept(root, relative, shownPath);
     this.last = { root, relative, fd };
     return fd;
@@ -52,7 +53,6 @@ export class DirectoryCache {
     if (this.directories.size >= KEPT) {
       const [oldestKey, oldestFd] = this.directories.entries().next().value as [string, number];
       this.directories.delete(oldestKey);
-      if (this.last?.fd === oldestFd) this.last = null;
       closeDescriptor(oldestFd);
     }
     this.directories.set(key, fd);
@@ -90,8 +90,8 @@ export class DirectoryCache {
 
   /** As directory(), but null when it does not exist (ENOENT, ENOTDIR) or lies in a subtree known to be missing. */
   directoryIfPresent(root: string, relative: string, shownPath: string): number | null {
-    const last = this.last;
-    if (last !== null && last.relative === relative && last.root === root) return last.fd;
+    const last = this.lastIf(root, relative);
+    if (last !== null) return last;
     let missing = this.missing.get(root);
     if (missing !== undefined && beneathAny(relative, missing)) return null;
     try {
@@ -108,6 +108,12 @@ export class DirectoryCache {
       this.last = null;
       return null;
     }
+  }
+
+  /** The last directory's descriptor when it is `relative` beneath `root`, else null. */
+  private lastIf(root: string, relative: string): number | null {
+    const last = this.last;
+    return last !== null && last.relative === relative && last.root === root ? last.fd : null;
   }
 
   close(): void {

@@ -78,13 +78,12 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
     uid,
     gid,
     mode: ignore.has('mode') ? null : access === undefined ? modeWithoutAcl(entry.mode, entry.acl as readonly QualifiedAclEntry[]) : entry.mode,
-    // --ignore acl: an ACL in place keeps its mask as the group bits; none, and they are
-    // the owning group's effective rights (see WantedState).
-    ...(ignore.has('acl') && !ignore.has('mode') && entry.acl && !isBaseAcl(entry.acl)
-      ? { modeWithoutAcl: modeWithoutAcl(entry.mode, entry.acl) } : {}),
-    // --ignore acl, and the snapshot has no ACL beyond the mode: one the file has now keeps
-    // its mask, or narrows it (see WantedState).
-    ...(ignore.has('acl') && !ignore.has('mode') && (!entry.acl || isBaseAcl(entry.acl)) ? { groupBitsNarrowOnly: true as const } : {}),
+    // --ignore acl, the mode restored (see WantedState): with an extended ACL in the
+    // snapshot, a file without one now gets the owning group's effective rights as its group
+    // bits; without one in the snapshot, an ACL the file has now keeps its mask or narrows it.
+    ...(ignore.has('acl') && !ignore.has('mode')
+      ? entry.acl && !isBaseAcl(entry.acl) ? { modeWithoutAcl: modeWithoutAcl(entry.mode, entry.acl) } : { groupBitsNarrowOnly: true as const }
+      : {}),
     acl: ignore.has('acl') || access === undefined ? undefined : access && isBaseAcl(access) ? null : access,
     defaultAcl: ignore.has('default-acl') ? undefined : entry.defaultAcl ? resolveAcl(entry.defaultAcl, 'default ACL') : null,
     capability: undefined,
