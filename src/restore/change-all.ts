@@ -13,13 +13,14 @@ import type { RestoreExecutor } from './restore-executor.js';
 import { chunkForRestore, CHUNK } from './restore-chunks.js';
 import type { RestoreOptions, RestoreSummary } from './restore.js';
 import { shownTarget } from './target-path.js';
-import type { WorkList, WorkRef } from './work-list.js';
+import type { WorkList } from './work-list.js';
 
 // Descriptors left for everything else: directories (32 per thread), the journal, stdio.
 const SPARE_DESCRIPTORS = 256;
 
+/** Changes the paths of `list`, `order` giving their positions in restore order. */
 export async function changeAll(
-  items: WorkRef[], list: WorkList, executor: RestoreExecutor, options: RestoreOptions, summary: RestoreSummary, problem: (p: string, m: string) => void,
+  order: Int32Array, list: WorkList, executor: RestoreExecutor, options: RestoreOptions, summary: RestoreSummary, problem: (p: string, m: string) => void,
 ): Promise<void> {
   const jobs = options.jobs ?? 1;
   // The chunk size decides the order (which directories wait for the end), so it depends
@@ -28,7 +29,7 @@ export async function changeAll(
   const size = Math.max(16, Math.min(CHUNK, Math.floor(descriptors / 3)));
   // Two chunks per thread, so one is queued behind the one it runs; one thread: one at a time.
   const inFlight = Math.max(1, Math.min(jobs > 1 ? 2 * jobs + 1 : 1, Math.floor(descriptors / size)));
-  const { chunks, deferred } = chunkForRestore(items, size);
+  const { chunks, deferred } = chunkForRestore(order, list, size);
   let fatal: unknown = null;
   let journalled: Promise<unknown> = Promise.resolve();
   let appliedReported: Promise<unknown> = Promise.resolve();
@@ -38,7 +39,7 @@ export async function changeAll(
   };
 
   /** Plans a chunk now; journals it after the chunks started before it; then applies it. */
-  const run = async (chunk: WorkRef[]): Promise<void> => {
+  const run = async (chunk: Int32Array): Promise<void> => {
     // Let signals and progress through between chunks: a stop request ends the run here.
     await nextTurn();
     summary.stopped ||= options.shouldStop?.() ?? false;
@@ -57,7 +58,7 @@ export async function changeAll(
       const { counts, problems } = await applied;
       addCounts(summary, counts);
       for (const [shown, message] of problems) problem(shown, message);
-      options.onProgress?.(summary.changed, shownTarget(chunk.at(-1) as WorkRef));
+      options.onProgress?.(summary.changed, shownTarget(list.target(chunk[chunk.length - 1] as number)));
     });
     appliedReported = reported.catch(() => undefined);
     await reported;

@@ -115,7 +115,7 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
     summary.pseudo = tally.pseudo;
     summary.existing = summary.alreadyCorrect = tally.correct;
     summary.nothingBeneath = nothingBeneath(tally);
-    if (!summary.nothingBeneath) await changeAll(restoreOrder(tally.work.refs), tally.work, executor, options, summary, problem);
+    if (!summary.nothingBeneath) await changeAll(restoreOrder(tally.work), tally.work, executor, options, summary, problem);
   } finally {
     await executor.close(options.threadsMayEnd);
   }

@@ -1,42 +1,41 @@
 // The paths with work between restore's two passes: the packed pieces the first pass gave
-// (packed-items.ts) kept as they are, and one small WorkRef per path for ordering and
-// chunking; a chunk is packed for its worker by copying. Unpacked into WorkItems (three
-// objects a path), a damaged 132k-path tree kept the main thread 150 ms or more in
-// allocation and garbage collection while both workers waited, and the main thread's heap
-// held them all through the second pass.
+// (packed-items.ts) kept as they are, with each path's root and relative path as columns
+// for ordering and chunking (target-path.ts); a chunk is packed for its worker by copying.
+// Unpacked into WorkItems (three objects a path), a damaged 132k-path tree kept the main
+// thread 150 ms or more in allocation and garbage collection while both workers waited,
+// and the main thread's heap held them all through the second pass.
 
-import { ItemPacker, isDirectoryOnly, packItems, rootOf, type Extra, type PackedItems } from './packed-items.js';
-import type { TargetPath } from './target-path.js';
+import { isDirectoryOnly, itemCount, packItems, Repacker, rootNumber, type Extra, type PackedItems } from './packed-items.js';
+import type { PathColumns, TargetPath } from './target-path.js';
 import type { WorkItem } from './work-item.js';
 
-/** A path of a WorkList: where it lands (it is its own target), and where its fields are. */
-export class WorkRef implements TargetPath {
-  constructor(
-    readonly root: string,
-    readonly relative: string,
-    readonly piece: number,
-    readonly index: number,
-    readonly directory: true | undefined,
-  ) {}
-
-  get target(): TargetPath {
-    return this;
-  }
-}
-
-export class WorkList {
-  /** The paths, in the order of the pieces (file order). */
-  readonly refs: WorkRef[] = [];
+export class WorkList implements PathColumns {
+  /** The paths, in the order of the pieces (file order): root, relative path, and where each is packed. */
+  readonly rootIds: Int32Array;
+  readonly roots: string[] = [];
+  readonly relatives: string[] = [];
+  private readonly pieceOf: Int32Array;
+  private readonly indexIn: Int32Array;
   /** Per piece, its extras by index (null: none, as for most pieces). */
   private readonly extras: (Map<number, Extra> | null)[];
 
   constructor(private readonly pieces: readonly PackedItems[]) {
     this.extras = pieces.map((p) => (p.extras.length === 0 ? null : new Map(p.extras.map((e) => [e[0], e]))));
+    const count = pieces.reduce((n, p) => n + itemCount(p), 0);
+    this.rootIds = new Int32Array(count);
+    this.pieceOf = new Int32Array(count);
+    this.indexIn = new Int32Array(count);
+    let at = 0;
     pieces.forEach((packed, piece) => {
       if (packed.numbers.length === 0) return; // ''.split() would give one path
-      packed.relatives.split('\0').forEach((relative, i) => {
-        this.refs.push(new WorkRef(rootOf(packed, i), relative, piece, i, isDirectoryOnly(packed, i) ? true : undefined));
-      });
+      const rootIds = packed.roots.map((root) => this.rootId(root));
+      const relatives = packed.relatives.split('\0');
+      for (let i = 0; i < relatives.length; i++, at++) {
+        this.relatives.push(relatives[i] as string);
+        this.rootIds[at] = rootIds[rootNumber(packed, i)] as number;
+        this.pieceOf[at] = piece;
+        this.indexIn[at] = i;
+      }
     });
   }
 
@@ -44,12 +43,27 @@ export class WorkList {
     return new WorkList([packItems(items)]);
   }
 
+  /** Where path `i` lands (shown in progress). */
+  target(i: number): TargetPath {
+    const target: TargetPath = { root: this.roots[this.rootIds[i] as number] as string, relative: this.relatives[i] as string };
+    if (isDirectoryOnly(this.pieces[this.pieceOf[i] as number] as PackedItems, this.indexIn[i] as number)) target.directory = true;
+    return target;
+  }
+
   /** Paths of this list, packed in the order given (a chunk, for its worker). */
-  packed(refs: readonly WorkRef[]): PackedItems {
-    const packer = new ItemPacker(refs.length);
-    for (const { piece, index, relative } of refs) {
-      packer.pushPacked(this.pieces[piece] as PackedItems, index, relative, this.extras[piece]?.get(index));
+  packed(paths: ArrayLike<number>): PackedItems {
+    const packer = new Repacker(paths.length);
+    for (let k = 0; k < paths.length; k++) {
+      const i = paths[k] as number;
+      const piece = this.pieceOf[i] as number;
+      const index = this.indexIn[i] as number;
+      packer.push(this.pieces[piece] as PackedItems, index, this.relatives[i] as string, this.extras[piece]?.get(index));
     }
     return packer.packed();
+  }
+
+  private rootId(root: string): number {
+    const at = this.roots.indexOf(root);
+    return at >= 0 ? at : this.roots.push(root) - 1;
   }
 }

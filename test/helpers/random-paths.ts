@@ -1,9 +1,10 @@
 // Generated trees of restore targets for the property-style tests of restore order and
 // chunks: a seeded generator (reruns see the same tree), names with the bytes that trip
 // byte-order sorts ('-', '.', ' ', \x01, 0x80-0xff), every ancestor of every path present.
-// Plus an independent statement of restore order to check sortForRestore against.
+// Plus an independent statement of restore order to check sortForRestore against, and
+// items with a target seen as the PathColumns restore orders and chunks.
 
-import type { TargetPath } from '../../src/restore/target-path.js';
+import type { PathColumns, TargetPath } from '../../src/restore/target-path.js';
 
 export { seededRandom } from './seeded-random.js';
 
@@ -74,4 +75,19 @@ export function isDescendant(path: TargetPath, dir: TargetPath): boolean {
   const x = path.relative.split('/');
   const y = dir.relative.split('/');
   return x.length > y.length && y.every((c, i) => x[i] === c);
+}
+
+/** Items' targets as PathColumns, roots numbered as they first come. */
+export function columnsOf(items: readonly { target: TargetPath }[]): PathColumns {
+  const roots: string[] = [];
+  const rootIds = items.map(({ target }) => {
+    const at = roots.indexOf(target.root);
+    return at >= 0 ? at : roots.push(target.root) - 1;
+  });
+  return { roots, rootIds, relatives: items.map(({ target }) => target.relative) };
+}
+
+/** The items at the positions given, in that order. */
+export function picked<T>(items: readonly T[], positions: ArrayLike<number>): T[] {
+  return Array.from(positions, (i) => items[i] as T);
 }

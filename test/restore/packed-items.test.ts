@@ -195,16 +195,23 @@ describe('packItems and unpackItems', () => {
 });
 
 describe('WorkList', () => {
+  const positions = (list: WorkList): number[] => list.relatives.map((_, i) => i);
+
   // Pieces packed apart, as the workers' first pass sends them: each has its own roots
   // and its own extras, indexed within it; one is empty.
   const cuts = [0, 9, 9, 17, ITEMS.length];
   const pieces = cuts.slice(1).map((end, i) => structuredClone(packItems(ITEMS.slice(cuts[i], end))));
 
-  it('has one ref per path, in the order of the pieces, each where its item lands', () => {
+  it('has each path, in the order of the pieces, where its item lands', () => {
     const list = new WorkList(pieces);
     const where = ({ root, relative, directory }: WorkItem['target']): unknown => ({ root, relative, directory });
-    expect(list.refs.map((r) => where(r.target))).toEqual(ITEMS.map((i) => where(i.target)));
-    expect(list.refs.filter((r) => r.directory === true)).toHaveLength(1);
+    const targets = positions(list).map((i) => list.target(i));
+    expect(targets.map(where)).toEqual(ITEMS.map((i) => where(i.target)));
+    expect(targets.filter((t) => t.directory === true)).toHaveLength(1);
+    // As columns: a root's number for each path, and the same number for the same root.
+    expect(positions(list).map((i) => list.roots[list.rootIds[i] as number])).toEqual(ITEMS.map((i) => i.target.root));
+    expect(new Set(list.roots).size).toBe(list.roots.length);
+    expect(list.relatives).toEqual(ITEMS.map((i) => i.target.relative));
   });
 
   it('packs any of its paths, in any order, as they were: roots, ACLs, capabilities and modes', () => {
@@ -212,15 +219,15 @@ describe('WorkList', () => {
     const random = seededRandom(7);
     for (let round = 0; round < 20; round++) {
       const order = shuffled(ITEMS.map((_, i) => i), random).slice(0, 1 + Math.floor(random() * ITEMS.length));
-      const got = unpackItems(structuredClone(list.packed(order.map((i) => list.refs[i] as (typeof list.refs)[number]))));
+      const got = unpackItems(structuredClone(list.packed(order)));
       expectSameItems(got, copyOf(order.map((i) => ITEMS[i] as WorkItem)));
     }
   });
 
   it('of items (the pass on one thread) packs them as packItems does', () => {
     const list = WorkList.ofItems(ITEMS);
-    expectSameItems(unpackItems(list.packed(list.refs)), copyOf(ITEMS));
-    expect(new WorkList([]).refs).toEqual([]);
+    expectSameItems(unpackItems(list.packed(positions(list))), copyOf(ITEMS));
+    expect(new WorkList([]).relatives).toEqual([]);
     expect(WorkList.ofItems([]).packed([])).toEqual(packItems([]));
   });
 });

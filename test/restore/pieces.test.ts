@@ -86,7 +86,7 @@ async function piecesPass(text: string, rulesExtra: Partial<LookRules> = {}): Pr
   try {
     const pass = await lookInPieces(sharedText(text), { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
     // Its work list as the items the pass on one thread keeps, to compare alike.
-    return pass === null ? null : { ...pass, work: unpackItems(pass.work.packed(pass.work.refs)) };
+    return pass === null ? null : { ...pass, work: unpackItems(pass.work.packed(pass.work.relatives.map((_, i) => i))) };
   } finally {
     await workers.close();
   }

@@ -5,16 +5,24 @@
 // isBeneath.
 
 import { describe, expect, it } from 'vitest';
-import { chunkForRestore, isBeneath } from '../../src/restore/restore-chunks.js';
-import { sortForRestore } from '../../src/restore/restore-order.js';
+import { chunkForRestore as chunkPositions, isBeneath as isBeneathIn } from '../../src/restore/restore-chunks.js';
+import { sortForRestore as sortedForRestore } from '../../src/restore/restore-order.js';
 import type { TargetPath } from '../../src/restore/target-path.js';
-import { isDescendant, randomTree, seededRandom, shuffled } from '../helpers/random-paths.js';
+import { columnsOf, isDescendant, picked, randomTree, seededRandom, shuffled } from '../helpers/random-paths.js';
 
 interface Item {
   target: TargetPath;
   /** Position in the (sorted) input. */
   id: number;
 }
+
+// The functions take and give positions in the paths' columns: here, the items themselves.
+const sortForRestore = <T extends { target: TargetPath }>(input: T[]): T[] => picked(input, sortedForRestore(columnsOf(input)));
+function chunkForRestore<T extends { target: TargetPath }>(items: T[], size?: number): { chunks: T[][]; deferred: T[][] } {
+  const { chunks, deferred } = chunkPositions(Int32Array.from(items.keys()), columnsOf(items), size);
+  return { chunks: chunks.map((c) => picked(items, c)), deferred: deferred.map((c) => picked(items, c)) };
+}
+const isBeneath = (path: TargetPath, dir: TargetPath): boolean => isBeneathIn(columnsOf([{ target: path }, { target: dir }]), 0, 1);
 
 /** Items in restore order, numbered by their position in it. */
 function sortedItems(relatives: string[], root = '/r'): Item[] {

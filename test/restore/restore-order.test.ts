@@ -5,15 +5,18 @@
 // reference of the general rules.
 
 import { describe, expect, it } from 'vitest';
-import { restoreOrder, sortForRestore } from '../../src/restore/restore-order.js';
+import { restoreOrder as restoreOrderOf, sortForRestore as sortedForRestore } from '../../src/restore/restore-order.js';
 import { resolveTarget, type TargetPath } from '../../src/restore/target-path.js';
-import { compareRestoreOrder, isDescendant, randomTree, seededRandom, shuffled } from '../helpers/random-paths.js';
+import { columnsOf, compareRestoreOrder, isDescendant, picked, randomTree, seededRandom, shuffled } from '../helpers/random-paths.js';
 
 interface Item {
   target: TargetPath;
   id: number;
 }
 
+// The items themselves in the order the functions give as positions.
+const restoreOrder = <T extends Item>(input: T[]): T[] => picked(input, restoreOrderOf(columnsOf(input)));
+const sortForRestore = <T extends Item>(input: T[]): T[] => picked(input, sortedForRestore(columnsOf(input)));
 const items = (relatives: string[], root = '/r'): Item[] => relatives.map((relative, id) => ({ target: { root, relative }, id }));
 const relativesOf = (sorted: Item[]): string[] => sorted.map((i) => i.target.relative);
 const sortedRelatives = (relatives: string[]): string[] => relativesOf(sortForRestore(items(relatives)));
