@@ -14,7 +14,7 @@ import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { linkConflict, linkKeyOf, type LinkedStates } from './linked-states.js';
 import { pinnedIo, readPinnedState, type PinnedState } from './pinned-io.js';
 import { isUnreadableCapability, type WantedState } from './path-state.js';
-import { reconcile, type Change, type Field } from './reconcile.js';
+import { reconcile, specialBitsNotPutBack, type Change, type Field } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 import { shownTarget } from './target-path.js';
 import { printJournalBlocks, type JournalBlocks } from './undo-journal.js';
@@ -148,8 +148,10 @@ function planItem(
   const linkKey = linkKeyOf(state, state.type);
   const earlier = linkKey === null ? undefined : linked.get(linkKey);
   const io = simulatedIo(earlier?.state ?? state);
+  const notPutBack = specialBitsNotPutBack(io.state, wanted);
   const changes = reconcile(io, wanted);
   if (changes.length === 0) return tally.alreadyCorrect++, null;
+  if (notPutBack !== undefined) problem(notPutBack);
   // From the state an earlier name's steps leave, this one's block wants another.
   if (earlier !== undefined && earlier.shown !== shown) tally.problems.push([shown, linkConflict(earlier.shown)]);
   if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');

@@ -5,7 +5,8 @@
 // of what will change).
 
 import { ACL_GROUP_OBJ, findEntry, modeWithoutAcl, type Acl } from '../model/acl.js';
-import { groupBitsNarrowed, isUnreadableCapability, sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
+import { S_ISGID, S_ISUID } from '../model/mode.js';
+import { afterChown, groupBitsNarrowed, isUnreadableCapability, sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
 
 export type Field = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
 export const FIELDS: readonly Field[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
@@ -157,11 +158,35 @@ function groupBitsWithoutAcl(io: PathIo, state: PathState, removed: Acl): PathSt
  * What is left alone (a mode or capability the snapshot does not set: `--ignore mode`, a
  * getfacl file's capabilities) must also survive the chown, which clears setuid, setgid and
  * the capability: wanted back as it was, it is put back by the steps that follow (not a
- * capability that could not be read: there is nothing to put back).
+ * capability that could not be read: there is nothing to put back). But not setuid when
+ * the owner changed, nor setgid when the group did: the kernel clears them because they
+ * were the old owner's or group's to give. Put back, a file the wrong owner had made
+ * setuid after a `chown -R` accident would become setuid root.
  */
 function keptThroughChown(wanted: WantedState, before: PathState, after: PathState): WantedState {
-  const mode = wanted.mode === null && after.mode !== before.mode ? before.mode : wanted.mode;
+  const dropped = ownerBits(before, after);
+  const mode = wanted.mode === null && after.mode !== before.mode ? (before.mode & ~dropped) | (after.mode & dropped) : wanted.mode;
   const lost = !sameBytes(after.capability, before.capability) && !isUnreadableCapability(before.capability);
   const capability = wanted.capability === undefined && lost ? before.capability : wanted.capability;
   return mode === wanted.mode && capability === wanted.capability ? wanted : { ...wanted, mode, capability };
+}
+
+/** The special bits that belong to who owns the file: setuid to its owner, setgid to its group, when these change. */
+function ownerBits(before: PathState, after: PathState): number {
+  return (before.uid !== after.uid ? S_ISUID : 0) | (before.gid !== after.gid ? S_ISGID : 0);
+}
+
+/**
+ * The setuid and setgid bits that the chown to `wanted`'s owner and group will clear and
+ * that keptThroughChown will not put back, though the mode is left alone: said as the
+ * path's problem (a mode left alone that does not stay as it was must not go unsaid).
+ */
+export function specialBitsNotPutBack(state: PathState, wanted: WantedState): string | undefined {
+  if (wanted.mode !== null) return undefined;
+  const after = afterChown(state, wanted.uid === state.uid ? null : wanted.uid, wanted.gid === state.gid ? null : wanted.gid);
+  const lost = state.mode & ~after.mode & ownerBits(state, after);
+  if (lost === 0) return undefined;
+  const was = [lost & S_ISUID ? `setuid for uid ${state.uid}` : '', lost & S_ISGID ? `setgid for gid ${state.gid}` : ''].filter(Boolean).join(' and ');
+  const whom = [lost & S_ISUID ? 'owner' : '', lost & S_ISGID ? 'group' : ''].filter(Boolean).join(' and ');
+  return `not put back after the chown cleared it: ${was}, which would now serve the recorded ${whom} (--ignore mode keeps the rest of the mode; restore the mode too to set what the snapshot records)`;
 }

@@ -85,16 +85,45 @@ describe.skipIf(!isRoot || !hasCapTools)('what the snapshot leaves alone survive
     expect(restore([snapshot, '--root', dir, '--no-undo'], { cwd: dir }).stderr).toMatch(/ 0 path\(s\) changed/);
   });
 
-  it('keeps setuid under --ignore mode when the owner is restored, and a capability under --ignore capability', () => {
-    const { file } = fileOwnedBy(0, 0o4755);
+  it('keeps a capability under --ignore capability when the owner is restored', () => {
+    const { file } = fileOwnedBy(0, 0o755);
     const snapshot = writeSnapshot(dir);
     fs.chownSync(file, NOBODY, 0);
-    fs.chmodSync(file, 0o4711);
     expect(run('setcap', ['cap_net_admin=ep', file]).status).toBe(0);
-    expect(restore([snapshot, '--root', dir, '--no-undo', '--quiet', '--ignore', 'mode,capability'], { cwd: dir }).status).toBe(0);
+    expect(restore([snapshot, '--root', dir, '--no-undo', '--quiet', '--ignore', 'capability'], { cwd: dir }).status).toBe(0);
     expect(fs.statSync(file).uid).toBe(0);
-    expect(fs.statSync(file).mode & 0o7777).toBe(0o4711);
     expect(run('getcap', [file]).stdout.toString()).toContain('cap_net_admin=ep');
+  });
+
+  it('under --ignore mode, puts back neither setuid when the owner changes nor setgid when the group does, and says so', () => {
+    // The wrong owner (after a chown -R) made its file setuid and world-writable: put back
+    // after the chown, it would be setuid root.
+    const { file } = fileOwnedBy(0, 0o755);
+    const snapshot = writeSnapshot(dir);
+    fs.chownSync(file, NOBODY, NOBODY);
+    fs.chmodSync(file, 0o6777);
+    const dry = restore([snapshot, '--root', dir, '--dry-run', '--ignore', 'mode'], { cwd: dir });
+    expect(dry.stdout.toString()).not.toMatch(/mode/);
+    const got = restore([snapshot, '--root', dir, '--no-undo', '--ignore', 'mode'], { cwd: dir });
+    expect(got.status).toBe(1);
+    expect(got.stderr).toMatch(/tree\/f: not put back after the chown cleared it: setuid for uid 65534 and setgid for gid 65534/);
+    expect(fs.statSync(file).uid).toBe(0);
+    expect(fs.statSync(file).mode & 0o7777).toBe(0o777);
+  });
+
+  it('under --ignore mode, puts back setgid when only the owner changes (the group the bit serves is the same)', () => {
+    const { file } = fileOwnedBy(0, 0o755);
+    const snapshot = writeSnapshot(dir);
+    fs.chownSync(file, NOBODY, 0);
+    fs.chmodSync(file, 0o6755);
+    const got = restore([snapshot, '--root', dir, '--no-undo', '--ignore', 'mode'], { cwd: dir });
+    expect(got.status).toBe(1);
+    expect(got.stderr).toMatch(/tree\/f: not put back after the chown cleared it: setuid for uid 65534, which/);
+    expect(fs.statSync(file).mode & 0o7777).toBe(0o2755);
+    // The run converges: the bit stays off, and nothing is left to say.
+    const again = restore([snapshot, '--root', dir, '--no-undo', '--ignore', 'mode'], { cwd: dir });
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/ 0 path\(s\) changed/);
   });
 });
 
