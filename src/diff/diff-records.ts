@@ -8,6 +8,7 @@ import { decodeRecord, extendedEntries, type DiffRecord } from './diff-record.js
 import { ChangeColumns, type DiffChanges } from './diff-changes.js';
 import { PathTable } from '../model/path-table.js';
 import { readsAsId } from '../model/printable-name.js';
+import { unquote } from '../format/quote.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 
 export type DiffField = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
@@ -66,7 +67,9 @@ function entriesById(entries: readonly string[], ids: IdsOfNames): string[] {
   return entries.map((text) => {
     const m = NAMED_ENTRY.exec(text);
     if (m === null || readsAsId(m[2] as string)) return text;
-    const id = m[1] === 'user' ? ids.uid(m[2] as string) : ids.gid(m[2] as string);
+    // The entry's text as printed: a name with a space or a comma in it is quoted there.
+    const name = unquote(m[2] as string);
+    const id = m[1] === 'user' ? ids.uid(name) : ids.gid(name);
     return id === null ? text : `${m[1]}:${id}:${m[3]}`;
   });
 }

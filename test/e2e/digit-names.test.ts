@@ -2,7 +2,10 @@
 // as a directory service may have): read back, an all-digit name is a decimal id
 // (contracts.md), so permsnap's snapshot prints the id for it, and restore and diff get
 // the right inode owner back (so does a tar archive's, whose ACL text names the user).
-// --compat prints the name, as getfacl does; JSON carries both.
+// --compat prints the name, as getfacl does; JSON carries both. setfacl reads more names
+// as numbers (strtol in base 0: a user "0x1f"): those are printed as ids too. And a name
+// that is quoted in an ACL entry (a group "sp ace") is its id when diff compares it with
+// a side that has ids.
 // The users exist only in a private mount namespace, over a copy of /etc/passwd and group.
 
 import fs from 'node:fs';
@@ -15,7 +18,7 @@ import { CLI, hasAclTools, isRoot, makeTempDir, removeTree, run, sh, type Run } 
 let dir = '';
 const ready = isRoot && hasAclTools && canUnshare();
 
-/** Runs a shell script where NSS knows user 4242 (uid 7003) and group 4343 (gid 7102). */
+/** Runs a shell script where NSS knows user 4242 (uid 7003), 0x1f (uid 7015), and groups 4343 (gid 7102) and "sp ace" (gid 7006). */
 function withDigitNames(script: string): Run {
   const setup = 'mount --bind "$0/passwd" /etc/passwd && mount --bind "$0/group" /etc/group && cd "$0" && ';
   return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', setup + script, dir], { env: { ...process.env, P: `${process.execPath} ${CLI}` } });
@@ -24,8 +27,8 @@ function withDigitNames(script: string): Run {
 beforeAll(() => {
   if (!ready) return;
   dir = makeTempDir('permsnap-digit-names-');
-  fs.writeFileSync(path.join(dir, 'passwd'), `${fs.readFileSync('/etc/passwd', 'utf8')}4242:x:7003:7003::/nonexistent:/usr/sbin/nologin\n`);
-  fs.writeFileSync(path.join(dir, 'group'), `${fs.readFileSync('/etc/group', 'utf8')}4343:x:7102:\n`);
+  fs.writeFileSync(path.join(dir, 'passwd'), `${fs.readFileSync('/etc/passwd', 'utf8')}4242:x:7003:7003::/nonexistent:/usr/sbin/nologin\n0x1f:x:7015:7015::/nonexistent:/usr/sbin/nologin\n`);
+  fs.writeFileSync(path.join(dir, 'group'), `${fs.readFileSync('/etc/group', 'utf8')}4343:x:7102:\nsp ace:x:7006:\n`);
   sh('mkdir -p tree && touch tree/f && chown 7003:7102 tree/f && setfacl -m u:7003:r,g:7102:w tree/f', dir);
 });
 afterAll(() => {
@@ -70,5 +73,29 @@ describe.skipIf(!ready)('all-digit user and group names that are not their ids (
     // getfacl's text names the user "4242", which reads back as uid 4242: diff says so.
     expect(out).toContain('diff theirs 1\n');
     expect(out).toMatch(/owner.*4242.*7003/);
+  });
+
+  it('setfacl reads a name such as 0x1f as a number: printed as its id, setfacl --restore of the snapshot gives the right owner', () => {
+    const r = withDigitNames([
+      'mkdir -p hex && touch hex/f && chown 7015 hex/f && setfacl -m u:7015:rw hex/f',
+      '$P snapshot -q hex -o hex.facl && $P snapshot -q --compat hex > hex-compat.facl',
+      'chown 0 hex/f && setfacl -b hex/f && setfacl --restore=hex.facl && getfacl -n hex/f',
+    ].join(' && '));
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'hex.facl'), 'latin1')).toMatch(/# file: hex\/f\n# owner: 7015\n# group: root\n(# permsnap: .*\n)?user::rw-\nuser:7015:rw-\n/);
+    expect(fs.readFileSync(path.join(dir, 'hex-compat.facl'), 'latin1')).toContain('# owner: 0x1f\n');
+    expect(latin1(r.stdout)).toContain('# owner: 7015\n# group: 0\nuser::rw-\nuser:7015:rw-\n');
+  });
+
+  it('diff compares an ACL entry naming a group with a space in its name (quoted) with the same entry by id: no drift', () => {
+    const r = withDigitNames([
+      'mkdir -p quoted && touch quoted/b && setfacl -m g:7006:r,u:7015:w quoted/b',
+      'getfacl -R -n quoted > numeric.facl && $P snapshot -q quoted -o named.facl',
+      '$P diff numeric.facl quoted; echo "live $?"; $P diff quoted numeric.facl; echo "reversed $?"; $P diff numeric.facl named.facl; echo "files $?"',
+    ].join(' && '));
+    expect(r.status, r.stderr).toBe(0);
+    const out = latin1(r.stdout);
+    expect(fs.readFileSync(path.join(dir, 'named.facl'), 'latin1')).toContain('group:sp\\040ace:r--\n');
+    for (const run of ['live', 'reversed', 'files']) expect(out).toContain(`0 modified, 0 missing, 0 extra\n${run} 0\n`);
   });
 });
