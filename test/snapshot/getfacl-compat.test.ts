@@ -107,6 +107,24 @@ describe.skipIf(!ready)('snapshot --compat against the real getfacl (needs getfa
     compare(['-', '-'], dir, [], '\n');
   });
 
+  it('refuses a stdin line with a NUL byte (a find -print0 list), which no path holds: skipped and said, never recorded', () => {
+    for (const extra of [[], ['--compat']]) {
+      const r = permsnap(['snapshot', '--quiet', ...extra, '-'], { cwd: dir, input: 'tree/acls\ntree/acls\0tree/special\n' });
+      const out = r.stdout.toString('latin1');
+      expect(out).toContain('# file: tree/acls\n');
+      expect(out).not.toContain('\0');
+      expect(out).not.toContain('# file: tree/special');
+      expect(r.stderr).toBe("permsnap: Standard input:2: a NUL byte in the line, expected one path per line (a list from find -print0? give find -print's): skipped\n");
+      expect(r.status).toBe(1);
+    }
+    // Nothing else to read: no file is put in place of a baseline.
+    const out = path.join(dir, 'print0.facl');
+    const r = permsnap(['snapshot', '--quiet', '-', '-o', out], { cwd: dir, input: 'tree/acls\0tree/special\0' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('not written: no path could be read');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('says "Standard input: Is a directory" where getfacl does when stdin cannot be read, and walks the rest', () => {
     const stdinDir = fs.openSync(dir, 'r');
     try {

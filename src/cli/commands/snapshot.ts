@@ -131,7 +131,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
   if ((args.paths ?? []).length === 0) throw new PermsnapError('USAGE', 'snapshot needs at least one PATH');
   checkJobs(args.jobs);
   const exclude = excludeGlobs(args);
-  const { paths, stdinError, stdinEnds } = expandStdinPaths((args.paths ?? []).map(toByteString));
+  const { paths, stdinProblems, stdinEnds } = expandStdinPaths((args.paths ?? []).map(toByteString));
   const symlinks = lastOf(raw, 'LP');
   if (!args.compat && !args['all-filesystems']) sayNotEntered(paths, symlinks === 'P', reporter);
   const { sink, endCleanup } = outputSink(args.output);
@@ -154,12 +154,12 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       onAbsolute: () => leadingSlashNotice(args, reporter),
       // Where getfacl finds it: once the paths read from stdin are walked.
       beforeArgument: (i) => {
-        if (stdinError !== null && i === stdinEnds) reporter.problem(`Standard input: ${stdinError}`);
+        if (i === stdinEnds) stdinProblems.forEach((problem) => reporter.problem(problem));
       },
       onProgress: (n, path) => progress.update(n, path),
     });
     progress.done();
-    const failed = result.problems > 0 || stdinError !== null;
+    const failed = result.problems > 0 || stdinProblems.length > 0;
     if (args.output !== undefined && failed && result.entries === 0) {
       // Nothing could be read (a mistyped PATH): an empty file put in place of a good
       // baseline would pass for a snapshot of nothing, and diff against it would call
@@ -324,23 +324,38 @@ async function fromDeb(debs: string[], args: SnapshotArgs, raw: readonly string[
  * LFs that end a line are cut and empty lines skipped. Read as bytes (latin1: one char per
  * byte), so a name that is not UTF-8 stays exact. A read that fails (stdin a directory, or
  * closed) is getfacl's "Standard input: REASON", said where the stdin paths end (stdinEnds);
- * the other paths are still walked.
+ * the other paths are still walked. So is a line with a NUL byte (a list from `find
+ * -print0`), which no path holds: refused, where getfacl reads such a line up to the NUL,
+ * or not at all, and a snapshot would record a path that no reader takes.
  */
-function expandStdinPaths(paths: string[]): { paths: string[]; stdinError: string | null; stdinEnds: number } {
-  if (!paths.includes('-')) return { paths, stdinError: null, stdinEnds: -1 };
+function expandStdinPaths(paths: string[]): { paths: string[]; stdinProblems: string[]; stdinEnds: number } {
+  if (!paths.includes('-')) return { paths, stdinProblems: [], stdinEnds: -1 };
   let text = '';
-  let stdinError: string | null = null;
+  const stdinProblems: string[] = [];
   try {
     text = fs.readFileSync(0, 'latin1');
   } catch (err) {
     const errno = (err as NodeJS.ErrnoException).errno;
-    stdinError = errno === undefined ? (err as Error).message : describeErrno(Math.abs(errno));
+    stdinProblems.push(`Standard input: ${errno === undefined ? (err as Error).message : describeErrno(Math.abs(errno))}`);
   }
-  const lines = text.split('\n').map((line) => line.replace(/\r+$/, '')).filter((line) => line !== '');
+  const lines: string[] = [];
+  let withNul = 0;
+  text.split('\n').forEach((read, i) => {
+    const line = read.replace(/\r+$/, '');
+    if (!line.includes('\0')) {
+      if (line !== '') lines.push(line);
+    } else if (++withNul <= MAX_NUL_LINES_SAID) {
+      stdinProblems.push(`Standard input:${i + 1}: a NUL byte in the line, expected one path per line (a list from find -print0? give find -print's): skipped`);
+    }
+  });
+  if (withNul > MAX_NUL_LINES_SAID) stdinProblems.push(`Standard input: ${withNul - MAX_NUL_LINES_SAID} more line(s) with a NUL byte: skipped`);
   const first = paths.indexOf('-');
   const expanded = [...paths.slice(0, first), ...lines, ...paths.slice(first + 1).filter((p) => p !== '-')];
-  return { paths: expanded, stdinError, stdinEnds: first + lines.length };
+  return { paths: expanded, stdinProblems, stdinEnds: first + lines.length };
 }
+
+/** Lines with a NUL byte said one by one, at most: a -print0 list of a big tree is one line, or a few. */
+const MAX_NUL_LINES_SAID = 20;
 
 /**
  * A PATH that is a directory on a pseudo filesystem is recorded, not entered: said, since
