@@ -116,20 +116,33 @@ export function chooseResolver(root: string | undefined, requested: IdSource | u
   // /usr/lib/group, absolute, so this host's file) is ROOT's to refuse (readBeneathRoot),
   // not a reason to take this host's names without a word.
   const hasFiles = root !== undefined && (isSymlink(path.join(root, 'etc')) || ['etc/passwd', 'etc/group'].every((f) => isPresent(path.join(root, f))));
-  const source = requested ?? (root !== undefined && path.resolve(root) !== '/' && hasFiles ? 'root' : 'nss');
+  const source = requested ?? (root !== undefined && !isThisHostsRoot(root) && hasFiles ? 'root' : 'nss');
   return source === 'root' ? rootFilesResolver(root ?? '/') : nssResolver();
 }
 
-function lstatOrNull(file: string): fs.Stats | null {
+/** The file's status (a symlink's own, unless followed), null when there is none. */
+function statusOf(file: string, follow = false): fs.Stats | null {
   try {
-    return fs.lstatSync(file);
+    return follow ? fs.statSync(file) : fs.lstatSync(file);
   } catch {
     return null;
   }
 }
 
-const isPresent = (file: string): boolean => lstatOrNull(file) !== null;
-const isSymlink = (file: string): boolean => lstatOrNull(file)?.isSymbolicLink() ?? false;
+/**
+ * Whether `root` is this host's / itself: by the inode, so that a --root that leads there
+ * through a symlink (followed, as the README says of --root) takes this host's NSS too, as
+ * `--root /` does, with its directory-service users.
+ */
+function isThisHostsRoot(root: string): boolean {
+  const given = statusOf(root, true);
+  const slash = statusOf('/', true);
+  return given !== null && slash !== null && given.dev === slash.dev && given.ino === slash.ino;
+}
+
+
+const isPresent = (file: string): boolean => statusOf(file) !== null;
+const isSymlink = (file: string): boolean => statusOf(file)?.isSymbolicLink() ?? false;
 
 export function resolverOf(spec: IdSpec): IdResolver {
   return spec.source === 'root' ? rootFilesResolver(spec.root) : nssResolver();

@@ -50,4 +50,15 @@ describe.skipIf(!restoreReady)(`restore names its root before it runs (${SKIP_RE
     expect(inCwd.stderr).toContain(`restoring 1 paths beneath the current directory ${path.join(dir, 'real')} (relative paths) and / (absolute ones);`);
     expect(mode()).toBe(0o600);
   });
+
+  it('takes names from this host\'s NSS for a --root that leads to / through a symlink, as for --root / itself', () => {
+    fs.symlinkSync('/', path.join(dir, 'slash'));
+    const target = path.join(dir, 'real/a/f').slice(1);
+    fs.writeFileSync(path.join(dir, 'abs.facl'), `# file: ${target}\nuser::rw-\ngroup::---\nother::---\n\n`);
+    for (const root of ['/', path.join(dir, 'slash')]) {
+      const r = restore([path.join(dir, 'abs.facl'), '--no-undo', '--dry-run', '--root', root], { cwd: dir });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/; names from this host's NSS\n/);
+    }
+  });
 });

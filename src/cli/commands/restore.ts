@@ -38,7 +38,7 @@ export const options = {
   'exclude-from': repeatable('Read exclude globs from FILE, one per line, # lines ignored (repeatable)'),
   only: repeatable('Restore only paths matching GLOB (and all beneath) (repeatable)'),
   ignore: { type: 'string', describe: `Fields to leave alone, comma-separated: ${FIELDS.join(',')}` },
-  'ids-from': { choices: ['nss', 'root'] as const, describe: "Resolve names through this host's NSS (nss), or ROOT/etc/passwd and ROOT/etc/group (root; the default when --root is not / and has both files)" },
+  'ids-from': { choices: ['nss', 'root'] as const, describe: "Resolve names through this host's NSS (nss), or ROOT/etc/passwd and ROOT/etc/group (root; the default when --root is not / itself and has both files)" },
   'force-fallbacks': { type: 'boolean', default: false, hidden: true, describe: 'Use the pre-6.6 kernel code paths (tests)' },
 } satisfies Record<string, Options>;
 
