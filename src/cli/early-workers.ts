@@ -5,6 +5,7 @@
 
 import type { PrestartedWorkers } from '../threads/prestarted-workers.js';
 import { defaultJobs, jobsInRange, workersCanStart } from '../threads/default-jobs.js';
+import { jobsText } from './option-checks.js';
 
 /** Options with which a command does not run at all (help, version, shell completion). */
 const NO_RUN = new Set(['--help', '-h', '--version', '--get-yargs-completions']);
@@ -13,22 +14,11 @@ const NO_WALK = new Set([...NO_RUN, '--from-tar', '--from-deb']);
 
 export function workersToPrestart(argv: readonly string[]): number {
   if (argv.some((a) => NO_WALK.has(a) || a.startsWith('--from-tar=') || a.startsWith('--from-deb='))) return 0;
-  const jobs = jobsOption(argv);
-  const count = jobs === undefined ? defaultJobs() : jobs;
+  const given = jobsText(argv);
+  const count = given === undefined ? defaultJobs() : Number(given);
   // A value the command will refuse starts none: `--jobs 1e3` once started a thousand workers
   // (9.6 GB, 157 s) only to say it was out of range.
   return count > 1 && jobsInRange(count) ? count : 0;
-}
-
-/** The value of the last --jobs/-j (as yargs takes it: also -j2, -qj 2, -qj2), undefined when not given. */
-function jobsOption(argv: readonly string[]): number | undefined {
-  let value: string | undefined;
-  argv.forEach((a, i) => {
-    if (a === '--jobs' || /^-[a-zA-Z]*j$/.test(a)) value = argv[i + 1];
-    else if (a.startsWith('--jobs=')) value = a.slice('--jobs='.length);
-    else if (/^-[a-zA-Z]*j\d+$/.test(a)) value = a.slice(a.indexOf('j') + 1);
-  });
-  return value === undefined ? undefined : Number(value);
 }
 
 type Release = () => Promise<void>;

@@ -5,12 +5,46 @@ import { PermsnapError } from '../errors.js';
 import { isUtf8Bytes, messageText } from '../platform/byte-path.js';
 import { jobsInRange, MAX_JOBS } from '../threads/default-jobs.js';
 
-/** --jobs: a whole number from 1 to MAX_JOBS, or not given. */
-export function checkJobs(jobs: number | undefined): void {
-  if (jobs === undefined) return;
-  if (!jobsInRange(jobs)) {
-    throw new PermsnapError('USAGE', `Expected --jobs to be an integer from 1 to ${MAX_JOBS}, got ${jobs}`);
+/**
+ * --jobs: a whole number from 1 to MAX_JOBS, or not given. `argv`, the command line, says
+ * what was given: "--jobs" with nothing after it reaches the command as not given at all,
+ * and "abc" as NaN.
+ */
+export function checkJobs(jobs: number | undefined, argv: readonly string[]): void {
+  const given = jobsText(argv);
+  if (given === undefined) return;
+  const expected = `an integer from 1 to ${MAX_JOBS}`;
+  if (jobs === undefined || given === '') throw new PermsnapError('USAGE', `--jobs is empty, expected ${expected}`);
+  if (!jobsInRange(jobs)) throw new PermsnapError('USAGE', `Expected --jobs to be ${expected}, got ${Number.isNaN(jobs) ? JSON.stringify(given) : jobs}`);
+}
+
+/**
+ * The text of the last --jobs/-j on a command line, as yargs takes it (also -j2, -qj 2,
+ * -qj2, --jobs=2); '' when nothing follows it; undefined when it is not given.
+ */
+export function jobsText(argv: readonly string[]): string | undefined {
+  let value: string | undefined;
+  argv.forEach((a, i) => {
+    if (a === '--jobs' || /^-[a-zA-Z]*j$/.test(a)) value = argv[i + 1] ?? '';
+    else if (a.startsWith('--jobs=')) value = a.slice('--jobs='.length);
+    else if (/^-[a-zA-Z]*j\d+$/.test(a)) value = a.slice(a.indexOf('j') + 1);
+  });
+  return value;
+}
+
+/**
+ * A comma-separated list of fields (--ignore), each one known. One that names none (empty,
+ * or only commas: `--ignore "$IGN"` with IGN unset) is refused: taken as "leave nothing
+ * alone", it would change what the user meant to keep.
+ */
+export function fieldList<F extends string>(option: string, text: string | undefined, known: readonly F[]): F[] {
+  if (text === undefined) return [];
+  const fields = text.split(',').map((f) => f.trim()).filter(Boolean);
+  if (fields.length === 0) throw new PermsnapError('USAGE', `${option} ${text === '' ? 'is empty' : `"${text}" names no field`}, expected some of ${known.join(', ')}`);
+  for (const f of fields) {
+    if (!(known as readonly string[]).includes(f)) throw new PermsnapError('USAGE', `unknown field "${f}" in ${option}, expected some of ${known.join(', ')}`);
   }
+  return fields as F[];
 }
 
 /**

@@ -50,6 +50,17 @@ describe('option values refused as usage errors', () => {
     expect(modeOfF()).toBe('600');
   });
 
+  it('refuses an --ignore that names no field (empty, "$IGN" unset, only commas) for restore and diff: never "ignore nothing"', () => {
+    const fields = 'expected some of owner, group, mode, acl, default-acl, capability';
+    for (const given of [[''], [','], [' , ']]) {
+      expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--ignore', ...given], dir, new RegExp(`^permsnap: --ignore (is empty|"[ ,]+" names no field), ${fields}$`));
+      expectUsage(['diff', 's.facl', 't', '--ignore', ...given], dir, new RegExp(`^permsnap: --ignore (is empty|"[ ,]+" names no field), ${fields}$`));
+    }
+    expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--ignore'], dir, new RegExp(`^permsnap: --ignore is empty, ${fields}$`));
+    expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--ignore', 'owner,bogus'], dir, new RegExp(`^permsnap: unknown field "bogus" in --ignore, ${fields}$`));
+    expect(modeOfF()).toBe('600');
+  });
+
   it('refuses options that contradict each other: --compat with --format json, --undo FILE with --no-undo', () => {
     expectUsage(['snapshot', '--compat', '--format', 'json', 't'], dir, /^permsnap: --compat prints getfacl's text, not --format json: give one of them$/);
     expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--undo', 'j.facl'], dir, /^permsnap: give --undo FILE or --no-undo, not both$/);
@@ -85,6 +96,14 @@ describe('option values refused as usage errors', () => {
       expectUsage(['snapshot', '--jobs', jobs, 't'], dir, /^permsnap: Expected --jobs to be an integer from 1 to 64, got /);
       expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--jobs', jobs], dir, /^permsnap: Expected --jobs to be an integer from 1 to 64, got /);
     }
+    expect(modeOfF()).toBe('600');
+  });
+
+  it('refuses --jobs with nothing after it (not the default), and names a value that is not a number as given', () => {
+    expectUsage(['snapshot', 't', '--jobs'], dir, /^permsnap: --jobs is empty, expected an integer from 1 to 64$/);
+    expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--jobs'], dir, /^permsnap: --jobs is empty, expected an integer from 1 to 64$/);
+    expectUsage(['snapshot', 't', '--jobs', 'abc'], dir, /^permsnap: Expected --jobs to be an integer from 1 to 64, got "abc"$/);
+    expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '-j', 'two'], dir, /^permsnap: Expected --jobs to be an integer from 1 to 64, got "two"$/);
     expect(modeOfF()).toBe('600');
   });
 

@@ -2,7 +2,7 @@
 
 import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
-import { DIFF_FIELDS, type DiffField } from '../../diff/diff-records.js';
+import { DIFF_FIELDS } from '../../diff/diff-records.js';
 import { diff, type DiffFormat } from '../../diff/diff.js';
 import { nagiosUnknownLine } from '../../diff/nagios-text.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
@@ -10,6 +10,7 @@ import { stdoutSink } from '../../output/byte-sink.js';
 import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { globsOf } from '../pattern-file.js';
+import { fieldList } from '../option-checks.js';
 
 export const command = 'diff <before> <after>';
 export const describe = 'Show what differs between two snapshots or a snapshot and a live tree (exit 1 on differences)';
@@ -49,10 +50,7 @@ const NAGIOS_CRITICAL = 2;
 
 export async function handler(args: DiffArgs, _raw: readonly string[], reporter: Reporter): Promise<Outcome> {
   try {
-    const ignore = (args.ignore ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => {
-      if (!(DIFF_FIELDS as readonly string[]).includes(f)) throw new PermsnapError('USAGE', `unknown field "${f}" in --ignore, expected some of ${DIFF_FIELDS.join(', ')}`);
-      return f as DiffField;
-    });
+    const ignore = fieldList('--ignore', args.ignore, DIFF_FIELDS);
     if (args.before === '-' && args.after === '-') throw new PermsnapError('USAGE', 'only one side can be standard input');
     const exclude = globsOf('--exclude', args.exclude, args['exclude-from']);
     const result = await diff(args.before, args.after, stdoutSink(), {

@@ -10,7 +10,7 @@ import { journalFirstLine, journalRootOf, type SnapshotInfo, type SnapshotText }
 import { currentDirectory, displayString, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
-import { FIELDS, type Field } from '../../restore/reconcile.js';
+import { FIELDS } from '../../restore/reconcile.js';
 import { MIN_PIECED } from '../../restore/look-pieces.js';
 import { restore, type RestoreSummary } from '../../restore/restore.js';
 import { journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
@@ -20,7 +20,7 @@ import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { globsOf } from '../pattern-file.js';
 import { defaultJobs, MAX_JOBS } from '../../threads/default-jobs.js';
-import { checkJobs, checkNotEmpty, checkUtf8Path } from '../option-checks.js';
+import { checkJobs, checkNotEmpty, checkUtf8Path, fieldList } from '../option-checks.js';
 import { shellWord } from '../shell-word.js';
 import { endAtOnceWhenDone } from '../process-end.js';
 
@@ -66,14 +66,6 @@ interface RestoreArgs {
   jobs?: number;
 }
 
-function parseIgnore(text: string | undefined): Field[] {
-  if (!text) return [];
-  return text.split(',').map((f) => f.trim()).filter(Boolean).map((f) => {
-    if (!(FIELDS as readonly string[]).includes(f)) throw new PermsnapError('USAGE', `unknown field "${f}" in --ignore, expected some of ${FIELDS.join(', ')}`);
-    return f as Field;
-  });
-}
-
 /**
  * Where to stand when the current directory cannot be named (deleted, deeper than
  * PATH_MAX, unreachable from /): nowhere, unless an absolute --root says where the
@@ -109,20 +101,20 @@ function checkRoot(root: string | undefined): void {
   if (!st.isDirectory()) throw new PermsnapError('USAGE', `--root ${root}: not a directory`);
 }
 
-export async function handler(args: RestoreArgs, _raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+export async function handler(args: RestoreArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
   // A signal stops the run after the paths in flight; the summary and the undo command are
   // still printed. The listeners stay until the process ends: removed, a signal that came
   // while those were printed, or just after, killed the process (the undo command lost).
   let signal: NodeJS.Signals | null = null;
   process.on('SIGINT', (s) => (signal ??= s)).on('SIGTERM', (s) => (signal ??= s));
-  const outcome = await restoreCommand(args, reporter, () => signal);
+  const outcome = await restoreCommand(args, raw, reporter, () => signal);
   endAtOnceWhenDone();
   return signal === null ? outcome : { exitCode: signal === 'SIGINT' ? 130 : 143 };
 }
 
-async function restoreCommand(args: RestoreArgs, reporter: Reporter, signal: () => NodeJS.Signals | null): Promise<Outcome> {
-  const ignore = parseIgnore(args.ignore);
-  checkJobs(args.jobs);
+async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporter: Reporter, signal: () => NodeJS.Signals | null): Promise<Outcome> {
+  const ignore = fieldList('--ignore', args.ignore, FIELDS);
+  checkJobs(args.jobs, raw);
   checkNotEmpty('--root', args.root, 'a directory');
   checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
   checkUtf8Path('--undo', args.undo === undefined ? undefined : toByteString(args.undo));

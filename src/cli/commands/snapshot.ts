@@ -129,7 +129,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
   if (args['from-tar'] !== undefined) return fromTar(args['from-tar'], args, raw, reporter);
   if (args['from-deb'] !== undefined) return fromDeb(args['from-deb'], args, raw, reporter);
   if ((args.paths ?? []).length === 0) throw new PermsnapError('USAGE', 'snapshot needs at least one PATH');
-  checkJobs(args.jobs);
+  checkJobs(args.jobs, raw);
   const exclude = excludeGlobs(args);
   const { paths, stdinProblems, stdinEnds } = expandStdinPaths((args.paths ?? []).map(toByteString));
   const symlinks = lastOf(raw, 'LP');
