@@ -15,12 +15,12 @@ const mkdirat = libc.func('int mkdirat(int dirfd, const char *path, uint32 mode)
 const unlinkat = libc.func('int unlinkat(int dirfd, const char *path, int flags)') as (fd: number, p: Path, flags: number) => number;
 
 /**
- * The directory `name` in dirfd, made (mode 0700) if missing, opened without following a
- * symlink (a symlink or anything else than a directory there: ENOTDIR), with its stat for
- * the caller to judge its owner and mode.
+ * The directory `name` in dirfd, made if missing (with `mode`, 0700 unless given, less the
+ * umask), opened without following a symlink (a symlink or anything else than a directory
+ * there: ENOTDIR), with its stat for the caller to judge its owner and mode.
  */
-export function makeDirectoryAt(dirfd: number, name: string, shownPath: string): { fd: number; st: FileStat } {
-  if (mkdirat(dirfd, cPath(name), 0o700) !== 0 && lastErrno() !== errno.EEXIST) throw systemError('mkdir', lastErrno(), shownPath);
+export function makeDirectoryAt(dirfd: number, name: string, shownPath: string, mode = 0o700): { fd: number; st: FileStat } {
+  if (mkdirat(dirfd, cPath(name), mode) !== 0 && lastErrno() !== errno.EEXIST) throw systemError('mkdir', lastErrno(), shownPath);
   const fd = openat(dirfd, cPath(name), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0) throw systemError('open', lastErrno(), shownPath);
   try {

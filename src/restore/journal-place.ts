@@ -11,10 +11,11 @@ import { makeDirectoryAt } from '../platform/made-directory.js';
 import { closeDescriptor, openRoot } from '../platform/safe-ops.js';
 
 /**
- * Where a journal goes. Beneath a root ("/" or --root's), the directories are made (0700)
- * one at a time through the one before, never through a symlink, and permsnap's own two
- * (permsnap/, undo/) must be the caller's and writable by nobody else. A user's own state
- * directory is the user's to arrange (symlinks there are theirs): made by path.
+ * Where a journal goes. Beneath a root ("/" or --root's), the directories are made (var and
+ * lib 0755, permsnap's own 0700) one at a time through the one before, never through a
+ * symlink, and permsnap's own two (permsnap/, undo/) must be the caller's and writable by
+ * nobody else. A user's own state directory is the user's to arrange (symlinks there are
+ * theirs): made by path.
  */
 export interface JournalPlace {
   /** The directory trusted as it is: the root, or the user's own state directory. */
@@ -73,7 +74,13 @@ function inspectPlace(base: string, relative: string): { unusable: string | null
   let open: string | null = null;
   for (const part of relative.split('/')) {
     const next = path.join(deepest, part);
-    const st = fs.lstatSync(next, { throwIfNoEntry: false });
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(next, { throwIfNoEntry: false });
+    } catch (err) {
+      // A directory on the way that this user cannot search (a root-owned 0700 ROOT/var).
+      return { unusable: `${next}: ${systemReason(err)}`, open };
+    }
     if (st === undefined) break;
     if (st.isSymbolicLink()) return { unusable: `${next} is a symlink, expected a real directory`, open };
     if (!st.isDirectory()) return { unusable: `${next} is not a directory`, open };
@@ -128,7 +135,9 @@ export function openMadeDirectories(place: JournalPlace): number {
       shown = path.join(shown, part);
       let made: ReturnType<typeof makeDirectoryAt>;
       try {
-        made = makeDirectoryAt(fd, part, shown);
+        // var and lib as a system has them (a 0700 ROOT/var made in an application's tree
+        // by a root restore kept its owner out); permsnap's own, the caller's alone.
+        made = makeDirectoryAt(fd, part, shown, OWN_DIRS.has(part) ? 0o700 : 0o755);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOTDIR' || code === 'ELOOP') throw new Error(`${shown} is a symlink or not a directory now: refused`);

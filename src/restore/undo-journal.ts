@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 import { JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
 import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
 import { PATH_QUOTED, quote } from '../format/quote.js';
@@ -170,8 +170,9 @@ export class UndoJournal {
         }
       }
     } catch (err) {
-      const missing = this.place === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT';
-      const why = missing ? NO_DIRECTORY : (err as Error).message;
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = this.place === undefined && code === 'ENOENT' ? NO_DIRECTORY
+        : this.place === undefined && code === 'EEXIST' ? 'exists already, expected a FILE that does not exist yet (a journal never replaces a file)' : systemReason(err);
       this.closeFiles();
       throw new PermsnapError('IO', `undo journal ${this.chosen}: ${why}`, { cause: err });
     }
@@ -192,7 +193,7 @@ export class UndoJournal {
       // The first batch did not reach the disk whole, so nothing was changed: a cut journal
       // left behind would only be a file to wonder about (it holds no whole block).
       if (this.blocks === 0) this.removeUnfinished();
-      throw new PermsnapError('IO', `undo journal ${this.chosen}: ${(err as Error).message}`, { cause: err });
+      throw new PermsnapError('IO', `undo journal ${this.chosen}: ${systemReason(err)}`, { cause: err });
     }
   }
 

@@ -112,7 +112,7 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     const journal = path.join(small, 'undo.facl');
     const r = restore([snap, '--root', dir, '--undo', journal], { cwd: '/' });
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/stopped by an error after changes began: undo journal .*undo\.facl: ENOSPC/);
+    expect(r.stderr).toMatch(/stopped by an error after changes began: undo journal .*undo\.facl: no space left on device\n/);
     expect(r.stderr).toContain(`undo with: permsnap restore ${journal} --root ${dir}`);
     expect(view()).not.toEqual(damaged);
 
@@ -223,6 +223,23 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(fs.statSync(path.join(root, 't/f')).mode & 0o777).toBe(0o640);
   });
 
+  it.skipIf(!hasSetpriv)("goes on to the user's own place when ROOT/var is root's and closed to them (a non-root restore after a root one); a root restore makes var and lib 0755", () => {
+    fs.chmodSync(dir, 0o755); // nobody must reach its current directory
+    sh('mkdir -p u/home u/R/t && touch u/R/t/f && chmod 666 u/R/t/f', dir);
+    const snap = path.join(dir, 'u/snap.facl');
+    fs.writeFileSync(snap, '# file: t/f\nuser::rw-\ngroup::---\nother::---\n\n');
+    const root = path.join(dir, 'u/R');
+    // A root restore first: it makes ROOT/var/lib/permsnap/undo.
+    expect(restore([snap, '--root', root], { cwd: '/' }).status).toBe(0);
+    expect(['var', 'var/lib', 'var/lib/permsnap', 'var/lib/permsnap/undo'].map((d) => (fs.statSync(path.join(root, d)).mode & 0o7777).toString(8))).toEqual(['755', '755', '700', '700']);
+    sh('chmod 700 u/R/var && chown -R 65534:65534 u/home u/R/t && chmod 666 u/R/t/f && chmod 644 u/snap.facl', dir);
+    const r = runAsNobody(process.execPath, [CLI, 'restore', snap, '--root', root], { cwd: '/', env: { ...process.env, HOME: path.join(dir, 'u/home'), XDG_STATE_HOME: '' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`permsnap: the undo journal cannot be kept in ${root}/var/lib/permsnap/undo (${root}/var/lib: permission denied): it goes to this host's default place instead\n`);
+    expect(fs.readdirSync(path.join(dir, 'u/home/.local/state/permsnap/undo'))).toHaveLength(1);
+    expect(fs.statSync(path.join(root, 't/f')).mode & 0o777).toBe(0o600);
+  });
+
   it.skipIf(!hasSetpriv)("takes a user's own symlink in their state directory (not root: the XDG place is theirs to arrange)", () => {
     fs.chmodSync(dir, 0o755); // nobody must reach its current directory
     sh('mkdir -p u/home/.local/state u/real u/tree && touch u/tree/f && chmod 666 u/tree/f && ln -s ../../../real u/home/.local/state/permsnap && chown -R 65534:65534 u', dir);
@@ -246,6 +263,17 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o666);
   });
 
+  it('refuses --undo FILE that exists, in words: nothing changed, the file untouched', () => {
+    sh('mkdir t && touch t/f && chmod 666 t/f && echo keep > old.facl', dir);
+    const snap = path.join(dir, 'snap.facl');
+    fs.writeFileSync(snap, '# file: t/f\n# owner: 0\n# group: 0\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const r = restore([snap, '--root', dir, '--undo', path.join(dir, 'old.facl')], { cwd: '/' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`undo journal ${path.join(dir, 'old.facl')}: exists already, expected a FILE that does not exist yet (a journal never replaces a file)\n`);
+    expect(fs.readFileSync(path.join(dir, 'old.facl'), 'utf8')).toBe('keep\n');
+    expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o666);
+  });
+
   it('leaves no journal behind when its first batch does not fit (a full disk before any change: exit 2; needs root to mount)', () => {
     sh('mkdir tree && for i in $(seq 200); do touch tree/f$i; done', dir);
     const snap = writeSnapshot(dir);
@@ -257,7 +285,7 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     mounts.push(small);
     const r = restore([snap, '--root', dir, '--undo', path.join(small, 'undo.facl')], { cwd: '/' });
     expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/undo journal .*undo\.facl: ENOSPC/);
+    expect(r.stderr).toMatch(/undo journal .*undo\.facl: no space left on device\n/);
     expect(fs.readdirSync(small)).toEqual([]);
     expect(view()).toEqual(damaged);
   });
