@@ -93,7 +93,10 @@ export interface LookTally {
   paths: number;
   missing: number;
   pseudo: number;
+  /** Existing paths with nothing to change, and no problem (an unknown owner is one). */
   correct: number;
+  /** Existing paths with nothing to change that can be changed, and a problem: not correct. */
+  correctWithProblems: number;
   repeated: number;
   /** Looks beneath the root (the root itself, refused and excluded paths aside), and those that exist. */
   beneath: number;
@@ -112,7 +115,7 @@ export type LookCounts = Omit<LookTally, 'work'>;
 export type FirstPassResult = LookCounts & { work: WorkList };
 
 export function emptyTally(): LookTally {
-  return { looks: 0, paths: 0, missing: 0, pseudo: 0, correct: 0, repeated: 0, beneath: 0, existingBeneath: 0, problems: [], work: [], latest: '' };
+  return { looks: 0, paths: 0, missing: 0, pseudo: 0, correct: 0, correctWithProblems: 0, repeated: 0, beneath: 0, existingBeneath: 0, problems: [], work: [], latest: '' };
 }
 
 /** Where a tally keeps the paths with work: its own array, or an ItemPacker. */
@@ -127,7 +130,10 @@ export function tallyLook(tally: LookTally, look: Look, work: WorkKeeper = tally
   for (const p of look.problems) tally.problems.push([shownLook(look), p]);
   if (look.outcome === 'missing') tally.missing++;
   else if (look.outcome === 'pseudo') tally.pseudo++;
-  else if (look.outcome === 'correct') tally.correct++;
+  else if (look.outcome === 'correct') {
+    if (look.problems.length === 0) tally.correct++;
+    else tally.correctWithProblems++;
+  }
   else if (look.outcome === 'work') work.push(look.item as WorkItem);
   if (look.outcome !== 'excluded' && look.outcome !== 'refused' && look.item?.target.relative !== '') {
     tally.beneath++;
@@ -142,6 +148,7 @@ export function addTally(into: LookCounts, more: LookCounts): void {
   into.missing += more.missing;
   into.pseudo += more.pseudo;
   into.correct += more.correct;
+  into.correctWithProblems += more.correctWithProblems;
   into.repeated += more.repeated;
   into.beneath += more.beneath;
   into.existingBeneath += more.existingBeneath;

@@ -113,7 +113,8 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
     for (const [shown, message] of tally.problems) problem(shown, message);
     summary.missing = tally.missing;
     summary.pseudo = tally.pseudo;
-    summary.existing = summary.alreadyCorrect = tally.correct;
+    summary.alreadyCorrect = tally.correct;
+    summary.existing = tally.correct + tally.correctWithProblems;
     summary.nothingBeneath = nothingBeneath(tally);
     if (!summary.nothingBeneath) await changeAll(restoreOrder(tally.work), tally.work, executor, options, summary, problem);
   } finally {

@@ -83,6 +83,11 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
       // owning group's effective rights (r--), not the mask (rw-): the mask would widen them.
       expect(idsOf('h')).toEqual([2, 1000]);
       expect(modeOf('h')).toBe('0444');
+      // Again: nothing left that can change, but no path is as recorded (each names someone
+      // unknown here): problems, not "already correct" as well.
+      const again = restore([snap, '--root', path.join(dir, 'r'), '--no-undo', ...fallbacks], { cwd: '/' });
+      expect(again.status, again.stderr).toBe(1);
+      expect(summaryOf(again.stderr)).toEqual({ changed: 0, alreadyCorrect: 0, missing: 0, problems: 4 });
     });
 
     it.skipIf(!isRoot)(`says why a change failed in the system's words, on a read-only filesystem${how} (needs root to mount)`, (ctx) => {
@@ -325,10 +330,21 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toContain('the snapshot holds no path (an empty file?): nothing to restore');
     }
-    // A snapshot whose every path is left out by --only is not empty: nothing to do, exit 0.
-    const some = path.join(dir, 'some.facl');
-    fs.writeFileSync(some, '# file: f\nuser::rw-\ngroup::r--\nother::r--\n\n');
-    expect(restore([some, '--root', root, '--no-undo', '--only', 'nothing-like-it'], { cwd: '/' }).status).toBe(0);
+  });
+
+  it('says when --only or --exclude leave out every path (a typo in a glob), and exits 1: no cron job takes that for a success', () => {
+    const snap = setup(['f'], '# file: f\nuser::rw-\ngroup::r--\nother::r--\n\n');
+    const root = path.join(dir, 'r');
+    fs.chmodSync(path.join(root, 'f'), 0o600);
+    for (const [args, by] of [[['--only', 'nothing-like-it'], '--only'], [['--exclude', 'f'], '--exclude'], [['--only', 'g', '--exclude', 'f'], '--only and --exclude']] as const) {
+      const r = restore([snap, '--root', root, '--no-undo', ...args], { cwd: '/' });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`permsnap: ${by} left out every path of the snapshot: nothing was changed (is the glob right?)\n`);
+    }
+    expect(fs.statSync(path.join(root, 'f')).mode & 0o777).toBe(0o600);
+    // One path left in: restored, exit 0.
+    expect(restore([snap, '--root', root, '--no-undo', '--only', 'f'], { cwd: '/' }).status).toBe(0);
+    expect(fs.statSync(path.join(root, 'f')).mode & 0o777).toBe(0o644);
   });
 
   it('resolves names through ROOT/etc/passwd and ROOT/etc/group with --ids-from root (and by default), through NSS with --ids-from nss', () => {

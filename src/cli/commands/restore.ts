@@ -180,6 +180,13 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     reporter.info('the undo journal holds no whole block: the restore it was kept for changed nothing, so there is nothing to undo');
     return { exitCode: 0 };
   }
+  if (!summary.nothingBeneath && summary.paths === 0) {
+    // Every block left out: a glob that matches more than meant (or a typo in --only) is
+    // not a success a cron job should take for one.
+    const by = [args.only.length > 0 ? '--only' : '', exclude.length > 0 ? '--exclude' : ''].filter(Boolean).join(' and ');
+    reporter.error(`${by} left out every path of the snapshot: nothing was changed (is the glob right?)`);
+    return { exitCode: 1 };
+  }
   if (summary.nothingBeneath) {
     // Nothing was changed: a wrong root is left as it was, and an empty file (a failed
     // `zcat baseline.gz |`) is not a success.
