@@ -55,6 +55,21 @@ describe.skipIf(!restoreReady)(`diff of a tree against itself (${SKIP_REASON})`,
     expect(fs.readFileSync(compat, 'latin1')).not.toContain('# permsnap:');
   });
 
+  it('warns when the two sides have no path in common (named from different places), and compares from the right place', () => {
+    sh('mkdir -p tree/sub && touch tree/a tree/sub/b', dir);
+    expect(permsnap(['snapshot', '-q', '.', '-o', '../inside.facl'], { cwd: path.join(dir, 'tree') }).status).toBe(0);
+    const apart = diffCli(['inside.facl', 'tree'], { cwd: dir });
+    expect(apart.status).toBe(1);
+    expect(apart.stderr).toContain('permsnap: no path is on both sides: are they named from the same place?');
+    const together = diffCli(['../inside.facl', '.'], { cwd: path.join(dir, 'tree') });
+    expect([together.status, together.stdout.toString('latin1'), together.stderr]).toEqual([0, NO_DIFFERENCES, '']);
+    // Some paths in common: real drift, no warning.
+    sh('rm tree/a && touch tree/c', dir);
+    const some = diffCli(['../inside.facl', '.'], { cwd: path.join(dir, 'tree') });
+    expect(some.status).toBe(1);
+    expect(some.stderr).toBe('');
+  });
+
   it('takes operands named in UTF-8 beyond ASCII, a directory and a snapshot file alike', () => {
     sh('mkdir -p été/sub && touch été/sub/f', dir);
     expect(permsnap(['snapshot', 'été', '-o', 'café.facl'], { cwd: dir }).status).toBe(0);

@@ -63,6 +63,10 @@ export async function handler(args: DiffArgs, _raw: readonly string[], reporter:
       onProblem: (path, message) => reporter.problem(`${quote(path, PATH_QUOTED)}: ${message}`),
       onWarning: (message) => reporter.warn(message),
     });
+    if (result.paths > 0 && result.missing === result.paths && result.extra > 0) {
+      // Nothing matched: more likely sides named from different places than a tree replaced whole.
+      reporter.warn(`no path is on both sides: are they named from the same place? (a snapshot of "tree" names tree/a; one taken inside it, ./a: compare it from there, with "."; see the README)`);
+    }
     const differs = result.modified + result.missing + result.extra > 0;
     if (args.format === 'nagios') return { exitCode: differs ? NAGIOS_CRITICAL : result.problems > 0 ? NAGIOS_UNKNOWN : 0 };
     if (result.problems > 0) return { exitCode: 2 };
