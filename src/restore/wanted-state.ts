@@ -1,5 +1,6 @@
 // From a snapshot block to the state restore wants, with names resolved to ids on this
-// host. An unknown name is a problem for that path; the path's other fields still count.
+// host. An unknown name is a problem for that path (unless the source gave its id too);
+// the path's other fields still count.
 
 import { ACL_GROUP, ACL_USER, isBaseAcl, modeWithoutAcl, sortAcl, type Acl } from '../model/acl.js';
 import { encodeCapability, parseCapabilityText } from '../model/capability.js';
@@ -29,7 +30,10 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   // Each unknown name once, with where the block uses it (owner, ACL, default ACL).
   const unknown = new Map<string, Set<string>>();
   const principal = (kind: 'user' | 'group', name: string | undefined, id: number, place: string): number | null => {
-    const resolved = name === undefined ? (id >= 0 ? id : null) : kind === 'user' ? ids.uid(name) : ids.gid(name);
+    const recorded = id >= 0 ? id : null;
+    // A name this host does not know, from a source that gives its id as well (an archive):
+    // that id, as tar takes it when it extracts (a getfacl text gives a name alone).
+    const resolved = name === undefined ? recorded : (kind === 'user' ? ids.uid(name) : ids.gid(name)) ?? recorded;
     // The name's own bytes (a problem line is a byte string, as its path is); quoted, with
     // control characters escaped.
     if (resolved === null && name !== undefined) {

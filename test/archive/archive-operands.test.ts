@@ -115,6 +115,19 @@ describe.skipIf(!ready)(`restore from a tar archive (${SKIP_REASON}, GNU tar)`, 
     expect(again.stderr).toMatch(/dry run: 0 path\(s\) would change/);
   });
 
+  it("takes the archive's ids for owner and group names this host does not know, as tar -x does", () => {
+    sh('mkdir -p g && touch g/f && chmod 640 g/f && tar --owner=ghostuser:7777 --group=ghostgrp:8888 -cf ghost.tar g && chown -R 0:0 g', dir);
+    sh('mkdir x && tar -xpf ghost.tar -C x', dir);
+    const r = restore([path.join(dir, 'ghost.tar'), '--root', dir, '--no-undo'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    for (const p of ['g', 'g/f']) {
+      const ours = fs.statSync(path.join(dir, p));
+      const tars = fs.statSync(path.join(dir, 'x', p));
+      expect([ours.uid, ours.gid], p).toEqual([tars.uid, tars.gid]);
+      expect([ours.uid, ours.gid], p).toEqual([7777, 8888]);
+    }
+  });
+
   it('refuses a truncated archive before changing anything (exit 2, one line)', () => {
     const archive = treeAndArchive();
     const cut = path.join(dir, 'cut.tar');
