@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
+import { toByteString } from '../platform/byte-path.js';
 
 export interface ByteSink {
   /** The file being written, when there is one (a walk of the tree it is in leaves it out). */
@@ -134,12 +135,7 @@ export function atomicFileSink(named: string): ByteSink {
       }
       fs.fsyncSync(fd);
       fs.closeSync(fd);
-      // Keep the mode of a file being replaced; a new snapshot is private (it lists every path).
-      try {
-        fs.chmodSync(temp, fs.statSync(target).mode & 0o7777);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
+      await keepAccess(temp, target);
       try {
         fs.renameSync(temp, target);
       } catch (err) {
@@ -161,6 +157,37 @@ export function atomicFileSink(named: string): ByteSink {
     discard: removeTemp,
   };
 }
+
+/**
+ * The file being replaced keeps who may read it: its mode, and as far as this user may set
+ * them its owner and group, and its access ACL (a baseline handed to a monitoring group with
+ * chgrp or setfacl stays readable to it). A new snapshot stays private: it lists every path.
+ */
+async function keepAccess(temp: string, target: string): Promise<void> {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    fs.chownSync(temp, st.uid, st.gid);
+  } catch {
+    try {
+      fs.chownSync(temp, -1, st.gid);
+    } catch {
+      // Not a group of this user's: the new file is in this user's group.
+    }
+  }
+  fs.chmodSync(temp, st.mode & 0o7777);
+  const { getXattr, setXattr } = await import('../platform/xattr.js');
+  const acl = getXattr(toByteString(target), ACL_XATTR, true);
+  // The temp file is beside the target: the same filesystem, which took that ACL.
+  if (acl !== null) setXattr(toByteString(temp), ACL_XATTR, acl);
+}
+
+const ACL_XATTR = 'system.posix_acl_access';
 
 /** The file a path names, its symlinks followed; the path itself when it names nothing yet. */
 function followedTarget(named: string): string {

@@ -1,6 +1,7 @@
 // Extended attribute reads through koffi (Node has none): getxattr/lgetxattr and
 // listxattr/llistxattr. The l* forms never follow a final symlink; the others are for
-// getfacl's rule that a symlink named on the command line is followed.
+// getfacl's rule that a symlink named on the command line is followed. And lsetxattr, for
+// a file permsnap itself writes.
 
 import { cPath } from './byte-path.js';
 import { errno, lastErrno, libc, systemError } from './libc.js';
@@ -12,6 +13,9 @@ const getxattr = libc.func('intptr_t getxattr(const char *path, const char *name
 const lgetxattr = libc.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as GetFn;
 const listxattr = libc.func('intptr_t listxattr(const char *path, _Out_ uint8_t *list, size_t size)') as ListFn;
 const llistxattr = libc.func('intptr_t llistxattr(const char *path, _Out_ uint8_t *list, size_t size)') as ListFn;
+const lsetxattr = libc.func('int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)') as (
+  path: string | Buffer, name: string, value: Buffer, size: number, flags: number,
+) => number;
 
 // One scratch buffer per thread: ACLs are 4 + 8n bytes, so 4 KiB covers 500 entries and
 // ERANGE makes it grow for the rare larger value.
@@ -48,4 +52,9 @@ export function listXattrs(bytePath: string, follow: boolean): string[] {
     if (need < 0) throw systemError(follow ? 'listxattr' : 'llistxattr', lastErrno(), bytePath);
     scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
   }
+}
+
+/** Sets the attribute of a file (not through a final symlink). */
+export function setXattr(bytePath: string, name: string, value: Buffer): void {
+  if (lsetxattr(cPath(bytePath), name, value, value.length, 0) !== 0) throw systemError('lsetxattr', lastErrno(), bytePath);
 }

@@ -91,6 +91,27 @@ describe.skipIf(!aclReady)('snapshot -o FILE (needs getfacl and ACLs on the temp
     expect(fs.readdirSync(out)).toEqual(['snap.facl']);
   });
 
+  it('gives a new FILE mode 0600; a replaced one keeps its mode, owner, group and ACL (a baseline shared with a monitoring group stays shared)', () => {
+    buildOddTree(dir);
+    const fresh = path.join(out, 'new.facl');
+    expect(permsnap(['snapshot', '--quiet', '-o', fresh, 'tree'], { cwd: dir }).status).toBe(0);
+    expect(fs.statSync(fresh).mode & 0o7777).toBe(0o600);
+    const file = path.join(out, 'shared.facl');
+    writeOld(file);
+    fs.chmodSync(file, 0o640);
+    if (isRoot) fs.chownSync(file, 65534, 4);
+    execFileSync('setfacl', ['-m', 'u:daemon:r', file]);
+    const access = (p: string): string => execFileSync('getfacl', ['-cn', p]).toString();
+    const before = { access: access(file), st: fs.statSync(file) };
+    const r = permsnap(['snapshot', '--quiet', '-o', file, 'tree'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    const after = fs.statSync(file);
+    expect(after.ino).not.toBe(before.st.ino);
+    expect([after.mode & 0o7777, after.uid, after.gid]).toEqual([before.st.mode & 0o7777, before.st.uid, before.st.gid]);
+    expect(access(file)).toBe(before.access);
+    expect(before.access).toContain('user:');
+  });
+
   it('still writes FILE when some paths are missing (exit 1: done, some paths unreadable)', () => {
     fs.mkdirSync(path.join(dir, 'tree'));
     const file = path.join(out, 'snap.facl');
