@@ -140,7 +140,6 @@ function isThisHostsRoot(root: string): boolean {
   return given !== null && slash !== null && given.dev === slash.dev && given.ino === slash.ino;
 }
 
-
 const isPresent = (file: string): boolean => statusOf(file) !== null;
 const isSymlink = (file: string): boolean => statusOf(file)?.isSymbolicLink() ?? false;
 
