@@ -593,7 +593,14 @@ export class GetfaclParser {
         // line is not an error.
         this.carry = '';
       }
-      if (this.carry !== '') this.processLine(this.carry);
+      if (this.carry !== '') {
+        try {
+          this.processLine(this.carry);
+        } catch (err) {
+          this.failIfCutShort(); // a line cut in two is the cut's doing
+          throw err;
+        }
+      }
       this.carry = '';
       // permsnap always closes its last block with a blank line: without it, a file cut
       // between a directory's access and default entries would still look complete.
@@ -614,14 +621,22 @@ export class GetfaclParser {
         this.block = undefined;
         return;
       }
+      this.failIfCutShort();
       this.closeBlock();
-      if (this.sawBegin && !this.sawEnd) {
-        fail('the snapshot ends without "# permsnap: end, N entries", expected it in the last block (the file is truncated)');
-      }
       if (unclosed) {
         fail('the snapshot ends inside its last block, expected the blank line that closes it (the file is truncated)', this.lineNo);
       }
     });
+  }
+
+  /**
+   * A permsnap file (its begin marker seen) that ends before its end marker was cut short:
+   * said so, rather than what its last block, cut, lacks ("no group:: entry").
+   */
+  private failIfCutShort(): void {
+    if (this.sawBegin && !this.sawEnd && !this.journal && !this.piece) {
+      fail('the snapshot ends without "# permsnap: end, N entries", expected it in the last block (the file is truncated)');
+    }
   }
 
   /** Runs a step, collecting its blocks and turning faults into located PermsnapErrors. */

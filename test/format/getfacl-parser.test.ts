@@ -382,6 +382,12 @@ const MALFORMED: Array<[string, number, RegExp]> = [
   [`${block(BASE, 'a')}${block(BASE, 'b')}# file: c\nuser::rw-\nbogus\n`, 17, /line "bogus"/],
   [`# file: a\n# permsnap: begin\n${BASE}\n# file: b\n${BASE}`, 10, /the snapshot ends without "# permsnap: end, N entries", expected it in the last block \(the file is truncated\)/],
   [`# file: a\n# permsnap: begin\n${BASE}\n# file: b\n${BASE}\n\n`, 12, /ends without "# permsnap: end/],
+  // Cut inside its last block (head -n, head -c): truncated, not what the cut block lacks.
+  [`# file: a\n# permsnap: begin\n${BASE}\n# file: b\nuser::rw-\n`, 8, /^the snapshot ends without "# permsnap: end, N entries", expected it in the last block \(the file is truncated\)$/],
+  [`# file: a\n# permsnap: begin\n${BASE}\n# file: b\nuser::r`, 8, /^the snapshot ends without "# permsnap: end, N entries".*\(the file is truncated\)$/],
+  [`# file: a\n# permsnap: begin\n${BASE}\n# file: b\n`, 7, /^the snapshot ends without "# permsnap: end, N entries".*\(the file is truncated\)$/],
+  // Without permsnap's markers, nothing says a file is cut: the block's own fault.
+  [`# file: a\n${BASE}\n# file: b\nuser::rw-\n`, 6, /the access ACL has no group:: entry/],
   [`# file: a\n# permsnap: begin\n${BASE}\n# file: b\n# permsnap: end, 3 entries\n${BASE}`, 8, /end marker counts 3 entries but the snapshot has 2, expected "# permsnap: end, 2 entries"/],
   [`# file: a\n# permsnap: end, 0 entries\n${BASE}`, 2, /end marker counts 0 entries but the snapshot has 1/],
   [`# file: a\n# permsnap: begin\n# permsnap: end, 1 entries\n${BASE}\n# file: b\n${BASE}`, 8, /a block after the "# permsnap: end" marker, expected the end of the snapshot/],
