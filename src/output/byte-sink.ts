@@ -189,10 +189,15 @@ async function keepAccess(temp: string, target: string): Promise<void> {
 
 const ACL_XATTR = 'system.posix_acl_access';
 
-/** The file a path names, its symlinks followed; the path itself when it names nothing yet. */
+/**
+ * The file a path names, its symlinks followed; the path itself when it names nothing yet,
+ * or when what it leads to has no name (`/dev/stdout` on a pipe leads to
+ * "/proc/PID/fd/pipe:[N]", which Node gives back as though it were a path).
+ */
 function followedTarget(named: string): string {
   try {
-    return fs.realpathSync(named);
+    const real = fs.realpathSync(named);
+    return fs.existsSync(real) ? real : named;
   } catch {
     return named;
   }

@@ -112,6 +112,14 @@ describe.skipIf(!aclReady)('snapshot -o FILE (needs getfacl and ACLs on the temp
     expect(before.access).toContain('user:');
   });
 
+  it('writes -o /dev/stdout straight to stdout when it is a pipe (it leads to no file to replace)', () => {
+    buildOddTree(dir);
+    const r = permsnap(['snapshot', '--quiet', '-o', '/dev/stdout', 'tree'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.equals(stdoutOf(['tree']))).toBe(true);
+  });
+
   it('still writes FILE when some paths are missing (exit 1: done, some paths unreadable)', () => {
     fs.mkdirSync(path.join(dir, 'tree'));
     const file = path.join(out, 'snap.facl');

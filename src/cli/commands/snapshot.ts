@@ -188,8 +188,23 @@ const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * sees 130 for Ctrl-C). The listeners come first: a signal between the temp file's
  * creation and theirs would leave it. endCleanup() stops listening.
  */
+/**
+ * Whether FILE is this process's own stdout, and no file to replace: `-o /dev/stdout` on a
+ * pipe, a terminal, or the socket a parent process gives (which cannot be opened again by
+ * name: ENXIO). Written to as stdout is.
+ */
+function namesStdout(output: string): boolean {
+  try {
+    const named = fs.statSync(output);
+    const stdout = fs.fstatSync(1);
+    return !named.isFile() && named.dev === stdout.dev && named.ino === stdout.ino;
+  } catch {
+    return false;
+  }
+}
+
 function outputSink(output: string | undefined): { sink: ByteSink; endCleanup: () => void } {
-  if (output === undefined) return { sink: stdoutSink(), endCleanup: () => {} };
+  if (output === undefined || namesStdout(output)) return { sink: stdoutSink(), endCleanup: () => {} };
   let sink: ByteSink | undefined;
   const endCleanup = (): void => {
     for (const s of ENDING_SIGNALS) process.removeListener(s, onSignal);
