@@ -26,7 +26,7 @@ describe.skipIf(!restoreReady)(`restore names its root before it runs (${SKIP_RE
   it('names the directory a symlinked --root leads to, and restores there', () => {
     const r = restore([path.join(dir, 'snap.facl'), '--no-undo', '--root', path.join(dir, 'link')], { cwd: dir });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`restoring 1 paths beneath ${path.join(dir, 'link')} (${path.join(dir, 'real')}, its symlinks followed);`);
+    expect(r.stderr).toContain(`restoring 1 path(s) beneath ${path.join(dir, 'link')} (${path.join(dir, 'real')}, its symlinks followed);`);
     expect(mode()).toBe(0o600);
   });
 
@@ -43,11 +43,11 @@ describe.skipIf(!restoreReady)(`restore names its root before it runs (${SKIP_RE
 
   it('names a --root that is no symlink once, and the current directory by its path', () => {
     const withRoot = restore([path.join(dir, 'snap.facl'), '--no-undo', '--root', path.join(dir, 'real')], { cwd: dir });
-    expect(withRoot.stderr).toContain(`restoring 1 paths beneath ${path.join(dir, 'real')}; names from`);
+    expect(withRoot.stderr).toContain(`restoring 1 path(s) beneath ${path.join(dir, 'real')}; names from`);
     fs.chmodSync(path.join(dir, 'real/a/f'), 0o777);
     const inCwd = restore([path.join(dir, 'snap.facl'), '--no-undo'], { cwd: path.join(dir, 'real') });
     expect(inCwd.status, inCwd.stderr).toBe(0);
-    expect(inCwd.stderr).toContain(`restoring 1 paths beneath the current directory ${path.join(dir, 'real')} (relative paths) and / (absolute ones);`);
+    expect(inCwd.stderr).toContain(`restoring 1 path(s) beneath the current directory ${path.join(dir, 'real')} (relative paths) and / (absolute ones);`);
     expect(mode()).toBe(0o600);
   });
 

@@ -158,7 +158,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
       onProgress: (count, shown) => progress.update(count, shown),
       onValidated: (paths, repeated) => {
         progress.done();
-        reporter.info(`restoring ${paths} paths beneath ${describeRoot(root, cwd)}; names from ${ids.description}`);
+        reporter.info(`restoring ${paths} path(s) beneath ${describeRoot(root, cwd)}; names from ${ids.description}`);
         // Known once the file has parsed: said before the run, not after its summary.
         if (repeated > 0) reporter.warn(`${repeated} block(s) repeat a path given earlier in the snapshot: the last block for each path was used`);
         warnOfOtherRoot(recordedRoot(), root, reporter);
