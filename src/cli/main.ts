@@ -260,6 +260,9 @@ async function readWithYargs(
       throw err ?? new PermsnapError('USAGE', message);
     })
     .completion('completion', 'Print a bash/zsh completion script (permsnap completion >> ~/.bashrc)')
+    .example('$0 snapshot /etc -o etc.facl', 'keep a baseline of /etc (root reads every file)')
+    .example('$0 diff etc.facl /etc', 'what has changed since (exit 1 when something has)')
+    .example('$0 restore etc.facl --root / --dry-run', 'what restoring it would change (without --dry-run: change it, undo journal kept)')
     .help()
     .alias('help', 'h')
     .version()

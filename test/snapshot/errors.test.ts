@@ -96,6 +96,9 @@ describe.skipIf(!aclReady)('snapshot on bad input (needs getfacl and ACLs on the
       expect(latin1(theirs.stdout), args.join(' ')).toContain('Usage: getfacl');
       expect(ours.stderr, args.join(' ')).toBe('');
     }
+    // The tool's own help teaches the three commands by example.
+    const top = latin1(permsnap(['--help'], { cwd: dir }).stdout);
+    for (const command of ['snapshot /etc -o etc.facl', 'diff etc.facl /etc', 'restore etc.facl --root / --dry-run']) expect(top).toContain(`permsnap ${command}`);
     const version = permsnap(['snapshot', '-v'], { cwd: dir });
     expect([version.status, latin1(version.stdout).trim()]).toEqual([0, JSON.parse(fs.readFileSync(path.join(path.dirname(CLI), '..', 'package.json'), 'utf8')).version]);
   });
