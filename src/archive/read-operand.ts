@@ -27,12 +27,16 @@ const COMPRESSION_MAGIC = [[0x1f, 0x8b], [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], [
 
 /**
  * Whether decompressed bytes start with a tar header: the magic, and the header's checksum
- * (so a snapshot whose text happens to hold "ustar " at offset 257 is still a snapshot).
+ * (so a snapshot whose text happens to hold "ustar " at offset 257 is still a snapshot); or
+ * a v7 header, by its checksum alone; or a zero block, the whole of an empty archive.
  */
 export function isTarHead(head: Uint8Array): boolean {
   if (head.length < HEADER) return false;
+  // An archive with no member at all is zero blocks from its start (`tar -cf x -T /dev/null`).
+  if (head.subarray(0, HEADER).every((b) => b === 0)) return true;
   const magic = Buffer.from(head.subarray(USTAR_AT, USTAR_AT + 5)).toString('latin1') === 'ustar';
-  return magic && (head[USTAR_AT + 5] === 0 || head[USTAR_AT + 5] === 0x20) && checksumMatches(head);
+  // A v7 header (tar --format=v7) has no magic: its checksum and a name say it all the same.
+  return (magic ? head[USTAR_AT + 5] === 0 || head[USTAR_AT + 5] === 0x20 : head[0] !== 0) && checksumMatches(head);
 }
 
 /** The sum of the header's bytes, its checksum field (148..155) counted as spaces. */

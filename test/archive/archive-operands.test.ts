@@ -57,6 +57,18 @@ describe.skipIf(!ready)(`diff with a tar archive as an operand (${SKIP_REASON}, 
     expect([piped.status, piped.stdout.toString('latin1'), piped.stderr]).toEqual([0, NO_DIFFERENCES, '']);
   });
 
+  it('reads a v7 archive (no ustar magic) as an archive, and an empty one as a snapshot of nothing, not as text with NUL bytes', () => {
+    sh('mkdir -p v && touch v/f && chmod 640 v/f && tar --format=v7 -cf v7.tar v && tar -cf empty.tar -T /dev/null', dir);
+    expect([diffCli(['v7.tar', 'v'], { cwd: dir }).status, diffCli(['v7.tar', 'v'], { cwd: dir }).stdout.toString()]).toEqual([0, NO_DIFFERENCES]);
+    sh('chmod 777 v/f', dir);
+    expect(restore(['v7.tar', '--no-undo'], { cwd: dir }).status).toBe(0);
+    expect(fs.statSync(path.join(dir, 'v/f')).mode & 0o777).toBe(0o640);
+    const empty = diffCli(['empty.tar', 'v'], { cwd: dir });
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toContain('empty.tar: the snapshot holds no path');
+    expect(empty.stderr).not.toContain('NUL byte');
+  });
+
   it('after damage exits 1 and names exactly the damaged paths', () => {
     const archive = treeAndArchive();
     sh(
