@@ -4,8 +4,8 @@
 // `LIBARCHIVE.xattr.NAME`: base64), or both.
 
 import { aclProblem, ACL_GROUP, ACL_USER, isBaseAcl, modeBitsOfAcl, type Acl } from '../model/acl.js';
-import { decodeAclXattr } from '../model/acl-xattr.js';
-import { decodeCapability, formatCapability } from '../model/capability.js';
+import { decodeAclXattr, XATTR_ACL_ACCESS, XATTR_ACL_DEFAULT } from '../model/acl-xattr.js';
+import { decodeCapability, formatCapability, XATTR_CAPABILITY } from '../model/capability.js';
 import { UNKNOWN_ID, type QualifiedAclEntry } from '../model/entry.js';
 import { printableName } from '../model/printable-name.js';
 import { parseAclText } from './acl-text.js';
@@ -31,7 +31,7 @@ export interface MetadataOptions {
   idOfName(tag: typeof ACL_USER | typeof ACL_GROUP, name: string): number | null;
 }
 
-const XATTR_OF = { access: 'system.posix_acl_access', default: 'system.posix_acl_default' } as const;
+const XATTR_OF = { access: XATTR_ACL_ACCESS, default: XATTR_ACL_DEFAULT } as const;
 
 /** Throws, with what is wrong, when a record holds no valid ACL or capability. */
 export function readPaxMetadata(pax: PaxRecords, options: MetadataOptions): PaxMetadata {
@@ -41,7 +41,7 @@ export function readPaxMetadata(pax: PaxRecords, options: MetadataOptions): PaxM
   else if (access !== undefined) metadata.baseAclBits = modeBitsOfAcl(access);
   const defaultAcl = readAcl(pax, 'default', options);
   if (defaultAcl !== undefined && defaultAcl.length > 0) metadata.defaultAcl = defaultAcl;
-  const capability = xattrValue(pax, 'security.capability');
+  const capability = xattrValue(pax, XATTR_CAPABILITY);
   if (capability !== undefined) metadata.capability = formatCapability(decodeCapability(capability));
   return metadata;
 }

@@ -3,6 +3,10 @@
 
 import { ACL_GROUP, ACL_UNDEFINED_ID, ACL_USER, sortAcl, type Acl, type AclTag } from './acl.js';
 
+/** The xattrs that hold a file's access ACL and a directory's default ACL. */
+export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
+export const XATTR_ACL_DEFAULT = 'system.posix_acl_default';
+
 const ACL_XATTR_VERSION = 2;
 const VALID_TAGS = new Set([0x01, 0x02, 0x04, 0x08, 0x10, 0x20]);
 

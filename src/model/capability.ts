@@ -4,6 +4,9 @@
 
 import { Buffer } from 'node:buffer';
 
+/** The xattr that holds a file's capability. */
+export const XATTR_CAPABILITY = 'security.capability';
+
 /** Bit n of permitted/inheritable is capability number n. */
 export interface FileCapability {
   permitted: bigint;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
+import { XATTR_ACL_ACCESS } from '../model/acl-xattr.js';
 import { toByteString } from '../platform/byte-path.js';
 
 export interface ByteSink {
@@ -182,12 +183,10 @@ async function keepAccess(temp: string, target: string): Promise<void> {
   }
   fs.chmodSync(temp, st.mode & 0o7777);
   const { getXattr, setXattr } = await import('../platform/xattr.js');
-  const acl = getXattr(toByteString(target), ACL_XATTR, true);
+  const acl = getXattr(toByteString(target), XATTR_ACL_ACCESS, true);
   // The temp file is beside the target: the same filesystem, which took that ACL.
-  if (acl !== null) setXattr(toByteString(temp), ACL_XATTR, acl);
+  if (acl !== null) setXattr(toByteString(temp), XATTR_ACL_ACCESS, acl);
 }
-
-const ACL_XATTR = 'system.posix_acl_access';
 
 /**
  * The file a path names, its symlinks followed; the path itself when it names nothing yet,

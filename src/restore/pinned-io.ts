@@ -2,8 +2,9 @@
 // descriptor, or its name in its open directory, never followed) and changes it through
 // its own descriptor only.
 
-import { decodeAclXattr, encodeAclXattr } from '../model/acl-xattr.js';
+import { decodeAclXattr, encodeAclXattr, XATTR_ACL_ACCESS, XATTR_ACL_DEFAULT } from '../model/acl-xattr.js';
 import { fileTypeOf, PERMISSION_BITS, S_ISGID } from '../model/mode.js';
+import { XATTR_CAPABILITY } from '../model/capability.js';
 import type { FileType } from '../model/entry.js';
 import { statFd, type FileStat } from '../platform/dir-fd.js';
 import { chmodFd, chownFd, getXattrPinned, listXattrsPinned, removeXattrFd, setXattrFd, statPinned, type Pin } from '../platform/safe-ops.js';
@@ -12,10 +13,6 @@ import { PartlyTaken, type PathIo } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 
 const isRoot = process.getuid?.() === 0;
-
-export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
-export const XATTR_ACL_DEFAULT = 'system.posix_acl_default';
-export const XATTR_CAPABILITY = 'security.capability';
 
 export interface PinnedState extends PathState {
   dev: number;

@@ -3,8 +3,8 @@
 // owner and group names.
 
 import { ACL_GROUP, ACL_USER, type Acl } from '../model/acl.js';
-import { decodeAclXattr } from '../model/acl-xattr.js';
-import { decodeCapability, formatCapability } from '../model/capability.js';
+import { decodeAclXattr, XATTR_ACL_ACCESS, XATTR_ACL_DEFAULT } from '../model/acl-xattr.js';
+import { decodeCapability, formatCapability, XATTR_CAPABILITY } from '../model/capability.js';
 import type { Entry, QualifiedAclEntry } from '../model/entry.js';
 import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
 import { listXattrsAt, type FileStat } from '../platform/dir-fd.js';
@@ -13,9 +13,6 @@ import type { Location } from '../walk/walk-tree.js';
 import { groupName, userName } from '../platform/nss.js';
 import { printableName } from '../model/printable-name.js';
 
-export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
-export const XATTR_ACL_DEFAULT = 'system.posix_acl_default';
-export const XATTR_CAPABILITY = 'security.capability';
 
 export interface ReadOptions {
   /** Resolve names through NSS (false with -n). */
