@@ -186,7 +186,7 @@ export class Repacker {
 }
 
 /** The index of `value` in `list`, added at the end if not there. */
-function indexAdded(list: string[], value: string): number {
+export function indexAdded(list: string[], value: string): number {
   const at = list.indexOf(value);
   return at >= 0 ? at : list.push(value) - 1;
 }

@@ -5,7 +5,7 @@
 // thread 150 ms or more in allocation and garbage collection while both workers waited,
 // and the main thread's heap held them all through the second pass.
 
-import { isDirectoryOnly, itemCount, packItems, Repacker, rootNumber, type Extra, type PackedItems } from './packed-items.js';
+import { indexAdded, isDirectoryOnly, itemCount, packItems, Repacker, rootNumber, type Extra, type PackedItems } from './packed-items.js';
 import type { PathColumns, TargetPath } from './target-path.js';
 import type { WorkItem } from './work-item.js';
 
@@ -28,7 +28,7 @@ export class WorkList implements PathColumns {
     let at = 0;
     pieces.forEach((packed, piece) => {
       if (packed.numbers.length === 0) return; // ''.split() would give one path
-      const rootIds = packed.roots.map((root) => this.rootId(root));
+      const rootIds = packed.roots.map((root) => indexAdded(this.roots, root));
       const relatives = packed.relatives.split('\0');
       for (let i = 0; i < relatives.length; i++, at++) {
         this.relatives.push(relatives[i] as string);
@@ -60,10 +60,5 @@ export class WorkList implements PathColumns {
       packer.push(this.pieces[piece] as PackedItems, index, this.relatives[i] as string, this.extras[piece]?.get(index));
     }
     return packer.packed();
-  }
-
-  private rootId(root: string): number {
-    const at = this.roots.indexOf(root);
-    return at >= 0 ? at : this.roots.push(root) - 1;
   }
 }

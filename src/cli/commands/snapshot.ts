@@ -183,12 +183,6 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
 const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * -o FILE (atomically) or stdout. A run ended by a signal must leave no partial -o file
- * behind either: the temp file goes, then the signal takes its usual course (the shell
- * sees 130 for Ctrl-C). The listeners come first: a signal between the temp file's
- * creation and theirs would leave it. endCleanup() stops listening.
- */
-/**
  * Whether FILE is this process's own stdout, and no file to replace: `-o /dev/stdout` on a
  * pipe, a terminal, or the socket a parent process gives (which cannot be opened again by
  * name: ENXIO). Written to as stdout is.
@@ -203,6 +197,12 @@ function namesStdout(output: string): boolean {
   }
 }
 
+/**
+ * -o FILE (atomically) or stdout. A run ended by a signal must leave no partial -o file
+ * behind either: the temp file goes, then the signal takes its usual course (the shell
+ * sees 130 for Ctrl-C). The listeners come first: a signal between the temp file's
+ * creation and theirs would leave it. endCleanup() stops listening.
+ */
 function outputSink(output: string | undefined): { sink: ByteSink; endCleanup: () => void } {
   if (output === undefined || namesStdout(output)) return { sink: stdoutSink(), endCleanup: () => {} };
   let sink: ByteSink | undefined;
