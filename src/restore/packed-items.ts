@@ -96,7 +96,7 @@ export class ItemPacker {
   push(item: WorkItem): void {
     const o = this.grow();
     const { wanted } = item;
-    const root = this.rootIndex(item.target.root);
+    const root = indexAdded(this.roots, item.target.root);
     if (wanted.acl || wanted.defaultAcl || wanted.capability) this.extras.push([this.count, wanted.acl ?? null, wanted.defaultAcl ?? null, wanted.capability ?? null]);
     this.addPath(item.target.relative);
     const numbers = this.numbers;
@@ -137,10 +137,6 @@ export class ItemPacker {
     for (let i = 0; i < relative.length; i++) paths[at++] = relative.charCodeAt(i);
     this.pathBytes = at;
     this.count++;
-  }
-
-  private rootIndex(root: string): number {
-    return indexAdded(this.roots, root);
   }
 
   /** The items added so far, packed (their numbers in an array of their own size: a copy unless full). */
