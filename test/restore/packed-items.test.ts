@@ -11,7 +11,7 @@ import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_UNDEFINED_ID, ACL_US
 import { ItemPacker, packItems, unpackItems, type PackedItems } from '../../src/restore/packed-items.js';
 import type { WantedState } from '../../src/restore/path-state.js';
 import type { WorkItem } from '../../src/restore/work-item.js';
-import { WorkList } from '../../src/restore/work-list.js';
+import { listPiece, WorkList } from '../../src/restore/work-list.js';
 import { seededRandom, shuffled } from '../helpers/random-paths.js';
 
 const NAMED_ACL: Acl = [
@@ -200,7 +200,7 @@ describe('WorkList', () => {
   // Pieces packed apart, as the workers' first pass sends them: each has its own roots
   // and its own extras, indexed within it; one is empty.
   const cuts = [0, 9, 9, 17, ITEMS.length];
-  const pieces = cuts.slice(1).map((end, i) => structuredClone(packItems(ITEMS.slice(cuts[i], end))));
+  const pieces = cuts.slice(1).map((end, i) => listPiece(structuredClone(packItems(ITEMS.slice(cuts[i], end)))));
 
   it('has each path, in the order of the pieces, where its item lands', () => {
     const list = new WorkList(pieces);
