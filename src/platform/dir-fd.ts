@@ -147,10 +147,11 @@ let haveListxattrat = true;
 
 /**
  * Names of a file's extended attributes; [] when none or unsupported. Relative to dirfd on
- * Linux >= 6.13 (listxattrat); before that by `fallbackPath` (the full path, unless the
- * caller has a safer one), named in errors as `fullPath`.
+ * Linux >= 6.13 (listxattrat); before that by `fallbackPath`: the full path, or with null
+ * the name beneath the directory's /proc/self/fd link (worked out only then: restore's
+ * first pass made that string for every path). Named in errors as `fullPath`.
  */
-export function listXattrsAt(dirfd: number, name: string, fullPath: string, follow: boolean, fallbackPath = fullPath): string[] {
+export function listXattrsAt(dirfd: number, name: string, fullPath: string, follow: boolean, fallbackPath: string | null = fullPath): string[] {
   for (;;) {
     let n: number;
     if (haveListxattrat) {
@@ -160,7 +161,8 @@ export function listXattrsAt(dirfd: number, name: string, fullPath: string, foll
         continue;
       }
     } else {
-      n = Number((follow ? listxattr : llistxattr)(cPath(fallbackPath), xattrList, xattrList.length));
+      const path = fallbackPath ?? `/proc/self/fd/${dirfd}/${name}`;
+      n = Number((follow ? listxattr : llistxattr)(cPath(path), xattrList, xattrList.length));
     }
     if (n === 0) return [];
     if (n > 0) return xattrList.toString('latin1', 0, n - 1).split('\0');

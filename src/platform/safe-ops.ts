@@ -189,7 +189,7 @@ export function getXattrPinned(pin: Pin, name: string, shownPath: string): Buffe
 
 /** The xattr names of the pinned file (one call: most files have none, and need no more). */
 export function listXattrsPinned(pin: Pin, shownPath: string): string[] {
-  if (pin.name !== '') return listXattrsAt(pin.fd, pin.name, shownPath, false, procPath(pin));
+  if (pin.name !== '') return listXattrsAt(pin.fd, pin.name, shownPath, false, null);
   try {
     return listXattrs(procPath(pin), true);
   } catch (err) {
