@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PieceFacts } from '../../src/format/getfacl-parser.js';
 import { shrinkingShares, wholeFileChecks } from '../../src/restore/look-pieces.js';
 import { emptyTally } from '../../src/restore/look.js';
-import { hashPrefix, wideHash, type PieceAnswer } from '../../src/restore/piece-look.js';
+import { hashPrefix, targetKeyHasher, wideHash, type PieceAnswer } from '../../src/restore/piece-look.js';
 
 const facts = (over: Partial<PieceFacts> = {}): PieceFacts => ({ entries: 10, begin: false, capabilitiesUnknown: false, end: null, unclosed: false, ...over });
 
@@ -90,6 +90,14 @@ describe('wideHash', () => {
     for (const relative of ['', 'a', 'usr/share/doc/x', 'caf\xe9/\xff']) {
       expect(wideHash(relative, hashPrefix(root))).toBe(wideHash(root + relative));
     }
+  });
+
+  it('keys each target as the hash of "t" ROOT NUL RELATIVE, whatever came before it', () => {
+    const key = targetKeyHasher();
+    const targets: [string, string][] = [
+      ['/srv', ''], ['/srv', 'a'], ['/srv', 'a/x'], ['/srv', 'a/y'], ['/srv', 'b/y'], ['/srv', 'ab/y'], ['/srv', 'a/x/deep'],
+      ['/srv', 'a/x'], ['/srv', 'x'], ['/', 'a/x'], ['/', 'a/x'], ['/srv', 'a/x'], ['/srv', 'a/\xff/\xe9'], ['/srv', '']];
+    for (const [root, relative] of targets) expect(key(root, relative)).toBe(wideHash(`t${root}\0${relative}`));
   });
 
   it('tells apart paths that differ in one byte, or only in where the root ends', () => {
