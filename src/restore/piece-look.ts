@@ -10,7 +10,7 @@ import { PARSE_CHUNK } from '../format/read-snapshot.js';
 import type { DirectoryCache } from './directory-cache.js';
 import { resolverOf, type IdSpec } from './id-resolver.js';
 import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookCounts, type LookRules } from './look.js';
-import { ItemPacker, type PackedItems } from './packed-items.js';
+import { ItemPacker, type PackedPiece } from './packed-items.js';
 import { DamageSampler } from './damage-sampler.js';
 import type { LinkWitness } from './linked-states.js';
 import { lookAtItem, type LookResult, type WorkItem } from './work-item.js';
@@ -37,7 +37,7 @@ export interface PieceRequest {
 }
 
 export type PieceAnswer =
-  | { ok: true; tally: LookCounts; work: PackedItems; keys: Float64Array; facts: PieceFacts }
+  | { ok: true; tally: LookCounts; work: PackedPiece; keys: Float64Array; facts: PieceFacts }
   /** The piece does not parse: the main thread parses the file itself, to report where. */
   | { ok: false; reason: string };
 
@@ -86,7 +86,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   }
   // The paths with work went to the packer: the tally's own list of them stayed empty.
   const counts: LookCounts = tally;
-  return { ok: true, tally: { ...counts, latest: last ? shownLook(last) : '' }, work: work.packed(), keys: Float64Array.from(keys), facts: parser.pieceFacts };
+  return { ok: true, tally: { ...counts, latest: last ? shownLook(last) : '' }, work: work.packedPiece(), keys: Float64Array.from(keys), facts: parser.pieceFacts };
 }
 
 /**

@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { forceFallbacks } from '../platform/safe-ops.js';
 import { RestoreWork } from './restore-executor.js';
-import { unpackItems } from './packed-items.js';
+import { transferablesOf, unpackItems } from './packed-items.js';
 import type { RestoreOrder, RestoreReply, RestoreRequest } from './restore-protocol.js';
 
 const port = parentPort!;
@@ -21,12 +21,18 @@ port.on('message', (order: RestoreOrder) => {
     work = new RestoreWork({ root: order.setup.root, pseudo: new Set(order.setup.pseudo), wantPlans: order.setup.wantPlans });
   } else {
     const reply = answer(order);
-    // A plan's journal bytes are handed over, not copied (undo-journal.ts).
-    port.postMessage(reply, 'plan' in reply && reply.plan ? [reply.plan.journal.bytes.buffer as ArrayBuffer] : []);
+    port.postMessage(reply, handedOver(reply));
   }
 });
 // Loaded (koffi and all): from now on the executor may end this worker at any time.
 port.postMessage({ ready: true } satisfies RestoreReply);
+
+/** The buffers a reply hands over rather than copies: a plan's journal bytes (undo-journal.ts), a piece's packed work and keys (packed-items.ts). */
+function handedOver(reply: RestoreReply): ArrayBuffer[] {
+  if ('plan' in reply && reply.plan) return [reply.plan.journal.bytes.buffer as ArrayBuffer];
+  if ('piece' in reply && reply.piece?.ok) return [...transferablesOf(reply.piece.work), reply.piece.keys.buffer as ArrayBuffer];
+  return [];
+}
 
 function answer(request: RestoreRequest): RestoreReply {
   try {

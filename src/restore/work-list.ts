@@ -5,7 +5,7 @@
 // thread 150 ms or more in allocation and garbage collection while both workers waited,
 // and the main thread's heap held them all through the second pass.
 
-import { indexAdded, isDirectoryOnly, itemCount, packItems, Repacker, rootNumber, type Extra, type PackedItems } from './packed-items.js';
+import { indexAdded, isDirectoryOnly, packItems, Repacker, rootNumber, type Extra, type PackedColumns, type PackedItems, type PackedPiece } from './packed-items.js';
 import type { PathColumns, TargetPath } from './target-path.js';
 import type { WorkItem } from './work-item.js';
 
@@ -15,13 +15,17 @@ import type { WorkItem } from './work-item.js';
  * the 170k paths of a damaged /usr copy kept both workers waiting 31-100 ms).
  */
 export interface ListedPiece {
-  packed: PackedItems;
+  packed: PackedColumns;
   relatives: readonly string[];
 }
 
-export function listPiece(packed: PackedItems): ListedPiece {
+/** A piece's packed items (the paths as bytes or as a string), listed. */
+export function listPiece(packed: PackedPiece | PackedItems): ListedPiece {
+  const { numbers } = packed;
   // ''.split() would give one path
-  return { packed, relatives: packed.numbers.length === 0 ? [] : packed.relatives.split('\0') };
+  if (numbers.length === 0) return { packed, relatives: [] };
+  const joined = 'relatives' in packed ? packed.relatives : Buffer.from(packed.relativeBytes.buffer, packed.relativeBytes.byteOffset, packed.relativeBytes.length).toString('latin1');
+  return { packed, relatives: joined.split('\0') };
 }
 
 export class WorkList implements PathColumns {
@@ -29,7 +33,7 @@ export class WorkList implements PathColumns {
   readonly rootIds: Int32Array;
   readonly roots: string[] = [];
   readonly relatives: string[];
-  private readonly pieces: readonly PackedItems[];
+  private readonly pieces: readonly PackedColumns[];
   private readonly pieceOf: Int32Array;
   private readonly indexIn: Int32Array;
   /** Per piece, its extras by index (null: none, as for most pieces). */
@@ -61,7 +65,7 @@ export class WorkList implements PathColumns {
   /** Where path `i` lands (shown in progress). */
   target(i: number): TargetPath {
     const target: TargetPath = { root: this.roots[this.rootIds[i] as number] as string, relative: this.relatives[i] as string };
-    if (isDirectoryOnly(this.pieces[this.pieceOf[i] as number] as PackedItems, this.indexIn[i] as number)) target.directory = true;
+    if (isDirectoryOnly(this.pieces[this.pieceOf[i] as number] as PackedColumns, this.indexIn[i] as number)) target.directory = true;
     return target;
   }
 
@@ -72,7 +76,7 @@ export class WorkList implements PathColumns {
       const i = paths[k] as number;
       const piece = this.pieceOf[i] as number;
       const index = this.indexIn[i] as number;
-      packer.push(this.pieces[piece] as PackedItems, index, this.relatives[i] as string, this.extras[piece]?.get(index));
+      packer.push(this.pieces[piece] as PackedColumns, index, this.relatives[i] as string, this.extras[piece]?.get(index));
     }
     return packer.packed();
   }

@@ -6,12 +6,12 @@
 // as they were.
 
 import { MessageChannel } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_UNDEFINED_ID, ACL_USER, ACL_USER_OBJ, type Acl } from '../../src/model/acl.js';
-import { ItemPacker, packItems, unpackItems, type PackedItems } from '../../src/restore/packed-items.js';
+import { ItemPacker, packItems, transferablesOf, unpackItems, type PackedItems, type PackedPiece } from '../../src/restore/packed-items.js';
 import type { WantedState } from '../../src/restore/path-state.js';
 import type { WorkItem } from '../../src/restore/work-item.js';
-import { listPiece, WorkList } from '../../src/restore/work-list.js';
+import { listPiece, WorkList, type ListedPiece } from '../../src/restore/work-list.js';
 import { seededRandom, shuffled } from '../helpers/random-paths.js';
 
 const NAMED_ACL: Acl = [
@@ -116,6 +116,28 @@ function throughChannel(packed: PackedItems): Promise<PackedItems> {
   });
 }
 
+/**
+ * Items packed one at a time into a piece, which is handed over through a MessageChannel,
+ * as a restore worker answers a piece of its first pass; the sender's buffers must be gone
+ * (handed over, not copied).
+ */
+function handedOverPiece(items: readonly WorkItem[]): Promise<PackedPiece> {
+  const packer = new ItemPacker(1);
+  for (const i of items) packer.push(i);
+  const piece = packer.packedPiece();
+  const { port1, port2 } = new MessageChannel();
+  return new Promise((resolve) => {
+    port2.once('message', (message: PackedPiece) => {
+      port1.close();
+      port2.close();
+      resolve(message);
+    });
+    port1.postMessage(piece, transferablesOf(piece));
+    expect(piece.relativeBytes.byteLength).toBe(0);
+    expect(piece.numbers.byteLength).toBe(0);
+  });
+}
+
 describe('packItems and unpackItems', () => {
   it('give back every field of every item on the same thread', () => {
     const want = copyOf(ITEMS);
@@ -197,10 +219,13 @@ describe('packItems and unpackItems', () => {
 describe('WorkList', () => {
   const positions = (list: WorkList): number[] => list.relatives.map((_, i) => i);
 
-  // Pieces packed apart, as the workers' first pass sends them: each has its own roots
-  // and its own extras, indexed within it; one is empty.
+  // Pieces packed apart and handed over, as the workers' first pass sends them: each has its
+  // own roots and its own extras, indexed within it; one is empty.
   const cuts = [0, 9, 9, 17, ITEMS.length];
-  const pieces = cuts.slice(1).map((end, i) => listPiece(structuredClone(packItems(ITEMS.slice(cuts[i], end)))));
+  let pieces: ListedPiece[] = [];
+  beforeAll(async () => {
+    pieces = (await Promise.all(cuts.slice(1).map((end, i) => handedOverPiece(ITEMS.slice(cuts[i], end))))).map(listPiece);
+  });
 
   it('has each path, in the order of the pieces, where its item lands', () => {
     const list = new WorkList(pieces);

@@ -11,7 +11,7 @@ const facts = (over: Partial<PieceFacts> = {}): PieceFacts => ({ entries: 10, be
 
 function answer(pieceFacts: PieceFacts, keys: number[] = []): PieceAnswer {
   const { work: _work, ...tally } = emptyTally();
-  return { ok: true, tally, work: { roots: [], relatives: '', numbers: new Uint32Array(0), extras: [] }, keys: Float64Array.from(keys), facts: pieceFacts };
+  return { ok: true, tally, work: { roots: [], relativeBytes: new Uint8Array(0), numbers: new Uint32Array(0), extras: [] }, keys: Float64Array.from(keys), facts: pieceFacts };
 }
 
 /** Three pieces of 10 blocks each, with permsnap's markers: begin in the first, end (30) in the last. */
