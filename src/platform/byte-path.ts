@@ -54,17 +54,34 @@ export function currentDirectory(): string | null {
 
 function isCurrentDirectory(path: string | Buffer): boolean {
   try {
-    const [named, here] = [fs.statSync(path), fs.statSync('.')];
+    const [named, here] = [fs.statSync(path), currentDirectoryStat()];
     return named.dev === here.dev && named.ino === here.ino;
   } catch {
     return false;
   }
 }
 
+/**
+ * The current directory's stat: through its /proc link, which needs no search permission
+ * on it (stat "." does: a user in a directory of their own that `chmod 000 .` locked could
+ * not restore it), else as ".".
+ */
+function currentDirectoryStat(): fs.Stats {
+  try {
+    return fs.statSync('/proc/self/cwd');
+  } catch {
+    return fs.statSync('.');
+  }
+}
+
 /** Why the current directory cannot be named (currentDirectory() gave null), for a message. */
 export function unnamedCurrentDirectory(): string {
   // A deleted directory can still be stat()ed, through its last reference: it has no links.
-  if (fs.statSync('.', { throwIfNoEntry: false })?.nlink === 0) return 'it has been deleted';
+  try {
+    if (currentDirectoryStat().nlink === 0) return 'it has been deleted';
+  } catch {
+    // neither its link nor "." can be stat()ed: the reasons below, or none of them
+  }
   try {
     process.cwd();
   } catch (err) {

@@ -76,4 +76,20 @@ describe.skipIf(!isRoot || !hasSetpriv || !restoreReady)(`restore as a user who 
     expect(second.status, second.stderr).toBe(0);
     expect([modeOf('tree'), modeOf('tree/d'), modeOf('tree/d/f')]).toEqual(['0750', '0750', '0640']);
   });
+
+  it('restores from inside a directory of its own that `chmod 000 .` locked, with or without --root .', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    sh('chown 65534:65534 tree && chmod 0750 tree', dir);
+    const snap = path.join(dir, 'tree.facl');
+    fs.writeFileSync(snap, '# file: .\n# owner: nobody\nuser::rwx\ngroup::r-x\nother::---\n');
+    fs.chmodSync(snap, 0o644);
+    // The user's current directory has no search permission: "." cannot be stat()ed.
+    for (const extra of [[], ['--root', '.']]) {
+      sh('chmod 0000 tree', dir);
+      const r = runAsNobody(process.execPath, [CLI, 'restore', snap, '--no-undo', ...extra], { cwd: path.join(dir, 'tree') });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`beneath ${extra.length > 0 ? '' : 'the current directory '}${path.join(dir, 'tree')}`);
+      expect(modeOf('tree')).toBe('0750');
+    }
+  });
 });
