@@ -5,7 +5,8 @@
 // skip 0.52-0.59 s; a healthy tree never skips. A skipped path that turns out missing or
 // already right is counted so by the careful pass, and one whose block wants a default ACL
 // or a capability is always looked at, so that its refusal (on what is not a directory, or
-// not a regular file) is reported with the first pass's, in file order.
+// not a regular file) is reported with the first pass's, in file order. So is one whose
+// block has a problem of its own (an unknown name): it is said only of a path that exists.
 
 import { mayBeRefused, Outcome, type LookResult, type WorkItem } from './work-item.js';
 
@@ -18,9 +19,9 @@ export class DamageSampler {
   private run = 0;
   private skipping = 0;
 
-  /** The look's answer for `item`: `look` called, or not when in a damaged stretch. */
-  look(item: WorkItem, look: (item: WorkItem) => LookResult): LookResult {
-    if (this.skipping > 0 && !mayBeRefused(item)) {
+  /** The look's answer for `item`: `look` called, or not when in a damaged stretch (unless its block `hasProblems`). */
+  look(item: WorkItem, look: (item: WorkItem) => LookResult, hasProblems = false): LookResult {
+    if (this.skipping > 0 && !mayBeRefused(item) && !hasProblems) {
       this.skipping--;
       return SKIPPED;
     }

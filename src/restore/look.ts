@@ -127,7 +127,9 @@ export interface WorkKeeper {
 export function tallyLook(tally: LookTally, look: Look, work: WorkKeeper = tally.work): void {
   tally.looks++;
   if (look.outcome !== 'excluded') tally.paths++;
-  for (const p of look.problems) tally.problems.push([shownLook(look), p]);
+  // A missing path's problems (an unknown owner, say) are moot: it is skipped. A baseline of
+  // a whole system keeps blocks for the home directories of users deleted since.
+  if (look.outcome !== 'missing') for (const p of look.problems) tally.problems.push([shownLook(look), p]);
   if (look.outcome === 'missing') tally.missing++;
   else if (look.outcome === 'pseudo') tally.pseudo++;
   else if (look.outcome === 'correct') {

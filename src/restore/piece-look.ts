@@ -67,7 +67,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
     const look = makeLook(parsed);
     if (look.item === undefined) keys.push(wideHash(look.path, UNTARGETED_PREFIX));
     else {
-      const found = sampler ? sampler.look(look.item, lookAtOne) : lookAtOne(look.item);
+      const found = sampler ? sampler.look(look.item, lookAtOne, look.problems.length > 0) : lookAtOne(look.item);
       settleLook(look, found.outcome, found.problem);
       keys.push(targetKey(look.item.target.root, look.item.target.relative));
     }
