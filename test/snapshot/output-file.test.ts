@@ -112,6 +112,19 @@ describe.skipIf(!aclReady)('snapshot -o FILE (needs getfacl and ACLs on the temp
     expect(before.access).toContain('user:');
   });
 
+  it('writes -o - to stdout, and -o ./- to a file named "-"', () => {
+    buildOddTree(dir);
+    const r = permsnap(['snapshot', '--quiet', '-o', '-', 'tree'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.equals(stdoutOf(['tree']))).toBe(true);
+    expect(fs.existsSync(path.join(dir, '-'))).toBe(false);
+    const named = permsnap(['snapshot', '--quiet', '-o', './-', 'tree'], { cwd: dir });
+    expect(named.status, named.stderr).toBe(0);
+    expect(named.stdout.length).toBe(0);
+    expect(fs.readFileSync(path.join(dir, '-')).equals(stdoutOf(['tree']))).toBe(true);
+  });
+
   it('writes -o /dev/stdout straight to stdout when it is a pipe (it leads to no file to replace)', () => {
     buildOddTree(dir);
     const r = permsnap(['snapshot', '--quiet', '-o', '/dev/stdout', 'tree'], { cwd: dir });

@@ -63,7 +63,7 @@ export const options = {
       requiresArg: true,
       describe: 'With --from-deb: apply this dpkg-statoverride database over the packages (the live one is /var/lib/dpkg/statoverride)',
     },
-  output: { alias: 'o', type: 'string', describe: 'Write to FILE atomically (gzip when it ends in .gz)' },
+  output: { alias: 'o', type: 'string', describe: 'Write to FILE atomically (gzip when it ends in .gz); - is stdout' },
   format: { choices: ['getfacl', 'json'] as const, default: 'getfacl', describe: 'getfacl text, or JSON Lines' },
   compat: { type: 'boolean', default: false, describe: 'Exactly what getfacl -R prints: no permsnap comments, all filesystems' },
   sort: { type: 'boolean', default: false, describe: 'Siblings in byte order (stable baselines) instead of readdir order' },
@@ -204,7 +204,8 @@ function namesStdout(output: string): boolean {
  * creation and theirs would leave it. endCleanup() stops listening.
  */
 function outputSink(output: string | undefined): { sink: ByteSink; endCleanup: () => void } {
-  if (output === undefined || namesStdout(output)) return { sink: stdoutSink(), endCleanup: () => {} };
+  // "-" is stdout, as restore's and diff's "-" is stdin (a file of that name: -o ./-).
+  if (output === undefined || output === '-' || namesStdout(output)) return { sink: stdoutSink(), endCleanup: () => {} };
   let sink: ByteSink | undefined;
   const endCleanup = (): void => {
     for (const s of ENDING_SIGNALS) process.removeListener(s, onSignal);
