@@ -61,7 +61,8 @@ export function isReconciled(state: PathState, wanted: WantedState): boolean {
  * step fails, `changes` holds those taken before it (a summary counts what was done).
  */
 export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []): Change[] {
-  let state = io.read();
+  const original = io.read();
+  let state = original;
   let wanted = given;
   // keptThroughChown may give a mode left alone a value: it is still left alone.
   const modeLeftAlone = given.mode === null;
@@ -102,7 +103,8 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
       if (narrowed.mode !== beforeMode.mode) changes.push({ field: 'mode', before: beforeMode, after: { ...wanted, mode: narrowed.mode } });
       throw err;
     }
-    changes.push({ field: 'acl', before: state, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
+    // Before: the ACL as it was, not with the mask the chmod just gave it (a dry run shows it).
+    changes.push({ field: 'acl', before: state.acl === original.acl ? state : { ...state, acl: original.acl }, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
     state = io.read();
     if (removed !== null && modeLeftAlone) state = groupBitsWithoutAcl(io, state, removed);
   }

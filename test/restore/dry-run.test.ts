@@ -68,6 +68,19 @@ describe.skipIf(!restoreReady)(`restore --dry-run (${SKIP_REASON})`, () => {
     expect(lines).toContain(`${dir}/tree/odd\xff  mode 0777 -> 0644`);
   });
 
+  it("shows an ACL's mask as it is, not as the mode change planned before it would leave it", () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    sh('chmod 0755 tree', dir);
+    const snap = snapshot();
+    sh('setfacl -m u:bin:rwx tree', dir); // mask::rwx, group bits rwx
+    const r = restore([snap, '--dry-run', '--root', dir], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString().split('\n').filter(Boolean).map((l) => l.slice(path.join(dir, 'tree').length + 2))).toEqual([
+      'mode 0775 -> 0755',
+      'acl user::rwx,user:2:rwx,group::r-x,mask::rwx,other::r-x -> none',
+    ]);
+  });
+
   it('prints one line per changed field as PATH  FIELD BEFORE -> AFTER', () => {
     buildOddTree(dir);
     const snap = snapshot();
