@@ -30,6 +30,7 @@ export async function lookAtAll(entries: RestoreEntries, rules: LookRules, execu
   const looks: Look[] = [];
   const window = new LookWindow(executor, pass.inFlight);
   let repeated = 0;
+  let firstRepeated: string | undefined;
   // A path is known by where it lands: "etc/x", "./etc/x" and, beneath --root, "/etc/x" are
   // one path, whose last block wins. What is excluded or refused is known by its spelling.
   // (A JS Map of a million paths cost 0.7 s here: a PathTable per root, a third of that.)
@@ -40,6 +41,7 @@ export async function lookAtAll(entries: RestoreEntries, rules: LookRules, execu
     if (at < 0) looks.push(look);
     else {
       repeated++;
+      firstRepeated ??= shownLook(look);
       looks[at] = look;
     }
   };
@@ -66,6 +68,7 @@ export async function lookAtAll(entries: RestoreEntries, rules: LookRules, execu
   const tally = emptyTally();
   for (const look of looks) tallyLook(tally, look);
   tally.repeated = repeated;
+  tally.firstRepeated = firstRepeated;
   return tally;
 }
 

@@ -98,6 +98,8 @@ export interface LookTally {
   /** Existing paths with nothing to change that can be changed, and a problem: not correct. */
   correctWithProblems: number;
   repeated: number;
+  /** The first path given again (as shown), when one is. */
+  firstRepeated?: string;
   /** Looks beneath the root (the root itself, refused and excluded paths aside), and those that exist. */
   beneath: number;
   existingBeneath: number;

@@ -49,8 +49,8 @@ export interface RestoreOptions {
   shouldStop?: () => boolean;
   /** Paths looked at (first pass), then paths changed (second pass), with the latest one. */
   onProgress?: (count: number, shownPath: string) => void;
-  /** The whole snapshot has parsed, with `repeated` blocks for a path seen before: the changes begin. */
-  onValidated?: (paths: number, repeated: number) => void;
+  /** The whole snapshot has parsed, with `repeated` blocks for a path seen before (`firstRepeated` the first): the changes begin. */
+  onValidated?: (paths: number, repeated: number, firstRepeated?: string) => void;
   onPlan?: (shownPath: string, changes: Change[]) => void;
   onProblem?: (shownPath: string, message: string) => void;
 }
@@ -109,7 +109,7 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
     const tally = await firstPass(input, options, executor);
     summary.repeated = tally.repeated;
     summary.paths = tally.paths;
-    options.onValidated?.(summary.paths, summary.repeated);
+    options.onValidated?.(summary.paths, summary.repeated, tally.firstRepeated);
     for (const [shown, message] of tally.problems) problem(shown, message);
     summary.missing = tally.missing;
     summary.pseudo = tally.pseudo;

@@ -237,7 +237,7 @@ describe.skipIf(!restoreReady)(`restore --jobs (${SKIP_REASON})`, () => {
       sh('chmod -R 0777 tree', dir);
       const r = restore([snap, '--root', dir, '--no-undo', '--jobs', jobs]);
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stderr, `--jobs ${jobs}`).toContain('1 block(s) repeat a path given earlier in the snapshot');
+      expect(r.stderr, `--jobs ${jobs}`).toContain(`1 block(s) repeat a path given earlier in the snapshot (the first: ${path.join(dir, 'tree/d')})`);
       expect((fs.statSync(path.join(dir, 'tree/d')).mode & 0o7777).toString(8), `--jobs ${jobs}`).toBe('750');
       expect((fs.statSync(path.join(dir, 'tree/d/f1099')).mode & 0o7777).toString(8)).toBe('644');
     }

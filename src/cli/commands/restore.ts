@@ -156,11 +156,14 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
       threadsMayEnd: true,
       shouldStop: () => signal() !== null,
       onProgress: (count, shown) => progress.update(count, shown),
-      onValidated: (paths, repeated) => {
+      onValidated: (paths, repeated, firstRepeated) => {
         progress.done();
         reporter.info(`restoring ${paths} path(s) beneath ${describeRoot(root, cwd)}; names from ${ids.description}`);
         // Known once the file has parsed: said before the run, not after its summary.
-        if (repeated > 0) reporter.warn(`${repeated} block(s) repeat a path given earlier in the snapshot: the last block for each path was used`);
+        if (repeated > 0) {
+          const first = firstRepeated === undefined ? '' : ` (the first: ${quote(firstRepeated, PATH_QUOTED)})`;
+          reporter.warn(`${repeated} block(s) repeat a path given earlier in the snapshot${first}: the last block for each path was used`);
+        }
         warnOfOtherRoot(recordedRoot(), root, reporter);
       },
       onPlan: args['dry-run'] ? (shown, changes) => {
