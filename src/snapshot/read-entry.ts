@@ -20,10 +20,13 @@ export interface ReadOptions {
   /** Read the capability xattr (false with --compat, which never prints it). */
   capability: boolean;
   /**
-   * Keep an all-digit name that is not its id's digits, as getfacl prints it (--compat; JSON,
-   * which carries the id beside it); otherwise the id stands in for it (printable-name.ts).
+   * Keep an owner or group name that is all digits but not its id's, as getfacl prints it
+   * (--compat; JSON, which carries the id beside it); otherwise the id stands in for it
+   * (printable-name.ts).
    */
   digitNames?: boolean;
+  /** The same for ACL qualifiers (--compat only: an ACL entry's text, in JSON too, has no id beside it). */
+  digitQualifiers?: boolean;
 }
 
 export function readEntry(path: string, st: FileStat, followed: boolean, at: Location, options: ReadOptions): Entry {
@@ -52,10 +55,11 @@ function readAcl(path: string, name: string, followed: boolean, options: ReadOpt
   return raw ? nameAcl(decodeAclXattr(raw), options) : undefined;
 }
 
-export function nameAcl(acl: Acl, options: Pick<ReadOptions, 'names' | 'digitNames'>): QualifiedAclEntry[] {
+export function nameAcl(acl: Acl, options: Pick<ReadOptions, 'names' | 'digitQualifiers'>): QualifiedAclEntry[] {
+  const digitNames = { digitNames: options.digitQualifiers };
   return acl.map((e) => {
     if (!options.names || (e.tag !== ACL_USER && e.tag !== ACL_GROUP)) return e;
-    const name = nameToPrint(e.tag === ACL_USER ? userName(e.id) : groupName(e.id), e.id, options);
+    const name = nameToPrint(e.tag === ACL_USER ? userName(e.id) : groupName(e.id), e.id, digitNames);
     return name === undefined ? e : { ...e, name };
   });
 }

@@ -53,7 +53,7 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
   };
 
   const walkOptions = toWalkOptions(settings);
-  const readOptions = { names: settings.print.names, capability: settings.format === 'json' || settings.print.capability, digitNames: settings.digitNames };
+  const readOptions = { names: settings.print.names, capability: settings.format === 'json' || settings.print.capability, digitNames: settings.digitNames, digitQualifiers: settings.digitQualifiers };
   walkOptions.isExcluded = compileGlobs(settings.exclude);
   const isLeftOut = (st: FileStat): boolean => settings.leaveOut.some((f) => f.ino === st.ino && f.dev === st.dev);
 

@@ -28,6 +28,8 @@ export interface SnapshotSettings {
   print: PrintOptions;
   /** getfacl's walk says nothing when reading an opened directory fails (--compat). */
   quietReadErrors: boolean;
-  /** Print all-digit names as they are, though they read back as ids (--compat, JSON: read-entry.ts). */
+  /** Print all-digit owner and group names as they are, though they read back as ids (--compat, JSON: read-entry.ts). */
   digitNames: boolean;
+  /** The same for ACL qualifiers (--compat only). */
+  digitQualifiers: boolean;
 }

@@ -54,6 +54,7 @@ export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
     print: { ...GETFACL_DEFAULTS, ...options.print, ...(compat ? { capability: false } : {}) },
     quietReadErrors: compat,
     digitNames: compat || format === 'json',
+    digitQualifiers: compat,
   };
 }
 

@@ -45,6 +45,8 @@ describe.skipIf(!ready)('all-digit user and group names that are not their ids (
     expect(text).toContain('user::rw-\nuser:7003:r--\ngroup::r--\ngroup:7102:-w-\n');
     expect(fs.readFileSync(path.join(dir, 'compat.facl'), 'latin1')).toContain('# owner: 4242\n# group: 4343\nuser::rw-\nuser:4242:r--\n');
     expect(json).toMatch(/"path":"tree\/f","owner":"4242","group":"4343","uid":7003,"gid":7102/);
+    // An ACL entry's text has no id beside it: the id, as in the getfacl text.
+    expect(json).toContain('"acl":["user::rw-","user:7003:r--","group::r--","group:7102:-w-","mask::rw-","other::r--"]');
   });
 
   it('are printed as their ids from a tar archive too, owner, group and ACL qualifiers', () => {
