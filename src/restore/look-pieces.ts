@@ -8,6 +8,7 @@
 // on its own thread, which reports exactly what and where; nothing has changed yet in
 // either case.
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { GetfaclParser } from '../format/getfacl-parser.js';
 import { journalFirstLine, PARSE_CHUNK, type SnapshotText } from '../format/read-snapshot.js';
@@ -55,15 +56,20 @@ export async function lookInPieces(
   // with theirs: at the end, 170k keys sorted kept both workers waiting 22-27 ms.
   const keys = new KeySet();
   const listed: ListedPiece[] = [];
-  const answers = await Promise.all(cuts.slice(1).map((end, i) => limit(async () => {
-    const answer = await executor.lookPiece({ text: bytes.buffer as SharedArrayBuffer, start: bytes.byteOffset + (cuts[i] as number), end: bytes.byteOffset + end, rules: base, sampling });
+  const look = (start: number, end: number): Promise<PieceAnswer> =>
+    limit(() => executor.lookPiece({ text: bytes.buffer as SharedArrayBuffer, start: bytes.byteOffset + start, end: bytes.byteOffset + end, rules: base, sampling }));
+  const answers = await Promise.all(cuts.slice(1).map(async (end, i) => {
+    const answer = await look(cuts[i] as number, end);
+    // After a turn of the event loop: the worker's next piece is sent first, so that it
+    // does not wait for this one's keys and paths.
+    await nextTurn();
     if (answer.ok) {
       keys.addAll(answer.keys);
       listed[i] = listPiece(answer.work);
       onProgress?.((looked += answer.tally.looks), answer.tally.latest);
     }
     return answer;
-  })));
+  }));
   return wholeFileChecks(answers, head, keys) ? mergedTally(answers, listed) : null;
 }
 
