@@ -322,6 +322,16 @@ describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs 
     expect(ours.stderr).toContain('permsnap: 3 more per-path problem(s) not shown (the first 1000 are above)');
   });
 
+  it.skipIf(!isRoot || !hasSetpriv)('counts a directory that cannot be listed as a problem, not as a path the snapshot lacks: it has the directory (needs root and setpriv)', () => {
+    fs.chmodSync(dir, 0o755);
+    fs.mkdirSync(path.join(dir, 'd1/d2'), { recursive: true });
+    fs.chmodSync(path.join(dir, 'd1/d2'), 0o000);
+    const r = runAsNobody(process.execPath, [CLI, 'snapshot', 'd1'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(1);
+    expect(filePaths(latin1(r.stdout))).toEqual(['d1', 'd1/d2']);
+    expect(r.stderr).toBe('permsnap: d1/d2: Permission denied\npermsnap: 1 problem(s) reading the tree (above): the snapshot lacks what could not be read\n');
+  });
+
   it.skipIf(!mapFilesRefused)('with --compat says nothing of a directory that opens but cannot be read, as getfacl (/proc/1/map_files here)', () => {
     const theirs = getfacl(['-R', '/proc/1/map_files'], { cwd: dir });
     expectSameAsGetfacl(permsnap(['snapshot', '--compat', '/proc/1/map_files'], { cwd: dir }), theirs);

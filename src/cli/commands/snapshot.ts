@@ -169,7 +169,8 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       return { exitCode: 1 };
     }
     await sink.commit();
-    if (result.problems > 0 && !args.compat) reporter.info(`${result.problems} path(s) could not be read; the snapshot lacks them`);
+    // A directory that could not be listed is itself in the snapshot: only what it holds is not.
+    if (result.problems > 0 && !args.compat) reporter.info(`${result.problems} problem(s) reading the tree (above): the snapshot lacks what could not be read`);
     return { exitCode: failed ? 1 : 0 };
   } catch (err) {
     progress.done();
