@@ -13,7 +13,7 @@ import type { FileStat } from '../platform/dir-fd.js';
 import type { SystemError } from '../platform/libc.js';
 import { walkArgument, walkDirectoryTask, type DirectoryTask, type Location, type WalkOptions } from '../walk/walk-tree.js';
 import { closeHeldDirectory, type JobPart, type TextPart } from './job-part.js';
-import { printedPath } from '../model/printed-path.js';
+import { printedPath, tidyPath } from '../model/printed-path.js';
 import { readEntry } from './read-entry.js';
 import type { SnapshotSettings } from './settings.js';
 
@@ -75,7 +75,7 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
         flush();
         parts.push({ kind: 'absolute' });
       }
-      entry.path = printed.path;
+      entry.path = settings.tidyPaths ? tidyPath(printed.path) : printed.path;
       if (settings.format === 'json') emit(printJsonLine(entry, settings.print.names), -1, path);
       else {
         const block = printBlock(entry, settings.print);

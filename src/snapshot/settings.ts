@@ -32,4 +32,9 @@ export interface SnapshotSettings {
   digitNames: boolean;
   /** The same for ACL qualifiers (--compat only). */
   digitQualifiers: boolean;
+  /**
+   * Print paths without "//" or a trailing "/" (contracts.md: permsnap's own output), where
+   * getfacl, given `tree/`, prints `tree/` and `tree//a` (--compat keeps those).
+   */
+  tidyPaths: boolean;
 }

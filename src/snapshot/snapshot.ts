@@ -55,6 +55,7 @@ export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
     quietReadErrors: compat,
     digitNames: compat || format === 'json',
     digitQualifiers: compat,
+    tidyPaths: !compat,
   };
 }
 
