@@ -8,7 +8,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_UNDEFINED_ID, ACL_USER, ACL_USER_OBJ, type Acl } from '../../src/model/acl.js';
-import { ItemPacker, packItems, transferablesOf, unpackItems, type PackedItems, type PackedPiece } from '../../src/restore/packed-items.js';
+import { ItemPacker, packItems, transferablesOf, unpackItems, type PackedPiece } from '../../src/restore/packed-items.js';
 import type { WantedState } from '../../src/restore/path-state.js';
 import type { WorkItem } from '../../src/restore/work-item.js';
 import { listPiece, WorkList, type ListedPiece } from '../../src/restore/work-list.js';
@@ -103,16 +103,16 @@ function expectSameItems(got: WorkItem[], want: WorkItem[]): void {
   });
 }
 
-/** Through a MessageChannel, as a restore worker receives it. */
-function throughChannel(packed: PackedItems): Promise<PackedItems> {
+/** Through a MessageChannel, as between threads, the `transfer` buffers handed over. */
+function throughChannel<T>(sent: T, transfer: ArrayBuffer[] = []): Promise<T> {
   const { port1, port2 } = new MessageChannel();
   return new Promise((resolve) => {
-    port2.once('message', (message: PackedItems) => {
+    port2.once('message', (message: T) => {
       port1.close();
       port2.close();
       resolve(message);
     });
-    port1.postMessage(packed);
+    port1.postMessage(sent, transfer);
   });
 }
 
@@ -125,17 +125,10 @@ function handedOverPiece(items: readonly WorkItem[]): Promise<PackedPiece> {
   const packer = new ItemPacker(1);
   for (const i of items) packer.push(i);
   const piece = packer.packedPiece();
-  const { port1, port2 } = new MessageChannel();
-  return new Promise((resolve) => {
-    port2.once('message', (message: PackedPiece) => {
-      port1.close();
-      port2.close();
-      resolve(message);
-    });
-    port1.postMessage(piece, transferablesOf(piece));
-    expect(piece.relativeBytes.byteLength).toBe(0);
-    expect(piece.numbers.byteLength).toBe(0);
-  });
+  const received = throughChannel(piece, transferablesOf(piece));
+  expect(piece.relativeBytes.byteLength).toBe(0);
+  expect(piece.numbers.byteLength).toBe(0);
+  return received;
 }
 
 describe('packItems and unpackItems', () => {
