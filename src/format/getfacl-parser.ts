@@ -658,7 +658,8 @@ export class GetfaclParser {
     // Checked on every line as well as on the line still coming in (pushText): whether a
     // line just over the limit is refused must not depend on where the input was cut.
     if (raw.length > MAX_LINE) fail(`line longer than ${MAX_LINE} bytes, expected getfacl text`);
-    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    // CRLF, or CR CR LF from a file converted twice (setfacl takes both).
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.replace(/\r+$/, '') : raw;
     if (this.hasNul && line.includes('\0')) fail('NUL byte in the line, expected text (getfacl quotes every byte it must)');
     if (line === '') return this.closeBlock(this.lineAt);
     const exact = EXACT_LINES.get(line);

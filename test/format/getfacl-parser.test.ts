@@ -271,6 +271,8 @@ describe('accepted variants', () => {
   it('accepts CRLF line endings', () => {
     const text = `# permsnap: begin\r\n# file: a\r\n# owner: root\r\n${BASE.replaceAll('\n', '\r\n')}\r\n# file: b\r\n# permsnap: end, 2 entries\r\n${BASE.replaceAll('\n', '\r\n')}\r\n`;
     expect(parse(text).map((e) => [e.path, e.owner, e.mode])).toEqual([['a', 'root', 0o644], ['b', undefined, 0o644]]);
+    // A file converted twice (unix2dos of a CRLF file) ends its lines with CR CR LF.
+    expect(parse(text.replaceAll('\r\n', '\r\r\n')).map((e) => [e.path, e.owner, e.mode])).toEqual([['a', 'root', 0o644], ['b', undefined, 0o644]]);
   });
 
   it('ignores unknown comments anywhere, and comment-only groups between blocks', () => {
