@@ -74,10 +74,6 @@ function rootOf(packed: PackedColumns, i: number): string {
   return packed.roots[rootNumber(packed, i)] as string;
 }
 
-export function itemCount(packed: PackedColumns): number {
-  return packed.numbers.length / FIELDS;
-}
-
 export function packItems(items: readonly WorkItem[]): PackedItems {
   const packer = new ItemPacker(items.length);
   for (const item of items) packer.push(item);

@@ -143,8 +143,9 @@ const UNTARGETED_PREFIX = hashPrefix('s');
 
 /**
  * A 53-bit hash (two 32-bit ones) of `text` (from `start` on) after the prefix `from`
- * (equal to the hash of the prefix and text joined): among a million paths, two different ones share it with a
- * chance of about 1 in 20,000 (and then the file is only parsed again on one thread).
+ * (equal to the hash of the prefix and text joined): among a million paths, two different
+ * ones share it with a chance of about 1 in 20,000 (and then the file is only parsed again
+ * on one thread).
  * Joining the root to every path before hashing it cost 0.8 us a path.
  */
 export function wideHash(text: string, from: HashState = HASH_START, start = 0): number {
