@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import { PermsnapError, systemReason } from '../errors.js';
+import { checkGlobs } from '../library-options.js';
 import { toByteString } from '../platform/byte-path.js';
 import { checkNotEmpty } from './option-checks.js';
 
@@ -11,7 +12,7 @@ import { checkNotEmpty } from './option-checks.js';
 export function globsOf(option: string, given: readonly string[], files: readonly string[] = []): string[] {
   for (const file of files) checkNotEmpty(`${option}-from`, file, 'a FILE of globs');
   const globs = [...given.map(toByteString), ...files.flatMap(readPatternFile)];
-  for (const glob of globs) checkGlob(option, glob);
+  checkGlobs(option, globs);
   return globs;
 }
 
@@ -32,14 +33,3 @@ function readPatternFile(file: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-/**
- * Refuses what would silently match everything or nothing: "!x" is a negation in the glob
- * dialect (it matches every path but x: a gitignore habit would exclude the whole tree),
- * and "", "/" or "//" name no path.
- */
-function checkGlob(option: string, glob: string): void {
-  if (glob.startsWith('!')) {
-    throw new PermsnapError('USAGE', `${option} "${glob}": a glob beginning with "!" would match every other path (no negation here); for a name beginning with "!", write \\!`);
-  }
-  if (glob.replace(/^\.?\/+|\/+$/g, '') === '') throw new PermsnapError('USAGE', `${option} "${glob}": an empty glob, expected a path or pattern`);
-}

@@ -21,7 +21,7 @@ import { WorkList } from './work-list.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
 import { workersCanStart } from '../threads/default-jobs.js';
-import { checkChoices, checkJobsOption } from '../library-options.js';
+import { checkChoices, checkGlobs, checkJobsOption } from '../library-options.js';
 
 export interface RestoreOptions {
   root?: string;
@@ -89,6 +89,8 @@ export interface RestoreSummary {
 export async function restore(input: RestoreEntries | SnapshotText, options: RestoreOptions): Promise<RestoreSummary> {
   checkJobsOption(options.jobs);
   checkChoices('ignore', options.ignore, FIELDS);
+  checkGlobs('exclude', options.exclude);
+  checkGlobs('only', options.only);
   const summary: RestoreSummary = {
     ...emptyCounts(), alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
     nothingBeneath: false,

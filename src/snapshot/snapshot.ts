@@ -12,7 +12,7 @@ import { freeNow } from '../output/free-buffer.js';
 import type { SnapshotSettings } from './settings.js';
 import { WorkerPool } from './worker-pool.js';
 import { defaultJobs, workersCanStart } from '../threads/default-jobs.js';
-import { checkChoice, checkJobsOption } from '../library-options.js';
+import { checkChoice, checkGlobs, checkJobsOption } from '../library-options.js';
 
 export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, 'print' | 'doNotEnter'>> {
   print?: Partial<SnapshotSettings['print']>;
@@ -63,6 +63,7 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
   checkJobsOption(options.jobs);
   checkChoice('format', options.format, ['getfacl', 'json']);
   checkChoice('symlinks', options.symlinks, ['toplevel', 'logical', 'physical']);
+  checkGlobs('exclude', options.exclude);
   // A snapshot written into the tree it walks must not record its own temp file: the
   // next diff against the live tree would report it missing.
   const settings = resolveSettings({ ...options, leaveOut: [...(options.leaveOut ?? []), ...(sink.identity ? [sink.identity] : [])] });
