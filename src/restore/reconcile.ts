@@ -75,6 +75,9 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
     if (gid !== null) changes.push({ field: 'group', before, after: wanted });
     state = io.read();
     wanted = keptThroughChown(wanted, before, state);
+    // A capability the snapshot does not want went with the chown: a change all the same,
+    // which the capability step below no longer sees.
+    if (wanted.capability === null && before.capability !== null && state.capability === null) changes.push({ field: 'capability', before, after: wanted });
   }
   const mode = wantedModeFor(state, wanted);
   let partly: PartlyTaken | null = null;

@@ -85,6 +85,19 @@ describe.skipIf(!isRoot || !hasCapTools)('what the snapshot leaves alone survive
     expect(restore([snapshot, '--root', dir, '--no-undo'], { cwd: dir }).stderr).toMatch(/ 0 path\(s\) changed/);
   });
 
+  it('counts and shows a capability the snapshot does not have, which the chown back to its owner removes', () => {
+    const { file } = fileOwnedBy(0, 0o755);
+    const snapshot = writeSnapshot(dir);
+    fs.chownSync(file, 2000, 0);
+    expect(run('setcap', ['cap_chown=ep', file]).status).toBe(0);
+    const dry = restore([snapshot, '--root', dir, '--dry-run'], { cwd: dir });
+    expect(dry.stdout.toString().split('\n').filter(Boolean).map((l) => l.replace(/^\S+\s+/, ''))).toEqual(['owner 2000 -> 0', 'capability cap_chown=ep -> none']);
+    expect(dry.stderr).toContain('1 path(s) would change (owner 1, capability 1)');
+    const got = restore([snapshot, '--root', dir, '--no-undo'], { cwd: dir });
+    expect(got.stderr).toContain('1 path(s) changed (owner 1, capability 1)');
+    expect(run('getcap', [file]).stdout.toString()).toBe('');
+  });
+
   it('keeps a capability under --ignore capability when the owner is restored', () => {
     const { file } = fileOwnedBy(0, 0o755);
     const snapshot = writeSnapshot(dir);
