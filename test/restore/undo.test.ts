@@ -222,6 +222,9 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
     for (const jobs of ['1', '2']) {
       const wrong = restore([journal, '--root', other, '--dry-run', '--jobs', jobs], { cwd: '/' });
       expect(wrong.stderr).toContain(`permsnap: this undo journal is of a restore beneath ${first}, not ${other}: is --root right?`);
+      // Without --root, beneath the current directory: named as such.
+      const here = restore([journal, '--dry-run', '--jobs', jobs], { cwd: other });
+      expect(here.stderr).toContain(`permsnap: this undo journal is of a restore beneath ${first}, not the current directory ${other} (no --root): is --root right?`);
       const same = restore([journal, '--root', first, '--dry-run', '--jobs', jobs], { cwd: '/' });
       expect(same.status, same.stderr).toBe(0);
       expect(same.stderr).not.toContain('this undo journal');

@@ -164,7 +164,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
           const first = firstRepeated === undefined ? '' : ` (the first: ${quote(firstRepeated, PATH_QUOTED)})`;
           reporter.warn(`${repeated} block(s) repeat a path given earlier in the snapshot${first}: the last block for each path was used`);
         }
-        warnOfOtherRoot(recordedRoot(), root, reporter);
+        warnOfOtherRoot(recordedRoot(), root, cwd, reporter);
       },
       onPlan: args['dry-run'] ? (shown, changes) => {
         // The path as its bytes, as getfacl prints it (written as UTF-8, its non-ASCII bytes would be encoded twice).
@@ -237,13 +237,15 @@ const NO_ROOT = '(none: paths as recorded)';
  * match there: said before the changes begin. Not refused: a system repaired from a rescue
  * system (--root /mnt) is undone once booted (--root /).
  */
-function warnOfOtherRoot(recorded: string | null, root: string | undefined, reporter: Reporter): void {
+function warnOfOtherRoot(recorded: string | null, root: string | undefined, cwd: string, reporter: Reporter): void {
   const now = root === undefined ? NO_ROOT : toByteString(root);
   // A journal of a run without --root holds absolute paths, which --root / takes as they are.
   if (recorded === null || recorded === now || (recorded === NO_ROOT && now === '/')) return;
   // The first line is the file's to say: it must not print a line or a terminal escape of its own.
   const named = (r: string): string => (r === NO_ROOT ? r : shown(r));
-  reporter.warn(`this undo journal is of a restore beneath ${named(recorded)}, not ${named(now)}: is --root right? (the same tree mounted elsewhere is fine)`);
+  // Without --root, its relative paths land beneath the current directory: that is said.
+  const here = now === NO_ROOT ? `the current directory ${shown(cwd)} (no --root)` : shown(now);
+  reporter.warn(`this undo journal is of a restore beneath ${named(recorded)}, not ${here}: is --root right? (the same tree mounted elsewhere is fine)`);
 }
 
 /** The journal the user named, or a new file in the default place (renamed, never replacing, on a clash). */
