@@ -12,11 +12,11 @@ const COMMAND = new RegExp(`(?<![\\w.-])(${PERMISSION_COMMANDS.join('|')})(?![\\
 
 export interface ScriptFinding {
   script: InstallScript;
-  /** The permission commands the script calls, each once, in order of first use. */
+  /** The permission commands the script names (it may only mention one), each once, in order of first use. */
   commands: string[];
 }
 
-/** The permission commands a shell script calls (comments ignored); [] for none. */
+/** The permission commands a shell script names, as words outside comments; [] for none. */
 export function permissionCommands(script: string): string[] {
   const found = new Set<string>();
   for (const line of script.split('\n')) {

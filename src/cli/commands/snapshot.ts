@@ -324,7 +324,7 @@ async function fromDeb(debs: string[], args: SnapshotArgs, raw: readonly string[
         ),
       onScripts: (pkg, findings) =>
         reporter.warn(
-          `${pkg}: ${findings.map((f) => `${f.script} calls ${f.commands.join(', ')}`).join('; ')}: ` +
+          `${pkg}: ${findings.map((f) => `${f.script} names ${f.commands.join(', ')}`).join('; ')}: ` +
             'permissions set by maintainer scripts are not in the baseline',
         ),
       onUnshipped: (o) => reporter.warn(`${args.statoverride}:${o.line}: ${displayString(quote(o.path, PATH_QUOTED))}: no given package ships this path; override left out`),
