@@ -14,7 +14,10 @@ import { WorkerPool } from './worker-pool.js';
 import { defaultJobs, workersCanStart } from '../threads/default-jobs.js';
 import { checkChoice, checkGlobs, checkJobsOption } from '../library-options.js';
 
-export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, 'print' | 'doNotEnter'>> {
+/** Settings worked out from `compat` and `format` (resolveSettings), not given. */
+type DerivedSettings = 'print' | 'doNotEnter' | 'quietReadErrors' | 'digitNames' | 'digitQualifiers' | 'tidyPaths';
+
+export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, DerivedSettings>> {
   print?: Partial<SnapshotSettings['print']>;
   /** Print exactly what getfacl prints: no permsnap comment lines, walk every filesystem. */
   compat?: boolean;
