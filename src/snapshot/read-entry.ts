@@ -33,8 +33,8 @@ export function readEntry(path: string, st: FileStat, followed: boolean, at: Loc
   const type = fileTypeOf(st.mode);
   const entry: Entry = { path, type, mode: st.mode & PERMISSION_BITS, uid: st.uid, gid: st.gid };
   if (options.names) {
-    entry.owner = nameToPrint(userName(st.uid), st.uid, options);
-    entry.group = nameToPrint(groupName(st.gid), st.gid, options);
+    entry.owner = nameToPrint(userName(st.uid), st.uid, options.digitNames);
+    entry.group = nameToPrint(groupName(st.gid), st.gid, options.digitNames);
   }
   const present = listXattrsAt(at.dirfd, at.name, path, followed);
   if (present.length === 0) return entry;
@@ -56,14 +56,14 @@ function readAcl(path: string, name: string, followed: boolean, options: ReadOpt
 }
 
 export function nameAcl(acl: Acl, options: Pick<ReadOptions, 'names' | 'digitQualifiers'>): QualifiedAclEntry[] {
-  const digitNames = { digitNames: options.digitQualifiers };
   return acl.map((e) => {
     if (!options.names || (e.tag !== ACL_USER && e.tag !== ACL_GROUP)) return e;
-    const name = nameToPrint(e.tag === ACL_USER ? userName(e.id) : groupName(e.id), e.id, digitNames);
+    const name = nameToPrint(e.tag === ACL_USER ? userName(e.id) : groupName(e.id), e.id, options.digitQualifiers);
     return name === undefined ? e : { ...e, name };
   });
 }
 
-function nameToPrint(name: string | null, id: number, options: Pick<ReadOptions, 'digitNames'>): string | undefined {
-  return options.digitNames ? name ?? undefined : printableName(name, id);
+/** The name as it is with `keepDigits`, else as printable-name.ts has it (its id stands in for one read as a number). */
+function nameToPrint(name: string | null, id: number, keepDigits: boolean | undefined): string | undefined {
+  return keepDigits ? name ?? undefined : printableName(name, id);
 }
