@@ -5,7 +5,7 @@
 // thread 150 ms or more in allocation and garbage collection while both workers waited,
 // and the main thread's heap held them all through the second pass.
 
-import { indexAdded, isDirectoryOnly, packItems, Repacker, rootNumber, type Extra, type PackedColumns, type PackedItems, type PackedPiece } from './packed-items.js';
+import { indexAdded, isDirectoryOnly, ItemPacker, Repacker, rootNumber, type Extra, type PackedColumns, type PackedItems, type PackedPiece } from './packed-items.js';
 import type { PathColumns, TargetPath } from './target-path.js';
 import type { WorkItem } from './work-item.js';
 
@@ -19,13 +19,12 @@ export interface ListedPiece {
   relatives: readonly string[];
 }
 
-/** A piece's packed items (the paths as bytes or as a string), listed. */
-export function listPiece(packed: PackedPiece | PackedItems): ListedPiece {
-  const { numbers } = packed;
+/** A piece's packed items, as a worker hands them over, listed. */
+export function listPiece(packed: PackedPiece): ListedPiece {
   // ''.split() would give one path
-  if (numbers.length === 0) return { packed, relatives: [] };
-  const joined = 'relatives' in packed ? packed.relatives : Buffer.from(packed.relativeBytes.buffer, packed.relativeBytes.byteOffset, packed.relativeBytes.length).toString('latin1');
-  return { packed, relatives: joined.split('\0') };
+  if (packed.numbers.length === 0) return { packed, relatives: [] };
+  const { buffer, byteOffset, length } = packed.relativeBytes;
+  return { packed, relatives: Buffer.from(buffer, byteOffset, length).toString('latin1').split('\0') };
 }
 
 export class WorkList implements PathColumns {
@@ -58,8 +57,11 @@ export class WorkList implements PathColumns {
     });
   }
 
+  /** The items of the pass on one thread: their paths listed as they are (not joined, to be split again). */
   static ofItems(items: readonly WorkItem[]): WorkList {
-    return new WorkList([listPiece(packItems(items))]);
+    const packer = new ItemPacker(items.length);
+    for (const item of items) packer.push(item);
+    return new WorkList([{ packed: packer.packedPiece(), relatives: items.map((i) => i.target.relative) }]);
   }
 
   /** Where path `i` lands (shown in progress). */
