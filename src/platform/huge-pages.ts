@@ -22,6 +22,13 @@ export function sharedBufferForBulk(size: number): Buffer {
   return buffer;
 }
 
+/** A zero-filled buffer of `size` bytes for this thread alone, its memory advised as huge pages. */
+export function bufferForBulk(size: number): Buffer {
+  const buffer = Buffer.alloc(size);
+  adviseHugePages(buffer);
+  return buffer;
+}
+
 /** Asks for huge pages under the whole 2 MiB pages `buffer` spans, before it is written. */
 function adviseHugePages(buffer: Buffer): void {
   if (buffer.length < Number(HUGE_PAGE) || madvise === null) return;

@@ -58,12 +58,18 @@ export async function lookInPieces(
   const listed: ListedPiece[] = [];
   const look = (start: number, end: number): Promise<PieceAnswer> =>
     limit(() => executor.lookPiece({ text: bytes.buffer as SharedArrayBuffer, start: bytes.byteOffset + start, end: bytes.byteOffset + end, rules: base, sampling }));
+  // How many paths the file holds, guessed from the pieces looked at: the table of keys is made that big at once.
+  let keysSeen = 0;
+  let bytesSeen = 0;
   const answers = await Promise.all(cuts.slice(1).map(async (end, i) => {
     const answer = await look(cuts[i] as number, end);
     // After a turn of the event loop: the worker's next piece is sent first, so that it
     // does not wait for this one's keys and paths.
     await nextTurn();
     if (answer.ok) {
+      keysSeen += answer.keys.length;
+      bytesSeen += end - (cuts[i] as number);
+      keys.expect(Math.ceil((keysSeen * bytes.length) / bytesSeen));
       keys.addAll(answer.keys);
       listed[i] = listPiece(answer.work);
       onProgress?.((looked += answer.tally.looks), answer.tally.latest);

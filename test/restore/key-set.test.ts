@@ -28,6 +28,22 @@ describe('KeySet', () => {
     expect(repeatedAfter([5 + 2 ** 32, 5, 5 + 2 ** 32])).toBe(true);
   });
 
+  it('keeps the keys it holds when made room for more at once, and still grows past a guess too small', () => {
+    const keys = new KeySet();
+    keys.addAll(Float64Array.from([1, 2, 3]));
+    keys.expect(100_000);
+    keys.addAll(Float64Array.from([4, 5]));
+    expect(keys.repeated).toBe(false);
+    keys.addAll(Float64Array.from([2]));
+    expect(keys.repeated).toBe(true);
+    const small = new KeySet();
+    small.expect(10);
+    small.addAll(Float64Array.from({ length: 50_000 }, (_, i) => i * 7.5));
+    expect(small.repeated).toBe(false);
+    small.addAll(Float64Array.from([49_999 * 7.5]));
+    expect(small.repeated).toBe(true);
+  });
+
   it('answers as a Set does for 200k path hashes, as it grows, wherever the repeat is', () => {
     const hashes = Array.from({ length: 200_000 }, (_, i) => wideHash(`usr/share/doc/package-${i}/file`));
     expect(new Set(hashes).size).toBe(hashes.length);
