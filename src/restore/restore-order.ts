@@ -50,7 +50,12 @@ function inPostOrder(paths: PathColumns): Int32Array | null {
     if (relative !== '') {
       // The ancestors deeper than the top, and the root itself ("") when nothing is open.
       const stop = top < 0 ? 0 : (relatives[top] as string).length;
-      for (let end = relative.lastIndexOf('/'); end > stop; end = relative.lastIndexOf('/', end - 1)) skipped.add(root, relative.slice(0, end));
+      // The last slash past the top's path, looked for in the final name alone (nearly
+      // always the top is the parent, and there is none): lastIndexOf is a call into C++,
+      // 15 ms of ordering 170k paths.
+      let end = relative.length - 1;
+      while (end > stop && relative.charCodeAt(end) !== 0x2f) end--;
+      for (; end > stop; end = relative.lastIndexOf('/', end - 1)) skipped.add(root, relative.slice(0, end));
       if (top < 0 && rootsThemselves.has(root)) return null;
     }
     open.push(i);
