@@ -39,8 +39,9 @@ const OWN_DIRS = new Set(['permsnap', 'undo']);
  */
 export function defaultJournalPlace(root: string | undefined): JournalPlace {
   let notice: string | undefined;
-  // ROOT/var/lib (or /var/lib) left open to any user, as `chmod -R a+rwx` leaves it, is
-  // put right by the restore itself; until then another user could swap permsnap/ there,
+  // ROOT/var/lib (or /var/lib) left open to any user, as `chmod -R a+rwx` leaves it, or
+  // another user's, as `chown -R` leaves it, is put right by the restore itself; until then
+  // another user could swap permsnap/ there,
   // which is said (the README: lock them out). The journal still goes beneath ROOT: it
   // must survive leaving the rescue system, where no user of the damaged one is at work.
   const openNotice = (open: string): string => `${open}: until this restore puts it right, another user could replace the undo journal (lock other users out, see the README)`;
@@ -109,11 +110,14 @@ function unsafeOwnDirectory(shown: string, st: { uid: number; mode: number }): s
 const joinNotices = (a: string | undefined, b: string): string => (a === undefined ? b : `${a}; ${b}`);
 
 /**
- * A directory above permsnap's own in which any user may rename or replace entries (mode
- * o+w without the sticky bit: `chmod -R a+rwx` leaves ROOT/var/lib so): permsnap/ could be
- * swapped there for another user's, journal and all, before the undo. Null when not.
+ * A directory above permsnap's own in which another user may rename or replace entries:
+ * any user (mode o+w without the sticky bit: `chmod -R a+rwx` leaves ROOT/var/lib so), or
+ * the user who owns it (neither root nor the caller: `chown -R` leaves it so; the owner
+ * may chmod it, sticky bit or not). permsnap/ could be swapped there for that user's,
+ * journal and all, before the undo. Null when not.
  */
-function openToOthers(shown: string, st: { mode: number }): string | null {
+function openToOthers(shown: string, st: { mode: number; uid: number }): string | null {
+  if (st.uid !== 0 && st.uid !== (process.geteuid?.() ?? 0)) return `${shown} belongs to uid ${st.uid}, another user`;
   return (st.mode & 0o002) !== 0 && (st.mode & S_ISVTX) === 0 ? `${shown} can be written by any user (mode ${modeOctal(st.mode)})` : null;
 }
 

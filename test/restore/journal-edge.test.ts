@@ -195,6 +195,13 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(open.stderr).toContain(`permsnap: ${root}/var can be written by any user (mode 0777): until this restore puts it right, another user could replace the undo journal`);
     expect(fs.readdirSync(path.join(root, 'var/lib/permsnap/undo'))).toHaveLength(1);
     sh('rm R/var/lib/permsnap/undo/*', dir);
+    // Another user's (chown -R): that user may rename permsnap/ away, mode or not.
+    sh('chmod 666 R/t/f && chmod 755 R/var R/var/lib && chown 65534 R/var/lib', dir);
+    const owned = restore([snap, '--root', root], { cwd: '/' });
+    expect(owned.status, owned.stderr).toBe(0);
+    expect(owned.stderr).toContain(`permsnap: ${root}/var/lib belongs to uid 65534, another user: until this restore puts it right, another user could replace the undo journal`);
+    expect(fs.readdirSync(path.join(root, 'var/lib/permsnap/undo'))).toHaveLength(1);
+    sh('rm R/var/lib/permsnap/undo/* && chown 0 R/var/lib', dir);
     for (const [setup, why] of [
       ['chmod -R a+rwx R/var', `${root}/var/lib/permsnap can be written by others (mode 0777): chmod go-w it`],
       ['chmod -R 755 R/var && chown -R 65534 R/var/lib/permsnap', `${root}/var/lib/permsnap belongs to uid 65534, another user`],
