@@ -115,7 +115,6 @@ function planItem(
   item: WorkItem, cache: DirectoryCache, held: ChunkDescriptors, settings: ChunkSettings, tally: Tally, linked: LinkedStates,
 ): Planned {
   const shown = shownTarget(item.target);
-  const problem = (message: string): null => (tally.problems.push([shown, message]), null);
   const { root, relative } = item.target;
   let fd: number;
   let state: PinnedState;
@@ -133,30 +132,36 @@ function planItem(
   } catch (err) {
     const code = (err as SystemError).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return tally.missing++, null;
-    if (code === 'ELOOP') return problem('a symlink in the path: refused (never followed)');
-    if (code === 'EXDEV') return problem('the path leaves the root: refused');
-    return problem(problemReason(err));
+    if (code === 'ELOOP') return said(tally, shown, 'a symlink in the path: refused (never followed)');
+    if (code === 'EXDEV') return said(tally, shown, 'the path leaves the root: refused');
+    return said(tally, shown, problemReason(err));
   }
   tally.existing++;
   // Before the type: a symlink on /proc (/proc/self) is skipped with the rest of /proc.
   if (settings.pseudo.has(state.dev)) return tally.pseudo++, null;
-  if (state.type === 'symlink') return problem('is a symlink here: refused (symlinks are never changed)');
-  if (item.target.directory === true && state.type !== 'dir') return problem('not a directory, though the snapshot names it with a trailing "/": refused, as the kernel refuses that name');
+  if (state.type === 'symlink') return said(tally, shown, 'is a symlink here: refused (symlinks are never changed)');
+  if (item.target.directory === true && state.type !== 'dir') return said(tally, shown, 'not a directory, though the snapshot names it with a trailing "/": refused, as the kernel refuses that name');
   // The first look reported what this type does not take if it saw the path.
   const { wanted, refused } = fitToType(state.type, item);
-  if (refused !== undefined && !item.probed) problem(refused);
+  if (refused !== undefined && !item.probed) said(tally, shown, refused);
   const linkKey = linkKeyOf(state, state.type);
   const earlier = linkKey === null ? undefined : linked.get(linkKey);
   const io = simulatedIo(earlier?.state ?? state);
   const notPutBack = specialBitsNotPutBack(io.state, wanted);
   const changes = reconcile(io, wanted);
   if (changes.length === 0) return tally.alreadyCorrect++, null;
-  if (notPutBack !== undefined) problem(notPutBack);
+  if (notPutBack !== undefined) said(tally, shown, notPutBack);
   // From the state an earlier name's steps leave, this one's block wants another.
   if (earlier !== undefined && earlier.shown !== shown) tally.problems.push([shown, linkConflict(earlier.shown)]);
-  if (state.unchangeable) return problem('immutable or append-only (chattr): not changed');
+  if (state.unchangeable) return said(tally, shown, 'immutable or append-only (chattr): not changed');
   if (linkKey !== null) linked.set(linkKey, io.state, shown);
   return { pinned: { fd, shown, state, wanted, relinked: earlier !== undefined }, changes };
+}
+
+/** Adds the path's problem to the tally; null, as planItem answers for a path it skips. */
+function said(tally: Tally, shown: string, message: string): null {
+  tally.problems.push([shown, message]);
+  return null;
 }
 
 /** Applies a planned chunk through its pins, then lets them go; per-path failures are problems. */

@@ -2,6 +2,7 @@
 // descriptor, or its name in its open directory, never followed) and changes it through
 // its own descriptor only.
 
+import type { Acl } from '../model/acl.js';
 import { decodeAclXattr, encodeAclXattr, XATTR_ACL_ACCESS, XATTR_ACL_DEFAULT } from '../model/acl-xattr.js';
 import { fileTypeOf, PERMISSION_BITS, S_ISGID } from '../model/mode.js';
 import { XATTR_CAPABILITY } from '../model/capability.js';
@@ -31,15 +32,15 @@ export function readPinnedState(pin: Pin, shownPath: string, namesAt: Pin = pin)
   const st = statPinned(pin, shownPath);
   const type = fileTypeOf(st.mode);
   const present = type === 'symlink' ? [] : listXattrsPinned(namesAt, shownPath);
-  return stateOf(st, type, st.unchangeable, present, (name) => getXattrPinned(pin, name, shownPath));
+  return stateOf(st, type, st.unchangeable, present, pin, shownPath);
 }
 
-/** The state from a stat and the xattr names present; only those are read. */
-export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, present: readonly string[], read: (name: string) => Buffer | null): PinnedState {
-  const acl = (name: string): ReturnType<typeof decodeAclXattr> | null => {
-    const raw = present.includes(name) ? read(name) : null;
-    return raw ? decodeAclXattr(raw) : null;
-  };
+/**
+ * The state from a stat and the xattr names present; only those are read, through `pin`.
+ * (No closures: restore makes a state for every path it looks at closely, most with no xattr.)
+ */
+export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, present: readonly string[], pin: Pin, shownPath: string): PinnedState {
+  const none = present.length === 0;
   return {
     type,
     mode: st.mode & PERMISSION_BITS,
@@ -49,15 +50,20 @@ export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, pre
     ino: st.ino,
     nlink: st.nlink,
     unchangeable,
-    acl: acl(XATTR_ACL_ACCESS),
-    defaultAcl: type === 'dir' ? acl(XATTR_ACL_DEFAULT) : null,
-    capability: present.includes(XATTR_CAPABILITY) ? readCapability(read) : null,
+    acl: none ? null : aclIn(present, XATTR_ACL_ACCESS, pin, shownPath),
+    defaultAcl: none || type !== 'dir' ? null : aclIn(present, XATTR_ACL_DEFAULT, pin, shownPath),
+    capability: none || !present.includes(XATTR_CAPABILITY) ? null : readCapability(pin, shownPath),
   };
 }
 
-function readCapability(read: (name: string) => Buffer | null): Buffer | null {
+function aclIn(present: readonly string[], name: string, pin: Pin, shownPath: string): Acl | null {
+  const raw = present.includes(name) ? getXattrPinned(pin, name, shownPath) : null;
+  return raw ? decodeAclXattr(raw) : null;
+}
+
+function readCapability(pin: Pin, shownPath: string): Buffer | null {
   try {
-    return read(XATTR_CAPABILITY);
+    return getXattrPinned(pin, XATTR_CAPABILITY, shownPath);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EINVAL' || code === 'EOVERFLOW') return UNREADABLE_CAPABILITY;
@@ -71,38 +77,53 @@ function readCapability(read: (name: string) => Buffer | null): Buffer | null {
  * state, so the steps need no re-read (each read of a pin's xattr values goes through /proc).
  */
 export function pinnedIo(fd: number, shownPath: string, state: PinnedState): PathIo {
-  const tracked = simulatedIo(state);
-  const setOrRemove = (name: string, value: Buffer | null): void => {
-    if (value === null) removeXattrFd(fd, name, shownPath);
-    else setXattrFd(fd, name, value, shownPath);
-  };
-  return {
-    read: () => tracked.read(),
-    chown(uid, gid) {
-      chownFd(fd, uid, gid, shownPath);
-      tracked.chown(uid, gid);
-      // Whether setgid survived depends on the caller's groups as well: the mode is read
-      // back (one statx, for the few paths whose owner or group changes).
-      const mode = statFd(fd, shownPath).mode & PERMISSION_BITS;
-      if (mode !== tracked.state.mode) tracked.state = { ...tracked.state, mode };
-    },
-    chmod(mode) {
-      chmodFd(fd, mode, shownPath);
-      tracked.chmod(mode);
-      // The kernel drops setgid, silently, for a caller outside the file's group (not root):
-      // said, rather than counted as restored on every run.
-      if ((mode & S_ISGID) !== 0 && !isRoot && (statFd(fd, shownPath).mode & S_ISGID) === 0) {
-        tracked.state = { ...tracked.state, mode: mode & ~S_ISGID };
-        throw new PartlyTaken('setgid not set: the kernel drops it for a user outside the file\'s group (run as root)');
-      }
-    },
-    setAcl(kind, acl) {
-      setOrRemove(kind === 'access' ? XATTR_ACL_ACCESS : XATTR_ACL_DEFAULT, acl && encodeAclXattr(acl));
-      tracked.setAcl(kind, acl);
-    },
-    setCapability(value) {
-      setOrRemove(XATTR_CAPABILITY, value);
-      tracked.setCapability(value);
-    },
-  };
+  return new PinnedIo(fd, shownPath, simulatedIo(state));
+}
+
+// A class rather than an object of closures: restore makes one for every path it changes.
+class PinnedIo implements PathIo {
+  constructor(
+    private readonly fd: number,
+    private readonly shownPath: string,
+    private readonly tracked: PathIo & { state: PathState },
+  ) {}
+
+  read(): PathState {
+    return this.tracked.read();
+  }
+
+  chown(uid: number | null, gid: number | null): void {
+    chownFd(this.fd, uid, gid, this.shownPath);
+    this.tracked.chown(uid, gid);
+    // Whether setgid survived depends on the caller's groups as well: the mode is read
+    // back (one statx, for the few paths whose owner or group changes).
+    const mode = statFd(this.fd, this.shownPath).mode & PERMISSION_BITS;
+    if (mode !== this.tracked.state.mode) this.tracked.state = { ...this.tracked.state, mode };
+  }
+
+  chmod(mode: number): void {
+    chmodFd(this.fd, mode, this.shownPath);
+    this.tracked.chmod(mode);
+    // The kernel drops setgid, silently, for a caller outside the file's group (not root):
+    // said, rather than counted as restored on every run.
+    if ((mode & S_ISGID) !== 0 && !isRoot && (statFd(this.fd, this.shownPath).mode & S_ISGID) === 0) {
+      this.tracked.state = { ...this.tracked.state, mode: mode & ~S_ISGID };
+      throw new PartlyTaken('setgid not set: the kernel drops it for a user outside the file\'s group (run as root)');
+    }
+  }
+
+  setAcl(kind: 'access' | 'default', acl: Acl | null): void {
+    this.setOrRemove(kind === 'access' ? XATTR_ACL_ACCESS : XATTR_ACL_DEFAULT, acl && encodeAclXattr(acl));
+    this.tracked.setAcl(kind, acl);
+  }
+
+  setCapability(value: Buffer | null): void {
+    this.setOrRemove(XATTR_CAPABILITY, value);
+    this.tracked.setCapability(value);
+  }
+
+  private setOrRemove(name: string, value: Buffer | null): void {
+    if (value === null) removeXattrFd(this.fd, name, this.shownPath);
+    else setXattrFd(this.fd, name, value, this.shownPath);
+  }
 }

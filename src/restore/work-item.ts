@@ -4,7 +4,7 @@
 
 import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
 import { statAt } from '../platform/dir-fd.js';
-import { getXattrPinned, listXattrsPinned } from '../platform/safe-ops.js';
+import { listXattrsPinned } from '../platform/safe-ops.js';
 import type { SystemError } from '../platform/libc.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { linkKeyOf, type LinkWitness } from './linked-states.js';
@@ -107,7 +107,7 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
     // Through the open directory, never by the recorded path (see safe-ops.ts procPath).
     const pin = { fd: dirfd, name };
     const present = listXattrsPinned(pin, shown);
-    const state = stateOf(st, type, false, present, (xattr) => getXattrPinned(pin, xattr, shown));
+    const state = stateOf(st, type, false, present, pin, shown);
     return { outcome: isReconciled(state, wanted) ? Outcome.Correct : Outcome.WorkSeen, problem };
   } catch (err) {
     const code = (err as SystemError).code;
