@@ -50,7 +50,9 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
  * with one --exclude).
  */
 function globTest(pattern: string, lastNameOnly: boolean): (path: string, name: string) => boolean {
-  const regex = picomatch().makeRe(pattern, { dot: true });
+  // dotAll: picomatch builds `**` of ".", which without it skips a name holding a newline,
+  // CR, U+2028 or U+2029 ("*", built of [^/], matched them).
+  const regex = picomatch().makeRe(pattern, { dot: true, flags: 's' });
   return (path, name) => path === pattern || regex.test(lastNameOnly ? name : path);
 }
 

@@ -36,6 +36,17 @@ describe('compileGlobs', () => {
     expect(m('var/cache')).toBe(true);
   });
 
+  it('lets ** and * match a name with a line break in it (a newline, CR, U+2028, U+2029), as they match any other name', () => {
+    for (const odd of ['p\nq', 'p\rq', 'u\u2028v', 'w\u2029z']) {
+      expect(compileGlobs(['**/sub'])!(`${odd}/sub`), odd).toBe(true);
+      expect(compileGlobs(['**/*.log'])!(`${odd}/a.log`), odd).toBe(true);
+      expect(compileGlobs(['**'])!(odd), odd).toBe(true);
+      expect(compileGlobs(['d/**'])!(`d/${odd}/x`), odd).toBe(true);
+      expect(compileGlobs(['*'])!(odd), odd).toBe(true);
+      expect(compileGlobs(['**/sub'])!(`${odd}/other`), odd).toBe(false);
+    }
+  });
+
   it('answers as picomatch\'s own matcher does, for anchored and name patterns alike', () => {
     const patterns = ['*.log', '!*.log', 'a[', '[!a]*', '*(a|b)', '@(x|y)', '{a,b}', 'a/**', 'a/*/c', '**/b', '.*', 'x?z', '[[:alpha:]]*', 'a\\*b', '!a/b', 'é*'];
     const paths = [
