@@ -45,9 +45,9 @@ type StreamHeader = Omit<TarMember, 'pax' | 'content'> & { pax?: PaxRecords | nu
  * binary value (a capability from GNU tar) end to end.
  */
 interface ExtractInternals {
-  _header: { type: string | null } | null;
+  _header: { type: string | null; uname?: string; gname?: string } | null;
   _pax: PaxRecords | null;
-  _buffer: { buffered: number; shift(bytes: number): unknown };
+  _buffer: { buffered: number; shift(bytes: number): Uint8Array };
   _decodeLongHeader(buf: Uint8Array): void;
   _consumeHeader(): boolean;
   _write(data: unknown, cb: (err: Error | null) => void): void;
@@ -109,11 +109,31 @@ function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): Retu
     throw new PermsnapError('INTERNAL', 'tar-stream no longer has _consumeHeader or _write: the pinned version was changed');
   }
   internals._consumeHeader = function (this: ExtractInternals): boolean {
-    const consumed = consumeHeader.call(this);
+    // The header block as tar-stream takes it from its buffer: its owner and group names
+    // are read again from it, as bytes (tar-stream decodes them as UTF-8, whatever
+    // filenameEncoding says, and a byte that is not UTF-8 became U+FFFD).
+    const buffer = this._buffer;
+    const shift = buffer.shift;
+    let block: Uint8Array | null = null;
+    buffer.shift = (bytes: number): Uint8Array => {
+      const taken = shift.call(buffer, bytes);
+      if (bytes === BLOCK) block = taken;
+      return taken;
+    };
+    let consumed: boolean;
+    try {
+      consumed = consumeHeader.call(this);
+    } finally {
+      buffer.shift = shift;
+    }
     // A header consumed that decoded to nothing: a zero block.
-    if (consumed && this._header === null) {
+    const header = this._header;
+    if (consumed && header === null) {
       end.marker = true;
       this._buffer.shift(this._buffer.buffered);
+    } else if (consumed && header !== null && block !== null) {
+      header.uname = headerField(block, 265, 32);
+      header.gname = headerField(block, 297, 32);
     }
     return consumed;
   };
@@ -130,6 +150,13 @@ function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): Retu
     else decodeOther.call(this, buf);
   };
   return extract;
+}
+
+/** A NUL-padded text field of a header block, as a byte string. */
+function headerField(block: Uint8Array, offset: number, length: number): string {
+  const field = Buffer.from(block.buffer, block.byteOffset + offset, length);
+  const nul = field.indexOf(0);
+  return field.toString('latin1', 0, nul < 0 ? length : nul);
 }
 
 /** The first MAX_CONTENT bytes of an entry; the rest is read and dropped. */
@@ -155,9 +182,9 @@ function toMember(header: StreamHeader, globalPax: PaxRecords): TarMember {
     mode: header.mode,
     uid: header.uid,
     gid: header.gid,
-    // tar-stream decodes these two as UTF-8 whatever filenameEncoding says: back to bytes.
-    uname: Buffer.from(header.uname, 'utf8').toString('latin1'),
-    gname: Buffer.from(header.gname, 'utf8').toString('latin1'),
+    // Read from the header block as bytes (byteExactExtract).
+    uname: header.uname,
+    gname: header.gname,
     pax,
   };
 }

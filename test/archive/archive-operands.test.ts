@@ -140,6 +140,17 @@ describe.skipIf(!ready)(`restore from a tar archive (${SKIP_REASON}, GNU tar)`, 
     }
   });
 
+  it('reads owner and group names that are not UTF-8 as their bytes, from a GNU header as from a pax record', () => {
+    const names = `--owner="$(printf 'us\\377er'):4242" --group="$(printf 'gr\\376p'):4343"`;
+    sh(`mkdir -p n && touch n/f && tar ${names} -cf gnu.tar n && tar --format=pax ${names} -cf pax.tar n`, dir);
+    for (const archive of ['gnu.tar', 'pax.tar']) {
+      const r = run(process.execPath, [CLI, 'snapshot', '--from-tar', path.join(dir, archive)], { cwd: dir });
+      expect(r.status, archive).toBe(0);
+      const text = r.stdout.toString('latin1');
+      expect(text, archive).toContain('# file: n/f\n# owner: us\xffer\n# group: gr\xfep\n');
+    }
+  });
+
   it('refuses a truncated archive before changing anything (exit 2, one line)', () => {
     const archive = treeAndArchive();
     const cut = path.join(dir, 'cut.tar');
