@@ -188,7 +188,7 @@ export function getXattrPinned(pin: Pin, name: string, shownPath: string): Buffe
 }
 
 /** The xattr names of the pinned file (one call: most files have none, and need no more). */
-export function listXattrsPinned(pin: Pin, shownPath: string): string[] {
+export function listXattrsPinned(pin: Pin, shownPath: string): readonly string[] {
   if (pin.name !== '') return listXattrsAt(pin.fd, pin.name, shownPath, false, null);
   try {
     return listXattrs(procPath(pin), true);

@@ -4,6 +4,7 @@
 // a file permsnap itself writes.
 
 import { cPath } from './byte-path.js';
+import { NO_XATTRS } from './dir-fd.js';
 import { errno, lastErrno, libc, systemError } from './libc.js';
 
 type GetFn = (path: string | Buffer, name: string, value: Buffer | null, size: number) => number | bigint;
@@ -37,16 +38,16 @@ export function getXattr(bytePath: string, name: string, follow: boolean): Buffe
   }
 }
 
-/** Attribute names of a file; [] for none, and for filesystems without xattr support. */
-export function listXattrs(bytePath: string, follow: boolean): string[] {
+/** Attribute names of a file; none for none, and for filesystems without xattr support. */
+export function listXattrs(bytePath: string, follow: boolean): readonly string[] {
   const fn = follow ? listxattr : llistxattr;
   const p = cPath(bytePath);
   for (;;) {
     const n = Number(fn(p, scratch, scratch.length));
-    if (n === 0) return [];
+    if (n === 0) return NO_XATTRS;
     if (n > 0) return scratch.toString('latin1', 0, n - 1).split('\0');
     const e = lastErrno();
-    if (e === errno.ENOTSUP) return [];
+    if (e === errno.ENOTSUP) return NO_XATTRS;
     if (e !== errno.ERANGE) throw systemError(follow ? 'listxattr' : 'llistxattr', e, bytePath);
     const need = Number(fn(p, null, 0));
     if (need < 0) throw systemError(follow ? 'listxattr' : 'llistxattr', lastErrno(), bytePath);

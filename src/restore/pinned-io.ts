@@ -7,7 +7,7 @@ import { decodeAclXattr, encodeAclXattr, XATTR_ACL_ACCESS, XATTR_ACL_DEFAULT } f
 import { fileTypeOf, PERMISSION_BITS, S_ISGID } from '../model/mode.js';
 import { XATTR_CAPABILITY } from '../model/capability.js';
 import type { FileType } from '../model/entry.js';
-import { statFd, type FileStat } from '../platform/dir-fd.js';
+import { NO_XATTRS, statFd, type FileStat } from '../platform/dir-fd.js';
 import { chmodFd, chownFd, getXattrPinned, listXattrsPinned, removeXattrFd, setXattrFd, statPinned, type Pin } from '../platform/safe-ops.js';
 import { UNREADABLE_CAPABILITY, type PathState } from './path-state.js';
 import { PartlyTaken, type PathIo } from './reconcile.js';
@@ -31,7 +31,7 @@ export interface PinnedState extends PathState {
 export function readPinnedState(pin: Pin, shownPath: string, namesAt: Pin = pin): PinnedState {
   const st = statPinned(pin, shownPath);
   const type = fileTypeOf(st.mode);
-  const present = type === 'symlink' ? [] : listXattrsPinned(namesAt, shownPath);
+  const present = type === 'symlink' ? NO_XATTRS : listXattrsPinned(namesAt, shownPath);
   return stateOf(st, type, st.unchangeable, present, pin, shownPath);
 }
 
