@@ -161,7 +161,7 @@ let xattrList = Buffer.allocUnsafe(4096);
 let haveListxattrat = true;
 
 /**
- * Names of a file's extended attributes; [] when none or unsupported. Relative to dirfd on
+ * Names of a file's extended attributes; NO_XATTRS when none or unsupported. Relative to dirfd on
  * Linux >= 6.13 (listxattrat); before that by `fallbackPath`: the full path, or with null
  * the name beneath the directory's /proc/self/fd link (worked out only then: restore's
  * first pass made that string for every path). Named in errors as `fullPath`.

@@ -38,7 +38,7 @@ export function getXattr(bytePath: string, name: string, follow: boolean): Buffe
   }
 }
 
-/** Attribute names of a file; none for none, and for filesystems without xattr support. */
+/** Attribute names of a file; NO_XATTRS for none, and for filesystems without xattr support. */
 export function listXattrs(bytePath: string, follow: boolean): readonly string[] {
   const fn = follow ? listxattr : llistxattr;
   const p = cPath(bytePath);
