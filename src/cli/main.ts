@@ -261,7 +261,12 @@ async function readWithYargs(
     .fail((message, err) => {
       throw err ?? new PermsnapError('USAGE', message);
     })
-    .completion('completion', 'Print a bash/zsh completion script (permsnap completion >> ~/.bashrc)')
+    // yargs offers each one-letter alias as a long option too (--n, --q, --j); a long option
+    // is read by its prefix (long-options.ts), so `restore --n` would be --no-undo, not the
+    // dry run -n: they are left out.
+    .completion('completion', 'Print a bash/zsh completion script (permsnap completion >> ~/.bashrc)', (_current: string, _argv: unknown, completeByDefault: (then: (err: Error | null, words?: string[]) => void) => void, done: (words: string[]) => void) => {
+      completeByDefault((_err, words) => done((words ?? []).filter((word) => !/^--[^-](:|$)/.test(word))));
+    })
     .example('$0 snapshot /etc -o etc.facl', 'keep a baseline of /etc (root reads every file)')
     .example('$0 diff etc.facl /etc', 'what has changed since (exit 1 when something has)')
     .example('$0 restore etc.facl --root / --dry-run', 'what restoring it would change (without --dry-run: change it, undo journal kept)')

@@ -51,4 +51,14 @@ describe.skipIf(!hasCommand('bash'))('permsnap completion (needs bash)', () => {
     expect(complete(['permsnap', 'snapshot', '--from-'])).toEqual(['--from-deb', '--from-tar']);
     expect(complete(['permsnap', 'diff', '--for'])).toEqual(['--format']);
   });
+
+  it('never offers a one-letter alias as a long option (--n would be read as --no-undo, not as -n, the dry run)', () => {
+    expect(complete(['permsnap', 'restore', 'snap.facl', '--n'])).toEqual(['--no-undo']);
+    expect(complete(['permsnap', 'restore', 'snap.facl', '--j'])).toEqual(['--jobs']);
+    expect(complete(['permsnap', 'snapshot', '--n'])).toEqual(['--no-effective', '--numeric']);
+    // All that yargs offers for an option being typed (bash's compgen then keeps those that match).
+    const all = permsnap(['--get-yargs-completions', 'permsnap', 'restore', 'snap.facl', '--d']).stdout.toString().trim().split('\n');
+    expect(all).toContain('--dry-run');
+    expect(all.filter((word) => /^--[^-]$/.test(word))).toEqual([]);
+  });
 });
