@@ -330,6 +330,8 @@ describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs 
     expect(r.status, r.stderr).toBe(1);
     expect(filePaths(latin1(r.stdout))).toEqual(['d1', 'd1/d2']);
     expect(r.stderr).toBe('permsnap: d1/d2: Permission denied\npermsnap: 1 problem(s) reading the tree (above): the snapshot lacks what could not be read\n');
+    // --quiet leaves out progress and notices; problems and the summary still print (its help).
+    expect(runAsNobody(process.execPath, [CLI, 'snapshot', 'd1', '-q'], { cwd: dir }).stderr).toBe(r.stderr);
   });
 
   it.skipIf(!mapFilesRefused)('with --compat says nothing of a directory that opens but cannot be read, as getfacl (/proc/1/map_files here)', () => {

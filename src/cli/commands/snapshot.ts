@@ -170,7 +170,8 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
     }
     await sink.commit();
     // A directory that could not be listed is itself in the snapshot: only what it holds is not.
-    if (result.problems > 0 && !args.compat) reporter.info(`${result.problems} problem(s) reading the tree (above): the snapshot lacks what could not be read`);
+    // The summary: printed with --quiet too, as its help says.
+    if (result.problems > 0 && !args.compat) reporter.warn(`${result.problems} problem(s) reading the tree (above): the snapshot lacks what could not be read`);
     return { exitCode: failed ? 1 : 0 };
   } catch (err) {
     progress.done();
