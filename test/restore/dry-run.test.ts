@@ -41,6 +41,7 @@ describe.skipIf(!restoreReady)(`restore --dry-run (${SKIP_REASON})`, () => {
       expect(withRoot.status, withRoot.stderr).toBe(0);
       const withCwd = restore([snap, '--dry-run', '--undo', undo, ...fallbacks], { cwd: dir });
       expect(withCwd.status, withCwd.stderr).toBe(0);
+      expect(withCwd.stderr).toContain(`permsnap: a dry run keeps no undo journal: ${undo} is not written\n`);
       const short = restore([snap, '-n', '--root', dir, ...fallbacks], { cwd: '/' });
       expect(short.status, short.stderr).toBe(0);
 

@@ -128,6 +128,8 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   const ids = chooseResolver(root, args['ids-from']);
   const started = new Date();
   const journal = args['dry-run'] || args['no-undo'] ? null : openJournal(args.undo, root, started);
+  // -n added to the very command line that will run: taken, and said.
+  if (args['dry-run'] && args.undo !== undefined) reporter.info(`a dry run keeps no undo journal: ${args.undo} is not written`);
   if (journal?.notice !== undefined) reporter.warn(journal.notice);
   let summary: RestoreSummary;
   let text: SnapshotText | null = null;
