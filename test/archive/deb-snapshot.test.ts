@@ -137,9 +137,13 @@ describe.skipIf(!ready)('snapshot --from-deb (needs root for the owners, dpkg-de
     expect(text).toMatch(/# permsnap: end, 15 entries\n/);
   });
 
-  it('refuses --statoverride without --from-deb, and --from-tar with it', () => {
+  it('refuses --statoverride and --merged-usr without --from-deb, and --from-tar with it', () => {
     const a = permsnap(['snapshot', '--statoverride', 'x', '.'], { cwd: dir });
     expect([a.status, a.stderr.split('\n')[0]]).toEqual([2, 'permsnap: --statoverride applies to --from-deb only']);
+    for (const merged of [['--merged-usr', 'yes'], ['--merged-usr=no'], ['--merged', 'auto']]) {
+      const m = permsnap(['snapshot', ...merged, '.'], { cwd: dir });
+      expect([m.status, m.stderr.split('\n')[0]], merged.join(' ')).toEqual([2, 'permsnap: --merged-usr applies to --from-deb only']);
+    }
     const b = permsnap(['snapshot', '--from-deb', debs.xz!, '--from-tar', 'x.tar'], { cwd: dir });
     expect([b.status, b.stderr.split('\n')[0]]).toEqual([2, 'permsnap: give --from-tar or --from-deb, not both']);
   });

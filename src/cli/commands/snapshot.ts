@@ -125,6 +125,9 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
   checkUtf8Path('--output', args.output === undefined ? undefined : toByteString(args.output));
   if (args['from-tar'] !== undefined && args['from-deb'] !== undefined) throw new PermsnapError('USAGE', 'give --from-tar or --from-deb, not both');
   if (args.statoverride !== undefined && args['from-deb'] === undefined) throw new PermsnapError('USAGE', '--statoverride applies to --from-deb only');
+  // Given, not defaulted ('auto'): the raw arguments say (long options in whole names by now).
+  const mergedUsrGiven = raw.some((a) => a === '--merged-usr' || a.startsWith('--merged-usr='));
+  if (mergedUsrGiven && args['from-deb'] === undefined) throw new PermsnapError('USAGE', '--merged-usr applies to --from-deb only');
   if (args.compat && args.format === 'json') throw new PermsnapError('USAGE', "--compat prints getfacl's text, not --format json: give one of them");
   if (args['from-tar'] !== undefined) return fromTar(args['from-tar'], args, raw, reporter);
   if (args['from-deb'] !== undefined) return fromDeb(args['from-deb'], args, raw, reporter);
