@@ -350,9 +350,9 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
   it('says an empty snapshot holds no path and exits 1 (a failed `zcat ... |` is no success), from a file or stdin', () => {
     const snap = setup([], '');
     const root = path.join(dir, 'r');
-    for (const r of [restore([snap, '--root', root, '--no-undo'], { cwd: '/' }), restore(['-', '--root', root, '--no-undo'], { cwd: '/', input: '' })]) {
+    for (const [named, r] of [[snap, restore([snap, '--root', root, '--no-undo'], { cwd: '/' })], ['-', restore(['-', '--root', root, '--no-undo'], { cwd: '/', input: '' })]] as const) {
       expect(r.status, r.stderr).toBe(1);
-      expect(r.stderr).toContain('the snapshot holds no path (an empty file?): nothing to restore');
+      expect(r.stderr).toContain(`permsnap: ${named}: the snapshot holds no path (an empty file?): nothing to restore\n`);
     }
   });
 

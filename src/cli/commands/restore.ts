@@ -196,7 +196,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     // Nothing was changed: a wrong root is left as it was, and an empty file (a failed
     // `zcat baseline.gz |`) is not a success.
     reporter.error(summary.paths === 0
-      ? 'the snapshot holds no path (an empty file?): nothing to restore'
+      ? `${args.snapshot}: the snapshot holds no path (an empty file?): nothing to restore`
       : `no path of the snapshot exists beneath ${rootInMessage(root)}: wrong --root? Nothing was changed`);
     return { exitCode: 1 };
   }
