@@ -52,7 +52,7 @@ describe('the CLI with early workers', () => {
     try {
       const bad = permsnap(['snapshot', '--jobs', '3', '--no-such-option', dir]);
       expect(bad.status).toBe(2);
-      expect(bad.stderr).toMatch(/^permsnap: Unknown argument: no-such-option$/m);
+      expect(bad.stderr).toMatch(/^permsnap: unknown option --no-such-option for snapshot$/m);
       expect(permsnap(['snapshot', '--help']).status).toBe(0);
       const parallel = permsnap(['snapshot', '--jobs', '3', '--quiet', '/usr/share/doc']);
       const serial = permsnap(['snapshot', '--jobs', '1', '--quiet', '/usr/share/doc']);

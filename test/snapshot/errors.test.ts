@@ -297,7 +297,7 @@ describe.skipIf(!aclReady)('snapshot command-line edges, against getfacl (needs 
     // A usage error names an operand after "--" as typed.
     const extra = permsnap(['diff', '--', 'a', 'b', 'c'], { cwd: dir });
     expect(extra.status).toBe(2);
-    expect(extra.stderr.split('\n')[0]).toBe('permsnap: Unknown argument: c');
+    expect(extra.stderr.split('\n')[0]).toBe('permsnap: unexpected operand "c" (diff takes BEFORE AFTER)');
     for (const args of [['tree/file', '--', '-x'], ['--', '-x', '-L'], ['--', '--compat', 'tree']]) {
       const theirs = getfacl(['-R', ...args], { cwd: dir });
       expect(theirs.status, args.join(' ')).toBe(0);
