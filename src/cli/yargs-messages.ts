@@ -17,7 +17,7 @@ export function usageText(message: string, context: UsageContext): string {
   const choices = /^Invalid values:\s*Argument: (\S+), Given: (.*), Choices: (.*)$/s.exec(message);
   if (choices) {
     const allowed = (choices[3] as string).split(', ').map(unquoted).join(', ');
-    return `--${choices[1]} ${unquoted(choices[2] as string)}: expected one of ${allowed}`;
+    return `unknown value ${JSON.stringify(unquoted(choices[2] as string))} for --${choices[1]}, expected one of ${allowed}`;
   }
   const noValue = /^Not enough arguments following: (\S+)$/.exec(message);
   if (noValue) return `--${noValue[1]} needs a value`;

@@ -26,7 +26,7 @@ describe('usageText', () => {
   });
 
   it('says a value not among the choices, a missing value and missing operands in one line', () => {
-    expect(say('Invalid values:\n  Argument: format, Given: "xml", Choices: "getfacl", "json"', [], 'snapshot')).toBe('--format xml: expected one of getfacl, json');
+    expect(say('Invalid values:\n  Argument: format, Given: "xml", Choices: "getfacl", "json"', [], 'snapshot')).toBe('unknown value "xml" for --format, expected one of getfacl, json');
     expect(say('Not enough arguments following: exclude', [], 'snapshot')).toBe('--exclude needs a value');
     expect(say('Not enough non-option arguments: got 1, need at least 2', [], 'diff', '<before> <after>')).toBe('diff needs BEFORE AFTER (got 1 operand(s))');
   });
@@ -42,7 +42,7 @@ describe('the CLI says them so', () => {
     for (const [args, first] of [
       [['snaphot', 't'], 'permsnap: unknown command "snaphot", expected one of snapshot, diff, restore'],
       [['snapshot', '.', '--root', '/'], 'permsnap: unknown option --root for snapshot'],
-      [['snapshot', '.', '--format', 'xml'], 'permsnap: --format xml: expected one of getfacl, json'],
+      [['snapshot', '.', '--format', 'xml'], 'permsnap: unknown value "xml" for --format, expected one of getfacl, json'],
       [['snapshot', '.', '--exclude'], 'permsnap: --exclude needs a value'],
       [['diff', 'a.facl'], 'permsnap: diff needs BEFORE AFTER (got 1 operand(s))'],
       [['restore', 'a.facl', 'extra', '--no-undo'], 'permsnap: unexpected operand "extra" (restore takes SNAPSHOT)'],
