@@ -260,10 +260,10 @@ async function readWithYargs(
     .demandCommand(1, 'Name a command')
     .exitProcess(false)
     .fail((message, err) => {
-      const context = { argv, command: name, operands: module?.command.split(' ').slice(1).join(' ') ?? '', commands: Object.keys(COMMANDS) };
       // yargs-parser's own errors (an option without its value) come as an error: a usage error all the same.
-      if (err?.name === 'YError') throw new PermsnapError('USAGE', usageText(err.message.replaceAll(HIDDEN, ''), context));
-      throw err ?? new PermsnapError('USAGE', usageText(message.replaceAll(HIDDEN, ''), context));
+      if (err && err.name !== 'YError') throw err;
+      const context = { argv, command: name, operands: module?.command.split(' ').slice(1).join(' ') ?? '', commands: Object.keys(COMMANDS) };
+      throw new PermsnapError('USAGE', usageText((err?.message ?? message).replaceAll(HIDDEN, ''), context));
     })
     // yargs offers each one-letter alias as a long option too (--n, --q, --j); a long option
     // is read by its prefix (long-options.ts), so `restore --n` would be --no-undo, not the

@@ -101,11 +101,12 @@ function inspectPlace(base: string, relative: string): { unusable: string | null
 
 /** Why one of permsnap's own directories is not safe for a journal (another user's, or writable by others), or null. */
 function unsafeOwnDirectory(shown: string, st: { uid: number; mode: number }): string | null {
-  const uid = process.geteuid?.() ?? 0;
-  if (st.uid !== uid) return `${shown} belongs to uid ${st.uid}, another user`;
+  if (st.uid !== callerUid()) return `${shown} belongs to uid ${st.uid}, another user`;
   if ((st.mode & 0o022) !== 0) return `${shown} can be written by others (mode ${modeOctal(st.mode)}): chmod go-w it`;
   return null;
 }
+
+const callerUid = (): number => process.geteuid?.() ?? 0;
 
 const joinNotices = (a: string | undefined, b: string): string => (a === undefined ? b : `${a}; ${b}`);
 
@@ -117,7 +118,7 @@ const joinNotices = (a: string | undefined, b: string): string => (a === undefin
  * journal and all, before the undo. Null when not.
  */
 function openToOthers(shown: string, st: { mode: number; uid: number }): string | null {
-  if (st.uid !== 0 && st.uid !== (process.geteuid?.() ?? 0)) return `${shown} belongs to uid ${st.uid}, another user`;
+  if (st.uid !== 0 && st.uid !== callerUid()) return `${shown} belongs to uid ${st.uid}, another user`;
   return (st.mode & 0o002) !== 0 && (st.mode & S_ISVTX) === 0 ? `${shown} can be written by any user (mode ${modeOctal(st.mode)})` : null;
 }
 

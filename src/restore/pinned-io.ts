@@ -40,7 +40,6 @@ export function readPinnedState(pin: Pin, shownPath: string, namesAt: Pin = pin)
  * (No closures: restore makes a state for every path it looks at closely, most with no xattr.)
  */
 export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, present: readonly string[], pin: Pin, shownPath: string): PinnedState {
-  const none = present.length === 0;
   return {
     type,
     mode: st.mode & PERMISSION_BITS,
@@ -50,9 +49,9 @@ export function stateOf(st: FileStat, type: FileType, unchangeable: boolean, pre
     ino: st.ino,
     nlink: st.nlink,
     unchangeable,
-    acl: none ? null : aclIn(present, XATTR_ACL_ACCESS, pin, shownPath),
-    defaultAcl: none || type !== 'dir' ? null : aclIn(present, XATTR_ACL_DEFAULT, pin, shownPath),
-    capability: none || !present.includes(XATTR_CAPABILITY) ? null : readCapability(pin, shownPath),
+    acl: aclIn(present, XATTR_ACL_ACCESS, pin, shownPath),
+    defaultAcl: type === 'dir' ? aclIn(present, XATTR_ACL_DEFAULT, pin, shownPath) : null,
+    capability: present.includes(XATTR_CAPABILITY) ? readCapability(pin, shownPath) : null,
   };
 }
 
