@@ -20,6 +20,7 @@ import { S_ISGID, S_ISUID, S_ISVTX, permText } from '../model/mode.js';
 import { readsAsId } from '../model/printable-name.js';
 import { unquote } from './quote.js';
 import { messageText } from '../platform/byte-path.js';
+import { objectList } from '../platform/object-list.js';
 
 export interface ParsedEntry {
   entry: Entry;
@@ -341,19 +342,18 @@ class BlockBuilder {
     const defaultAcl = this.defaults?.finish(this.fileLine);
     const a = this.access;
     const rwx = (a.userObj!.perm << 6) | ((a.mask ?? a.groupObj)!.perm << 3) | a.other!.perm;
-    const entry: Entry = {
+    return builtEntry({
       path: this.path,
       type: defaultAcl === undefined ? 'unknown' : 'dir',
       mode: Math.max(this.flags, 0) | rwx,
       uid: this.owner?.id ?? UNKNOWN_ID,
       gid: this.group?.id ?? UNKNOWN_ID,
       acl,
-    };
-    if (this.owner?.name !== undefined) entry.owner = this.owner.name;
-    if (this.group?.name !== undefined) entry.group = this.group.name;
-    if (defaultAcl !== undefined) entry.defaultAcl = defaultAcl;
-    if (this.capability !== undefined) entry.capability = this.capability;
-    return entry;
+      owner: this.owner?.name,
+      group: this.group?.name,
+      defaultAcl,
+      capability: this.capability,
+    });
   }
 }
 
@@ -390,6 +390,21 @@ function parseCapability(value: string): string {
     throw new Fault(`${err instanceof Error ? err.message : String(err)} (in # capability:)`);
   }
   return text;
+}
+
+/**
+ * An Entry made one way, its optional fields only when defined: the entries a block builds and
+ * the copies knownBlock() makes of a remembered one then share hidden classes (a structured
+ * clone has others, and the look's optimized code threw itself away at the first clone:
+ * "wrong map", --trace-deopt).
+ */
+function builtEntry(from: Entry): Entry {
+  const entry: Entry = { path: from.path, type: from.type, mode: from.mode, uid: from.uid, gid: from.gid, acl: from.acl };
+  if (from.owner !== undefined) entry.owner = from.owner;
+  if (from.group !== undefined) entry.group = from.group;
+  if (from.defaultAcl !== undefined) entry.defaultAcl = from.defaultAcl;
+  if (from.capability !== undefined) entry.capability = from.capability;
+  return entry;
 }
 
 function parsePath(value: string): string {
@@ -458,7 +473,7 @@ export class GetfaclParser {
   private sawEnd = false;
   private ended = false;
   private error: PermsnapError | undefined;
-  private out: ParsedEntry[] = [];
+  private out: ParsedEntry[] = objectList<ParsedEntry>();
   private capabilitiesUnknown = false;
   /** The file is an undo journal (its first line says so): it may end without the end marker. */
   private journal = false;
@@ -563,7 +578,8 @@ export class GetfaclParser {
     // Most blocks say what the block before said (61-81% of those of the benchmarks'
     // snapshots): compared in place, without searching for the blank line or hashing.
     const end = known === undefined ? -1 : fileEnd + 1 + known.body.length;
-    if (known !== undefined && text.charCodeAt(end) === 10 && text.slice(fileEnd + 1, end) === known.body) {
+    // `end` checked against the length first: a read past the end deoptimized the look (V8 --trace-deopt: "out of bounds").
+    if (known !== undefined && end < text.length && text.charCodeAt(end) === 10 && text.slice(fileEnd + 1, end) === known.body) {
       next = end + 1;
     } else {
       const blank = text.indexOf('\n\n', fileEnd);
@@ -642,7 +658,7 @@ export class GetfaclParser {
   /** Runs a step, collecting its blocks and turning faults into located PermsnapErrors. */
   private guard(step: () => void): ParsedEntry[] {
     if (this.error !== undefined) throw this.error;
-    this.out = [];
+    this.out = objectList<ParsedEntry>();
     try {
       step();
     } catch (err) {
@@ -659,7 +675,8 @@ export class GetfaclParser {
     // line just over the limit is refused must not depend on where the input was cut.
     if (raw.length > MAX_LINE) fail(`line longer than ${MAX_LINE} bytes, expected getfacl text`);
     // CRLF, or CR CR LF from a file converted twice (setfacl takes both).
-    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.replace(/\r+$/, '') : raw;
+    // Empty first: a read before the start threw the optimized parse away ("out of bounds").
+    const line = raw !== '' && raw.charCodeAt(raw.length - 1) === 13 ? raw.replace(/\r+$/, '') : raw;
     if (this.hasNul && line.includes('\0')) fail('NUL byte in the line, expected text (getfacl quotes every byte it must)');
     if (line === '') return this.closeBlock(this.lineAt);
     const exact = EXACT_LINES.get(line);
@@ -752,7 +769,10 @@ export class GetfaclParser {
     // The copy says nothing new, and is not a path given twice.
     const closingCopy = this.journal && block.endLine !== 0 && this.lastPath === entry.path;
     this.lastPath = entry.path;
-    if (!closingCopy) this.out.push(shape === undefined ? { entry, line: block.fileLine } : { entry, line: block.fileLine, shape });
+    // Every ParsedEntry with the same fields (shape undefined or not): objects built two ways
+    // have two hidden classes, and the look's optimized code threw itself away at the second
+    // ("wrong map", --trace-deopt).
+    if (!closingCopy) this.out.push({ entry, line: block.fileLine, shape });
   }
 
   /**
@@ -776,7 +796,7 @@ export class GetfaclParser {
     for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) lines++;
     // Copies, not slices: a slice of the chunk's text (or a name in it) would keep the
     // whole 64 KiB chunk alive for as long as the parser lives.
-    const shape: KnownBlock = { body: Buffer.from(body, 'latin1').toString('latin1'), entry: structuredClone({ ...entry, path: '' }), lines };
+    const shape: KnownBlock = { body: Buffer.from(body, 'latin1').toString('latin1'), entry: builtEntry(structuredClone({ ...entry, path: '' })), lines };
     known.set(shape.body, shape);
     return (this.lastKnown = shape);
   }

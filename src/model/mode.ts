@@ -31,10 +31,14 @@ export function permText(perm: number): string {
   return PERM_TEXT[perm & 7] as string;
 }
 
+// By the special bits (setuid, setgid, sticky) as a number; null for none. A table rather
+// than three strings joined: the joining, never done before the first file with a special
+// bit, threw away the optimized code that prints journal blocks ("Insufficient type feedback").
+const FLAGS_TEXT = [null, '--t', '-s-', '-st', 's--', 's-t', 'ss-', 'sst'];
+
 /** getfacl's `# flags:` value, or null when no special bit is set. */
 export function flagsText(mode: number): string | null {
-  if ((mode & SPECIAL_BITS) === 0) return null;
-  return (mode & S_ISUID ? 's' : '-') + (mode & S_ISGID ? 's' : '-') + (mode & S_ISVTX ? 't' : '-');
+  return FLAGS_TEXT[(mode & SPECIAL_BITS) >> 9] as string | null;
 }
 
 /** Four octal digits, special bits included (the JSON and diff form). */

@@ -4,6 +4,7 @@
 // for every entry (measured on /usr: 2-3x faster than fs.opendir + fs.lstat).
 
 import { cPath } from './byte-path.js';
+import { objectList } from './object-list.js';
 import { errno, lastErrno, libc, systemError, type SystemError } from './libc.js';
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_RDONLY } from './open-flags.js';
 
@@ -151,11 +152,7 @@ export function readNames(fd: number, shownPath: string, atLeast = Infinity): Na
  * runs could not tell the difference in time).
  * Never changed: callers take it as readonly.
  */
-export const NO_XATTRS: readonly string[] = ((): string[] => {
-  const names = [''];
-  names.pop();
-  return names;
-})();
+export const NO_XATTRS: readonly string[] = objectList<string>();
 
 let xattrList = Buffer.allocUnsafe(4096);
 let haveListxattrat = true;

@@ -3,6 +3,7 @@
 // and one Int32Array, with the rare ACLs and capabilities aside, it is a copy or two.
 
 import type { Acl } from '../model/acl.js';
+import { objectList } from '../platform/object-list.js';
 import { asBuffer } from './restore-protocol.js';
 import type { WantedState } from './path-state.js';
 import type { TargetPath } from './target-path.js';
@@ -89,7 +90,7 @@ export function packItems(items: readonly WorkItem[]): PackedItems {
  * its whole text so, for the garbage collector to copy.
  */
 export class ItemPacker {
-  private readonly roots: string[] = [];
+  private readonly roots = objectList<string>();
   private paths: Buffer;
   private pathBytes = 0;
   private count = 0;
@@ -176,7 +177,7 @@ export class ItemPacker {
  * damaged /usr copy took as long or a little longer (110 ms against 100, 5 runs).
  */
 export class Repacker {
-  private readonly roots: string[] = [];
+  private readonly roots = objectList<string>();
   private readonly relatives: string[];
   private readonly numbers: Uint32Array;
   private readonly extras: Extra[] = [];

@@ -5,6 +5,7 @@
 // thread 150 ms or more in allocation and garbage collection while both workers waited,
 // and the main thread's heap held them all through the second pass.
 
+import { objectList } from '../platform/object-list.js';
 import { indexAdded, isDirectoryOnly, ItemPacker, Repacker, rootNumber, type Extra, type PackedColumns, type PackedItems, type PackedPiece } from './packed-items.js';
 import type { PathColumns, TargetPath } from './target-path.js';
 import type { WorkItem } from './work-item.js';
@@ -30,7 +31,7 @@ export function listPiece(packed: PackedPiece): ListedPiece {
 export class WorkList implements PathColumns {
   /** The paths, in the order of the pieces (file order): root, relative path, and where each is packed. */
   readonly rootIds: Int32Array;
-  readonly roots: string[] = [];
+  readonly roots = objectList<string>();
   readonly relatives: string[];
   private readonly pieces: readonly PackedColumns[];
   private readonly pieceOf: Int32Array;
