@@ -30,11 +30,14 @@ function usrCopy() {
   return target;
 }
 
+// The node running this first on the PATH: the one bin/permsnap.js starts when run as a command.
+const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+
 /** Runs a command under GNU time; returns seconds and peak RSS in MB. */
 function timed(cmd, args, cwd) {
   const out = fs.openSync('/dev/null', 'w');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd, stdio: ['ignore', out, 'pipe'], maxBuffer: 1 << 28 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd, env, stdio: ['ignore', out, 'pipe'], maxBuffer: 1 << 28 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   fs.closeSync(out);
   const lines = r.stderr.toString().trim().split('\n');
@@ -119,7 +122,8 @@ function benchRestore(dirArg) {
   const healthy = () => spawnSync('getfacl', ['-R', base], { cwd: work, maxBuffer: 1 << 30 }).stdout.equals(snap.stdout);
   let journal = 0;
   const setfacl = settled(() => timed('setfacl', [`--restore=${snapshotFile}`], work));
-  const permsnapRestore = settled(() => timed(process.execPath, [cli, 'restore', snapshotFile, '--quiet', '--undo', path.join(work, `undo-${journal++}.facl`)], work));
+  // Run as a command, as an admin runs it (npx, PATH): bin/permsnap.js then gives restore its V8 flag.
+  const permsnapRestore = settled(() => timed(cli, ['restore', snapshotFile, '--quiet', '--undo', path.join(work, `undo-${journal++}.facl`)], work));
   const checked = (label, run) => () => {
     const r = run();
     if (!healthy()) throw new Error(`${label} left the tree different from the snapshot`);

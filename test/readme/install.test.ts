@@ -33,5 +33,10 @@ describe.skipIf(!hasCommand('npm'))('README install: npm pack, then npm install 
     const snap = run(bin, ['snapshot', '--compat', 'tree'], { cwd: dir });
     expect(snap.status, snap.stderr).toBe(0);
     expect(snap.stdout.toString()).toMatch(/^# file: tree\n# owner: \S+\n# group: \S+\nuser::rwx\n/);
+    // restore, which the command starts node for with a V8 flag of its own (bin/permsnap.js).
+    fs.writeFileSync(path.join(dir, 'tree.facl'), snap.stdout);
+    const restored = run(bin, ['restore', '--no-undo', 'tree.facl'], { cwd: dir });
+    expect(restored.status, restored.stderr).toBe(0);
+    expect(restored.stderr.toString()).toContain('1 already correct');
   });
 });
