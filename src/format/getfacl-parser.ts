@@ -578,7 +578,8 @@ export class GetfaclParser {
     // Most blocks say what the block before said (61-81% of those of the benchmarks'
     // snapshots): compared in place, without searching for the blank line or hashing.
     const end = known === undefined ? -1 : fileEnd + 1 + known.body.length;
-    // `end` checked against the length first: a read past the end deoptimized the look (V8 --trace-deopt: "out of bounds").
+    // `end` checked against the length first: a read past the end threw the optimized parse
+    // away ("out of bounds" in V8's --trace-deopt).
     if (known !== undefined && end < text.length && text.charCodeAt(end) === 10 && text.slice(fileEnd + 1, end) === known.body) {
       next = end + 1;
     } else {
