@@ -130,7 +130,7 @@ function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): Retu
     const header = this._header;
     if (consumed && header === null) {
       end.marker = true;
-      this._buffer.shift(this._buffer.buffered);
+      buffer.shift(buffer.buffered);
     } else if (consumed && header !== null && block !== null) {
       header.uname = headerField(block, 265, 32);
       header.gname = headerField(block, 297, 32);

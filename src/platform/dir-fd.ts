@@ -144,13 +144,10 @@ export function readNames(fd: number, shownPath: string, atLeast = Infinity): Na
 }
 
 /**
- * No xattr names: one array for every file without any, of the kind split() gives
- * (elements of any kind, not small integers), so that code reading both stays
- * monomorphic. An empty literal has another map, and V8 threw away restore's optimized
- * look (20-37 ms of compiling, again) at the first file with an xattr, twice a thread:
- * with it, the look was compiled 2-3 times in a pass over a /usr copy, not 4-5 (paired
- * runs could not tell the difference in time).
- * Never changed: callers take it as readonly.
+ * No xattr names: one array for every file without any, of the kind split() gives (see
+ * objectList). With an empty literal, V8 threw away restore's optimized look (20-37 ms of
+ * compiling, again) at the first file with an xattr, twice a thread. Never changed:
+ * callers take it as readonly.
  */
 export const NO_XATTRS: readonly string[] = objectList<string>();
 

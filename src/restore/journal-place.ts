@@ -41,9 +41,9 @@ export function defaultJournalPlace(root: string | undefined): JournalPlace {
   let notice: string | undefined;
   // ROOT/var/lib (or /var/lib) left open to any user, as `chmod -R a+rwx` leaves it, or
   // another user's, as `chown -R` leaves it, is put right by the restore itself; until then
-  // another user could swap permsnap/ there,
-  // which is said (the README: lock them out). The journal still goes beneath ROOT: it
-  // must survive leaving the rescue system, where no user of the damaged one is at work.
+  // another user could swap permsnap/ there, which is said (the README: lock them out). The
+  // journal still goes beneath ROOT: it must survive leaving the rescue system, where no
+  // user of the damaged one is at work.
   const openNotice = (open: string): string => `${open}: until this restore puts it right, another user could replace the undo journal (lock other users out, see the README)`;
   if (root !== undefined && path.resolve(root) !== '/') {
     const place = inspectPlace(root, ROOT_DIRS);
