@@ -38,6 +38,8 @@ export const isDirectory = (st: FileStat): boolean => (st.mode & S_IFMT) === 0o0
 export const isSymlink = (st: FileStat): boolean => (st.mode & S_IFMT) === 0o120000;
 
 const statBuffer = Buffer.alloc(256);
+// struct statx, in u32 words: stx_attributes (low word) 2, nlink 4, uid 5, gid 6, mode 7
+// (low 16 bits), ino 8-9, dev_major 34, dev_minor 35
 const statWords = new Uint32Array(statBuffer.buffer, statBuffer.byteOffset, 64);
 
 /** statx(dirfd, name); follows a final symlink only when asked. Throws a SystemError. */
@@ -45,7 +47,54 @@ export function statAt(dirfd: number, name: string, follow: boolean, shownPath: 
   if (statx(dirfd, cPath(name), follow ? 0 : AT_SYMLINK_NOFOLLOW, STATX_WANTED, statBuffer) !== 0) {
     throw systemError(follow ? 'stat' : 'lstat', lastErrno(), shownPath);
   }
-  return readStatBuffer();
+  return lastStatObject();
+}
+
+let nameBuffer = Buffer.alloc(4096);
+
+/**
+ * The bytes of a byte string from `start` on, NUL-terminated, as the calls below that take
+ * a Buffer want a name: in one buffer, which the next call overwrites. Made once for the
+ * two calls restore's look makes for a path, without the string checks and copies of a
+ * name passed as a string (see work-item.ts quickLook).
+ */
+export function cName(text: string, start = 0): Buffer {
+  const length = text.length - start;
+  if (length >= nameBuffer.length) nameBuffer = Buffer.alloc(2 * (length + 1));
+  const bytes = nameBuffer;
+  for (let i = 0; i < length; i++) bytes[i] = text.charCodeAt(start + i);
+  bytes[length] = 0;
+  return bytes;
+}
+
+/**
+ * statx(dirfd, name) without following a final symlink, its answer left in place for
+ * lastStat (and lastStatObject()) to read until the next stat here; false when it fails.
+ */
+export function statInPlace(dirfd: number, name: Buffer): boolean {
+  return statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_WANTED, statBuffer) === 0;
+}
+
+/**
+ * The last stat made here, read in place (no object made). Getters of a class: on an object
+ * literal they cost more.
+ */
+class LastStat implements Readonly<FileStat> {
+  get mode(): number { return (statWords[7] as number) & 0xffff; }
+  get uid(): number { return statWords[5] as number; }
+  get gid(): number { return statWords[6] as number; }
+  get dev(): number { return deviceNumber(statWords[34] as number, statWords[35] as number); }
+  get ino(): number { return inodeNumber(statWords[8] as number, statWords[9] as number); }
+  get nlink(): number { return statWords[4] as number; }
+}
+
+export const lastStat: Readonly<FileStat> = new LastStat();
+
+const inodeNumber = (low: number, high: number): number => low + high * 2 ** 32;
+
+/** st_dev as stat(2) gives it (glibc's makedev), from statx's major and minor. */
+function deviceNumber(major: number, minor: number): number {
+  return ((major & 0xfff) << 8) + (minor & 0xff) + (minor - (minor & 0xff)) * 2 ** 12 + (major - (major & 0xfff)) * 2 ** 32;
 }
 
 const STATX_ATTR_IMMUTABLE = 0x10;
@@ -56,27 +105,23 @@ export function statFd(fd: number, shownPath: string): FileStat & { unchangeable
   if (statx(fd, '', AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_WANTED, statBuffer) !== 0) {
     throw systemError('fstat', lastErrno(), shownPath);
   }
-  return readStatBuffer();
+  return lastStatObject();
 }
 
 /**
- * The statx buffer as one object literal (spreading one object into another doubled
- * statFd's cost: 2.5 us against 1.2 us for the statx itself). Whether the file is immutable
- * or append-only comes along: one bit test, which only restore looks at.
+ * The last stat made here, as an object to keep: one object literal (spreading one object
+ * into another doubled statFd's cost: 2.5 us against 1.2 us for the statx itself). Whether
+ * the file is immutable or append-only comes along: one bit test, which only restore looks at.
  */
-function readStatBuffer(): FileStat & { unchangeable: boolean } {
+export function lastStatObject(): FileStat & { unchangeable: boolean } {
   const w = statWords;
-  // struct statx, in u32 words: stx_attributes (low word) 2, nlink 4, uid 5, gid 6, mode 7
-  // (low 16 bits), ino 8-9, dev_major 34, dev_minor 35
-  const major = w[34] as number;
-  const minor = w[35] as number;
   return {
     mode: (w[7] as number) & 0xffff,
     uid: w[5] as number,
     gid: w[6] as number,
-    ino: (w[8] as number) + (w[9] as number) * 2 ** 32,
+    ino: inodeNumber(w[8] as number, w[9] as number),
     nlink: w[4] as number,
-    dev: ((major & 0xfff) << 8) + (minor & 0xff) + (minor - (minor & 0xff)) * 2 ** 12 + (major - (major & 0xfff)) * 2 ** 32,
+    dev: deviceNumber(w[34] as number, w[35] as number),
     unchangeable: ((w[2] as number) & (STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND)) !== 0,
   };
 }
@@ -173,13 +218,27 @@ export function listXattrsAt(dirfd: number, name: string, fullPath: string, foll
       const path = fallbackPath ?? `/proc/self/fd/${dirfd}/${name}`;
       n = Number((follow ? listxattr : llistxattr)(cPath(path), xattrList, xattrList.length));
     }
-    if (n === 0) return NO_XATTRS;
-    if (n > 0) return xattrList.toString('latin1', 0, n - 1).split('\0');
+    if (n >= 0) return namesListed(n);
     const e = lastErrno();
     if (e === errno.ENOTSUP) return NO_XATTRS;
     if (e !== errno.ERANGE) throw systemError('listxattr', e, fullPath);
     xattrList = Buffer.allocUnsafe(xattrList.length * 4);
   }
+}
+
+/**
+ * As listXattrsAt(), for a name made by cName(), not followed: null when it cannot say this
+ * way (before Linux 6.13, or the call failed): listXattrsAt() then does, or reports why.
+ */
+export function xattrNamesAt(dirfd: number, name: Buffer): readonly string[] | null {
+  if (!haveListxattrat) return null;
+  const n = Number(listxattrat(SYS_listxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, xattrList, xattrList.length));
+  return n >= 0 ? namesListed(n) : null;
+}
+
+/** The names of the `n` bytes the last listxattr left in xattrList. */
+function namesListed(n: number): readonly string[] {
+  return n === 0 ? NO_XATTRS : xattrList.toString('latin1', 0, n - 1).split('\0');
 }
 
 /** Forces the path-based fallbacks (tests cover both routes). */

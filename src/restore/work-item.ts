@@ -3,14 +3,14 @@
 // to do), which never opens the path. Runs on the main thread or on a restore worker.
 
 import { fileTypeOf, PERMISSION_BITS } from '../model/mode.js';
-import { statAt } from '../platform/dir-fd.js';
+import { cName, lastStat, lastStatObject, NO_XATTRS, statAt, statInPlace, xattrNamesAt } from '../platform/dir-fd.js';
 import { listXattrsPinned } from '../platform/safe-ops.js';
 import type { SystemError } from '../platform/libc.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { linkKeyOf, type LinkWitness } from './linked-states.js';
 import { stateOf } from './pinned-io.js';
 import type { FileType } from '../model/entry.js';
-import type { WantedState } from './path-state.js';
+import type { PathState, WantedState } from './path-state.js';
 import { isReconciled, ownerAndModeReconciled } from './reconcile.js';
 import { shownTarget, type TargetPath } from './target-path.js';
 
@@ -85,6 +85,62 @@ function comparable(type: FileType, wanted: WantedState): WantedState {
  * descriptor (chunk-work.ts) before anything changes.
  */
 export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: ReadonlySet<number>, links?: LinkWitness): LookResult {
+  return quickLook(item, directories, pseudo, links) ?? fullLook(item, directories, pseudo, links);
+}
+
+const RESULTS: Record<Outcome, LookResult> = {
+  [Outcome.Missing]: { outcome: Outcome.Missing },
+  [Outcome.Pseudo]: { outcome: Outcome.Pseudo },
+  [Outcome.Correct]: { outcome: Outcome.Correct },
+  [Outcome.WorkSeen]: { outcome: Outcome.WorkSeen },
+  [Outcome.WorkUnseen]: { outcome: Outcome.WorkUnseen },
+};
+
+/**
+ * The look at most paths of a tree, as fullLook() would find it, without the objects it
+ * makes (the stat, the parent and name, the path to show, the pin, the state, the answer):
+ * for a path whose block wants nothing its type may refuse, that exists and has one name.
+ * Undefined for the others, and when something fails: fullLook() then looks again, and
+ * tells what (so errors here, never shown, name the relative path). The first pass over a
+ * healthy /usr copy's 170k paths, on one thread: 1.39 s instead of 1.51 s.
+ */
+function quickLook(item: WorkItem, directories: DirectoryCache, pseudo: ReadonlySet<number>, links?: LinkWitness): LookResult | undefined {
+  const { target, wanted } = item;
+  const { relative } = target;
+  if (relative === '' || target.directory === true || mayBeRefused(item)) return undefined;
+  const slash = relative.lastIndexOf('/');
+  let dirfd: number | null;
+  try {
+    dirfd = directories.directoryIfPresent(target.root, slash < 0 ? '' : relative.slice(0, slash), relative);
+  } catch {
+    return undefined;
+  }
+  if (dirfd === null) return RESULTS[Outcome.Missing];
+  const name = cName(relative, slash + 1);
+  if (!statInPlace(dirfd, name)) return undefined;
+  const type = fileTypeOf(lastStat.mode);
+  if (pseudo.size !== 0 && pseudo.has(lastStat.dev)) return RESULTS[Outcome.Pseudo];
+  // A symlink goes the careful way, as in fullLook().
+  if (type === 'symlink') return RESULTS[Outcome.WorkUnseen];
+  if (links !== undefined && linkKeyOf(lastStat, type) !== null) return undefined;
+  const state: PathState = { type, mode: lastStat.mode & PERMISSION_BITS, uid: lastStat.uid, gid: lastStat.gid, acl: null, defaultAcl: null, capability: null };
+  // A damaged path usually shows in the stat alone: no need to read its xattrs here.
+  if (!ownerAndModeReconciled(state, wanted)) return RESULTS[Outcome.WorkSeen];
+  const present = xattrNamesAt(dirfd, name);
+  if (present === null) return undefined;
+  let found = state;
+  if (present !== NO_XATTRS) {
+    try {
+      // Through the open directory, never by the recorded path (see safe-ops.ts procPath).
+      found = stateOf(lastStatObject(), type, false, present, { fd: dirfd, name: relative.slice(slash + 1) }, relative);
+    } catch {
+      return undefined;
+    }
+  }
+  return RESULTS[isReconciled(found, wanted) ? Outcome.Correct : Outcome.WorkSeen];
+}
+
+function fullLook(item: WorkItem, directories: DirectoryCache, pseudo: ReadonlySet<number>, links?: LinkWitness): LookResult {
   const { target } = item;
   if (target.relative === '') return { outcome: Outcome.WorkUnseen };
   const { parent, name } = splitParent(target.relative);
