@@ -140,6 +140,7 @@ function quickLook(item: WorkItem, directories: DirectoryCache, pseudo: Readonly
   return RESULTS[isReconciled(found, wanted) ? Outcome.Correct : Outcome.WorkSeen];
 }
 
+/** The look with the objects it takes: for what quickLook() leaves. */
 function fullLook(item: WorkItem, directories: DirectoryCache, pseudo: ReadonlySet<number>, links?: LinkWitness): LookResult {
   const { target } = item;
   if (target.relative === '') return { outcome: Outcome.WorkUnseen };
