@@ -1,8 +1,7 @@
-// Restore's first look at a path (lookAtItem) decides most paths of a healthy tree in a
-// quick way (the name as bytes, the stat read in place, listxattrat) and the rest the full
-// way; before Linux 6.13 (no listxattrat) every path past the stat goes the full way. Each
-// kind of path must get the same answer by both routes, and the right one: a path called
-// correct is skipped by the restore.
+// Restore's first look at a path (lookAtItem) hands the system calls the name as bytes
+// and reads the stat in place; it lists xattrs with listxattrat, or before Linux 6.13
+// through /proc/self/fd. Each kind of path must get the same answer by both routes, and
+// the right one: a path called correct is skipped by the restore.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
