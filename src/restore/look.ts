@@ -74,13 +74,15 @@ function cachedWantedState(rules: LookRules): (entry: ParsedEntry['entry'], shap
   const ignore = new Set(rules.ignore);
   const capabilitiesKnown = typeof rules.capabilitiesKnown === 'function' ? rules.capabilitiesKnown : () => rules.capabilitiesKnown as boolean;
   const cache = [new WeakMap<object, WantedResult>(), new WeakMap<object, WantedResult>()];
+  // No closure made per path: this runs for every block.
   return (entry, shape) => {
     const known = capabilitiesKnown();
-    const compute = (): WantedResult => wantedState(entry, { ids: rules.ids, ignore, capabilitiesKnown: known });
-    if (shape === undefined) return compute();
     const byShape = cache[known ? 1 : 0] as WeakMap<object, WantedResult>;
-    let result = byShape.get(shape);
-    if (result === undefined) byShape.set(shape, (result = compute()));
+    let result = shape === undefined ? undefined : byShape.get(shape);
+    if (result === undefined) {
+      result = wantedState(entry, { ids: rules.ids, ignore, capabilitiesKnown: known });
+      if (shape !== undefined) byShape.set(shape, result);
+    }
     return result;
   };
 }
