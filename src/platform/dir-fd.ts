@@ -56,7 +56,7 @@ let nameBuffer = Buffer.alloc(4096);
  * The bytes of a byte string from `start` on, NUL-terminated, as the calls below that take
  * a Buffer want a name: in one buffer, which the next call overwrites. Made once for the
  * two calls restore's look makes for a path, without the string checks and copies of a
- * name passed as a string (see work-item.ts quickLook).
+ * name passed as a string (see work-item.ts lookAtItem).
  */
 export function cName(text: string, start = 0): Buffer {
   const length = text.length - start;
