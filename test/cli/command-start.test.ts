@@ -2,12 +2,14 @@
 // itself. It starts it without NODE_EXTRA_CA_CERTS: node would read and parse every
 // certificate of that file before running any code (58-72 ms of each start with Debian's
 // bundle), and permsnap makes no connection. A file node cannot read shows whether node saw
-// the variable: it warns that it ignores the file.
+// the variable: it warns that it ignores the file. For restore, the script also asks glibc's
+// malloc for transparent huge pages (GLIBC_TUNABLES): a stand-in node on the PATH shows what
+// the script hands it.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { CLI, REPO, run } from '../helpers/tree.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, makeTempDir, REPO, removeTree, run } from '../helpers/tree.js';
 
 const version = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 // The node running the tests is the one the script finds first on the PATH.
@@ -32,5 +34,32 @@ describe('permsnap run as a command', () => {
     const r = run(process.execPath, [CLI, '--version'], { env });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('extra certs');
+  });
+});
+
+describe('the tunables the script gives node', () => {
+  const bin = makeTempDir();
+  afterAll(() => removeTree(bin));
+  // Says what it was started with, in place of node.
+  fs.writeFileSync(path.join(bin, 'node'), '#!/bin/sh\nprintf "%s\\n" "${GLIBC_TUNABLES-(unset)}" "$@"\n', { mode: 0o755 });
+  const started = (args: string[], tunables?: string): string[] => {
+    const stand = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, GLIBC_TUNABLES: tunables };
+    if (tunables === undefined) delete stand.GLIBC_TUNABLES;
+    const r = run(CLI, args, { env: stand });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.toString().trimEnd().split('\n');
+  };
+
+  it('restore: malloc asks for huge pages, with the V8 flag', () => {
+    expect(started(['restore', 'x.facl'])).toEqual(['glibc.malloc.hugetlb=1', '--single-threaded-gc', CLI, 'restore', 'x.facl']);
+  });
+
+  it("restore: the user's own tunables come after, so that theirs win", () => {
+    expect(started(['restore', 'x.facl'], 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2')[0]).toBe('glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2');
+  });
+
+  it('other commands: node starts as the user set it', () => {
+    expect(started(['snapshot', '.'])).toEqual(['(unset)', CLI, 'snapshot', '.']);
+    expect(started(['snapshot', '.'], 'glibc.malloc.arena_max=2')[0]).toBe('glibc.malloc.arena_max=2');
   });
 });
