@@ -80,9 +80,9 @@ export interface PinnedChunk {
   descriptors: ChunkDescriptors;
 }
 
-/** Plans a chunk; the pins it returns must be applied or let go (closeAll). */
+/** Plans a chunk, its journal text printed into `journalRoom`; the pins it returns must be applied or let go (closeAll). */
 export function planChunk(
-  items: readonly WorkItem[], directories: DirectoryCache, settings: ChunkSettings, linked: LinkedStates,
+  items: readonly WorkItem[], directories: DirectoryCache, settings: ChunkSettings, linked: LinkedStates, journalRoom: (size: number) => Buffer,
 ): { plan: ChunkPlan; pinned: PinnedChunk } {
   const journal: Entry[] = [];
   const tally: Tally = { plans: [], preview: emptyCounts(), existing: 0, missing: 0, pseudo: 0, alreadyCorrect: 0, problems: [] };
@@ -101,7 +101,7 @@ export function planChunk(
     closeAll(pinned);
     throw err;
   }
-  return { plan: { ...tally, journal: printJournalBlocks(journal) }, pinned };
+  return { plan: { ...tally, journal: printJournalBlocks(journal, journalRoom) }, pinned };
 }
 
 type Planned = { pinned: Pinned; changes: Change[] } | null;

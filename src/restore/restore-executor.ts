@@ -6,6 +6,7 @@ import { ChunkDescriptors } from './chunk-descriptors.js';
 import { closeAll, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type PinnedChunk } from './chunk-work.js';
 import { LinkedStates, LinkWitness } from './linked-states.js';
 import { DirectoryCache } from './directory-cache.js';
+import { JournalRooms } from './journal-rooms.js';
 import type { Applied, LookBatch } from './restore-protocol.js';
 import { lookAtPiece, type PieceAnswer, type PieceRequest } from './piece-look.js';
 import { lookAtItem, type WorkItem } from './work-item.js';
@@ -30,6 +31,7 @@ export class RestoreWork {
   private readonly pinned = new Map<number, PinnedChunk>();
   private readonly linked = new LinkedStates();
   private readonly links = new LinkWitness();
+  private readonly journalRooms = new JournalRooms();
 
   constructor(private readonly settings: ChunkSettings) {}
 
@@ -49,7 +51,7 @@ export class RestoreWork {
   }
 
   plan(chunk: number, items: readonly WorkItem[]): ChunkPlan {
-    const { plan, pinned } = planChunk(items, this.directories, this.settings, this.linked);
+    const { plan, pinned } = planChunk(items, this.directories, this.settings, this.linked, (size) => this.journalRooms.lend(chunk, size));
     this.pinned.set(chunk, pinned);
     return plan;
   }
@@ -68,8 +70,9 @@ export class RestoreWork {
     this.directories.close();
   }
 
-  /** A chunk planned here (one whose planning failed holds nothing). */
+  /** A chunk planned here (one whose planning failed holds nothing); its journal text is written, or never will be. */
   private take(chunk: number): PinnedChunk {
+    this.journalRooms.giveBack(chunk);
     const pinned = this.pinned.get(chunk) ?? { paths: [], descriptors: new ChunkDescriptors() };
     this.pinned.delete(chunk);
     return pinned;

@@ -27,9 +27,8 @@ port.on('message', (order: RestoreOrder) => {
 // Loaded (koffi and all): from now on the executor may end this worker at any time.
 port.postMessage({ ready: true } satisfies RestoreReply);
 
-/** The buffers a reply hands over rather than copies: a plan's journal bytes (undo-journal.ts), a piece's packed work and keys (packed-items.ts). */
+/** The buffers a reply hands over rather than copies: a piece's packed work and keys (packed-items.ts). A plan's journal bytes are shared memory (journal-rooms.ts). */
 function handedOver(reply: RestoreReply): ArrayBuffer[] {
-  if ('plan' in reply && reply.plan) return [reply.plan.journal.bytes.buffer as ArrayBuffer];
   if ('piece' in reply && reply.piece?.ok) return [...transferablesOf(reply.piece.work), reply.piece.keys.buffer as ArrayBuffer];
   return [];
 }

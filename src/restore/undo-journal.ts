@@ -37,11 +37,11 @@ const NO_DIRECTORY = 'its directory does not exist (a FILE given with --undo mus
 /** Journal blocks printed as one text, with what the begin and end markers need. */
 export interface JournalBlocks {
   /**
-   * The text as its bytes (one char a byte), in an ArrayBuffer of its own: a restore worker
-   * hands it over without a copy (transferred), and it is written as it is. As a string it
-   * was copied out of the worker, into the main thread's heap and into a buffer again, 31 MB
-   * each way for the 170k paths of a damaged /usr copy, on the thread that must answer both
-   * workers.
+   * The text as its bytes (one char a byte), in memory the restore worker shares with the
+   * main thread (journal-rooms.ts): it crosses without a copy, and is written as it is. As
+   * a string it was copied out of the worker, into the main thread's heap and into a buffer
+   * again, 31 MB each way for the 170k paths of a damaged /usr copy, on the thread that
+   * must answer both workers.
    */
   bytes: Uint8Array;
   count: number;
@@ -53,7 +53,8 @@ export interface JournalBlocks {
 
 const JOINED_BLOCKS = 256;
 
-export function printJournalBlocks(entries: readonly Entry[]): JournalBlocks {
+/** The blocks of `entries` printed into `room(size)`. */
+export function printJournalBlocks(entries: readonly Entry[], room: (size: number) => Buffer): JournalBlocks {
   const texts: string[] = [];
   let size = 0;
   let firstHeaderEnd = 0;
@@ -65,8 +66,7 @@ export function printJournalBlocks(entries: readonly Entry[]): JournalBlocks {
     size += block.text.length;
     last = { text: block.text, headerEnd: block.headerEnd };
   }
-  // Never from Buffer's shared pool: the whole ArrayBuffer is handed over.
-  const bytes = Buffer.allocUnsafeSlow(size);
+  const bytes = room(size);
   let at = 0;
   // Joined a few hundred blocks at a time: one write a block spent more in Buffer.write's
   // checks than in copying (a block is some 190 bytes); a whole chunk joined would be a
