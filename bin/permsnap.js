@@ -11,8 +11,9 @@
 // Paired runs on the /usr copy (2 cores): healthy -23 to -55 ms (23 of 30 faster), damaged
 // -49 and -65 ms (11 of 14). Set at run time (v8.setFlagsFromString) it gave half as much.
 // glibc.malloc.hugetlb=1: malloc asks for transparent huge pages (madvise) for the memory
-// it maps, as restore's buffers are (a chunk's journal text, the packed paths): the first
-// touch of each 4 KiB page cost 5-11 us in a VM here (28 MB: 81 ms, as 2 MiB pages 1.4 ms).
+// it takes from the kernel, where restore's buffers come from (packed paths, journal text):
+// the first touch of each 4 KiB page cost 5-11 us in a VM here (28 MB: 81 ms; as 2 MiB
+// pages, 1.4 ms).
 // Paired runs on the /usr copy, four sets each: damaged -9 to -68 ms (25 of 36 faster),
 // healthy -3 to -23 ms (23 of 36). Tunables the user set come after it, so theirs win.
 // Entry point: the CLI bundled in dist/bundle/ (src/cli/entry.ts says why), both built by
