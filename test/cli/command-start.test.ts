@@ -12,8 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, makeTempDir, REPO, removeTree, run } from '../helpers/tree.js';
 
 const version = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
-// The node running the tests is the one the script finds first on the PATH.
-const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`, NODE_EXTRA_CA_CERTS: '/nonexistent/permsnap-test-certs.pem' };
+/** This environment, with `dir` first on the PATH: the script runs the `node` it finds there. */
+const withFirstOnPath = (dir: string): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` });
+// The node running the tests.
+const env = { ...withFirstOnPath(path.dirname(process.execPath)), NODE_EXTRA_CA_CERTS: '/nonexistent/permsnap-test-certs.pem' };
 
 describe('permsnap run as a command', () => {
   it('node, started by the script, never sees NODE_EXTRA_CA_CERTS (no warning about the missing file)', () => {
@@ -43,8 +45,9 @@ describe('the tunables the script gives node', () => {
   // Says what it was started with, in place of node.
   fs.writeFileSync(path.join(bin, 'node'), '#!/bin/sh\nprintf "%s\\n" "${GLIBC_TUNABLES-(unset)}" "$@"\n', { mode: 0o755 });
   const started = (args: string[], tunables?: string): string[] => {
-    const stand = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, GLIBC_TUNABLES: tunables };
+    const stand = withFirstOnPath(bin);
     if (tunables === undefined) delete stand.GLIBC_TUNABLES;
+    else stand.GLIBC_TUNABLES = tunables;
     const r = run(CLI, args, { env: stand });
     expect(r.status, r.stderr).toBe(0);
     return r.stdout.toString().trimEnd().split('\n');
