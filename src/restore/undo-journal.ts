@@ -33,6 +33,7 @@ export function journalTimestamp(time: Date): string {
 
 /** permsnap makes the default place's directories, not those of a FILE given with --undo (a typo there would make a tree). */
 const NO_DIRECTORY = 'its directory does not exist (a FILE given with --undo must be in one)';
+const EXISTS = 'exists already, expected a FILE that does not exist yet (a journal never replaces a file)';
 
 /** Journal blocks printed as one text, with what the begin and end markers need. */
 export interface JournalBlocks {
@@ -95,11 +96,16 @@ export class UndoJournal {
     private readonly place?: JournalPlace,
   ) {}
 
-  /** A journal at FILE (--undo), whose directory must exist: checked now, before the snapshot is read. */
+  /**
+   * A journal at FILE (--undo), whose directory must exist and which must not: checked now,
+   * before the snapshot is read (a big one takes a while to read), and again as the file is
+   * made (O_EXCL).
+   */
   static atFile(file: string, header: string): UndoJournal {
     if (!(fs.statSync(path.dirname(path.resolve(file)), { throwIfNoEntry: false })?.isDirectory() ?? false)) {
       throw new PermsnapError('IO', `undo journal ${file}: ${NO_DIRECTORY}`);
     }
+    if (fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined) throw new PermsnapError('IO', `undo journal ${file}: ${EXISTS}`);
     return new UndoJournal(file, header);
   }
 
@@ -172,7 +178,7 @@ export class UndoJournal {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = this.place === undefined && code === 'ENOENT' ? NO_DIRECTORY
-        : this.place === undefined && code === 'EEXIST' ? 'exists already, expected a FILE that does not exist yet (a journal never replaces a file)' : systemReason(err);
+        : this.place === undefined && code === 'EEXIST' ? EXISTS : systemReason(err);
       this.closeFiles();
       throw new PermsnapError('IO', `undo journal ${this.chosen}: ${why}`, { cause: err });
     }

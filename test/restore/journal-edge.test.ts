@@ -270,14 +270,19 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o666);
   });
 
-  it('refuses --undo FILE that exists, in words: nothing changed, the file untouched', () => {
-    sh('mkdir t && touch t/f && chmod 666 t/f && echo keep > old.facl', dir);
+  it('refuses --undo FILE that exists (or a symlink there, even dangling), in words, before the snapshot is read: nothing changed, the file untouched', () => {
+    sh('mkdir t && touch t/f && chmod 666 t/f && echo keep > old.facl && ln -s nowhere dangling.facl', dir);
     const snap = path.join(dir, 'snap.facl');
     fs.writeFileSync(snap, '# file: t/f\n# owner: 0\n# group: 0\nuser::rw-\ngroup::r--\nother::---\n\n');
-    const r = restore([snap, '--root', dir, '--undo', path.join(dir, 'old.facl')], { cwd: '/' });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`undo journal ${path.join(dir, 'old.facl')}: exists already, expected a FILE that does not exist yet (a journal never replaces a file)\n`);
+    for (const existing of ['old.facl', 'dangling.facl']) {
+      const r = restore([snap, '--root', dir, '--undo', path.join(dir, existing)], { cwd: '/' });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`undo journal ${path.join(dir, existing)}: exists already, expected a FILE that does not exist yet (a journal never replaces a file)\n`);
+      expect(r.stderr).not.toContain('restoring');
+    }
     expect(fs.readFileSync(path.join(dir, 'old.facl'), 'utf8')).toBe('keep\n');
+    expect(fs.readlinkSync(path.join(dir, 'dangling.facl'))).toBe('nowhere');
+    expect(fs.existsSync(path.join(dir, 'nowhere'))).toBe(false);
     expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o666);
   });
 
