@@ -10,6 +10,7 @@ export interface WorkerSetup {
   root: string | undefined;
   pseudo: number[];
   wantPlans: boolean;
+  journalled: boolean;
   /** --force-fallbacks: the system calls older kernels lack are not used. */
   fallbacks: boolean;
 }

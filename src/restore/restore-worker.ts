@@ -18,7 +18,7 @@ port.on('message', (order: RestoreOrder) => {
     port.close();
   } else if ('setup' in order) {
     if (order.setup.fallbacks) forceFallbacks();
-    work = new RestoreWork({ root: order.setup.root, pseudo: new Set(order.setup.pseudo), wantPlans: order.setup.wantPlans });
+    work = new RestoreWork({ root: order.setup.root, pseudo: new Set(order.setup.pseudo), wantPlans: order.setup.wantPlans, journalled: order.setup.journalled });
   } else {
     const reply = answer(order);
     port.postMessage(reply, handedOver(reply));

@@ -151,9 +151,9 @@ function isSnapshotText(input: RestoreEntries | SnapshotText): input is Snapshot
 }
 
 function startExecutor(options: RestoreOptions): RestoreExecutor {
-  const settings = { root: options.root, pseudo: pseudoFilesystemDevices(), wantPlans: options.onPlan !== undefined };
+  const settings = { root: options.root, pseudo: pseudoFilesystemDevices(), wantPlans: options.onPlan !== undefined, journalled: options.journal !== null };
   const jobs = options.jobs ?? 1;
   if (jobs <= 1 || !workersCanStart()) return new InlineExecutor(settings);
   const fallbacks = !syscallSupport.openat2 && !syscallSupport.fchmodat2;
-  return new WorkerExecutor(jobs, { root: settings.root, pseudo: [...settings.pseudo], wantPlans: settings.wantPlans, fallbacks });
+  return new WorkerExecutor(jobs, { root: settings.root, pseudo: [...settings.pseudo], wantPlans: settings.wantPlans, journalled: settings.journalled, fallbacks });
 }

@@ -83,7 +83,7 @@ async function piecesPass(text: string | SnapshotText, rulesExtra: Partial<LookR
   const { lookInPieces } = await dist<Src['pieces']>('restore/look-pieces.js');
   const { WorkerExecutor } = await dist<Src['workers']>('restore/worker-executor.js');
   const { unpackItems } = await dist<Src['packed']>('restore/packed-items.js');
-  const workers = new WorkerExecutor(2, { root: undefined, pseudo: [], wantPlans: false, fallbacks: false });
+  const workers = new WorkerExecutor(2, { root: undefined, pseudo: [], wantPlans: false, journalled: false, fallbacks: false });
   try {
     const pass = await lookInPieces(typeof text === 'string' ? sharedText(text) : text, { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
     // Its work list as the items the pass on one thread keeps, to compare alike.
@@ -99,7 +99,7 @@ async function bothPasses(text: string, rulesExtra: Partial<LookRules> = {}): Pr
   const { InlineExecutor } = await dist<Src['inline']>('restore/restore-executor.js');
   const { readSnapshotBatches } = await dist<Src['read']>('format/read-snapshot.js');
   const pieces = await piecesPass(text, rulesExtra);
-  const inline = new InlineExecutor({ root: undefined, pseudo: new Set(), wantPlans: false });
+  const inline = new InlineExecutor({ root: undefined, pseudo: new Set(), wantPlans: false, journalled: false });
   try {
     const info = { hasMarkers: false };
     const entries = readSnapshotBatches('snap.facl', { input: [Buffer.from(text, 'latin1')], info, shareBlocks: true });
