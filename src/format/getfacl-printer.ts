@@ -46,8 +46,8 @@ export function printBlock(entry: Entry, options: PrintOptions): PrintedBlock {
   let text = '';
   if (options.comments) {
     text += `# file: ${quote(entry.path, PATH_QUOTED)}\n`;
-    text += `# owner: ${quote(principal(entry.owner, entry.uid, options), OWNER_QUOTED)}\n`;
-    text += `# group: ${quote(principal(entry.group, entry.gid, options), OWNER_QUOTED)}\n`;
+    text += `# owner: ${principal(entry.owner, entry.uid, options)}\n`;
+    text += `# group: ${principal(entry.group, entry.gid, options)}\n`;
     const flags = flagsText(entry.mode);
     if (flags !== null) text += `# flags: ${flags}\n`;
     if (options.capability && entry.capability !== undefined) text += `# capability: ${entry.capability}\n`;
@@ -72,8 +72,9 @@ function baseAclText(mode: number): string {
   return (baseAclTexts[bits] ??= printAcl(aclFromMode(bits), '', GETFACL_DEFAULTS));
 }
 
+/** A header's owner or group: the name, quoted; else the id, whose digits need no quoting (undo journals print ids only). */
 function principal(name: string | undefined, id: number, options: PrintOptions): string {
-  return options.names && name !== undefined ? name : String(id);
+  return options.names && name !== undefined ? quote(name, OWNER_QUOTED) : String(id);
 }
 
 export function printAcl(acl: readonly QualifiedAclEntry[], prefix: string, options: PrintOptions): string {
