@@ -17,7 +17,7 @@ const MAP_FAILED = 0xffffffffffffffffn;
 type Mmap = (addr: null, length: number, prot: number, flags: number, fd: number, offset: number) => bigint;
 type Munmap = (addr: bigint, length: number) => number;
 
-/** Bound on first use; null once they could not be (never asked again). */
+/** Bound on first use; null once they could not be, or koffi could not view what they map (never asked again). */
 let calls: { mmap: Mmap; munmap: Munmap } | null | undefined;
 
 /** A mapping, as it crosses to another thread of the process. */
@@ -27,8 +27,8 @@ export interface MappedBytes {
 }
 
 /** Unmaps what the thread that mapped it no longer holds (its viewers are done by then: see mapFile). */
-const unmapWhenCollected = new FinalizationRegistry<MappedBytes>(({ address, length }) => {
-  calls?.munmap(address, length);
+const unmapWhenCollected = new FinalizationRegistry<MappedBytes & { munmap: Munmap }>(({ address, length, munmap }) => {
+  munmap(address, length);
 });
 
 /**
@@ -52,8 +52,17 @@ export function mapFile(fd: number, length: number): { bytes: Buffer; mapped: Ma
   const address = BigInt(calls.mmap(null, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0));
   if (address === MAP_FAILED) return null;
   const mapped = { address, length };
-  const bytes = Buffer.from(mappedView(mapped));
-  unmapWhenCollected.register(bytes.buffer, mapped);
+  let bytes: Buffer;
+  try {
+    // A view of its own, not mappedView's: that one is kept, and this one must be collectable.
+    bytes = Buffer.from(koffi.view(address, length));
+  } catch {
+    // A runtime without external ArrayBuffers (koffi says so).
+    calls.munmap(address, length);
+    calls = null;
+    return null;
+  }
+  unmapWhenCollected.register(bytes.buffer, { ...mapped, munmap: calls.munmap });
   return { bytes, mapped };
 }
 

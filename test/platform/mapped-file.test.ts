@@ -1,12 +1,13 @@
 // A snapshot mapped into memory (restore's first pass) is the file's bytes, seen alike by
 // every thread of the process, without being read or copied.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mapFile, mappedView } from '../../src/platform/mapped-file.js';
-import { makeTempDir, removeTree } from '../helpers/tree.js';
+import { makeTempDir, REPO, removeTree } from '../helpers/tree.js';
 
 const dir = makeTempDir('mapped-file-');
 afterAll(() => removeTree(dir));
@@ -62,6 +63,26 @@ describe('mapFile', () => {
     expect(seen).toEqual({ sum: sumOf(content), length: content.length });
     // Held until here: the mapping goes once this thread's Buffer is collected.
     expect(map?.bytes.length).toBe(content.length);
+  });
+
+  it('is unmapped once the Buffer it gave is collected (a library caller restoring again and again keeps no old snapshot mapped)', () => {
+    const { fd, content } = fileOf(2 << 20);
+    fs.closeSync(fd);
+    const code = `
+      import fs from 'node:fs';
+      const { mapFile } = await import(${JSON.stringify(path.join(REPO, 'dist/platform/mapped-file.js'))});
+      const fd = fs.openSync(${JSON.stringify(path.join(dir, `f${2 << 20}`))}, 'r');
+      let map = mapFile(fd, ${content.length});
+      fs.closeSync(fd);
+      const start = map.mapped.address.toString(16);
+      const mapped = () => fs.readFileSync('/proc/self/maps', 'latin1').split('\\n').some((line) => line.startsWith(start + '-'));
+      const before = mapped();
+      map = null;
+      for (let i = 0; i < 5 && mapped(); i++) { globalThis.gc(); await new Promise((resolve) => setTimeout(resolve, 10)); }
+      console.log(JSON.stringify({ before, after: mapped() }));`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ before: true, after: false });
   });
 
   it('gives null for an empty file (nothing to map: it is read as usual)', () => {
