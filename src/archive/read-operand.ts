@@ -124,8 +124,8 @@ const MAX_IN_MEMORY = 1 << 29;
  * The whole text of `operand` in memory that worker threads can share (restore's first
  * pass parses it in pieces), when it is a snapshot file, plain or gzip (not stdin, not an
  * archive), whose text has `minSize` bytes or more: a plain one mapped (mapped-file.ts),
- * else read. Otherwise, or when it cannot be read
- * or inflated, null: readOperandBatches reads it, and reports why it cannot.
+ * else read. Otherwise, or when it cannot be read or inflated, null: readOperandBatches
+ * reads it, and reports why it cannot.
  */
 export function readSnapshotText(operand: string, minSize: number): SnapshotText | null {
   if (operand === '-') return null;

@@ -1,8 +1,9 @@
 // A file's bytes mapped into memory, read-only, instead of read into a buffer: the pages are
 // the page cache's own, so nothing is copied and no fresh memory is cleared. Restore's
 // snapshot (28 MB for the /usr copy) was read on the main thread while its workers started:
-// 10-40 ms alone, 33-90 ms beside them, most of it clearing fresh pages (clear_page_erms:
-// the main thread's top symbol under perf); mapped with MAP_POPULATE it took 1-2 ms.
+// 8-40 ms alone, 14-89 ms beside them, most of it clearing fresh pages (clear_page_erms:
+// the main thread's top symbol under perf); mapped with MAP_POPULATE, 1-2 ms alone and
+// 2-11 ms beside them.
 // The mapping is process-wide, so a worker thread views the same bytes by their address.
 // A file cut shorter while it is mapped makes a read of the lost pages fatal (SIGBUS):
 // restore reads the snapshot only in its first pass, before anything changes.
