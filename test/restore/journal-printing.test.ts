@@ -1,10 +1,9 @@
 // A chunk's pre-restore state is printed for the undo journal only when there is one: a
 // restore with --no-undo, or a dry run, plans the same steps without printing it.
 
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreReady, SKIP_REASON, statTree } from '../helpers/restore-kit.js';
-import { getfacl, makeTempDir, REPO, removeTree, sh } from '../helpers/tree.js';
+import { fromDist, getfacl, makeTempDir, removeTree, sh } from '../helpers/tree.js';
 import type { ChunkPlan } from '../../src/restore/chunk-work.js';
 import type { WorkItem } from '../../src/restore/work-item.js';
 
@@ -15,8 +14,6 @@ type Src = {
   ids: typeof import('../../src/restore/id-resolver.js');
   read: typeof import('../../src/format/read-snapshot.js');
 };
-/** A module as built in dist/, typed as its source. */
-const dist = <T>(module: string): Promise<T> => import(path.join(REPO, 'dist', module));
 
 let dir = '';
 let snapshot: Buffer;
@@ -32,11 +29,11 @@ afterAll(() => dir && removeTree(dir));
 
 /** The first chunk of the damaged tree's work, planned by an executor that journals or not (and let go). */
 async function planned(journalled: boolean): Promise<ChunkPlan> {
-  const { lookAtAll } = await dist<Src['all']>('restore/look-all.js');
-  const { InlineExecutor } = await dist<Src['inline']>('restore/restore-executor.js');
-  const { packItems } = await dist<Src['packed']>('restore/packed-items.js');
-  const { nssResolver } = await dist<Src['ids']>('restore/id-resolver.js');
-  const { readSnapshotBatches } = await dist<Src['read']>('format/read-snapshot.js');
+  const { lookAtAll } = await fromDist<Src['all']>('restore/look-all.js');
+  const { InlineExecutor } = await fromDist<Src['inline']>('restore/restore-executor.js');
+  const { packItems } = await fromDist<Src['packed']>('restore/packed-items.js');
+  const { nssResolver } = await fromDist<Src['ids']>('restore/id-resolver.js');
+  const { readSnapshotBatches } = await fromDist<Src['read']>('format/read-snapshot.js');
   const executor = new InlineExecutor({ root: undefined, pseudo: new Set(), wantPlans: true, journalled });
   try {
     const entries = readSnapshotBatches('snap.facl', { input: [snapshot], info: { hasMarkers: false }, shareBlocks: true });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBigTree, faclTree, restore, restoreReady, SKIP_REASON, summaryOf } from '../helpers/restore-kit.js';
-import { getfacl, makeTempDir, permsnap, REPO, removeTree, sh } from '../helpers/tree.js';
+import { fromDist, getfacl, makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
 
 import type { LookRules, LookTally } from '../../src/restore/look.js';
 import type { SnapshotText } from '../../src/format/read-snapshot.js';
@@ -26,8 +26,6 @@ type Src = {
   read: typeof import('../../src/format/read-snapshot.js');
   operand: typeof import('../../src/archive/read-operand.js');
 };
-/** A module as built in dist/, typed as its source. */
-const dist = <T>(module: string): Promise<T> => import(path.join(REPO, 'dist', module));
 
 let dir = '';
 /** permsnap's snapshot of the healthy tree (with markers), and getfacl's. */
@@ -74,15 +72,15 @@ interface Passes {
 }
 
 async function lookRules(rulesExtra: Partial<LookRules>): Promise<Omit<LookRules, 'capabilitiesKnown'>> {
-  const { nssResolver } = await dist<Src['ids']>('restore/id-resolver.js');
+  const { nssResolver } = await fromDist<Src['ids']>('restore/id-resolver.js');
   return { cwd: dir, exclude: [], only: [], ignore: [], ids: nssResolver(), ...rulesExtra };
 }
 
 /** The first pass in pieces on two workers (of the text in shared memory, unless given as read); null: the file is left to one thread. */
 async function piecesPass(text: string | SnapshotText, rulesExtra: Partial<LookRules> = {}): Promise<Passes['pieces']> {
-  const { lookInPieces } = await dist<Src['pieces']>('restore/look-pieces.js');
-  const { WorkerExecutor } = await dist<Src['workers']>('restore/worker-executor.js');
-  const { unpackItems } = await dist<Src['packed']>('restore/packed-items.js');
+  const { lookInPieces } = await fromDist<Src['pieces']>('restore/look-pieces.js');
+  const { WorkerExecutor } = await fromDist<Src['workers']>('restore/worker-executor.js');
+  const { unpackItems } = await fromDist<Src['packed']>('restore/packed-items.js');
   const workers = new WorkerExecutor(2, { root: undefined, pseudo: [], wantPlans: false, journalled: false, fallbacks: false });
   try {
     const pass = await lookInPieces(typeof text === 'string' ? sharedText(text) : text, { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
@@ -95,9 +93,9 @@ async function piecesPass(text: string | SnapshotText, rulesExtra: Partial<LookR
 
 /** The first pass both ways over the same text, with the same rules. */
 async function bothPasses(text: string, rulesExtra: Partial<LookRules> = {}): Promise<Passes> {
-  const { lookAtAll } = await dist<Src['all']>('restore/look-all.js');
-  const { InlineExecutor } = await dist<Src['inline']>('restore/restore-executor.js');
-  const { readSnapshotBatches } = await dist<Src['read']>('format/read-snapshot.js');
+  const { lookAtAll } = await fromDist<Src['all']>('restore/look-all.js');
+  const { InlineExecutor } = await fromDist<Src['inline']>('restore/restore-executor.js');
+  const { readSnapshotBatches } = await fromDist<Src['read']>('format/read-snapshot.js');
   const pieces = await piecesPass(text, rulesExtra);
   const inline = new InlineExecutor({ root: undefined, pseudo: new Set(), wantPlans: false, journalled: false });
   try {
@@ -323,7 +321,7 @@ for f in range(10):
   }, 120_000);
 
   it('maps a plain snapshot into memory rather than reading it, and parses it in pieces from there', async () => {
-    const { readSnapshotText } = await dist<Src['operand']>('archive/read-operand.js');
+    const { readSnapshotText } = await fromDist<Src['operand']>('archive/read-operand.js');
     const text = readSnapshotText(path.join(dir, 'healthy.facl'), 1 << 20);
     expect(text?.mapped?.length).toBe(fs.statSync(path.join(dir, 'healthy.facl')).size);
     expect(text?.bytes.equals(fs.readFileSync(path.join(dir, 'healthy.facl')))).toBe(true);
@@ -336,7 +334,7 @@ for f in range(10):
   });
 
   it('reads a gzip snapshot whole as well (inflated), but never a tar inside gzip, and restores from it as --jobs 1 does', async () => {
-    const { readSnapshotText } = await dist<Src['operand']>('archive/read-operand.js');
+    const { readSnapshotText } = await fromDist<Src['operand']>('archive/read-operand.js');
     fs.writeFileSync(path.join(dir, 'healthy.facl.gz'), zlib.gzipSync(Buffer.from(marked, 'latin1')));
     const text = readSnapshotText(path.join(dir, 'healthy.facl.gz'), 1 << 20);
     expect(text?.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
