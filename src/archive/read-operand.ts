@@ -9,7 +9,6 @@ import zlib from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
 import { fsPath, toByteString } from '../platform/byte-path.js';
 import { sharedBufferForBulk } from '../platform/huge-pages.js';
-import { mapFile } from '../platform/mapped-file.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { startsWithBytes, unsupportedFormatOf } from './magic-numbers.js';
 import { READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions, type SnapshotText } from '../format/read-snapshot.js';
@@ -123,9 +122,8 @@ const MAX_IN_MEMORY = 1 << 29;
 /**
  * The whole text of `operand` in memory that worker threads can share (restore's first
  * pass parses it in pieces), when it is a snapshot file, plain or gzip (not stdin, not an
- * archive), whose text has `minSize` bytes or more: a plain one mapped (mapped-file.ts),
- * else read. Otherwise, or when it cannot be read or inflated, null: readOperandBatches
- * reads it, and reports why it cannot.
+ * archive), whose text has `minSize` bytes or more. Otherwise, or when it cannot be read
+ * or inflated, null: readOperandBatches reads it, and reports why it cannot.
  */
 export function readSnapshotText(operand: string, minSize: number): SnapshotText | null {
   if (operand === '-') return null;
@@ -146,8 +144,7 @@ export function readSnapshotText(operand: string, minSize: number): SnapshotText
     const kind = headKind(readAt(fd, Buffer.alloc(Math.min(st.size, SNIFF_LENGTH))));
     if (kind === 'snapshot') {
       if (st.size < minSize) return null;
-      const map = mapFile(fd, st.size);
-      return map === null ? { fileName: operand, bytes: readAt(fd, sharedBufferForBulk(st.size)) } : { fileName: operand, ...map };
+      return { fileName: operand, bytes: readAt(fd, sharedBufferForBulk(st.size)) };
     }
     const text = kind === 'compressed' ? gunzippedSnapshot(readAt(fd, Buffer.alloc(st.size))) : null;
     if (text === null || text.length < minSize) return null;

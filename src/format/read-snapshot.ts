@@ -6,7 +6,6 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
-import type { MappedBytes } from '../platform/mapped-file.js';
 import { GetfaclParser, JOURNAL_FIRST_LINE, journalRootIn, type ParsedEntry } from './getfacl-parser.js';
 
 export interface ReadSnapshotOptions {
@@ -20,14 +19,11 @@ export interface ReadSnapshotOptions {
   shareBlocks?: boolean;
 }
 
-/** A snapshot's whole text, in memory that worker threads can see too (to parse it in pieces). */
+/** A snapshot's whole text, read into memory (shared with worker threads, to parse in pieces). */
 export interface SnapshotText {
   /** For messages. */
   fileName: string;
-  /** Over a SharedArrayBuffer, or over the file mapped into memory (`mapped`). */
   bytes: Buffer;
-  /** The file mapped into memory, as other threads view it; held while `bytes` is. */
-  mapped?: MappedBytes;
 }
 
 export interface SnapshotInfo {

@@ -44,8 +44,7 @@ export async function lookInPieces(
 ): Promise<FirstPassResult | null> {
   const { bytes } = text;
   const ids = rules.ids.spec;
-  const shared = text.mapped ?? (bytes.buffer instanceof SharedArrayBuffer ? bytes.buffer : null);
-  if (ids === undefined || shared === null || bytes.length < MIN_PIECED) return null;
+  if (ids === undefined || !(bytes.buffer instanceof SharedArrayBuffer) || bytes.length < MIN_PIECED) return null;
   // A journal ends by its own rules (the parser knows them from its first line). Gzip bytes
   // (readSnapshotText gives them inflated) need no test: their first line does not parse.
   if (journalFirstLine(bytes) !== null) return null;
@@ -61,7 +60,7 @@ export async function lookInPieces(
   const keys = new KeySet();
   const listed: ListedPiece[] = [];
   const look = (start: number, end: number): Promise<PieceAnswer> =>
-    limit(() => executor.lookPiece({ text: shared, start: bytes.byteOffset + start, end: bytes.byteOffset + end, rules: base, sampling }));
+    limit(() => executor.lookPiece({ text: bytes.buffer as SharedArrayBuffer, start: bytes.byteOffset + start, end: bytes.byteOffset + end, rules: base, sampling }));
   // How many paths the file holds, guessed from the pieces looked at: the table of keys is made that big at once.
   let keysSeen = 0;
   let bytesSeen = 0;

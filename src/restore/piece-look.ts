@@ -7,7 +7,6 @@
 import { GetfaclParser, type KnownBlocks, type ParsedEntry, type PieceFacts } from '../format/getfacl-parser.js';
 import { PermsnapError } from '../errors.js';
 import { PARSE_CHUNK } from '../format/read-snapshot.js';
-import { mappedView, type MappedBytes } from '../platform/mapped-file.js';
 import type { DirectoryCache } from './directory-cache.js';
 import { resolverOf, type IdSpec } from './id-resolver.js';
 import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookCounts, type LookRules } from './look.js';
@@ -24,8 +23,8 @@ export interface PieceRules extends Omit<LookRules, 'ids' | 'capabilitiesKnown'>
 }
 
 export interface PieceRequest {
-  /** The whole snapshot, shared by the threads (or the file mapped); the piece is [start, end). */
-  text: SharedArrayBuffer | MappedBytes;
+  /** The whole snapshot, shared by the threads; the piece is [start, end). */
+  text: SharedArrayBuffer;
   start: number;
   end: number;
   rules: PieceRules;
@@ -76,10 +75,9 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
     last = look;
   };
   const parser = new GetfaclParser(rules.fileName, { shareBlocks: true, piece: true, knownBlocks: known });
-  const text = request.text instanceof SharedArrayBuffer ? request.text : mappedView(request.text);
   try {
     for (let at = request.start; at < request.end; at += PARSE_CHUNK) {
-      parser.push(Buffer.from(text, at, Math.min(PARSE_CHUNK, request.end - at))).forEach(lookAt);
+      parser.push(Buffer.from(request.text, at, Math.min(PARSE_CHUNK, request.end - at))).forEach(lookAt);
     }
     parser.end().forEach(lookAt);
   } catch (err) {

@@ -14,7 +14,6 @@ import { buildBigTree, faclTree, restore, restoreReady, SKIP_REASON, summaryOf }
 import { fromDist, getfacl, makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
 
 import type { LookRules, LookTally } from '../../src/restore/look.js';
-import type { SnapshotText } from '../../src/format/read-snapshot.js';
 
 type Src = {
   pieces: typeof import('../../src/restore/look-pieces.js');
@@ -76,14 +75,14 @@ async function lookRules(rulesExtra: Partial<LookRules>): Promise<Omit<LookRules
   return { cwd: dir, exclude: [], only: [], ignore: [], ids: nssResolver(), ...rulesExtra };
 }
 
-/** The first pass in pieces on two workers (of the text in shared memory, unless given as read); null: the file is left to one thread. */
-async function piecesPass(text: string | SnapshotText, rulesExtra: Partial<LookRules> = {}): Promise<Passes['pieces']> {
+/** The first pass in pieces on two workers; null: the file is left to one thread. */
+async function piecesPass(text: string, rulesExtra: Partial<LookRules> = {}): Promise<Passes['pieces']> {
   const { lookInPieces } = await fromDist<Src['pieces']>('restore/look-pieces.js');
   const { WorkerExecutor } = await fromDist<Src['workers']>('restore/worker-executor.js');
   const { unpackItems } = await fromDist<Src['packed']>('restore/packed-items.js');
   const workers = new WorkerExecutor(2, { root: undefined, pseudo: [], wantPlans: false, journalled: false, fallbacks: false });
   try {
-    const pass = await lookInPieces(typeof text === 'string' ? sharedText(text) : text, { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
+    const pass = await lookInPieces(sharedText(text), { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
     // Its work list as the items the pass on one thread keeps, to compare alike.
     return pass === null ? null : { ...pass, work: unpackItems(pass.work.packed(pass.work.relatives.map((_, i) => i))) };
   } finally {
@@ -319,19 +318,6 @@ for f in range(10):
       heal();
     }
   }, 120_000);
-
-  it('maps a plain snapshot into memory rather than reading it, and parses it in pieces from there', async () => {
-    const { readSnapshotText } = await fromDist<Src['operand']>('archive/read-operand.js');
-    const text = readSnapshotText(path.join(dir, 'healthy.facl'), 1 << 20);
-    expect(text?.mapped?.length).toBe(fs.statSync(path.join(dir, 'healthy.facl')).size);
-    expect(text?.bytes.equals(fs.readFileSync(path.join(dir, 'healthy.facl')))).toBe(true);
-    const maps = fs.readFileSync('/proc/self/maps', 'latin1').split('\n');
-    expect(maps.find((line) => line.startsWith((text?.mapped?.address ?? 0n).toString(16)))).toMatch(/ r--p .*\/healthy\.facl$/);
-    if (text === null) return;
-    const mapped = await piecesPass(text);
-    expect(mapped).not.toBeNull();
-    expect(comparable(mapped)).toEqual(comparable(await piecesPass(marked)));
-  });
 
   it('reads a gzip snapshot whole as well (inflated), but never a tar inside gzip, and restores from it as --jobs 1 does', async () => {
     const { readSnapshotText } = await fromDist<Src['operand']>('archive/read-operand.js');

@@ -6,7 +6,7 @@ import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, readSnapshotText } from '../../archive/read-operand.js';
-import { journalFirstLine, journalRootOf, type SnapshotInfo } from '../../format/read-snapshot.js';
+import { journalFirstLine, journalRootOf, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
 import { currentDirectory, displayString, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -132,19 +132,17 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   if (args['dry-run'] && args.undo !== undefined) reporter.info(`a dry run keeps no undo journal: ${args.undo} is not written`);
   if (journal?.notice !== undefined) reporter.warn(journal.notice);
   let summary: RestoreSummary;
+  let text: SnapshotText | null = null;
   // Whether the snapshot is an undo journal, and the root its first line names: from the
-  // text held in memory (read from it at once: a mapped file is read only before anything
-  // changes, mapped-file.ts), else from what the streaming parser saw.
-  let textHead: { journalRoot: string | null; isJournal: boolean } | null = null;
-  const recordedRoot = (): string | null => (textHead ? textHead.journalRoot : info.journalRoot ?? null);
-  const isJournal = (): boolean => (textHead ? textHead.isJournal : info.isJournal === true);
+  // text held in memory, else from what the streaming parser saw.
+  const recordedRoot = (): string | null => (text ? journalRootOf(text.bytes) : info.journalRoot ?? null);
+  const isJournal = (): boolean => (text ? journalFirstLine(text.bytes) !== null : info.isJournal === true);
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
     // Held in memory (gzip inflated), a big snapshot is parsed by the workers, in pieces.
     const jobs = args.jobs ?? defaultJobs();
-    const text = jobs > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
-    if (text !== null) textHead = { journalRoot: journalRootOf(text.bytes), isJournal: journalFirstLine(text.bytes) !== null };
+    text = jobs > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
     summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
       cwd,
