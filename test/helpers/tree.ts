@@ -8,10 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(REPO, 'bin/permsnap.js');
 
 /** A module as built in dist/ (`npm test` builds first), typed as its source: `fromDist<typeof import('../../src/x.js')>('x.js')`. */
 export const fromDist = <T>(module: string): Promise<T> => import(path.join(REPO, 'dist', module));
-export const CLI = path.join(REPO, 'bin/permsnap.js');
 
 export const isRoot = process.getuid?.() === 0;
 
