@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import { endOnceLoaded, PrestartedWorkers } from '../threads/prestarted-workers.js';
+import { workerScript } from '../threads/worker-script.js';
 import type { ChunkPlan } from './chunk-work.js';
 import { packItems, type PackedItems } from './packed-items.js';
 import type { PieceExecutor } from './look-pieces.js';
@@ -16,7 +17,7 @@ import type { WorkItem } from './work-item.js';
 const QUIT: RestoreOrder = { quit: true };
 
 function startWorker(): Worker {
-  return new Worker(new URL('./restore-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 32 } });
+  return new Worker(workerScript(new URL('./restore-worker.js', import.meta.url)), { resourceLimits: { maxYoungGenerationSizeMb: 32 } });
 }
 
 /** Restore workers the CLI starts before it parses the command line; a WorkerExecutor takes them. */

@@ -4,6 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import { endOnceLoaded, PrestartedWorkers } from '../threads/prestarted-workers.js';
+import { workerScript } from '../threads/worker-script.js';
 import type { JobPart } from './job-part.js';
 import type { Job } from './run-job.js';
 import type { SnapshotSettings } from './settings.js';
@@ -27,7 +28,7 @@ function startWorker(): Worker {
   // walks a worker grows its young generation up to the limit, whatever it is. 8 MB: a walk
   // of /usr (130k entries) never grows past it, so it is as fast as with more; on 2.2M
   // entries 16 MB cost 16 MB more peak RSS (and 32 MB 20 MB more again).
-  return new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  return new Worker(workerScript(new URL('./worker.js', import.meta.url)), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
 }
 
 /** Snapshot workers the CLI starts before it parses the command line; a WorkerPool takes them. */
