@@ -15,7 +15,9 @@
 // the first touch of each 4 KiB page cost 5-11 us in a VM here (28 MB: 81 ms; as 2 MiB
 // pages, 1.4 ms).
 // Paired runs on the /usr copy, four sets each: damaged -9 to -68 ms (25 of 36 faster),
-// healthy -3 to -23 ms (23 of 36). Tunables the user set come after it, so theirs win.
+// healthy -3 to -23 ms (23 of 36). On a Linux 6.18 VM, where a 4 KiB page's first touch
+// cost 1.4 us, it made no difference either way (hugetlb=0: damaged -39 ms, 9 of 10, then
+// -5 ms, 5 of 12; healthy -2 ms, 7 of 16). Tunables the user set come after it, so theirs win.
 // Entry point: the CLI bundled in dist/bundle/ (src/cli/entry.ts says why), both built by
 // `npm ci` through the prepare script; or as tsc wrote it, when rolldown could not bundle
 // it (it has no native binding for an install without optional dependencies, or for an

@@ -1,16 +1,14 @@
 // What the main thread and a restore worker (restore-worker.ts) say to each other, and the
 // Buffers that structured cloning turns into plain Uint8Arrays on the way.
 
-import type { ChunkPlan, Counts, Problem } from './chunk-work.js';
+import type { ChunkPlan, ChunkSettings, Counts, Problem } from './chunk-work.js';
 import type { Change } from './reconcile.js';
 import type { PackedItems } from './packed-items.js';
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
 
-export interface WorkerSetup {
-  root: string | undefined;
+/** A worker's ChunkSettings as they cross (the pseudo filesystems' devices as an array). */
+export interface WorkerSetup extends Omit<ChunkSettings, 'pseudo'> {
   pseudo: number[];
-  wantPlans: boolean;
-  journalled: boolean;
   /** --force-fallbacks: the system calls older kernels lack are not used. */
   fallbacks: boolean;
 }

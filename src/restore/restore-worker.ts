@@ -18,7 +18,9 @@ port.on('message', (order: RestoreOrder) => {
     port.close();
   } else if ('setup' in order) {
     if (order.setup.fallbacks) forceFallbacks();
-    work = new RestoreWork({ root: order.setup.root, pseudo: new Set(order.setup.pseudo), wantPlans: order.setup.wantPlans, journalled: order.setup.journalled });
+    // ChunkSettings' fields alone (not `fallbacks`): planning reads this object for every path.
+    const { root, pseudo, wantPlans, journalled } = order.setup;
+    work = new RestoreWork({ root, pseudo: new Set(pseudo), wantPlans, journalled });
   } else {
     const reply = answer(order);
     port.postMessage(reply, handedOver(reply));

@@ -155,5 +155,5 @@ function startExecutor(options: RestoreOptions): RestoreExecutor {
   const jobs = options.jobs ?? 1;
   if (jobs <= 1 || !workersCanStart()) return new InlineExecutor(settings);
   const fallbacks = !syscallSupport.openat2 && !syscallSupport.fchmodat2;
-  return new WorkerExecutor(jobs, { root: settings.root, pseudo: [...settings.pseudo], wantPlans: settings.wantPlans, journalled: settings.journalled, fallbacks });
+  return new WorkerExecutor(jobs, { ...settings, pseudo: [...settings.pseudo], fallbacks });
 }

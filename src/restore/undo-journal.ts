@@ -54,8 +54,12 @@ export interface JournalBlocks {
 
 const JOINED_BLOCKS = 256;
 
-/** The blocks of `entries` printed into `room(size)`. */
+/** The blocks of `entries` printed into `room(size)`; no room is asked for when there are none. */
 export function printJournalBlocks(entries: readonly Entry[], room: (size: number) => Buffer): JournalBlocks {
+  // A chunk with nothing to change (a healthy stretch), or one not journalled at all (no
+  // journal kept): an empty room would still have been lent, the smallest free one, and kept
+  // from the chunks that need it until this one is applied.
+  if (entries.length === 0) return { bytes: new Uint8Array(0), count: 0, firstHeaderEnd: 0, last: null };
   const texts: string[] = [];
   let size = 0;
   let firstHeaderEnd = 0;
