@@ -6,6 +6,8 @@
 /** The member's path, normalised but with any leading `/` or `./` kept; or why it is refused. */
 export function normalizeMemberPath(name: string): { path: string } | { problem: string } {
   if (name === '') return { problem: 'member with an empty name' };
+  // A PAX path record can hold one; no file name can, and every system call would stop at it.
+  if (name.includes('\0')) return { problem: 'member name with a NUL byte' };
   const absolute = name.startsWith('/');
   const parts = name.split('/').filter((part, i) => part !== '' && (part !== '.' || i === 0));
   if (parts.includes('..')) return { problem: 'member name with a ".." component' };

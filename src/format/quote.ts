@@ -2,7 +2,9 @@
 // becomes a backslash and three octal digits, every other byte is copied raw. Paths and
 // names are byte strings, so "bytes" here are chars 0-255.
 
-export const PATH_QUOTED = '\n\r';
+// NUL is not getfacl's (no path it reads holds one), but an archive member's name can: the
+// message that refuses it must not print the byte raw.
+export const PATH_QUOTED = '\n\r\0';
 export const OWNER_QUOTED = ' \t\n\r';
 export const QUALIFIER_QUOTED = ':, \t\n\r';
 /** Every control byte: for text a file says of itself in a message (no line or terminal escape of its own). */

@@ -11,7 +11,7 @@ import type { WorkItem } from './work-item.js';
 
 export interface PackedItems {
   roots: string[];
-  /** The relative paths, joined by NUL (which no path holds). */
+  /** The relative paths, joined by NUL (which no path holds: resolveTarget refuses one). */
   relatives: string;
   /**
    * Per item: root index, uid, gid, mode (NONE: leave alone; the high half holds

@@ -30,6 +30,12 @@ describe('normalizeMemberPath', () => {
     expect(normalizeMemberPath('a/../../etc/shadow')).toEqual({ problem: 'member name with a ".." component' });
     expect(normalizeMemberPath('')).toEqual({ problem: 'member with an empty name' });
   });
+
+  it('refuses a NUL byte anywhere in a name, which would end it early in every system call', () => {
+    for (const name of ['..\0', 'a\0../outside', 'q\0', '\0']) {
+      expect(normalizeMemberPath(name)).toEqual({ problem: 'member name with a NUL byte' });
+    }
+  });
 });
 
 describe('sortKey', () => {

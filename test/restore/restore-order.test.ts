@@ -215,7 +215,7 @@ describe('restoreOrder', () => {
 /** The general rules, stated apart from target-path.ts: split on "/", drop "" and ".", refuse "..". */
 function referenceTarget(recorded: string, root: string | undefined, cwd: string): { ok: true; target: TargetPath } | { ok: false } {
   const parts = recorded.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) return { ok: false };
+  if (parts.includes('..') || recorded.includes('\0')) return { ok: false };
   const target: TargetPath = { root: root ?? (recorded.startsWith('/') ? '/' : cwd), relative: parts.join('/') };
   // "d/" and "d/." name a directory only (as the kernel takes them); "/" and "." are the root.
   if (parts.length > 0 && /\/\.?$/.test(recorded)) target.directory = true;
@@ -226,6 +226,8 @@ const TRICKY = [
   'a', '/a', 'a/b', '/a/b/c', 'a//b', './a', 'a/', '/', '', '.', '..', 'a/..', 'a/./b', '...', '.a', '..a', 'a..', 'a/.b',
   '//a', 'x/../y', 'a/b/.', 'a/./', '/./a', '/..', '../a', 'a/...', '.../a', '///', 'a b/c d', ' ', 'new\nline', '\n',
   'back\\slash', '\\', 'x/\n/y', '\x80', '\xff\xfe/\xe9', 'a/\xff', '\x01', 'trailing space ', 'tab\there/', './', '/.',
+  // A NUL would end the path early in every system call: "..\0x" would be "..".
+  '..\0', 'a\0../b', '\0', 'a/b\0', 'a/\0/b',
 ];
 
 describe('resolveTarget', () => {
@@ -236,7 +238,7 @@ describe('resolveTarget', () => {
         const want = referenceTarget(recorded, root, '/home/cwd');
         expect(got.ok, JSON.stringify(recorded)).toBe(want.ok);
         if (got.ok && want.ok) expect(got.target, JSON.stringify(recorded)).toEqual(want.target);
-        if (!got.ok) expect(got.problem).toMatch(/"\.\." component/);
+        if (!got.ok) expect(got.problem).toMatch(recorded.includes('\0') ? /NUL byte/ : /"\.\." component/);
       }
     });
   }
