@@ -20,9 +20,17 @@ export function fsPath(bytePath: string): string | Buffer {
   return isAscii(bytePath) ? bytePath : Buffer.from(bytePath, 'latin1');
 }
 
-/** For a `const char *` argument through koffi: NUL-terminated bytes. */
+// eslint-disable-next-line no-control-regex
+const NOT_ASCII_OR_NUL = /[^\x01-\x7f]/;
+
+/**
+ * For a `const char *` argument through koffi: NUL-terminated bytes. A NUL inside is refused
+ * (EINVAL), never passed: C would take the path as ending there, "..\0x" as "..".
+ */
 export function cPath(bytePath: string): string | Buffer {
-  return isAscii(bytePath) ? bytePath : Buffer.from(bytePath + '\0', 'latin1');
+  if (!NOT_ASCII_OR_NUL.test(bytePath)) return bytePath;
+  if (bytePath.includes('\0')) throw Object.assign(new Error(`EINVAL: a NUL byte in the path ${JSON.stringify(bytePath)}`), { code: 'EINVAL' });
+  return Buffer.from(bytePath + '\0', 'latin1');
 }
 
 export function byteString(bytes: Uint8Array): string {

@@ -80,8 +80,18 @@ export function openBeneath(rootFd: number, relative: string, shownPath: string)
   return openChain(rootFd, relative, shownPath);
 }
 
+/**
+ * Refuses (EXDEV, as openat2 does an escape) a name that is not one component beneath its
+ * directory: "..", ".", "" or one holding a "/". The recorded paths are checked long before
+ * (target-path.ts); this is where the guarantee is kept, whatever a caller passes.
+ */
+function beneathOnly(name: string, shownPath: string): void {
+  if (name === '..' || name === '.' || name === '' || name.includes('/')) throw systemError('open', errno.EXDEV, shownPath);
+}
+
 /** An O_PATH descriptor of `name` in the directory dirfd (one component), a symlink opened as itself. */
 export function openInDirectory(dirfd: number, name: string, shownPath: string): number {
+  beneathOnly(name, shownPath);
   const fd = openat(dirfd, cPath(name), O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0) throw systemError('open', lastErrno(), shownPath);
   return fd;
@@ -93,6 +103,7 @@ export function openInDirectory(dirfd: number, name: string, shownPath: string):
  * refuses it (O_DIRECTORY alone says ENOTDIR for both).
  */
 export function openDirectoryIn(dirfd: number, name: string, shownPath: string): number {
+  beneathOnly(name, shownPath);
   const fd = openat(dirfd, cPath(name), O_PATH | O_NOFOLLOW | O_CLOEXEC | O_DIRECTORY, 0);
   if (fd >= 0) return fd;
   const e = lastErrno();
