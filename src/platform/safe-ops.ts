@@ -7,7 +7,7 @@
 // block, device drivers would run).
 
 import { cPath } from './byte-path.js';
-import { isSymlink, listXattrsAt, statAt, statFd, useAtSyscalls, type FileStat } from './dir-fd.js';
+import { isDirectory, isSymlink, listXattrsAt, statAt, statFd, useAtSyscalls, type FileStat } from './dir-fd.js';
 import { listXattrs } from './xattr.js';
 import { errno, koffi, lastErrno, libc, systemError } from './libc.js';
 import { AT_EMPTY_PATH, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH } from './open-flags.js';
@@ -100,14 +100,31 @@ export function openInDirectory(dirfd: number, name: string, shownPath: string):
 /**
  * An O_PATH descriptor of the directory `name` (one component) in the directory dirfd:
  * nothing followed, and anything but a directory refused, a symlink with ELOOP as openat2
- * refuses it (O_DIRECTORY alone says ENOTDIR for both).
+ * refuses it (O_DIRECTORY alone says ENOTDIR for both, so the name is looked at again).
+ * When that look finds a directory, one was renamed over the name in between (a directory
+ * swapped with a symlink and back): the open is tried again, not taken for a missing
+ * directory, which would have passed its whole subtree as missing, and exit 0.
  */
 export function openDirectoryIn(dirfd: number, name: string, shownPath: string): number {
   beneathOnly(name, shownPath);
-  const fd = openat(dirfd, cPath(name), O_PATH | O_NOFOLLOW | O_CLOEXEC | O_DIRECTORY, 0);
-  if (fd >= 0) return fd;
-  const e = lastErrno();
-  throw systemError('open', e === errno.ENOTDIR && isSymlink(statAt(dirfd, name, false, shownPath)) ? errno.ELOOP : e, shownPath);
+  for (let attempt = 1; ; attempt++) {
+    const fd = openat(dirfd, cPath(name), O_PATH | O_NOFOLLOW | O_CLOEXEC | O_DIRECTORY, 0);
+    if (fd >= 0) return fd;
+    const e = lastErrno();
+    if (e !== errno.ENOTDIR) throw systemError('open', e, shownPath);
+    const now = statAt(dirfd, name, false, shownPath);
+    if (isSymlink(now)) throw systemError('open', errno.ELOOP, shownPath);
+    if (!isDirectory(now)) throw systemError('open', e, shownPath);
+    if (attempt === RENAMED_TRIES) throw renamedMeanwhile(shownPath);
+  }
+}
+
+const RENAMED_TRIES = 4;
+
+function renamedMeanwhile(shownPath: string): Error {
+  const err = systemError('open', errno.EAGAIN, shownPath);
+  err.message = `EAGAIN: a directory and something else took turns at this name while it was opened (renamed by another process?), open '${shownPath}'`;
+  return err;
 }
 
 /** The fallback: one O_PATH|O_NOFOLLOW open per component, directories required on the way. */
