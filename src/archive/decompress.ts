@@ -14,6 +14,7 @@ import { Decompress as ZstdDecompress } from 'fzstd';
 import xz from 'xz-decompress';
 import { PermsnapError, systemReason } from '../errors.js';
 import { startsWithBytes, unsupportedFormatOf } from './magic-numbers.js';
+import { standardInput } from '../platform/standard-input.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
@@ -49,7 +50,7 @@ function isZstdSkippableFrame(head: Uint8Array): boolean {
 
 /** The archive's bytes: "-" is stdin. Opened at once, so a missing file fails before any output. */
 export function openArchive(file: string): Readable {
-  if (file === '-') return process.stdin;
+  if (file === '-') return standardInput();
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');

@@ -12,6 +12,7 @@ import { sharedBufferForBulk } from '../platform/huge-pages.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { startsWithBytes, unsupportedFormatOf } from './magic-numbers.js';
 import { READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions, type SnapshotText } from '../format/read-snapshot.js';
+import { standardInput } from '../platform/standard-input.js';
 
 export type OperandKind = 'snapshot' | 'tar' | 'deb';
 
@@ -59,7 +60,7 @@ export async function* readOperand(operand: string, options: ReadSnapshotOptions
 
 /** The same entries, several at a time (see readSnapshotBatches). */
 export async function* readOperandBatches(operand: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry[]> {
-  const source = new ReplayedSource(operand === '-' ? (options.stdin ?? process.stdin) : fs.createReadStream(fsPath(toByteString(operand)), { highWaterMark: READ_SIZE }), operand);
+  const source = new ReplayedSource(operand === '-' ? (options.stdin ?? standardInput()) : fs.createReadStream(fsPath(toByteString(operand)), { highWaterMark: READ_SIZE }), operand);
   try {
     const kind = await sniff(source);
     if (kind === 'snapshot') {

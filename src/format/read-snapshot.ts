@@ -7,9 +7,10 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
 import { GetfaclParser, JOURNAL_FIRST_LINE, journalRootIn, type ParsedEntry } from './getfacl-parser.js';
+import { standardInput } from '../platform/standard-input.js';
 
 export interface ReadSnapshotOptions {
-  /** What '-' reads; default process.stdin. */
+  /** What '-' reads; default standard input (platform/standard-input.ts). */
   stdin?: NodeJS.ReadableStream;
   /** Filled in as the snapshot is read (hasMarkers: from its first block on). */
   info?: SnapshotInfo;
@@ -83,7 +84,7 @@ export async function readSnapshotAll(source: string, options: ReadSnapshotOptio
 
 /** The raw bytes of the source, with read errors turned into PermsnapError('IO') naming it. */
 async function* openSource(source: string, options: ReadSnapshotOptions): AsyncGenerator<Buffer> {
-  const stream = options.input ?? (source === '-' ? (options.stdin ?? process.stdin) : createReadStream(source, { highWaterMark: READ_SIZE }));
+  const stream = options.input ?? (source === '-' ? (options.stdin ?? standardInput()) : createReadStream(source, { highWaterMark: READ_SIZE }));
   try {
     for await (const chunk of stream) {
       // A stream with an encoding set yields strings; the parser needs the bytes back.
