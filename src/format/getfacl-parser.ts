@@ -186,20 +186,20 @@ function parseId(text: string, what: string): number {
 
 function parseName(text: string, what: string): string {
   const name = unquote(text);
-  if (name.includes('\0')) fail(`${what} ${show(text)} ${nulCause(text)}, expected a name without \\000`);
+  if (name.includes('\0')) fail(`${what} ${show(text)} ${nulCause(text, 'name')}`);
   return name;
 }
 
 /**
- * Why quoted text unquotes to a NUL: `\000`, or an escape above `\377`, which setfacl takes
- * modulo 256 (`\400` is a NUL there too) and which the message names rather than a NUL the
- * text does not show.
+ * Why quoted text unquotes to a NUL, and what was expected instead: `\000`, or an escape
+ * above `\377`, which setfacl takes modulo 256 (`\400` is a NUL there too) and which the
+ * message names rather than a NUL the text does not show.
  */
-function nulCause(quoted: string): string {
+function nulCause(quoted: string, what: 'path' | 'name'): string {
   for (const [, code] of quoted.matchAll(/\\(\\|[0-7]{3})/g)) {
-    if (code !== '\\' && parseInt(code as string, 8) > 0o377) return `has the escape \\${code}, above \\377`;
+    if (code !== '\\' && parseInt(code as string, 8) > 0o377) return `has the escape \\${code}, above \\377, expected escapes from \\001 to \\377`;
   }
-  return 'contains a NUL byte';
+  return `contains a NUL byte, expected a ${what} without \\000`;
 }
 
 /** A named entry's qualifier: the entry's id and name, and its duplicate-check key. */
@@ -412,7 +412,7 @@ function parsePath(value: string): string {
   const quoted = value.startsWith(' ') ? value.slice(1) : value;
   const path = unquote(quoted);
   if (path === '') fail('empty path in # file: line, expected a path');
-  if (path.includes('\0')) fail(`path ${show(quoted)} ${nulCause(quoted)}, expected a path without \\000`);
+  if (path.includes('\0')) fail(`path ${show(quoted)} ${nulCause(quoted, 'path')}`);
   return path;
 }
 

@@ -28,12 +28,12 @@ export function malformedBytes(c: MalformedCase): Buffer {
   return fs.readFileSync(path.join(MALFORMED_DIR, c.file));
 }
 
-/** stderr is exactly one `permsnap: FILE:LINE: <what is wrong>, expected <what>` line naming the case's line. */
+/** stderr is exactly one `permsnap: FILE:LINE: <what is wrong>, expected <what>` line naming the case's line (and what it mentions). */
 export function expectRefusedAt(stderr: string, status: number | null, file: string, c: Pick<MalformedCase, 'line' | 'alternatives' | 'mentions'>): void {
   expect(status, stderr).toBe(2);
   const lines = stderr.split('\n').filter(Boolean);
   expect(lines, stderr).toHaveLength(1);
-  const m = new RegExp(`^permsnap: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+): (.+), expected .+$`).exec(lines[0] as string);
+  const m = new RegExp(`^permsnap: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+): (.+, expected .+)$`).exec(lines[0] as string);
   expect(m, stderr).not.toBeNull();
   expect([c.line, ...(c.alternatives ?? [])], stderr).toContain(Number(m?.[1]));
   if (c.mentions) expect(m?.[2]).toMatch(new RegExp(c.mentions));
