@@ -228,6 +228,10 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
       const same = restore([journal, '--root', first, '--dry-run', '--jobs', jobs], { cwd: '/' });
       expect(same.status, same.stderr).toBe(0);
       expect(same.stderr).not.toContain('this undo journal');
+      // Without --root from inside its root, the paths land where they were: nothing to say.
+      const inside = restore([journal, '--dry-run', '--jobs', jobs], { cwd: first });
+      expect(inside.status, inside.stderr).toBe(0);
+      expect(inside.stderr).not.toContain('this undo journal');
       // A snapshot that is not a journal: no such warning.
       expect(restore([snap, '--root', other, '--dry-run', '--jobs', jobs], { cwd: '/' }).stderr).not.toContain('this undo journal');
     }

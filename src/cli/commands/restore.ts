@@ -241,8 +241,9 @@ const NO_ROOT = '(none: paths as recorded)';
  */
 function warnOfOtherRoot(recorded: string | null, root: string | undefined, cwd: string, reporter: Reporter): void {
   const now = root === undefined ? NO_ROOT : toByteString(root);
-  // A journal of a run without --root holds absolute paths, which --root / takes as they are.
-  if (recorded === null || recorded === now || (recorded === NO_ROOT && now === '/')) return;
+  // A journal of a run without --root holds absolute paths, which --root / takes as they are;
+  // without --root, relative paths land beneath the current directory, which may be its root.
+  if (recorded === null || recorded === now || (recorded === NO_ROOT && now === '/') || (now === NO_ROOT && recorded === cwd)) return;
   // The first line is the file's to say: it must not print a line or a terminal escape of its own.
   const named = (r: string): string => (r === NO_ROOT ? r : shown(r));
   // Without --root, its relative paths land beneath the current directory: that is said.
