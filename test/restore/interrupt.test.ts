@@ -83,4 +83,25 @@ describe.skipIf(!restoreReady)(`restore interrupted by a signal (${SKIP_REASON})
       });
     }
   }
+
+  it('stops a dry run on SIGTERM with exit 143, saying that nothing was changed (not to run it again)', async () => {
+    buildBigTree(dir, 'big', DIRS, FILES);
+    const snap = path.join(dir, 'big.facl');
+    expect(permsnap(['snapshot', '--quiet', '-o', snap, 'big'], { cwd: dir }).status).toBe(0);
+    sh('chmod -R 777 big', dir);
+    const damaged = faclTree(dir, 'big');
+
+    const child = spawnRestore([snap, '--root', dir, '--dry-run'], '/');
+    const done = finished(child, 90_000);
+    // Said once the first pass is over, as the plan of the changes begins.
+    await new Promise<void>((resolve) => child.stderr?.on('data', (d: Buffer) => d.toString().includes('restoring ') && resolve()));
+    child.kill('SIGTERM');
+    const r = await done;
+
+    expect(r.status, r.stderr).toBe(143);
+    expect(summaryOf(r.stderr)?.changed, r.stderr).toBeLessThan(DIRS * FILES);
+    expect(r.stderr).toContain('stopped by a signal: the plan above is of the paths looked at so far; nothing was changed');
+    expect(r.stderr).not.toContain('converge');
+    expect(faclTree(dir, 'big')).toEqual(damaged);
+  });
 });

@@ -267,7 +267,11 @@ function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal 
       // Said here too, not only before the run: --quiet keeps the summary (contracts.md).
       `names from ${names}`,
   );
-  if (s.stopped) reporter.error('stopped by a signal: the paths in flight were finished; run the restore again to converge');
+  if (s.stopped) {
+    reporter.error(dryRun
+      ? 'stopped by a signal: the plan above is of the paths looked at so far; nothing was changed'
+      : 'stopped by a signal: the paths in flight were finished; run the restore again to converge');
+  }
   if (s.fatal !== undefined) reporter.error(`stopped by an error after changes began: ${s.fatal}`);
   if (journal?.started) {
     // Absolute, so that it works from any directory.
