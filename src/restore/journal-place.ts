@@ -40,20 +40,20 @@ const OWN_DIRS = new Set(['permsnap', 'undo']);
 export function defaultJournalPlace(root: string | undefined): JournalPlace {
   let notice: string | undefined;
   // ROOT/var/lib (or /var/lib) left open to any user, as `chmod -R a+rwx` leaves it, or
-  // another user's, as `chown -R` leaves it, is put right by the restore itself; until then
-  // another user could swap permsnap/ there, which is said (the README: lock them out). The
-  // journal still goes beneath ROOT: it must survive leaving the rescue system, where no
-  // user of the damaged one is at work.
-  const openNotice = (open: string): string => `${open}: until this restore puts it right, another user could replace the undo journal (lock other users out, see the README)`;
+  // another user's, as `chown -R` leaves it, is put right by the restore itself when the
+  // snapshot holds it; until then another user could swap permsnap/ there, which is said
+  // (the README: lock them out). The journal still goes beneath ROOT: it must survive
+  // leaving the rescue system, where no user of the damaged one is at work.
+  const openNotice = (open: string[]): string => `${open.join('; ')}: until that is put right, another user could replace the undo journal (lock other users out, see the README)`;
   if (root !== undefined && path.resolve(root) !== '/') {
     const place = inspectPlace(root, ROOT_DIRS);
-    if (place.unusable === null) return { base: root, dirs: ROOT_DIRS, notice: place.open === null ? undefined : openNotice(place.open) };
+    if (place.unusable === null) return { base: root, dirs: ROOT_DIRS, notice: place.open.length === 0 ? undefined : openNotice(place.open) };
     notice = `the undo journal cannot be kept in ${path.join(root, ROOT_DIRS)} (${place.unusable}): it goes to this host's default place instead`;
   }
   if (process.getuid?.() === 0) {
     const place = inspectPlace('/', ROOT_DIRS);
     if (place.unusable !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${ROOT_DIRS}: ${place.unusable} (choose one with --undo FILE)`);
-    return { base: '/', dirs: ROOT_DIRS, notice: place.open === null ? notice : joinNotices(notice, openNotice(place.open)) };
+    return { base: '/', dirs: ROOT_DIRS, notice: place.open.length === 0 ? notice : joinNotices(notice, openNotice(place.open)) };
   }
   return { base: path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state'), 'permsnap/undo'), dirs: '', notice };
 }
@@ -67,12 +67,12 @@ export function defaultJournalDir(root: string | undefined): string {
 /**
  * What the existing directories of base/relative say of it as a journal's place, in one
  * walk: why it cannot hold one (a symlink or a non-directory on the way, one of permsnap's
- * own not safe, the deepest not writable), or null; and the first directory above
- * permsnap's own that any user may rename entries of, said, or null.
+ * own not safe, the deepest not writable), or null; and each directory above permsnap's
+ * own that another user may rename entries of, said.
  */
-function inspectPlace(base: string, relative: string): { unusable: string | null; open: string | null } {
+function inspectPlace(base: string, relative: string): { unusable: string | null; open: string[] } {
   let deepest = base;
-  let open: string | null = null;
+  const open: string[] = [];
   for (const part of relative.split('/')) {
     const next = path.join(deepest, part);
     let st: fs.Stats | undefined;
@@ -87,7 +87,8 @@ function inspectPlace(base: string, relative: string): { unusable: string | null
     if (!st.isDirectory()) return { unusable: `${next} is not a directory`, open };
     const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(next, st) : null;
     if (unsafe !== null) return { unusable: unsafe, open };
-    if (!OWN_DIRS.has(part)) open ??= openToOthers(next, st);
+    const others = OWN_DIRS.has(part) ? null : openToOthers(next, st);
+    if (others !== null) open.push(others);
     deepest = next;
   }
   try {
