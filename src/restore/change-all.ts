@@ -118,5 +118,6 @@ function reportPlan(plan: ChunkPlan, summary: RestoreSummary, options: RestoreOp
 
 function addCounts(summary: RestoreSummary, counts: Counts): void {
   summary.changed += counts.changed;
+  summary.alreadyCorrect += counts.alreadyCorrect;
   for (const field of Object.keys(counts.byField) as Field[]) summary.byField[field] += counts.byField[field];
 }

@@ -39,6 +39,8 @@ export type Problem = [shown: string, message: string];
 export interface Counts {
   changed: number;
   byField: Record<Field, number>;
+  /** Applying: paths read again (hard links) that needed no step by then. */
+  alreadyCorrect: number;
 }
 
 export interface ChunkPlan {
@@ -63,12 +65,15 @@ export interface Pinned {
   /** As read when planned: the pre-restore state the journal keeps. */
   state: PinnedState;
   wanted: WantedState;
-  /** A hard link of an inode an earlier path changes: read it again before applying. */
-  relinked: boolean;
+  /**
+   * An inode with more than one name: read again before applying, since another name's
+   * steps may have changed it since (on this thread, or on another that planned it apart).
+   */
+  readAgain: boolean;
 }
 
 export function emptyCounts(): Counts {
-  return { changed: 0, byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 } };
+  return { changed: 0, byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 }, alreadyCorrect: 0 };
 }
 
 export function addChanges(counts: Counts, fields: readonly { field: Field }[]): void {
@@ -160,7 +165,7 @@ function planItem(
   if (earlier !== undefined && earlier.shown !== shown) tally.problems.push([shown, linkConflict(earlier.shown)]);
   if (state.unchangeable) return said(tally, shown, 'immutable or append-only (chattr): not changed');
   if (linkKey !== null) linked.set(linkKey, io.state, shown);
-  return { pinned: { fd, shown, state, wanted, relinked: earlier !== undefined }, changes };
+  return { pinned: { fd, shown, state, wanted, readAgain: linkKey !== null }, changes };
 }
 
 /** Adds the path's problem to the tally; null, as planItem answers for a path it skips. */
@@ -178,8 +183,10 @@ export function applyPinned(chunk: PinnedChunk, linked: LinkedStates): { counts:
       // The steps taken, also those taken before one that failed: they count as changes.
       const taken: Change[] = [];
       try {
-        const state = p.relinked ? readPinnedState({ fd: p.fd, name: '' }, p.shown) : p.state;
+        const state = p.readAgain ? readPinnedState({ fd: p.fd, name: '' }, p.shown) : p.state;
         reconcile(pinnedIo(p.fd, p.shown, state), p.wanted, taken);
+        // Another name of it was restored first: as --jobs 1 counts this name, already correct.
+        if (taken.length === 0) counts.alreadyCorrect++;
       } catch (err) {
         linked.forget([p]);
         problems.push([p.shown, problemReason(err)]);
