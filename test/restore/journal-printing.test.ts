@@ -3,17 +3,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreReady, SKIP_REASON, statTree } from '../helpers/restore-kit.js';
-import { fromDist, getfacl, makeTempDir, removeTree, sh } from '../helpers/tree.js';
+import { getfacl, makeTempDir, removeTree, sh } from '../helpers/tree.js';
 import type { ChunkPlan } from '../../src/restore/chunk-work.js';
-import type { WorkItem } from '../../src/restore/work-item.js';
-
-type Src = {
-  all: typeof import('../../src/restore/look-all.js');
-  inline: typeof import('../../src/restore/restore-executor.js');
-  packed: typeof import('../../src/restore/packed-items.js');
-  ids: typeof import('../../src/restore/id-resolver.js');
-  read: typeof import('../../src/format/read-snapshot.js');
-};
+import { inlineKit } from './inline-kit.js';
 
 let dir = '';
 let snapshot: Buffer;
@@ -29,17 +21,10 @@ afterAll(() => dir && removeTree(dir));
 
 /** The first chunk of the damaged tree's work, planned by an executor that journals or not (and let go). */
 async function planned(journalled: boolean): Promise<ChunkPlan> {
-  const { lookAtAll } = await fromDist<Src['all']>('restore/look-all.js');
-  const { InlineExecutor } = await fromDist<Src['inline']>('restore/restore-executor.js');
-  const { packItems } = await fromDist<Src['packed']>('restore/packed-items.js');
-  const { nssResolver } = await fromDist<Src['ids']>('restore/id-resolver.js');
-  const { readSnapshotBatches } = await fromDist<Src['read']>('format/read-snapshot.js');
-  const executor = new InlineExecutor({ root: undefined, pseudo: new Set(), wantPlans: true, journalled });
+  const kit = await inlineKit();
+  const executor = kit.executor(journalled);
   try {
-    const entries = readSnapshotBatches('snap.facl', { input: [snapshot], info: { hasMarkers: false }, shareBlocks: true });
-    const rules = { cwd: dir, exclude: [], only: [], ignore: [], ids: nssResolver(), capabilitiesKnown: false };
-    const tally = await lookAtAll(entries, rules, executor, { inFlight: 1 });
-    const plan = await executor.plan(0, packItems(tally.work as WorkItem[]));
+    const plan = await executor.plan(0, kit.packItems(await kit.work(snapshot, dir, executor)));
     await executor.release(0);
     return plan;
   } finally {

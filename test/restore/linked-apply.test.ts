@@ -5,16 +5,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreReady, SKIP_REASON } from '../helpers/restore-kit.js';
-import { fromDist, getfacl, makeTempDir, removeTree, sh } from '../helpers/tree.js';
+import { getfacl, makeTempDir, removeTree, sh } from '../helpers/tree.js';
 import type { WorkItem } from '../../src/restore/work-item.js';
-
-type Src = {
-  all: typeof import('../../src/restore/look-all.js');
-  inline: typeof import('../../src/restore/restore-executor.js');
-  packed: typeof import('../../src/restore/packed-items.js');
-  ids: typeof import('../../src/restore/id-resolver.js');
-  read: typeof import('../../src/format/read-snapshot.js');
-};
+import { inlineKit } from './inline-kit.js';
 
 let dir = '';
 let snapshot: Buffer;
@@ -32,24 +25,17 @@ afterAll(() => dir && removeTree(dir));
 
 describe.skipIf(!restoreReady)(`two names of one file planned on different threads (${SKIP_REASON})`, () => {
   it('changes the file once: the name applied second finds it correct', async () => {
-    const { lookAtAll } = await fromDist<Src['all']>('restore/look-all.js');
-    const { InlineExecutor } = await fromDist<Src['inline']>('restore/restore-executor.js');
-    const { packItems } = await fromDist<Src['packed']>('restore/packed-items.js');
-    const { nssResolver } = await fromDist<Src['ids']>('restore/id-resolver.js');
-    const { readSnapshotBatches } = await fromDist<Src['read']>('format/read-snapshot.js');
-    const settings = { root: undefined, pseudo: new Set<number>(), wantPlans: true, journalled: false };
+    const kit = await inlineKit();
     // Each executor is one thread: its own directories and its own memory of linked inodes.
-    const [first, second] = [new InlineExecutor(settings), new InlineExecutor(settings)];
+    const [first, second] = [kit.executor(false), kit.executor(false)];
     try {
-      const entries = readSnapshotBatches('snap.facl', { input: [snapshot], info: { hasMarkers: false }, shareBlocks: true });
-      const rules = { cwd: dir, exclude: [], only: [], ignore: [], ids: nssResolver(), capabilitiesKnown: false };
-      const work = (await lookAtAll(entries, rules, first, { inFlight: 1 })).work as WorkItem[];
+      const work = await kit.work(snapshot, dir, first);
       const named = (name: string): WorkItem[] => work.filter((w) => w.target.relative.endsWith(name));
       expect(work.map((w) => w.target.relative).sort()).toEqual(['tree/f', 'tree/l']);
 
       // Both planned before either is applied: each plans every step.
-      const planF = await first.plan(0, packItems(named('/f')));
-      const planL = await second.plan(1, packItems(named('/l')));
+      const planF = await first.plan(0, kit.packItems(named('/f')));
+      const planL = await second.plan(1, kit.packItems(named('/l')));
       for (const plan of [planF, planL]) expect(plan.preview.byField).toMatchObject({ owner: 1, group: 1, mode: 1, acl: 1 });
 
       const appliedF = await first.apply(0);
