@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DamageSampler } from '../../src/restore/damage-sampler.js';
 import { Outcome, type LookResult, type WorkItem } from '../../src/restore/work-item.js';
 
-const item = (wantsDefaultAcl = false): WorkItem => ({ target: { root: '/r', relative: 'x' }, wantsDefaultAcl, wanted: {}, probed: false });
+const item = (wantsDefaultAcl = false): WorkItem => ({ target: { root: '/r', relative: 'x' }, wantsDefaultAcl, wanted: {} as WorkItem['wanted'], probed: false });
 
 /** Feeds `outcomes` (what a look would find, in turn) and returns which were looked at. */
 function looked(outcomes: Outcome[], defaultAclAt: ReadonlySet<number> = new Set()): boolean[] {

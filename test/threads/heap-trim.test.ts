@@ -2,7 +2,7 @@
 // gc(), exposed on first use), then not again until the heap has doubled what survived.
 // Full collections are counted through Node's 'gc' performance entries.
 
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { collectIfGrown } from '../../src/threads/heap-trim.js';
 
@@ -13,7 +13,7 @@ const strings = (mb: number): string[] => Array.from({ length: mb * 1024 }, (_, 
 async function fullCollections(run: () => void): Promise<number> {
   let count = 0;
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) count++;
+    for (const entry of list.getEntries()) if (((entry as PerformanceEntry & { detail?: unknown }).detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) count++;
   });
   observer.observe({ entryTypes: ['gc'] });
   run();
