@@ -102,7 +102,15 @@ export function atomicFileSink(named: string): ByteSink {
   } catch (err) {
     throw new PermsnapError('IO', `${named}: cannot create output file: ${systemReason(err)}`, { cause: err });
   }
-  const file = fs.createWriteStream('', { fd, autoClose: false });
+  // The descriptor is this sink's, closed here once. A stream's destroy() closes its fd,
+  // autoClose or not, later on the thread pool: closed here as well, the number could by
+  // then be a file the program opened since (a library caller's, after abort()).
+  let open = true;
+  const closeFd = (): void => {
+    if (open) fs.closeSync(fd);
+    open = false;
+  };
+  const file = fs.createWriteStream('', { fd, autoClose: false, fs: { write: fs.write, writev: fs.writev, close: (_fd: number, done: (err: null) => void) => done(null) } });
   const gzip = target.endsWith('.gz') ? zlib.createGzip() : null;
   if (gzip) gzip.pipe(file);
   const head: Writable = gzip ?? file;
@@ -131,11 +139,11 @@ export function atomicFileSink(named: string): ByteSink {
       head.end();
       await settle(finished);
       if (direct) {
-        fs.closeSync(fd);
+        closeFd();
         return;
       }
       fs.fsyncSync(fd);
-      fs.closeSync(fd);
+      closeFd();
       await keepAccess(temp, target);
       try {
         fs.renameSync(temp, target);
@@ -147,12 +155,9 @@ export function atomicFileSink(named: string): ByteSink {
     },
     async abort() {
       head.destroy();
-      file.destroy();
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // already closed by the stream's destroy(): nothing left to release
-      }
+      // A write still on the thread pool finishes before its descriptor is let go.
+      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()).destroy());
+      closeFd();
       removeTemp();
     },
     discard: removeTemp,
