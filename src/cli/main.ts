@@ -8,6 +8,7 @@ import { usageText } from './yargs-messages.js';
 import { startEarlyRestoreWorkers, startEarlySideWorkers, startEarlyWorkers } from './early-workers.js';
 import { stderrReporter, type Outcome, type Reporter } from './outcome.js';
 import { withWholeLongOptions } from './long-options.js';
+import { inGetoptWords } from './getopt-words.js';
 import { quickArgs, YARGS_WORDS } from './quick-args.js';
 import { cwdIfPresent } from '../platform/byte-path.js';
 import { nagiosUnknownLine } from '../diff/nagios-text.js';
@@ -170,6 +171,7 @@ async function runLine(given: readonly string[], name: string | undefined): Prom
   const options = optionsPart(argv);
   // `snapshot --compat` says what getfacl says: every problem, no count of the rest.
   const shown = options.includes('--compat') ? Infinity : undefined;
+  // Options are in getopt's separate words by now (inWholeNames): -qc is -q -c.
   const reporter = stderrReporter({ quiet: options.includes('--quiet') || options.includes('-q'), verbose, shown });
   try {
     const code = await runCommand(name, argv, reporter);
@@ -187,12 +189,16 @@ async function runLine(given: readonly string[], name: string | undefined): Prom
   }
 }
 
-/** The command line with its long options in whole names (long-options.ts), as getopt reads them. */
+/**
+ * The command line as getopt reads it: long options in whole names (long-options.ts), short
+ * ones and option values in the words yargs reads alike (getopt-words.ts).
+ */
 async function inWholeNames(argv: readonly string[], name: string | undefined): Promise<readonly string[]> {
   // Shell completion hands over the word being typed: it is completed, not read.
   if (argv.includes('--get-yargs-completions')) return argv;
   const module = name === undefined ? undefined : await (COMMANDS[name] as { load: () => Promise<CommandModule> }).load();
-  return withWholeLongOptions(argv, { ...module?.options, ...GLOBAL_OPTIONS }, new Set(module?.getoptNames));
+  const table = { ...module?.options, ...GLOBAL_OPTIONS };
+  return inGetoptWords(withWholeLongOptions(argv, table, new Set(module?.getoptNames)), table);
 }
 
 async function runCommand(name: string | undefined, argv: readonly string[], reporter: Reporter): Promise<number> {
