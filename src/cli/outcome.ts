@@ -1,5 +1,7 @@
 // What a command hands back to the one place that prints and sets the exit code.
 
+import { clearProgressLine } from './progress.js';
+
 export interface Outcome {
   exitCode: number;
 }
@@ -26,6 +28,7 @@ export interface Reporter {
 /** shown: per-path problems printed before the rest are only counted (all, for getfacl's output). */
 export function stderrReporter(options: { quiet: boolean; verbose: boolean; shown?: number }): Reporter {
   const write = (line: string): void => {
+    clearProgressLine();
     process.stderr.write(`permsnap: ${line}\n`);
   };
   // A problem names its path as it is on disk: a byte string, written as those bytes (as
@@ -33,6 +36,7 @@ export function stderrReporter(options: { quiet: boolean; verbose: boolean; show
   // beyond one byte per char is not one: it is written as text.
   const writeBytes = (line: string): void => {
     const text = `permsnap: ${line}\n`;
+    clearProgressLine();
     process.stderr.write(BEYOND_BYTES.test(text) ? text : Buffer.from(text, 'latin1'));
   };
   const shown = options.shown ?? PROBLEMS_SHOWN;
