@@ -92,6 +92,12 @@ const GLOBAL_OPTIONS = {
 
 const EXIT_NAGIOS_UNKNOWN = 3;
 
+/** A monitoring plugin's trouble is UNKNOWN (3), said on stdout, even for a bad command line. */
+function nagiosUnknown(message: string): number {
+  process.stdout.write(nagiosUnknownLine(message));
+  return EXIT_NAGIOS_UNKNOWN;
+}
+
 /** `--format nagios` or `--format=nagios` on the command line (the last --format wins, as in yargs). */
 function wantsNagios(argv: readonly string[]): boolean {
   let format: string | undefined;
@@ -111,13 +117,14 @@ const COMPLETION_HELP = 'permsnap completion\n\nPrint a bash/zsh completion scri
 /**
  * `permsnap completion --help` or `--version`: yargs's completion command prints its script
  * whatever follows, so its help is said here (and the version asked of yargs), as every
- * command's are. Any other line as it is.
+ * command's are; anything else after it is refused, before a script a shell would append
+ * to its rc file with the error. Any other line as it is.
  */
-function withCompletionFlags(line: readonly string[]): { help: string } | { line: readonly string[] } {
-  if (line[0] !== 'completion' || line.length !== 2) return { line };
-  if (line[1] === '--help' || line[1] === '-h') return { help: COMPLETION_HELP };
-  if (line[1] === '--version' || line[1] === '-v') return { line: ['--version'] };
-  return { line };
+function withCompletionFlags(line: readonly string[]): { help: string } | { refused: string } | { line: readonly string[] } {
+  if (line[0] !== 'completion' || line.length === 1) return { line };
+  if (line.length === 2 && (line[1] === '--help' || line[1] === '-h')) return { help: COMPLETION_HELP };
+  if (line.length === 2 && (line[1] === '--version' || line[1] === '-v')) return { line: ['--version'] };
+  return { refused: `completion takes no operands or options, got ${JSON.stringify(line.slice(1).join(' '))}` };
 }
 
 export async function main(commandLine: readonly string[]): Promise<number> {
@@ -130,6 +137,11 @@ export async function main(commandLine: readonly string[]): Promise<number> {
   if ('help' in read) {
     process.stdout.write(read.help);
     return 0;
+  }
+  if ('refused' in read) {
+    const code = report(new PermsnapError('USAGE', read.refused), stderrReporter({ quiet: false, verbose: false }));
+    process.stderr.write(`${usageHint('completion', COMPLETION_HELP.slice(0, COMPLETION_HELP.indexOf('\n')))}\n`);
+    return code;
   }
   const given = read.line;
   // The first word that names a command (completion requests put the program name first).
@@ -157,6 +169,7 @@ async function runLine(given: readonly string[], name: string | undefined): Prom
     if (err instanceof PermsnapError && err.code === 'USAGE' && name !== undefined) {
       const module = await (COMMANDS[name] as { load: () => Promise<CommandModule> }).load();
       process.stderr.write(`${usageHint(name, `permsnap ${module.command}`)}\n`);
+      if (name === 'diff' && wantsNagios(given)) return nagiosUnknown(err.message);
     }
     return code;
   }
@@ -198,7 +211,7 @@ async function inWholeNames(argv: readonly string[], name: string | undefined): 
   if (argv.includes('--get-yargs-completions')) return argv;
   const module = name === undefined ? undefined : await (COMMANDS[name] as { load: () => Promise<CommandModule> }).load();
   const table = { ...module?.options, ...GLOBAL_OPTIONS };
-  return inGetoptWords(withWholeLongOptions(argv, table, new Set(module?.getoptNames)), table);
+  return inGetoptWords(withWholeLongOptions(argv, table, new Set(module?.getoptNames)), table, name);
 }
 
 async function runCommand(name: string | undefined, argv: readonly string[], reporter: Reporter): Promise<number> {
@@ -308,11 +321,7 @@ async function readWithYargs(
       usage = helpOfCommand ?? (await y.getHelp());
       reporter.error(err.message.replaceAll(HIDDEN, ''));
       process.stderr.write(`${module ? usageHint(name as string, usage) : usage}\n`);
-      // A monitoring plugin's trouble is UNKNOWN (3), said on stdout, even for a bad command line.
-      if (name === 'diff' && wantsNagios(argv)) {
-        process.stdout.write(nagiosUnknownLine(err.message));
-        return EXIT_NAGIOS_UNKNOWN;
-      }
+      if (name === 'diff' && wantsNagios(argv)) return nagiosUnknown(err.message);
       return 2;
     }
     throw err;

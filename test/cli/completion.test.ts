@@ -41,6 +41,15 @@ describe.skipIf(!hasCommand('bash'))('permsnap completion (needs bash)', () => {
     for (const flag of ['--version', '-v']) expect(permsnap(['completion', flag]).stdout.toString()).toBe(version);
   });
 
+  it('refuses anything else after it, printing no script (`permsnap completion --bogus >> ~/.bashrc` appends nothing)', () => {
+    for (const extra of [['extra'], ['--bogus'], ['--help', 'x']]) {
+      const r = permsnap(['completion', ...extra]);
+      expect(r.stdout.toString(), extra.join(' ')).toBe('');
+      expect(r.stderr.toString()).toMatch(/^permsnap: completion takes no operands or options, got ".+"\nUsage: permsnap completion\n/);
+      expect(r.status).toBe(2);
+    }
+  });
+
   it('completes command names', () => {
     expect(complete(['permsnap', 'sn'])).toEqual(['snapshot']);
     expect(complete(['permsnap', 'r'])).toEqual(['restore']);

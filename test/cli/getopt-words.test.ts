@@ -1,8 +1,9 @@
 // Short options and option values as getopt reads them (getfacl's rules): bundled switches
-// (-qc), a value attached to its short option (-oFILE, -j2), and the next word taken as a
-// value whatever it looks like (--root -d). Found wanting by exploratory testing: -qc
-// printed notices, -oout.facl was refused as the options -u -t, and --root -d as --root
-// without a value.
+// (-qc), a value attached to its short option (-oFILE, -j2), the next word taken as a
+// value whatever it looks like (--root -d), and an unknown option refused at once. Found
+// wanting by exploratory testing: -qc printed notices, -oout.facl was refused as the
+// options -u -t, --root -d as --root without a value, and `restore --dryrun s.facl` said
+// that SNAPSHOT was missing.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,11 +31,17 @@ describe('inGetoptWords', () => {
     expect(inGetoptWords(['--root', '-d', '-o', '-', '-j-1', '--output', '--x'], TABLE)).toEqual(['--root=-d', '--output=-', '--jobs=-1', '--output=--x']);
   });
 
-  it('leaves "-", "--" and all after it, "--opt=value", unknown letters and an option without its value alone', () => {
-    expect(inGetoptWords(['-', '--root=x', '-Z', '--', '-qc', '--root', '-d'], TABLE)).toEqual(['-', '--root=x', '-Z', '--', '-qc', '--root', '-d']);
-    expect(inGetoptWords(['-xq'], TABLE)).toEqual(['-x', '-q']);
+  it('leaves "-", "--" and all after it, "--opt=value", -h, -v and an option without its value alone', () => {
+    expect(inGetoptWords(['-', '--root=x', '-hv', '--', '-qc', '--root', '-d', '-Z'], TABLE)).toEqual(['-', '--root=x', '-h', '-v', '--', '-qc', '--root', '-d', '-Z']);
     expect(inGetoptWords(['x', '-o'], TABLE)).toEqual(['x', '-o']);
     expect(inGetoptWords(['--root', '--', 'x'], TABLE)).toEqual(['--root', '--', 'x']);
+  });
+
+  it('refuses the options the table does not have, as typed, each once, before the next word can be taken for a value', () => {
+    expect(() => inGetoptWords(['restore', '--dryrun', 's.facl'], TABLE, 'restore')).toThrow(/^unknown option --dryrun for restore$/);
+    expect(() => inGetoptWords(['-xqZ', '--nope=1', '-Z'], TABLE)).toThrow(/^unknown options -x, -Z, --nope$/);
+    // A value is not an option: -o's and --root's here.
+    expect(inGetoptWords(['-oZ', '--root', '--nope'], TABLE)).toEqual(['-o', 'Z', '--root=--nope']);
   });
 });
 
@@ -58,6 +65,21 @@ describe('the command line, read as getopt reads it', () => {
     const r = permsnap(['snapshot', '-qj2', '-oout.facl', 'tree'], { cwd: dir });
     expect(r.status, r.stderr.toString()).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'out.facl'), 'latin1')).toMatch(/^# file: tree\n/);
+  });
+
+  it('names an unknown option before the operands as unknown, not an operand as missing', () => {
+    fs.writeFileSync(path.join(dir, 'snap.facl'), '# file: .\nuser::rwx\ngroup::r-x\nother::r-x\n\n');
+    for (const [args, said] of [
+      [['restore', '--dryrun', 'snap.facl'], 'unknown option --dryrun for restore'],
+      [['diff', '--numric', 'snap.facl', 'tree'], 'unknown option --numric for diff'],
+      [['restore', '-Z', 'snap.facl'], 'unknown option -Z for restore'],
+    ] as const) {
+      const r = permsnap([...args], { cwd: dir });
+      expect(r.stderr.toString(), args.join(' ')).toMatch(new RegExp(`^permsnap: ${said}\nUsage: permsnap ${args[0]} `));
+      expect(r.status).toBe(2);
+    }
+    const nagios = permsnap(['diff', '--format', 'nagios', '--bogus', 'snap.facl', 'tree'], { cwd: dir });
+    expect([nagios.status, nagios.stdout.toString()]).toEqual([3, 'PERMSNAP UNKNOWN - unknown option --bogus for diff\n']);
   });
 
   it('takes the word after an option as its value, even one that starts with "-"', () => {
