@@ -16,6 +16,15 @@ beforeEach(() => {
 });
 afterEach(() => removeTree(dir));
 
+/** The next file opened (it may get the number the sink had) is still written to after a while. */
+async function expectNextFileKept(): Promise<void> {
+  const next = fs.openSync(path.join(dir, 'next.log'), 'w');
+  await sleep(50);
+  fs.writeSync(next, 'still mine\n');
+  fs.closeSync(next);
+  expect(fs.readFileSync(path.join(dir, 'next.log'), 'utf8')).toBe('still mine\n');
+}
+
 describe('atomicFileSink abort()', () => {
   for (const name of ['out.facl', 'out.facl.gz']) {
     it(`closes only its own descriptor (${name}), written to or not, and leaves no file`, async () => {
@@ -23,12 +32,7 @@ describe('atomicFileSink abort()', () => {
         const sink = atomicFileSink(path.join(dir, name));
         if (written) await sink.write(Buffer.from('# file: x\n'.repeat(10000)));
         await sink.abort();
-        // The next file opened may get the number the sink had.
-        const next = fs.openSync(path.join(dir, 'next.log'), 'w');
-        await sleep(50);
-        fs.writeSync(next, 'still mine\n');
-        fs.closeSync(next);
-        expect(fs.readFileSync(path.join(dir, 'next.log'), 'utf8')).toBe('still mine\n');
+        await expectNextFileKept();
         expect(fs.readdirSync(dir)).toEqual(['next.log']);
       }
     });
@@ -43,10 +47,6 @@ describe('atomicFileSink abort()', () => {
     fs.writeFileSync(path.join(dir, 'taken', 'f'), '');
     await expect(sink.commit()).rejects.toThrow(/cannot replace output file/);
     await sink.abort();
-    const next = fs.openSync(path.join(dir, 'next.log'), 'w');
-    await sleep(50);
-    fs.writeSync(next, 'still mine\n');
-    fs.closeSync(next);
-    expect(fs.readFileSync(path.join(dir, 'next.log'), 'utf8')).toBe('still mine\n');
+    await expectNextFileKept();
   });
 });
