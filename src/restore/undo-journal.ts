@@ -106,10 +106,16 @@ export class UndoJournal {
    * made (O_EXCL).
    */
   static atFile(file: string, header: string): UndoJournal {
-    if (!(fs.statSync(path.dirname(path.resolve(file)), { throwIfNoEntry: false })?.isDirectory() ?? false)) {
-      throw new PermsnapError('IO', `undo journal ${file}: ${NO_DIRECTORY}`);
+    try {
+      if (!(fs.statSync(path.dirname(path.resolve(file)), { throwIfNoEntry: false })?.isDirectory() ?? false)) {
+        throw new PermsnapError('IO', `undo journal ${file}: ${NO_DIRECTORY}`);
+      }
+      if (fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined) throw new PermsnapError('IO', `undo journal ${file}: ${EXISTS}`);
+    } catch (err) {
+      // A directory on the way this user cannot search (EACCES): named as the others are.
+      if (err instanceof PermsnapError) throw err;
+      throw new PermsnapError('IO', `undo journal ${file}: ${systemReason(err)}`, { cause: err });
     }
-    if (fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined) throw new PermsnapError('IO', `undo journal ${file}: ${EXISTS}`);
     return new UndoJournal(file, header);
   }
 

@@ -272,6 +272,16 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o666);
   });
 
+  it.skipIf(!hasSetpriv)('refuses --undo FILE beneath a directory this user cannot search, naming the option\'s file, as the other refusals do', () => {
+    sh('chmod 755 . && mkdir -p t closed/sub && chown nobody t && chmod 700 closed', dir);
+    const snap = path.join(dir, 'snap.facl');
+    fs.writeFileSync(snap, '# file: .\nuser::rwx\ngroup::r-x\nother::r-x\n\n');
+    const journal = path.join(dir, 'closed/sub/undo.facl');
+    const r = runAsNobody(process.execPath, [CLI, 'restore', snap, '--root', path.join(dir, 't'), '--undo', journal], { cwd: '/' });
+    expect(r.stderr.toString()).toBe(`permsnap: undo journal ${journal}: permission denied\n`);
+    expect(r.status).toBe(2);
+  });
+
   it('refuses --undo FILE that exists (or a symlink there, even dangling), in words, before the snapshot is read: nothing changed, the file untouched', () => {
     sh('mkdir t && touch t/f && chmod 666 t/f && echo keep > old.facl && ln -s nowhere dangling.facl', dir);
     const snap = path.join(dir, 'snap.facl');
