@@ -4,7 +4,7 @@
 // packages' archives say, at unpacking and when the override is added.
 
 import fs from 'node:fs';
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 import { UNKNOWN_ID, type Entry } from '../model/entry.js';
 import { relativeForm } from '../model/printed-path.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
@@ -31,7 +31,7 @@ export function readStatOverrides(file: string): StatOverride[] {
   try {
     text = fs.readFileSync(file, 'latin1');
   } catch (err) {
-    throw new PermsnapError('IO', `cannot read the statoverride file: ${(err as Error).message}`, { file, cause: err });
+    throw new PermsnapError('IO', `cannot read the statoverride file: ${systemReason(err)}`, { file, cause: err });
   }
   return parseStatOverrides(text, file);
 }

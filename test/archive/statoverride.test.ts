@@ -1,7 +1,7 @@
 // dpkg-statoverride lines as dpkg's statdb reads them, and their effect on an entry.
 
 import { describe, expect, it } from 'vitest';
-import { applyStatOverride, parseStatOverrides } from '../../src/archive/statoverride.js';
+import { applyStatOverride, parseStatOverrides, readStatOverrides } from '../../src/archive/statoverride.js';
 import type { Entry } from '../../src/model/entry.js';
 
 const file: Entry = { path: './usr/bin/ping', type: 'file', mode: 0o755, uid: 0, gid: 0, owner: 'root', group: 'root' };
@@ -20,6 +20,14 @@ describe('parseStatOverrides', () => {
     expect(() => parseStatOverrides('root root 0755 /a\nroot root 0755 relative\n', 'so')).toThrow(expect.objectContaining({ file: 'so', line: 2 }));
     expect(() => parseStatOverrides('#x root 0755 /a\n', 'so')).toThrow('owner "#x" is not a valid #id');
     expect(() => parseStatOverrides('root root 0899 /a\n', 'so')).toThrow('mode "0899" is not an octal mode');
+  });
+});
+
+describe('readStatOverrides', () => {
+  it("refuses a file it cannot read in permsnap's words, not Node's", () => {
+    expect(() => readStatOverrides('/nonexistent/statoverride')).toThrow(
+      expect.objectContaining({ code: 'IO', file: '/nonexistent/statoverride', message: 'cannot read the statoverride file: no such file or directory' }),
+    );
   });
 });
 
