@@ -281,7 +281,7 @@ async function readWithYargs(
     .fail((message, err) => {
       // yargs-parser's own errors (an option without its value) come as an error: a usage error all the same.
       if (err && err.name !== 'YError') throw err;
-      const context = { argv, command: name, operands: module?.command.split(' ').slice(1).join(' ') ?? '', commands: Object.keys(COMMANDS) };
+      const context = { argv, command: name, operands: module?.command.split(' ').slice(1).join(' ') ?? '', commands: [...Object.keys(COMMANDS), 'completion'] };
       throw new PermsnapError('USAGE', usageText((err?.message ?? message).replaceAll(HIDDEN, ''), context));
     })
     // yargs offers each one-letter alias as a long option too (--n, --q, --j); a long option

@@ -40,7 +40,7 @@ describe('the CLI says them so', () => {
   it('with the synopsis and where to read more, exit 2', () => {
     const dir = makeTempDir();
     for (const [args, first] of [
-      [['snaphot', 't'], 'permsnap: unknown command "snaphot", expected one of snapshot, diff, restore'],
+      [['snaphot', 't'], 'permsnap: unknown command "snaphot", expected one of snapshot, diff, restore, completion'],
       [['snapshot', '.', '--root', '/'], 'permsnap: unknown option --root for snapshot'],
       [['snapshot', '.', '--format', 'xml'], 'permsnap: unknown value "xml" for --format, expected one of getfacl, json'],
       [['snapshot', '.', '--exclude'], 'permsnap: --exclude needs a value'],
