@@ -94,7 +94,10 @@ export async function changeAll(
   for (const chunk of deferred) await run(chunk).catch(fail);
   if (fatal === null) {
     try {
-      await options.journal?.complete();
+      // Every step failed (a user's restore of files not theirs): the journal holds the
+      // state as it still is, nothing to undo; left, each such run would leave one more.
+      if (summary.changed === 0) options.journal?.discard();
+      else await options.journal?.complete();
     } catch (err) {
       fail(err);
     }

@@ -158,6 +158,14 @@ export class UndoJournal {
     this.closeFiles();
   }
 
+  /** Removes the journal of a run that changed nothing after all: it is then not started. */
+  discard(): void {
+    if (this.fd === null) return;
+    this.removeUnfinished();
+    this.blocks = 0;
+    this.last = null;
+  }
+
   /** Why the journal is not in the first default place, when it is not (to be said before the run). */
   get notice(): string | undefined {
     return this.place?.notice;

@@ -272,6 +272,21 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o666);
   });
 
+  it.skipIf(!hasSetpriv)('keeps no journal of a run whose every step failed (a user restoring what the kernel will not let them)', () => {
+    // setgid on a file of a group nobody is not in: the kernel drops it, the mode stays as it is.
+    sh('chmod 755 . && mkdir t state && touch t/f && chown nobody:root t/f && chmod 0755 t/f && chown nobody state', dir);
+    const snap = path.join(dir, 'snap.facl');
+    fs.writeFileSync(snap, '# file: t/f\n# flags: -s-\nuser::rwx\ngroup::r-x\nother::r-x\n\n');
+    for (let run = 0; run < 2; run++) {
+      const r = runAsNobody(process.execPath, [CLI, 'restore', snap], { cwd: dir, env: { ...process.env, XDG_STATE_HOME: path.join(dir, 'state') } });
+      expect(r.stderr.toString()).toContain('setgid not set');
+      expect(r.stderr.toString()).toContain('0 path(s) changed');
+      expect(r.stderr.toString()).not.toContain('undo journal');
+      expect(r.status).toBe(1);
+    }
+    expect(fs.readdirSync(path.join(dir, 'state/permsnap/undo'))).toEqual([]);
+  });
+
   it.skipIf(!hasSetpriv)('refuses --undo FILE beneath a directory this user cannot search, naming the option\'s file, as the other refusals do', () => {
     sh('chmod 755 . && mkdir -p t closed/sub && chown nobody t && chmod 700 closed', dir);
     const snap = path.join(dir, 'snap.facl');
