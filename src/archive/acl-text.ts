@@ -4,7 +4,7 @@
 // to named entries: `user:bin:rwx:2`).
 
 import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_UNDEFINED_ID, ACL_USER, ACL_USER_OBJ, type AclTag } from '../model/acl.js';
-import { UNKNOWN_ID, type QualifiedAclEntry } from '../model/entry.js';
+import { MAX_FILE_ID, UNKNOWN_ID, type QualifiedAclEntry } from '../model/entry.js';
 import { unquote } from '../format/quote.js';
 
 const TAGS: Record<string, [AclTag, AclTag | null]> = {
@@ -20,7 +20,6 @@ const TAGS: Record<string, [AclTag, AclTag | null]> = {
 };
 
 const DECIMAL = /^[0-9]{1,10}$/;
-const MAX_ID = 0xfffffffe;
 
 /**
  * Entries in the text's order. A named entry's `id` is the appended number (star form) or
@@ -65,6 +64,6 @@ function parseEntry(part: string): QualifiedAclEntry {
 
 function checkedId(text: string): number {
   const id = Number(text);
-  if (id > MAX_ID) throw new Error(`id ${text} is larger than ${MAX_ID}`);
+  if (id > MAX_FILE_ID) throw new Error(`id ${text} is larger than ${MAX_FILE_ID}`);
   return id;
 }

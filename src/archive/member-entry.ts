@@ -6,7 +6,7 @@
 import { modeBitsOfAcl } from '../model/acl.js';
 import { SPECIAL_BITS } from '../model/mode.js';
 import { printableName } from '../model/printable-name.js';
-import type { Entry, FileType } from '../model/entry.js';
+import { MAX_FILE_ID, type Entry, type FileType } from '../model/entry.js';
 import { normalizeMemberPath } from './archive-path.js';
 import { readPaxMetadata, type MetadataOptions, type PaxMetadata } from './pax-metadata.js';
 import type { TarMember } from './tar-members.js';
@@ -66,7 +66,11 @@ export class MemberConverter {
     }
     if (member.type === 'link' && !hasAny(metadata)) metadata = (linked === null ? undefined : this.linkTargets.get(linked)) ?? metadata;
     else if (hasAny(metadata)) this.linkTargets.set(path, metadata);
-    return { kind: 'entry', entry: toEntry(path, type, member, metadata, this.options.names) };
+    try {
+      return { kind: 'entry', entry: toEntry(path, type, member, metadata, this.options.names) };
+    } catch (err) {
+      return { kind: 'problem', path, message: `${(err as Error).message}; left out` };
+    }
   }
 }
 
@@ -81,13 +85,15 @@ function hasAny(metadata: PaxMetadata): boolean {
 }
 
 function toEntry(path: string, type: FileType, member: TarMember, metadata: PaxMetadata, names: boolean): Entry {
+  // tar-stream reads a field that is not octal as NaN (GNU tar refuses the archive).
+  if (!Number.isSafeInteger(member.mode) || member.mode < 0 || Object.is(member.mode, -0)) throw new Error(`mode field (${fieldValue(member.mode)}) is not an octal number`);
   let mode = member.mode & 0o7777;
   // An extended ACL's mask is the mode's group bits (getfacl reads both from the inode).
   // GNU tar stores st_mode, where that holds; bsdtar stores the group:: entry's bits instead.
   // A record of the base entries alone is applied too, as both tars apply it.
   const aclBits = metadata.acl ? modeBitsOfAcl(metadata.acl) : metadata.baseAclBits;
   if (aclBits !== undefined) mode = (mode & SPECIAL_BITS) | aclBits;
-  const entry: Entry = { path, type, mode, uid: idOf(member.pax.uid, member.uid), gid: idOf(member.pax.gid, member.gid) };
+  const entry: Entry = { path, type, mode, uid: idOf('uid', member.pax.uid, member.uid), gid: idOf('gid', member.pax.gid, member.gid) };
   if (names) {
     // Large or non-ASCII names live in PAX records; an empty name means the archiver had none.
     const owner = member.pax.uname ?? member.uname;
@@ -104,7 +110,23 @@ function toEntry(path: string, type: FileType, member: TarMember, metadata: PaxM
   return entry;
 }
 
-/** A PAX id record (ids past the header's 7 octal digits) over the header's field. */
-function idOf(record: string | undefined, header: number): number {
-  return record !== undefined && /^[0-9]{1,10}$/.test(record) ? Number(record) : header;
+/**
+ * A PAX id record (ids past the header's 7 octal digits) over the header's field; an id
+ * out of a file's range, or not a number, is refused (GNU tar refuses the archive): read
+ * on, 2^32 would have been uid 0 on disk, a setuid file root's.
+ */
+function idOf(kind: 'uid' | 'gid', record: string | undefined, header: number): number {
+  if (record !== undefined) {
+    if (!/^[0-9]{1,10}$/.test(record) || Number(record) > MAX_FILE_ID) throw new Error(`PAX ${kind} ${JSON.stringify(record)} is not an id from 0 to ${MAX_FILE_ID}`);
+    return Number(record);
+  }
+  // A negative base-256 field reads as a negative number, -1 as -0.
+  if (!Number.isSafeInteger(header) || header < 0 || Object.is(header, -0) || header > MAX_FILE_ID) throw new Error(`${kind} field (${fieldValue(header)}) is not an id from 0 to ${MAX_FILE_ID}`);
+  return header;
+}
+
+/** A numeric header field as tar-stream read it, for a message. */
+function fieldValue(n: number): string {
+  if (Number.isNaN(n)) return 'not a number';
+  return n < 0 || Object.is(n, -0) ? 'negative' : String(n);
 }

@@ -5,7 +5,7 @@
 
 import fs from 'node:fs';
 import { PermsnapError, systemReason } from '../errors.js';
-import { UNKNOWN_ID, type Entry } from '../model/entry.js';
+import { MAX_FILE_ID, UNKNOWN_ID, type Entry } from '../model/entry.js';
 import { relativeForm } from '../model/printed-path.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 
@@ -23,7 +23,6 @@ export interface StatOverride {
 }
 
 const LINE = /^(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\/.*)$/;
-const MAX_ID = 0xfffffffe;
 
 /** The overrides of a statoverride file, in file order; throws naming file:line for a bad line. */
 export function readStatOverrides(file: string): StatOverride[] {
@@ -64,7 +63,7 @@ export function parseStatOverrides(text: string, file: string): StatOverride[] {
 function principal(text: string, what: string, fail: (what: string) => never): Principal {
   if (!text.startsWith('#')) return { name: text };
   const id = text.slice(1);
-  if (!/^[0-9]{1,10}$/.test(id) || Number(id) > MAX_ID) fail(`${what} "${text}" is not a valid #id`);
+  if (!/^[0-9]{1,10}$/.test(id) || Number(id) > MAX_FILE_ID) fail(`${what} "${text}" is not a valid #id`);
   return { id: Number(id) };
 }
 

@@ -36,3 +36,6 @@ export interface Entry {
 }
 
 export const UNKNOWN_ID = -1;
+
+/** The largest id a file can have: (uid_t)-1, one more, means "no change" to chown(2). */
+export const MAX_FILE_ID = 0xfffffffe;
