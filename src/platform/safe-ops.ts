@@ -127,7 +127,12 @@ function renamedMeanwhile(shownPath: string): Error {
   return err;
 }
 
-/** The fallback: one O_PATH|O_NOFOLLOW open per component, directories required on the way. */
+/**
+ * The fallback: one O_PATH|O_NOFOLLOW open per component, directories required on the way.
+ * A failure says which component failed (`failedAt`, its index): a caller that meets a
+ * missing directory deep down marks it at once, rather than try each ancestor in turn,
+ * which walked a path of n components n times (minutes, for an archive's 200k-deep name).
+ */
 function openChain(rootFd: number, relative: string, shownPath: string): number {
   const parts = relative.split('/').filter((p) => p !== '' && p !== '.');
   let fd = dup(rootFd, shownPath);
@@ -139,10 +144,15 @@ function openChain(rootFd: number, relative: string, shownPath: string): number 
       fd = next;
     } catch (err) {
       closeFd(fd);
-      throw err;
+      throw Object.assign(err as Error, { failedAt: i });
     }
   }
   return fd;
+}
+
+/** The index of the component an openBeneath() failed at, when it knows (the fallback does). */
+export function failedComponent(err: unknown): number | undefined {
+  return (err as { failedAt?: number } | null)?.failedAt;
 }
 
 /** fcntl(F_DUPFD_CLOEXEC), not openat(fd, "."): that needs search permission, which a directory at mode 000 (its owner restoring it) does not give. */

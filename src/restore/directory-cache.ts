@@ -7,7 +7,7 @@
 import { fileTypeOf } from '../model/mode.js';
 import { statFd } from '../platform/dir-fd.js';
 import { errno, systemError, type SystemError } from '../platform/libc.js';
-import { closeDescriptor, openBeneath, openDirectoryIn, openRoot } from '../platform/safe-ops.js';
+import { closeDescriptor, failedComponent, openBeneath, openDirectoryIn, openRoot } from '../platform/safe-ops.js';
 
 const KEPT = 32;
 // Directories found missing, the highest of each missing subtree: a missing subtree then
@@ -99,12 +99,18 @@ export class DirectoryCache {
     } catch (err) {
       const code = (err as SystemError).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-      // Its parent may be missing too: then that one is remembered, and covers this.
-      const { parent } = splitParent(relative);
-      if (parent !== '' && this.directoryIfPresent(root, parent, shownPath) === null) return null;
+      // The highest missing directory is remembered, and covers this one: named by the open
+      // when it walked component by component, else found by asking its parent.
+      const at = failedComponent(err);
+      let highest = relative;
+      if (at !== undefined) highest = relative.split('/').slice(0, at + 1).join('/');
+      else {
+        const { parent } = splitParent(relative);
+        if (parent !== '' && this.directoryIfPresent(root, parent, shownPath) === null) return null;
+      }
       if (missing === undefined) this.missing.set(root, (missing = new Set()));
       if (missing.size >= MISSING_KEPT) missing.delete(missing.values().next().value as string);
-      missing.add(relative);
+      missing.add(highest);
       this.last = null;
       return null;
     }

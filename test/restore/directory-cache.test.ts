@@ -59,6 +59,21 @@ describe('DirectoryCache.directoryIfPresent', () => {
     expect(cache.directoryIfPresent(dir, 'here/gone', 'here/gone')).toBeNull();
   });
 
+  it('opens a missing directory beneath a path longer than PATH_MAX once, not once per ancestor', () => {
+    // 3000 components (6 kB): opened component by component, which names the one missing.
+    // Asking each ancestor in turn walked the path once per component (an archive's name of
+    // 200k components held restore for minutes).
+    fs.mkdirSync(path.join(dir, 'a/a'), { recursive: true });
+    const deep = Array.from({ length: 3000 }, () => 'a').join('/');
+    const opens = countOpens();
+    expect(cache.directoryIfPresent(dir, deep, deep)).toBeNull();
+    expect(opens()).toBe(1);
+    // a/a/a is the highest missing directory: all beneath it is known missing, a/a is not.
+    expect(cache.directoryIfPresent(dir, 'a/a/a/a', 'a/a/a/a')).toBeNull();
+    expect(opens()).toBe(1);
+    expect(cache.directoryIfPresent(dir, 'a/a', 'a/a')).toBeGreaterThanOrEqual(0);
+  });
+
   it('refuses a symlink where a directory should be (ELOOP) rather than calling it missing', () => {
     fs.mkdirSync(path.join(dir, 'real'));
     fs.symlinkSync('real', path.join(dir, 'link'));
