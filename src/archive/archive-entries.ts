@@ -39,10 +39,18 @@ export async function decompressedHead(compressed: Buffer, want: number): Promis
   return { bytes: Buffer.concat(parts), compression };
 }
 
+/**
+ * What the members' names may add up to. Restore and diff hold every entry of an operand;
+ * a few kilobytes of xz can hold thousands of 4 MiB names (a PAX record's most), which
+ * ended a restore out of memory after minutes. 512 MiB is millions of real paths.
+ */
+const MAX_NAME_BYTES = 512 << 20;
+
 /** The entries of the archive in `bytes`; `line` is the member's number in the archive. */
-export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: AsyncIterable<Buffer>): AsyncGenerator<ParsedEntry> {
+export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: AsyncIterable<Buffer>, maxNameBytes = MAX_NAME_BYTES): AsyncGenerator<ParsedEntry> {
   const converter = new MemberConverter({ names: true, idOfName: (tag, n) => (tag === ACL_USER ? uidOfName(n) : gidOfName(n)) });
   let count = 0;
+  let nameBytes = 0;
   const mergedUsr = kind === 'deb' && hostHasMergedUsr();
   try {
     const members = kind === 'deb' ? readDebData(bytes, { scripts: [] }) : tarMembers(bytes);
@@ -53,6 +61,10 @@ export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: 
       if (converted.kind === 'problem') {
         const what = converted.message.replace(/; left out$/, '');
         throw new PermsnapError('MALFORMED', `member ${count} ${quote(converted.path, PATH_QUOTED)}: ${what}, expected members permsnap can read`);
+      }
+      nameBytes += converted.entry.path.length;
+      if (nameBytes > maxNameBytes) {
+        throw new PermsnapError('MALFORMED', `member ${count}: the member names add up to more than ${maxNameBytes} bytes, expected an archive whose entries fit in memory (a decompression bomb?)`);
       }
       converted.entry.path = printedPath(converted.entry.path, true).path;
       if (mergedUsr) {
