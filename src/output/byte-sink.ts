@@ -107,8 +107,9 @@ export function atomicFileSink(named: string): ByteSink {
   // then be a file the program opened since (a library caller's, after abort()).
   let open = true;
   const closeFd = (): void => {
-    if (open) fs.closeSync(fd);
+    if (!open) return;
     open = false;
+    fs.closeSync(fd);
   };
   const file = fs.createWriteStream('', { fd, autoClose: false, fs: { write: fs.write, writev: fs.writev, close: (_fd: number, done: (err: null) => void) => done(null) } });
   const gzip = target.endsWith('.gz') ? zlib.createGzip() : null;
