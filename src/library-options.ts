@@ -38,3 +38,38 @@ export function checkChoices(option: string, values: readonly unknown[] | undefi
   if (values !== undefined && !Array.isArray(values)) throw new PermsnapError('USAGE', `${option}: expected an array of ${allowed.join(', ')}, got ${JSON.stringify(values)}`);
   for (const value of values ?? []) checkChoice(option, value, allowed);
 }
+
+/**
+ * The arguments a program gives snapshot, diff and restore, checked as the types say they
+ * must be: a JavaScript caller (or a cast) got a TypeError from deep inside otherwise
+ * (`paths.entries is not a function`, `reading 'uid'`), after workers had started.
+ */
+export function checkPathList(option: string, paths: unknown): void {
+  if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) throw new PermsnapError('USAGE', `${option}: expected an array of path strings, got ${shownValue(paths)}`);
+}
+
+export function checkPath(option: string, path: unknown): void {
+  if (typeof path !== 'string' || path === '') throw new PermsnapError('USAGE', `${option}: expected a path, got ${shownValue(path)}`);
+}
+
+/** A ByteSink: write, commit and abort (atomicFileSink() or stdoutSink() make one). */
+export function checkSink(sink: unknown): void {
+  const methods = ['write', 'commit', 'abort'];
+  if (typeof sink !== 'object' || sink === null || methods.some((m) => typeof (sink as Record<string, unknown>)[m] !== 'function')) {
+    throw new PermsnapError('USAGE', `sink: expected a ByteSink (atomicFileSink() or stdoutSink()), got ${shownValue(sink)}`);
+  }
+}
+
+/** An options object whose `required` keys are there. */
+export function checkOptionsObject(options: unknown, required: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) throw new PermsnapError('USAGE', `options: expected an object, got ${shownValue(options)}`);
+  for (const key of required) {
+    if ((options as Record<string, unknown>)[key] === undefined) throw new PermsnapError('USAGE', `options.${key}: required`);
+  }
+}
+
+function shownValue(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return 'an object';
+  return JSON.stringify(value) ?? String(value);
+}

@@ -14,7 +14,7 @@ import { SideInWorker, type NumberedSink } from './side-in-worker.js';
 import { dropNotEntered, dropUnread } from './not-entered.js';
 import { RepeatedPaths } from './repeated-paths.js';
 import { workersCanStart } from '../threads/default-jobs.js';
-import { checkChoice, checkChoices, checkGlobs } from '../library-options.js';
+import { checkChoice, checkChoices, checkGlobs, checkOptionsObject, checkPath, checkSink } from '../library-options.js';
 
 export type DiffFormat = 'text' | 'json' | 'getfacl' | 'nagios';
 const DIFF_FORMATS: readonly DiffFormat[] = ['text', 'json', 'getfacl', 'nagios'];
@@ -40,6 +40,10 @@ export interface DiffResult extends DiffCounts {
 const NAGIOS_EXAMPLES = 5;
 
 export async function diff(before: string, after: string, sink: ByteSink, options: DiffOptions = {}): Promise<DiffResult> {
+  checkPath('before', before);
+  checkPath('after', after);
+  checkSink(sink);
+  checkOptionsObject(options, []);
   checkChoice('format', options.format, DIFF_FORMATS);
   checkChoices('ignore', options.ignore, DIFF_FIELDS);
   checkGlobs('exclude', options.exclude);

@@ -4,6 +4,7 @@
 // then applies. Missing paths are skipped and counted; per-path problems are collected and
 // the run goes on.
 
+import { PermsnapError } from '../errors.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import { syscallSupport } from '../platform/safe-ops.js';
 import { changeAll } from './change-all.js';
@@ -21,7 +22,7 @@ import { WorkList } from './work-list.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
 import { workersCanStart } from '../threads/default-jobs.js';
-import { checkChoices, checkGlobs, checkJobsOption } from '../library-options.js';
+import { checkChoices, checkGlobs, checkJobsOption, checkOptionsObject, checkPath } from '../library-options.js';
 
 export interface RestoreOptions {
   root?: string;
@@ -87,6 +88,9 @@ export interface RestoreSummary {
  * its whole text is given (look-pieces.ts).
  */
 export async function restore(input: RestoreEntries | SnapshotText, options: RestoreOptions): Promise<RestoreSummary> {
+  checkRestoreInput(input);
+  checkOptionsObject(options, ['ids', 'journal']);
+  if (options.root !== undefined) checkPath('root', options.root);
   checkJobsOption(options.jobs);
   checkChoices('ignore', options.ignore, FIELDS);
   checkGlobs('exclude', options.exclude);
@@ -148,6 +152,15 @@ function withWorkList(tally: LookTally): FirstPassResult {
 
 function isSnapshotText(input: RestoreEntries | SnapshotText): input is SnapshotText {
   return Buffer.isBuffer((input as SnapshotText).bytes);
+}
+
+/** Entries (readSnapshot's, or any iterable of them), or a SnapshotText whose bytes are a Buffer. */
+function checkRestoreInput(input: unknown): void {
+  if (typeof input === 'object' && input !== null) {
+    if (isSnapshotText(input as SnapshotText) && typeof (input as SnapshotText).fileName === 'string') return;
+    if (Symbol.asyncIterator in input || Symbol.iterator in input) return;
+  }
+  throw new PermsnapError('USAGE', 'input: expected entries (readSnapshot(FILE), an iterable of them) or { fileName, bytes: Buffer } (readSnapshotText(FILE))');
 }
 
 function startExecutor(options: RestoreOptions): RestoreExecutor {

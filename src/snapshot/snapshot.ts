@@ -12,7 +12,7 @@ import { freeNow } from '../output/free-buffer.js';
 import type { SnapshotSettings } from './settings.js';
 import { WorkerPool } from './worker-pool.js';
 import { defaultJobs, workersCanStart } from '../threads/default-jobs.js';
-import { checkChoice, checkGlobs, checkJobsOption } from '../library-options.js';
+import { checkChoice, checkGlobs, checkJobsOption, checkOptionsObject, checkPathList, checkSink } from '../library-options.js';
 
 /** Settings worked out from `compat` and `format` (resolveSettings), not given. */
 type DerivedSettings = 'print' | 'doNotEnter' | 'quietReadErrors' | 'digitNames' | 'digitQualifiers' | 'tidyPaths';
@@ -63,6 +63,9 @@ export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
 }
 
 export async function snapshot(paths: readonly string[], sink: ByteSink, options: SnapshotOptions = {}): Promise<SnapshotResult> {
+  checkPathList('paths', paths);
+  checkSink(sink);
+  checkOptionsObject(options, []);
   checkJobsOption(options.jobs);
   checkChoice('format', options.format, ['getfacl', 'json']);
   checkChoice('symlinks', options.symlinks, ['toplevel', 'logical', 'physical']);

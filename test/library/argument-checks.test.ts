@@ -1,0 +1,52 @@
+// The library's functions refuse arguments of the wrong kind with a usage error that names
+// the argument, before doing anything: a JavaScript caller got a TypeError from deep inside
+// (`paths.entries is not a function`, `reading 'uid'`), found by exploratory testing.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { diff, restore, snapshot } from '../../src/index.js';
+import { nssResolver } from '../../src/restore/id-resolver.js';
+import { makeTempDir, removeTree } from '../helpers/tree.js';
+
+let dir = '';
+beforeEach(() => {
+  dir = makeTempDir('permsnap-argument-checks-');
+  fs.mkdirSync(path.join(dir, 'tree'));
+  fs.writeFileSync(path.join(dir, 'tree/f'), '');
+  fs.chmodSync(path.join(dir, 'tree/f'), 0o600);
+});
+afterEach(() => removeTree(dir));
+
+const sink = { write: async (): Promise<void> => {}, commit: async (): Promise<void> => {}, abort: async (): Promise<void> => {} };
+const refusal = async (run: () => Promise<unknown>): Promise<string> => run().then(() => 'done', (e: { code?: string; message: string }) => `${e.code} ${e.message}`);
+const anyway = <T>(value: unknown): T => value as T;
+
+describe('library arguments of the wrong kind', () => {
+  it('are refused by snapshot and diff, naming the argument', async () => {
+    const tree = path.join(dir, 'tree');
+    expect(await refusal(() => snapshot(anyway(tree), sink))).toBe(`USAGE paths: expected an array of path strings, got ${JSON.stringify(tree)}`);
+    expect(await refusal(() => snapshot(anyway([null]), sink))).toBe('USAGE paths: expected an array of path strings, got [null]');
+    expect(await refusal(() => snapshot([tree], anyway(undefined)))).toBe('USAGE sink: expected a ByteSink (atomicFileSink() or stdoutSink()), got undefined');
+    expect(await refusal(() => snapshot([tree], sink, anyway('x')))).toBe('USAGE options: expected an object, got "x"');
+    expect(await refusal(() => diff(anyway(undefined), tree, sink))).toBe('USAGE before: expected a path, got undefined');
+    expect(await refusal(() => diff(tree, '', sink))).toBe('USAGE after: expected a path, got ""');
+    expect(await refusal(() => diff(tree, tree, anyway({ write: () => {} })))).toBe('USAGE sink: expected a ByteSink (atomicFileSink() or stdoutSink()), got an object');
+  });
+
+  it('are refused by restore before anything changes', async () => {
+    const tree = path.join(dir, 'tree');
+    const snap = { fileName: 'snap.facl', bytes: Buffer.from('# file: f\nuser::rw-\ngroup::r--\nother::r--\n\n') };
+    const options = { root: tree, ids: nssResolver(), journal: null };
+    expect(await refusal(() => restore(anyway('snap.facl'), options))).toMatch(/^USAGE input: expected entries/);
+    expect(await refusal(() => restore(anyway({ fileName: 'snap.facl', bytes: 'text' }), options))).toMatch(/^USAGE input: expected entries/);
+    expect(await refusal(() => restore(snap, anyway(undefined)))).toBe('USAGE options: expected an object, got undefined');
+    expect(await refusal(() => restore(snap, anyway({ root: tree, journal: null })))).toBe('USAGE options.ids: required');
+    expect(await refusal(() => restore(snap, anyway({ root: tree, ids: nssResolver() })))).toBe('USAGE options.journal: required');
+    expect(await refusal(() => restore(snap, { ...options, root: '' }))).toBe('USAGE root: expected a path, got ""');
+    expect(fs.statSync(path.join(tree, 'f')).mode & 0o777).toBe(0o600);
+    // Given rightly, it runs.
+    expect(await refusal(() => restore(snap, options))).toBe('done');
+    expect(fs.statSync(path.join(tree, 'f')).mode & 0o777).toBe(0o644);
+  });
+});
