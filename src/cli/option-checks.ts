@@ -15,7 +15,9 @@ export function checkJobs(jobs: number | undefined, argv: readonly string[]): vo
   if (given === undefined) return;
   const expected = `an integer from 1 to ${MAX_JOBS}`;
   if (jobs === undefined || given === '') throw new PermsnapError('USAGE', `--jobs is empty, expected ${expected}`);
-  if (!jobsInRange(jobs)) throw new PermsnapError('USAGE', `Expected --jobs to be ${expected}, got ${Number.isNaN(jobs) ? JSON.stringify(given) : jobs}`);
+  // Decimal digits only: yargs reads 0x2, 2e0 and " 2" as 2 as well.
+  if (!/^[0-9]+$/.test(given)) throw new PermsnapError('USAGE', `Expected --jobs to be ${expected}, got ${JSON.stringify(given)}`);
+  if (!jobsInRange(jobs)) throw new PermsnapError('USAGE', `Expected --jobs to be ${expected}, got ${jobs}`);
 }
 
 /**

@@ -103,6 +103,10 @@ describe('option values refused as usage errors', () => {
     expectUsage(['snapshot', 't', '--jobs'], dir, /^permsnap: --jobs is empty, expected an integer from 1 to 64$/);
     expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--jobs'], dir, /^permsnap: --jobs is empty, expected an integer from 1 to 64$/);
     expectUsage(['snapshot', 't', '--jobs', 'abc'], dir, /^permsnap: Expected --jobs to be an integer from 1 to 64, got "abc"$/);
+    // Decimal digits only (yargs read these as 2).
+    for (const jobs of ['0x2', '2e0', ' 2', '+2']) {
+      expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--jobs', jobs], dir, new RegExp(`^permsnap: Expected --jobs to be an integer from 1 to 64, got ${JSON.stringify(jobs).replace('+', '\\+')}$`));
+    }
     expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '-j', 'two'], dir, /^permsnap: Expected --jobs to be an integer from 1 to 64, got "two"$/);
     expect(modeOfF()).toBe('600');
   });
