@@ -55,7 +55,10 @@ export function defaultJournalPlace(root: string | undefined): JournalPlace {
     if (place.unusable !== null) throw new PermsnapError('IO', `cannot keep the undo journal in /${ROOT_DIRS}: ${place.unusable} (choose one with --undo FILE)`);
     return { base: '/', dirs: ROOT_DIRS, notice: place.open.length === 0 ? notice : joinNotices(notice, openNotice(place.open)) };
   }
-  return { base: path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local/state'), 'permsnap/undo'), dirs: '', notice };
+  // A relative $XDG_STATE_HOME is invalid and ignored (XDG Base Directory spec).
+  const xdg = process.env.XDG_STATE_HOME;
+  const state = xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.local/state');
+  return { base: path.join(state, 'permsnap/undo'), dirs: '', notice };
 }
 
 /** The default journal directory, as a path (defaultJournalPlace's, joined). */

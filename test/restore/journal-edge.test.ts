@@ -255,9 +255,14 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     const snap = path.join(dir, 'u/snap.facl');
     fs.writeFileSync(snap, '# file: tree/f\nuser::rw-\ngroup::---\nother::---\n\n');
     fs.chmodSync(snap, 0o644);
-    const r = runAsNobody(process.execPath, [CLI, 'restore', snap], { cwd: path.join(dir, 'u'), env: { ...process.env, HOME: path.join(dir, 'u/home'), XDG_STATE_HOME: '' } });
-    expect(r.status, r.stderr).toBe(0);
-    expect(fs.readdirSync(path.join(dir, 'u/real/undo'))).toHaveLength(1);
+    // A relative $XDG_STATE_HOME is ignored, as the XDG spec says, as an empty one is.
+    for (const [run, xdg] of ['', 'relative/state'].entries()) {
+      fs.chmodSync(path.join(dir, 'u/tree/f'), 0o666);
+      const r = runAsNobody(process.execPath, [CLI, 'restore', snap], { cwd: path.join(dir, 'u'), env: { ...process.env, HOME: path.join(dir, 'u/home'), XDG_STATE_HOME: xdg } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(fs.readdirSync(path.join(dir, 'u/real/undo'))).toHaveLength(run + 1);
+    }
+    expect(fs.existsSync(path.join(dir, 'u/relative'))).toBe(false);
   });
 
   it('refuses --undo FILE in a directory that does not exist before reading the snapshot, and makes none', () => {
