@@ -63,6 +63,10 @@ describe('option values refused as usage errors', () => {
 
   it('refuses options that contradict each other: --compat with --format json, --undo FILE with --no-undo', () => {
     expectUsage(['snapshot', '--compat', '--format', 'json', 't'], dir, /^permsnap: --compat prints getfacl's text, not --format json: give one of them$/);
+    // Options of getfacl's text, which JSON would ignore (found by exploratory testing).
+    for (const [flag, name] of [['-a', 'access'], ['-d', 'default'], ['-c', 'omit-header'], ['-e', 'all-effective'], ['--no-effective', 'no-effective']]) {
+      expectUsage(['snapshot', '--format', 'json', flag, 't'], dir, new RegExp(`^permsnap: --${name} shapes getfacl's text, not --format json \\(JSON holds both ACLs, no comments\\)$`));
+    }
     expectUsage(['restore', 's.facl', '--root', 't', '--no-undo', '--undo', 'j.facl'], dir, /^permsnap: give --undo FILE or --no-undo, not both$/);
     expect(modeOfF()).toBe('600');
     expect(fs.existsSync(path.join(dir, 'j.facl'))).toBe(false);

@@ -114,6 +114,8 @@ export interface SnapshotArgs {
   access?: boolean;
   default?: boolean;
   'omit-header'?: boolean;
+  'all-effective'?: boolean;
+  'no-effective'?: boolean;
   'skip-base'?: boolean;
   'absolute-names'?: boolean;
   numeric?: boolean;
@@ -129,6 +131,11 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
   const mergedUsrGiven = raw.some((a) => a === '--merged-usr' || a.startsWith('--merged-usr='));
   if (mergedUsrGiven && args['from-deb'] === undefined) throw new PermsnapError('USAGE', '--merged-usr applies to --from-deb only');
   if (args.compat && args.format === 'json') throw new PermsnapError('USAGE', "--compat prints getfacl's text, not --format json: give one of them");
+  // JSON always holds both ACLs and no comments: these would be ignored, and the output not what was asked.
+  const textOnly = (['access', 'default', 'omit-header', 'all-effective', 'no-effective'] as const).filter((o) => args[o]);
+  if (args.format === 'json' && textOnly.length > 0) {
+    throw new PermsnapError('USAGE', `--${textOnly[0]} shapes getfacl's text, not --format json (JSON holds both ACLs, no comments)`);
+  }
   if (args['from-tar'] !== undefined) return fromTar(args['from-tar'], args, raw, reporter);
   if (args['from-deb'] !== undefined) return fromDeb(args['from-deb'], args, raw, reporter);
   if ((args.paths ?? []).length === 0) throw new PermsnapError('USAGE', 'snapshot needs at least one PATH');
