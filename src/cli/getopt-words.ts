@@ -10,10 +10,9 @@
 
 import type { Options } from 'yargs';
 import { PermsnapError } from '../errors.js';
+import { BUILT_IN } from './long-options.js';
 import type { OptionTable } from './quick-args.js';
 
-/** What every command takes on top of its table (yargs adds them). */
-const BUILT_IN: OptionTable = { help: { alias: 'h', type: 'boolean' }, version: { alias: 'v', type: 'boolean' } };
 
 /**
  * `argv` before "--" with each word of short options split into one word per option, and

@@ -7,8 +7,8 @@ import type { Options } from 'yargs';
 import { PermsnapError } from '../errors.js';
 import type { OptionTable } from './quick-args.js';
 
-/** Names every command takes on top of its table (yargs adds them). */
-const BUILT_IN: OptionTable = { help: { type: 'boolean' }, version: { type: 'boolean' } };
+/** Options every command takes on top of its table (yargs adds them). */
+export const BUILT_IN: OptionTable = { help: { alias: 'h', type: 'boolean' }, version: { alias: 'v', type: 'boolean' } };
 
 /**
  * `argv` (the command's name first, or anywhere before it) with each long option before

@@ -96,7 +96,7 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
   checkGlobs('exclude', options.exclude);
   checkGlobs('only', options.only);
   const summary: RestoreSummary = {
-    ...emptyCounts(), alreadyCorrect: 0, missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
+    ...emptyCounts(), missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
     nothingBeneath: false,
   };
   // Both passes may find a name recorded unlike another of its file (naming another

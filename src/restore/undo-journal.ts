@@ -106,16 +106,17 @@ export class UndoJournal {
    * made (O_EXCL).
    */
   static atFile(file: string, header: string): UndoJournal {
-    try {
-      if (!(fs.statSync(path.dirname(path.resolve(file)), { throwIfNoEntry: false })?.isDirectory() ?? false)) {
-        throw new PermsnapError('IO', `undo journal ${file}: ${NO_DIRECTORY}`);
+    const refused = (why: string, cause?: unknown): PermsnapError => new PermsnapError('IO', `undo journal ${file}: ${why}`, { cause });
+    // A directory on the way this user cannot search (EACCES) is said as the rest are.
+    const look = <T>(read: () => T): T => {
+      try {
+        return read();
+      } catch (err) {
+        throw refused(systemReason(err), err);
       }
-      if (fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined) throw new PermsnapError('IO', `undo journal ${file}: ${EXISTS}`);
-    } catch (err) {
-      // A directory on the way this user cannot search (EACCES): named as the others are.
-      if (err instanceof PermsnapError) throw err;
-      throw new PermsnapError('IO', `undo journal ${file}: ${systemReason(err)}`, { cause: err });
-    }
+    };
+    if (!(look(() => fs.statSync(path.dirname(path.resolve(file)), { throwIfNoEntry: false }))?.isDirectory() ?? false)) throw refused(NO_DIRECTORY);
+    if (look(() => fs.lstatSync(file, { throwIfNoEntry: false })) !== undefined) throw refused(EXISTS);
     return new UndoJournal(file, header);
   }
 
