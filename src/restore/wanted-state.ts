@@ -5,6 +5,7 @@
 import { ACL_GROUP, ACL_USER, isBaseAcl, modeWithoutAcl, sortAcl, type Acl } from '../model/acl.js';
 import { encodeCapability, parseCapabilityText } from '../model/capability.js';
 import type { Entry, QualifiedAclEntry } from '../model/entry.js';
+import { S_ISGID, S_ISUID } from '../model/mode.js';
 import type { IdResolver } from './id-resolver.js';
 import type { WantedState } from './path-state.js';
 import type { Field } from './reconcile.js';
@@ -92,6 +93,7 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
     defaultAcl: ignore.has('default-acl') ? undefined : entry.defaultAcl ? resolveAcl(entry.defaultAcl, 'default ACL') : null,
     capability: undefined,
   };
+  withholdSpecialBits(wanted, entry, { uid, gid, ignore }, problems);
   if (!ignore.has('capability') && (entry.capability !== undefined || options.capabilitiesKnown)) {
     wanted.capability = entry.capability === undefined ? null : encodeCapability(parseCapabilityText(entry.capability));
   }
@@ -99,3 +101,25 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   return { wanted, problems };
 }
 
+
+/**
+ * setuid and setgid are the recorded owner's and group's to give: when the block names an
+ * owner (a group) that cannot be set here (a name this host does not know, say), the bit
+ * would make the file setuid for whoever owns it now (root, after a `chown -R root`), so it
+ * is not set, and cleared if the file has it. A block that names no owner changes no
+ * ownership, and --ignore owner keeps owners by request: there the mode is set as recorded.
+ */
+function withholdSpecialBits(wanted: WantedState, entry: Entry, set: { uid: number | null; gid: number | null; ignore: ReadonlySet<Field> }, problems: string[]): void {
+  if (wanted.mode === null) return;
+  const recordsOwner = entry.owner !== undefined || entry.uid >= 0;
+  const recordsGroup = entry.group !== undefined || entry.gid >= 0;
+  const withheld = (set.uid === null && recordsOwner && !set.ignore.has('owner') ? S_ISUID : 0) |
+    (set.gid === null && recordsGroup && !set.ignore.has('group') ? S_ISGID : 0);
+  const bits = wanted.mode & withheld;
+  if (bits === 0) return;
+  wanted.mode &= ~bits;
+  if (wanted.modeWithoutAcl !== undefined) wanted.modeWithoutAcl &= ~bits;
+  const which = bits === (S_ISUID | S_ISGID) ? 'setuid and setgid' : bits === S_ISUID ? 'setuid' : 'setgid';
+  const whose = bits === (S_ISUID | S_ISGID) ? 'owner and group' : bits === S_ISUID ? 'owner' : 'group';
+  problems.push(`${which} not set (cleared if set): the recorded ${whose} could not be set, and the bit would serve whoever has the file now`);
+}

@@ -89,6 +89,27 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
       expect(again.status, again.stderr).toBe(1);
       expect(summaryOf(again.stderr)).toEqual({ changed: 0, alreadyCorrect: 0, missing: 0, problems: 4 });
     });
+    it(`sets no setuid (setgid) for a recorded owner (group) it could not set, and clears one the file has${how}`, () => {
+      const flagged = (name: string, header: string, flags: string): string => `# file: ${name}\n${header}# flags: ${flags}\nuser::rwx\ngroup::r-x\nother::r-x\n\n`;
+      const snap = setup(
+        ['f', 'g', 'h', 'i'],
+        flagged('f', '# owner: nosuchuser\n# group: root\n', 's--') +
+          flagged('g', '# owner: nosuchuser\n# group: nosuchgroup\n', 'ss-') +
+          flagged('h', '# owner: root\n# group: nosuchgroup\n', '-s-') +
+          flagged('i', '', 's--'), // no owner recorded: no ownership change, the mode as recorded
+      );
+      for (const f of ['f', 'g', 'h', 'i']) fs.chownSync(path.join(dir, 'r', f), 0, 0);
+      fs.chmodSync(path.join(dir, 'r', 'f'), 0o755);
+      fs.chmodSync(path.join(dir, 'r', 'g'), 0o6777); // as chmod -R a+rwx leaves a setuid file
+      const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo', ...fallbacks], { cwd: '/' });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/\/f: setuid not set \(cleared if set\): the recorded owner could not be set, and the bit would serve whoever has the file now$/m);
+      expect(r.stderr).toMatch(/\/g: setuid and setgid not set \(cleared if set\): the recorded owner and group could not be set/m);
+      expect(r.stderr).toMatch(/\/h: setgid not set \(cleared if set\): the recorded group could not be set/m);
+      expect(r.stderr).not.toMatch(/\/i: /);
+      expect(['f', 'g', 'h', 'i'].map(modeOf)).toEqual(['0755', '0755', '0755', '4755']);
+      expect(['f', 'g', 'h', 'i'].map(idsOf)).toEqual([[0, 0], [0, 0], [0, 0], [0, 0]]);
+    });
 
     it.skipIf(!isRoot)(`says why a change failed in the system's words, on a read-only filesystem${how} (needs root to mount)`, (ctx) => {
       const snap = setup([], '# file: f\nuser::rw-\ngroup::---\nother::---\n\n');
