@@ -129,8 +129,6 @@ function trimBlanks(s: string): string {
 interface EntryLine {
   isDefault: boolean;
   entry: QualifiedAclEntry;
-  /** Identifies a named entry's qualifier for duplicate checks ('i7' for id 7, 'nbin'). */
-  key: string;
   /** The entry as written (without default:), for messages. */
   text: string;
 }
@@ -202,14 +200,14 @@ function nulCause(quoted: string, what: 'path' | 'name'): string {
   return `contains a NUL byte, expected a ${what} without \\000`;
 }
 
-/** A named entry's qualifier: the entry's id and name, and its duplicate-check key. */
-function namedEntry(tag: AclTag, perm: number, qualifier: string, what: string): { entry: QualifiedAclEntry; key: string } {
+/** A named entry: its qualifier read as an id (all digits) or a name. */
+function namedEntry(tag: AclTag, perm: number, qualifier: string, what: string): { entry: QualifiedAclEntry } {
   if (readsAsId(qualifier)) {
     const id = parseId(qualifier, what);
-    return { entry: { tag, perm, id }, key: 'i' + id };
+    return { entry: { tag, perm, id } };
   }
   const name = parseName(qualifier, what);
-  return { entry: { tag, perm, id: UNKNOWN_ID, name }, key: 'n' + name };
+  return { entry: { tag, perm, id: UNKNOWN_ID, name } };
 }
 
 /** Splits `[default:]TAG:rest` (whitespace allowed around the words, as setfacl allows). */
@@ -248,14 +246,14 @@ function parseEntryLine(line: string): EntryLine {
       fail(`${word} entry ${show(line)} has a qualifier, expected ${word}::PERMS`);
     }
     const perm = permField(colon < 0 ? body : body.slice(colon + 1), line);
-    return { isDefault, entry: { tag: OBJ_TAG[word], perm, id: ACL_UNDEFINED_ID }, key: '', text };
+    return { isDefault, entry: { tag: OBJ_TAG[word], perm, id: ACL_UNDEFINED_ID }, text };
   }
   // A qualifier may hold a raw `#` (getfacl does not quote it) but never a raw `:`.
   const colon = rest.indexOf(':');
   if (colon < 0) fail(`entry ${show(line)} has no permissions, expected ${word}:QUALIFIER:PERMS`);
   const qualifier = trimBlanks(rest.slice(0, colon));
   const perm = permField(rest.slice(colon + 1), line);
-  if (qualifier === '') return { isDefault, entry: { tag: OBJ_TAG[word], perm, id: ACL_UNDEFINED_ID }, key: '', text };
+  if (qualifier === '') return { isDefault, entry: { tag: OBJ_TAG[word], perm, id: ACL_UNDEFINED_ID }, text };
   const tag = word === 'user' ? ACL_USER : ACL_GROUP;
   return { isDefault, text, ...namedEntry(tag, perm, qualifier, `${word} qualifier`) };
 }
@@ -270,23 +268,20 @@ class AclBuilder {
   groupObj: QualifiedAclEntry | undefined;
   other: QualifiedAclEntry | undefined;
   mask: QualifiedAclEntry | undefined;
-  private named: Set<string> | undefined;
+  private hasNamed = false;
 
   constructor(private readonly prefix: string) {}
 
   add(line: EntryLine): void {
     const e = line.entry;
-    const what = this.prefix + line.text;
     if (e.tag === ACL_USER_OBJ) this.userObj = this.once(this.userObj, e, 'user::');
     else if (e.tag === ACL_GROUP_OBJ) this.groupObj = this.once(this.groupObj, e, 'group::');
     else if (e.tag === ACL_OTHER) this.other = this.once(this.other, e, 'other::');
     else if (e.tag === ACL_MASK) this.mask = this.once(this.mask, e, 'mask::');
-    else {
-      const key = e.tag + line.key;
-      this.named ??= new Set();
-      if (this.named.has(key)) fail(`duplicate entry ${show(what)}, expected each named user or group once per ACL`);
-      this.named.add(key);
-    }
+    // A named entry given twice is read as written: the kernel keeps such an ACL (any owner
+    // can set one, and a user namespace shows every id it does not map as 4294967295), so
+    // getfacl and snapshot print it. Restore reports it for that path (wanted-state.ts).
+    else this.hasNamed = true;
     this.entries.push(e);
   }
 
@@ -303,7 +298,7 @@ class AclBuilder {
         fail(`${acl} has no ${this.prefix}${name} entry, expected ${this.prefix}user::, ${this.prefix}group:: and ${this.prefix}other::`, fileLine);
       }
     }
-    if (this.named !== undefined && this.mask === undefined) {
+    if (this.hasNamed && this.mask === undefined) {
       this.mask = { tag: ACL_MASK, perm: computeMask(this.entries), id: ACL_UNDEFINED_ID };
       this.entries.splice(this.entries.indexOf(this.other!), 0, this.mask);
     }
@@ -683,7 +678,7 @@ export class GetfaclParser {
     const exact = EXACT_LINES.get(line);
     if (exact !== undefined) {
       const entry = { tag: exact.tag, perm: exact.perm, id: ACL_UNDEFINED_ID };
-      return this.addEntry({ isDefault: exact.isDefault, entry, key: '', text: exact.isDefault ? line.slice(8) : line });
+      return this.addEntry({ isDefault: exact.isDefault, entry, text: exact.isDefault ? line.slice(8) : line });
     }
     let start = 0;
     while (start < line.length && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++;

@@ -64,11 +64,13 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
       else {
         // Two qualifiers the parser told apart may be one id here (`user:www-data` and
         // `user:33`, or two names of one user): the kernel would take an ACL naming it twice.
+        // One written twice alike is restored as recorded: the kernel keeps such an ACL
+        // (its first entry for a user counts), and getfacl printed it so.
         const key = `${tag}:${id}`;
         const text = JSON.stringify(e.name ?? String(e.id));
         const first = named.get(key);
         if (first === undefined) named.set(key, text);
-        else {
+        else if (first !== text) {
           problems.push(`the ${kind} names ${tag} ${id} twice (as ${first} and ${text}); it is left as it is`);
           complete = false;
         }
