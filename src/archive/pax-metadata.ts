@@ -72,7 +72,7 @@ function readAcl(pax: PaxRecords, which: 'access' | 'default', options: Metadata
   }
   if (!options.names) entries = entries.map((e) => withId(e, options));
   else entries = entries.map(withPrintableName);
-  const problem = aclProblem(entries.map((e, i) => (e.id === UNKNOWN_ID ? { ...e, id: -2 - i } : e)));
+  const problem = aclProblem(entries);
   if (problem !== null) throw new Error(`${which} ACL: ${problem}`);
   return canonicalOrder(entries);
 }

@@ -71,25 +71,22 @@ export function modeBitsOfAcl(acl: Acl): number {
 
 /**
  * Why an ACL is invalid, or null when it is valid: exactly one user::, group::, other::,
- * no duplicate named entries, and a mask whenever there are named entries.
+ * and a mask whenever there are named entries. A named entry given twice is valid: the
+ * kernel keeps such an ACL, and getfacl (and GNU tar) write it down as it is.
  */
 export function aclProblem(acl: Acl): string | null {
   const counts = new Map<number, number>();
-  const named = new Set<string>();
+  let named = false;
   for (const e of acl) {
     counts.set(e.tag, (counts.get(e.tag) ?? 0) + 1);
-    if (isNamed(e)) {
-      const key = `${e.tag}:${e.id}`;
-      if (named.has(key)) return `duplicate entry for ${e.tag === ACL_USER ? 'user' : 'group'} ${e.id}`;
-      named.add(key);
-    }
+    if (isNamed(e)) named = true;
   }
   for (const [tag, name] of [[ACL_USER_OBJ, 'user::'], [ACL_GROUP_OBJ, 'group::'], [ACL_OTHER, 'other::']] as const) {
     const n = counts.get(tag) ?? 0;
     if (n !== 1) return n === 0 ? `missing ${name} entry` : `duplicate ${name} entry`;
   }
   if ((counts.get(ACL_MASK) ?? 0) > 1) return 'duplicate mask:: entry';
-  if (named.size > 0 && !counts.has(ACL_MASK)) return 'named entries without a mask:: entry';
+  if (named && !counts.has(ACL_MASK)) return 'named entries without a mask:: entry';
   return null;
 }
 

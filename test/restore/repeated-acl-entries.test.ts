@@ -2,8 +2,8 @@
 // (any owner can set one on their own file; a user namespace shows every id it does not map
 // as 4294967295), getfacl prints it, and so does snapshot. One such file once made the
 // whole baseline unreadable to diff and restore ("duplicate entry", exit 2): a user could
-// blind the nightly drift check of a whole system. Now it is read as written, and restored
-// as recorded.
+// blind the nightly drift check of a whole system; a GNU tar archive holding one was refused
+// whole. Now it is read as written, and restored as recorded.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,6 +52,22 @@ describe.skipIf(!restoreReady)(`an ACL naming one user twice (${SKIP_REASON})`, 
     expect(fs.statSync(path.join(dir, 'tree/plain')).mode & 0o7777).toBe(0o644);
     const again = restore(['base.facl', '--no-undo'], { cwd: dir });
     expect(summaryOf(again.stderr)?.changed, again.stderr).toBe(0);
+  });
+
+  it('reads from a GNU tar archive (--acls --xattrs) as from the tree, and restores from it as recorded', () => {
+    fs.mkdirSync(path.join(dir, 'tree'));
+    fs.writeFileSync(path.join(dir, 'tree/twice'), '');
+    setRepeatingAcl(path.join(dir, 'tree/twice'));
+    const healthy = aclOf('tree/twice');
+    sh('tar --acls --xattrs -cf tree.tar tree', dir); // names in the ACL text, ids in the raw xattr
+    const d = permsnap(['diff', 'tree.tar', 'tree'], { cwd: dir });
+    expect(d.stderr).toBe('');
+    expect(d.stdout.toString()).toBe('0 modified, 0 missing, 0 extra\n');
+    expect(d.status).toBe(0);
+    sh('setfacl -b tree/twice', dir);
+    const r = restore(['tree.tar', '--no-undo'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(aclOf('tree/twice')).toBe(healthy);
   });
 
   it('is restored from the real getfacl text with names, and still reported when two qualifiers written apart are one id here', () => {
