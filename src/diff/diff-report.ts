@@ -2,7 +2,7 @@
 // a getfacl file of the BEFORE blocks of modified paths (a minimal restore file), and a
 // monitoring-plugin status line. Output is byte strings (one char per byte).
 
-import { isUtf8 } from 'node:buffer';
+import { bytesMember } from '../format/json-bytes.js';
 import { OWNER_QUOTED, PATH_QUOTED, quote } from '../format/quote.js';
 import { isAscii } from '../platform/byte-path.js';
 import { flagsText } from '../model/mode.js';
@@ -43,25 +43,18 @@ export function textLine(change: DiffChange, colour: boolean): string {
   return change.kind === 'modified' ? `${kind}  ${path}  ${fieldsText(change.fields)}\n` : `${kind}  ${path}\n`;
 }
 
-const utf8 = (byteString: string): string => Buffer.from(byteString, 'latin1').toString('utf8');
-
-function jsonPath(path: string): { path: string } | { pathBase64: string } {
-  const bytes = Buffer.from(path, 'latin1');
-  return isUtf8(bytes) ? { path: bytes.toString('utf8') } : { pathBase64: bytes.toString('base64') };
-}
-
 /** The "fields" member of a modified change's JSON, as UTF-8 bytes in a byte string; changes share their fields by pair of records. */
 const fieldsJson = new WeakMap<readonly FieldChange[], string>();
 
 /** One element of the JSON document's "changes" array, as UTF-8 bytes in a byte string. */
 export function jsonChange(change: DiffChange): string {
   // JSON text is UTF-8; an ASCII path is its own bytes (most paths: no conversion needed).
-  const path = isAscii(change.path) ? JSON.stringify({ path: change.path }).slice(1, -1) : toBytes(JSON.stringify(jsonPath(change.path)).slice(1, -1));
+  const path = isAscii(change.path) ? JSON.stringify({ path: change.path }).slice(1, -1) : toBytes(JSON.stringify(bytesMember('path', change.path)).slice(1, -1));
   const head = `{"kind":"${change.kind}",${path}`;
   if (change.kind !== 'modified') return `${head}}`;
   let fields = fieldsJson.get(change.fields);
   if (fields === undefined) {
-    fields = toBytes(JSON.stringify(change.fields.map((f) => ({ field: f.field, before: utf8(f.before), after: utf8(f.after) }))));
+    fields = toBytes(JSON.stringify(change.fields.map((f) => ({ field: f.field, ...bytesMember('before', f.before), ...bytesMember('after', f.after) }))));
     fieldsJson.set(change.fields, fields);
   }
   return `${head},"fields":${fields}}`;
