@@ -207,6 +207,12 @@ interface CapSets {
   i: bigint;
 }
 
+/**
+ * The text in a message, in double quotes, control characters escaped: it comes from a
+ * snapshot, and a raw CR or ESC would hide the message's FILE:LINE on a terminal or colour it.
+ */
+const quoted = (text: string): string => JSON.stringify(text);
+
 /** A position in the text being parsed, so errors can say where and what was expected. */
 class TextCursor {
   pos = 0;
@@ -221,8 +227,8 @@ class TextCursor {
   }
 
   fail(expected: string): never {
-    const found = this.pos < this.text.length ? `"${this.text.slice(this.pos, this.pos + 12)}"` : 'end of text';
-    throw new Error(`invalid capability text "${this.text}": expected ${expected} at offset ${this.pos}, found ${found}`);
+    const found = this.pos < this.text.length ? quoted(this.text.slice(this.pos, this.pos + 12)) : 'end of text';
+    throw new Error(`invalid capability text ${quoted(this.text)}: expected ${expected} at offset ${this.pos}, found ${found}`);
   }
 }
 
@@ -252,7 +258,7 @@ export function parseCapabilityText(text: string, knownCaps: number = DEFAULT_KN
   }
   if (sets.e !== 0n && ((sets.p | sets.i) & ~sets.e) !== 0n) {
     throw new Error(
-      `invalid capability text "${text}": the effective set must be empty or include every permitted and inheritable capability`,
+      `invalid capability text ${quoted(text)}: the effective set must be empty or include every permitted and inheritable capability`,
     );
   }
   const cap: FileCapability = { permitted: sets.p, inheritable: sets.i, effective: sets.e !== 0n };
@@ -269,12 +275,12 @@ export function parseCapabilityText(text: string, knownCaps: number = DEFAULT_KN
 function splitRootid(text: string): { body: string; rootid?: number } {
   const match = /^(.*?)\s*\[rootid=(-?\d+)\]\s*$/s.exec(text);
   if (match === null) {
-    if (text.includes('[')) throw new Error(`invalid capability text "${text}": expected a " [rootid=N]" suffix`);
+    if (text.includes('[')) throw new Error(`invalid capability text ${quoted(text)}: a "[" outside a " [rootid=N]" suffix, expected capabilities such as cap_net_raw=ep, then that suffix or nothing`);
     return { body: text };
   }
   const value = Number(match[2]);
   if (!Number.isSafeInteger(value) || value < -0x80000000 || value > 0xffffffff || value >>> 0 === 0xffffffff) {
-    throw new Error(`invalid capability text "${text}": rootid ${match[2]} is not a uid, expected 0 to 4294967294 (or -2147483648 to -2, as getcap prints those)`);
+    throw new Error(`invalid capability text ${quoted(text)}: rootid ${match[2]} is not a uid, expected 0 to 4294967294 (or -2147483648 to -2, as getcap prints those)`);
   }
   return value === 0 ? { body: match[1]! } : { body: match[1]!, rootid: value >>> 0 };
 }

@@ -433,6 +433,15 @@ describe('refusals', () => {
     expect({ file: err.file, line: err.line }).toEqual({ file: 'snap.facl', line });
   });
 
+  it('escapes control characters of a bad # capability: line in its message (a raw CR hid FILE:LINE on a terminal)', () => {
+    for (const [cap, shown] of [['cap_net_raw=\rp', '"cap_net_raw=\\rp"'], ['cap_\x1b[31mRED\x1b[0m=ep', '"cap_\\u001b[31mRED\\u001b[0m=ep"']] as const) {
+      const err = refusal(`# file: a\n# capability: ${cap}\n${BASE}`);
+      expect(err.line).toBe(2);
+      expect(err.message).toContain(`invalid capability text ${shown}`);
+      expect(err.message).not.toMatch(/[\x00-\x1f]/);
+    }
+  });
+
   it('locates its messages as FILE:LINE, with - for stdin', () => {
     const err = (() => {
       try {
