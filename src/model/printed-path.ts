@@ -30,13 +30,23 @@ export function relativeForm(path: string): string {
 /**
  * A path in the form globs match and the sides of a diff are compared in: relative, and
  * (contracts.md) "a//b" and "a/b/" mean "a/b", as `getfacl -R tree/` prints them ("tree/",
- * "tree//a").
+ * "tree//a"); so does "a/./b", as `getfacl -R a/.` prints them ("a/.", "a/./b"), and as
+ * restore takes it.
  */
 export function normalPath(path: string): string {
-  // Most paths are already in that form: no "/" or "." first, no "//", no "/" last.
+  // Most paths are already in that form: no "/" or "." first, no "//", no "/" last, no "/.".
   const first = path.charCodeAt(0);
-  if (path.length > 0 && first !== 47 && first !== 46 && path.charCodeAt(path.length - 1) !== 47 && !path.includes('//')) return path;
-  return relativeForm(tidyPath(path));
+  if (path.length > 0 && first !== 47 && first !== 46 && path.charCodeAt(path.length - 1) !== 47 && !path.includes('//') && !path.includes('/.')) return path;
+  return withoutDotComponents(relativeForm(tidyPath(path)));
+}
+
+const DOT_COMPONENT = /(?:^|\/)\.(?:\/|$)/;
+
+/** "a/./b" as "a/b", "a/." as "a" ("." itself stays). */
+function withoutDotComponents(path: string): string {
+  if (!DOT_COMPONENT.test(path)) return path;
+  const kept = path.split('/').filter((c) => c !== '.');
+  return kept.length === 0 ? '.' : kept.join('/');
 }
 
 /**

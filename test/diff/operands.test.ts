@@ -79,7 +79,7 @@ describe.skipIf(!restoreReady)(`diff of a tree against itself (${SKIP_REASON})`,
     expect(r.status).toBe(0);
   });
 
-  it('matches paths in the relative form: a leading / or ./, a trailing / and // do not make paths differ', () => {
+  it('matches paths in the relative form: a leading / or ./, a trailing /, // and /./ do not make paths differ', () => {
     buildOddTree(dir);
     const abs = path.join(dir, 'tree');
     snapshotFile(dir, ['tree'], 'relative.facl');
@@ -91,7 +91,12 @@ describe.skipIf(!restoreReady)(`diff of a tree against itself (${SKIP_REASON})`,
     const slashed = toolView(dir, 'tree/').text; // getfacl prints tree/ and tree//odd
     expect(slashed).toContain('# file: tree//odd\n');
     fs.writeFileSync(path.join(dir, 'slashed.getfacl'), slashed, 'latin1');
+    const dotted = toolView(dir, 'tree/.').text; // getfacl prints tree/. and tree/./odd, as restore reads tree and tree/odd
+    expect(dotted).toContain('# file: tree/./odd\n');
+    fs.writeFileSync(path.join(dir, 'dotted.getfacl'), dotted, 'latin1');
     const pairs = [
+      ['dotted.getfacl', 'tree'],
+      ['relative.facl', 'tree/.'],
       ['dot-slash.getfacl', 'tree'],
       ['relative.facl', './tree'],
       ['slashed.getfacl', 'tree'],
