@@ -359,6 +359,9 @@ type HeaderKey = 'file' | 'owner' | 'group' | 'flags' | 'capability';
 
 /** setfacl reads these after `#` and optional blanks; any other comment is ignored. */
 const HEADER = /^#[ \t]*(file|owner|group|flags|capability|permsnap):/;
+
+/** EF BB BF, as a byte string. */
+const UTF8_BOM = '\xef\xbb\xbf';
 // At most 15 digits: a count that Number() holds exactly (and prints as written).
 const END_MARKER = /^end, ([0-9]{1,15}) entr(?:y|ies)$/;
 
@@ -686,6 +689,8 @@ export class GetfaclParser {
     // Only the left is trimmed: a `# file:` value keeps its trailing blanks.
     const text = start === 0 ? line : line.slice(start);
     if (text.charCodeAt(0) === 35) return this.comment(text);
+    // An editor's byte order mark, said as such rather than as an unknown tag "\ufeff# file".
+    if (this.lineNo === 1 && text.startsWith(UTF8_BOM)) fail('a UTF-8 byte order mark starts the file, expected getfacl text, which has none (save it without the mark)');
     this.addEntry(parseEntryLine(text));
   }
 

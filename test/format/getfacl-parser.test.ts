@@ -402,6 +402,7 @@ const MALFORMED: Array<[string, number, RegExp]> = [
   [`# file: a\n# permsnap: end, x entries\n${BASE}`, 2, /malformed end marker "end, x entries", expected "# permsnap: end, N entries"/],
   [`# file: a\n# permsnap: end, 1 entries\n# permsnap: end, 1 entries\n${BASE}`, 3, /second "# permsnap: end" marker/],
   [`# file: a\n${'x'.repeat(1 << 21)}`, 2, /line longer than 1048576 bytes/],
+  [`\xef\xbb\xbf# file: a\n${BASE}`, 1, /a UTF-8 byte order mark starts the file, expected getfacl text, which has none/],
 ];
 
 describe('refusals', () => {

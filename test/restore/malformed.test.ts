@@ -64,12 +64,13 @@ describe.skipIf(!restoreReady)(`restore refuses malformed snapshots as a whole (
     expect(observe(dir, 'r')).toEqual(before);
   });
 
-  it('quotes the bad text in its message as text: UTF-8 as it reads, other bytes as \\xNN, a byte-order mark as \\ufeff', () => {
+  it('quotes the bad text in its message as text: UTF-8 as it reads, other bytes as \\xNN, a byte-order mark as \\ufeff (and one at the start named)', () => {
     const root = setupTree();
     const cases: Array<[Buffer, string]> = [
       [Buffer.from(GOOD + B + 'user::rw-\nhéllo\n'), 'line "héllo" is neither'],
       [Buffer.concat([Buffer.from(GOOD + B + 'user::rw-\nh'), Buffer.from([0xff]), Buffer.from('llo\n')]), 'line "h\\xffllo" is neither'],
-      [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(GOOD)]), 'unknown tag "\\ufeff# file"'],
+      [Buffer.from(GOOD + B + 'user::rw-\n\ufeffbogus\n'), 'line "\\ufeffbogus" is neither'],
+      [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(GOOD)]), '-:1: a UTF-8 byte order mark starts the file'],
       [Buffer.from(GOOD + B + 'user::rw-\nbogus\\udc80 "x"\n'), 'line "bogus\\\\udc80 \\"x\\"" is neither'],
     ];
     for (const [text, message] of cases) {
