@@ -28,13 +28,18 @@ os.setxattr(sys.argv[1], "system.posix_acl_access", struct.pack("<I",2)+b"".join
 
 const aclOf = (rel: string): string => getfacl(['-n', path.join(dir, rel)]).stdout.toString();
 
+/** DIR/tree/twice with that ACL; returns getfacl -n's text of it. */
+function treeWithRepeatingAcl(): string {
+  fs.mkdirSync(path.join(dir, 'tree'));
+  fs.writeFileSync(path.join(dir, 'tree/twice'), '');
+  setRepeatingAcl(path.join(dir, 'tree/twice'));
+  return aclOf('tree/twice');
+}
+
 describe.skipIf(!restoreReady)(`an ACL naming one user twice (${SKIP_REASON})`, () => {
   it('is diffed and restored from a permsnap snapshot as recorded, the rest of the snapshot too', () => {
-    fs.mkdirSync(path.join(dir, 'tree'));
-    fs.writeFileSync(path.join(dir, 'tree/twice'), '');
+    const healthy = treeWithRepeatingAcl();
     fs.writeFileSync(path.join(dir, 'tree/plain'), '');
-    setRepeatingAcl(path.join(dir, 'tree/twice'));
-    const healthy = aclOf('tree/twice');
     expect(healthy).toMatch(/user:1000:r--\nuser:1000:-w-\n/); // the kernel kept both
 
     expect(permsnap(['snapshot', '-n', 'tree', '-o', 'base.facl'], { cwd: dir }).status).toBe(0);
@@ -55,10 +60,7 @@ describe.skipIf(!restoreReady)(`an ACL naming one user twice (${SKIP_REASON})`, 
   });
 
   it('reads from a GNU tar archive (--acls --xattrs) as from the tree, and restores from it as recorded', () => {
-    fs.mkdirSync(path.join(dir, 'tree'));
-    fs.writeFileSync(path.join(dir, 'tree/twice'), '');
-    setRepeatingAcl(path.join(dir, 'tree/twice'));
-    const healthy = aclOf('tree/twice');
+    const healthy = treeWithRepeatingAcl();
     sh('tar --acls --xattrs -cf tree.tar tree', dir); // names in the ACL text, ids in the raw xattr
     const d = permsnap(['diff', 'tree.tar', 'tree'], { cwd: dir });
     expect(d.stderr).toBe('');
@@ -71,10 +73,7 @@ describe.skipIf(!restoreReady)(`an ACL naming one user twice (${SKIP_REASON})`, 
   });
 
   it('is restored from the real getfacl text with names, and still reported when two qualifiers written apart are one id here', () => {
-    fs.mkdirSync(path.join(dir, 'tree'));
-    fs.writeFileSync(path.join(dir, 'tree/twice'), '');
-    setRepeatingAcl(path.join(dir, 'tree/twice'));
-    const healthy = aclOf('tree/twice');
+    const healthy = treeWithRepeatingAcl();
     fs.writeFileSync(path.join(dir, 'getfacl.facl'), getfacl(['-R', 'tree'], { cwd: dir }).stdout);
     sh('setfacl -b tree/twice', dir);
     const r = restore(['getfacl.facl', '--no-undo'], { cwd: dir });
