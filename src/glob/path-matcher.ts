@@ -51,8 +51,10 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
  */
 function globTest(pattern: string, lastNameOnly: boolean): (path: string, name: string) => boolean {
   // dotAll: picomatch builds `**` of ".", which without it skips a name holding a newline,
-  // CR, U+2028 or U+2029 ("*", built of [^/], matched them).
-  const regex = picomatch().makeRe(pattern, { dot: true, flags: 's' });
+  // CR, U+2028 or U+2029 ("*", built of [^/], matched them). posix: picomatch 4 reads
+  // `[!p]` as the set of "!" and "p" without it; fast-glob's picomatch (2.x), the shells and
+  // .gitignore read it as any one character but "p", as `[^p]`.
+  const regex = picomatch().makeRe(pattern, { dot: true, flags: 's', posix: true });
   return (path, name) => path === pattern || regex.test(lastNameOnly ? name : path);
 }
 

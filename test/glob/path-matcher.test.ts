@@ -47,6 +47,15 @@ describe('compileGlobs', () => {
     }
   });
 
+  it('reads [!p] as any one character but p, as [^p], fast-glob, the shells and .gitignore do (picomatch 4 alone took it as "!" or "p")', () => {
+    for (const pattern of ['gl/[!p]', 'gl/[^p]']) {
+      const m = compileGlobs([pattern])!;
+      expect([m('gl/q'), m('gl/!'), m('gl/p')], pattern).toEqual([true, true, false]);
+    }
+    expect(compileGlobs(['[!a-c]*.log'])!('var/d.log')).toBe(true);
+    expect(compileGlobs(['[!a-c]*.log'])!('var/b.log')).toBe(false);
+  });
+
   it('answers as picomatch\'s own matcher does, for anchored and name patterns alike', () => {
     const patterns = ['*.log', '!*.log', 'a[', '[!a]*', '*(a|b)', '@(x|y)', '{a,b}', 'a/**', 'a/*/c', '**/b', '.*', 'x?z', '[[:alpha:]]*', 'a\\*b', '!a/b', 'é*'];
     const paths = [
@@ -55,7 +64,7 @@ describe('compileGlobs', () => {
     ];
     for (const pattern of patterns) {
       const ours = compileGlobs([pattern])!;
-      const theirs = picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
+      const theirs = picomatch(pattern, { dot: true, basename: !pattern.includes('/'), posix: true });
       for (const path of paths) expect(ours(path), `${pattern} ${path}`).toBe(theirs(path));
     }
   });
