@@ -57,8 +57,25 @@ export function defaultJournalPlace(root: string | undefined): JournalPlace {
   }
   // A relative $XDG_STATE_HOME is invalid and ignored (XDG Base Directory spec).
   const xdg = process.env.XDG_STATE_HOME;
-  const state = xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.local/state');
+  const state = xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(homeDirectory(), '.local/state');
   return { base: path.join(state, 'permsnap/undo'), dirs: '', notice };
+}
+
+/**
+ * $HOME when it is an absolute path, else the home directory passwd gives: an empty or
+ * relative $HOME (os.homedir() returns it as it is) put the journal beneath the current
+ * directory, often the tree being restored.
+ */
+function homeDirectory(): string {
+  const home = os.homedir();
+  if (path.isAbsolute(home)) return home;
+  try {
+    const fromPasswd = os.userInfo().homedir;
+    if (path.isAbsolute(fromPasswd)) return fromPasswd;
+  } catch {
+    // no passwd entry for this uid: said below
+  }
+  throw new PermsnapError('IO', `cannot place the undo journal: $HOME ${JSON.stringify(home)} is not an absolute path and this user has no home directory in passwd (choose one with --undo FILE, or --no-undo)`);
 }
 
 /** The default journal directory, as a path (defaultJournalPlace's, joined). */

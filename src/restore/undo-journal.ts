@@ -197,7 +197,9 @@ export class UndoJournal {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = this.place === undefined && code === 'ENOENT' ? NO_DIRECTORY
-        : this.place === undefined && code === 'EEXIST' ? EXISTS : systemReason(err);
+        : this.place === undefined && code === 'EEXIST' ? EXISTS
+        // The default place, not one the user chose: say how to choose.
+        : this.place === undefined ? systemReason(err) : `${systemReason(err)} (choose another place with --undo FILE, or --no-undo)`;
       this.closeFiles();
       throw new PermsnapError('IO', `undo journal ${this.chosen}: ${why}`, { cause: err });
     }

@@ -265,6 +265,23 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(fs.existsSync(path.join(dir, 'u/relative'))).toBe(false);
   });
 
+  it.skipIf(!hasSetpriv)('ignores an empty or relative $HOME for the journal (it went beneath the current directory): passwd\'s home instead', () => {
+    fs.chmodSync(dir, 0o755); // nobody must reach its current directory
+    sh('mkdir -p u/tree && touch u/tree/f && chmod 666 u/tree/f && chown -R 65534:65534 u', dir);
+    const snap = path.join(dir, 'u/snap.facl');
+    fs.writeFileSync(snap, '# file: tree/f\nuser::rw-\ngroup::---\nother::---\n\n');
+    fs.chmodSync(snap, 0o644);
+    const passwdHome = sh('getent passwd nobody', dir).trim().split(':')[5] as string; // Debian: /nonexistent
+    for (const home of ['', 'relhome']) {
+      const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+      delete env.XDG_STATE_HOME;
+      const r = runAsNobody(process.execPath, [CLI, 'restore', snap], { cwd: path.join(dir, 'u'), env });
+      expect(r.stderr, home).toContain(`undo journal ${passwdHome}/.local/state/permsnap/undo/`);
+      expect(fs.readdirSync(path.join(dir, 'u')).sort(), home).toEqual(['snap.facl', 'tree']);
+      if (r.status !== 0) expect(r.stderr).toContain('(choose another place with --undo FILE, or --no-undo)');
+    }
+  });
+
   it('refuses --undo FILE in a directory that does not exist before reading the snapshot, and makes none', () => {
     sh('mkdir t && touch t/f && chmod 666 t/f', dir);
     const snap = path.join(dir, 'snap.facl');
