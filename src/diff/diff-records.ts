@@ -38,6 +38,13 @@ function sameEntries(before: readonly string[], after: readonly string[]): boole
   return sorted(before) === sorted(after);
 }
 
+/**
+ * The root of the comparison ("."): compared when both sides have it, never missing or
+ * extra. A live tree always has it; a .deb baseline never does (dpkg never sets the
+ * directory it installs into), nor a tar made of `*`.
+ */
+const ROOT = '.';
+
 /** A named ACL entry's text: tag, qualifier, permissions. */
 const NAMED_ENTRY = /^(user|group):([^:]+):(.*)$/;
 
@@ -147,6 +154,11 @@ export class RecordDiff {
   private readonly afterIds = new IdColumn();
   private readonly extra = new Map<string, number>();
 
+  /** After finish(): paths on both sides. */
+  common = 0;
+  /** After finish(): BEFORE has the root and AFTER has not (not a path compared). */
+  rootBeforeOnly = false;
+
   constructor(private readonly ignore: ReadonlySet<DiffField>) {}
 
   /** Paths BEFORE gave. */
@@ -207,17 +219,20 @@ export class RecordDiff {
     for (let slot = 0; slot < this.before.size; slot++) {
       const beforeId = this.beforeIds.get(slot);
       const after = this.afterIds.get(slot);
-      if (after - 1 === beforeId) continue;
-      const path = this.before.path(slot);
-      if (after === 0) changes.missing(path, decode(beforeId));
-      else {
-        const b = decode(beforeId);
-        const a = decode(after - 1);
-        const fields = fieldsOf(b, beforeId, a, after - 1);
-        if (fields.length > 0) changes.modified(path, fields, b, a);
+      if (after === 0) {
+        const path = this.before.path(slot);
+        if (path === ROOT) this.rootBeforeOnly = true;
+        else changes.missing(path, decode(beforeId));
+        continue;
       }
+      this.common++;
+      if (after - 1 === beforeId) continue;
+      const b = decode(beforeId);
+      const a = decode(after - 1);
+      const fields = fieldsOf(b, beforeId, a, after - 1);
+      if (fields.length > 0) changes.modified(this.before.path(slot), fields, b, a);
     }
-    for (const [path, id] of this.extra) changes.extra(path, decode(id));
+    for (const [path, id] of this.extra) if (path !== ROOT) changes.extra(path, decode(id));
     return changes.sorted();
   }
 }

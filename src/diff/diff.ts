@@ -32,7 +32,10 @@ export interface DiffOptions {
 }
 
 export interface DiffResult extends DiffCounts {
+  /** BEFORE's paths that were compared (found on the other side or missing there). */
   paths: number;
+  /** Paths on both sides (none: the sides are likely named from different places). */
+  common: number;
   /** Live paths that could not be read (each also given to onProblem). */
   problems: number;
 }
@@ -98,9 +101,9 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   const counts = changes.counts();
   // BEFORE's paths that were compared: its missing and modified ones left out above were not.
   const all = changes === found ? counts : found.counts();
-  const paths = comparison.beforePaths - (all.missing + all.modified - counts.missing - counts.modified);
+  const paths = comparison.beforePaths - (all.missing + all.modified - counts.missing - counts.modified) - (comparison.rootBeforeOnly ? 1 : 0);
   await writeReport(changes, counts, sink, options, { paths, capabilitiesKnown: a.capabilitiesKnown, absolutePaths: a.absolutePaths, trouble });
-  return { ...counts, paths, problems: trouble.problems };
+  return { ...counts, paths, common: comparison.common, problems: trouble.problems };
 }
 
 /** What the report needs to know of BEFORE. */

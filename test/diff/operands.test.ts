@@ -70,6 +70,20 @@ describe.skipIf(!restoreReady)(`diff of a tree against itself (${SKIP_REASON})`,
     expect(some.stderr).toBe('');
   });
 
+  it('compares the root (.) when both sides have it, and never counts it missing or extra (a .deb baseline, a tar of *, have none)', () => {
+    sh('mkdir -p tree/sub && touch tree/a tree/sub/b && chmod 700 tree', dir);
+    expect(permsnap(['snapshot', '-q', '.', '-o', '../whole.facl'], { cwd: path.join(dir, 'tree') }).status).toBe(0);
+    expect(permsnap(['snapshot', '-q', 'a', 'sub', '-o', '../parts.facl'], { cwd: path.join(dir, 'tree') }).status).toBe(0);
+    sh('tar -C tree -cf parts.tar a sub', dir);
+    for (const [before, after] of [['../parts.facl', '.'], ['../whole.facl', '../parts.facl'], ['../parts.tar', '.'], ['../whole.facl', '../parts.tar']]) {
+      const r = diffCli([before, after], { cwd: path.join(dir, 'tree') });
+      expect([r.status, r.stdout.toString('latin1'), r.stderr], `${before} ${after}`).toEqual([0, NO_DIFFERENCES, '']);
+    }
+    fs.chmodSync(path.join(dir, 'tree'), 0o755); // both sides have it: compared
+    const r = diffCli(['../whole.facl', '.'], { cwd: path.join(dir, 'tree') });
+    expect([r.status, r.stdout.toString('latin1')]).toEqual([1, '1 modified, 0 missing, 0 extra\nmodified  .  mode 0700 -> 0755\n']);
+  });
+
   it('takes operands named in UTF-8 beyond ASCII, a directory and a snapshot file alike', () => {
     sh('mkdir -p été/sub && touch été/sub/f', dir);
     expect(permsnap(['snapshot', 'été', '-o', 'café.facl'], { cwd: dir }).status).toBe(0);

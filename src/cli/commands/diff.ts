@@ -63,7 +63,7 @@ export async function handler(args: DiffArgs, _raw: readonly string[], reporter:
       onProblem: (path, message) => reporter.problem(`${quote(path, PATH_QUOTED)}: ${message}`),
       onWarning: (message) => reporter.warn(message),
     });
-    if (result.paths > 0 && result.missing === result.paths && result.extra > 0) {
+    if (result.paths > 0 && result.common === 0 && result.extra > 0) {
       // Nothing matched: more likely sides named from different places than a tree replaced whole.
       reporter.warn(`no path is on both sides: are they named from the same place? (a snapshot of "tree" names tree/a; one taken inside it, ./a: compare it from there, with "."; see the README)`);
     }
