@@ -32,7 +32,7 @@ export async function* readDebData(source: AsyncIterable<Uint8Array>, control: D
       sawControl = true;
     } else if (DATA.test(member.name)) {
       if (!sawControl) throw notDeb(`"${member.name}" comes before the control archive, expected control.tar first`);
-      yield* within(member, readTarMembers(await tarOf(member)));
+      yield* within(member, installedMembers(readTarMembers(await tarOf(member))));
       return;
     } else if (!member.name.startsWith('_')) {
       // dpkg ignores members starting with "_" (deb(5)); anything else is not a package it reads.
@@ -76,6 +76,18 @@ async function tarOf(member: ArMember): Promise<import('node:stream').Readable> 
 }
 
 /** The members of a tar inside an ar member, its errors saying which member they are about. */
+/**
+ * The data archive's members but its `./`: dpkg never sets the directory it installs into
+ * (nor any directory that exists already). Kept, a package built without --root-owner-group
+ * would have restore --root / give / the builder's owner and mode.
+ */
+async function* installedMembers(members: AsyncGenerator<TarMember>): AsyncGenerator<TarMember> {
+  for await (const member of members) if (!INSTALL_ROOT.test(member.name)) yield member;
+}
+
+/** ".", "./", "/", "" and the like: the root, however a data archive names it. */
+const INSTALL_ROOT = /^(?:\.?\/+)*\.?$/;
+
 async function* within<T>(member: ArMember, members: AsyncGenerator<T>): AsyncGenerator<T> {
   try {
     yield* members;
