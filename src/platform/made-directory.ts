@@ -7,7 +7,7 @@ import { cPath } from './byte-path.js';
 import { statFd, type FileStat } from './dir-fd.js';
 import { errno, lastErrno, libc, systemError } from './libc.js';
 import { O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_WRONLY } from './open-flags.js';
-import { closeDescriptor } from './safe-ops.js';
+import { chmodFd, closeDescriptor } from './safe-ops.js';
 
 type Path = string | Buffer;
 const openat = libc.func('int openat(int dirfd, const char *path, int flags, uint32 mode)') as (fd: number, p: Path, flags: number, mode: number) => number;
@@ -15,16 +15,25 @@ const mkdirat = libc.func('int mkdirat(int dirfd, const char *path, uint32 mode)
 const unlinkat = libc.func('int unlinkat(int dirfd, const char *path, int flags)') as (fd: number, p: Path, flags: number) => number;
 
 /**
- * The directory `name` in dirfd, made if missing (with `mode`, 0700 unless given, less the
- * umask), opened without following a symlink (a symlink or anything else than a directory
- * there: ENOTDIR), with its stat for the caller to judge its owner and mode.
+ * The directory `name` in dirfd, made if missing (with `mode`, 0700 unless given, whatever
+ * the umask: a root umask of 077 made a ROOT/var its services could not enter), opened
+ * without following a symlink (a symlink or anything else than a directory there:
+ * ENOTDIR), with its stat for the caller to judge its owner and mode.
  */
 export function makeDirectoryAt(dirfd: number, name: string, shownPath: string, mode = 0o700): { fd: number; st: FileStat } {
-  if (mkdirat(dirfd, cPath(name), mode) !== 0 && lastErrno() !== errno.EEXIST) throw systemError('mkdir', lastErrno(), shownPath);
+  const made = mkdirat(dirfd, cPath(name), mode) === 0;
+  if (!made && lastErrno() !== errno.EEXIST) throw systemError('mkdir', lastErrno(), shownPath);
   const fd = openat(dirfd, cPath(name), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0) throw systemError('open', lastErrno(), shownPath);
   try {
-    return { fd, st: statFd(fd, shownPath) };
+    let st = statFd(fd, shownPath);
+    if (made && (st.mode & 0o7777) !== mode && st.uid === process.geteuid?.()) {
+      // Through the descriptor just opened, and only one of this user's: the name may have
+      // been swapped since mkdirat.
+      chmodFd(fd, mode, shownPath);
+      st = statFd(fd, shownPath);
+    }
+    return { fd, st };
   } catch (err) {
     closeDescriptor(fd);
     throw err;

@@ -282,6 +282,18 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     }
   });
 
+  it('makes ROOT/var and ROOT/var/lib 0755 and its own two 0700 whatever the umask (077 made a var no service could enter)', () => {
+    sh('mkdir -p R/t && touch R/t/f && chmod 666 R/t/f', dir);
+    const snap = path.join(dir, 'snap.facl');
+    fs.writeFileSync(snap, '# file: t/f\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const r = run('sh', ['-c', `umask 077 && exec "$0" "$@"`, process.execPath, CLI, 'restore', snap, '--root', path.join(dir, 'R'), '-q'], { cwd: '/' });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const modes = ['var', 'var/lib', 'var/lib/permsnap', 'var/lib/permsnap/undo'].map((d) => (fs.statSync(path.join(dir, 'R', d)).mode & 0o7777).toString(8));
+    expect(modes).toEqual(['755', '755', '700', '700']);
+    const [journal] = fs.readdirSync(path.join(dir, 'R/var/lib/permsnap/undo'));
+    expect(fs.statSync(path.join(dir, 'R/var/lib/permsnap/undo', journal!)).mode & 0o777).toBe(0o600);
+  });
+
   it('refuses --undo FILE in a directory that does not exist before reading the snapshot, and makes none', () => {
     sh('mkdir t && touch t/f && chmod 666 t/f', dir);
     const snap = path.join(dir, 'snap.facl');
