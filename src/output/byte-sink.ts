@@ -2,6 +2,7 @@
 // directory, fsync, rename), gzip-compressed when its name ends in .gz. Writes wait for
 // the stream to drain, so memory stays bounded however large the output.
 
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -91,7 +92,9 @@ export function atomicFileSink(named: string): ByteSink {
   const existing = fs.statSync(target, { throwIfNoEntry: false });
   const direct = existing !== undefined && !existing.isFile();
   const dir = path.dirname(target);
-  const temp = direct ? target : path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  // Random, not the time alone: two sinks for one file made in the same millisecond (two
+  // calls of a library caller's) each need their own temp file.
+  const temp = direct ? target : path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   // A device or FIFO written directly is not ours to remove.
   const removeTemp = (): void => {
     if (!direct) fs.rmSync(temp, { force: true });
@@ -127,6 +130,8 @@ export function atomicFileSink(named: string): ByteSink {
     check();
   };
   const { dev, ino } = fs.fstatSync(fd);
+  let committed: Promise<void> | undefined;
+  let aborted = false;
   return {
     identity: { dev, ino },
     async write(bytes, released) {
@@ -134,27 +139,14 @@ export function atomicFileSink(named: string): ByteSink {
       if (!head.write(bytes, released)) await settle(eventOrError(head, 'drain', streams));
       check();
     },
-    async commit() {
-      check();
-      const finished = eventOrError(file, 'finish', streams);
-      head.end();
-      await settle(finished);
-      if (direct) {
-        closeFd();
-        return;
-      }
-      fs.fsyncSync(fd);
-      closeFd();
-      await keepAccess(temp, target);
-      try {
-        fs.renameSync(temp, target);
-      } catch (err) {
-        // The caller's abort() removes the temp file.
-        throw new PermsnapError('IO', `${named}: cannot replace output file: ${systemReason(err)}`, { cause: err });
-      }
-      fsyncDirectory(dir);
+    commit() {
+      // Once: a second commit() gets the first one's outcome, and one after abort() a refusal
+      // (it waited forever for a stream already destroyed).
+      if (aborted) return Promise.reject(new PermsnapError('IO', `${named}: not written: the output was aborted`));
+      return (committed ??= commitOnce());
     },
     async abort() {
+      aborted = true;
       head.destroy();
       // A write still on the thread pool finishes before its descriptor is let go.
       if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()).destroy());
@@ -163,6 +155,27 @@ export function atomicFileSink(named: string): ByteSink {
     },
     discard: removeTemp,
   };
+
+  async function commitOnce(): Promise<void> {
+    check();
+    const finished = eventOrError(file, 'finish', streams);
+    head.end();
+    await settle(finished);
+    if (direct) {
+      closeFd();
+      return;
+    }
+    fs.fsyncSync(fd);
+    closeFd();
+    await keepAccess(temp, target);
+    try {
+      fs.renameSync(temp, target);
+    } catch (err) {
+      // The caller's abort() removes the temp file.
+      throw new PermsnapError('IO', `${named}: cannot replace output file: ${systemReason(err)}`, { cause: err });
+    }
+    fsyncDirectory(dir);
+  }
 }
 
 /**
