@@ -15,6 +15,7 @@ import { LINK_CONFLICT_START } from './linked-states.js';
 import { InlineExecutor, type RestoreExecutor } from './restore-executor.js';
 import { restoreOrder } from './restore-order.js';
 import { readSnapshotBatches, type SnapshotText } from '../format/read-snapshot.js';
+import { checkedEntries } from './entry-checks.js';
 import { lookAtAll, type RestoreEntries } from './look-all.js';
 import { lookInPieces } from './look-pieces.js';
 import { nothingBeneath, type FirstPassResult, type LookRules, type LookTally } from './look.js';
@@ -136,7 +137,7 @@ async function firstPass(input: RestoreEntries | SnapshotText, options: RestoreO
     ids: options.ids, capabilitiesKnown: options.capabilitiesKnown ?? false,
   };
   const pass = { inFlight: 2 * (options.jobs ?? 1), onProgress: options.onProgress };
-  if (!isSnapshotText(input)) return withWorkList(await lookAtAll(input, rules, executor, pass));
+  if (!isSnapshotText(input)) return withWorkList(await lookAtAll(checkedEntries(input), rules, executor, pass));
   if (executor instanceof WorkerExecutor) {
     const inPieces = await lookInPieces(input, rules, executor, options.onProgress, !options.dryRun);
     if (inPieces !== null) return inPieces;

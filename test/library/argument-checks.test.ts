@@ -49,4 +49,29 @@ describe('library arguments of the wrong kind', () => {
     expect(await refusal(() => restore(snap, options))).toBe('done');
     expect(fs.statSync(path.join(tree, 'f')).mode & 0o777).toBe(0o644);
   });
+
+  it('refuses entries built by hand that no snapshot holds, naming the entry, before anything changes (a mode of NaN was chmod 0000)', async () => {
+    const tree = path.join(dir, 'tree');
+    const options = { root: tree, ids: nssResolver(), journal: null };
+    const good = { path: 'g', type: 'file' as const, mode: 0o644, uid: -1, gid: -1 };
+    const cases: Array<[object, string]> = [
+      [{ ...good, path: 'f', mode: NaN }, 'mode NaN: expected an integer from 0 to 0o7777'],
+      [{ ...good, path: 'f', mode: 0o177777 }, 'mode 65535: expected an integer from 0 to 0o7777'],
+      [{ ...good, path: 'f', uid: 2 ** 32 }, 'uid 4294967296: expected an integer from 0 to 4294967295, or -1'],
+      [{ ...good, path: 'f', type: 'file?' }, 'type "file?": expected one of'],
+      [{ ...good, path: '' }, 'path: expected a non-empty string'],
+      [{ ...good, path: 'f', acl: [{ tag: 0x40, perm: 7, id: -1 }] }, 'acl: entry 1: tag 64, expected'],
+      [{ ...good, path: 'f', acl: [{ tag: 0x01, perm: 8, id: -1 }] }, 'acl: entry 1: perm 8, expected an integer from 0 to 7'],
+      [{ ...good, path: 'f', capability: 'cap_bogus=ep' }, 'capability: invalid capability text'],
+    ];
+    for (const [entry, message] of cases) {
+      const got = await refusal(() => restore([{ entry: good, line: 1 }, [{ entry: anyway(entry), line: 2 }]], options));
+      expect(got).toContain(`USAGE input: entry 2`);
+      expect(got).toContain(message);
+    }
+    expect(await refusal(() => restore([anyway({ path: 'f' })], options))).toBe('USAGE input: entry 1: expected { entry, line } (as readSnapshot gives them)');
+    expect(fs.statSync(path.join(tree, 'f')).mode & 0o777).toBe(0o600);
+    expect(await refusal(() => restore([{ entry: { ...good, path: 'f' }, line: 1 }], options))).toBe('done');
+    expect(fs.statSync(path.join(tree, 'f')).mode & 0o777).toBe(0o644);
+  });
 });
