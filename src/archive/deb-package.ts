@@ -75,7 +75,6 @@ async function tarOf(member: ArMember): Promise<import('node:stream').Readable> 
   }
 }
 
-/** The members of a tar inside an ar member, its errors saying which member they are about. */
 /**
  * The data archive's members but its `./`: dpkg never sets the directory it installs into
  * (nor any directory that exists already). Kept, a package built without --root-owner-group
@@ -88,6 +87,7 @@ async function* installedMembers(members: AsyncGenerator<TarMember>): AsyncGener
 /** ".", "./", "/", "" and the like: the root, however a data archive names it. */
 const INSTALL_ROOT = /^(?:\.?\/+)*\.?$/;
 
+/** The members of a tar inside an ar member, its errors saying which member they are about. */
 async function* within<T>(member: ArMember, members: AsyncGenerator<T>): AsyncGenerator<T> {
   try {
     yield* members;

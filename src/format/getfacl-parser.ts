@@ -362,6 +362,7 @@ const HEADER = /^#[ \t]*(file|owner|group|flags|capability|permsnap):/;
 
 /** EF BB BF, as a byte string. */
 const UTF8_BOM = '\xef\xbb\xbf';
+
 // At most 15 digits: a count that Number() holds exactly (and prints as written).
 const END_MARKER = /^end, ([0-9]{1,15}) entr(?:y|ies)$/;
 

@@ -1,14 +1,13 @@
 // The kernel's binary form of an ACL (system.posix_acl_access / _default xattrs):
 // little-endian u32 version 2, then 8-byte entries (u16 tag, u16 perm, u32 id).
 
-import { ACL_GROUP, ACL_UNDEFINED_ID, ACL_USER, sortAcl, type Acl, type AclTag } from './acl.js';
+import { ACL_GROUP, ACL_TAGS, ACL_UNDEFINED_ID, ACL_USER, sortAcl, type Acl, type AclTag } from './acl.js';
 
 /** The xattrs that hold a file's access ACL and a directory's default ACL. */
 export const XATTR_ACL_ACCESS = 'system.posix_acl_access';
 export const XATTR_ACL_DEFAULT = 'system.posix_acl_default';
 
 const ACL_XATTR_VERSION = 2;
-const VALID_TAGS = new Set([0x01, 0x02, 0x04, 0x08, 0x10, 0x20]);
 
 /** Decodes and sorts as libacl does; throws on a blob the kernel would not have written. */
 export function decodeAclXattr(buf: Uint8Array): Acl {
@@ -21,7 +20,7 @@ export function decodeAclXattr(buf: Uint8Array): Acl {
   const acl: Acl = [];
   for (let o = 4; o < view.length; o += 8) {
     const tag = view.readUInt16LE(o);
-    if (!VALID_TAGS.has(tag)) throw new Error(`ACL xattr entry with unknown tag 0x${tag.toString(16)}`);
+    if (!ACL_TAGS.has(tag)) throw new Error(`ACL xattr entry with unknown tag 0x${tag.toString(16)}`);
     const id = view.readUInt32LE(o + 4);
     acl.push({ tag: tag as AclTag, perm: view.readUInt16LE(o + 2) & 7, id: tag === ACL_USER || tag === ACL_GROUP ? id : ACL_UNDEFINED_ID });
   }

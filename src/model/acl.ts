@@ -7,6 +7,8 @@ export const ACL_GROUP_OBJ = 0x04;
 export const ACL_GROUP = 0x08;
 export const ACL_MASK = 0x10;
 export const ACL_OTHER = 0x20;
+/** Every tag the kernel knows. */
+export const ACL_TAGS: ReadonlySet<number> = new Set([ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_MASK, ACL_OTHER]);
 
 export type AclTag =
   | typeof ACL_USER_OBJ

@@ -3,7 +3,8 @@
 
 import type { AclTag } from './acl.js';
 
-export type FileType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'char' | 'block' | 'unknown';
+export const FILE_TYPES = ['file', 'dir', 'symlink', 'fifo', 'socket', 'char', 'block', 'unknown'] as const;
+export type FileType = (typeof FILE_TYPES)[number];
 
 /** An ACL entry with its qualifier as both a number and a name, where each is known. */
 export interface QualifiedAclEntry {

@@ -6,11 +6,11 @@
 import { PermsnapError } from '../errors.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { parseCapabilityText } from '../model/capability.js';
-import { UNKNOWN_ID, type QualifiedAclEntry } from '../model/entry.js';
+import { ACL_TAGS } from '../model/acl.js';
+import { FILE_TYPES, UNKNOWN_ID, type QualifiedAclEntry } from '../model/entry.js';
 import type { RestoreEntries } from './look-all.js';
 
-const ACL_TAGS = new Set([0x01, 0x02, 0x04, 0x08, 0x10, 0x20]);
-const FILE_TYPES = new Set(['file', 'dir', 'symlink', 'fifo', 'socket', 'char', 'block', 'unknown']);
+const FILE_TYPE_SET: ReadonlySet<string> = new Set(FILE_TYPES);
 
 /** The entries as given, each checked; the first that is not one restore can take is a usage error. */
 export async function* checkedEntries(entries: RestoreEntries): AsyncGenerator<ParsedEntry | ParsedEntry[]> {
@@ -35,14 +35,13 @@ function entryProblem(parsed: ParsedEntry, checkedAcls: WeakSet<object>): string
   const entry = (parsed as Partial<ParsedEntry> | null)?.entry;
   if (typeof entry !== 'object' || entry === null) return 'expected { entry, line } (as readSnapshot gives them)';
   if (typeof entry.path !== 'string' || entry.path === '') return 'path: expected a non-empty string';
-  if (!FILE_TYPES.has(entry.type)) return `type ${JSON.stringify(entry.type)}: expected one of ${[...FILE_TYPES].join(', ')}`;
+  if (!FILE_TYPE_SET.has(entry.type)) return `type ${JSON.stringify(entry.type)}: expected one of ${FILE_TYPES.join(', ')}`;
   if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) return `mode ${String(entry.mode)}: expected an integer from 0 to 0o7777 (permission and special bits)`;
-  for (const [key, id] of [['uid', entry.uid], ['gid', entry.gid]] as const) {
-    if (!isId(id)) return `${key} ${String(id)}: expected an integer from 0 to ${NO_ID}, or ${UNKNOWN_ID} (the name alone)`;
-  }
-  for (const key of ['owner', 'group', 'capability'] as const) {
-    if (entry[key] !== undefined && typeof entry[key] !== 'string') return `${key}: expected a string or nothing`;
-  }
+  if (!isId(entry.uid)) return idProblem('uid', entry.uid);
+  if (!isId(entry.gid)) return idProblem('gid', entry.gid);
+  if (!isTextOrNothing(entry.owner)) return 'owner: expected a string or nothing';
+  if (!isTextOrNothing(entry.group)) return 'group: expected a string or nothing';
+  if (!isTextOrNothing(entry.capability)) return 'capability: expected a string or nothing';
   for (const key of ['acl', 'defaultAcl'] as const) {
     const acl = entry[key];
     if (acl === undefined || checkedAcls.has(acl)) continue;
@@ -63,6 +62,8 @@ function entryProblem(parsed: ParsedEntry, checkedAcls: WeakSet<object>): string
 // Up to (uid_t)-1: getfacl prints it for an id a user namespace does not map, and restore
 // reports it per path (wanted-state.ts).
 const NO_ID = 0xffffffff;
+const idProblem = (key: string, id: unknown): string => `${key} ${String(id)}: expected an integer from 0 to ${NO_ID}, or ${UNKNOWN_ID} (the name alone)`;
+const isTextOrNothing = (value: unknown): boolean => value === undefined || typeof value === 'string';
 const isId = (id: unknown): boolean => Number.isInteger(id) && ((id as number) === UNKNOWN_ID || ((id as number) >= 0 && (id as number) <= NO_ID));
 
 function aclProblemOf(acl: readonly QualifiedAclEntry[]): string | null {

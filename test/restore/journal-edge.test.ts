@@ -47,6 +47,14 @@ function withoutEnd(journal: string): string {
   return blocks.slice(0, -1).map((b) => `${b}\n\n`).join('');
 }
 
+/** DIR/u/snap.facl, which nobody may read: tree/f (beneath DIR/u) to 0600. */
+function snapshotForNobody(): string {
+  const snap = path.join(dir, 'u/snap.facl');
+  fs.writeFileSync(snap, '# file: tree/f\nuser::rw-\ngroup::---\nother::---\n\n');
+  fs.chmodSync(snap, 0o644);
+  return snap;
+}
+
 describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP_REASON})`, () => {
   it('undoes with a journal that lacks its end marker (the run crashed after its last batch)', () => {
     buildOddTree(dir);
@@ -252,9 +260,7 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
   it.skipIf(!hasSetpriv)("takes a user's own symlink in their state directory (not root: the XDG place is theirs to arrange)", () => {
     fs.chmodSync(dir, 0o755); // nobody must reach its current directory
     sh('mkdir -p u/home/.local/state u/real u/tree && touch u/tree/f && chmod 666 u/tree/f && ln -s ../../../real u/home/.local/state/permsnap && chown -R 65534:65534 u', dir);
-    const snap = path.join(dir, 'u/snap.facl');
-    fs.writeFileSync(snap, '# file: tree/f\nuser::rw-\ngroup::---\nother::---\n\n');
-    fs.chmodSync(snap, 0o644);
+    const snap = snapshotForNobody();
     // A relative $XDG_STATE_HOME is ignored, as the XDG spec says, as an empty one is.
     for (const [run, xdg] of ['', 'relative/state'].entries()) {
       fs.chmodSync(path.join(dir, 'u/tree/f'), 0o666);
@@ -268,9 +274,7 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
   it.skipIf(!hasSetpriv)('ignores an empty or relative $HOME for the journal (it went beneath the current directory): passwd\'s home instead', () => {
     fs.chmodSync(dir, 0o755); // nobody must reach its current directory
     sh('mkdir -p u/tree && touch u/tree/f && chmod 666 u/tree/f && chown -R 65534:65534 u', dir);
-    const snap = path.join(dir, 'u/snap.facl');
-    fs.writeFileSync(snap, '# file: tree/f\nuser::rw-\ngroup::---\nother::---\n\n');
-    fs.chmodSync(snap, 0o644);
+    const snap = snapshotForNobody();
     const passwdHome = sh('getent passwd nobody', dir).trim().split(':')[5] as string; // Debian: /nonexistent
     for (const home of ['', 'relhome']) {
       const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
