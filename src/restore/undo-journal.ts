@@ -86,6 +86,7 @@ export class UndoJournal {
   private dirFd: number | null = null;
   private blocks = 0;
   private last: { text: string; headerEnd: number } | null = null;
+  private headerWritten = false;
 
   /**
    * unique: the file name was chosen by permsnap, so an existing file (another restore in
@@ -145,7 +146,7 @@ export class UndoJournal {
   async appendPrinted(blocks: JournalBlocks): Promise<void> {
     if (blocks.count === 0) return;
     const { bytes, firstHeaderEnd } = blocks;
-    await this.write(this.blocks === 0 ? Buffer.concat([latin1(this.header), bytes.subarray(0, firstHeaderEnd), latin1(BEGIN_MARKER), bytes.subarray(firstHeaderEnd)]) : bytes);
+    await this.write(this.blocks === 0 ? Buffer.concat([bytes.subarray(0, firstHeaderEnd), latin1(BEGIN_MARKER), bytes.subarray(firstHeaderEnd)]) : bytes);
     this.blocks += blocks.count;
     this.last = blocks.last;
   }
@@ -214,6 +215,14 @@ export class UndoJournal {
   private async write(bytes: Uint8Array): Promise<void> {
     const fd = (this.fd ??= this.create());
     try {
+      // The first line at once, in the breath that made the file: a run killed before its
+      // first batch reached the disk leaves a journal that says what it is ("nothing to
+      // undo"), not an empty file that restore takes for an empty snapshot (exit 1).
+      if (!this.headerWritten) {
+        this.headerWritten = true;
+        const header = latin1(this.header);
+        for (let at = 0; at < header.length;) at += fs.writeSync(fd, header, at);
+      }
       for (let at = 0; at < bytes.length;) at += await writeAt(fd, bytes, at);
       await fsync(fd);
     } catch (err) {
@@ -235,6 +244,7 @@ export class UndoJournal {
       }
     }
     this.closeFiles();
+    this.headerWritten = false;
   }
 }
 
