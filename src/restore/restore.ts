@@ -91,6 +91,9 @@ export interface RestoreSummary {
 export async function restore(input: RestoreEntries | SnapshotText, options: RestoreOptions): Promise<RestoreSummary> {
   checkRestoreInput(input);
   checkOptionsObject(options, ['ids', 'journal']);
+  if (typeof options.ids.uid !== 'function' || typeof options.ids.gid !== 'function') {
+    throw new PermsnapError('USAGE', 'options.ids: expected an IdResolver, with uid() and gid() (nssResolver(), rootFilesResolver(ROOT) or chooseResolver())');
+  }
   if (options.root !== undefined) checkPath('root', options.root);
   checkJobsOption(options.jobs);
   checkChoices('ignore', options.ignore, FIELDS);
