@@ -7,7 +7,7 @@ import { jobsInRange, MAX_JOBS } from './threads/default-jobs.js';
 
 /** jobs: a whole number from 1 to MAX_JOBS, or not given. */
 export function checkJobsOption(jobs: number | undefined): void {
-  if (jobs !== undefined && !jobsInRange(jobs)) throw new PermsnapError('USAGE', `jobs: expected an integer from 1 to ${MAX_JOBS}, got ${jobs}`);
+  if (jobs !== undefined && !jobsInRange(jobs)) throw new PermsnapError('USAGE', `jobs: expected an integer from 1 to ${MAX_JOBS}, got ${shownValue(jobs)}`);
 }
 
 /** An option whose value is one of `allowed`, or not given. */
@@ -70,6 +70,7 @@ export function checkOptionsObject(options: unknown, required: readonly string[]
 
 function shownValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'number') return String(value); // Infinity, NaN: JSON has none
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return 'an object';
   return JSON.stringify(value) ?? String(value);
 }

@@ -43,6 +43,8 @@ describe('library arguments of the wrong kind', () => {
     expect(await refusal(() => restore(snap, anyway(undefined)))).toBe('USAGE options: expected an object, got undefined');
     expect(await refusal(() => restore(snap, anyway({ root: tree, journal: null })))).toBe('USAGE options.ids: required');
     expect(await refusal(() => restore(snap, anyway({ root: tree, ids: nssResolver() })))).toBe('USAGE options.journal: required');
+    expect(await refusal(() => restore(snap, anyway({ ...options, jobs: '2' })))).toBe('USAGE jobs: expected an integer from 1 to 64, got "2"');
+    expect(await refusal(() => restore(snap, { ...options, jobs: NaN }))).toBe('USAGE jobs: expected an integer from 1 to 64, got NaN');
     expect(await refusal(() => restore(snap, anyway({ ...options, ids: {} })))).toMatch(/^USAGE options\.ids: expected an IdResolver, with uid\(\) and gid\(\)/);
     expect(await refusal(() => restore(snap, { ...options, root: '' }))).toBe('USAGE root: expected a path, got ""');
     expect(fs.statSync(path.join(tree, 'f')).mode & 0o777).toBe(0o600);
