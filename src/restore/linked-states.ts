@@ -1,6 +1,7 @@
 // The state a chunk's steps leave each inode with more than one name in, kept per thread
 // from chunk to chunk, so that a later name of it is planned from that state (chunk-work.ts).
 
+import { PATH_QUOTED, quote } from '../format/quote.js';
 import { sameWanted, type PathState, type WantedState } from './path-state.js';
 import type { FileType } from '../model/entry.js';
 import type { FileStat } from '../platform/dir-fd.js';
@@ -17,9 +18,12 @@ const LINKED_KEPT = 65536;
 /** Starts every message of linkConflict() (restore.ts says each once). */
 export const LINK_CONFLICT_START = 'recorded unlike ';
 
-/** The problem of a name whose block wants another state of its inode than an earlier name's. */
+/**
+ * The problem of a name whose block wants another state of its inode than an earlier name's.
+ * The other name escaped as the problem's own path is (a newline in it split the message).
+ */
 export function linkConflict(earlierShown: string): string {
-  return `${LINK_CONFLICT_START}${earlierShown}, another name of this file: the file can have one state, so every run changes it again`;
+  return `${LINK_CONFLICT_START}${quote(earlierShown, PATH_QUOTED)}, another name of this file: the file can have one state, so every run changes it again`;
 }
 
 /**

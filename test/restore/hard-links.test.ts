@@ -81,6 +81,21 @@ describe.skipIf(!restoreReady)(`hard links restored once (${SKIP_REASON})`, () =
     });
   }
 
+  it('escapes the other name in "recorded unlike" as its own path is escaped (a newline in it split the message in two lines)', () => {
+    const t = path.join(dir, 't');
+    fs.mkdirSync(t);
+    fs.writeFileSync(path.join(t, 'a\nb'), '');
+    fs.linkSync(path.join(t, 'a\nb'), path.join(t, 'c'));
+    fs.writeFileSync(path.join(dir, 'links.facl'), block('a\\012b', 0, ['rw-', '---', '---']) + block('c', 0, ['rw-', 'r--', 'r--']));
+    for (const extra of [['--dry-run'], []]) {
+      const r = restore([path.join(dir, 'links.facl'), '--root', t, '--no-undo', '--jobs', '1', ...extra]);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr.split('\n').filter((l) => l.includes('recorded unlike'))).toEqual([
+        `permsnap: ${t}/c: recorded unlike ${t}/a\\012b, another name of this file: the file can have one state, so every run changes it again`,
+      ]);
+    }
+  });
+
   it('does not take a default ACL refused on one name of a file for a difference, and says a real one once, refusal and all', () => {
     const t = path.join(dir, 't');
     sh('mkdir -p t/d && touch t/a t/same && ln t/a t/d/a2 && ln t/same t/d/same2', dir);
