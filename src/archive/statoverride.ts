@@ -37,6 +37,7 @@ export function readStatOverrides(file: string): StatOverride[] {
 
 export function parseStatOverrides(text: string, file: string): StatOverride[] {
   const overrides: StatOverride[] = [];
+  const lineOf = new Map<string, number>();
   for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.replace(/\r$/, '');
     if (line.trim() === '') continue;
@@ -48,12 +49,17 @@ export function parseStatOverrides(text: string, file: string): StatOverride[] {
     const [, owner, group, mode, path] = m as unknown as [string, string, string, string, string];
     if (!/^0*[0-7]{1,4}$/.test(mode)) fail(`mode "${mode}" is not an octal mode`);
     const collapsed = path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+    const key = relativeForm(collapsed);
+    // dpkg refuses the whole file too ("multiple statoverrides present for file").
+    const first = lineOf.get(key);
+    if (first !== undefined) fail(`a second override for ${JSON.stringify(path)} (the first is on line ${first})`);
+    lineOf.set(key, i + 1);
     overrides.push({
       owner: principal(owner, 'owner', fail),
       group: principal(group, 'group', fail),
       mode: parseInt(mode, 8),
       path,
-      key: relativeForm(collapsed),
+      key,
       line: i + 1,
     });
   }

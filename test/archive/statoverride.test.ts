@@ -21,6 +21,12 @@ describe('parseStatOverrides', () => {
     expect(() => parseStatOverrides('#x root 0755 /a\n', 'so')).toThrow('owner "#x" is not a valid #id');
     expect(() => parseStatOverrides('root root 0899 /a\n', 'so')).toThrow('mode "0899" is not an octal mode');
   });
+
+  it('refuses two overrides for one path, however written, as dpkg refuses the file ("multiple statoverrides")', () => {
+    const text = 'root root 0755 /usr/bin/x\nroot adm 0750 /b\nroot root 4755 /usr//bin/x/\n';
+    expect(() => parseStatOverrides(text, 'so')).toThrow(expect.objectContaining({ code: 'MALFORMED', file: 'so', line: 3 }));
+    expect(() => parseStatOverrides(text, 'so')).toThrow('a second override for "/usr//bin/x/" (the first is on line 1), expected "OWNER GROUP MODE /PATH"');
+  });
 });
 
 describe('readStatOverrides', () => {
@@ -33,14 +39,14 @@ describe('readStatOverrides', () => {
 
 describe('applyStatOverride', () => {
   it('replaces owner, group and mode: names stay names, #ids become ids without names', () => {
-    const [byName, byId] = parseStatOverrides('root daemon 4711 /usr/bin/ping\n#4242 #4343 0700 /usr/bin/ping\n', 'so');
+    const [byName, byId] = parseStatOverrides('root daemon 4711 /usr/bin/ping\n#4242 #4343 0700 /usr/bin/ping6\n', 'so');
     expect(applyStatOverride(file, byName!, true, 'so')).toEqual({ ...file, mode: 0o4711, uid: 0, gid: 1, owner: 'root', group: 'daemon' });
     const withIds = applyStatOverride(file, byId!, true, 'so');
     expect(withIds).toEqual({ path: './usr/bin/ping', type: 'file', mode: 0o700, uid: 4242, gid: 4343 });
   });
 
   it('with -n resolves names through this host, and refuses one it does not know', () => {
-    const [known, unknown] = parseStatOverrides('daemon root 0755 /a\nno-such-user-here root 0755 /a\n', 'so');
+    const [known, unknown] = parseStatOverrides('daemon root 0755 /a\nno-such-user-here root 0755 /b\n', 'so');
     expect(applyStatOverride(file, known!, false, 'so')).toEqual({ path: './usr/bin/ping', type: 'file', mode: 0o755, uid: 1, gid: 0 });
     expect(() => applyStatOverride(file, unknown!, false, 'so')).toThrow('user "no-such-user-here" is unknown on this host, and -n needs its id');
   });
