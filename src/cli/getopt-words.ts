@@ -13,7 +13,6 @@ import { PermsnapError } from '../errors.js';
 import { BUILT_IN } from './long-options.js';
 import type { OptionTable } from './quick-args.js';
 
-
 /**
  * `argv` before "--" with each word of short options split into one word per option, and
  * each option's value its own next word, or joined to the option's long name with "=" when

@@ -106,6 +106,13 @@ export function compareRecords(before: DiffRecord, after: DiffRecord, ignore: Re
   return fields;
 }
 
+/** What a comparison found: its changes; the paths on both sides; whether BEFORE alone has the root (no path compared). */
+export interface FinishedDiff {
+  changes: DiffChanges;
+  common: number;
+  rootBeforeOnly: boolean;
+}
+
 /** Distinct records, numbered: most entries share one of a few thousand. */
 class RecordTable {
   private readonly ids = new Map<string, number>();
@@ -154,11 +161,6 @@ export class RecordDiff {
   private readonly afterIds = new IdColumn();
   private readonly extra = new Map<string, number>();
 
-  /** After finish(): paths on both sides. */
-  common = 0;
-  /** After finish(): BEFORE has the root and AFTER has not (not a path compared). */
-  rootBeforeOnly = false;
-
   constructor(private readonly ignore: ReadonlySet<DiffField>) {}
 
   /** Paths BEFORE gave. */
@@ -194,11 +196,13 @@ export class RecordDiff {
   }
 
   /** All changes, in sorted order; capabilities compared only when both sides know them. */
-  finish(compareCapabilities: boolean): DiffChanges {
+  finish(compareCapabilities: boolean): FinishedDiff {
     // Not compared, but BEFORE keeps its capability: the getfacl report is BEFORE's blocks, and
     // with markers a block without `# capability:` tells restore to remove the file's one.
     const ignore = compareCapabilities ? this.ignore : new Set<DiffField>([...this.ignore, 'capability']);
     const changes = new ChangeColumns();
+    let common = 0;
+    let rootBeforeOnly = false;
     // A million paths share a few thousand records, and their changes a few thousand pairs
     // of records: each record is decoded once, each pair compared once (measured: decoding
     // and comparing per path was most of a diff in which 132k paths had changed).
@@ -221,11 +225,11 @@ export class RecordDiff {
       const after = this.afterIds.get(slot);
       if (after === 0) {
         const path = this.before.path(slot);
-        if (path === ROOT) this.rootBeforeOnly = true;
+        if (path === ROOT) rootBeforeOnly = true;
         else changes.missing(path, decode(beforeId));
         continue;
       }
-      this.common++;
+      common++;
       if (after - 1 === beforeId) continue;
       const b = decode(beforeId);
       const a = decode(after - 1);
@@ -233,6 +237,6 @@ export class RecordDiff {
       if (fields.length > 0) changes.modified(this.before.path(slot), fields, b, a);
     }
     for (const [path, id] of this.extra) if (path !== ROOT) changes.extra(path, decode(id));
-    return changes.sorted();
+    return { changes: changes.sorted(), common, rootBeforeOnly };
   }
 }

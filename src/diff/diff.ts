@@ -93,7 +93,7 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   } finally {
     await Promise.all([beforeInWorker?.cancel(), afterInWorker?.cancel()]);
   }
-  const found = comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown);
+  const { changes: found, common, rootBeforeOnly } = comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown);
   const entered = dropNotEntered(found, [...a.notEntered, ...b.notEntered]);
   warn(entered.warning);
   const { changes, warning } = dropUnread(entered.changes, [...a.unread, ...b.unread], [...a.unreadEntries, ...b.unreadEntries]);
@@ -101,9 +101,9 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   const counts = changes.counts();
   // BEFORE's paths that were compared: its missing and modified ones left out above were not.
   const all = changes === found ? counts : found.counts();
-  const paths = comparison.beforePaths - (all.missing + all.modified - counts.missing - counts.modified) - (comparison.rootBeforeOnly ? 1 : 0);
+  const paths = comparison.beforePaths - (all.missing + all.modified - counts.missing - counts.modified) - (rootBeforeOnly ? 1 : 0);
   await writeReport(changes, counts, sink, options, { paths, capabilitiesKnown: a.capabilitiesKnown, absolutePaths: a.absolutePaths, trouble });
-  return { ...counts, paths, common: comparison.common, problems: trouble.problems };
+  return { ...counts, paths, common, problems: trouble.problems };
 }
 
 /** What the report needs to know of BEFORE. */

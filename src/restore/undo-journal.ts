@@ -86,7 +86,6 @@ export class UndoJournal {
   private dirFd: number | null = null;
   private blocks = 0;
   private last: { text: string; headerEnd: number } | null = null;
-  private headerWritten = false;
 
   /**
    * unique: the file name was chosen by permsnap, so an existing file (another restore in
@@ -213,13 +212,13 @@ export class UndoJournal {
   }
 
   private async write(bytes: Uint8Array): Promise<void> {
+    const made = this.fd === null;
     const fd = (this.fd ??= this.create());
     try {
       // The first line at once, in the breath that made the file: a run killed before its
       // first batch reached the disk leaves a journal that says what it is ("nothing to
       // undo"), not an empty file that restore takes for an empty snapshot (exit 1).
-      if (!this.headerWritten) {
-        this.headerWritten = true;
+      if (made) {
         const header = latin1(this.header);
         for (let at = 0; at < header.length;) at += fs.writeSync(fd, header, at);
       }
@@ -244,7 +243,6 @@ export class UndoJournal {
       }
     }
     this.closeFiles();
-    this.headerWritten = false;
   }
 }
 

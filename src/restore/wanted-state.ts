@@ -103,6 +103,8 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   return { wanted, problems };
 }
 
+/** Each bit withheld, its name, and whose it is. */
+const SPECIAL_BIT_NAMES = [[S_ISUID, 'setuid', 'owner'], [S_ISGID, 'setgid', 'group']] as const;
 
 /**
  * setuid and setgid are the recorded owner's and group's to give: when the block names an
@@ -121,7 +123,8 @@ function withholdSpecialBits(wanted: WantedState, entry: Entry, set: { uid: numb
   if (bits === 0) return;
   wanted.mode &= ~bits;
   if (wanted.modeWithoutAcl !== undefined) wanted.modeWithoutAcl &= ~bits;
-  const which = bits === (S_ISUID | S_ISGID) ? 'setuid and setgid' : bits === S_ISUID ? 'setuid' : 'setgid';
-  const whose = bits === (S_ISUID | S_ISGID) ? 'owner and group' : bits === S_ISUID ? 'owner' : 'group';
+  const named = SPECIAL_BIT_NAMES.filter(([bit]) => (bits & bit) !== 0);
+  const which = named.map(([, name]) => name).join(' and ');
+  const whose = named.map(([, , of]) => of).join(' and ');
   problems.push(`${which} not set (cleared if set): the recorded ${whose} could not be set, and the bit would serve whoever has the file now`);
 }
