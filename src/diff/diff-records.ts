@@ -10,12 +10,11 @@ import { PathTable } from '../model/path-table.js';
 import { readsAsId } from '../model/printable-name.js';
 import { unquote } from '../format/quote.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
+import type { PermissionField } from '../model/field.js';
 
-export type DiffField = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
-export const DIFF_FIELDS: readonly DiffField[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
 
 export interface FieldChange {
-  field: DiffField;
+  field: PermissionField;
   before: string;
   after: string;
 }
@@ -83,18 +82,18 @@ function entriesById(entries: readonly string[], ids: IdsOfNames): string[] {
 
 const hasIdQualifier = (entries: readonly string[]): boolean => entries.some((text) => readsAsId(NAMED_ENTRY.exec(text)?.[2] ?? ''));
 
-export function compareRecords(before: DiffRecord, after: DiffRecord, ignore: ReadonlySet<DiffField>, ids: IdsOfNames = nssIds): FieldChange[] {
+export function compareRecords(before: DiffRecord, after: DiffRecord, ignore: ReadonlySet<PermissionField>, ids: IdsOfNames = nssIds): FieldChange[] {
   const fields: FieldChange[] = [];
-  const add = (field: DiffField, b: string, a: string): void => {
+  const add = (field: PermissionField, b: string, a: string): void => {
     if (!ignore.has(field) && b !== a) fields.push({ field, before: b, after: a });
   };
-  const addPrincipal = (field: DiffField, b: string, a: string, idOf: (name: string) => number | null): void => {
+  const addPrincipal = (field: PermissionField, b: string, a: string, idOf: (name: string) => number | null): void => {
     if (!ignore.has(field) && !samePrincipal(b, a, idOf)) fields.push({ field, before: b, after: a });
   };
   addPrincipal('owner', before.owner, after.owner, (name) => ids.uid(name));
   addPrincipal('group', before.group, after.group, (name) => ids.gid(name));
   add('mode', before.mode, after.mode);
-  const addEntries = (field: DiffField, b: readonly string[], a: readonly string[]): void => {
+  const addEntries = (field: PermissionField, b: readonly string[], a: readonly string[]): void => {
     if (ignore.has(field) || sameEntries(b, a)) return;
     // A side with ids for qualifiers: the other side's names are compared as their ids.
     if ((hasIdQualifier(b) || hasIdQualifier(a)) && sameEntries(entriesById(b, ids), entriesById(a, ids))) return;
@@ -161,7 +160,7 @@ export class RecordDiff {
   private readonly afterIds = new IdColumn();
   private readonly extra = new Map<string, number>();
 
-  constructor(private readonly ignore: ReadonlySet<DiffField>) {}
+  constructor(private readonly ignore: ReadonlySet<PermissionField>) {}
 
   /** Paths BEFORE gave. */
   get beforePaths(): number {
@@ -199,7 +198,7 @@ export class RecordDiff {
   finish(compareCapabilities: boolean): FinishedDiff {
     // Not compared, but BEFORE keeps its capability: the getfacl report is BEFORE's blocks, and
     // with markers a block without `# capability:` tells restore to remove the file's one.
-    const ignore = compareCapabilities ? this.ignore : new Set<DiffField>([...this.ignore, 'capability']);
+    const ignore = compareCapabilities ? this.ignore : new Set<PermissionField>([...this.ignore, 'capability']);
     const changes = new ChangeColumns();
     let common = 0;
     let rootBeforeOnly = false;

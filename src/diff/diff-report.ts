@@ -8,8 +8,9 @@ import { isAscii } from '../platform/byte-path.js';
 import { flagsText } from '../model/mode.js';
 import { BEGIN_MARKER, CAPABILITIES_UNKNOWN, endMarker } from '../snapshot/marker-writer.js';
 import type { DiffRecord } from './diff-record.js';
-import type { DiffChange, DiffField, FieldChange } from './diff-records.js';
+import type { DiffChange, FieldChange } from './diff-records.js';
 import { nagiosText } from './nagios-text.js';
+import type { PermissionField } from '../model/field.js';
 
 export interface DiffCounts {
   modified: number;
@@ -70,7 +71,7 @@ export function jsonHead(c: DiffCounts): string {
  * A record as a getfacl block; `marker` goes at the end of its header. Without `# owner:`,
  * `# group:` or `# capability:` when those are ignored or unknown (restore then leaves them alone).
  */
-export function recordBlock(path: string, rec: DiffRecord, marker: string, ignore: ReadonlySet<DiffField> = new Set()): string {
+export function recordBlock(path: string, rec: DiffRecord, marker: string, ignore: ReadonlySet<PermissionField> = new Set()): string {
   let text = `# file: ${quote(path, PATH_QUOTED)}\n`;
   if (!ignore.has('owner') && rec.owner !== '') text += `# owner: ${quote(rec.owner, OWNER_QUOTED)}\n`;
   if (!ignore.has('group') && rec.group !== '') text += `# group: ${quote(rec.group, OWNER_QUOTED)}\n`;
@@ -97,7 +98,7 @@ export class RestoreFileWriter {
   constructor(
     private readonly write: (text: string) => Promise<void>,
     private readonly markers: boolean,
-    private readonly ignore: ReadonlySet<DiffField> = new Set(),
+    private readonly ignore: ReadonlySet<PermissionField> = new Set(),
   ) {
     this.begin = BEGIN_MARKER + (ignore.has('capability') ? CAPABILITIES_UNKNOWN : '');
   }

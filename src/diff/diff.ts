@@ -5,7 +5,7 @@
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import { compileGlobs } from '../glob/path-matcher.js';
 import type { ByteSink } from '../output/byte-sink.js';
-import { DIFF_FIELDS, RecordDiff, type DiffField } from './diff-records.js';
+import { RecordDiff } from './diff-records.js';
 import type { DiffChanges } from './diff-changes.js';
 import { jsonChange, jsonHead, nagiosLine, RestoreFileWriter, textLine, textSummary, type DiffCounts, type Trouble } from './diff-report.js';
 import { readSide, type SideInfo } from './diff-sources.js';
@@ -15,6 +15,7 @@ import { dropNotEntered, dropUnread } from './not-entered.js';
 import { RepeatedPaths } from './repeated-paths.js';
 import { workersCanStart } from '../threads/default-jobs.js';
 import { checkChoice, checkChoices, checkGlobs, checkOptionsObject, checkPath, checkSink } from '../library-options.js';
+import { PERMISSION_FIELDS, type PermissionField } from '../model/field.js';
 
 export type DiffFormat = 'text' | 'json' | 'getfacl' | 'nagios';
 const DIFF_FORMATS: readonly DiffFormat[] = ['text', 'json', 'getfacl', 'nagios'];
@@ -24,7 +25,7 @@ export interface DiffOptions {
   /** Compare ids instead of names (-n). */
   numeric?: boolean;
   exclude?: string[];
-  ignore?: DiffField[];
+  ignore?: PermissionField[];
   colour?: boolean;
   onProblem?: (path: string, message: string) => void;
   /** Called for what is not trouble but worth saying (a path given twice by a snapshot). */
@@ -48,7 +49,7 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   checkSink(sink);
   checkOptionsObject(options, []);
   checkChoice('format', options.format, DIFF_FORMATS);
-  checkChoices('ignore', options.ignore, DIFF_FIELDS);
+  checkChoices('ignore', options.ignore, PERMISSION_FIELDS);
   checkGlobs('exclude', options.exclude);
   const trouble = { problems: 0, first: '' };
   const onProblem = (path: string, message: string): void => {

@@ -8,12 +8,12 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { openFileLimit } from '../platform/open-files.js';
 import type { ChunkPlan, Counts } from './chunk-work.js';
-import type { Field } from './reconcile.js';
 import type { RestoreExecutor } from './restore-executor.js';
 import { chunkForRestore, CHUNK } from './restore-chunks.js';
 import type { RestoreOptions, RestoreSummary } from './restore.js';
 import { shownTarget } from './target-path.js';
 import type { WorkList } from './work-list.js';
+import type { PermissionField } from '../model/field.js';
 
 // Descriptors left for everything else: directories (32 per thread), the journal, stdio.
 const SPARE_DESCRIPTORS = 256;
@@ -122,5 +122,5 @@ function reportPlan(plan: ChunkPlan, summary: RestoreSummary, options: RestoreOp
 function addCounts(summary: RestoreSummary, counts: Counts): void {
   summary.changed += counts.changed;
   summary.alreadyCorrect += counts.alreadyCorrect;
-  for (const field of Object.keys(counts.byField) as Field[]) summary.byField[field] += counts.byField[field];
+  for (const field of Object.keys(counts.byField) as PermissionField[]) summary.byField[field] += counts.byField[field];
 }

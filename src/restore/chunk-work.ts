@@ -14,11 +14,12 @@ import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { linkConflict, linkKeyOf, type LinkedStates } from './linked-states.js';
 import { pinnedIo, readPinnedState, type PinnedState } from './pinned-io.js';
 import { isUnreadableCapability, type WantedState } from './path-state.js';
-import { reconcile, specialBitsNotPutBack, type Change, type Field } from './reconcile.js';
+import { reconcile, specialBitsNotPutBack, type Change } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 import { shownTarget } from './target-path.js';
 import { printJournalBlocks, type JournalBlocks } from './undo-journal.js';
 import { fitToType, type WorkItem } from './work-item.js';
+import type { PermissionField } from '../model/field.js';
 
 export interface ChunkSettings {
   /** --root, as given (journal paths are relative to it); undefined: paths as recorded. */
@@ -38,7 +39,7 @@ export type Problem = [shown: string, message: string];
 
 export interface Counts {
   changed: number;
-  byField: Record<Field, number>;
+  byField: Record<PermissionField, number>;
   /** Applying: paths read again (hard links) that needed no step by then. */
   alreadyCorrect: number;
 }
@@ -76,7 +77,7 @@ export function emptyCounts(): Counts {
   return { changed: 0, byField: { owner: 0, group: 0, mode: 0, acl: 0, 'default-acl': 0, capability: 0 }, alreadyCorrect: 0 };
 }
 
-export function addChanges(counts: Counts, fields: readonly { field: Field }[]): void {
+export function addChanges(counts: Counts, fields: readonly { field: PermissionField }[]): void {
   if (fields.length > 0) counts.changed++;
   for (const c of fields) counts.byField[c.field]++;
 }

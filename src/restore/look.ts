@@ -7,11 +7,11 @@ import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { compileGlobsBeneath } from '../glob/path-matcher.js';
 import type { Problem } from './chunk-work.js';
 import type { IdResolver } from './id-resolver.js';
-import type { Field } from './reconcile.js';
 import { resolveTarget, shownTarget } from './target-path.js';
 import { wantedState, type WantedResult } from './wanted-state.js';
 import { Outcome, type WorkItem } from './work-item.js';
 import type { WorkList } from './work-list.js';
+import type { PermissionField } from '../model/field.js';
 
 /** What the first pass found for one recorded path (the last block for it wins). */
 export interface Look {
@@ -29,7 +29,7 @@ export interface LookRules {
   cwd: string;
   exclude: readonly string[];
   only: readonly string[];
-  ignore: readonly Field[];
+  ignore: readonly PermissionField[];
   ids: IdResolver;
   /** The snapshot says which files have no capability; a function while it streams (its first block tells). */
   capabilitiesKnown: boolean | (() => boolean);

@@ -7,12 +7,11 @@
 import { ACL_GROUP_OBJ, findEntry, modeWithoutAcl, type Acl } from '../model/acl.js';
 import { S_ISGID, S_ISUID } from '../model/mode.js';
 import { afterChown, groupBitsNarrowed, isUnreadableCapability, sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
+import type { PermissionField } from '../model/field.js';
 
-export type Field = 'owner' | 'group' | 'mode' | 'acl' | 'default-acl' | 'capability';
-export const FIELDS: readonly Field[] = ['owner', 'group', 'mode', 'acl', 'default-acl', 'capability'];
 
 export interface Change {
-  field: Field;
+  field: PermissionField;
   before: PathState;
   after: WantedState;
 }

@@ -10,7 +10,7 @@ import { syscallSupport } from '../platform/safe-ops.js';
 import { changeAll } from './change-all.js';
 import { emptyCounts } from './chunk-work.js';
 import type { IdResolver } from './id-resolver.js';
-import { FIELDS, type Change, type Field } from './reconcile.js';
+import type { Change } from './reconcile.js';
 import { LINK_CONFLICT_START } from './linked-states.js';
 import { InlineExecutor, type RestoreExecutor } from './restore-executor.js';
 import { restoreOrder } from './restore-order.js';
@@ -24,6 +24,7 @@ import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
 import { workersCanStart } from '../threads/default-jobs.js';
 import { checkChoices, checkGlobs, checkJobsOption, checkOptionsObject, checkPath } from '../library-options.js';
+import { PERMISSION_FIELDS, type PermissionField } from '../model/field.js';
 
 export interface RestoreOptions {
   root?: string;
@@ -31,7 +32,7 @@ export interface RestoreOptions {
   dryRun?: boolean;
   exclude?: string[];
   only?: string[];
-  ignore?: Field[];
+  ignore?: PermissionField[];
   ids: IdResolver;
   /**
    * For entries: the snapshot says which files have no capability (permsnap's markers are
@@ -59,7 +60,7 @@ export interface RestoreOptions {
 
 export interface RestoreSummary {
   changed: number;
-  byField: Record<Field, number>;
+  byField: Record<PermissionField, number>;
   alreadyCorrect: number;
   missing: number;
   pseudo: number;
@@ -96,7 +97,7 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
   }
   if (options.root !== undefined) checkPath('root', options.root);
   checkJobsOption(options.jobs);
-  checkChoices('ignore', options.ignore, FIELDS);
+  checkChoices('ignore', options.ignore, PERMISSION_FIELDS);
   checkGlobs('exclude', options.exclude);
   checkGlobs('only', options.only);
   const summary: RestoreSummary = {

@@ -8,7 +8,7 @@ import type { Entry, QualifiedAclEntry } from '../model/entry.js';
 import { S_ISGID, S_ISUID } from '../model/mode.js';
 import type { IdResolver } from './id-resolver.js';
 import type { WantedState } from './path-state.js';
-import type { Field } from './reconcile.js';
+import type { PermissionField } from '../model/field.js';
 
 /** (uid_t)-1 and (gid_t)-1. */
 const NO_ID = 0xffffffff;
@@ -20,7 +20,7 @@ export interface WantedResult {
 
 export interface WantedOptions {
   ids: IdResolver;
-  ignore: ReadonlySet<Field>;
+  ignore: ReadonlySet<PermissionField>;
   /** The snapshot says which files have no capability (permsnap's, with markers). */
   capabilitiesKnown: boolean;
 }
@@ -113,7 +113,7 @@ const SPECIAL_BIT_NAMES = [[S_ISUID, 'setuid', 'owner'], [S_ISGID, 'setgid', 'gr
  * is not set, and cleared if the file has it. A block that names no owner changes no
  * ownership, and --ignore owner keeps owners by request: there the mode is set as recorded.
  */
-function withholdSpecialBits(wanted: WantedState, entry: Entry, set: { uid: number | null; gid: number | null; ignore: ReadonlySet<Field> }, problems: string[]): void {
+function withholdSpecialBits(wanted: WantedState, entry: Entry, set: { uid: number | null; gid: number | null; ignore: ReadonlySet<PermissionField> }, problems: string[]): void {
   if (wanted.mode === null) return;
   const recordsOwner = entry.owner !== undefined || entry.uid >= 0;
   const recordsGroup = entry.group !== undefined || entry.gid >= 0;

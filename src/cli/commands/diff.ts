@@ -2,7 +2,6 @@
 
 import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
-import { DIFF_FIELDS } from '../../diff/diff-records.js';
 import { diff, type DiffFormat } from '../../diff/diff.js';
 import { nagiosUnknownLine } from '../../diff/nagios-text.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
@@ -11,6 +10,7 @@ import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { globsOf } from '../pattern-file.js';
 import { fieldList } from '../option-checks.js';
+import { PERMISSION_FIELDS } from '../../model/field.js';
 
 export const command = 'diff <before> <after>';
 export const describe = 'Show what differs between two snapshots or a snapshot and a live tree (exit 1 on differences)';
@@ -20,7 +20,7 @@ export const options = {
   format: { choices: ['text', 'json', 'getfacl', 'nagios'] as const, default: 'text', describe: 'text for people, json for CI, getfacl: the BEFORE blocks of modified paths (a restore file), nagios: one status line' },
   exclude: repeatable('Leave out paths matching GLOB, and all beneath (repeatable)'),
   'exclude-from': repeatable('Read exclude globs from FILE, one per line, # lines ignored (repeatable)'),
-  ignore: { type: 'string', describe: `Fields not to compare, comma-separated: ${DIFF_FIELDS.join(',')}` },
+  ignore: { type: 'string', describe: `Fields not to compare, comma-separated: ${PERMISSION_FIELDS.join(',')}` },
   numeric: { alias: 'n', type: 'boolean', default: false, describe: "Compare ids instead of names (names resolved through this host's NSS)" },
 } satisfies Record<string, Options>;
 
@@ -50,7 +50,7 @@ const NAGIOS_CRITICAL = 2;
 
 export async function handler(args: DiffArgs, _raw: readonly string[], reporter: Reporter): Promise<Outcome> {
   try {
-    const ignore = fieldList('--ignore', args.ignore, DIFF_FIELDS);
+    const ignore = fieldList('--ignore', args.ignore, PERMISSION_FIELDS);
     if (args.before === '-' && args.after === '-') throw new PermsnapError('USAGE', 'only one side can be standard input');
     const exclude = globsOf('--exclude', args.exclude, args['exclude-from']);
     const result = await diff(args.before, args.after, stdoutSink(), {

@@ -10,7 +10,6 @@ import { journalFirstLine, journalRootOf, type SnapshotInfo, type SnapshotText }
 import { currentDirectory, displayString, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
-import { FIELDS } from '../../restore/reconcile.js';
 import { MIN_PIECED } from '../../restore/look-pieces.js';
 import { restore, type RestoreSummary } from '../../restore/restore.js';
 import { journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
@@ -23,6 +22,7 @@ import { defaultJobs, MAX_JOBS } from '../../threads/default-jobs.js';
 import { checkJobs, checkNotEmpty, checkUtf8Path, fieldList } from '../option-checks.js';
 import { shellWord } from '../shell-word.js';
 import { endAtOnceWhenDone } from '../process-end.js';
+import { PERMISSION_FIELDS } from '../../model/field.js';
 
 export const command = 'restore <snapshot>';
 export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal';
@@ -37,7 +37,7 @@ export const options = {
   exclude: repeatable('Leave paths matching GLOB (and all beneath) alone (repeatable)'),
   'exclude-from': repeatable('Read exclude globs from FILE, one per line, # lines ignored (repeatable)'),
   only: repeatable('Restore only paths matching GLOB (and all beneath) (repeatable)'),
-  ignore: { type: 'string', describe: `Fields to leave alone, comma-separated: ${FIELDS.join(',')}` },
+  ignore: { type: 'string', describe: `Fields to leave alone, comma-separated: ${PERMISSION_FIELDS.join(',')}` },
   'ids-from': { choices: ['nss', 'root'] as const, describe: "Resolve names through this host's NSS (nss), or ROOT/etc/passwd and ROOT/etc/group (root; the default when --root is not / itself and has both files)" },
   'force-fallbacks': { type: 'boolean', default: false, hidden: true, describe: 'Use the pre-6.6 kernel code paths (tests)' },
 } satisfies Record<string, Options>;
@@ -113,7 +113,7 @@ export async function handler(args: RestoreArgs, raw: readonly string[], reporte
 }
 
 async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporter: Reporter, signal: () => NodeJS.Signals | null): Promise<Outcome> {
-  const ignore = fieldList('--ignore', args.ignore, FIELDS);
+  const ignore = fieldList('--ignore', args.ignore, PERMISSION_FIELDS);
   checkJobs(args.jobs, raw);
   checkNotEmpty('--root', args.root, 'a directory');
   checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
@@ -259,7 +259,7 @@ function openJournal(named: string | undefined, root: string | undefined, starte
 }
 
 function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, root: string | undefined, names: string, reporter: Reporter): void {
-  const fields = FIELDS.filter((f) => s.byField[f] > 0).map((f) => `${f} ${s.byField[f]}`).join(', ');
+  const fields = PERMISSION_FIELDS.filter((f) => s.byField[f] > 0).map((f) => `${f} ${s.byField[f]}`).join(', ');
   const verb = dryRun ? 'would change' : 'changed';
   reporter.error(
     `${dryRun ? 'dry run: ' : ''}${s.changed} path(s) ${verb}${fields ? ` (${fields})` : ''}, ${s.alreadyCorrect} already correct, ` +
