@@ -16,6 +16,8 @@ const getgrgid_r = libc.func('int getgrgid_r(uint32 gid, _Out_ uint8_t *grp, _Ou
 const getpwnam_r = libc.func('int getpwnam_r(const char *name, _Out_ uint8_t *pwd, _Out_ uint8_t *buf, size_t buflen, _Out_ void **result)') as ByNameFn;
 const getgrnam_r = libc.func('int getgrnam_r(const char *name, _Out_ uint8_t *grp, _Out_ uint8_t *buf, size_t buflen, _Out_ void **result)') as ByNameFn;
 
+const strlen = libc.func('size_t strlen(void *s)') as (s: unknown) => number | bigint;
+
 const ERANGE = koffi.os.errno.ERANGE as number;
 const record = Buffer.alloc(64);
 let strings = Buffer.alloc(16384); // groups with many members outgrow sysconf(_SC_GETGR_R_SIZE_MAX)
@@ -32,15 +34,20 @@ function lookup<K>(fn: (key: K, out: Buffer, buf: Buffer, len: number, result: [
     }
     // Any other failure (a directory service down, say) reads as "no such name", as getfacl does.
     if (rc !== 0 || result[0] === null) return null;
-    return { name: readName(), id: record.readUInt32LE(16) };
+    const name = readName();
+    return name === null ? null : { name, id: record.readUInt32LE(16) };
   }
 }
 
-/** The name's bytes, as a byte string: NSS names need not be UTF-8. */
-function readName(): string {
-  const offset = Number(record.readBigUInt64LE(0) - BigInt(koffi.address(strings) as bigint | number));
-  const end = strings.indexOf(0, offset);
-  return strings.toString('latin1', offset, end);
+/**
+ * The name's bytes, as a byte string: NSS names need not be UTF-8. Read at the pointer, not
+ * in `strings`: a module may answer with a string of its own (a static one, a cached copy),
+ * and what `strings` holds then is an earlier answer's leftovers.
+ */
+function readName(): string | null {
+  const name = koffi.decode(record, 'void *') as unknown;
+  if (name === null) return null;
+  return Buffer.from(koffi.view(name, Number(strlen(name)))).toString('latin1');
 }
 
 function cached<K, V>(compute: (key: K) => V): (key: K) => V {

@@ -92,6 +92,27 @@ describe.skipIf(!ready)(`users and groups from a directory service (${DIRECTORY_
     }
   });
 
+  it('names a module answers with strings of its own (not in the buffer it was given) are read at their pointers', () => {
+    // Owners from the buffer and from the module's memory side by side: the buffer then
+    // holds one answer while the pointer names another.
+    sh('rm -rf own && mkdir own && touch own/a own/b && chown 100005:100006 own/a && chown 200001:200002 own/b && setfacl -m u:200003:r,g:200004:w,u:100009:x own/b', dir);
+    const expected = inService('getfacl', ['-R', 'own']);
+    expect(expected.status).toBe(0);
+    expect(latin1(expected.stdout)).toContain('# owner: cacheduser200001\n# group: cachedgroup200002\n');
+    expect(latin1(expected.stdout)).toContain('user:cacheduser200003:r--\n');
+    for (const jobs of ['1', '2']) {
+      const r = permsnapInService(['snapshot', '--compat', '--jobs', jobs, 'own']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(latin1(r.stdout)).toBe(latin1(expected.stdout));
+    }
+    const snap = permsnapInService(['snapshot', '--quiet', 'own']);
+    fs.writeFileSync(path.join(dir, 'own.facl'), snap.stdout);
+    sh('chown -R 0:0 own && setfacl -R -b own', dir);
+    const r = permsnapInService(['restore', 'own.facl', '--no-undo']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(latin1(inService('getfacl', ['-R', 'own']).stdout)).toBe(latin1(expected.stdout));
+  });
+
   it('without the directory service, each unknown name is a problem for its path; the other steps still run', () => {
     const snap = snapshotInService('unknown.facl');
     sh('chmod 0600 tree/f1 && chown 0:0 tree/f1', dir);
