@@ -167,7 +167,7 @@ export function atomicFileSink(named: string): ByteSink {
     }
     fs.fsyncSync(fd);
     closeFd();
-    await keepAccess(temp, target);
+    await keepAccess(temp, target, named);
     try {
       fs.renameSync(temp, target);
     } catch (err) {
@@ -183,7 +183,7 @@ export function atomicFileSink(named: string): ByteSink {
  * them its owner and group, and its access ACL (a baseline handed to a monitoring group with
  * chgrp or setfacl stays readable to it). A new snapshot stays private: it lists every path.
  */
-async function keepAccess(temp: string, target: string): Promise<void> {
+async function keepAccess(temp: string, target: string, named: string): Promise<void> {
   let st: fs.Stats;
   try {
     st = fs.statSync(target);
@@ -200,12 +200,28 @@ async function keepAccess(temp: string, target: string): Promise<void> {
       // Not a group of this user's: the new file is in this user's group.
     }
   }
-  fs.chmodSync(temp, st.mode & 0o7777);
+  try {
+    fs.chmodSync(temp, st.mode & 0o7777);
+  } catch (err) {
+    // The temp file is this user's own: only a filesystem that keeps no modes refuses it
+    // (vfat, FUSE and network ones), and there every file has the mode it gives.
+    if (!KEEPS_NO_MODES.has((err as NodeJS.ErrnoException).code ?? '')) {
+      throw new PermsnapError('IO', `${named}: cannot give the new file the mode of the one it replaces: ${systemReason(err)}`, { cause: err });
+    }
+  }
   const { getXattr, setXattr } = await import('../platform/xattr.js');
-  const acl = getXattr(toByteString(target), XATTR_ACL_ACCESS, true);
+  let acl: Buffer | null;
+  try {
+    acl = getXattr(toByteString(target), XATTR_ACL_ACCESS, true);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOTSUP') throw err;
+    acl = null; // a filesystem without ACLs
+  }
   // The temp file is beside the target: the same filesystem, which took that ACL.
   if (acl !== null) setXattr(toByteString(temp), XATTR_ACL_ACCESS, acl);
 }
+
+const KEEPS_NO_MODES = new Set(['EPERM', 'ENOSYS', 'ENOTSUP']);
 
 /**
  * The file a path names, its symlinks followed; the path itself when it names nothing yet,
