@@ -86,14 +86,14 @@ function hasAny(metadata: PaxMetadata): boolean {
 
 function toEntry(path: string, type: FileType, member: TarMember, metadata: PaxMetadata, names: boolean): Entry {
   // tar-stream reads a field that is not octal as NaN (GNU tar refuses the archive).
-  if (!Number.isSafeInteger(member.mode) || member.mode < 0 || Object.is(member.mode, -0)) throw new Error(`mode field (${fieldValue(member.mode)}) is not an octal number`);
+  if (!Number.isSafeInteger(member.mode) || member.mode < 0 || Object.is(member.mode, -0)) throw new Error(`mode field (${fieldValue(member.mode, member.unreadable?.mode)}) is not an octal number`);
   let mode = member.mode & 0o7777;
   // An extended ACL's mask is the mode's group bits (getfacl reads both from the inode).
   // GNU tar stores st_mode, where that holds; bsdtar stores the group:: entry's bits instead.
   // A record of the base entries alone is applied too, as both tars apply it.
   const aclBits = metadata.acl ? modeBitsOfAcl(metadata.acl) : metadata.baseAclBits;
   if (aclBits !== undefined) mode = (mode & SPECIAL_BITS) | aclBits;
-  const entry: Entry = { path, type, mode, uid: idOf('uid', member.pax.uid, member.uid), gid: idOf('gid', member.pax.gid, member.gid) };
+  const entry: Entry = { path, type, mode, uid: idOf('uid', member.pax.uid, member.uid, member.unreadable?.uid), gid: idOf('gid', member.pax.gid, member.gid, member.unreadable?.gid) };
   if (names) {
     // Large or non-ASCII names live in PAX records; an empty name means the archiver had none.
     const owner = member.pax.uname ?? member.uname;
@@ -115,18 +115,18 @@ function toEntry(path: string, type: FileType, member: TarMember, metadata: PaxM
  * out of a file's range, or not a number, is refused (GNU tar refuses the archive): read
  * on, 2^32 would have been uid 0 on disk, a setuid file root's.
  */
-function idOf(kind: 'uid' | 'gid', record: string | undefined, header: number): number {
+function idOf(kind: 'uid' | 'gid', record: string | undefined, header: number, stored: string | undefined): number {
   if (record !== undefined) {
     if (!/^[0-9]{1,10}$/.test(record) || Number(record) > MAX_FILE_ID) throw new Error(`PAX ${kind} ${JSON.stringify(record)} is not an id from 0 to ${MAX_FILE_ID}`);
     return Number(record);
   }
   // A negative base-256 field reads as a negative number, -1 as -0.
-  if (!Number.isSafeInteger(header) || header < 0 || Object.is(header, -0) || header > MAX_FILE_ID) throw new Error(`${kind} field (${fieldValue(header)}) is not an id from 0 to ${MAX_FILE_ID}`);
+  if (!Number.isSafeInteger(header) || header < 0 || Object.is(header, -0) || header > MAX_FILE_ID) throw new Error(`${kind} field (${fieldValue(header, stored)}) is not an id from 0 to ${MAX_FILE_ID}`);
   return header;
 }
 
-/** A numeric header field as tar-stream read it, for a message. */
-function fieldValue(n: number): string {
-  if (Number.isNaN(n)) return 'not a number';
+/** A numeric header field as tar-stream read it, for a message; `stored`: its text, when it is not a number. */
+function fieldValue(n: number, stored: string | undefined): string {
+  if (Number.isNaN(n)) return stored ?? 'not a number';
   return n < 0 || Object.is(n, -0) ? 'negative' : String(n);
 }

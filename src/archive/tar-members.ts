@@ -23,6 +23,8 @@ export interface TarMember {
   gname: string;
   /** The member's PAX records over the global ones, byte strings. */
   pax: PaxRecords;
+  /** Numeric fields as stored where they are not numbers (read as NaN), for messages. */
+  unreadable?: Partial<Record<'mode' | 'uid' | 'gid', string>>;
   /** The member's data (its first MAX_CONTENT bytes), when asked for with `contentOf`. */
   content?: Buffer;
 }
@@ -38,6 +40,8 @@ export const MAX_CONTENT = 1 << 20;
 /** The parts of tar-stream's header we read (its names decoded with 'latin1': bytes). */
 type StreamHeader = Omit<TarMember, 'pax' | 'content'> & { pax?: PaxRecords | null };
 
+type NumericField = 'mode' | 'uid' | 'gid' | 'size';
+
 /**
  * tar-stream's private hook for long headers. tar-stream decodes PAX values as UTF-8, which
  * corrupts binary xattr values, so this one instance decodes them itself (see design.md).
@@ -45,12 +49,13 @@ type StreamHeader = Omit<TarMember, 'pax' | 'content'> & { pax?: PaxRecords | nu
  * binary value (a capability from GNU tar) end to end.
  */
 interface ExtractInternals {
-  _header: { type: string | null; uname?: string; gname?: string } | null;
+  _header: ({ type: string | null; name: string; uname?: string; gname?: string; unreadable?: TarMember['unreadable'] } & Record<NumericField, number>) | null;
   _pax: PaxRecords | null;
   _buffer: { buffered: number; shift(bytes: number): Uint8Array };
   _decodeLongHeader(buf: Uint8Array): void;
   _consumeHeader(): boolean;
   _write(data: unknown, cb: (err: Error | null) => void): void;
+  destroy(err: Error): void;
 }
 
 const BLOCK = 512;
@@ -134,6 +139,19 @@ function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): Retu
     } else if (consumed && header !== null && block !== null) {
       header.uname = headerField(block, 265, 32);
       header.gname = headerField(block, 297, 32);
+      // tar-stream reads a numeric field up to its first byte that is not octal ("0000698"
+      // as 6); GNU tar refuses the field. A mode or id so read is the member's problem, a
+      // size the archive's: what follows the member is not where tar-stream looks.
+      for (const [field, offset, length] of NUMERIC_FIELDS) {
+        if (isNumericField(block, offset, length)) continue;
+        const text = JSON.stringify(headerField(block, offset, length));
+        if (field === 'size') {
+          this.destroy(new PermsnapError('MALFORMED', `corrupt tar header: the size field of ${JSON.stringify(Buffer.from(header.name, 'latin1').toString('utf8'))} (${text}) is not an octal number`));
+          return false;
+        }
+        header[field] = NaN;
+        (header.unreadable ??= {})[field] = text;
+      }
     }
     return consumed;
   };
@@ -150,6 +168,25 @@ function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): Retu
     else decodeOther.call(this, buf);
   };
   return extract;
+}
+
+const NUMERIC_FIELDS: ReadonlyArray<readonly [NumericField, number, number]> = [['mode', 100, 8], ['uid', 108, 8], ['gid', 116, 8], ['size', 124, 12]];
+
+const isSpace = (byte: number | undefined): boolean => byte === 0x20 || (byte !== undefined && byte >= 0x09 && byte <= 0x0d);
+
+/**
+ * Whether a numeric header field reads as GNU tar reads one: base-256, or blanks, octal
+ * digits, and then NUL, a blank or the field's end (all NUL is 0). A field of blanks alone
+ * is refused too.
+ */
+function isNumericField(block: Uint8Array, offset: number, length: number): boolean {
+  const field = block.subarray(offset, offset + length);
+  if (field[0] === 0x80 || field[0] === 0xff) return true;
+  let i = field[0] === 0 ? 1 : 0;
+  while (i < length && isSpace(field[i])) i++;
+  if (i === length) return false;
+  while (i < length && (field[i] as number) >= 0x30 && (field[i] as number) <= 0x37) i++;
+  return i === length || field[i] === 0 || isSpace(field[i]);
 }
 
 /** A NUL-padded text field of a header block, as a byte string. */
@@ -186,6 +223,7 @@ function toMember(header: StreamHeader, globalPax: PaxRecords): TarMember {
     uname: header.uname,
     gname: header.gname,
     pax,
+    ...(header.unreadable && { unreadable: header.unreadable }),
   };
 }
 

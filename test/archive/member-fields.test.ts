@@ -60,8 +60,11 @@ describe('archive members with uid, gid or mode fields no file can have', () => 
     { what: 'a PAX uid that is not a number', bytes: archive(paxHeader({ uid: '12ab' }), header()), says: /PAX uid "12ab" is not an id from 0 to 4294967294/ },
     { what: 'a base-256 uid of 2^32', bytes: archive(header({ uid: Buffer.from([0x80, 0, 0, 1, 0, 0, 0, 0]) })), says: /uid field \(4294967296\) is not an id from 0 to 4294967294/ },
     { what: 'a base-256 uid of -1 (all 0xff)', bytes: archive(header({ uid: Buffer.alloc(8, 0xff) })), says: /uid field \(negative\) is not an id from 0 to 4294967294/ },
-    { what: 'a uid field of garbage', bytes: archive(header({ uid: Buffer.from('zz\0\0\0\0\0\0', 'latin1') })), says: /uid field \(not a number\) is not an id from 0 to 4294967294/ },
-    { what: 'a mode field of garbage', bytes: archive(header({ mode: Buffer.from('zz\0\0\0\0\0\0', 'latin1') })), says: /mode field \(not a number\) is not an octal number/ },
+    { what: 'a uid field of garbage', bytes: archive(header({ uid: Buffer.from('zz\0\0\0\0\0\0', 'latin1') })), says: /uid field \("zz"\) is not an id from 0 to 4294967294/ },
+    { what: 'a mode field of garbage', bytes: archive(header({ mode: Buffer.from('zz\0\0\0\0\0\0', 'latin1') })), says: /mode field \("zz"\) is not an octal number/ },
+    // tar-stream read these up to the first byte that is not octal: 0006 and uid 0.
+    { what: 'a mode field with a digit that is not octal', bytes: archive(header({ mode: Buffer.from('0000698\0', 'latin1') })), says: /mode field \("0000698"\) is not an octal number/ },
+    { what: 'a gid field with a letter among its digits', bytes: archive(header({ gid: Buffer.from('00009x9\0', 'latin1') })), says: /gid field \("00009x9"\) is not an id from 0 to 4294967294/ },
   ];
   for (const { what, bytes, says } of cases) {
     it(`refuses ${what}: restore and diff exit 2 changing nothing, snapshot leaves the member out`, () => {
@@ -81,6 +84,32 @@ describe('archive members with uid, gid or mode fields no file can have', () => 
       expect(s.status).toBe(1);
     });
   }
+
+  it('a size field that is not octal refuses the archive in every command: what follows the member is not where it would be read', () => {
+    const bad = header();
+    Buffer.from('0000000009x', 'latin1').copy(bad, 124);
+    // The checksum again, over the new field.
+    bad.fill(' ', 148, 156);
+    let sum = 0;
+    for (const byte of bad) sum += byte;
+    Buffer.from(`${sum.toString(8).padStart(6, '0')}\0 `, 'latin1').copy(bad, 148);
+    const file = path.join(dir, 'size.tar');
+    fs.writeFileSync(file, archive(bad));
+    const says = `permsnap: ${file}: corrupt tar header: the size field of "f" ("0000000009x") is not an octal number\n`;
+    for (const args of [['snapshot', '--from-tar', file], ['diff', file, 'root'], ['restore', file, '--root', 'root', '--no-undo']]) {
+      const r = permsnap(args, { cwd: dir });
+      expect([r.status, r.stderr.toString()]).toEqual([2, says]);
+    }
+  });
+
+  it('reads numeric fields as GNU tar does: leading blanks, then a blank or NUL after the digits, all NUL as 0', () => {
+    const file = path.join(dir, 'spelled.tar');
+    const fields = { mode: Buffer.from('  4750 \0', 'latin1'), uid: Buffer.from('000765 \0', 'latin1'), gid: Buffer.alloc(8) };
+    fs.writeFileSync(file, archive(header(fields)));
+    const s = permsnap(['snapshot', '-n', '--from-tar', file], { cwd: dir });
+    expect([s.status, s.stderr.toString()]).toEqual([0, '']);
+    expect(s.stdout.toString()).toMatch(/^# owner: 501\n# group: 0\n# flags: s--\n(#.*\n)*user::rwx\ngroup::r-x\nother::---\n/m);
+  });
 
   it('still reads the largest id a file can have, from a PAX record and from the header', () => {
     const file = path.join(dir, 'max.tar');
