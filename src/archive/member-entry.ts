@@ -6,6 +6,7 @@
 import { modeBitsOfAcl } from '../model/acl.js';
 import { SPECIAL_BITS } from '../model/mode.js';
 import { printableName } from '../model/printable-name.js';
+import { relativeForm } from '../model/printed-path.js';
 import { MAX_FILE_ID, type Entry, type FileType } from '../model/entry.js';
 import { normalizeMemberPath } from './archive-path.js';
 import { readPaxMetadata, type MetadataOptions, type PaxMetadata } from './pax-metadata.js';
@@ -42,17 +43,19 @@ export class MemberConverter {
     const normalized = normalizeMemberPath(name);
     if ('problem' in normalized) return { kind: 'problem', path: name, message: `${normalized.problem}; left out` };
     const path = normalized.path;
+    // Links name their target as tar extracts it ("./f", "f" and "/f" are one file).
+    const key = relativeForm(path);
     // A member replaces what an earlier one of the same path was (tar -r, as tar extracts
     // it): what links to the path from here on links to this one.
-    this.symlinks.delete(path);
-    this.linkTargets.delete(path);
+    this.symlinks.delete(key);
+    this.linkTargets.delete(key);
     if (member.type === 'symlink') {
-      this.symlinks.add(path);
+      this.symlinks.add(key);
       return { kind: 'skipped' };
     }
     const linked = member.type === 'link' ? linkPath(member.linkname) : null;
     if (linked !== null && this.symlinks.has(linked)) {
-      this.symlinks.add(path);
+      this.symlinks.add(key);
       return { kind: 'skipped' };
     }
     const type = member.type === 'link' ? 'file' : TYPES[member.type ?? ''];
@@ -65,7 +68,7 @@ export class MemberConverter {
       return { kind: 'problem', path, message: `${(err as Error).message}; left out` };
     }
     if (member.type === 'link' && !hasAny(metadata)) metadata = (linked === null ? undefined : this.linkTargets.get(linked)) ?? metadata;
-    else if (hasAny(metadata)) this.linkTargets.set(path, metadata);
+    else if (hasAny(metadata)) this.linkTargets.set(key, metadata);
     try {
       return { kind: 'entry', entry: toEntry(path, type, member, metadata, this.options.names) };
     } catch (err) {
@@ -74,10 +77,10 @@ export class MemberConverter {
   }
 }
 
-/** A hard link's target as a member path, null when it names none. */
+/** A hard link's target as the key of a member path, null when it names none. */
 function linkPath(linkname: string | null): string | null {
   const target = linkname === null ? null : normalizeMemberPath(linkname);
-  return target === null || 'problem' in target ? null : target.path;
+  return target === null || 'problem' in target ? null : relativeForm(target.path);
 }
 
 function hasAny(metadata: PaxMetadata): boolean {
