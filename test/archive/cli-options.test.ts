@@ -23,6 +23,21 @@ describe.skipIf(!hasGnuTar)('snapshot --from-tar options (needs GNU tar)', () =>
   });
   afterAll(() => removeTree(dir));
 
+  it('leaves an existing -o baseline as it was when no member is recorded (an empty archive, every member excluded): exit 1', () => {
+    const empty = path.join(dir, 'empty.tar');
+    expect(run('tar', ['-cf', empty, '-T', '/dev/null'], { cwd: dir }).status).toBe(0);
+    const base = path.join(dir, 'base.facl');
+    for (const args of [['--from-tar', empty], ['--from-tar', archive, '--exclude', 'a']]) {
+      fs.writeFileSync(base, '# file: kept\n');
+      const r = permsnap(['snapshot', ...args, '-o', base], { cwd: dir });
+      expect([r.status, r.stderr]).toEqual([1, `permsnap: ${base}: not written: no member of the archive was recorded\n`]);
+      expect(fs.readFileSync(base, 'utf8')).toBe('# file: kept\n');
+      expect(fs.readdirSync(dir).filter((n) => n.includes('base'))).toEqual(['base.facl']);
+    }
+    // To stdout, an empty archive is an empty snapshot, as before.
+    expect(permsnap(['snapshot', '--from-tar', empty], { cwd: dir }).status).toBe(0);
+  });
+
   it('refuses PATH operands and the options that only mean something for a walk', () => {
     for (const [args, message] of [
       [['a'], '--from-tar reads the tree from ARCHIVE: give it without PATH operands'],

@@ -285,17 +285,26 @@ function archiveOutput(args: SnapshotArgs, raw: readonly string[], reporter: Rep
   };
 }
 
-/** Runs an archive snapshot into -o (atomically) or stdout; exit 1 when members were left out. */
+/**
+ * Runs an archive snapshot into -o (atomically) or stdout; exit 1 when members were left
+ * out, or when -o would get no block at all (an empty archive, every member left out): as
+ * for a live snapshot that read nothing, an empty file does not take a baseline's place.
+ */
 async function writeArchiveSnapshot(
   args: SnapshotArgs,
   reporter: Reporter,
-  work: (sink: ByteSink, progress: ReturnType<typeof createProgress>) => Promise<{ problems: number }>,
+  work: (sink: ByteSink, progress: ReturnType<typeof createProgress>) => Promise<{ entries: number; problems: number }>,
 ): Promise<Outcome> {
   const { sink, endCleanup } = outputSink(args.output);
   const progress = createProgress(!reporter.quiet);
   try {
     const result = await work(sink, progress);
     progress.done();
+    if (args.output !== undefined && result.entries === 0) {
+      await sink.abort();
+      reporter.error(`${args.output}: not written: no member of the archive was recorded`);
+      return { exitCode: 1 };
+    }
     await sink.commit();
     if (result.problems > 0) reporter.info(`${result.problems} member(s) of the archive could not be read; the snapshot lacks them`);
     return { exitCode: result.problems > 0 ? 1 : 0 };
