@@ -219,9 +219,10 @@ function toMember(header: StreamHeader, globalPax: PaxRecords): TarMember {
     mode: header.mode,
     uid: header.uid,
     gid: header.gid,
-    // Read from the header block as bytes (byteExactExtract).
-    uname: header.uname,
-    gname: header.gname,
+    // Read from the header block as bytes (byteExactExtract). A member's empty record
+    // deletes the header's field too (POSIX pax): no name, the id then stands.
+    uname: header.pax?.uname === '' ? '' : header.uname,
+    gname: header.pax?.gname === '' ? '' : header.gname,
     pax,
     ...(header.unreadable && { unreadable: header.unreadable }),
   };
