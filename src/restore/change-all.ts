@@ -34,6 +34,8 @@ export async function changeAll(
   let journalled: Promise<unknown> = Promise.resolve();
   let appliedReported: Promise<unknown> = Promise.resolve();
   let next = 0;
+  // Paths of chunks applied (planned, in a dry run): a run that stops says how many it left.
+  let reached = 0;
   const fail = (err: unknown): void => {
     fatal ??= err;
   };
@@ -48,7 +50,7 @@ export async function changeAll(
     const planned = executor.plan(id, list.packed(chunk));
     // Its failure is handled when its turn to be journalled comes (or by an earlier failure).
     planned.catch(() => undefined);
-    const ready = journalled.then(() => journal(id, planned));
+    const ready = journalled.then(() => journal(id, planned, chunk.length));
     journalled = ready.catch(() => undefined);
     if (!(await ready)) return;
     const applied = executor.apply(id);
@@ -56,6 +58,7 @@ export async function changeAll(
     // Reported in chunk order too, so that problems come out in the same order whatever --jobs.
     const reported = appliedReported.then(async () => {
       const { counts, problems } = await applied;
+      reached += chunk.length;
       addCounts(summary, counts);
       for (const [shown, message] of problems) problem(shown, message);
       options.onProgress?.(summary.changed, shownTarget(list.target(chunk[chunk.length - 1] as number)));
@@ -64,7 +67,7 @@ export async function changeAll(
     await reported;
   };
   /** Reports a planned chunk and journals it; true when it is to be applied. */
-  const journal = async (id: number, planned: Promise<ChunkPlan>): Promise<boolean> => {
+  const journal = async (id: number, planned: Promise<ChunkPlan>, paths: number): Promise<boolean> => {
     let plan: ChunkPlan;
     try {
       plan = await planned;
@@ -73,7 +76,10 @@ export async function changeAll(
       return false;
     }
     reportPlan(plan, summary, options, problem);
-    if (options.dryRun) addCounts(summary, plan.preview);
+    if (options.dryRun) {
+      reached += paths;
+      addCounts(summary, plan.preview);
+    }
     if (fatal === null && !options.dryRun) {
       try {
         await options.journal?.appendPrinted(plan.journal);
@@ -102,6 +108,7 @@ export async function changeAll(
       fail(err);
     }
   }
+  if (summary.stopped || fatal !== null) summary.notReached = [...chunks, ...deferred].reduce((n, chunk) => n + chunk.length, 0) - reached;
   if (fatal !== null) {
     // Before any change a fatal error is just that (exit 2); after, the run stops with
     // what it did journalled (a full disk under the journal, say), and says so (exit 1).

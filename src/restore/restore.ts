@@ -79,6 +79,8 @@ export interface RestoreSummary {
   nothingBeneath: boolean;
   /** A fatal error that ended the run after changes began (the journal has what was done). */
   fatal?: string;
+  /** In a run stopped (`stopped`, `fatal`) once changes began: the paths with work it never came to. */
+  notReached?: number;
 }
 
 /**

@@ -139,6 +139,11 @@ export function summaryOf(stderr: string): { changed: number; alreadyCorrect: nu
   return { changed: Number(m[1]), alreadyCorrect: Number(m[2]), missing: Number(m[3]), problems: Number(m[4]) };
 }
 
+/** The paths with changes to make that a stopped run says it did not reach (0 when it says none). */
+export function notReachedOf(stderr: string): number {
+  return Number(/, (\d+) path\(s\) with changes to make not reached\b/.exec(stderr)?.[1] ?? 0);
+}
+
 /** chattr -i -a on a path if it exists (cleanup of immutable-file tests). */
 export function clearAttributes(p: string): void {
   if (fs.existsSync(p)) spawnSync('chattr', ['-i', '-a', p]);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildBigTree, faclTree, finished, restore, restoreReady, spawnRestore, summaryOf, SKIP_REASON } from '../helpers/restore-kit.js';
+import { buildBigTree, faclTree, finished, restore, restoreReady, spawnRestore, notReachedOf, summaryOf, SKIP_REASON } from '../helpers/restore-kit.js';
 import { makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
 
 let dir = '';
@@ -55,8 +55,10 @@ describe.skipIf(!restoreReady)(`restore interrupted by a signal (${SKIP_REASON})
         expect(r.status, r.stderr).toBe(code);
         const summary = summaryOf(r.stderr);
         expect(summary, r.stderr).not.toBeNull();
-        // It stopped early: not every path was changed.
+        // It stopped early: not every path was changed, and it says how many it left (every
+        // path of the tree was damaged: each one changed or not reached).
         expect(summary?.changed, r.stderr).toBeLessThan(DIRS * FILES);
+        expect((summary?.changed ?? 0) + notReachedOf(r.stderr), r.stderr).toBe(DIRS * FILES + DIRS + 1);
         expect(r.stderr).toContain(`undo journal: ${journal}`);
 
         const text = fs.readFileSync(journal, 'latin1');
@@ -100,7 +102,8 @@ describe.skipIf(!restoreReady)(`restore interrupted by a signal (${SKIP_REASON})
 
     expect(r.status, r.stderr).toBe(143);
     expect(summaryOf(r.stderr)?.changed, r.stderr).toBeLessThan(DIRS * FILES);
-    expect(r.stderr).toContain('stopped by a signal: the plan above is of the paths looked at so far; nothing was changed');
+    expect(r.stderr).toMatch(/stopped by a signal: the plan above is of the paths looked at so far, \d+ path\(s\) with changes to make not reached; nothing was changed\n/);
+    expect((summaryOf(r.stderr)?.changed ?? 0) + notReachedOf(r.stderr), r.stderr).toBe(DIRS * FILES + DIRS + 1);
     expect(r.stderr).not.toContain('converge');
     expect(faclTree(dir, 'big')).toEqual(damaged);
   });

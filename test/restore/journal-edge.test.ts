@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasSetpriv, runAsNobody, splitBlocks, tryMount, unmount } from '../helpers/facl-text.js';
 import { buildOddTree } from '../helpers/odd-tree.js';
-import { buildBigTree, capTree, faclTree, finished, restore, restoreReady, SKIP_REASON, spawnRestore, writeSnapshot } from '../helpers/restore-kit.js';
+import { buildBigTree, capTree, faclTree, finished, restore, restoreReady, SKIP_REASON, spawnRestore, notReachedOf, summaryOf, writeSnapshot } from '../helpers/restore-kit.js';
 import { CLI, isRoot, makeTempDir, permsnap, removeTree, run, sh } from '../helpers/tree.js';
 import { spawnSync } from 'node:child_process';
 
@@ -120,7 +120,10 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     const journal = path.join(small, 'undo.facl');
     const r = restore([snap, '--root', dir, '--undo', journal], { cwd: '/' });
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/stopped by an error after changes began: undo journal .*undo\.facl: no space left on device\n/);
+    expect(r.stderr).toMatch(/stopped by an error after changes began: undo journal .*undo\.facl: no space left on device, \d+ path\(s\) with changes to make not reached\n/);
+    // Every path was damaged: each one changed, or said not reached.
+    const paths = Number(/restoring (\d+) path\(s\)/.exec(r.stderr)?.[1]);
+    expect((summaryOf(r.stderr)?.changed ?? 0) + notReachedOf(r.stderr), r.stderr).toBe(paths);
     expect(r.stderr).toContain(`undo with: permsnap restore ${journal} --root ${dir}`);
     expect(view()).not.toEqual(damaged);
 

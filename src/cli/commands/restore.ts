@@ -267,12 +267,14 @@ function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal 
       // Said here too, not only before the run: --quiet keeps the summary (contracts.md).
       `names from ${names}`,
   );
+  // The counts above are of the paths the run came to; how many it did not is said with why.
+  const left = s.notReached ? `, ${s.notReached} path(s) with changes to make not reached` : '';
   if (s.stopped) {
     reporter.error(dryRun
-      ? 'stopped by a signal: the plan above is of the paths looked at so far; nothing was changed'
-      : 'stopped by a signal: the paths in flight were finished; run the restore again to converge');
+      ? `stopped by a signal: the plan above is of the paths looked at so far${left}; nothing was changed`
+      : `stopped by a signal: the paths in flight were finished${left}; run the restore again to converge`);
   }
-  if (s.fatal !== undefined) reporter.error(`stopped by an error after changes began: ${s.fatal}`);
+  if (s.fatal !== undefined) reporter.error(`stopped by an error after changes began: ${s.fatal}${left}`);
   if (journal?.started) {
     // Absolute, so that it works from any directory.
     const undo = `permsnap restore ${shellWord(path.resolve(journal.file))}${root === undefined ? '' : ` --root ${shellWord(root)}`}`;
