@@ -5,6 +5,7 @@
 // of what will change).
 
 import { ACL_GROUP_OBJ, findEntry, modeWithoutAcl, type Acl } from '../model/acl.js';
+import { problemReason } from '../errors.js';
 import { S_ISGID, S_ISUID } from '../model/mode.js';
 import { afterChown, groupBitsNarrowed, isUnreadableCapability, sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
 import type { PermissionField } from '../model/field.js';
@@ -21,6 +22,9 @@ export interface Change {
  * change, the rest of its steps still run, and this is then its problem.
  */
 export class PartlyTaken extends Error {}
+
+/** Steps of a path that failed after its owner and mode steps, each said by name ("ACL not set: ..."). */
+export class StepsFailed extends Error {}
 
 export interface PathIo {
   read(): PathState;
@@ -92,34 +96,53 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
     if (now.mode !== state.mode) changes.push({ field: 'mode', before: state, after: now.mode === wanted.mode ? wanted : { ...wanted, mode: now.mode } });
     state = now;
   }
+  // The ACLs and the capability are each their own: one the filesystem refuses (no ACLs
+  // there, a full xattr block) does not keep the others from being set. Each failure is
+  // said by the step's name.
+  const failures: string[] = partly === null ? [] : [partly.message];
   const acl = wantedAclFor(state, wanted, modeLeftAlone);
   if (acl !== undefined && !sameAcl(state.acl, acl)) {
     const removed = acl === null ? state.acl : null;
+    let refused = false;
     try {
       io.setAcl('access', acl);
     } catch (err) {
+      refused = true;
+      failures.push(`ACL not set: ${problemReason(err)}`);
       const narrowed = narrowAfterRefusedAcl(io, state, acl, beforeMode);
       // The mode as it ends is the change the path saw: none when back where it was.
       const modeStep = changes.findIndex((c) => c.field === 'mode');
       if (modeStep >= 0) changes.splice(modeStep, 1);
       if (narrowed.mode !== beforeMode.mode) changes.push({ field: 'mode', before: beforeMode, after: { ...wanted, mode: narrowed.mode } });
-      throw err;
     }
-    // Before: the ACL as it was, not with the mask the chmod just gave it (a dry run shows it).
-    changes.push({ field: 'acl', before: state.acl === original.acl ? state : { ...state, acl: original.acl }, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
-    state = io.read();
-    if (removed !== null && modeLeftAlone) state = groupBitsWithoutAcl(io, state, removed);
+    if (!refused) {
+      // Before: the ACL as it was, not with the mask the chmod just gave it (a dry run shows it).
+      changes.push({ field: 'acl', before: state.acl === original.acl ? state : { ...state, acl: original.acl }, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
+      state = io.read();
+      if (removed !== null && modeLeftAlone) state = groupBitsWithoutAcl(io, state, removed);
+    }
   }
   if (wanted.defaultAcl !== undefined && state.type === 'dir' && !sameAcl(state.defaultAcl, wanted.defaultAcl)) {
-    io.setAcl('default', wanted.defaultAcl);
-    changes.push({ field: 'default-acl', before: state, after: wanted });
+    const defaultAcl = wanted.defaultAcl;
+    if (taken(failures, 'default ACL', () => io.setAcl('default', defaultAcl))) changes.push({ field: 'default-acl', before: state, after: wanted });
   }
   if (wanted.capability !== undefined && !sameBytes(state.capability, wanted.capability)) {
-    io.setCapability(wanted.capability);
-    changes.push({ field: 'capability', before: state, after: wanted });
+    const capability = wanted.capability;
+    if (taken(failures, 'capability', () => io.setCapability(capability))) changes.push({ field: 'capability', before: state, after: wanted });
   }
-  if (partly !== null) throw partly;
+  if (failures.length > 0) throw new StepsFailed(failures.join('; '));
   return changes;
+}
+
+/** Runs a step; false, with `failures` saying so by its name, when it fails. */
+function taken(failures: string[], what: string, step: () => void): boolean {
+  try {
+    step();
+    return true;
+  } catch (err) {
+    failures.push(`${what} not set: ${problemReason(err)}`);
+    return false;
+  }
 }
 
 /**
