@@ -3,7 +3,7 @@
 // getfacl asks NSS for every file, which is most of its cost; misses are cached too,
 // because unknown ids are common in restored trees and the slowest to look up.
 
-import { koffi, libc } from './libc.js';
+import { describeErrno, koffi, libc } from './libc.js';
 
 type ByIdFn = (id: number, out: Buffer, buf: Buffer, len: number, result: [unknown]) => number;
 type ByNameFn = (name: string | Buffer, out: Buffer, buf: Buffer, len: number, result: [unknown]) => number;
@@ -18,21 +18,32 @@ const getgrnam_r = libc.func('int getgrnam_r(const char *name, _Out_ uint8_t *gr
 
 const strlen = libc.func('size_t strlen(void *s)') as (s: unknown) => number | bigint;
 
-const ERANGE = koffi.os.errno.ERANGE as number;
+const { ERANGE, EAGAIN, ENOENT } = koffi.os.errno as Record<string, number>;
+// A service that answers "try again" (NSS_STATUS_TRYAGAIN: busy, reconnecting) is asked
+// again at once, up to this many times in all: one such answer must not make a name unknown
+// for the whole run (the answer is kept).
+const TRIES = 3;
 const record = Buffer.alloc(64);
 let strings = Buffer.alloc(16384); // groups with many members outgrow sysconf(_SC_GETGR_R_SIZE_MAX)
 
 interface Found { name: string; id: number }
 
-function lookup<K>(fn: (key: K, out: Buffer, buf: Buffer, len: number, result: [unknown]) => number, key: K): Found | null {
-  for (;;) {
+/** Names whose lookup failed, rather than found no such name, and why ("user NAME" -> reason). */
+const failures = new Map<string, string>();
+
+function lookup<K>(fn: (key: K, out: Buffer, buf: Buffer, len: number, result: [unknown]) => number, key: K, failureKey?: string): Found | null {
+  for (let tries = 1; ; ) {
     const result: [unknown] = [null];
     const rc = fn(key, record, strings, strings.length, result);
     if (rc === ERANGE && strings.length < 1 << 24) {
       strings = Buffer.alloc(strings.length * 4);
       continue;
     }
-    // Any other failure (a directory service down, say) reads as "no such name", as getfacl does.
+    if (rc === EAGAIN && tries++ < TRIES) continue;
+    // Any other failure reads as "no such name", as getfacl takes it. It is kept, to be said:
+    // all but ENOENT, which glibc also returns for a name no service has when the last one
+    // asked is not there (nsswitch.conf naming one not installed, or not running).
+    if (rc !== 0 && rc !== ENOENT && failureKey !== undefined) failures.set(failureKey, describeErrno(rc));
     if (rc !== 0 || result[0] === null) return null;
     const name = readName();
     return name === null ? null : { name, id: record.readUInt32LE(16) };
@@ -64,5 +75,10 @@ const asCString = (byteName: string): Buffer => Buffer.from(byteName + '\0', 'la
 
 export const userName = cached((uid: number) => lookup(getpwuid_r, uid)?.name ?? null);
 export const groupName = cached((gid: number) => lookup(getgrgid_r, gid)?.name ?? null);
-export const uidOfName = cached((name: string) => lookup(getpwnam_r, asCString(name))?.id ?? null);
-export const gidOfName = cached((name: string) => lookup(getgrnam_r, asCString(name))?.id ?? null);
+export const uidOfName = cached((name: string) => lookup(getpwnam_r, asCString(name), `user ${name}`)?.id ?? null);
+export const gidOfName = cached((name: string) => lookup(getgrnam_r, asCString(name), `group ${name}`)?.id ?? null);
+
+/** Why NSS could not look a name up (a directory service down), when it failed rather than found none. */
+export function lookupFailure(kind: 'user' | 'group', name: string): string | null {
+  return failures.get(`${kind} ${name}`) ?? null;
+}

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PermsnapError, systemReason } from '../errors.js';
 import { readsAsId } from '../model/printable-name.js';
-import { gidOfName, uidOfName } from '../platform/nss.js';
+import { gidOfName, lookupFailure, uidOfName } from '../platform/nss.js';
 
 export type IdSource = 'nss' | 'root';
 
@@ -21,6 +21,8 @@ export interface IdResolver {
   description: string;
   uid(name: string): number | null;
   gid(name: string): number | null;
+  /** Why a name uid() or gid() gave null for could not be looked up, when that failed rather than found none. */
+  failure?(kind: 'user' | 'group', name: string): string | null;
 }
 
 function withNumeric(lookup: (name: string) => number | null): (name: string) => number | null {
@@ -28,7 +30,7 @@ function withNumeric(lookup: (name: string) => number | null): (name: string) =>
 }
 
 export function nssResolver(): IdResolver {
-  return { source: 'nss', spec: { source: 'nss' }, description: "this host's NSS", uid: withNumeric(uidOfName), gid: withNumeric(gidOfName) };
+  return { source: 'nss', spec: { source: 'nss' }, description: "this host's NSS", uid: withNumeric(uidOfName), gid: withNumeric(gidOfName), failure: lookupFailure };
 }
 
 /**

@@ -29,7 +29,7 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   const problems: string[] = [];
   const { ids, ignore } = options;
   // Each unknown name once, with where the block uses it (owner, ACL, default ACL).
-  const unknown = new Map<string, Set<string>>();
+  const unknown = new Map<string, { places: Set<string>; failure: string | null }>();
   const principal = (kind: 'user' | 'group', name: string | undefined, id: number, place: string): number | null => {
     const recorded = id >= 0 ? id : null;
     // A name this host does not know, from a source that gives its id as well (an archive):
@@ -39,8 +39,10 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
     // control characters escaped.
     if (resolved === null && name !== undefined) {
       const key = `${kind} ${JSON.stringify(name)}`;
-      const places = unknown.get(key) ?? new Set();
-      unknown.set(key, places.add(place));
+      // A lookup that failed (a directory service down) is said so: "unknown" would mislead.
+      const said = unknown.get(key) ?? { places: new Set<string>(), failure: ids.failure?.(kind, name) ?? null };
+      unknown.set(key, said);
+      said.places.add(place);
     }
     // (uid_t)-1, which chown takes as "leave it as it is" (the path would count as restored
     // and be unchanged): recorded so in a user namespace that does not map the id, or given
@@ -99,7 +101,10 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   if (!ignore.has('capability') && (entry.capability !== undefined || options.capabilitiesKnown)) {
     wanted.capability = entry.capability === undefined ? null : encodeCapability(parseCapabilityText(entry.capability));
   }
-  for (const [name, places] of unknown) problems.push(places.size > 1 ? `unknown ${name} (${[...places].join(', ')})` : `unknown ${name}`);
+  for (const [name, { places, failure }] of unknown) {
+    const where = places.size > 1 ? ` (${[...places].join(', ')})` : '';
+    problems.push(failure === null ? `unknown ${name}${where}` : `${name}${where}: the lookup failed: ${failure} (is the directory service up?)`);
+  }
   return { wanted, problems };
 }
 

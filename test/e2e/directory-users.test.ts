@@ -113,6 +113,26 @@ describe.skipIf(!ready)(`users and groups from a directory service (${DIRECTORY_
     expect(latin1(inService('getfacl', ['-R', 'own']).stdout)).toBe(latin1(expected.stdout));
   });
 
+  it('asks a service that answers "try again" again; one that keeps failing is said so, not "unknown"', () => {
+    sh('rm -rf svc && mkdir svc && touch svc/a svc/b && chmod 0666 svc/a svc/b', dir);
+    fs.writeFileSync(path.join(dir, 'svc.facl'),
+      '# file: svc/a\n# owner: flakyuser\n# group: root\nuser::rw-\ngroup::r--\nother::---\n\n' +
+      '# file: svc/b\n# owner: downuser\n# group: downgroup\nuser::rw-\nuser:downuser:r--\ngroup::r--\nmask::r--\nother::---\n\n');
+    for (const jobs of ['1', '2']) {
+      const r = permsnapInService(['restore', 'svc.facl', '--no-undo', '--jobs', jobs]);
+      expect(r.status, r.stderr).toBe(1);
+      // Its first answer was "try again": asked again, found.
+      expect(fs.statSync(path.join(dir, 'svc/a')).uid).toBe(200100);
+      expect(r.stderr).not.toContain('flakyuser');
+      expect(r.stderr).toMatch(/\/svc\/b: user "downuser" \(owner, ACL\): the lookup failed: Resource temporarily unavailable \(is the directory service up\?\)$/m);
+      expect(r.stderr).toMatch(/\/svc\/b: group "downgroup": the lookup failed: Resource temporarily unavailable \(is the directory service up\?\)$/m);
+      expect(r.stderr).not.toMatch(/unknown (user|group) "down/);
+      // Its mode needs no name.
+      expect(fs.statSync(path.join(dir, 'svc/b')).mode & 0o777).toBe(0o640);
+      fs.chownSync(path.join(dir, 'svc/a'), 0, 0);
+    }
+  });
+
   it('without the directory service, each unknown name is a problem for its path; the other steps still run', () => {
     const snap = snapshotInService('unknown.facl');
     sh('chmod 0600 tree/f1 && chown 0:0 tree/f1', dir);
