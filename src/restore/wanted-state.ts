@@ -48,9 +48,11 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
     // and be unchanged): recorded so in a user namespace that does not map the id, or given
     // for a name by a passwd file.
     if (resolved !== NO_ID) return resolved;
-    problems.push(name === undefined
+    const said = name === undefined
       ? `${kind} id ${NO_ID} is no id a file can have (getfacl prints it for one a user namespace does not map): left as it is`
-      : `${kind} ${JSON.stringify(name)} has the id ${NO_ID}, which no file can have (to chown it means "no change")`);
+      : `${kind} ${JSON.stringify(name)} has the id ${NO_ID}, which no file can have (to chown it means "no change")`;
+    // Once a path, as an unknown name is, however many places of the block use it.
+    if (!problems.includes(said)) problems.push(said);
     return null;
   };
   const uid = ignore.has('owner') ? null : principal('user', entry.owner, entry.uid, 'owner');
