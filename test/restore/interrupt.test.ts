@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildBigTree, faclTree, finished, restore, restoreReady, spawnRestore, notReachedOf, summaryOf, SKIP_REASON } from '../helpers/restore-kit.js';
-import { makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
+import { spawn } from 'node:child_process';
+import { CLI, getfacl, makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
 
 let dir = '';
 
@@ -32,8 +33,9 @@ function whenExists(file: string, timeoutMs: number): Promise<void> {
 }
 
 describe.skipIf(!restoreReady)(`restore interrupted by a signal (${SKIP_REASON})`, () => {
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
-    for (const fallbacks of [[], ['--force-fallbacks']]) {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
+    // SIGHUP (a lost ssh session) as the others; once, with the fast calls.
+    for (const fallbacks of signal === 'SIGHUP' ? [[]] : [[], ['--force-fallbacks']]) {
       const how = fallbacks.length ? ' (with --force-fallbacks)' : '';
       it(`stops on ${signal} with exit ${code}, prints the summary, completes the journal, and a re-run converges${how}`, async () => {
         buildBigTree(dir, 'big', DIRS, FILES);
@@ -85,6 +87,29 @@ describe.skipIf(!restoreReady)(`restore interrupted by a signal (${SKIP_REASON})
       });
     }
   }
+
+  it('ends at once on a signal while it still reads a piped snapshot whose writer stalls: nothing changed, exit 130/143', async () => {
+    buildBigTree(dir, 'big', 10, 100);
+    const healthy = getfacl(['-R', 'big'], { cwd: dir }).stdout;
+    sh('chmod -R 777 big', dir);
+    const damaged = faclTree(dir, 'big');
+    // Then blocks for paths not here, more than a pipe or socket holds (its buffers are some
+    // hundreds of KiB): once they are all written, the restore has been reading.
+    const filler = Buffer.from(Array.from({ length: 100_000 }, (_, i) => `# file: gone/${i}\nuser::rw-\ngroup::r--\nother::r--\n\n`).join(''));
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+      // `ssh host cat healthy.facl | permsnap restore -` with the connection hanging: part of
+      // the snapshot, then nothing, and the pipe left open.
+      const child = spawn(process.execPath, [CLI, 'restore', '-', '--root', dir, '--no-undo'], { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+      const done = finished(child, 30_000);
+      await new Promise<void>((resolve, reject) => child.stdin.write(Buffer.concat([healthy, filler]), (err) => (err ? reject(err) : resolve())));
+      child.kill(signal);
+      const r = await done;
+      child.stdin.destroy();
+      expect([r.status, r.signal], r.stderr).toEqual([code, null]);
+      expect(r.stderr).toContain(`stopped by ${signal} while the snapshot was being read: nothing was changed`);
+      expect(faclTree(dir, 'big')).toEqual(damaged);
+    }
+  });
 
   it('stops a dry run on SIGTERM with exit 143, saying that nothing was changed (not to run it again)', async () => {
     buildBigTree(dir, 'big', DIRS, FILES);

@@ -22,6 +22,7 @@ import { defaultJobs, MAX_JOBS } from '../../threads/default-jobs.js';
 import { checkJobs, checkNotEmpty, checkUtf8Path, fieldList } from '../option-checks.js';
 import { shellWord } from '../shell-word.js';
 import { endAtOnceWhenDone } from '../process-end.js';
+import { exitAtOnce } from '../../platform/libc.js';
 import { PERMISSION_FIELDS } from '../../model/field.js';
 
 export const command = 'restore <snapshot>';
@@ -101,18 +102,44 @@ function checkRoot(root: string | undefined): void {
   if (!st.isDirectory()) throw new PermsnapError('USAGE', `--root ${root}: not a directory`);
 }
 
-export async function handler(args: RestoreArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
-  // A signal stops the run after the paths in flight; the summary and the undo command are
-  // still printed. The listeners stay until the process ends: removed, a signal that came
-  // while those were printed, or just after, killed the process (the undo command lost).
-  let signal: NodeJS.Signals | null = null;
-  process.on('SIGINT', (s) => (signal ??= s)).on('SIGTERM', (s) => (signal ??= s));
-  const outcome = await restoreCommand(args, raw, reporter, () => signal);
-  endAtOnceWhenDone();
-  return signal === null ? outcome : { exitCode: signal === 'SIGINT' ? 130 : 143 };
+/** Where a run is, for a signal: reading the snapshot (nothing changed yet), or past it. */
+interface RunStage {
+  reading: boolean;
+  /** The run was cut short by the signal (paths it did not come to). */
+  stopped: boolean;
+  progress?: { done(): void };
 }
 
-async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporter: Reporter, signal: () => NodeJS.Signals | null): Promise<Outcome> {
+const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+export async function handler(args: RestoreArgs, raw: readonly string[], reporter: Reporter): Promise<Outcome> {
+  // While the snapshot is read, nothing has changed: a signal ends the run at once (a
+  // snapshot piped from a writer that stalls held it until the writer gave up). After, it
+  // stops the run after the paths in flight; the summary and the undo command are still
+  // printed. The listeners stay until the process ends: removed, a signal that came while
+  // those were printed, or just after, killed the process (the undo command lost). SIGHUP
+  // (a lost ssh session) too: killed by it, a run left its journal without an end.
+  let signal: NodeJS.Signals | null = null;
+  const stage: RunStage = { reading: true, stopped: false };
+  const onSignal = (s: NodeJS.Signals): void => {
+    signal ??= s;
+    if (stage.reading) endWhileReading(s, stage, reporter);
+  };
+  for (const s of Object.keys(SIGNAL_EXIT)) process.on(s, onSignal);
+  const outcome = await restoreCommand(args, raw, reporter, () => signal, stage);
+  endAtOnceWhenDone();
+  // A signal after the last path was done cut nothing short: the run's own outcome stands.
+  return signal === null || !stage.stopped ? outcome : { exitCode: SIGNAL_EXIT[signal] as number };
+}
+
+/** A signal before the snapshot is wholly read: nothing was changed, and no journal made (its file comes with the first change). */
+function endWhileReading(signal: NodeJS.Signals, stage: RunStage, reporter: Reporter): void {
+  stage.progress?.done();
+  reporter.error(`stopped by ${signal} while the snapshot was being read: nothing was changed`);
+  exitAtOnce(SIGNAL_EXIT[signal] as number);
+}
+
+async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporter: Reporter, signal: () => NodeJS.Signals | null, stage: RunStage): Promise<Outcome> {
   const ignore = fieldList('--ignore', args.ignore, PERMISSION_FIELDS);
   checkJobs(args.jobs, raw);
   checkNotEmpty('--root', args.root, 'a directory');
@@ -138,6 +165,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   const recordedRoot = (): string | null => (text ? journalRootOf(text.bytes) : info.journalRoot ?? null);
   const isJournal = (): boolean => (text ? journalFirstLine(text.bytes) !== null : info.isJournal === true);
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
+  stage.progress = progress;
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
     // Held in memory (gzip inflated), a big snapshot is parsed by the workers, in pieces.
@@ -159,6 +187,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
       shouldStop: () => signal() !== null,
       onProgress: (count, shown) => progress.update(count, shown),
       onValidated: (paths, repeated, firstRepeated) => {
+        stage.reading = false;
         progress.done();
         reporter.info(`restoring ${paths} path(s) beneath ${describeRoot(root, cwd)}; names from ${ids.description}`);
         // Known once the file has parsed: said before the run, not after its summary.
@@ -177,6 +206,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   } finally {
     progress.done();
   }
+  stage.stopped = summary.stopped;
   reportSummary(summary, args['dry-run'], journal, root, ids.description, reporter);
   if (summary.fatal !== undefined) return { exitCode: 1 };
   if (summary.nothingBeneath && summary.paths === 0 && isJournal()) {
