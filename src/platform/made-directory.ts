@@ -6,13 +6,14 @@
 import { cPath } from './byte-path.js';
 import { statFd, type FileStat } from './dir-fd.js';
 import { errno, lastErrno, libc, systemError } from './libc.js';
-import { O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_WRONLY } from './open-flags.js';
+import { O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_WRONLY } from './open-flags.js';
 import { chmodFd, closeDescriptor } from './safe-ops.js';
 
 type Path = string | Buffer;
 const openat = libc.func('int openat(int dirfd, const char *path, int flags, uint32 mode)') as (fd: number, p: Path, flags: number, mode: number) => number;
 const mkdirat = libc.func('int mkdirat(int dirfd, const char *path, uint32 mode)') as (fd: number, p: Path, mode: number) => number;
 const unlinkat = libc.func('int unlinkat(int dirfd, const char *path, int flags)') as (fd: number, p: Path, flags: number) => number;
+const fsync = libc.func('int fsync(int fd)') as (fd: number) => number;
 
 /**
  * The directory `name` in dirfd, made if missing (with `mode`, 0700 unless given, whatever
@@ -50,4 +51,18 @@ export function createFileAt(dirfd: number, name: string, shownPath: string): nu
 /** Removes the file `name` in dirfd; false when it could not. */
 export function unlinkFileAt(dirfd: number, name: string): boolean {
   return unlinkat(dirfd, cPath(name), 0) === 0;
+}
+
+/**
+ * fsyncs the directory dirfd (an O_PATH descriptor, which fsync refuses: opened again to
+ * read), so that a name just made in it outlasts a power loss. Best effort: false if not.
+ */
+export function syncDirectoryAt(dirfd: number): boolean {
+  const fd = openat(dirfd, cPath('.'), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd < 0) return false;
+  try {
+    return fsync(fd) === 0;
+  } finally {
+    closeDescriptor(fd);
+  }
 }

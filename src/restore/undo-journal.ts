@@ -11,7 +11,7 @@ import { JOURNAL_FIRST_LINE } from '../format/getfacl-parser.js';
 import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import type { Entry } from '../model/entry.js';
-import { createFileAt, unlinkFileAt } from '../platform/made-directory.js';
+import { createFileAt, syncDirectoryAt, unlinkFileAt } from '../platform/made-directory.js';
 import { closeDescriptor } from '../platform/safe-ops.js';
 import { defaultJournalPlace, openMadeDirectories, type JournalPlace } from './journal-place.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
@@ -224,11 +224,30 @@ export class UndoJournal {
       }
       for (let at = 0; at < bytes.length;) at += await writeAt(fd, bytes, at);
       await fsync(fd);
+      // Its name too, the first time: a power loss must not take the file with it.
+      if (made) this.syncDirectory();
     } catch (err) {
       // The first batch did not reach the disk whole, so nothing was changed: a cut journal
       // left behind would only be a file to wonder about (it holds no whole block).
       if (this.blocks === 0) this.removeUnfinished();
       throw new PermsnapError('IO', `undo journal ${this.chosen}: ${systemReason(err)}`, { cause: err });
+    }
+  }
+
+  private syncDirectory(): void {
+    if (this.dirFd !== null) {
+      syncDirectoryAt(this.dirFd);
+      return;
+    }
+    try {
+      const fd = fs.openSync(path.dirname(this.chosen), 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      // Best effort: the blocks themselves are on disk.
     }
   }
 
