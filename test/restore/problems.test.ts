@@ -539,7 +539,8 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     const r = restore([path.join(dir, 'snap.facl'), '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
     expect(r.status).toBe(1);
     expect(r.stderr.match(/: unknown user "no-such-user-f\d+"$/gm)).toHaveLength(1000);
-    expect(r.stderr).toMatch(/^permsnap: 100 more per-path problem\(s\) not shown \(the first 1000 are above\)$/m);
+    // Said with the problems, just before the summary.
+    expect(r.stderr).toMatch(/^permsnap: 100 more per-path problem\(s\) not shown \(the first 1000 are above\)\npermsnap: \d+ path\(s\) changed/m);
     expect(summaryOf(r.stderr)?.problems).toBe(1100);
     expect(files.every((f) => modeOf(f) === '0640')).toBe(true);
   });

@@ -289,6 +289,8 @@ function openJournal(named: string | undefined, root: string | undefined, starte
 }
 
 function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, root: string | undefined, names: string, reporter: Reporter): void {
+  // The problems not shown are counted with them, above the summary, not after the undo command.
+  reporter.finish();
   const fields = PERMISSION_FIELDS.filter((f) => s.byField[f] > 0).map((f) => `${f} ${s.byField[f]}`).join(', ');
   const verb = dryRun ? 'would change' : 'changed';
   reporter.error(
