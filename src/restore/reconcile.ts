@@ -108,7 +108,7 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
       io.setAcl('access', acl);
     } catch (err) {
       refused = true;
-      failures.push(`ACL not set: ${problemReason(err)}`);
+      failures.push(`ACL not set: ${problemReason(err)}${tooBig(err)}`);
       const narrowed = narrowAfterRefusedAcl(io, state, acl, beforeMode);
       // The mode as it ends is the change the path saw: none when back where it was.
       const modeStep = changes.findIndex((c) => c.field === 'mode');
@@ -140,9 +140,15 @@ function taken(failures: string[], what: string, step: () => void): boolean {
     step();
     return true;
   } catch (err) {
-    failures.push(`${what} not set: ${problemReason(err)}`);
+    failures.push(`${what} not set: ${problemReason(err)}${tooBig(err)}`);
     return false;
   }
+}
+
+/** What ENOSPC and E2BIG from setxattr mostly mean: not a full disk, a value too big for the file's xattr space. */
+function tooBig(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'E2BIG' ? ' (too big for this filesystem: ext4 keeps about 500 ACL entries a file; or the disk is full)' : '';
 }
 
 /**
