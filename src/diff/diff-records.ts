@@ -12,7 +12,6 @@ import { unquote } from '../format/quote.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 import type { PermissionField } from '../model/field.js';
 
-
 export interface FieldChange {
   field: PermissionField;
   before: string;

@@ -15,7 +15,7 @@ import { shownTarget } from './target-path.js';
 import type { WorkList } from './work-list.js';
 import type { PermissionField } from '../model/field.js';
 
-// Descriptors left for everything else: directories (32 per thread), the journal, stdio.
+// Descriptors left for everything else: directories (up to 32 per thread), the journal, stdio.
 const SPARE_DESCRIPTORS = 256;
 
 /** Changes the paths of `list`, `order` giving their positions in restore order. */

@@ -10,7 +10,6 @@ import { S_ISGID, S_ISUID } from '../model/mode.js';
 import { afterChown, groupBitsNarrowed, isUnreadableCapability, sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
 import type { PermissionField } from '../model/field.js';
 
-
 export interface Change {
   field: PermissionField;
   before: PathState;
@@ -22,9 +21,6 @@ export interface Change {
  * change, the rest of its steps still run, and this is then its problem.
  */
 export class PartlyTaken extends Error {}
-
-/** Steps of a path that failed after its owner and mode steps, each said by name ("ACL not set: ..."). */
-export class StepsFailed extends Error {}
 
 export interface PathIo {
   read(): PathState;
@@ -103,23 +99,17 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
   const acl = wantedAclFor(state, wanted, modeLeftAlone);
   if (acl !== undefined && !sameAcl(state.acl, acl)) {
     const removed = acl === null ? state.acl : null;
-    let refused = false;
-    try {
-      io.setAcl('access', acl);
-    } catch (err) {
-      refused = true;
-      failures.push(`ACL not set: ${problemReason(err)}${tooBig(err)}`);
+    if (taken(failures, 'ACL', () => io.setAcl('access', acl))) {
+      // Before: the ACL as it was, not with the mask the chmod just gave it (a dry run shows it).
+      changes.push({ field: 'acl', before: state.acl === original.acl ? state : { ...state, acl: original.acl }, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
+      state = io.read();
+      if (removed !== null && modeLeftAlone) state = groupBitsWithoutAcl(io, state, removed);
+    } else {
       const narrowed = narrowAfterRefusedAcl(io, state, acl, beforeMode);
       // The mode as it ends is the change the path saw: none when back where it was.
       const modeStep = changes.findIndex((c) => c.field === 'mode');
       if (modeStep >= 0) changes.splice(modeStep, 1);
       if (narrowed.mode !== beforeMode.mode) changes.push({ field: 'mode', before: beforeMode, after: { ...wanted, mode: narrowed.mode } });
-    }
-    if (!refused) {
-      // Before: the ACL as it was, not with the mask the chmod just gave it (a dry run shows it).
-      changes.push({ field: 'acl', before: state.acl === original.acl ? state : { ...state, acl: original.acl }, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
-      state = io.read();
-      if (removed !== null && modeLeftAlone) state = groupBitsWithoutAcl(io, state, removed);
     }
   }
   if (wanted.defaultAcl !== undefined && state.type === 'dir' && !sameAcl(state.defaultAcl, wanted.defaultAcl)) {
@@ -130,7 +120,7 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
     const capability = wanted.capability;
     if (taken(failures, 'capability', () => io.setCapability(capability))) changes.push({ field: 'capability', before: state, after: wanted });
   }
-  if (failures.length > 0) throw new StepsFailed(failures.join('; '));
+  if (failures.length > 0) throw new Error(failures.join('; '));
   return changes;
 }
 
