@@ -237,7 +237,8 @@ function followedTarget(named: string): string {
   }
 }
 
-function fsyncDirectory(dir: string): void {
+/** fsyncs the directory `dir`, so that a name just made in it outlasts a power loss. */
+export function fsyncDirectory(dir: string): void {
   const fd = fs.openSync(dir, 'r');
   try {
     fs.fsyncSync(fd);

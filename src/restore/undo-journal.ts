@@ -12,6 +12,7 @@ import { printBlock, type PrintOptions } from '../format/getfacl-printer.js';
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import type { Entry } from '../model/entry.js';
 import { createFileAt, syncDirectoryAt, unlinkFileAt } from '../platform/made-directory.js';
+import { fsyncDirectory } from '../output/byte-sink.js';
 import { closeDescriptor } from '../platform/safe-ops.js';
 import { defaultJournalPlace, openMadeDirectories, type JournalPlace } from './journal-place.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
@@ -240,12 +241,7 @@ export class UndoJournal {
       return;
     }
     try {
-      const fd = fs.openSync(path.dirname(this.chosen), 'r');
-      try {
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
+      fsyncDirectory(path.dirname(this.chosen));
     } catch {
       // Best effort: the blocks themselves are on disk.
     }
