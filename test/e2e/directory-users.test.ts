@@ -25,6 +25,18 @@ const ready = directoryServiceReady && hasAclTools && canUnshare();
 const inService = (cmd: string, args: string[]): Run => runInDirectoryService(nss, cmd, args, { cwd: dir });
 const permsnapInService = (args: string[]): Run => inService(process.execPath, [CLI, ...args]);
 
+/** getfacl -R of DIR/tree where the directory service answers, checked to be what snapshot --compat prints, on workers and on one thread. */
+function compatAsGetfacl(tree: string): string {
+  const expected = inService('getfacl', ['-R', tree]);
+  expect(expected.status).toBe(0);
+  for (const jobs of ['2', '1']) {
+    const r = permsnapInService(['snapshot', '--compat', '--jobs', jobs, tree]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(latin1(r.stdout)).toBe(latin1(expected.stdout));
+  }
+  return latin1(expected.stdout);
+}
+
 /** DIR/FILE: a snapshot of the tree taken where the directory service answers. */
 function snapshotInService(file: string): string {
   const r = permsnapInService(['snapshot', '--quiet', 'tree']);
@@ -60,15 +72,9 @@ describe.skipIf(!ready)(`users and groups from a directory service (${DIRECTORY_
   });
 
   it('snapshot --compat names them as getfacl does, with workers, one thread and -n', () => {
-    const expected = inService('getfacl', ['-R', 'tree']);
-    expect(expected.status).toBe(0);
-    expect(latin1(expected.stdout)).toContain('# owner: diruser100000\n');
-    expect(latin1(expected.stdout)).toContain('group:dirgroup120000:r--\n');
-    for (const jobs of ['2', '1']) {
-      const r = permsnapInService(['snapshot', '--compat', '--jobs', jobs, 'tree']);
-      expect(r.status, r.stderr).toBe(0);
-      expect(latin1(r.stdout)).toBe(latin1(expected.stdout));
-    }
+    const expected = compatAsGetfacl('tree');
+    expect(expected).toContain('# owner: diruser100000\n');
+    expect(expected).toContain('group:dirgroup120000:r--\n');
     const numeric = permsnapInService(['snapshot', '--compat', '-n', 'tree']);
     expect(latin1(numeric.stdout)).toBe(latin1(inService('getfacl', ['-R', '-n', 'tree']).stdout));
   });
@@ -96,21 +102,15 @@ describe.skipIf(!ready)(`users and groups from a directory service (${DIRECTORY_
     // Owners from the buffer and from the module's memory side by side: the buffer then
     // holds one answer while the pointer names another.
     sh('rm -rf own && mkdir own && touch own/a own/b && chown 100005:100006 own/a && chown 200001:200002 own/b && setfacl -m u:200003:r,g:200004:w,u:100009:x own/b', dir);
-    const expected = inService('getfacl', ['-R', 'own']);
-    expect(expected.status).toBe(0);
-    expect(latin1(expected.stdout)).toContain('# owner: cacheduser200001\n# group: cachedgroup200002\n');
-    expect(latin1(expected.stdout)).toContain('user:cacheduser200003:r--\n');
-    for (const jobs of ['1', '2']) {
-      const r = permsnapInService(['snapshot', '--compat', '--jobs', jobs, 'own']);
-      expect(r.status, r.stderr).toBe(0);
-      expect(latin1(r.stdout)).toBe(latin1(expected.stdout));
-    }
+    const expected = compatAsGetfacl('own');
+    expect(expected).toContain('# owner: cacheduser200001\n# group: cachedgroup200002\n');
+    expect(expected).toContain('user:cacheduser200003:r--\n');
     const snap = permsnapInService(['snapshot', '--quiet', 'own']);
     fs.writeFileSync(path.join(dir, 'own.facl'), snap.stdout);
     sh('chown -R 0:0 own && setfacl -R -b own', dir);
     const r = permsnapInService(['restore', 'own.facl', '--no-undo']);
     expect(r.status, r.stderr).toBe(0);
-    expect(latin1(inService('getfacl', ['-R', 'own']).stdout)).toBe(latin1(expected.stdout));
+    expect(latin1(inService('getfacl', ['-R', 'own']).stdout)).toBe(expected);
   });
 
   it('asks a service that answers "try again" again; one that keeps failing is said so, not "unknown"', () => {
