@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import { PermsnapError } from '../errors.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
+import { UNKNOWN_ID, type Entry } from '../model/entry.js';
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import { ACL_USER } from '../model/acl.js';
 import { printedPath } from '../model/printed-path.js';
@@ -46,7 +47,16 @@ export async function decompressedHead(compressed: Buffer, want: number): Promis
  */
 const MAX_NAME_BYTES = 512 << 20;
 
-/** The entries of the archive in `bytes`; `line` is the member's number in the archive. */
+/** What a path that is a symlink now gives: no permissions of its own (getfacl -R prints none). */
+function symlinkEntry(path: string): Entry {
+  return { path, type: 'symlink', mode: 0o777, uid: UNKNOWN_ID, gid: UNKNOWN_ID };
+}
+
+/**
+ * The entries of the archive in `bytes`; `line` is the member's number in the archive. A
+ * symlink member gives an entry of type symlink (see above), which restore and diff take
+ * as "nothing here to compare or restore".
+ */
 export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: AsyncIterable<Buffer>, maxNameBytes = MAX_NAME_BYTES): AsyncGenerator<ParsedEntry> {
   const converter = new MemberConverter({ names: true, idOfName: (tag, n) => (tag === ACL_USER ? uidOfName(n) : gidOfName(n)) });
   let count = 0;
@@ -57,23 +67,26 @@ export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: 
     for await (const member of members) {
       count++;
       const converted = converter.convert(member);
-      if (converted.kind === 'skipped') continue;
       if (converted.kind === 'problem') {
         const what = converted.message.replace(/; left out$/, '');
         throw new PermsnapError('MALFORMED', `member ${count} ${quote(converted.path, PATH_QUOTED)}: ${what}, expected members permsnap can read`);
       }
-      nameBytes += converted.entry.path.length;
+      // A symlink has no block, but it is what the path is now: an entry of type symlink, for
+      // which restore and diff drop an earlier member's block (tar -r of a file, then a
+      // symlink in its place), as tar's extraction keeps the last member.
+      const entry = converted.kind === 'symlink' ? symlinkEntry(converted.path) : converted.entry;
+      nameBytes += entry.path.length;
       if (nameBytes > maxNameBytes) {
         throw new PermsnapError('MALFORMED', `member ${count}: the member names add up to more than ${maxNameBytes} bytes, expected an archive whose entries fit in memory (a decompression bomb?)`);
       }
-      converted.entry.path = printedPath(converted.entry.path, true).path;
+      entry.path = printedPath(entry.path, true).path;
       if (mergedUsr) {
         // A .deb's bin/ping is usr/bin/ping on this merged-/usr host (merged-usr.ts).
-        const real = mergedUsrPath(converted.entry.path);
+        const real = mergedUsrPath(entry.path);
         if (real === null) continue;
-        converted.entry.path = real;
+        entry.path = real;
       }
-      yield { entry: converted.entry, line: count };
+      yield { entry, line: count };
     }
   } catch (err) {
     throw namingArchive(err, name);

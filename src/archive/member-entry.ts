@@ -14,7 +14,8 @@ import type { TarMember } from './tar-members.js';
 
 export type Converted =
   | { kind: 'entry'; entry: Entry }
-  | { kind: 'skipped' }
+  /** A symlink now (a symlink member, or a hard link to one): no block; what an earlier member of the path gave is gone. */
+  | { kind: 'symlink'; path: string }
   | { kind: 'problem'; path: string; message: string };
 
 const TYPES: Record<string, FileType> = {
@@ -51,12 +52,12 @@ export class MemberConverter {
     this.linkTargets.delete(key);
     if (member.type === 'symlink') {
       this.symlinks.add(key);
-      return { kind: 'skipped' };
+      return { kind: 'symlink', path };
     }
     const linked = member.type === 'link' ? linkPath(member.linkname) : null;
     if (linked !== null && this.symlinks.has(linked)) {
       this.symlinks.add(key);
-      return { kind: 'skipped' };
+      return { kind: 'symlink', path };
     }
     const type = member.type === 'link' ? 'file' : TYPES[member.type ?? ''];
     if (type === undefined) return { kind: 'problem', path, message: 'member of a type permsnap does not read (a GNU volume label, old-style sparse file or incremental dump?); left out' };

@@ -54,7 +54,7 @@ export class MemberPrinter {
   /** The member as an Entry; null when it is skipped or a problem (reported and counted). */
   entryOf(member: TarMember): Entry | null {
     const converted = this.converter.convert(member);
-    if (converted.kind === 'skipped') return null;
+    if (converted.kind === 'symlink') return null;
     if (converted.kind === 'problem') {
       this.problems++;
       this.options.onProblem?.({ path: converted.path, message: converted.message });

@@ -26,6 +26,12 @@ const SEP = '\0';
 const LIST = '\n';
 const UNKNOWN = '\x02';
 
+/**
+ * What a side gives for a path that is a symlink now (an archive's last member for it): no
+ * record to compare, and an earlier member's is gone. No record of fields starts with \0.
+ */
+export const SYMLINK_RECORD = '\0symlink';
+
 /** The comparable fields of an entry (everything but its path), as one string. */
 export function encodeRecord(entry: Entry, names: boolean, capabilitiesKnown: boolean): string {
   // With ids (-n), a name this host does not know (no id) stays a name: as the id -1, two

@@ -4,7 +4,7 @@
 // so the map holds small numbers; only the changes are sorted, into contracts.md's order.
 // The same path twice on a side: the last one wins.
 
-import { decodeRecord, extendedEntries, type DiffRecord } from './diff-record.js';
+import { decodeRecord, extendedEntries, SYMLINK_RECORD, type DiffRecord } from './diff-record.js';
 import { ChangeColumns, type DiffChanges } from './diff-changes.js';
 import { PathTable } from '../model/path-table.js';
 import { readsAsId } from '../model/printable-name.js';
@@ -161,9 +161,12 @@ export class RecordDiff {
 
   constructor(private readonly ignore: ReadonlySet<PermissionField>) {}
 
-  /** Paths BEFORE gave. */
+  /** BEFORE's paths that are symlinks (known once finish() has run). */
+  private symlinksBefore = 0;
+
+  /** Paths BEFORE gave, but for those that are symlinks (once finish() has run). */
   get beforePaths(): number {
-    return this.before.size;
+    return this.before.size - this.symlinksBefore;
   }
 
   /** The number of a record (the same for equal records): what addBefore() and addAfter() take. */
@@ -218,23 +221,31 @@ export class RecordDiff {
       if (fields === undefined) byAfter.set(afterId, (fields = compareRecords(b, a, ignore)));
       return fields;
     };
+    // A path that is a symlink on a side is not on it: there is nothing of it to compare.
+    const symlink = this.table.id(SYMLINK_RECORD);
     for (let slot = 0; slot < this.before.size; slot++) {
       const beforeId = this.beforeIds.get(slot);
       const after = this.afterIds.get(slot);
-      if (after === 0) {
+      const afterId = after === 0 || after - 1 === symlink ? null : after - 1;
+      if (beforeId === symlink) {
+        this.symlinksBefore++;
+        if (afterId !== null) changes.extra(this.before.path(slot), decode(afterId));
+        continue;
+      }
+      if (afterId === null) {
         const path = this.before.path(slot);
         if (path === ROOT) rootBeforeOnly = true;
         else changes.missing(path, decode(beforeId));
         continue;
       }
       common++;
-      if (after - 1 === beforeId) continue;
+      if (afterId === beforeId) continue;
       const b = decode(beforeId);
-      const a = decode(after - 1);
-      const fields = fieldsOf(b, beforeId, a, after - 1);
+      const a = decode(afterId);
+      const fields = fieldsOf(b, beforeId, a, afterId);
       if (fields.length > 0) changes.modified(this.before.path(slot), fields, b, a);
     }
-    for (const [path, id] of this.extra) if (path !== ROOT) changes.extra(path, decode(id));
+    for (const [path, id] of this.extra) if (path !== ROOT && id !== symlink) changes.extra(path, decode(id));
     return { changes: changes.sorted(), common, rootBeforeOnly };
   }
 }

@@ -16,7 +16,7 @@ import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 import { readEntry } from '../snapshot/read-entry.js';
 import { walkArgument } from '../walk/walk-tree.js';
-import { encodeRecord, matchPath } from './diff-record.js';
+import { encodeRecord, matchPath, SYMLINK_RECORD } from './diff-record.js';
 
 export interface SideOptions {
   /** Compare names (default) or ids (-n: names resolved through this host). */
@@ -115,6 +115,10 @@ async function fileSide(file: string, options: SideOptions, sink: RecordSink): P
       relativePaths ||= !entry.path.startsWith('/');
       const path = matchPath(entry);
       if (excluded && excluded(path)) continue;
+      if (entry.type === 'symlink') {
+        sink(path, SYMLINK_RECORD);
+        continue;
+      }
       let record = shape && records.get(shape);
       if (record === undefined) {
         record = encodeRecord(options.names ? entry : withIds(entry), options.names, true);

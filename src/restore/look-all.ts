@@ -52,6 +52,7 @@ export async function lookAtAll(entries: RestoreEntries, rules: LookRules, execu
   };
   const lookAt = (parsed: ParsedEntry): void => {
     const look = makeLook(parsed);
+    if (look.symlinkAt !== undefined) return keep(targetIndex(look.symlinkAt.root), look.symlinkAt.relative, look);
     if (look.item === undefined) return keep(bySpelling, look.path, look);
     keep(targetIndex(look.item.target.root), look.item.target.relative, look);
     window.add(look);

@@ -7,7 +7,7 @@ import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { compileGlobsBeneath } from '../glob/path-matcher.js';
 import type { Problem } from './chunk-work.js';
 import type { IdResolver } from './id-resolver.js';
-import { resolveTarget, shownTarget } from './target-path.js';
+import { resolveTarget, shownTarget, type TargetPath } from './target-path.js';
 import { wantedState, type WantedResult } from './wanted-state.js';
 import { Outcome, type WorkItem } from './work-item.js';
 import type { WorkList } from './work-list.js';
@@ -15,13 +15,15 @@ import type { PermissionField } from '../model/field.js';
 
 /** What the first pass found for one recorded path (the last block for it wins). */
 export interface Look {
-  /** Until the path has been looked at, 'pending'. */
-  outcome: 'excluded' | 'refused' | 'missing' | 'correct' | 'pseudo' | 'work' | 'pending';
+  /** Until the path has been looked at, 'pending'; 'symlink': a symlink now (an archive's last member), nothing to restore. */
+  outcome: 'excluded' | 'refused' | 'missing' | 'correct' | 'pseudo' | 'work' | 'pending' | 'symlink';
   /** Per-path problems, reported once the whole snapshot has proved valid. */
   problems: string[];
   /** The recorded path; item.target is where it lands. */
   path: string;
   item?: WorkItem;
+  /** Where a 'symlink' Look's path lands: it takes the place of an earlier block for it there. */
+  symlinkAt?: TargetPath;
 }
 
 export interface LookRules {
@@ -56,6 +58,7 @@ export function lookMaker(rules: LookRules): (parsed: ParsedEntry) => Look {
     }
     const resolved = resolveTarget(path, rules.root, rules.cwd);
     if (!resolved.ok) return { outcome: 'refused', problems: [resolved.problem], path };
+    if (entry.type === 'symlink') return { outcome: 'symlink', problems: NO_PROBLEMS as string[], path, symlinkAt: resolved.target };
     const { wanted, problems } = wantedOf(entry, shape);
     // `problems` is shared by the entries of a block body: never changed in place.
     return { outcome: 'pending', problems, path, item: { target: resolved.target, wantsDefaultAcl: entry.defaultAcl !== undefined, wanted, probed: false } };
@@ -129,6 +132,8 @@ export interface WorkKeeper {
 
 /** Adds one Look, whose outcome is known, to the tally (its work, if any, to `work`). */
 export function tallyLook(tally: LookTally, look: Look, work: WorkKeeper = tally.work): void {
+  // Not a path of the snapshot: what the archive had there is gone, and a symlink has nothing to restore.
+  if (look.outcome === 'symlink') return;
   tally.looks++;
   if (look.outcome !== 'excluded') tally.paths++;
   // A missing path's problems (an unknown owner, say) are moot: it is skipped. A baseline of
