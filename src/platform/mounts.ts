@@ -15,7 +15,12 @@ export function makeDev(major: number, minor: number): number {
   return low + (minor - (minor & 0xff)) * 2 ** 12 + (major - (major & 0xfff)) * 2 ** 32;
 }
 
-/** st_dev numbers of mounted pseudo filesystems; empty when mountinfo cannot be read. */
+/**
+ * st_dev numbers of mounted pseudo filesystems, and of whatever is mounted beneath one (the
+ * tmpfs at /dev/shm, reached again at ROOT/dev/shm once a chroot's /dev is `mount --rbind`
+ * of the host's: a baseline's dev/shm 0755 would have made the host's 1777 shared memory
+ * 0755); empty when mountinfo cannot be read.
+ */
 export function pseudoFilesystemDevices(mountinfo = '/proc/self/mountinfo'): Set<number> {
   const devices = new Set<number>();
   let text: string;
@@ -25,12 +30,19 @@ export function pseudoFilesystemDevices(mountinfo = '/proc/self/mountinfo'): Set
     // No /proc (a chroot without it): nothing is known to be pseudo, so everything is walked.
     return devices;
   }
-  for (const line of text.split('\n')) {
-    const fields = line.split(' ');
-    const separator = fields.indexOf('-');
-    if (separator < 0 || !PSEUDO_FS_TYPES.has(fields[separator + 1] ?? '')) continue;
-    const [major, minor] = (fields[2] ?? '').split(':').map(Number);
-    if (major !== undefined && minor !== undefined) devices.add(makeDev(major, minor));
-  }
+  const mounts = text.split('\n').map(mountOf).filter((m) => m !== null);
+  const pseudoPoints = mounts.filter((m) => PSEUDO_FS_TYPES.has(m.type)).map((m) => m.point);
+  const beneath = (point: string): boolean => pseudoPoints.some((p) => point.startsWith(p === '/' ? p : `${p}/`) && point !== p);
+  for (const m of mounts) if (PSEUDO_FS_TYPES.has(m.type) || beneath(m.point)) devices.add(m.device);
   return devices;
+}
+
+/** A mountinfo line's device, mount point (its octal escapes decoded) and filesystem type; null for another line. */
+function mountOf(line: string): { device: number; point: string; type: string } | null {
+  const fields = line.split(' ');
+  const separator = fields.indexOf('-');
+  const [major, minor] = (fields[2] ?? '').split(':').map(Number);
+  if (separator < 0 || major === undefined || minor === undefined || fields[4] === undefined) return null;
+  const point = fields[4].replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  return { device: makeDev(major, minor), point, type: fields[separator + 1] ?? '' };
 }

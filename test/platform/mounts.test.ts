@@ -1,0 +1,37 @@
+// Which devices count as pseudo filesystems: those of a pseudo type, and whatever is mounted
+// beneath one (the tmpfs at /dev/shm, also where a chroot's /dev is a recursive bind of the
+// host's), never a mount that only shares a prefix of the name (/devx) or lies elsewhere.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeDev, pseudoFilesystemDevices } from '../../src/platform/mounts.js';
+import { makeTempDir, removeTree } from '../helpers/tree.js';
+
+const dir = makeTempDir('permsnap-mounts-');
+afterAll(() => removeTree(dir));
+
+const MOUNTINFO = [
+  '22 27 0:21 / /proc rw,relatime - proc proc rw',
+  '24 27 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw',
+  '25 24 0:23 / /dev/shm rw - tmpfs tmpfs rw',
+  '26 27 0:30 / /tmp rw - tmpfs tmpfs rw',
+  '27 1 254:0 / / rw - ext4 /dev/vda rw',
+  '28 27 0:6 / /mnt/sys/dev rw - devtmpfs devtmpfs rw',
+  '29 28 0:23 / /mnt/sys/dev/shm rw - tmpfs tmpfs rw',
+  '30 27 0:31 / /mnt/a\\040b rw - sysfs sysfs rw',
+  '31 30 0:32 / /mnt/a\\040b/c rw - tmpfs tmpfs rw',
+  '32 27 0:33 / /devx rw - tmpfs tmpfs rw',
+  '33 27 0:34 / /mnt/a rw - tmpfs tmpfs rw',
+  '',
+].join('\n');
+
+describe('pseudoFilesystemDevices', () => {
+  it('takes pseudo types and the mounts beneath them, by their decoded mount points', () => {
+    const file = path.join(dir, 'mountinfo');
+    fs.writeFileSync(file, MOUNTINFO);
+    const devices = pseudoFilesystemDevices(file);
+    const pseudo = [[0, 21], [0, 6], [0, 23], [0, 31], [0, 32]].map(([a, b]) => makeDev(a as number, b as number));
+    expect([...devices].sort((a, b) => a - b)).toEqual(pseudo.sort((a, b) => a - b));
+  });
+});
