@@ -161,7 +161,14 @@ function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): Retu
   };
   internals._decodeLongHeader = function (this: ExtractInternals, buf: Uint8Array): void {
     const type = this._header?.type;
-    if (type === 'pax-header') this._pax = decodePaxRecords(buf);
+    if (type === 'pax-header') {
+      this._pax = decodePaxRecords(buf);
+      // tar-stream would take "5abc" as 5 and read the rest of the archive from the wrong place.
+      const size = this._pax.size;
+      if (size !== undefined && size !== '' && !/^[0-9]{1,15}$/.test(size)) {
+        throw new PermsnapError('MALFORMED', `corrupt PAX header: size record ${JSON.stringify(size)} is not a decimal number`);
+      }
+    }
     // Kept here, not by tar-stream: it applies global records only to members that also
     // have records of their own.
     else if (type === 'pax-global-header') decodePaxRecords(buf, globalPax);

@@ -102,6 +102,16 @@ describe('archive members with uid, gid or mode fields no file can have', () => 
     }
   });
 
+  it('a PAX size record that is not a decimal number refuses the archive in every command (tar-stream read "5abc" as 5, and lost the next member)', () => {
+    const file = path.join(dir, 'paxsize.tar');
+    fs.writeFileSync(file, archive(paxHeader({ size: '5abc' }), header(), header({}, 'g')));
+    const says = `permsnap: ${file}: corrupt PAX header: size record "5abc" is not a decimal number\n`;
+    for (const args of [['snapshot', '--from-tar', file], ['diff', file, 'root'], ['restore', file, '--root', 'root', '--no-undo']]) {
+      const r = permsnap(args, { cwd: dir });
+      expect([r.status, r.stderr.toString()]).toEqual([2, says]);
+    }
+  });
+
   it('reads numeric fields as GNU tar does: leading blanks, then a blank or NUL after the digits, all NUL as 0', () => {
     const file = path.join(dir, 'spelled.tar');
     const fields = { mode: Buffer.from('  4750 \0', 'latin1'), uid: Buffer.from('000765 \0', 'latin1'), gid: Buffer.alloc(8) };
