@@ -4,7 +4,7 @@
 // guess costs only idle workers, let go when the command ends.
 
 import type { PrestartedWorkers } from '../threads/prestarted-workers.js';
-import { defaultJobs, jobsInRange, workersCanStart } from '../threads/default-jobs.js';
+import { defaultJobs, jobsInRange, jobsWithinDescriptors, workersCanStart } from '../threads/default-jobs.js';
 import { jobsText } from './option-checks.js';
 
 /** Options with which a command does not run at all (help, version, shell completion). */
@@ -39,6 +39,11 @@ export const startEarlyWorkers = (argv: readonly string[]): Promise<Release> =>
 export const startEarlySideWorkers = (argv: readonly string[]): Promise<Release> =>
   prestart(argv.some((a) => NO_RUN.has(a)) ? 0 : 2, async () => (await import('../diff/side-in-worker.js')).earlySideWorkers);
 
-/** The same for `permsnap restore`: one per --jobs (one per core, at most 8, by default). */
-export const startEarlyRestoreWorkers = (argv: readonly string[]): Promise<Release> =>
-  prestart(workersToPrestart(argv), async () => (await import('../restore/worker-executor.js')).earlyRestoreWorkers);
+/**
+ * The same for `permsnap restore`: one per --jobs (one per core, at most 8, by default), as
+ * many as the descriptor limit leaves room for (restore itself runs no more).
+ */
+export function startEarlyRestoreWorkers(argv: readonly string[]): Promise<Release> {
+  const room = jobsWithinDescriptors(workersToPrestart(argv));
+  return prestart(room > 1 ? room : 0, async () => (await import('../restore/worker-executor.js')).earlyRestoreWorkers);
+}

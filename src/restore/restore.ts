@@ -22,7 +22,7 @@ import { nothingBeneath, type FirstPassResult, type LookRules, type LookTally } 
 import { WorkList } from './work-list.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
-import { workersCanStart } from '../threads/default-jobs.js';
+import { jobsWithinDescriptors, workersCanStart } from '../threads/default-jobs.js';
 import { checkChoices, checkGlobs, checkJobsOption, checkOptionsObject, checkPath } from '../library-options.js';
 import { PERMISSION_FIELDS, type PermissionField } from '../model/field.js';
 
@@ -102,6 +102,8 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
   checkChoices('ignore', options.ignore, PERMISSION_FIELDS);
   checkGlobs('exclude', options.exclude);
   checkGlobs('only', options.only);
+  // eslint-disable-next-line no-param-reassign -- the threads the descriptor limit leaves room for, everywhere below
+  options = { ...options, jobs: jobsWithinDescriptors(options.jobs ?? 1) };
   const summary: RestoreSummary = {
     ...emptyCounts(), missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
     nothingBeneath: false,

@@ -5,6 +5,7 @@
 
 import os from 'node:os';
 import { cwdIfPresent } from '../platform/byte-path.js';
+import { openFileLimit } from '../platform/open-files.js';
 
 export const MAX_DEFAULT_JOBS = 8;
 /**
@@ -31,4 +32,14 @@ export function workersCanStart(): boolean {
 
 export function defaultJobs(): number {
   return Math.min(os.availableParallelism(), MAX_DEFAULT_JOBS);
+}
+
+/**
+ * The restore threads (`jobs`) a descriptor limit leaves room for: each keeps directories
+ * open and loads its own code, beside the chunk's pinned paths and the process's own. Under
+ * ulimit -n 64, 4 threads failed with EMFILE (a worker loading koffi, NSS lookups, opens)
+ * and 3 did not; 4 did at 80.
+ */
+export function jobsWithinDescriptors(jobs: number, limit = openFileLimit()): number {
+  return Math.max(1, Math.min(jobs, Math.floor((limit - 40) / 10)));
 }
