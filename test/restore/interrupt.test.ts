@@ -61,6 +61,7 @@ describe.skipIf(!restoreReady)(`restore interrupted by a signal (${SKIP_REASON})
         // path of the tree was damaged: each one changed or not reached).
         expect(summary?.changed, r.stderr).toBeLessThan(DIRS * FILES);
         expect((summary?.changed ?? 0) + notReachedOf(r.stderr), r.stderr).toBe(DIRS * FILES + DIRS + 1);
+        expect(r.stderr).toMatch(new RegExp(`stopped by ${signal}: the paths in flight were finished, \\d+ path\\(s\\) with changes to make not reached; run the restore again to converge\n`));
         expect(r.stderr).toContain(`undo journal: ${journal}`);
 
         const text = fs.readFileSync(journal, 'latin1');
@@ -127,7 +128,7 @@ describe.skipIf(!restoreReady)(`restore interrupted by a signal (${SKIP_REASON})
 
     expect(r.status, r.stderr).toBe(143);
     expect(summaryOf(r.stderr)?.changed, r.stderr).toBeLessThan(DIRS * FILES);
-    expect(r.stderr).toMatch(/stopped by a signal: the plan above is of the paths looked at so far, \d+ path\(s\) with changes to make not reached; nothing was changed\n/);
+    expect(r.stderr).toMatch(/stopped by SIGTERM: the plan above is of the paths looked at so far, \d+ path\(s\) with changes to make not reached; nothing was changed\n/);
     expect((summaryOf(r.stderr)?.changed ?? 0) + notReachedOf(r.stderr), r.stderr).toBe(DIRS * FILES + DIRS + 1);
     expect(r.stderr).not.toContain('converge');
     expect(faclTree(dir, 'big')).toEqual(damaged);

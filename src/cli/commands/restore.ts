@@ -210,7 +210,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     progress.done();
   }
   stage.stopped = summary.stopped;
-  reportSummary(summary, args['dry-run'], journal, root, ids.description, reporter);
+  reportSummary(summary, args['dry-run'], journal, root, ids.description, reporter, signal());
   if (summary.fatal !== undefined) return { exitCode: 1 };
   if (summary.nothingBeneath && summary.paths === 0 && isJournal()) {
     // A journal is written before its first change: one without a whole block (cut
@@ -291,7 +291,7 @@ function openJournal(named: string | undefined, root: string | undefined, starte
   return UndoJournal.inDefaultPlace(root, `${journalTimestamp(started)}.facl`, header);
 }
 
-function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, root: string | undefined, names: string, reporter: Reporter): void {
+function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal | null, root: string | undefined, names: string, reporter: Reporter, signal: NodeJS.Signals | null): void {
   // The problems not shown are counted with them, above the summary, not after the undo command.
   reporter.finish();
   const fields = PERMISSION_FIELDS.filter((f) => s.byField[f] > 0).map((f) => `${f} ${s.byField[f]}`).join(', ');
@@ -305,11 +305,13 @@ function reportSummary(s: RestoreSummary, dryRun: boolean, journal: UndoJournal 
   // The counts above are of the paths the run came to; how many it did not is said with why.
   const left = s.notReached ? `, ${s.notReached} path(s) with changes to make not reached` : '';
   if (s.stopped) {
+    const by = signal ?? 'a signal';
     reporter.error(dryRun
-      ? `stopped by a signal: the plan above is of the paths looked at so far${left}; nothing was changed`
-      : `stopped by a signal: the paths in flight were finished${left}; run the restore again to converge`);
+      ? `stopped by ${by}: the plan above is of the paths looked at so far${left}; nothing was changed`
+      : `stopped by ${by}: the paths in flight were finished${left}; run the restore again to converge`);
   }
-  if (s.fatal !== undefined) reporter.error(`stopped by an error after changes began: ${s.fatal}${left}`);
+  // Every path done, the journal's end marker not written (a full disk): nothing was cut short.
+  if (s.fatal !== undefined) reporter.error(`${s.notReached ? 'stopped by an error after changes began' : 'an error after the last change'}: ${s.fatal}${left}`);
   if (journal?.started) {
     // Absolute, so that it works from any directory.
     const undo = `permsnap restore ${shellWord(path.resolve(journal.file))}${root === undefined ? '' : ` --root ${shellWord(root)}`}`;
