@@ -53,11 +53,17 @@ interface Shipped {
 export async function snapshotDebs(debs: string[], sink: ByteSink, options: DebSnapshotOptions = {}): Promise<DebSnapshotResult> {
   // Read first: a bad statoverride file fails before any package is read.
   const overrides = options.statoverride === undefined ? [] : readStatOverrides(options.statoverride);
+  // A member left out is said with the package it is in: among many, the path alone does not tell.
+  let reading = '';
+  const onProblem = options.onProblem && ((p: { path: string; message: string }): void => options.onProblem?.({ ...p, message: `${p.message} (in ${reading})` }));
   // dpkg archives hold no xattrs: capabilities come from install scripts (ping's postinst).
-  const output = new SnapshotOutput(sink, { ...options, capabilitiesUnknown: true });
+  const output = new SnapshotOutput(sink, { ...options, onProblem, capabilitiesUnknown: true });
   try {
     const tree = new Map<string, Shipped>();
-    for (const deb of debs) await mergePackage(deb, tree, output, options);
+    for (const deb of debs) {
+      reading = deb;
+      await mergePackage(deb, tree, output, options);
+    }
     const overridden = applyOverrides(tree, overrides, output, options);
     for (const { entry } of tree.values()) await output.add(output.printer.printEntry(entry));
     const entries = await output.finish();

@@ -93,6 +93,32 @@ describe.skipIf(!ready)('snapshot --from-deb (needs root for the owners, dpkg-de
     expect(r.stderr).toContain('2 statoverride(s) applied');
   });
 
+  it('names the package of a member it leaves out: among many, the path alone does not tell', () => {
+    // A data.tar whose ./usr/bad has the mode "0000698", put in a .deb with ar, as dpkg-deb
+    // would never write it.
+    const script = [
+      'import io, tarfile',
+      'def tar(members):',
+      '    b = io.BytesIO(); t = tarfile.open(fileobj=b, mode="w", format=tarfile.USTAR_FORMAT)',
+      '    for ti, data in members: t.addfile(ti, io.BytesIO(data) if data is not None else None)',
+      '    t.close(); return bytearray(b.getvalue())',
+      'ctl = b"Package: badpkg\\nVersion: 1\\nArchitecture: all\\nMaintainer: x <x@example.org>\\nDescription: x\\n"',
+      'c = tarfile.TarInfo("./control"); c.size = len(ctl)',
+      'open("control.tar", "wb").write(tar([(c, ctl)]))',
+      'd = tarfile.TarInfo("./usr"); d.type = tarfile.DIRTYPE; d.mode = 0o755',
+      'data = tar([(d, None), (tarfile.TarInfo("./usr/bad"), b"")])',
+      'data[612:619] = b"0000698"; data[660:668] = b" " * 8; data[660:668] = b"%06o\\0 " % sum(data[512:1024])',
+      'open("data.tar", "wb").write(bytes(data)); open("debian-binary", "w").write("2.0\\n")',
+    ].join('\n');
+    const work = path.join(dir, 'badpkg');
+    fs.mkdirSync(work);
+    expect(run('python3', ['-c', script], { cwd: work }).status).toBe(0);
+    expect(run('ar', ['rc', 'badpkg.deb', 'debian-binary', 'control.tar', 'data.tar'], { cwd: work }).status).toBe(0);
+    const r = permsnap(['snapshot', '--from-deb', debs.xz as string, 'badpkg.deb'], { cwd: work });
+    expect(r.status, r.stderr.toString()).toBe(1);
+    expect(r.stderr.toString()).toContain('permsnap: ./usr/bad: mode field ("0000698") is not an octal number; left out (in badpkg.deb)\n');
+  });
+
   it('refuses a malformed statoverride line, naming file and line, before printing anything', () => {
     const overrides = path.join(dir, 'bad-statoverride');
     fs.writeFileSync(overrides, 'root root 0755 /usr/bin/plain\nroot root rwxr-xr-x /usr/bin/passwd\n');
