@@ -226,10 +226,11 @@ function toMember(header: StreamHeader, globalPax: PaxRecords): TarMember {
     mode: header.mode,
     uid: header.uid,
     gid: header.gid,
-    // Read from the header block as bytes (byteExactExtract). A member's empty record
-    // deletes the header's field too (POSIX pax): no name, the id then stands.
-    uname: header.pax?.uname === '' ? '' : header.uname,
-    gname: header.pax?.gname === '' ? '' : header.gname,
+    // Read from the header block as bytes (byteExactExtract). An empty record deletes the
+    // header's name (POSIX pax) where the record gives the id too: the id then stands, as
+    // GNU tar extracts it. Without an id record GNU tar looks the header's name up: it stands.
+    uname: header.pax?.uname === '' && header.pax.uid !== undefined ? '' : header.uname,
+    gname: header.pax?.gname === '' && header.pax.gid !== undefined ? '' : header.gname,
     pax,
     ...(header.unreadable && { unreadable: header.unreadable }),
   };
