@@ -7,7 +7,6 @@
 import { Readable } from 'node:stream';
 import { PermsnapError } from '../errors.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
-import { UNKNOWN_ID, type Entry } from '../model/entry.js';
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import { ACL_USER } from '../model/acl.js';
 import { printedPath } from '../model/printed-path.js';
@@ -15,7 +14,7 @@ import { gidOfName, uidOfName } from '../platform/nss.js';
 import { readDebData } from './deb-package.js';
 import { hostHasMergedUsr, mergedUsrPath } from './merged-usr.js';
 import { decompress, type Compression } from './decompress.js';
-import { MemberConverter } from './member-entry.js';
+import { MemberConverter, symlinkEntry } from './member-entry.js';
 import { readTarMembers, type TarMember } from './tar-members.js';
 import { namingArchive } from './tar-snapshot.js';
 
@@ -46,11 +45,6 @@ export async function decompressedHead(compressed: Buffer, want: number): Promis
  * ended a restore out of memory after minutes. 512 MiB is millions of real paths.
  */
 const MAX_NAME_BYTES = 512 << 20;
-
-/** What a path that is a symlink now gives: no permissions of its own (getfacl -R prints none). */
-function symlinkEntry(path: string): Entry {
-  return { path, type: 'symlink', mode: 0o777, uid: UNKNOWN_ID, gid: UNKNOWN_ID };
-}
 
 /**
  * The entries of the archive in `bytes`; `line` is the member's number in the archive. A

@@ -102,6 +102,12 @@ function merge(tree: Map<string, Shipped>, item: Shipped, output: SnapshotOutput
     key = real;
   }
   const earlier = tree.get(key);
+  // A symlink now: a file shipped there before is gone, as dpkg unpacks it; a directory
+  // stays (dpkg never replaces one with a symlink).
+  if (item.entry.type === 'symlink') {
+    if (earlier?.entry.type !== 'dir') tree.delete(key);
+    return;
+  }
   if (earlier && earlier.entry.type === 'dir' && item.entry.type === 'dir' && !output.printer.isExcluded(item.entry.path)) {
     const [first, later] = [stateOf(earlier.entry), stateOf(item.entry)];
     if (first !== later) options.onDisagreement?.({ path: key, first: { pkg: earlier.pkg, state: first }, later: { pkg: item.pkg, state: later } });

@@ -7,7 +7,7 @@ import { modeBitsOfAcl } from '../model/acl.js';
 import { SPECIAL_BITS } from '../model/mode.js';
 import { printableName } from '../model/printable-name.js';
 import { relativeForm } from '../model/printed-path.js';
-import { MAX_FILE_ID, type Entry, type FileType } from '../model/entry.js';
+import { MAX_FILE_ID, UNKNOWN_ID, type Entry, type FileType } from '../model/entry.js';
 import { normalizeMemberPath } from './archive-path.js';
 import { readPaxMetadata, type MetadataOptions, type PaxMetadata } from './pax-metadata.js';
 import type { TarMember } from './tar-members.js';
@@ -76,6 +76,15 @@ export class MemberConverter {
       return { kind: 'problem', path, message: `${(err as Error).message}; left out` };
     }
   }
+}
+
+/**
+ * What a path that is a symlink now gives (its last member a symlink, or a hard link to
+ * one): no permissions of its own, as getfacl -R prints none, and what an earlier member of
+ * the path gave is gone, as tar's extraction keeps the last member.
+ */
+export function symlinkEntry(path: string): Entry {
+  return { path, type: 'symlink', mode: 0o777, uid: UNKNOWN_ID, gid: UNKNOWN_ID };
 }
 
 /** A hard link's target as the key of a member path, null when it names none. */

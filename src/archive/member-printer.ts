@@ -10,7 +10,7 @@ import type { Entry } from '../model/entry.js';
 import { printedPath } from '../model/printed-path.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 import type { SnapshotFormat } from '../snapshot/settings.js';
-import { MemberConverter } from './member-entry.js';
+import { MemberConverter, symlinkEntry } from './member-entry.js';
 import type { TarMember } from './tar-members.js';
 
 export interface MemberPrinterOptions {
@@ -45,16 +45,16 @@ export class MemberPrinter {
     });
   }
 
-  /** The member's block, or null when nothing is printed for it. */
+  /** The member's block, or null when nothing is printed for it (a symlink has none). */
   print(member: TarMember): PrintedMember | null {
     const entry = this.entryOf(member);
-    return entry === null ? null : this.printEntry(entry);
+    return entry === null || entry.type === 'symlink' ? null : this.printEntry(entry);
   }
 
-  /** The member as an Entry; null when it is skipped or a problem (reported and counted). */
+  /** The member as an Entry (of type symlink for a symlink: symlinkEntry()); null when it is a problem (reported and counted). */
   entryOf(member: TarMember): Entry | null {
     const converted = this.converter.convert(member);
-    if (converted.kind === 'symlink') return null;
+    if (converted.kind === 'symlink') return symlinkEntry(converted.path);
     if (converted.kind === 'problem') {
       this.problems++;
       this.options.onProblem?.({ path: converted.path, message: converted.message });

@@ -51,6 +51,30 @@ function blocksOf(r: Run): Map<string, string> {
   return blocksByPath(stripMarkers(latin1(r.stdout)));
 }
 
+/**
+ * DIR/NAME/NAME.deb made by hand (Python's tarfile and ar), with a data.tar dpkg-deb would not
+ * write: `data` is Python that sets `data`, a bytearray, with tar(members) at hand.
+ */
+function craftedDeb(name: string, data: string[]): string {
+  const work = path.join(dir, name);
+  fs.mkdirSync(work);
+  const script = [
+    'import io, tarfile',
+    'def tar(members):',
+    '    b = io.BytesIO(); t = tarfile.open(fileobj=b, mode="w", format=tarfile.USTAR_FORMAT)',
+    '    for ti, content in members: t.addfile(ti, io.BytesIO(content) if content is not None else None)',
+    '    t.close(); return bytearray(b.getvalue())',
+    `ctl = b"Package: ${name}\\nVersion: 1\\nArchitecture: all\\nMaintainer: x <x@example.org>\\nDescription: x\\n"`,
+    'c = tarfile.TarInfo("./control"); c.size = len(ctl)',
+    'open("control.tar", "wb").write(tar([(c, ctl)]))',
+    ...data,
+    'open("data.tar", "wb").write(bytes(data)); open("debian-binary", "w").write("2.0\\n")',
+  ].join('\n');
+  expect(run('python3', ['-c', script], { cwd: work }).status).toBe(0);
+  expect(run('ar', ['rc', `${name}.deb`, 'debian-binary', 'control.tar', 'data.tar'], { cwd: work }).status).toBe(0);
+  return path.join(name, `${name}.deb`);
+}
+
 describe.skipIf(!ready)('snapshot --from-deb (needs root for the owners, dpkg-deb, getfacl, setcap)', () => {
   beforeAll(() => {
     dir = makeTempDir('permsnap-deb-');
@@ -94,29 +118,29 @@ describe.skipIf(!ready)('snapshot --from-deb (needs root for the owners, dpkg-de
   });
 
   it('names the package of a member it leaves out: among many, the path alone does not tell', () => {
-    // A data.tar whose ./usr/bad has the mode "0000698", put in a .deb with ar, as dpkg-deb
-    // would never write it.
-    const script = [
-      'import io, tarfile',
-      'def tar(members):',
-      '    b = io.BytesIO(); t = tarfile.open(fileobj=b, mode="w", format=tarfile.USTAR_FORMAT)',
-      '    for ti, data in members: t.addfile(ti, io.BytesIO(data) if data is not None else None)',
-      '    t.close(); return bytearray(b.getvalue())',
-      'ctl = b"Package: badpkg\\nVersion: 1\\nArchitecture: all\\nMaintainer: x <x@example.org>\\nDescription: x\\n"',
-      'c = tarfile.TarInfo("./control"); c.size = len(ctl)',
-      'open("control.tar", "wb").write(tar([(c, ctl)]))',
+    // ./usr/bad with the mode "0000698", as dpkg-deb would never write it.
+    const deb = craftedDeb('badpkg', [
       'd = tarfile.TarInfo("./usr"); d.type = tarfile.DIRTYPE; d.mode = 0o755',
       'data = tar([(d, None), (tarfile.TarInfo("./usr/bad"), b"")])',
       'data[612:619] = b"0000698"; data[660:668] = b" " * 8; data[660:668] = b"%06o\\0 " % sum(data[512:1024])',
-      'open("data.tar", "wb").write(bytes(data)); open("debian-binary", "w").write("2.0\\n")',
-    ].join('\n');
-    const work = path.join(dir, 'badpkg');
-    fs.mkdirSync(work);
-    expect(run('python3', ['-c', script], { cwd: work }).status).toBe(0);
-    expect(run('ar', ['rc', 'badpkg.deb', 'debian-binary', 'control.tar', 'data.tar'], { cwd: work }).status).toBe(0);
-    const r = permsnap(['snapshot', '--from-deb', debs.xz as string, 'badpkg.deb'], { cwd: work });
+    ]);
+    const r = permsnap(['snapshot', '--from-deb', debs.xz as string, deb], { cwd: dir });
     expect(r.status, r.stderr.toString()).toBe(1);
-    expect(r.stderr.toString()).toContain('permsnap: ./usr/bad: mode field ("0000698") is not an octal number; left out (in badpkg.deb)\n');
+    expect(r.stderr.toString()).toContain('permsnap: ./usr/bad: mode field ("0000698") is not an octal number; left out (in badpkg/badpkg.deb)\n');
+  });
+
+  it('drops a file whose last member is a symlink, as dpkg unpacks it, but keeps a directory (dpkg never replaces one)', () => {
+    const deb = craftedDeb('kinds', [
+      'def member(name, kind, mode=0o640):',
+      '    ti = tarfile.TarInfo(name); ti.type = kind; ti.mode = mode',
+      '    if kind == tarfile.SYMTYPE: ti.linkname = "elsewhere"',
+      '    return (ti, b"" if kind == tarfile.REGTYPE else None)',
+      'data = tar([member("./x", tarfile.REGTYPE), member("./d", tarfile.DIRTYPE, 0o750), member("./x", tarfile.SYMTYPE), member("./d", tarfile.SYMTYPE)])',
+    ]);
+    const r = permsnap(['snapshot', '--from-deb', deb, '--merged-usr', 'no'], { cwd: dir });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    expect(latin1(r.stdout)).not.toMatch(/^# file: x$/m);
+    expect(latin1(r.stdout)).toMatch(/^# file: d\n(#.*\n)*user::rwx\ngroup::r-x\nother::---\n/m);
   });
 
   it('refuses a malformed statoverride line, naming file and line, before printing anything', () => {
