@@ -67,7 +67,9 @@ export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: 
       }
       // A symlink has no block, but it is what the path is now: an entry of type symlink, for
       // which restore and diff drop an earlier member's block (tar -r of a file, then a
-      // symlink in its place), as tar's extraction keeps the last member.
+      // symlink in its place), as tar's extraction keeps the last member. Not a directory's:
+      // tar cannot put a symlink in its place.
+      if (converted.kind === 'symlink' && converted.overDirectory) continue;
       const entry = converted.kind === 'symlink' ? symlinkEntry(converted.path) : converted.entry;
       nameBytes += entry.path.length;
       if (nameBytes > maxNameBytes) {

@@ -14,8 +14,11 @@ import type { TarMember } from './tar-members.js';
 
 export type Converted =
   | { kind: 'entry'; entry: Entry }
-  /** A symlink now (a symlink member, or a hard link to one): no block; what an earlier member of the path gave is gone. */
-  | { kind: 'symlink'; path: string }
+  /**
+   * A symlink now (a symlink member, or a hard link to one): no block; what an earlier member
+   * of the path gave is gone, but for a directory (`overDirectory`), which tar and dpkg keep.
+   */
+  | { kind: 'symlink'; path: string; overDirectory: boolean }
   | { kind: 'problem'; path: string; message: string };
 
 const TYPES: Record<string, FileType> = {
@@ -35,6 +38,8 @@ export class MemberConverter {
   private readonly linkTargets = new Map<string, PaxMetadata>();
   /** Symlinks met: a hard link to one is a symlink too (GNU tar stores `ln -P link x` so). */
   private readonly symlinks = new Set<string>();
+  /** Directories met: a symlink member cannot take the place of one (tar fails, dpkg keeps it). */
+  private readonly directories = new Set<string>();
 
   constructor(private readonly options: MetadataOptions) {}
 
@@ -50,15 +55,14 @@ export class MemberConverter {
     // it): what links to the path from here on links to this one.
     this.symlinks.delete(key);
     this.linkTargets.delete(key);
-    if (member.type === 'symlink') {
-      this.symlinks.add(key);
-      return { kind: 'symlink', path };
-    }
     const linked = member.type === 'link' ? linkPath(member.linkname) : null;
-    if (linked !== null && this.symlinks.has(linked)) {
-      this.symlinks.add(key);
-      return { kind: 'symlink', path };
+    if (member.type === 'symlink' || (linked !== null && this.symlinks.has(linked))) {
+      const overDirectory = this.directories.has(key);
+      if (!overDirectory) this.symlinks.add(key);
+      return { kind: 'symlink', path, overDirectory };
     }
+    if (member.type === 'directory') this.directories.add(key);
+    else this.directories.delete(key);
     const type = member.type === 'link' ? 'file' : TYPES[member.type ?? ''];
     if (type === undefined) return { kind: 'problem', path, message: 'member of a type permsnap does not read (a GNU volume label, old-style sparse file or incremental dump?); left out' };
 
