@@ -9,6 +9,14 @@ export const PSEUDO_FS_TYPES = new Set([
   'bpf', 'pstore', 'mqueue', 'configfs', 'fusectl', 'hugetlbfs', 'binfmt_misc', 'autofs',
 ]);
 
+/**
+ * The kernel's own trees, and the memory filesystems mounted in them (a tmpfs at /dev/shm):
+ * those count as pseudo too. Not what autofs holds (NFS home directories), nor a disk or a
+ * directory bind-mounted there: their devices are mounted elsewhere as well, as real data.
+ */
+const SYSTEM_PLUMBING = new Set(['proc', 'sysfs', 'devtmpfs']);
+const MEMORY_FS_TYPES = new Set(['tmpfs', 'ramfs']);
+
 /** glibc's makedev(): the st_dev number Node reports for a major:minor pair. */
 export function makeDev(major: number, minor: number): number {
   const low = ((major & 0xfff) << 8) | (minor & 0xff);
@@ -16,10 +24,10 @@ export function makeDev(major: number, minor: number): number {
 }
 
 /**
- * st_dev numbers of mounted pseudo filesystems, and of whatever is mounted beneath one (the
- * tmpfs at /dev/shm, reached again at ROOT/dev/shm once a chroot's /dev is `mount --rbind`
- * of the host's: a baseline's dev/shm 0755 would have made the host's 1777 shared memory
- * 0755); empty when mountinfo cannot be read.
+ * st_dev numbers of mounted pseudo filesystems, and of the memory filesystems mounted beneath
+ * /dev, /proc or /sys (the tmpfs at /dev/shm, reached again at ROOT/dev/shm once a chroot's
+ * /dev is `mount --rbind` of the host's: a baseline's dev/shm 0755 would have made the host's
+ * 1777 shared memory 0755); empty when mountinfo cannot be read.
  */
 export function pseudoFilesystemDevices(mountinfo = '/proc/self/mountinfo'): Set<number> {
   const devices = new Set<number>();
@@ -31,9 +39,9 @@ export function pseudoFilesystemDevices(mountinfo = '/proc/self/mountinfo'): Set
     return devices;
   }
   const mounts = text.split('\n').map(mountOf).filter((m) => m !== null);
-  const pseudoPoints = mounts.filter((m) => PSEUDO_FS_TYPES.has(m.type)).map((m) => m.point);
-  const beneath = (point: string): boolean => pseudoPoints.some((p) => point.startsWith(p === '/' ? p : `${p}/`) && point !== p);
-  for (const m of mounts) if (PSEUDO_FS_TYPES.has(m.type) || beneath(m.point)) devices.add(m.device);
+  const plumbingPoints = mounts.filter((m) => SYSTEM_PLUMBING.has(m.type)).map((m) => m.point);
+  const beneath = (point: string): boolean => plumbingPoints.some((p) => point.startsWith(p === '/' ? p : `${p}/`) && point !== p);
+  for (const m of mounts) if (PSEUDO_FS_TYPES.has(m.type) || (MEMORY_FS_TYPES.has(m.type) && beneath(m.point))) devices.add(m.device);
   return devices;
 }
 

@@ -1,6 +1,8 @@
-// Which devices count as pseudo filesystems: those of a pseudo type, and whatever is mounted
-// beneath one (the tmpfs at /dev/shm, also where a chroot's /dev is a recursive bind of the
-// host's), never a mount that only shares a prefix of the name (/devx) or lies elsewhere.
+// Which devices count as pseudo filesystems: those of a pseudo type, and a memory filesystem
+// mounted beneath proc, sysfs or devtmpfs (the tmpfs at /dev/shm, also where a chroot's /dev
+// is a recursive bind of the host's); never a mount that only shares a prefix of the name
+// (/devx), nor NFS beneath autofs or a disk bound beneath sysfs (their devices are real data
+// elsewhere too).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,7 @@ afterAll(() => removeTree(dir));
 
 const MOUNTINFO = [
   '22 27 0:21 / /proc rw,relatime - proc proc rw',
+  '23 27 0:22 / /sys rw,relatime - sysfs sysfs rw',
   '24 27 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw',
   '25 24 0:23 / /dev/shm rw - tmpfs tmpfs rw',
   '26 27 0:30 / /tmp rw - tmpfs tmpfs rw',
@@ -23,6 +26,12 @@ const MOUNTINFO = [
   '31 30 0:32 / /mnt/a\\040b/c rw - tmpfs tmpfs rw',
   '32 27 0:33 / /devx rw - tmpfs tmpfs rw',
   '33 27 0:34 / /mnt/a rw - tmpfs tmpfs rw',
+  // autofs home directories on NFS, and a disk's directory bound beneath sysfs: real data,
+  // mounted elsewhere too.
+  '34 27 0:40 / /home rw - autofs systemd-1 rw',
+  '35 34 0:60 / /home/alice rw - nfs4 server:/alice rw',
+  '36 23 254:16 /x /sys/kernel/x rw - ext4 /dev/vdb rw',
+  '37 27 254:16 / /srv/data rw - ext4 /dev/vdb rw',
   '',
 ].join('\n');
 
@@ -31,7 +40,7 @@ describe('pseudoFilesystemDevices', () => {
     const file = path.join(dir, 'mountinfo');
     fs.writeFileSync(file, MOUNTINFO);
     const devices = pseudoFilesystemDevices(file);
-    const pseudo = [[0, 21], [0, 6], [0, 23], [0, 31], [0, 32]].map(([a, b]) => makeDev(a as number, b as number));
+    const pseudo = [[0, 21], [0, 22], [0, 6], [0, 23], [0, 31], [0, 32], [0, 40]].map(([a, b]) => makeDev(a as number, b as number));
     expect([...devices].sort((a, b) => a - b)).toEqual(pseudo.sort((a, b) => a - b));
   });
 });
