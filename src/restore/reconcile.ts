@@ -97,14 +97,17 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
   // said by the step's name.
   const failures: string[] = partly === null ? [] : [partly.message];
   const acl = wantedAclFor(state, wanted, modeLeftAlone);
+  let aclKept = false;
   if (acl !== undefined && !sameAcl(state.acl, acl)) {
     const removed = acl === null ? state.acl : null;
-    if (taken(failures, 'ACL', () => io.setAcl('access', acl))) {
+    if (taken(failures, 'ACL', () => io.setAcl('access', acl), ACL_HINT)) {
       // Before: the ACL as it was, not with the mask the chmod just gave it (a dry run shows it).
       changes.push({ field: 'acl', before: state.acl === original.acl ? state : { ...state, acl: original.acl }, after: acl === wanted.acl ? wanted : { ...wanted, acl } });
       state = io.read();
       if (removed !== null && modeLeftAlone) state = groupBitsWithoutAcl(io, state, removed);
     } else {
+      // An ACL of its own left in place may grant others what a capability would serve.
+      aclKept = state.acl !== null;
       const narrowed = narrowAfterRefusedAcl(io, state, acl, beforeMode);
       // The mode as it ends is the change the path saw: none when back where it was.
       const modeStep = changes.findIndex((c) => c.field === 'mode');
@@ -114,32 +117,32 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
   }
   if (wanted.defaultAcl !== undefined && state.type === 'dir' && !sameAcl(state.defaultAcl, wanted.defaultAcl)) {
     const defaultAcl = wanted.defaultAcl;
-    if (taken(failures, 'default ACL', () => io.setAcl('default', defaultAcl))) changes.push({ field: 'default-acl', before: state, after: wanted });
+    if (taken(failures, 'default ACL', () => io.setAcl('default', defaultAcl), ACL_HINT)) changes.push({ field: 'default-acl', before: state, after: wanted });
   }
   if (wanted.capability !== undefined && !sameBytes(state.capability, wanted.capability)) {
     const capability = wanted.capability;
-    if (taken(failures, 'capability', () => io.setCapability(capability))) changes.push({ field: 'capability', before: state, after: wanted });
+    if (capability !== null && aclKept) failures.push('capability not set: the file keeps an ACL unlike the recorded one, which may let others run it');
+    else if (taken(failures, 'capability', () => io.setCapability(capability))) changes.push({ field: 'capability', before: state, after: wanted });
   }
   if (failures.length > 0) throw new Error(failures.join('; '));
   return changes;
 }
 
-/** Runs a step; false, with `failures` saying so by its name, when it fails. */
-function taken(failures: string[], what: string, step: () => void): boolean {
+/** Runs a step; false, with `failures` saying so by its name (and `hint` after ENOSPC, E2BIG), when it fails. */
+function taken(failures: string[], what: string, step: () => void, hint = XATTR_HINT): boolean {
   try {
     step();
     return true;
   } catch (err) {
-    failures.push(`${what} not set: ${problemReason(err)}${tooBig(err)}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    failures.push(`${what} not set: ${problemReason(err)}${code === 'ENOSPC' || code === 'E2BIG' ? hint : ''}`);
     return false;
   }
 }
 
-/** What ENOSPC and E2BIG from setxattr mostly mean: not a full disk, a value too big for the file's xattr space. */
-function tooBig(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOSPC' || code === 'E2BIG' ? ' (too big for this filesystem: ext4 keeps about 500 ACL entries a file; or the disk is full)' : '';
-}
+// What ENOSPC and E2BIG from setxattr mostly mean: not a full disk, a value too big for the file's xattr space.
+const XATTR_HINT = ' (too big for this filesystem\'s space for extended attributes; or the disk is full)';
+const ACL_HINT = ' (too big for this filesystem: ext4 keeps about 500 ACL entries a file; or the disk is full)';
 
 /**
  * An access ACL that could not be set (a filesystem without ACLs, a full xattr block): the

@@ -178,6 +178,16 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
       expect(r.stderr).toMatch(/2 path\(s\) changed \(owner 1, group 1, mode 2\), 0 already correct, 0 missing \(skipped\), 1 problem\(s\)/);
     });
 
+    it(`gives no capability to a file whose refused ACL leaves its old one in place (others it grants could run it)${how}`, (ctx) => {
+      const named = Array.from({ length: 700 }, (_, i) => `user:${2000 + i}:r--\n`).join('');
+      const snap = setup(['f'], `# file: f\n# capability: cap_net_raw=ep\nuser::rwx\n${named}group::r-x\nmask::r-x\nother::---\n\n`);
+      sh(`setfacl -m u:nobody:rwx ${path.join(dir, 'r', 'f')}`, dir);
+      const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo', ...fallbacks], { cwd: '/' });
+      if (r.status === 0) return ctx.skip('this filesystem holds a 700-entry ACL: no step fails here');
+      expect(r.stderr).toMatch(/\/r\/f: ACL not set: .*; capability not set: the file keeps an ACL unlike the recorded one, which may let others run it$/m);
+      expect(sh(`getcap ${path.join(dir, 'r', 'f')}`, dir)).toBe('');
+    });
+
     it(`sets the default ACL and the capability when the ACL before them is refused, and names each step that failed${how}`, (ctx) => {
       // The steps after the mode are each their own: a filesystem that takes a capability
       // but not this ACL (700 entries: more than an ext4 block holds) still gets it.
