@@ -55,10 +55,15 @@ function checksumMatches(head: Uint8Array): boolean {
  * does (as the snapshot `snapshot --from-tar` prints of it), a .deb never holds capabilities.
  */
 export async function* readOperand(operand: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry> {
-  for await (const entries of readOperandBatches(operand, options)) yield* entries;
+  // Not the entries that say an archive's path is a symlink now: they have no block.
+  for await (const entries of readOperandBatches(operand, options)) for (const e of entries) if (e.entry.type !== 'symlink') yield e;
 }
 
-/** The same entries, several at a time (see readSnapshotBatches). */
+/**
+ * The same entries, several at a time (see readSnapshotBatches); for an archive, also an
+ * entry of type symlink where a path's last member is one (restore and diff drop the path's
+ * earlier block for it: archive-entries.ts).
+ */
 export async function* readOperandBatches(operand: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry[]> {
   const source = new ReplayedSource(operand === '-' ? (options.stdin ?? standardInput()) : fs.createReadStream(fsPath(toByteString(operand)), { highWaterMark: READ_SIZE }), operand);
   try {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { summaryOf } from '../helpers/restore-kit.js';
-import { makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
+import { fromDist, makeTempDir, permsnap, removeTree, sh } from '../helpers/tree.js';
 import { hasGnuTar } from './archive-kit.js';
 
 let dir = '';
@@ -54,5 +54,27 @@ describe.skipIf(!hasGnuTar)('an archive whose last member for a path is a symlin
     expect(summaryOf(r.stderr)).toEqual({ changed: 1, alreadyCorrect: 1, missing: 0, problems: 0 });
     expect(fs.statSync(path.join(dir, 'out/d/y')).mode & 0o777).toBe(0o600);
     expect(fs.lstatSync(path.join(dir, 'out/d/x')).isSymbolicLink()).toBe(true);
+  });
+
+  it('the library\'s readOperand() gives no entries for symlinks (they have no block)', async () => {
+    const archive = appendedArchive();
+    const { readOperand } = await fromDist<typeof import('../../src/index.js')>('index.js');
+    const types: string[] = [];
+    for await (const { entry } of readOperand(archive)) types.push(`${entry.path} ${entry.type}`);
+    expect(types).not.toContainEqual(expect.stringMatching(/symlink$/));
+    expect(types).toContain('d/y file');
+  });
+
+  it('keeps a directory\'s block when a symlink member follows it (tar cannot put one in its place)', () => {
+    sh([
+      'mkdir -p src/d/x && echo > src/d/x/f && chmod 750 src/d/x',
+      'tar -C src -cf b.tar ./d ./d/x ./d/x/f',
+      'mv src/d/x src/x.saved && ln -s elsewhere src/d/x',
+      'tar -C src -rf b.tar ./d/x',
+      'mkdir out && (tar -C out -xpf b.tar || true)',
+    ].join(' && '), dir);
+    expect(fs.lstatSync(path.join(dir, 'out/d/x')).isDirectory()).toBe(true);
+    const same = permsnap(['diff', path.join(dir, 'b.tar'), '.'], { cwd: path.join(dir, 'out') });
+    expect([same.status, same.stdout.toString()], same.stderr).toEqual([0, '0 modified, 0 missing, 0 extra\n']);
   });
 });
