@@ -140,10 +140,13 @@ function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): Retu
       header.uname = headerField(block, 265, 32);
       header.gname = headerField(block, 297, 32);
       // tar-stream reads a numeric field up to its first byte that is not octal ("0000698"
-      // as 6); GNU tar refuses the field. A mode or id so read is the member's problem, a
-      // size the archive's: what follows the member is not where tar-stream looks.
+      // as 6); GNU tar refuses the field where it needs it. A mode or id so read is the
+      // member's problem, a size the archive's: what follows the member is not where
+      // tar-stream looks.
       for (const [field, offset, length] of NUMERIC_FIELDS) {
         if (isNumericField(block, offset, length)) continue;
+        // An id with a name beside it is not read by tar's extraction, which looks the name up.
+        if ((field === 'uid' && header.uname !== '') || (field === 'gid' && header.gname !== '')) continue;
         const text = JSON.stringify(headerField(block, offset, length));
         if (field === 'size') {
           this.destroy(new PermsnapError('MALFORMED', `corrupt tar header: the size field of ${JSON.stringify(Buffer.from(header.name, 'latin1').toString('utf8'))} (${text}) is not an octal number`));
@@ -165,8 +168,11 @@ function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): Retu
       this._pax = decodePaxRecords(buf);
       // tar-stream would take "5abc" as 5 and read the rest of the archive from the wrong place.
       const size = this._pax.size;
-      if (size !== undefined && size !== '' && !/^[0-9]{1,15}$/.test(size)) {
+      if (size !== undefined && size !== '' && !/^[0-9]+$/.test(size)) {
         throw new PermsnapError('MALFORMED', `corrupt PAX header: size record ${JSON.stringify(size)} is not a decimal number`);
+      }
+      if (size !== undefined && !Number.isSafeInteger(Number(size))) {
+        throw new PermsnapError('MALFORMED', `corrupt PAX header: size record ${JSON.stringify(size)} is out of range`);
       }
     }
     // Kept here, not by tar-stream: it applies global records only to members that also

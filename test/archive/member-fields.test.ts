@@ -110,6 +110,26 @@ describe('archive members with uid, gid or mode fields no file can have', () => 
       const r = permsnap(args, { cwd: dir });
       expect([r.status, r.stderr.toString()]).toEqual([2, says]);
     }
+    fs.writeFileSync(file, archive(paxHeader({ size: '99999999999999999999' }), header()));
+    expect(permsnap(['snapshot', '--from-tar', file], { cwd: dir }).stderr.toString()).toBe(`permsnap: ${file}: corrupt PAX header: size record "99999999999999999999" is out of range\n`);
+    // Zeros before the digits are a decimal number all the same.
+    fs.writeFileSync(file, archive(paxHeader({ size: '0000000000000000' }), header(), header({}, 'g')));
+    const padded = permsnap(['snapshot', '--from-tar', file], { cwd: dir });
+    expect([padded.status, padded.stderr.toString()]).toEqual([0, '']);
+  });
+
+  it('takes a member whose uid field is not a number when the header names its owner, as tar\'s extraction looks the name up', () => {
+    const named = header({ uid: Buffer.from('00001x0\0', 'latin1') });
+    named.write('root', 265, 'latin1');
+    named.fill(' ', 148, 156);
+    let sum = 0;
+    for (const byte of named) sum += byte;
+    Buffer.from(`${sum.toString(8).padStart(6, '0')}\0 `, 'latin1').copy(named, 148);
+    const file = path.join(dir, 'named-uid.tar');
+    fs.writeFileSync(file, archive(named));
+    const s = permsnap(['snapshot', '--from-tar', file], { cwd: dir });
+    expect([s.status, s.stderr.toString()]).toEqual([0, '']);
+    expect(s.stdout.toString()).toMatch(/^# file: f\n# owner: root\n/);
   });
 
   it('reads numeric fields as GNU tar does: leading blanks, then a blank or NUL after the digits, all NUL as 0', () => {
