@@ -43,7 +43,8 @@ const OUTCOMES: Record<Outcome, Look['outcome']> = {
 };
 
 export function shownLook(look: Look): string {
-  return look.item ? shownTarget(look.item.target) : look.path;
+  const target = look.item?.target ?? look.symlinkAt;
+  return target ? shownTarget(target) : look.path;
 }
 
 /** Makes each parsed block's Look: 'excluded', 'refused', or 'pending' with its work item. */

@@ -173,7 +173,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     const jobs = args.jobs ?? defaultJobs();
     const room = jobsWithinDescriptors(jobs);
     if (room < jobs) reporter.info(`${args.jobs === undefined ? 'threads' : '--jobs'} ${jobs} lowered to ${room}: the descriptor limit (ulimit -n) is ${openFileLimit()}`);
-    text = jobs > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
+    text = room > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
     summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
       cwd,
