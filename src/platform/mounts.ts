@@ -10,12 +10,11 @@ export const PSEUDO_FS_TYPES = new Set([
 ]);
 
 /**
- * The kernel's own trees, and the memory filesystems mounted in them (a tmpfs at /dev/shm):
- * those count as pseudo too. Not what autofs holds (NFS home directories), nor a disk or a
- * directory bind-mounted there: their devices are mounted elsewhere as well, as real data.
+ * The kernel's own trees: what is mounted in them (a tmpfs at /dev/shm, efivarfs, selinuxfs,
+ * lxcfs over /proc files) counts as pseudo too, unless its device is mounted elsewhere as
+ * well. Not what autofs holds (NFS home directories).
  */
 const SYSTEM_PLUMBING = new Set(['proc', 'sysfs', 'devtmpfs']);
-const MEMORY_FS_TYPES = new Set(['tmpfs', 'ramfs']);
 
 /** glibc's makedev(): the st_dev number Node reports for a major:minor pair. */
 export function makeDev(major: number, minor: number): number {
@@ -24,10 +23,10 @@ export function makeDev(major: number, minor: number): number {
 }
 
 /**
- * st_dev numbers of mounted pseudo filesystems, and of the memory filesystems mounted beneath
- * /dev, /proc or /sys (the tmpfs at /dev/shm, reached again at ROOT/dev/shm once a chroot's
- * /dev is `mount --rbind` of the host's: a baseline's dev/shm 0755 would have made the host's
- * 1777 shared memory 0755); empty when mountinfo cannot be read.
+ * st_dev numbers of mounted pseudo filesystems, and of what is mounted beneath /dev, /proc
+ * or /sys and nowhere else (the tmpfs at /dev/shm, reached again at ROOT/dev/shm once a
+ * chroot's /dev is `mount --rbind` of the host's: a baseline's dev/shm 0755 would have made
+ * the host's 1777 shared memory 0755); empty when mountinfo cannot be read.
  */
 export function pseudoFilesystemDevices(mountinfo = '/proc/self/mountinfo'): Set<number> {
   const devices = new Set<number>();
@@ -41,7 +40,10 @@ export function pseudoFilesystemDevices(mountinfo = '/proc/self/mountinfo'): Set
   const mounts = text.split('\n').map(mountOf).filter((m) => m !== null);
   const plumbingPoints = mounts.filter((m) => SYSTEM_PLUMBING.has(m.type)).map((m) => m.point);
   const beneath = (point: string): boolean => plumbingPoints.some((p) => point.startsWith(p === '/' ? p : `${p}/`) && point !== p);
-  for (const m of mounts) if (PSEUDO_FS_TYPES.has(m.type) || (MEMORY_FS_TYPES.has(m.type) && beneath(m.point))) devices.add(m.device);
+  // A device also mounted outside those trees is real data there (a disk's directory bound
+  // beneath /sys): only what is mounted nowhere else counts.
+  const elsewhere = new Set(mounts.filter((m) => !PSEUDO_FS_TYPES.has(m.type) && !beneath(m.point)).map((m) => m.device));
+  for (const m of mounts) if (PSEUDO_FS_TYPES.has(m.type) || (beneath(m.point) && !elsewhere.has(m.device))) devices.add(m.device);
   return devices;
 }
 

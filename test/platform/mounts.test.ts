@@ -1,8 +1,8 @@
-// Which devices count as pseudo filesystems: those of a pseudo type, and a memory filesystem
-// mounted beneath proc, sysfs or devtmpfs (the tmpfs at /dev/shm, also where a chroot's /dev
-// is a recursive bind of the host's); never a mount that only shares a prefix of the name
-// (/devx), nor NFS beneath autofs or a disk bound beneath sysfs (their devices are real data
-// elsewhere too).
+// Which devices count as pseudo filesystems: those of a pseudo type, and what is mounted
+// beneath proc, sysfs or devtmpfs and nowhere else (the tmpfs at /dev/shm, also where a
+// chroot's /dev is a recursive bind of the host's; efivarfs; lxcfs); never a mount that only
+// shares a prefix of the name (/devx), nor NFS beneath autofs, nor a disk bound beneath sysfs
+// and mounted elsewhere too.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,6 +32,9 @@ const MOUNTINFO = [
   '35 34 0:60 / /home/alice rw - nfs4 server:/alice rw',
   '36 23 254:16 /x /sys/kernel/x rw - ext4 /dev/vdb rw',
   '37 27 254:16 / /srv/data rw - ext4 /dev/vdb rw',
+  // Mounted beneath the kernel's trees alone: efivarfs, lxcfs over a /proc file.
+  '38 23 0:50 / /sys/firmware/efi/efivars rw - efivarfs efivarfs rw',
+  '39 22 0:51 /cpuinfo /proc/cpuinfo rw - fuse.lxcfs lxcfs rw',
   '',
 ].join('\n');
 
@@ -40,7 +43,7 @@ describe('pseudoFilesystemDevices', () => {
     const file = path.join(dir, 'mountinfo');
     fs.writeFileSync(file, MOUNTINFO);
     const devices = pseudoFilesystemDevices(file);
-    const pseudo = [[0, 21], [0, 22], [0, 6], [0, 23], [0, 31], [0, 32], [0, 40]].map(([a, b]) => makeDev(a as number, b as number));
+    const pseudo = [[0, 21], [0, 22], [0, 6], [0, 23], [0, 31], [0, 32], [0, 40], [0, 50], [0, 51]].map(([a, b]) => makeDev(a as number, b as number));
     expect([...devices].sort((a, b) => a - b)).toEqual(pseudo.sort((a, b) => a - b));
   });
 });
