@@ -106,9 +106,17 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
       state = io.read();
       if (removed !== null && modeLeftAlone) state = groupBitsWithoutAcl(io, state, removed);
     } else {
-      // An ACL of its own left in place may grant others what a capability would serve.
+      // An ACL of its own left in place may let others run the file: it gets no setuid,
+      // setgid or capability of the snapshot's (as wanted-state.ts withholds them where the
+      // recorded ACL cannot even be resolved).
       aclKept = state.acl !== null;
-      const narrowed = narrowAfterRefusedAcl(io, state, acl, beforeMode);
+      let narrowed = narrowAfterRefusedAcl(io, state, acl, beforeMode);
+      const bits = aclKept ? narrowed.mode & (S_ISUID | S_ISGID) : 0;
+      if (bits !== 0) {
+        io.chmod(narrowed.mode & ~bits);
+        narrowed = io.read();
+        failures.push(`${bits & S_ISUID ? 'setuid' : ''}${bits === (S_ISUID | S_ISGID) ? ' and ' : ''}${bits & S_ISGID ? 'setgid' : ''} cleared: the file keeps an ACL unlike the recorded one, which may let others run it`);
+      }
       // The mode as it ends is the change the path saw: none when back where it was.
       const modeStep = changes.findIndex((c) => c.field === 'mode');
       if (modeStep >= 0) changes.splice(modeStep, 1);
@@ -119,10 +127,11 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
     const defaultAcl = wanted.defaultAcl;
     if (taken(failures, 'default ACL', () => io.setAcl('default', defaultAcl), ACL_HINT)) changes.push({ field: 'default-acl', before: state, after: wanted });
   }
-  if (wanted.capability !== undefined && !sameBytes(state.capability, wanted.capability)) {
-    const capability = wanted.capability;
-    if (capability !== null && aclKept) failures.push('capability not set: the file keeps an ACL unlike the recorded one, which may let others run it');
-    else if (taken(failures, 'capability', () => io.setCapability(capability))) changes.push({ field: 'capability', before: state, after: wanted });
+  // No capability either, one the file has included (removed).
+  const capability = aclKept && wanted.capability !== undefined ? null : wanted.capability;
+  if (aclKept && wanted.capability) failures.push('capability not set (removed if set): the file keeps an ACL unlike the recorded one, which may let others run it');
+  if (capability !== undefined && !sameBytes(state.capability, capability)) {
+    if (taken(failures, 'capability', () => io.setCapability(capability))) changes.push({ field: 'capability', before: state, after: { ...wanted, capability } });
   }
   if (failures.length > 0) throw new Error(failures.join('; '));
   return changes;

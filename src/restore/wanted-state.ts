@@ -103,11 +103,28 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
   if (!ignore.has('capability') && (entry.capability !== undefined || options.capabilitiesKnown)) {
     wanted.capability = entry.capability === undefined ? null : encodeCapability(parseCapabilityText(entry.capability));
   }
+  // The recorded ACL left as the file has it (a name unknown here, one id named twice): that
+  // ACL may let others run the file, so it gets no privilege of the snapshot's.
+  if (access === undefined) withholdPrivileges(wanted, problems);
   for (const [name, { places, failure }] of unknown) {
     const where = places.size > 1 ? ` (${[...places].join(', ')})` : '';
     problems.push(failure === null ? `unknown ${name}${where}` : `${name}${where}: the lookup failed: ${failure} (is the directory service up?)`);
   }
   return { wanted, problems };
+}
+
+/** setuid, setgid and the capability not given (cleared, removed if the file has them). */
+function withholdPrivileges(wanted: WantedState, problems: string[]): void {
+  const bits = wanted.mode === null ? 0 : wanted.mode & (S_ISUID | S_ISGID);
+  const capability = wanted.capability !== undefined && wanted.capability !== null;
+  if (bits === 0 && !capability) return;
+  if (bits !== 0) {
+    wanted.mode = (wanted.mode as number) & ~bits;
+    if (wanted.modeWithoutAcl !== undefined) wanted.modeWithoutAcl &= ~bits;
+  }
+  if (capability) wanted.capability = null;
+  const which = [...SPECIAL_BIT_NAMES.filter(([bit]) => (bits & bit) !== 0).map(([, name]) => name), ...(capability ? ['the capability'] : [])].join(' and ');
+  problems.push(`${which} not set (cleared if set): the recorded ACL could not be set, and the one the file has may let others run it`);
 }
 
 /** Each bit withheld, its name, and whose it is. */

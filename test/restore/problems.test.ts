@@ -180,12 +180,25 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
 
     it(`gives no capability to a file whose refused ACL leaves its old one in place (others it grants could run it)${how}`, (ctx) => {
       const named = Array.from({ length: 700 }, (_, i) => `user:${2000 + i}:r--\n`).join('');
-      const snap = setup(['f'], `# file: f\n# capability: cap_net_raw=ep\nuser::rwx\n${named}group::r-x\nmask::r-x\nother::---\n\n`);
+      const snap = setup(['f'], `# file: f\n# flags: s--\n# capability: cap_net_raw=ep\nuser::rwx\n${named}group::r-x\nmask::r-x\nother::---\n\n`);
       sh(`setfacl -m u:nobody:rwx ${path.join(dir, 'r', 'f')}`, dir);
       const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo', ...fallbacks], { cwd: '/' });
       if (r.status === 0) return ctx.skip('this filesystem holds a 700-entry ACL: no step fails here');
-      expect(r.stderr).toMatch(/\/r\/f: ACL not set: .*; capability not set: the file keeps an ACL unlike the recorded one, which may let others run it$/m);
+      expect(r.stderr).toMatch(/\/r\/f: ACL not set: .*; setuid cleared: the file keeps an ACL unlike the recorded one, which may let others run it; capability not set \(removed if set\): the file keeps an ACL unlike the recorded one, which may let others run it$/m);
       expect(sh(`getcap ${path.join(dir, 'r', 'f')}`, dir)).toBe('');
+      expect(fs.statSync(path.join(dir, 'r', 'f')).mode & 0o6000).toBe(0);
+    });
+
+    it(`gives no setuid and no capability to a file whose recorded ACL names someone unknown here, and takes away those it has (its own ACL stays)${how}`, () => {
+      const snap = setup(['f'], '# file: f\n# owner: root\n# group: root\n# flags: s--\n# capability: cap_setuid=ep\nuser::rwx\nuser:svc-nosuchuser:r-x\ngroup::r-x\nmask::r-x\nother::---\n\n');
+      const f = path.join(dir, 'r', 'f');
+      sh(`chmod 4750 ${f} && setcap cap_setuid=ep ${f} && setfacl -m u:nobody:rwx ${f}`, dir);
+      const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo', ...fallbacks], { cwd: '/' });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/\/r\/f: setuid and the capability not set \(cleared if set\): the recorded ACL could not be set, and the one the file has may let others run it$/m);
+      expect(modeOf('f')).toBe('0750');
+      expect(sh(`getcap ${f}`, dir)).toBe('');
+      expect(acl('f')).toMatch(/^user:65534:rwx/m);
     });
 
     it(`sets the default ACL and the capability when the ACL before them is refused, and names each step that failed${how}`, (ctx) => {
