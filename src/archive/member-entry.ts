@@ -110,11 +110,16 @@ function toEntry(path: string, type: FileType, member: TarMember, metadata: PaxM
   // A record of the base entries alone is applied too, as both tars apply it.
   const aclBits = metadata.acl ? modeBitsOfAcl(metadata.acl) : metadata.baseAclBits;
   if (aclBits !== undefined) mode = (mode & SPECIAL_BITS) | aclBits;
-  const entry: Entry = { path, type, mode, uid: idOf('uid', member.pax.uid, member.uid, member.unreadable?.uid), gid: idOf('gid', member.pax.gid, member.gid, member.unreadable?.gid) };
+  // Large or non-ASCII names live in PAX records; an empty name means the archiver had none.
+  const owner = member.pax.uname ?? member.uname;
+  const group = member.pax.gname ?? member.gname;
+  // An id field that is not a number is no id: with a name beside it, the name stands (tar's
+  // extraction looks it up), and one unknown here is then a problem, never a misread id.
+  const byName = (name: string, record: string | undefined, stored: string | undefined): boolean => names && name !== '' && record === undefined && stored !== undefined;
+  const uid = byName(owner, member.pax.uid, member.unreadable?.uid) ? UNKNOWN_ID : idOf('uid', member.pax.uid, member.uid, member.unreadable?.uid);
+  const gid = byName(group, member.pax.gid, member.unreadable?.gid) ? UNKNOWN_ID : idOf('gid', member.pax.gid, member.gid, member.unreadable?.gid);
+  const entry: Entry = { path, type, mode, uid, gid };
   if (names) {
-    // Large or non-ASCII names live in PAX records; an empty name means the archiver had none.
-    const owner = member.pax.uname ?? member.uname;
-    const group = member.pax.gname ?? member.gname;
     // An all-digit name that is not the member's id would read back as another id.
     const ownerName = printableName(owner, entry.uid);
     const groupName = printableName(group, entry.gid);

@@ -145,8 +145,6 @@ function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): Retu
       // tar-stream looks.
       for (const [field, offset, length] of NUMERIC_FIELDS) {
         if (isNumericField(block, offset, length)) continue;
-        // An id with a name beside it is not read by tar's extraction, which looks the name up.
-        if ((field === 'uid' && header.uname !== '') || (field === 'gid' && header.gname !== '')) continue;
         const text = JSON.stringify(headerField(block, offset, length));
         if (field === 'size') {
           this.destroy(new PermsnapError('MALFORMED', `corrupt tar header: the size field of ${JSON.stringify(Buffer.from(header.name, 'latin1').toString('utf8'))} (${text}) is not an octal number`));
