@@ -69,6 +69,24 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
     });
   }
 
+  it('refuses an undo journal another user owns or others can write, changing nothing (after chmod -R a+rwx / anyone could have put one where the undo command looks)', () => {
+    sh('mkdir t && touch t/f t/evil && chmod 666 t/f && chmod 755 t/evil', dir);
+    const journal = path.join(dir, 'undo.facl');
+    fs.writeFileSync(path.join(dir, 'snap.facl'), '# file: t/f\nuser::rw-\ngroup::r--\nother::---\n\n');
+    expect(restore([path.join(dir, 'snap.facl'), '--root', dir, '--undo', journal], { cwd: elsewhere }).status).toBe(0);
+    // What an attacker's journal would say: their file made setuid root.
+    fs.appendFileSync(journal, '# file: t/evil\n# owner: 0\n# group: 0\n# flags: s--\nuser::rwx\ngroup::r-x\nother::r-x\n\n');
+    for (const [how, says] of [[() => fs.chownSync(journal, 65534, 65534), 'owned by uid 65534, not by this user'], [() => fs.chmodSync(journal, 0o666), 'writable by others']] as const) {
+      fs.chownSync(journal, 0, 0);
+      fs.chmodSync(journal, 0o600);
+      how();
+      const r = restore([journal, '--root', dir, '--no-undo'], { cwd: elsewhere });
+      expect([r.status, r.stderr]).toEqual([2, `permsnap: ${journal}: an undo journal ${says}: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+      expect(fs.statSync(path.join(dir, 't/evil')).mode & 0o7777).toBe(0o755);
+      expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o640);
+    }
+  });
+
   it('gives back the damaged state without --root: the journal records paths that need none', () => {
     buildOddTree(dir);
     const snap = snapshot();

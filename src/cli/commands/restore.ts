@@ -103,6 +103,34 @@ function checkRoot(root: string | undefined): void {
   if (!st.isDirectory()) throw new PermsnapError('USAGE', `--root ${root}: not a directory`);
 }
 
+/**
+ * An undo journal is applied as it is: one another user wrote, or could have changed, is
+ * refused. After `chmod -R a+rwx /` anyone can rename /var away and put a journal of their
+ * own where the undo command looks (a setuid-root file of theirs in it).
+ */
+function checkJournalWriter(operand: string): void {
+  if (operand === '-') return;
+  let fd: number;
+  try {
+    fd = fs.openSync(operand, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return; // said by the reader
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return;
+    const head = Buffer.alloc(256);
+    if (journalFirstLine(head.subarray(0, fs.readSync(fd, head, 0, head.length, 0))) === null) return;
+    const euid = process.geteuid?.() ?? st.uid;
+    if (st.uid !== euid || (st.mode & 0o022) !== 0) {
+      const why = st.uid !== euid ? `owned by uid ${st.uid}, not by this user` : 'writable by others';
+      throw new PermsnapError('IO', `${operand}: an undo journal ${why}: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)`);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Where a run is, for a signal: reading the snapshot (nothing changed yet), or past it. */
 interface RunStage {
   reading: boolean;
@@ -147,6 +175,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
   checkUtf8Path('--undo', args.undo === undefined ? undefined : toByteString(args.undo));
   if (args.undo !== undefined && args['no-undo']) throw new PermsnapError('USAGE', 'give --undo FILE or --no-undo, not both');
+  checkJournalWriter(args.snapshot);
   const cwd = currentDirectory() ?? unnamedDirectory(args.root);
   const root = resolveRoot(args.root, cwd);
   checkRoot(root);
