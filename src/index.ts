@@ -16,5 +16,5 @@ export { UndoJournal, journalTimestamp } from './restore/undo-journal.js';
 export { defaultJournalDir } from './restore/journal-place.js';
 export { GetfaclParser, parseGetfacl, type ParsedEntry } from './format/getfacl-parser.js';
 export { readSnapshot, readSnapshotAll, readSnapshotBatches, type SnapshotInfo, type SnapshotText } from './format/read-snapshot.js';
-export { readOperand, readSnapshotText } from './archive/read-operand.js';
+export { readOperand, readOperandBatches, readSnapshotText } from './archive/read-operand.js';
 export { toByteString, displayString } from './platform/byte-path.js';

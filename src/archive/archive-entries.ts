@@ -80,6 +80,8 @@ export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: 
         // A .deb's bin/ping is usr/bin/ping on this merged-/usr host (merged-usr.ts).
         const real = mergedUsrPath(entry.path);
         if (real === null) continue;
+        // A compatibility symlink (lib/x -> /usr/lib/x) is not unpacked over what usr/ ships.
+        if (real !== entry.path && entry.type === 'symlink') continue;
         entry.path = real;
       }
       yield { entry, line: count };

@@ -98,6 +98,8 @@ function merge(tree: Map<string, Shipped>, item: Shipped, output: SnapshotOutput
   if (options.mergedUsr) {
     const real = mergedUsrPath(key);
     if (real === null) return;
+    // A compatibility symlink (lib/x -> /usr/lib/x) is not unpacked over what usr/ ships.
+    if (real !== key && item.entry.type === 'symlink') return;
     item.entry.path = item.entry.path.slice(0, item.entry.path.length - key.length) + real;
     key = real;
   }

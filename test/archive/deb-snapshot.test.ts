@@ -143,6 +143,19 @@ describe.skipIf(!ready)('snapshot --from-deb (needs root for the owners, dpkg-de
     expect(latin1(r.stdout)).toMatch(/^# file: d\n(#.*\n)*user::rwx\ngroup::r-x\nother::---\n/m);
   });
 
+  it('never lets a compatibility symlink (lib/y -> /usr/lib/y) take the place of what usr/ ships, with merged /usr', () => {
+    const deb = craftedDeb('compat', [
+      'def member(name, kind, mode=0o640):',
+      '    ti = tarfile.TarInfo(name); ti.type = kind; ti.mode = mode',
+      '    if kind == tarfile.SYMTYPE: ti.linkname = "/" + name[2:].replace("lib/", "usr/lib/", 1)',
+      '    return (ti, b"" if kind == tarfile.REGTYPE else None)',
+      'data = tar([member("./usr", tarfile.DIRTYPE, 0o755), member("./usr/lib", tarfile.DIRTYPE, 0o755), member("./usr/lib/y", tarfile.REGTYPE), member("./lib", tarfile.DIRTYPE, 0o755), member("./lib/y", tarfile.SYMTYPE)])',
+    ]);
+    const r = permsnap(['snapshot', '--from-deb', deb, '--merged-usr', 'yes'], { cwd: dir });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    expect(latin1(r.stdout)).toMatch(/^# file: usr\/lib\/y\n(#.*\n)*user::rw-\ngroup::r--\nother::---\n/m);
+  });
+
   it('refuses a malformed statoverride line, naming file and line, before printing anything', () => {
     const overrides = path.join(dir, 'bad-statoverride');
     fs.writeFileSync(overrides, 'root root 0755 /usr/bin/plain\nroot root rwxr-xr-x /usr/bin/passwd\n');
