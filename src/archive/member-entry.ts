@@ -38,8 +38,12 @@ export class MemberConverter {
   private readonly linkTargets = new Map<string, PaxMetadata>();
   /** Symlinks met: a hard link to one is a symlink too (GNU tar stores `ln -P link x` so). */
   private readonly symlinks = new Set<string>();
-  /** Directories met: a symlink member cannot take the place of one (tar fails, dpkg keeps it). */
-  private readonly directories = new Set<string>();
+  /**
+   * Directories met, and whether a member lies beneath: a symlink member cannot take the
+   * place of one that holds something (tar fails, and dpkg keeps any directory); an empty
+   * one tar removes for it.
+   */
+  private readonly directories = new Map<string, boolean>();
 
   constructor(private readonly options: MetadataOptions) {}
 
@@ -55,13 +59,19 @@ export class MemberConverter {
     // it): what links to the path from here on links to this one.
     this.symlinks.delete(key);
     this.linkTargets.delete(key);
+    const slash = key.lastIndexOf('/');
+    const parent = slash < 0 ? '.' : key.slice(0, slash);
+    if (this.directories.has(parent)) this.directories.set(parent, true);
     const linked = member.type === 'link' ? linkPath(member.linkname) : null;
     if (member.type === 'symlink' || (linked !== null && this.symlinks.has(linked))) {
-      const overDirectory = this.directories.has(key);
-      if (!overDirectory) this.symlinks.add(key);
+      const overDirectory = this.directories.get(key) === true;
+      if (!overDirectory) {
+        this.symlinks.add(key);
+        this.directories.delete(key);
+      }
       return { kind: 'symlink', path, overDirectory };
     }
-    if (member.type === 'directory') this.directories.add(key);
+    if (member.type === 'directory') this.directories.set(key, this.directories.get(key) ?? false);
     else this.directories.delete(key);
     const type = member.type === 'link' ? 'file' : TYPES[member.type ?? ''];
     if (type === undefined) return { kind: 'problem', path, message: 'member of a type permsnap does not read (a GNU volume label, old-style sparse file or incremental dump?); left out' };

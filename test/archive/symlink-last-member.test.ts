@@ -77,4 +77,11 @@ describe.skipIf(!hasGnuTar)('an archive whose last member for a path is a symlin
     const same = permsnap(['diff', path.join(dir, 'b.tar'), '.'], { cwd: path.join(dir, 'out') });
     expect([same.status, same.stdout.toString()], same.stderr).toEqual([0, '0 modified, 0 missing, 0 extra\n']);
   });
+
+  it('takes the symlink where the directory it follows was empty (tar removes an empty directory for it)', () => {
+    sh('mkdir -p src/e && chmod 705 src/e && tar -C src -cf c.tar ./e && rmdir src/e && ln -s target src/e && tar -C src -rf c.tar ./e && mkdir out && tar -C out -xpf c.tar', dir);
+    expect(fs.lstatSync(path.join(dir, 'out/e')).isSymbolicLink()).toBe(true);
+    const same = permsnap(['diff', path.join(dir, 'c.tar'), '.'], { cwd: path.join(dir, 'out') });
+    expect([same.status, same.stdout.toString()], same.stderr).toEqual([0, '0 modified, 0 missing, 0 extra\n']);
+  });
 });
