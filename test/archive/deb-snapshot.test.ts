@@ -53,7 +53,8 @@ function blocksOf(r: Run): Map<string, string> {
 
 /**
  * DIR/NAME/NAME.deb made by hand (Python's tarfile and ar), with a data.tar dpkg-deb would not
- * write: `data` is Python that sets `data`, a bytearray, with tar(members) at hand.
+ * write: `data` is Python that sets `data`, a bytearray, with tar(members) and
+ * member(name, kind, mode, link) at hand.
  */
 function craftedDeb(name: string, data: string[]): string {
   const work = path.join(dir, name);
@@ -64,6 +65,10 @@ function craftedDeb(name: string, data: string[]): string {
     '    b = io.BytesIO(); t = tarfile.open(fileobj=b, mode="w", format=tarfile.USTAR_FORMAT)',
     '    for ti, content in members: t.addfile(ti, io.BytesIO(content) if content is not None else None)',
     '    t.close(); return bytearray(b.getvalue())',
+    'def member(name, kind, mode=0o640, link="elsewhere"):',
+    '    ti = tarfile.TarInfo(name); ti.type = kind; ti.mode = mode',
+    '    if kind == tarfile.SYMTYPE: ti.linkname = link',
+    '    return (ti, b"" if kind == tarfile.REGTYPE else None)',
     `ctl = b"Package: ${name}\\nVersion: 1\\nArchitecture: all\\nMaintainer: x <x@example.org>\\nDescription: x\\n"`,
     'c = tarfile.TarInfo("./control"); c.size = len(ctl)',
     'open("control.tar", "wb").write(tar([(c, ctl)]))',
@@ -131,10 +136,6 @@ describe.skipIf(!ready)('snapshot --from-deb (needs root for the owners, dpkg-de
 
   it('drops a file whose last member is a symlink, as dpkg unpacks it, but keeps a directory (dpkg never replaces one)', () => {
     const deb = craftedDeb('kinds', [
-      'def member(name, kind, mode=0o640):',
-      '    ti = tarfile.TarInfo(name); ti.type = kind; ti.mode = mode',
-      '    if kind == tarfile.SYMTYPE: ti.linkname = "elsewhere"',
-      '    return (ti, b"" if kind == tarfile.REGTYPE else None)',
       'data = tar([member("./x", tarfile.REGTYPE), member("./d", tarfile.DIRTYPE, 0o750), member("./x", tarfile.SYMTYPE), member("./d", tarfile.SYMTYPE)])',
     ]);
     const r = permsnap(['snapshot', '--from-deb', deb, '--merged-usr', 'no'], { cwd: dir });
@@ -145,11 +146,7 @@ describe.skipIf(!ready)('snapshot --from-deb (needs root for the owners, dpkg-de
 
   it('never lets a compatibility symlink (lib/y -> /usr/lib/y) take the place of what usr/ ships, with merged /usr', () => {
     const deb = craftedDeb('compat', [
-      'def member(name, kind, mode=0o640):',
-      '    ti = tarfile.TarInfo(name); ti.type = kind; ti.mode = mode',
-      '    if kind == tarfile.SYMTYPE: ti.linkname = "/" + name[2:].replace("lib/", "usr/lib/", 1)',
-      '    return (ti, b"" if kind == tarfile.REGTYPE else None)',
-      'data = tar([member("./usr", tarfile.DIRTYPE, 0o755), member("./usr/lib", tarfile.DIRTYPE, 0o755), member("./usr/lib/y", tarfile.REGTYPE), member("./lib", tarfile.DIRTYPE, 0o755), member("./lib/y", tarfile.SYMTYPE)])',
+      'data = tar([member("./usr", tarfile.DIRTYPE, 0o755), member("./usr/lib", tarfile.DIRTYPE, 0o755), member("./usr/lib/y", tarfile.REGTYPE), member("./lib", tarfile.DIRTYPE, 0o755), member("./lib/y", tarfile.SYMTYPE, link="/usr/lib/y")])',
     ]);
     const r = permsnap(['snapshot', '--from-deb', deb, '--merged-usr', 'yes'], { cwd: dir });
     expect(r.status, r.stderr.toString()).toBe(0);
