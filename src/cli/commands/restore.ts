@@ -112,6 +112,9 @@ function checkJournalWriter(operand: string): void {
   if (operand === '-') return;
   let fd: number;
   try {
+    // Never opened unless a regular file: the reader that opens a FIFO must be the one
+    // that reads it (its writer may write once, to the first reader).
+    if (!fs.statSync(operand).isFile()) return;
     fd = fs.openSync(operand, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch {
     return; // said by the reader
