@@ -12,7 +12,7 @@ import { ACL_USER } from '../model/acl.js';
 import { printedPath } from '../model/printed-path.js';
 import { gidOfName, uidOfName } from '../platform/nss.js';
 import { readDebData } from './deb-package.js';
-import { hostHasMergedUsr, mergedUsrPath } from './merged-usr.js';
+import { hostHasMergedUsr, mergedUsrMemberPath } from './merged-usr.js';
 import { decompress, type Compression } from './decompress.js';
 import { MemberConverter, symlinkEntry } from './member-entry.js';
 import { readTarMembers, type TarMember } from './tar-members.js';
@@ -78,10 +78,8 @@ export async function* archiveEntries(name: string, kind: 'tar' | 'deb', bytes: 
       entry.path = printedPath(entry.path, true).path;
       if (mergedUsr) {
         // A .deb's bin/ping is usr/bin/ping on this merged-/usr host (merged-usr.ts).
-        const real = mergedUsrPath(entry.path);
+        const real = mergedUsrMemberPath(entry.path, entry.type === 'symlink');
         if (real === null) continue;
-        // A compatibility symlink (lib/x -> /usr/lib/x) is not unpacked over what usr/ ships.
-        if (real !== entry.path && entry.type === 'symlink') continue;
         entry.path = real;
       }
       yield { entry, line: count };

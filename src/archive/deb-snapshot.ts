@@ -10,7 +10,7 @@ import type { Entry } from '../model/entry.js';
 import { relativeForm } from '../model/printed-path.js';
 import type { ByteSink } from '../output/byte-sink.js';
 import { readDebData, type DebControl } from './deb-package.js';
-import { mergedUsrPath } from './merged-usr.js';
+import { mergedUsrMemberPath, mergedUsrPath } from './merged-usr.js';
 import { openArchive } from './decompress.js';
 import type { ScriptFinding } from './maintainer-scripts.js';
 import { SnapshotOutput, type ArchiveOutputOptions } from './snapshot-output.js';
@@ -96,10 +96,8 @@ async function mergePackage(deb: string, tree: Map<string, Shipped>, output: Sna
 function merge(tree: Map<string, Shipped>, item: Shipped, output: SnapshotOutput, options: DebSnapshotOptions): void {
   let key = relativeForm(item.entry.path);
   if (options.mergedUsr) {
-    const real = mergedUsrPath(key);
+    const real = mergedUsrMemberPath(key, item.entry.type === 'symlink');
     if (real === null) return;
-    // A compatibility symlink (lib/x -> /usr/lib/x) is not unpacked over what usr/ ships.
-    if (real !== key && item.entry.type === 'symlink') return;
     item.entry.path = item.entry.path.slice(0, item.entry.path.length - key.length) + real;
     key = real;
   }

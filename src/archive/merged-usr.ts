@@ -32,3 +32,13 @@ export function mergedUsrPath(relative: string): string | null {
   if (m === null) return relative;
   return m[2] === '' ? null : `usr/${relative}`;
 }
+
+/**
+ * As mergedUsrPath, for a member of a package: null too for a symlink beneath an aliased
+ * directory (lib/x -> /usr/lib/x, a compatibility link), which is never unpacked over what
+ * usr/ ships.
+ */
+export function mergedUsrMemberPath(relative: string, symlink: boolean): string | null {
+  const real = mergedUsrPath(relative);
+  return symlink && real !== relative ? null : real;
+}
