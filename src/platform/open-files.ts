@@ -5,7 +5,15 @@ import fs from 'node:fs';
 
 const FALLBACK = 1024;
 
-export function openFileLimit(limits = '/proc/self/limits'): number {
+/** This process's, read once: it does not change while permsnap runs (several modules ask). */
+let ownLimit: number | undefined;
+
+export function openFileLimit(limits?: string): number {
+  if (limits === undefined) return (ownLimit ??= readLimit('/proc/self/limits'));
+  return readLimit(limits);
+}
+
+function readLimit(limits: string): number {
   try {
     const line = fs.readFileSync(limits, 'latin1').split('\n').find((l) => l.startsWith('Max open files'));
     const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
