@@ -166,11 +166,10 @@ function byteExactExtract(globalPax: PaxRecords, end: { marker: boolean }): Retu
       this._pax = decodePaxRecords(buf);
       // tar-stream would take "5abc" as 5 and read the rest of the archive from the wrong place.
       const size = this._pax.size;
-      if (size !== undefined && size !== '' && !/^[0-9]+$/.test(size)) {
-        throw new PermsnapError('MALFORMED', `corrupt PAX header: size record ${JSON.stringify(size)} is not a decimal number`);
-      }
-      if (size !== undefined && !Number.isSafeInteger(Number(size))) {
-        throw new PermsnapError('MALFORMED', `corrupt PAX header: size record ${JSON.stringify(size)} is out of range`);
+      // An empty record deletes the size (POSIX pax): the header's stands.
+      if (size !== undefined && size !== '') {
+        const why = !/^[0-9]+$/.test(size) ? 'is not a decimal number' : !Number.isSafeInteger(Number(size)) ? 'is out of range' : null;
+        if (why !== null) throw new PermsnapError('MALFORMED', `corrupt PAX header: size record ${JSON.stringify(size)} ${why}`);
       }
     }
     // Kept here, not by tar-stream: it applies global records only to members that also

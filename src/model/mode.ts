@@ -9,6 +9,11 @@ export const S_ISVTX = 0o1000;
 export const SPECIAL_BITS = S_ISUID | S_ISGID | S_ISVTX;
 export const PERMISSION_BITS = 0o7777;
 
+/** "setuid", "setgid" or "setuid and setgid": the set-id bits among `bits`, for a message. */
+export function setIdNames(bits: number): string {
+  return [bits & S_ISUID ? 'setuid' : '', bits & S_ISGID ? 'setgid' : ''].filter(Boolean).join(' and ');
+}
+
 const S_IFMT = 0o170000;
 const TYPES = new Map<number, FileType>([
   [0o100000, 'file'],

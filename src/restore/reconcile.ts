@@ -6,7 +6,7 @@
 
 import { ACL_GROUP_OBJ, findEntry, modeWithoutAcl, type Acl } from '../model/acl.js';
 import { problemReason } from '../errors.js';
-import { S_ISGID, S_ISUID } from '../model/mode.js';
+import { S_ISGID, S_ISUID, setIdNames } from '../model/mode.js';
 import { afterChown, groupBitsNarrowed, isUnreadableCapability, sameAcl, sameBytes, wantedAclFor, wantedModeFor, type PathState, type WantedState } from './path-state.js';
 import type { PermissionField } from '../model/field.js';
 
@@ -115,7 +115,7 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
       if (bits !== 0) {
         io.chmod(narrowed.mode & ~bits);
         narrowed = io.read();
-        failures.push(`${bits & S_ISUID ? 'setuid' : ''}${bits === (S_ISUID | S_ISGID) ? ' and ' : ''}${bits & S_ISGID ? 'setgid' : ''} cleared: the file keeps an ACL unlike the recorded one, which may let others run it`);
+        failures.push(`${setIdNames(bits)} cleared: ${ACL_KEPT}`);
       }
       // The mode as it ends is the change the path saw: none when back where it was.
       const modeStep = changes.findIndex((c) => c.field === 'mode');
@@ -129,7 +129,7 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
   }
   // No capability either, one the file has included (removed).
   const capability = aclKept && wanted.capability !== undefined ? null : wanted.capability;
-  if (aclKept && wanted.capability) failures.push('capability not set (removed if set): the file keeps an ACL unlike the recorded one, which may let others run it');
+  if (aclKept && wanted.capability) failures.push(`capability not set (removed if set): ${ACL_KEPT}`);
   if (capability !== undefined && !sameBytes(state.capability, capability)) {
     if (taken(failures, 'capability', () => io.setCapability(capability))) changes.push({ field: 'capability', before: state, after: { ...wanted, capability } });
   }
@@ -148,6 +148,8 @@ function taken(failures: string[], what: string, step: () => void, hint = XATTR_
     return false;
   }
 }
+
+const ACL_KEPT = 'the file keeps an ACL unlike the recorded one, which may let others run it';
 
 // What ENOSPC and E2BIG from setxattr mostly mean: not a full disk, a value too big for the file's xattr space.
 const XATTR_HINT = ' (too big for this filesystem\'s space for extended attributes; or the disk is full)';

@@ -5,7 +5,7 @@
 import { ACL_GROUP, ACL_USER, isBaseAcl, modeWithoutAcl, sortAcl, type Acl } from '../model/acl.js';
 import { encodeCapability, parseCapabilityText } from '../model/capability.js';
 import type { Entry, QualifiedAclEntry } from '../model/entry.js';
-import { S_ISGID, S_ISUID } from '../model/mode.js';
+import { S_ISGID, S_ISUID, setIdNames } from '../model/mode.js';
 import type { IdResolver } from './id-resolver.js';
 import type { WantedState } from './path-state.js';
 import type { PermissionField } from '../model/field.js';
@@ -123,12 +123,9 @@ function withholdPrivileges(wanted: WantedState, problems: string[]): void {
     if (wanted.modeWithoutAcl !== undefined) wanted.modeWithoutAcl &= ~bits;
   }
   if (capability) wanted.capability = null;
-  const which = [...SPECIAL_BIT_NAMES.filter(([bit]) => (bits & bit) !== 0).map(([, name]) => name), ...(capability ? ['the capability'] : [])].join(' and ');
+  const which = [setIdNames(bits), capability ? 'the capability' : ''].filter(Boolean).join(' and ');
   problems.push(`${which} not set (cleared if set): the recorded ACL could not be set, and the one the file has may let others run it`);
 }
-
-/** Each bit withheld, its name, and whose it is. */
-const SPECIAL_BIT_NAMES = [[S_ISUID, 'setuid', 'owner'], [S_ISGID, 'setgid', 'group']] as const;
 
 /**
  * setuid and setgid are the recorded owner's and group's to give: when the block names an
@@ -147,8 +144,6 @@ function withholdSpecialBits(wanted: WantedState, entry: Entry, set: { uid: numb
   if (bits === 0) return;
   wanted.mode &= ~bits;
   if (wanted.modeWithoutAcl !== undefined) wanted.modeWithoutAcl &= ~bits;
-  const named = SPECIAL_BIT_NAMES.filter(([bit]) => (bits & bit) !== 0);
-  const which = named.map(([, name]) => name).join(' and ');
-  const whose = named.map(([, , of]) => of).join(' and ');
-  problems.push(`${which} not set (cleared if set): the recorded ${whose} could not be set, and the bit would serve whoever has the file now`);
+  const whose = [bits & S_ISUID ? 'owner' : '', bits & S_ISGID ? 'group' : ''].filter(Boolean).join(' and ');
+  problems.push(`${setIdNames(bits)} not set (cleared if set): the recorded ${whose} could not be set, and the bit would serve whoever has the file now`);
 }
