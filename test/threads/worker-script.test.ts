@@ -34,11 +34,21 @@ describe('workerScript', () => {
     expect(workerScript(pathToFileURL(path.join(dir, 'alone.js'))).href).toBe(pathToFileURL(path.join(dir, 'alone.js')).href);
   });
 
+  it('gives the bundle in bundle/ beside the module\'s directory (the library, dist/restore/, with dist/bundle/)', () => {
+    fs.mkdirSync(path.join(dir, 'restore'));
+    fs.mkdirSync(path.join(dir, 'bundle'));
+    fs.writeFileSync(path.join(dir, 'restore/w.js'), '');
+    fs.writeFileSync(path.join(dir, 'bundle/w.cjs'), '');
+    expect(workerScript(pathToFileURL(path.join(dir, 'restore/w.js'))).href).toBe(pathToFileURL(path.join(dir, 'bundle/w.cjs')).href);
+  });
+
   // `npm test` builds first, as `npm ci` does; where rolldown cannot run there is no bundle at all.
   const bundle = path.join(REPO, 'dist/bundle');
   it.runIf(fs.existsSync(path.join(bundle, 'entry.js')))('finds the bundles the build made for restore\'s and snapshot\'s workers, and each starts and quits (needs dist/bundle: rolldown ran)', async () => {
-    for (const name of ['restore-worker', 'worker']) {
-      const script = workerScript(pathToFileURL(path.join(bundle, `${name}.js`)));
+    // From the CLI's bundle (dist/bundle/) and from the library's modules (dist/DIR/, as tsc wrote them).
+    for (const module of ['bundle/restore-worker.js', 'bundle/worker.js', 'restore/restore-worker.js', 'snapshot/worker.js']) {
+      const name = path.basename(module, '.js');
+      const script = workerScript(pathToFileURL(path.join(REPO, 'dist', module)));
       expect(script.pathname.endsWith(`/dist/bundle/${name}.cjs`)).toBe(true);
       expect(await firstMessage(script)).toEqual({ ready: true });
     }
