@@ -2,6 +2,7 @@
 // cost import time), and is the ONE place that turns results and errors into messages
 // and an exit code.
 
+import fs from 'node:fs';
 import type { Argv, Options } from 'yargs';
 import { PermsnapError, systemReason } from '../errors.js';
 import { usageText } from './yargs-messages.js';
@@ -106,6 +107,20 @@ function wantsNagios(argv: readonly string[]): boolean {
     else if (a.startsWith('--format=')) format = a.slice('--format='.length);
   });
   return format === 'nagios';
+}
+
+/**
+ * permsnap's own version, from its package.json: two levels above this module both in the
+ * bundle (dist/bundle/) and as tsc wrote it (dist/cli/). yargs's own guess reads the first
+ * package.json above the node_modules it is installed in: installed as a dependency, that
+ * is the project's (`npx permsnap --version` printed its 1.0.0), and under npx's cache, none.
+ */
+function ownVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 // `permsnap snapshot / | head` closes the pipe early: stop quietly, as a SIGPIPE'd tool would.
@@ -295,7 +310,7 @@ async function readWithYargs(
     .example('$0 restore etc.facl --root / --dry-run', 'what restoring it would change (without --dry-run: change it, undo journal kept)')
     .help()
     .alias('help', 'h')
-    .version()
+    .version(ownVersion())
     .alias('version', 'v')
     .wrap(Math.min(100, process.stdout.columns ?? 100));
   const commandHelp = skipHelpCache(y);
