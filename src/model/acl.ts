@@ -76,7 +76,7 @@ export function modeBitsOfAcl(acl: Acl): number {
  * and a mask whenever there are named entries. A named entry given twice is valid: the
  * kernel keeps such an ACL, and getfacl (and GNU tar) write it down as it is.
  */
-export function aclProblem(acl: Acl): string | null {
+export function aclProblem(acl: readonly AclEntry[]): string | null {
   const counts = new Map<number, number>();
   let named = false;
   for (const e of acl) {

@@ -6,7 +6,7 @@
 import { PermsnapError } from '../errors.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { parseCapabilityText } from '../model/capability.js';
-import { ACL_TAGS } from '../model/acl.js';
+import { aclProblem, ACL_TAGS, isNamed } from '../model/acl.js';
 import { FILE_TYPES, UNKNOWN_ID, type QualifiedAclEntry } from '../model/entry.js';
 import type { RestoreEntries } from './look-all.js';
 
@@ -72,6 +72,11 @@ function aclProblemOf(acl: readonly QualifiedAclEntry[]): string | null {
     if (!Number.isInteger(e.perm) || e.perm < 0 || e.perm > 7) return `entry ${i + 1}: perm ${String(e.perm)}, expected an integer from 0 to 7`;
     if (!Number.isInteger(e.id) || e.id < UNKNOWN_ID || e.id > NO_ID) return `entry ${i + 1}: id ${String(e.id)}, expected an integer`;
     if (e.name !== undefined && typeof e.name !== 'string') return `entry ${i + 1}: name, expected a string or nothing`;
+    // Neither says whose it is: it was skipped, and the path counted correct with its ACL missing.
+    if (isNamed(e) && e.id === UNKNOWN_ID && e.name === undefined) return `entry ${i + 1}: a named entry with neither an id nor a name`;
   }
-  return null;
+  // One the kernel refuses (no other::, two masks, named entries without one) failed only
+  // once the run was changing paths; an empty one or two user:: entries were skipped silently.
+  const problem = aclProblem(acl);
+  return problem === null ? null : `${problem}, expected user::, group:: and other:: once each, and a mask:: with named entries`;
 }

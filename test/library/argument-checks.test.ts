@@ -57,6 +57,7 @@ describe('library arguments of the wrong kind', () => {
     const tree = path.join(dir, 'tree');
     const options = { root: tree, ids: nssResolver(), journal: null };
     const good = { path: 'g', type: 'file' as const, mode: 0o644, uid: -1, gid: -1 };
+    const base = (tag: number, perm: number): object => ({ tag, perm, id: -1 });
     const cases: Array<[object, string]> = [
       [{ ...good, path: 'f', mode: NaN }, 'mode NaN: expected an integer from 0 to 0o7777'],
       [{ ...good, path: 'f', mode: 0o177777 }, 'mode 65535: expected an integer from 0 to 0o7777'],
@@ -66,6 +67,13 @@ describe('library arguments of the wrong kind', () => {
       [{ ...good, path: 'f', acl: [{ tag: 0x40, perm: 7, id: -1 }] }, 'acl: entry 1: tag 64, expected'],
       [{ ...good, path: 'f', acl: [{ tag: 0x01, perm: 8, id: -1 }] }, 'acl: entry 1: perm 8, expected an integer from 0 to 7'],
       [{ ...good, path: 'f', capability: 'cap_bogus=ep' }, 'capability: invalid capability text'],
+      // ACLs the kernel refuses, or that say nothing: refused too, not met half-way through the run.
+      [{ ...good, path: 'f', acl: [] }, 'acl: missing user:: entry'],
+      [{ ...good, path: 'f', acl: [base(0x01, 7), base(0x04, 7)] }, 'acl: missing other:: entry'],
+      [{ ...good, path: 'f', acl: [base(0x01, 7), base(0x01, 6), base(0x04, 7), base(0x20, 0)] }, 'acl: duplicate user:: entry'],
+      [{ ...good, path: 'f', acl: [base(0x01, 7), { tag: 0x02, perm: 7, id: 0 }, base(0x04, 7), base(0x20, 0)] }, 'acl: named entries without a mask:: entry'],
+      [{ ...good, path: 'f', acl: [base(0x01, 7), { tag: 0x02, perm: 7, id: -1 }, base(0x04, 7), base(0x10, 7), base(0x20, 0)] }, 'acl: entry 2: a named entry with neither an id nor a name'],
+      [{ ...good, path: 'f', type: 'dir', defaultAcl: [base(0x01, 7), base(0x04, 7), base(0x10, 7), base(0x10, 5), base(0x20, 0)] }, 'defaultAcl: duplicate mask:: entry'],
     ];
     for (const [entry, message] of cases) {
       const got = await refusal(() => restore([{ entry: good, line: 1 }, [{ entry: anyway(entry), line: 2 }]], options));
