@@ -33,17 +33,18 @@ async function prestart(count: number, load: () => Promise<PrestartedWorkers>): 
 
 /** Starts the workers a snapshot command line will want. */
 export const startEarlyWorkers = (argv: readonly string[]): Promise<Release> =>
-  prestart(workersToPrestart(argv), async () => (await import('../snapshot/worker-pool.js')).earlySnapshotWorkers);
+  prestart(withinDescriptors(workersToPrestart(argv)), async () => (await import('../snapshot/worker-pool.js')).earlySnapshotWorkers);
 
 /** The same for `permsnap diff`: one worker per side (a side read from stdin leaves one unused). */
 export const startEarlySideWorkers = (argv: readonly string[]): Promise<Release> =>
   prestart(argv.some((a) => NO_RUN.has(a)) ? 0 : 2, async () => (await import('../diff/side-in-worker.js')).earlySideWorkers);
 
-/**
- * The same for `permsnap restore`: one per --jobs (one per core, at most 8, by default), as
- * many as the descriptor limit leaves room for (restore itself runs no more).
- */
-export function startEarlyRestoreWorkers(argv: readonly string[]): Promise<Release> {
-  const room = jobsWithinDescriptors(workersToPrestart(argv));
-  return prestart(room > 1 ? room : 0, async () => (await import('../restore/worker-executor.js')).earlyRestoreWorkers);
+/** The same for `permsnap restore`: one per --jobs (one per core, at most 8, by default). */
+export const startEarlyRestoreWorkers = (argv: readonly string[]): Promise<Release> =>
+  prestart(withinDescriptors(workersToPrestart(argv)), async () => (await import('../restore/worker-executor.js')).earlyRestoreWorkers);
+
+/** As many as the descriptor limit leaves room for (the command itself runs no more); none for one. */
+function withinDescriptors(count: number): number {
+  const room = jobsWithinDescriptors(count);
+  return room > 1 ? room : 0;
 }

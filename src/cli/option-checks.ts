@@ -3,7 +3,8 @@
 
 import { PermsnapError } from '../errors.js';
 import { isUtf8Bytes, messageText } from '../platform/byte-path.js';
-import { jobsInRange, MAX_JOBS } from '../threads/default-jobs.js';
+import { defaultJobs, jobsInRange, jobsWithinDescriptors, MAX_JOBS } from '../threads/default-jobs.js';
+import { openFileLimit } from '../platform/open-files.js';
 
 /**
  * --jobs: a whole number from 1 to MAX_JOBS, or not given. `argv`, the command line, says
@@ -18,6 +19,14 @@ export function checkJobs(jobs: number | undefined, argv: readonly string[]): vo
   // Decimal digits only: yargs reads 0x2, 2e0 and " 2" as 2 as well.
   if (!/^[0-9]+$/.test(given)) throw new PermsnapError('USAGE', `Expected --jobs to be ${expected}, got ${JSON.stringify(given)}`);
   if (!jobsInRange(jobs)) throw new PermsnapError('USAGE', `Expected --jobs to be ${expected}, got ${jobs}`);
+}
+
+/** --jobs (or the default), lowered to what the descriptor limit leaves room for; `say` tells. */
+export function jobsWithinLimit(given: number | undefined, say: (line: string) => void): number {
+  const jobs = given ?? defaultJobs();
+  const room = jobsWithinDescriptors(jobs);
+  if (room < jobs) say(`${given === undefined ? 'threads' : '--jobs'} ${jobs} lowered to ${room}: the descriptor limit (ulimit -n) is ${openFileLimit()}`);
+  return room;
 }
 
 /**

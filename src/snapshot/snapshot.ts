@@ -11,7 +11,7 @@ import { Scheduler } from './scheduler.js';
 import { freeNow } from '../output/free-buffer.js';
 import type { SnapshotSettings } from './settings.js';
 import { WorkerPool } from './worker-pool.js';
-import { defaultJobs, workersCanStart } from '../threads/default-jobs.js';
+import { defaultJobs, jobsWithinDescriptors, workersCanStart } from '../threads/default-jobs.js';
 import { checkChoice, checkGlobs, checkJobsOption, checkOptionsObject, checkPathList, checkSink } from '../library-options.js';
 
 /** Settings worked out from `compat` and `format` (resolveSettings), not given. */
@@ -73,7 +73,8 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
   // A snapshot written into the tree it walks must not record its own temp file: the
   // next diff against the live tree would report it missing.
   const settings = resolveSettings({ ...options, leaveOut: [...(options.leaveOut ?? []), ...(sink.identity ? [sink.identity] : [])] });
-  const jobs = options.jobs ?? defaultJobs();
+  // Each worker loads its code and walks with directories open: EMFILE cut the walk short otherwise.
+  const jobs = jobsWithinDescriptors(options.jobs ?? defaultJobs());
   const markers = !options.compat && settings.format === 'getfacl' && settings.print.comments;
   const writer = new MarkerWriter(sink, markers);
   const pool = jobs > 1 && workersCanStart() ? new WorkerPool(jobs, settings) : null;

@@ -35,10 +35,10 @@ export function defaultJobs(): number {
 }
 
 /**
- * The restore threads (`jobs`) a descriptor limit leaves room for: each keeps directories
- * open and loads its own code, beside the chunk's pinned paths and the process's own. Under
- * ulimit -n 64, 4 threads failed with EMFILE (a worker loading koffi, NSS lookups, opens)
- * and 3 did not; 4 did at 80.
+ * The threads (`jobs`) a descriptor limit leaves room for: each loads its own code and keeps
+ * directories open, beside the process's own (and restore's pinned paths). Under ulimit -n
+ * 64, 4 restore threads failed with EMFILE (a worker loading koffi, NSS lookups, opens) and
+ * 3 did not; 4 did at 80. Snapshot's 16 failed to load at 64, and at 80 left paths out.
  */
 export function jobsWithinDescriptors(jobs: number, limit = openFileLimit()): number {
   return Math.max(1, Math.min(jobs, Math.floor((limit - 40) / 10)));

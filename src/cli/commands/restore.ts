@@ -12,15 +12,14 @@ import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
 import { MIN_PIECED } from '../../restore/look-pieces.js';
 import { restore, type RestoreSummary } from '../../restore/restore.js';
-import { openFileLimit } from '../../platform/open-files.js';
 import { journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
 import { formatChange } from '../change-text.js';
 import { createProgress } from '../progress.js';
 import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { globsOf } from '../pattern-file.js';
-import { defaultJobs, jobsWithinDescriptors, MAX_JOBS } from '../../threads/default-jobs.js';
-import { checkJobs, checkNotEmpty, checkUtf8Path, fieldList } from '../option-checks.js';
+import { MAX_JOBS } from '../../threads/default-jobs.js';
+import { checkJobs, checkNotEmpty, checkUtf8Path, fieldList, jobsWithinLimit } from '../option-checks.js';
 import { shellWord } from '../shell-word.js';
 import { endAtOnceWhenDone } from '../process-end.js';
 import { exitAtOnce } from '../../platform/libc.js';
@@ -202,9 +201,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
     // Held in memory (gzip inflated), a big snapshot is parsed by the workers, in pieces.
-    const jobs = args.jobs ?? defaultJobs();
-    const room = jobsWithinDescriptors(jobs);
-    if (room < jobs) reporter.info(`${args.jobs === undefined ? 'threads' : '--jobs'} ${jobs} lowered to ${room}: the descriptor limit (ulimit -n) is ${openFileLimit()}`);
+    const room = jobsWithinLimit(args.jobs, (line) => reporter.info(line));
     text = room > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
     summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
@@ -216,7 +213,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
       ids,
       capabilitiesKnown: () => info.hasMarkers,
       journal,
-      jobs,
+      jobs: room,
       // The process ends as soon as the summary is out (process-end.ts).
       threadsMayEnd: true,
       shouldStop: () => signal() !== null,

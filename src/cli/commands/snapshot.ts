@@ -17,7 +17,7 @@ import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { createProgress } from '../progress.js';
 import { globsOf } from '../pattern-file.js';
-import { checkJobs, checkNotEmpty, checkUtf8Path } from '../option-checks.js';
+import { checkJobs, checkNotEmpty, checkUtf8Path, jobsWithinLimit } from '../option-checks.js';
 import { MAX_JOBS } from '../../threads/default-jobs.js';
 
 export const command = 'snapshot [paths..]';
@@ -154,7 +154,8 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       format: args.format,
       sorted: args.sort,
       exclude,
-      jobs: args.jobs,
+      // --compat adds nothing to what getfacl says: lowered without a word.
+      jobs: jobsWithinLimit(args.jobs, (line) => !args.compat && reporter.info(line)),
       oneFileSystem: args['one-file-system'] ?? false,
       skipBase: args['skip-base'] ?? false,
       stripLeadingSlash: !args['absolute-names'],
