@@ -24,8 +24,8 @@ export interface DiffOptions {
   format?: DiffFormat;
   /** Compare ids instead of names (-n). */
   numeric?: boolean;
-  exclude?: string[];
-  ignore?: PermissionField[];
+  exclude?: readonly string[];
+  ignore?: readonly PermissionField[];
   colour?: boolean;
   onProblem?: (path: string, message: string) => void;
   /** Called for what is not trouble but worth saying (a path given twice by a snapshot). */

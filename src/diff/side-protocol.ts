@@ -6,7 +6,7 @@ import type { SideInfo } from './diff-sources.js';
 export interface SideJob {
   operand: string;
   names: boolean;
-  exclude: string[];
+  exclude: readonly string[];
   /** Read a live side's capabilities (not under --ignore capability). */
   capability: boolean;
   /** Yield the CPU to the other side's worker until told FULL_SPEED (see diff.ts). */

@@ -30,9 +30,9 @@ export interface RestoreOptions {
   root?: string;
   cwd?: string;
   dryRun?: boolean;
-  exclude?: string[];
-  only?: string[];
-  ignore?: PermissionField[];
+  exclude?: readonly string[];
+  only?: readonly string[];
+  ignore?: readonly PermissionField[];
   ids: IdResolver;
   /**
    * For entries: the snapshot says which files have no capability (permsnap's markers are

@@ -17,9 +17,9 @@ export interface SnapshotSettings {
   /** st_dev numbers of filesystems recorded but not entered (pseudo filesystems). */
   doNotEnter: number[];
   /** Files left out of the walk by identity: the snapshot's own output file while it is written. */
-  leaveOut: FileIdentity[];
+  leaveOut: readonly FileIdentity[];
   /** Globs (contracts.md) of paths to leave out. */
-  exclude: string[];
+  exclude: readonly string[];
   /** Remove leading "/" and "./" from printed paths (off with -p). */
   stripLeadingSlash: boolean;
   /** Leave out files whose ACL is the base ACL and that have no default ACL (-s). */
