@@ -2,6 +2,7 @@
 // and writes the chosen report to a byte sink. Exit status is the caller's: this returns
 // the counts.
 
+import { PermsnapError } from '../errors.js';
 import { PATH_QUOTED, quote } from '../format/quote.js';
 import { compileGlobs } from '../glob/path-matcher.js';
 import type { ByteSink } from '../output/byte-sink.js';
@@ -93,6 +94,11 @@ export async function diff(before: string, after: string, sink: ByteSink, option
     warn(afterRepeats.warning(after));
   } finally {
     await Promise.all([beforeInWorker?.cancel(), afterInWorker?.cancel()]);
+  }
+  // Nothing compared is no "no differences": a nagios check whose baseline an exclude
+  // filtered away said OK, of 0 paths.
+  if (a.entries + b.entries === 0 && (options.exclude?.length ?? 0) > 0) {
+    throw new PermsnapError('USAGE', 'the exclude globs left out every path of both sides: nothing was compared (is the glob right?)');
   }
   const { changes: found, common, rootBeforeOnly } = comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown);
   const entered = dropNotEntered(found, [...a.notEntered, ...b.notEntered]);

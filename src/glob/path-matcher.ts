@@ -36,7 +36,9 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
   return (path) => {
     // "tree//a" (from `snapshot tree/`, as getfacl prints it) is matched as "tree/a".
     const relative = asText(normalPath(path));
-    if (relative === '') return false;
+    // The root ("."): only the pattern for it (above) leaves it out; `?` and `[!p]` matched
+    // it as a one-letter name, and `--exclude '?'` left out the whole of `snapshot .`.
+    if (relative === '' || relative === '.') return false;
     const name = relative.slice(relative.lastIndexOf('/') + 1);
     return tests.some((test) => test(relative, name));
   };

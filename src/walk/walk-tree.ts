@@ -10,6 +10,7 @@ import {
 import type { SystemError } from '../platform/libc.js';
 import { openFileLimit } from '../platform/open-files.js';
 import { sortedNames } from './sorted-names.js';
+import { beneathMatcher } from '../glob/path-matcher.js';
 
 /** toplevel: follow symlinks named as arguments (getfacl's default); logical: follow all (-L); physical: none (-P). */
 export type SymlinkPolicy = 'toplevel' | 'logical' | 'physical';
@@ -22,7 +23,7 @@ export interface WalkOptions {
   sorted: boolean;
   /** Record directories on these devices but do not enter them (pseudo filesystems). */
   doNotEnter: ReadonlySet<number>;
-  /** Paths (as walked) to leave out, with everything beneath them. */
+  /** Paths (as walked) to leave out, with everything beneath them (an argument beneath one too). */
   isExcluded?: (path: string) => boolean;
   /** Say nothing when reading an opened directory's names fails, as getfacl does (--compat). */
   quietReadErrors?: boolean;
@@ -87,6 +88,9 @@ export function walkArgument(path: string, options: WalkOptions, visitor: WalkVi
     visitor.error(path, nameTooLong(path));
     return;
   }
+  // An argument beneath an excluded directory (`snapshot /tmp/x --exclude /tmp`) is left
+  // out as a snapshot file's paths are (diff, restore): those sides agree.
+  if (options.isExcluded && beneathMatcher(options.isExcluded)(path)) return;
   walkNode({ dirfd: AT_FDCWD, name: path }, path, 0, [], -1, options, visitor);
 }
 

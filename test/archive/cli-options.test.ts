@@ -34,8 +34,9 @@ describe.skipIf(!hasGnuTar)('snapshot --from-tar options (needs GNU tar)', () =>
       expect(fs.readFileSync(base, 'utf8')).toBe('# file: kept\n');
       expect(fs.readdirSync(dir).filter((n) => n.includes('base'))).toEqual(['base.facl']);
     }
-    // To stdout, an empty archive is an empty snapshot, as before.
-    expect(permsnap(['snapshot', '--from-tar', empty], { cwd: dir }).status).toBe(0);
+    // To stdout too: `snapshot --from-tar x.tar > base.facl` in CI must not pass.
+    const out = permsnap(['snapshot', '--from-tar', empty], { cwd: dir });
+    expect([out.status, out.stdout.length, out.stderr]).toEqual([1, 0, 'permsnap: the snapshot is empty: no member of the archive was recorded\n']);
   });
 
   it('refuses PATH operands and the options that only mean something for a walk', () => {

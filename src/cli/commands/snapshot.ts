@@ -179,6 +179,8 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       reporter.error(`${args.output}: not written: no path could be read`);
       return { exitCode: 1 };
     }
+    // Without an exclude, none is what getfacl gives too (`-P symlink`, exit 0); --compat adds nothing to it.
+    if (!args.compat && !failed && exclude.length > 0 && isEmptySnapshot(args, result.entries)) return refuseEmpty(args, sink, reporter, 'no path was recorded: --exclude left out every one');
     await sink.commit();
     // A directory that could not be listed is itself in the snapshot: only what it holds is not.
     // The summary: printed with --quiet too, as its help says.
@@ -287,9 +289,27 @@ function archiveOutput(args: SnapshotArgs, raw: readonly string[], reporter: Rep
 }
 
 /**
+ * A snapshot that recorded no block (every path excluded, an empty archive) is no baseline:
+ * diff refuses it (against it every path would be extra). With -s, none is what a tree
+ * without ACLs gives.
+ */
+function isEmptySnapshot(args: SnapshotArgs, entries: number): boolean {
+  return entries === 0 && !args['skip-base'];
+}
+
+/**
+ * An empty snapshot: exit 1, said, and -o left as it was (an empty file must not take a
+ * good baseline's place); on stdout, `snapshot ... > base.facl` in CI must not pass.
+ */
+async function refuseEmpty(args: SnapshotArgs, sink: ByteSink, reporter: Reporter, why: string): Promise<Outcome> {
+  await sink.abort();
+  reporter.error(args.output === undefined ? `the snapshot is empty: ${why}` : `${args.output}: not written: ${why}`);
+  return { exitCode: 1 };
+}
+
+/**
  * Runs an archive snapshot into -o (atomically) or stdout; exit 1 when members were left
- * out, or when -o would get no block at all (an empty archive, every member left out): as
- * for a live snapshot that read nothing, an empty file does not take a baseline's place.
+ * out, or when no block at all was recorded (isEmptySnapshot).
  */
 async function writeArchiveSnapshot(
   args: SnapshotArgs,
@@ -301,11 +321,7 @@ async function writeArchiveSnapshot(
   try {
     const result = await work(sink, progress);
     progress.done();
-    if (args.output !== undefined && result.entries === 0) {
-      await sink.abort();
-      reporter.error(`${args.output}: not written: no member of the archive was recorded`);
-      return { exitCode: 1 };
-    }
+    if (isEmptySnapshot(args, result.entries)) return refuseEmpty(args, sink, reporter, 'no member of the archive was recorded');
     await sink.commit();
     if (result.problems > 0) reporter.info(`${result.problems} member(s) of the archive could not be read; the snapshot lacks them`);
     return { exitCode: result.problems > 0 ? 1 : 0 };
