@@ -33,7 +33,7 @@ export const options = {
   root: { type: 'string', describe: 'Resolve recorded paths beneath DIR (default: relative paths beneath the current directory, absolute ones beneath /)' },
   'dry-run': { alias: 'n', type: 'boolean', default: false, describe: 'Print what would change (path, field, before -> after); change nothing' },
   jobs: { alias: 'j', type: 'number', describe: `Threads that look at and change paths (1 to ${MAX_JOBS}; default: one per core, at most 8)` },
-  undo: { type: 'string', describe: 'Write the undo journal to FILE, which must not exist (default: a new file under ROOT/var/lib/permsnap/undo/ with --root, else /var/lib/permsnap/undo/ as root, else $XDG_STATE_HOME/permsnap/undo/ (~/.local/state/permsnap/undo/); see the README)' },
+  undo: { type: 'string', describe: 'Write the undo journal to FILE, which must not exist (default: a new file under ROOT/var/lib/permsnap/undo/ when --root is not / and that place is writable and safe, else /var/lib/permsnap/undo/ as root, else $XDG_STATE_HOME/permsnap/undo/ (~/.local/state/permsnap/undo/); see the README)' },
   'no-undo': { type: 'boolean', default: false, describe: 'Keep no undo journal' },
   exclude: repeatable('Leave paths matching GLOB (and all beneath) alone (repeatable)'),
   'exclude-from': repeatable('Read exclude globs from FILE, one per line, # lines ignored (repeatable)'),

@@ -379,8 +379,8 @@ async function fromDeb(debs: string[], args: SnapshotArgs, raw: readonly string[
  * byte), so a name that is not UTF-8 stays exact. A read that fails (stdin a directory, or
  * closed) is getfacl's "Standard input: REASON", said where the stdin paths end (stdinEnds);
  * the other paths are still walked. So is a line with a NUL byte (a list from `find
- * -print0`), which no path holds: refused, where getfacl reads such a line up to the NUL,
- * or not at all, and a snapshot would record a path that no reader takes.
+ * -print0`), which no path holds: refused, where getfacl joins what comes before the NUL
+ * to the next line, and walks a path nobody named.
  */
 function expandStdinPaths(paths: string[]): { paths: string[]; stdinProblems: string[]; stdinEnds: number } {
   if (!paths.includes('-')) return { paths, stdinProblems: [], stdinEnds: -1 };
