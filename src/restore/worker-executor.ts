@@ -27,6 +27,8 @@ interface Slot {
   worker: Worker;
   loaded: boolean;
   pending: number;
+  /** This executor's 'exit' listener, taken off at close (the pool's own stays). */
+  exitedEarly: () => void;
 }
 
 type Answer = Exclude<RestoreReply, { ready: true } | { bye: true }>;
@@ -42,14 +44,15 @@ export class WorkerExecutor implements RestoreExecutor, PieceExecutor {
   constructor(size: number, setup: WorkerSetup) {
     for (let i = 0; i < size; i++) {
       const { worker, loaded } = earlyRestoreWorkers.take();
-      const slot: Slot = { worker, loaded, pending: 0 };
+      const exitedEarly = (): void => this.failAll(new PermsnapError('INTERNAL', 'a restore worker exited early'));
+      const slot: Slot = { worker, loaded, pending: 0, exitedEarly };
       worker.postMessage({ setup } satisfies RestoreOrder);
       worker.on('message', (reply: RestoreReply) => {
         if ('ready' in reply) slot.loaded = true;
         else if (!('bye' in reply)) this.settle(reply);
       });
       worker.on('error', (err) => this.failAll(err));
-      worker.on('exit', () => this.failAll(new PermsnapError('INTERNAL', 'a restore worker exited early')));
+      worker.on('exit', exitedEarly);
       this.slots.push(slot);
     }
   }
@@ -88,7 +91,7 @@ export class WorkerExecutor implements RestoreExecutor, PieceExecutor {
    */
   async close(threadsMayEnd = false): Promise<void> {
     const slots = this.slots.splice(0);
-    for (const { worker } of slots) worker.removeAllListeners('exit');
+    for (const { worker, exitedEarly } of slots) worker.off('exit', exitedEarly);
     await Promise.all(slots.map(({ worker, loaded }) => endOnceLoaded(worker, loaded, QUIT, threadsMayEnd ? isGoodbye : undefined)));
   }
 

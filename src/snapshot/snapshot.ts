@@ -29,7 +29,7 @@ export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, DerivedS
   onProblem?: (problem: ErrorPart) => void;
   /** Called once when a leading "/" was removed from a printed path. */
   onAbsolute?: () => void;
-  /** Called before each argument is walked, once all before it are written (its index). */
+  /** Called before each argument is walked, once all before it are written (its index); and once more after the last, with paths.length. */
   beforeArgument?: (index: number) => void;
   /** Called after each written part with the running count of entries (progress). */
   onProgress?: (entries: number, path: string) => void;

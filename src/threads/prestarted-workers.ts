@@ -39,7 +39,10 @@ export class PrestartedWorkers {
   private startOne(): Worker {
     allowStdioListeners();
     const worker = this.start();
-    worker.once('exit', () => exitedWorkers.add(worker));
+    worker.once('exit', () => {
+      exitedWorkers.add(worker);
+      workersRunning--;
+    });
     return worker;
   }
 
@@ -51,19 +54,20 @@ export class PrestartedWorkers {
   }
 }
 
-let workersStarted = 0;
+let workersRunning = 0;
 /** Workers that have ended: waiting for their 'exit' again would wait for ever. */
 const exitedWorkers = new WeakSet<Worker>();
 
 /**
  * Each worker's stdout and stderr are piped into the process's, and every pipe adds an
  * 'error' listener there: past 10 workers (--jobs 12) Node warned of a listener leak on
- * stderr. The limit follows the workers started.
+ * stderr. The limit follows the workers running (a program that restores again and again
+ * raised it by every worker it ever started).
  */
 function allowStdioListeners(): void {
-  workersStarted++;
+  workersRunning++;
   for (const stream of [process.stdout, process.stderr]) {
-    if (stream.getMaxListeners() < workersStarted + 10) stream.setMaxListeners(workersStarted + 10);
+    if (stream.getMaxListeners() < workersRunning + 10) stream.setMaxListeners(workersRunning + 10);
   }
 }
 
