@@ -90,8 +90,18 @@ export function walkArgument(path: string, options: WalkOptions, visitor: WalkVi
   }
   // An argument beneath an excluded directory (`snapshot /tmp/x --exclude /tmp`) is left
   // out as a snapshot file's paths are (diff, restore): those sides agree.
-  if (options.isExcluded && beneathMatcher(options.isExcluded)(path)) return;
+  if (options.isExcluded && excludedHereOrAbove(options.isExcluded)(path)) return;
   walkNode({ dirfd: AT_FDCWD, name: path }, path, 0, [], -1, options, visitor);
+}
+
+// One beneath-matcher per exclude matcher, so that the arguments of a long list (`find ... |
+// snapshot -`) share the verdicts on their ancestors rather than each work them out anew.
+const beneathMatchers = new WeakMap<(path: string) => boolean, (path: string) => boolean>();
+
+function excludedHereOrAbove(isExcluded: (path: string) => boolean): (path: string) => boolean {
+  let matcher = beneathMatchers.get(isExcluded);
+  if (matcher === undefined) beneathMatchers.set(isExcluded, (matcher = beneathMatcher(isExcluded)));
+  return matcher;
 }
 
 /** Walks the contents of a directory found by an earlier walk (see deferDirectory). */
