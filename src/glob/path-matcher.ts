@@ -40,7 +40,8 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
     // it as a one-letter name, and `--exclude '?'` left out the whole of `snapshot .`.
     if (relative === '' || relative === '.') return false;
     const name = relative.slice(relative.lastIndexOf('/') + 1);
-    return tests.some((test) => test(relative, name));
+    // ".." names the directory above, not an entry: `.*` and `??` left out `snapshot ../proj`.
+    return name !== '..' && tests.some((test) => test(relative, name));
   };
 }
 
@@ -88,13 +89,20 @@ export function beneathMatcher(matcher: PathMatcher): PathMatcher {
     return verdict;
   };
   // "a/b/c" is matched as itself, then (through the kept verdicts) "a/b" and "a": the
-  // prefixes ending before each "/", as "/x" gives "" and "a//b" gives "a/" and "a".
+  // prefixes ending before each "/", as "/x" gives "" and "a//b" gives "a/" and "a". A
+  // prefix before a ".." is no ancestor ("t/../s" and "t/.." are not in t), so the prefixes
+  // end at the last "..": what is above it is not worked out from the path's words.
   const matchesHereOrAbove = (path: string): boolean => {
     const slash = path.lastIndexOf('/');
-    return (slash >= 0 && ancestorMatches(path.slice(0, slash))) || matcher(path);
+    if (slash < 0) return matcher(path);
+    const parent = path.slice(0, slash);
+    const aboveDotDot = endsInDotDot(path) || endsInDotDot(parent);
+    return (!aboveDotDot && ancestorMatches(parent)) || matcher(path);
   };
   return matchesHereOrAbove;
 }
+
+const endsInDotDot = (path: string): boolean => path === '..' || path.endsWith('/..');
 
 /**
  * A byte string (pattern or path) as the text globs work on, so that `?` and `[é]` take one

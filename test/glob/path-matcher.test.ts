@@ -106,6 +106,15 @@ describe('beneathMatcher', () => {
     expect(paths.filter((p) => !m(p)).length).toBeGreaterThan(10);
   });
 
+  it('takes no ".." for a name, and no prefix before a ".." for an ancestor: "t/../s" is not beneath t', () => {
+    const m = beneathMatcher(compileGlobs(['.*', '??', 't'])!);
+    for (const path of ['..', '../proj', '../proj/a', 't/..', 't/../s', 't/../s/x', 't/..//s', '../../u', '/srv/t/../x', 'a/t/sub/..']) {
+      expect(m(path), path).toBe(false);
+    }
+    // What lies after the last ".." is matched as usual, and so is "." as "here".
+    for (const path of ['../.git', '../proj/.cache/x', 't/../s/t', 't/../s/ab/x', 't/./x', 'a/./t/y']) expect(m(path), path).toBe(true);
+  });
+
   it('matches each ancestor once however many paths lie beneath it', () => {
     let calls = 0;
     const counting = (path: string): boolean => {
