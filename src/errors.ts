@@ -6,6 +6,8 @@ import { PATH_QUOTED, quote } from './format/quote.js';
 export type ErrorCode =
   | 'USAGE'
   | 'MALFORMED'
+  /** What was read left nothing to work on (a diff whose exclude left out every path). */
+  | 'EMPTY'
   | 'IO'
   | 'PLATFORM'
   | 'INTERNAL';

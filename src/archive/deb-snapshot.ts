@@ -13,7 +13,7 @@ import { readDebData, type DebControl } from './deb-package.js';
 import { mergedUsrMemberPath, mergedUsrPath } from './merged-usr.js';
 import { openArchive } from './decompress.js';
 import type { ScriptFinding } from './maintainer-scripts.js';
-import { SnapshotOutput, type ArchiveOutputOptions } from './snapshot-output.js';
+import { SnapshotOutput, type ArchiveOutputOptions, type ArchiveSnapshotCounts } from './snapshot-output.js';
 import { applyStatOverride, readStatOverrides, type StatOverride } from './statoverride.js';
 import { namingArchive } from './tar-snapshot.js';
 
@@ -37,9 +37,7 @@ export interface Disagreement {
   later: { pkg: string; state: string };
 }
 
-export interface DebSnapshotResult {
-  entries: number;
-  problems: number;
+export interface DebSnapshotResult extends ArchiveSnapshotCounts {
   packages: number;
   overridden: number;
 }
@@ -66,8 +64,7 @@ export async function snapshotDebs(debs: string[], sink: ByteSink, options: DebS
     }
     const overridden = applyOverrides(tree, overrides, output, options);
     for (const { entry } of tree.values()) await output.add(output.printer.printEntry(entry));
-    const entries = await output.finish();
-    return { entries, problems: output.printer.problems, packages: debs.length, overridden };
+    return { ...(await output.finish()), packages: debs.length, overridden };
   } finally {
     output.dispose();
   }

@@ -33,6 +33,8 @@ export interface PrintedMember {
 
 export class MemberPrinter {
   problems = 0;
+  /** Members left out by skipBase (getfacl -s): an archive of them is no empty archive. */
+  skippedAsBase = 0;
   private readonly converter: MemberConverter;
   private readonly excluded: PathMatcher | undefined;
   private noticedAbsolute = false;
@@ -71,7 +73,10 @@ export class MemberPrinter {
   /** The entry's block (its path is changed to the printed form), or null when it is left out. */
   printEntry(entry: Entry): PrintedMember | null {
     if (this.isExcluded(entry.path)) return null;
-    if (this.options.skipBase && isSkippedAsBase(entry, this.options.print)) return null;
+    if (this.options.skipBase && isSkippedAsBase(entry, this.options.print)) {
+      this.skippedAsBase++;
+      return null;
+    }
     const where = printedPath(entry.path, this.options.stripLeadingSlash);
     if (where.strippedAbsolute && !this.noticedAbsolute) {
       this.noticedAbsolute = true;

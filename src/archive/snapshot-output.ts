@@ -35,6 +35,16 @@ export interface ArchiveOutputOptions {
   onProgress?: (entries: number, path: string) => void;
 }
 
+/** What an archive snapshot (--from-tar, --from-deb) recorded and left out. */
+export interface ArchiveSnapshotCounts {
+  /** Blocks written. */
+  entries: number;
+  /** Members that could not be turned into a block (each given to onProblem). */
+  problems: number;
+  /** Members left out by skipBase (-s): none recorded of them is no empty archive. */
+  skippedAsBase: number;
+}
+
 export interface SnapshotOutputOptions extends ArchiveOutputOptions {
   /** The source cannot hold capabilities: the snapshot says so, so restore leaves them alone. */
   capabilitiesUnknown?: boolean;
@@ -73,12 +83,12 @@ export class SnapshotOutput {
   }
 
   /** Writes what is held (all of it, with --sort) and the end marker; returns the entries written. */
-  async finish(): Promise<number> {
+  async finish(): Promise<ArchiveSnapshotCounts> {
     if (this.sorter) for (const block of this.sorter.sorted()) await this.emit(block.text, block.headerEnd, pathOfKey(block.key));
     this.dispose();
     await this.batch.flush();
     await this.writer.finish();
-    return this.writer.count;
+    return { entries: this.writer.count, problems: this.printer.problems, skippedAsBase: this.printer.skippedAsBase };
   }
 
   /** Removes --sort's temp files (also when the snapshot failed). */

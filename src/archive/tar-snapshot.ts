@@ -7,14 +7,12 @@ import type { Readable } from 'node:stream';
 import { PermsnapError } from '../errors.js';
 import type { ByteSink } from '../output/byte-sink.js';
 import { decompress, openArchive, type Compression } from './decompress.js';
-import { SnapshotOutput, type ArchiveOutputOptions } from './snapshot-output.js';
+import { SnapshotOutput, type ArchiveOutputOptions, type ArchiveSnapshotCounts } from './snapshot-output.js';
 import { readTarMembers, type TarMember } from './tar-members.js';
 
 export type TarSnapshotOptions = ArchiveOutputOptions;
 
-export interface TarSnapshotResult {
-  entries: number;
-  problems: number;
+export interface TarSnapshotResult extends ArchiveSnapshotCounts {
   compression: Compression;
 }
 
@@ -24,8 +22,7 @@ export async function snapshotTar(archive: string, sink: ByteSink, options: TarS
   const read = { compression: 'none' as Compression };
   try {
     for await (const member of membersOf(archive, read)) await output.add(output.printer.print(member));
-    const entries = await output.finish();
-    return { entries, problems: output.printer.problems, compression: read.compression };
+    return { ...(await output.finish()), compression: read.compression };
   } finally {
     output.dispose();
   }

@@ -98,7 +98,7 @@ export async function diff(before: string, after: string, sink: ByteSink, option
   // Nothing compared is no "no differences": a nagios check whose baseline an exclude
   // filtered away said OK, of 0 paths.
   if (a.entries + b.entries === 0 && (options.exclude?.length ?? 0) > 0) {
-    throw new PermsnapError('USAGE', 'the exclude globs left out every path of both sides: nothing was compared (is the glob right?)');
+    throw new PermsnapError('EMPTY', 'the exclude globs left out every path of both sides: nothing was compared (is the glob right?)');
   }
   const { changes: found, common, rootBeforeOnly } = comparison.finish(a.capabilitiesKnown && b.capabilitiesKnown);
   const entered = dropNotEntered(found, [...a.notEntered, ...b.notEntered]);

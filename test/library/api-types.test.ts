@@ -34,5 +34,10 @@ describe('the library\'s types', () => {
     expect(counts(await diff(...files, sink, { ignore: IGNORED, exclude: EXCLUDED }))).toEqual([0, 0, 0]);
     expect(counts(await diff(...files, sink))).toEqual([2, 0, 0]);
     expect(new PermsnapError('USAGE', 'x').code satisfies ErrorCode).toBe('USAGE');
+    // Every path of both sides excluded: found by reading, so no usage error (whose CLI
+    // message adds the synopsis) but EMPTY.
+    const empty: ErrorCode = 'EMPTY';
+    const refused = await diff(...files, sink, { exclude: ['a', 'b'] }).then(() => null, (e: PermsnapError) => [e.code, e.message]);
+    expect(refused).toEqual([empty, 'the exclude globs left out every path of both sides: nothing was compared (is the glob right?)']);
   });
 });

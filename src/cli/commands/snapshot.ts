@@ -6,7 +6,7 @@ import { PermsnapError } from '../../errors.js';
 import type { MergedUsrChoice } from '../../archive/merged-usr.js';
 import type { PrintOptions } from '../../format/getfacl-printer.js';
 import { PATH_QUOTED, quote } from '../../format/quote.js';
-import type { ArchiveOutputOptions } from '../../archive/snapshot-output.js';
+import type { ArchiveOutputOptions, ArchiveSnapshotCounts } from '../../archive/snapshot-output.js';
 import { atomicFileSink, stdoutSink, type ByteSink } from '../../output/byte-sink.js';
 import { describeErrno } from '../../platform/libc.js';
 import { displayString, fsPath, toByteString } from '../../platform/byte-path.js';
@@ -17,6 +17,7 @@ import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { createProgress } from '../progress.js';
 import { globsOf } from '../pattern-file.js';
+import { compileGlobsBeneath } from '../../glob/path-matcher.js';
 import { checkJobs, checkNotEmpty, checkUtf8Path, jobsWithinLimit } from '../option-checks.js';
 import { MAX_JOBS } from '../../threads/default-jobs.js';
 
@@ -179,8 +180,11 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       reporter.error(`${args.output}: not written: no path could be read`);
       return { exitCode: 1 };
     }
-    // Without an exclude, none is what getfacl gives too (`-P symlink`, exit 0); --compat adds nothing to it.
-    if (!args.compat && !failed && exclude.length > 0 && isEmptySnapshot(args, result.entries)) return refuseEmpty(args, sink, reporter, 'no path was recorded: --exclude left out every one');
+    // None for another reason is what getfacl gives too (`-P symlink`, an empty stdin list,
+    // -s of a tree without ACLs: exit 0); --compat adds nothing to it.
+    if (!args.compat && !failed && result.entries === 0 && everyPathExcluded(paths, exclude)) {
+      return refuseEmpty(args, sink, reporter, 'no path was recorded: --exclude left out every one');
+    }
     await sink.commit();
     // A directory that could not be listed is itself in the snapshot: only what it holds is not.
     // The summary: printed with --quiet too, as its help says.
@@ -289,17 +293,19 @@ function archiveOutput(args: SnapshotArgs, raw: readonly string[], reporter: Rep
 }
 
 /**
- * A snapshot that recorded no block (every path excluded, an empty archive) is no baseline:
- * diff refuses it (against it every path would be extra). With -s, none is what a tree
- * without ACLs gives.
+ * Whether --exclude left out every argument (the walk's rule: the argument or a directory
+ * above it matched), which is why a snapshot that recorded nothing did: asked only then.
  */
-function isEmptySnapshot(args: SnapshotArgs, entries: number): boolean {
-  return entries === 0 && !args['skip-base'];
+function everyPathExcluded(paths: readonly string[], exclude: readonly string[]): boolean {
+  const excluded = compileGlobsBeneath(exclude);
+  return excluded !== undefined && paths.length > 0 && paths.every(excluded);
 }
 
 /**
- * An empty snapshot: exit 1, said, and -o left as it was (an empty file must not take a
- * good baseline's place); on stdout, `snapshot ... > base.facl` in CI must not pass.
+ * A snapshot that recorded no block (every path excluded, an empty archive) is no baseline:
+ * diff refuses it (against it every path would be extra). It exits 1, said, and -o is left
+ * as it was (an empty file must not take a good baseline's place); on stdout,
+ * `snapshot ... > base.facl` in CI must not pass.
  */
 async function refuseEmpty(args: SnapshotArgs, sink: ByteSink, reporter: Reporter, why: string): Promise<Outcome> {
   await sink.abort();
@@ -309,19 +315,20 @@ async function refuseEmpty(args: SnapshotArgs, sink: ByteSink, reporter: Reporte
 
 /**
  * Runs an archive snapshot into -o (atomically) or stdout; exit 1 when members were left
- * out, or when no block at all was recorded (isEmptySnapshot).
+ * out, or when no block at all was recorded (refuseEmpty) but for -s leaving out members
+ * without ACLs, as it does of a live tree.
  */
 async function writeArchiveSnapshot(
   args: SnapshotArgs,
   reporter: Reporter,
-  work: (sink: ByteSink, progress: ReturnType<typeof createProgress>) => Promise<{ entries: number; problems: number }>,
+  work: (sink: ByteSink, progress: ReturnType<typeof createProgress>) => Promise<ArchiveSnapshotCounts>,
 ): Promise<Outcome> {
   const { sink, endCleanup } = outputSink(args.output);
   const progress = createProgress(!reporter.quiet);
   try {
     const result = await work(sink, progress);
     progress.done();
-    if (isEmptySnapshot(args, result.entries)) return refuseEmpty(args, sink, reporter, 'no member of the archive was recorded');
+    if (result.entries + result.skippedAsBase === 0) return refuseEmpty(args, sink, reporter, 'no member of the archive was recorded');
     await sink.commit();
     if (result.problems > 0) reporter.info(`${result.problems} member(s) of the archive could not be read; the snapshot lacks them`);
     return { exitCode: result.problems > 0 ? 1 : 0 };
