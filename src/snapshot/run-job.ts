@@ -5,7 +5,7 @@
 
 import { printBlock } from '../format/getfacl-printer.js';
 import { printJsonLine } from '../format/json-printer.js';
-import { compileGlobs } from '../glob/path-matcher.js';
+import { compileGlobs, type PathMatcher } from '../glob/path-matcher.js';
 import { isBaseAcl } from '../model/acl.js';
 import type { Entry } from '../model/entry.js';
 import { ByteChunk } from '../output/byte-chunk.js';
@@ -54,7 +54,7 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
 
   const walkOptions = toWalkOptions(settings);
   const readOptions = { names: settings.print.names, capability: settings.format === 'json' || settings.print.capability, digitNames: settings.digitNames, digitQualifiers: settings.digitQualifiers };
-  walkOptions.isExcluded = compileGlobs(settings.exclude);
+  walkOptions.isExcluded = excludeMatcher(settings);
   const isLeftOut = (st: FileStat): boolean => settings.leaveOut.some((f) => f.ino === st.ino && f.dev === st.dev);
 
   const visitor = {
@@ -122,6 +122,16 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
   }
   flush();
   return parts;
+}
+
+// Compiled once per thread's settings, not per job: a list of 20,000 paths on stdin is
+// 20,000 jobs, and compiling every job's globs again made three --exclude globs cost 0.5 s
+// (and the walk's beneath-verdicts, kept per matcher, were never shared).
+const excludeMatchers = new WeakMap<SnapshotSettings, PathMatcher | undefined>();
+
+export function excludeMatcher(settings: SnapshotSettings): PathMatcher | undefined {
+  if (!excludeMatchers.has(settings)) excludeMatchers.set(settings, compileGlobs(settings.exclude));
+  return excludeMatchers.get(settings);
 }
 
 /** getfacl -s: no extended access ACL (only looked at when printed) and no default ACL. */
