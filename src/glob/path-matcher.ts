@@ -5,7 +5,7 @@
 
 import { createRequire } from 'node:module';
 import type picomatchType from 'picomatch';
-import { normalPath } from '../model/printed-path.js';
+import { lexicalPath, normalPath } from '../model/printed-path.js';
 import { escapedText, isAscii } from '../platform/byte-path.js';
 
 // Loaded when a glob is first compiled: most runs have none, and loading it took 8 ms of
@@ -23,27 +23,31 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
   for (const raw of patterns) {
     // "dir/" means the directory: excluding it excludes what is beneath it anyway.
     const pattern = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
-    // The root itself ("." in the relative form, as `snapshot .` prints it): every path is
-    // in it, as the walks, which do not enter what is excluded, take it.
-    if (/^(\.?\/+)*\.$/.test(pattern)) return () => true;
-    if (pattern.startsWith('/')) anchored.push(pattern.replace(/^\/+/, ''));
-    else if (pattern.startsWith('./')) anchored.push(pattern.slice(2));
-    else if (pattern.includes('/')) anchored.push(pattern);
-    else floating.push(pattern);
+    // The root itself ("." in the relative form, as `snapshot .` prints it, or "t/.."): every
+    // path is in it, as the walks, which do not enter what is excluded, take it.
+    const lexical = lexicalPath(pattern);
+    if (/^(\.?\/+)*\.$/.test(lexical) || lexical === '/') return () => true;
+    if (lexical.startsWith('/')) anchored.push(lexical.replace(/^\/+/, ''));
+    else if (lexical.startsWith('./')) anchored.push(lexical.slice(2));
+    else if (pattern.includes('/')) anchored.push(lexical);
+    else floating.push(lexical);
   }
   if (anchored.length + floating.length === 0) return undefined;
   const tests = [...anchored.map((p) => globTest(asText(p), false)), ...floating.map((p) => globTest(asText(p), true))];
   return (path) => {
-    // "tree//a" (from `snapshot tree/`, as getfacl prints it) is matched as "tree/a".
-    const relative = asText(normalPath(path));
+    // "tree//a" (from `snapshot tree/`, as getfacl prints it) is matched as "tree/a", and
+    // "tree/sub/../a" as "tree/a".
+    const relative = asText(normalPath(lexicalPath(path)));
     // The root ("."): only the pattern for it (above) leaves it out; `?` and `[!p]` matched
     // it as a one-letter name, and `--exclude '?'` left out the whole of `snapshot .`.
     if (relative === '' || relative === '.') return false;
     const name = relative.slice(relative.lastIndexOf('/') + 1);
-    // ".." names the directory above, not an entry: `.*` and `??` left out `snapshot ../proj`.
-    return name !== '..' && tests.some((test) => test(relative, name));
+    return tests.some((test) => test(relative, name, isAbove(relative)));
   };
 }
+
+/** A path, in the relative form, that climbs above where paths start ("..", "../x"). */
+const isAbove = (relative: string): boolean => relative.startsWith('..') && (relative.length === 2 || relative[2] === '/');
 
 /**
  * One pattern's test, as picomatch's matcher makes it (picomatch.test): the path equal to
@@ -52,13 +56,18 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
  * the path on every call: 0.9 us a path, against 0.25 us for this (a 132k-path restore
  * with one --exclude).
  */
-function globTest(pattern: string, lastNameOnly: boolean): (path: string, name: string) => boolean {
+function globTest(pattern: string, lastNameOnly: boolean): (path: string, name: string, above: boolean) => boolean {
   // dotAll: picomatch builds `**` of ".", which without it skips a name holding a newline,
   // CR, U+2028 or U+2029 ("*", built of [^/], matched them). posix: picomatch 4 reads
   // `[!p]` as the set of "!" and "p" without it; fast-glob's picomatch (2.x), the shells and
   // .gitignore read it as any one character but "p", as `[^p]`.
   const regex = picomatch().makeRe(pattern, { dot: true, flags: 's', posix: true });
-  return (path, name) => path === pattern || regex.test(lastNameOnly ? name : path);
+  // ".." is no name: a wildcard never matches it (picomatch's `*` does not, its `.*` and `??`
+  // did, and `--exclude '.*'` left out `snapshot ../proj`). A path above the start is
+  // matched by a name pattern, or by an anchored one that climbs as it does ("../proj/*.o").
+  const climbs = isAbove(pattern);
+  if (lastNameOnly) return (path, name) => path === pattern || (name !== '..' && regex.test(name));
+  return (path, _name, above) => path === pattern || ((!above || climbs) && regex.test(path));
 }
 
 /** compileGlobs(), for paths that match when an ancestor does (beneathMatcher). */
@@ -89,20 +98,14 @@ export function beneathMatcher(matcher: PathMatcher): PathMatcher {
     return verdict;
   };
   // "a/b/c" is matched as itself, then (through the kept verdicts) "a/b" and "a": the
-  // prefixes ending before each "/", as "/x" gives "" and "a//b" gives "a/" and "a". A
-  // prefix before a ".." is no ancestor ("t/../s" and "t/.." are not in t), so the prefixes
-  // end at the last "..": what is above it is not worked out from the path's words.
+  // prefixes ending before each "/", as "/x" gives "" and "a//b" gives "a/" and "a".
   const matchesHereOrAbove = (path: string): boolean => {
     const slash = path.lastIndexOf('/');
-    if (slash < 0) return matcher(path);
-    const parent = path.slice(0, slash);
-    const aboveDotDot = endsInDotDot(path) || endsInDotDot(parent);
-    return (!aboveDotDot && ancestorMatches(parent)) || matcher(path);
+    return (slash >= 0 && ancestorMatches(path.slice(0, slash))) || matcher(path);
   };
-  return matchesHereOrAbove;
+  // The prefixes of the lexical path: "t/../s" is not in t, and "t/sub/../a" is.
+  return (path) => matchesHereOrAbove(lexicalPath(path));
 }
-
-const endsInDotDot = (path: string): boolean => path === '..' || path.endsWith('/..');
 
 /**
  * A byte string (pattern or path) as the text globs work on, so that `?` and `[é]` take one

@@ -57,3 +57,25 @@ export function tidyPath(path: string): string {
   const collapsed = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
   return collapsed.length > 1 && collapsed.endsWith('/') ? collapsed.slice(0, -1) : collapsed;
 }
+
+const DOT_DOT_COMPONENT = /(?:^|\/)\.\.(?:\/|$)/;
+
+/**
+ * The path with each "name/.." taken away ("t/sub/../a" is "t/a", "t/.." is "."), as the
+ * words say, not as the tree may (a symlinked "sub" aside): what globs match, so that a
+ * path is beneath an excluded directory however it is written. ".." that climb above the
+ * start stay ("../x"), but for "/..", which is "/"; other paths come back as they are.
+ */
+export function lexicalPath(path: string): string {
+  if (!path.includes('..') || !DOT_DOT_COMPONENT.test(path)) return path;
+  const absolute = path.startsWith('/');
+  const kept: string[] = [];
+  for (const component of path.split('/')) {
+    if (component === '' || component === '.') continue;
+    if (component !== '..') kept.push(component);
+    else if (kept.length > 0 && kept[kept.length - 1] !== '..') kept.pop();
+    else if (!absolute) kept.push(component);
+  }
+  if (absolute) return `/${kept.join('/')}`;
+  return kept.length === 0 ? '.' : kept.join('/');
+}

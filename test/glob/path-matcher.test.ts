@@ -106,13 +106,22 @@ describe('beneathMatcher', () => {
     expect(paths.filter((p) => !m(p)).length).toBeGreaterThan(10);
   });
 
-  it('takes no ".." for a name, and no prefix before a ".." for an ancestor: "t/../s" is not beneath t', () => {
+  it('matches the lexical path ("t/sub/../a" is t/a, "t/../s" is s), and no wildcard matches ".."', () => {
     const m = beneathMatcher(compileGlobs(['.*', '??', 't'])!);
-    for (const path of ['..', '../proj', '../proj/a', 't/..', 't/../s', 't/../s/x', 't/..//s', '../../u', '/srv/t/../x', 'a/t/sub/..']) {
+    for (const path of ['..', '../proj', '../proj/a', 't/..', 't/../s', 't/../s/x', 't/..//s', '../../u', '/srv/t/../x', '/../srv']) {
       expect(m(path), path).toBe(false);
     }
-    // What lies after the last ".." is matched as usual, and so is "." as "here".
-    for (const path of ['../.git', '../proj/.cache/x', 't/../s/t', 't/../s/ab/x', 't/./x', 'a/./t/y']) expect(m(path), path).toBe(true);
+    for (const path of ['../.git', '../proj/.cache/x', 't/../s/t', 't/../s/ab/x', 't/./x', 'a/./t/y', 't/sub/..', 'a/t/sub/..', 't/sub/../a', '/../t/x']) {
+      expect(m(path), path).toBe(true);
+    }
+    // Anchored wildcards do not match ".." either; a pattern that climbs as the path does, and
+    // one written as the path is, match.
+    const anchored = beneathMatcher(compileGlobs(['.?*/**', '??/*', '**/.?*/**'])!);
+    expect(['../sib', '../sib/x', '.git/x'].map((p) => anchored(p))).toEqual([false, false, true]);
+    expect(['../proj/a.o', '../proj/a.c', 'proj/a.o'].map((p) => compileGlobs(['../proj/*.o'])!(p))).toEqual([true, false, false]);
+    expect(['..', '../x', 'x'].map((p) => beneathMatcher(compileGlobs(['..'])!)(p))).toEqual([true, true, false]);
+    // "t/.." is the root, as "." is.
+    expect(['.', 'a', 'x/y'].map((p) => compileGlobs(['t/..'])!(p))).toEqual([true, true, true]);
   });
 
   it('matches each ancestor once however many paths lie beneath it', () => {
