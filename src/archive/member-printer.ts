@@ -33,14 +33,16 @@ export interface PrintedMember {
 
 export class MemberPrinter {
   problems = 0;
+  /** Members left out by exclude (with all beneath them). */
+  excluded = 0;
   /** Members left out by skipBase (getfacl -s): an archive of them is no empty archive. */
   skippedAsBase = 0;
   private readonly converter: MemberConverter;
-  private readonly excluded: PathMatcher | undefined;
+  private readonly excludedPath: PathMatcher | undefined;
   private noticedAbsolute = false;
 
   constructor(private readonly options: MemberPrinterOptions) {
-    this.excluded = compileGlobsBeneath(options.exclude);
+    this.excludedPath = compileGlobsBeneath(options.exclude);
     this.converter = new MemberConverter({
       names: options.print.names,
       idOfName: (tag, name) => (tag === ACL_USER ? uidOfName(name) : gidOfName(name)),
@@ -67,12 +69,15 @@ export class MemberPrinter {
 
   /** Whether --exclude leaves out the entry at `path` (as recorded). */
   isExcluded(path: string): boolean {
-    return this.excluded !== undefined && this.excluded(path);
+    return this.excludedPath !== undefined && this.excludedPath(path);
   }
 
   /** The entry's block (its path is changed to the printed form), or null when it is left out. */
   printEntry(entry: Entry): PrintedMember | null {
-    if (this.isExcluded(entry.path)) return null;
+    if (this.isExcluded(entry.path)) {
+      this.excluded++;
+      return null;
+    }
     if (this.options.skipBase && isSkippedAsBase(entry, this.options.print)) {
       this.skippedAsBase++;
       return null;

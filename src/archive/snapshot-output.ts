@@ -41,6 +41,8 @@ export interface ArchiveSnapshotCounts {
   entries: number;
   /** Members that could not be turned into a block (each given to onProblem). */
   problems: number;
+  /** Members left out by exclude. */
+  excluded: number;
   /** Members left out by skipBase (-s): none recorded of them is no empty archive. */
   skippedAsBase: number;
 }
@@ -88,7 +90,8 @@ export class SnapshotOutput {
     this.dispose();
     await this.batch.flush();
     await this.writer.finish();
-    return { entries: this.writer.count, problems: this.printer.problems, skippedAsBase: this.printer.skippedAsBase };
+    const { problems, excluded, skippedAsBase } = this.printer;
+    return { entries: this.writer.count, problems, excluded, skippedAsBase };
   }
 
   /** Removes --sort's temp files (also when the snapshot failed). */

@@ -7,6 +7,8 @@ import type { ByteSink } from '../output/byte-sink.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import type { ErrorPart } from './job-part.js';
 import { MarkerWriter } from './marker-writer.js';
+import { excludeMatcher } from './run-job.js';
+import { isExcludedArgument } from '../walk/walk-tree.js';
 import { Scheduler } from './scheduler.js';
 import { freeNow } from '../output/free-buffer.js';
 import type { SnapshotSettings } from './settings.js';
@@ -38,6 +40,8 @@ export interface SnapshotOptions extends Partial<Omit<SnapshotSettings, DerivedS
 export interface SnapshotResult {
   entries: number;
   problems: number;
+  /** exclude left out every path given, or a directory above it: why none was recorded. */
+  allExcluded: boolean;
 }
 
 export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
@@ -105,5 +109,7 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
     scheduler.close();
     await pool?.close();
   }
-  return { entries: writer.count, problems };
+  // Asked only of a snapshot that recorded nothing: any block means some path was walked.
+  const isExcluded = writer.count === 0 && paths.length > 0 ? excludeMatcher(settings) : undefined;
+  return { entries: writer.count, problems, allExcluded: isExcluded !== undefined && paths.every((path) => isExcludedArgument(path, isExcluded)) };
 }

@@ -88,9 +88,7 @@ export function walkArgument(path: string, options: WalkOptions, visitor: WalkVi
     visitor.error(path, nameTooLong(path));
     return;
   }
-  // An argument beneath an excluded directory (`snapshot /tmp/x --exclude /tmp`) is left
-  // out as a snapshot file's paths are (diff, restore): those sides agree.
-  if (options.isExcluded && excludedHereOrAbove(options.isExcluded)(path)) return;
+  if (options.isExcluded && isExcludedArgument(path, options.isExcluded)) return;
   walkNode({ dirfd: AT_FDCWD, name: path }, path, 0, [], -1, options, visitor);
 }
 
@@ -98,10 +96,15 @@ export function walkArgument(path: string, options: WalkOptions, visitor: WalkVi
 // snapshot -`) share the verdicts on their ancestors rather than each work them out anew.
 const beneathMatchers = new WeakMap<(path: string) => boolean, (path: string) => boolean>();
 
-function excludedHereOrAbove(isExcluded: (path: string) => boolean): (path: string) => boolean {
+/**
+ * Whether walkArgument leaves the argument out: it, or a directory above it, is excluded
+ * (`snapshot /tmp/x --exclude /tmp`), as a snapshot file's paths are left out (diff,
+ * restore): those sides agree.
+ */
+export function isExcludedArgument(path: string, isExcluded: (path: string) => boolean): boolean {
   let matcher = beneathMatchers.get(isExcluded);
   if (matcher === undefined) beneathMatchers.set(isExcluded, (matcher = beneathMatcher(isExcluded)));
-  return matcher;
+  return matcher(path);
 }
 
 /** Walks the contents of a directory found by an earlier walk (see deferDirectory). */

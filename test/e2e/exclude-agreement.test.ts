@@ -79,6 +79,17 @@ describe('".." in a walked path', () => {
     expect([sibling.status, files(sibling.stdout.toString())]).toEqual([0, ['t1/../gg', 't1/../gg/p', 't1/../gg/q']]);
     const above = permsnap(['snapshot', 't1/srv/..', '--exclude', 'srv', '--sort'], { cwd: dir });
     expect([above.status, files(above.stdout.toString())]).toEqual([0, ['t1/srv/..']]);
+    // Taken as the words say: t1/srv/app/.. is t1/srv, excluded with all in it; and a glob
+    // written as the path is matches it.
+    for (const [arg, glob] of [['t1/srv/app/..', 'srv'], ['t1/srv/app/..', '/t1/srv'], ['t1/srv/..', 't1/srv/..'], ['t1/srv/..', 't1']]) {
+      const r = permsnap(['snapshot', arg, '--exclude', glob], { cwd: dir });
+      expect([arg, glob, r.status, r.stdout.length]).toEqual([arg, glob, 1, 0]);
+    }
+    // No wildcard matches "..", in an anchored glob either.
+    for (const glob of ['.?*/**', '??/*', '**/.?*/**']) {
+      const r = permsnap(['snapshot', '../t1/srv/app/bin', '--exclude', glob], { cwd: gg });
+      expect([glob, r.status, files(r.stdout.toString())]).toEqual([glob, 0, ['../t1/srv/app/bin', '../t1/srv/app/bin/tool']]);
+    }
     // A snapshot file's paths are taken the same way: no path is left out of either side.
     expect(permsnap(['snapshot', '../t1', '-o', '../rel.facl'], { cwd: gg }).status).toBe(0);
     const compared = permsnap(['diff', '../rel.facl', '../t1', '--exclude', '.*', '--format', 'nagios'], { cwd: gg });
@@ -87,15 +98,20 @@ describe('".." in a walked path', () => {
 });
 
 describe('an empty snapshot that no --exclude made', () => {
-  it('is what getfacl gives (exit 0): `-P` of a symlink, an empty stdin list', () => {
+  it('is on stdout what getfacl gives (exit 0): `-P` of a symlink, an empty stdin list, -s of a tree without ACLs; -o is not replaced by it (exit 1)', () => {
     sh('ln -sfn gg link', dir);
-    for (const [args, input] of [[['-P', 'link'], ''], [['-'], '']] as const) {
+    const kept = path.join(dir, 'kept3.facl');
+    for (const [args, input, why] of [[['-P', 'link'], '', ''], [['-'], '', ''], [['-s', 'gg'], '', ': -s left out every one (none has an ACL beyond the base)']] as const) {
       const r = permsnap(['snapshot', ...args, '--exclude', 'zzz'], { cwd: dir, input });
       expect([args, r.status, r.stdout.length, r.stderr.toString()]).toEqual([args, 0, 0, '']);
+      fs.writeFileSync(kept, 'a good baseline\n');
+      const o = permsnap(['snapshot', ...args, '-o', kept], { cwd: dir, input });
+      expect([args, o.status, o.stderr.toString()]).toEqual([args, 1, `permsnap: ${kept}: not written: no path was recorded${why}\n`]);
+      expect(fs.readFileSync(kept, 'utf8')).toBe('a good baseline\n');
     }
   });
 
-  it('of an archive is refused with -s too, unless -s left out members without ACLs', () => {
+  it('of an archive is refused with -s too, unless -s left out members without ACLs on stdout', () => {
     sh('tar cf empty.tar --files-from /dev/null && tar cf plain.tar gg', dir);
     fs.writeFileSync(path.join(dir, 'kept2.facl'), 'a good baseline\n');
     const empty = permsnap(['snapshot', '--from-tar', 'empty.tar', '-s', '-o', 'kept2.facl'], { cwd: dir });
@@ -103,5 +119,9 @@ describe('an empty snapshot that no --exclude made', () => {
     expect(fs.readFileSync(path.join(dir, 'kept2.facl'), 'utf8')).toBe('a good baseline\n');
     const plain = permsnap(['snapshot', '--from-tar', 'plain.tar', '-s'], { cwd: dir });
     expect([plain.status, plain.stdout.length, plain.stderr.toString()]).toEqual([0, 0, '']);
+    const plainFile = permsnap(['snapshot', '--from-tar', 'plain.tar', '-s', '-o', 'kept2.facl'], { cwd: dir });
+    expect([plainFile.status, plainFile.stderr.toString()]).toEqual([1, 'permsnap: kept2.facl: not written: no member of the archive was recorded: -s left out every one (none has an ACL beyond the base)\n']);
+    const excluded = permsnap(['snapshot', '--from-tar', 'plain.tar', '--exclude', 'gg'], { cwd: dir });
+    expect([excluded.status, excluded.stderr.toString()]).toEqual([1, 'permsnap: the snapshot is empty: no member of the archive was recorded: --exclude left out every one\n']);
   });
 });

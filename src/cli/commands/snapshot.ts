@@ -17,7 +17,6 @@ import type { Outcome, Reporter } from '../outcome.js';
 import { repeatable } from '../repeatable-option.js';
 import { createProgress } from '../progress.js';
 import { globsOf } from '../pattern-file.js';
-import { compileGlobsBeneath } from '../../glob/path-matcher.js';
 import { checkJobs, checkNotEmpty, checkUtf8Path, jobsWithinLimit } from '../option-checks.js';
 import { MAX_JOBS } from '../../threads/default-jobs.js';
 
@@ -180,10 +179,10 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       reporter.error(`${args.output}: not written: no path could be read`);
       return { exitCode: 1 };
     }
-    // None for another reason is what getfacl gives too (`-P symlink`, an empty stdin list,
-    // -s of a tree without ACLs: exit 0); --compat adds nothing to it.
-    if (!args.compat && !failed && result.entries === 0 && everyPathExcluded(paths, exclude)) {
-      return refuseEmpty(args, sink, reporter, 'no path was recorded: --exclude left out every one');
+    // On stdout, none for another reason is what getfacl gives (`-P symlink`, an empty stdin
+    // list, -s of a tree without ACLs: exit 0); --compat writes what getfacl writes.
+    if (!args.compat && !failed && result.entries === 0 && (result.allExcluded || args.output !== undefined)) {
+      return refuseEmpty(args, sink, reporter, emptyReason('path', result.allExcluded, args['skip-base'] ?? false));
     }
     await sink.commit();
     // A directory that could not be listed is itself in the snapshot: only what it holds is not.
@@ -292,20 +291,18 @@ function archiveOutput(args: SnapshotArgs, raw: readonly string[], reporter: Rep
   };
 }
 
-/**
- * Whether --exclude left out every argument (the walk's rule: the argument or a directory
- * above it matched), which is why a snapshot that recorded nothing did: asked only then.
- */
-function everyPathExcluded(paths: readonly string[], exclude: readonly string[]): boolean {
-  const excluded = compileGlobsBeneath(exclude);
-  return excluded !== undefined && paths.length > 0 && paths.every(excluded);
+/** Why a snapshot recorded nothing, for refuseEmpty: `what` is what it records. */
+function emptyReason(what: string, excluded: boolean, skipBase: boolean): string {
+  if (excluded) return `no ${what} was recorded: --exclude left out every one`;
+  if (skipBase) return `no ${what} was recorded: -s left out every one (none has an ACL beyond the base)`;
+  return `no ${what} was recorded`;
 }
 
 /**
- * A snapshot that recorded no block (every path excluded, an empty archive) is no baseline:
- * diff refuses it (against it every path would be extra). It exits 1, said, and -o is left
- * as it was (an empty file must not take a good baseline's place); on stdout,
- * `snapshot ... > base.facl` in CI must not pass.
+ * A snapshot that recorded no block is no baseline: diff and restore refuse it (against it
+ * every path would be extra). It exits 1, said, and -o is left as it was (an empty file must
+ * not take a good baseline's place); on stdout, when every path was excluded or the archive
+ * is empty, `snapshot ... > base.facl` in CI must not pass.
  */
 async function refuseEmpty(args: SnapshotArgs, sink: ByteSink, reporter: Reporter, why: string): Promise<Outcome> {
   await sink.abort();
@@ -315,8 +312,8 @@ async function refuseEmpty(args: SnapshotArgs, sink: ByteSink, reporter: Reporte
 
 /**
  * Runs an archive snapshot into -o (atomically) or stdout; exit 1 when members were left
- * out, or when no block at all was recorded (refuseEmpty) but for -s leaving out members
- * without ACLs, as it does of a live tree.
+ * out, or when no block at all was recorded (refuseEmpty): on stdout, -s leaving out every
+ * member for having no ACL is what it gives of a live tree (exit 0).
  */
 async function writeArchiveSnapshot(
   args: SnapshotArgs,
@@ -328,7 +325,9 @@ async function writeArchiveSnapshot(
   try {
     const result = await work(sink, progress);
     progress.done();
-    if (result.entries + result.skippedAsBase === 0) return refuseEmpty(args, sink, reporter, 'no member of the archive was recorded');
+    if (result.entries === 0 && (result.skippedAsBase === 0 || args.output !== undefined)) {
+      return refuseEmpty(args, sink, reporter, emptyReason('member of the archive', result.excluded > 0 && result.skippedAsBase === 0, result.skippedAsBase > 0));
+    }
     await sink.commit();
     if (result.problems > 0) reporter.info(`${result.problems} member(s) of the archive could not be read; the snapshot lacks them`);
     return { exitCode: result.problems > 0 ? 1 : 0 };
