@@ -58,24 +58,23 @@ export function tidyPath(path: string): string {
   return collapsed.length > 1 && collapsed.endsWith('/') ? collapsed.slice(0, -1) : collapsed;
 }
 
-const DOT_DOT_COMPONENT = /(?:^|\/)\.\.(?:\/|$)/;
-
 /**
- * The path with each "name/.." taken away ("t/sub/../a" is "t/a", "t/.." is "."), as the
- * words say, not as the tree may (a symlinked "sub" aside): what globs match, so that a
- * path is beneath an excluded directory however it is written. ".." that climb above the
- * start stay ("../x"), but for "/..", which is "/"; other paths come back as they are.
+ * A relative path (normalPath) with each "name/.." taken away ("t/sub/../a" is "t/a", "t/.."
+ * is "."), as the words say, not as the tree may (a symlinked "sub" aside): what globs
+ * match, so that a path is beneath an excluded directory however it is written. The ".."
+ * that climb above the start stay, first ("../x"); such a path comes back as it is, without
+ * being split, as does one without "..".
  */
-export function lexicalPath(path: string): string {
-  if (!path.includes('..') || !DOT_DOT_COMPONENT.test(path)) return path;
-  const absolute = path.startsWith('/');
+export function lexicalPath(relative: string): string {
+  let i = 0;
+  while (relative.startsWith('../', i)) i += 3;
+  if (relative.indexOf('..', i) < 0) return relative;
+  const components = relative.split('/');
+  if (!components.includes('..', i / 3)) return relative;
   const kept: string[] = [];
-  for (const component of path.split('/')) {
-    if (component === '' || component === '.') continue;
-    if (component !== '..') kept.push(component);
-    else if (kept.length > 0 && kept[kept.length - 1] !== '..') kept.pop();
-    else if (!absolute) kept.push(component);
+  for (const component of components) {
+    if (component === '..' && kept.length > 0 && kept[kept.length - 1] !== '..') kept.pop();
+    else kept.push(component);
   }
-  if (absolute) return `/${kept.join('/')}`;
   return kept.length === 0 ? '.' : kept.join('/');
 }

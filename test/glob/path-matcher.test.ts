@@ -119,9 +119,18 @@ describe('beneathMatcher', () => {
     const anchored = beneathMatcher(compileGlobs(['.?*/**', '??/*', '**/.?*/**'])!);
     expect(['../sib', '../sib/x', '.git/x'].map((p) => anchored(p))).toEqual([false, false, true]);
     expect(['../proj/a.o', '../proj/a.c', 'proj/a.o'].map((p) => compileGlobs(['../proj/*.o'])!(p))).toEqual([true, false, false]);
-    expect(['..', '../x', 'x'].map((p) => beneathMatcher(compileGlobs(['..'])!)(p))).toEqual([true, true, false]);
-    // "t/.." is the root, as "." is.
-    expect(['.', 'a', 'x/y'].map((p) => compileGlobs(['t/..'])!(p))).toEqual([true, true, true]);
+    expect(['..', '../x', 'x', '../..', '../../x'].map((p) => beneathMatcher(compileGlobs(['..'])!)(p))).toEqual([true, true, false, false, false]);
+    expect(['../..', '../ab', '../../ab'].map((p) => compileGlobs(['../??'])!(p))).toEqual([false, true, false]);
+    // A pattern is not taken lexically: one with ".." matches the path written as it is, and
+    // wildcards before its ".." match nothing ('**/..' is no root, 't/*/..' no 't').
+    expect(['t/..', '.', 'a', 't/x/..'].map((p) => compileGlobs(['t/..'])!(p))).toEqual([true, false, false, false]);
+    for (const pattern of ['**/..', '*/..', 't/*/..', 't/**/../a']) {
+      const wild = beneathMatcher(compileGlobs([pattern])!);
+      expect([pattern, ...['t', 't/a', 't/sub/x', 't/sub/..', 't/sub/../a', '..'].map((p) => wild(p))]).toEqual([pattern, false, false, false, false, false, false]);
+    }
+    // The live side's "/../tmp/x" is the file side's "../tmp/x" (getfacl's printed form).
+    const absolute = beneathMatcher(compileGlobs(['/tmp'])!);
+    expect([absolute('/../tmp/x'), absolute('../tmp/x'), absolute('/tmp/x')]).toEqual([false, false, true]);
   });
 
   it('matches each ancestor once however many paths lie beneath it', () => {
