@@ -41,4 +41,9 @@ export interface AbsolutePart {
   kind: 'absolute';
 }
 
-export type JobPart = TextPart | HolePart | ErrorPart | AbsolutePart;
+/** The job's argument was left out by exclude (nothing of it is recorded). */
+export interface ExcludedPart {
+  kind: 'excluded';
+}
+
+export type JobPart = TextPart | HolePart | ErrorPart | AbsolutePart | ExcludedPart;

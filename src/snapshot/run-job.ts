@@ -82,6 +82,9 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
         emit(block.text, settings.print.comments ? block.headerEnd : -1, path);
       }
     },
+    excluded(): void {
+      parts.push({ kind: 'excluded' });
+    },
     error(path: string, err: SystemError): void {
       flush();
       parts.push({ kind: 'error', path, errno: err.errno === undefined ? 0 : Math.abs(err.errno), message: err.message });
@@ -129,7 +132,7 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
 // (and the walk's beneath-verdicts, kept per matcher, were never shared).
 const excludeMatchers = new WeakMap<SnapshotSettings, PathMatcher | undefined>();
 
-export function excludeMatcher(settings: SnapshotSettings): PathMatcher | undefined {
+function excludeMatcher(settings: SnapshotSettings): PathMatcher | undefined {
   if (!excludeMatchers.has(settings)) excludeMatchers.set(settings, compileGlobs(settings.exclude));
   return excludeMatchers.get(settings);
 }

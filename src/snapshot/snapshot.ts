@@ -7,8 +7,6 @@ import type { ByteSink } from '../output/byte-sink.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import type { ErrorPart } from './job-part.js';
 import { MarkerWriter } from './marker-writer.js';
-import { excludeMatcher } from './run-job.js';
-import { isExcludedArgument } from '../walk/walk-tree.js';
 import { Scheduler } from './scheduler.js';
 import { freeNow } from '../output/free-buffer.js';
 import type { SnapshotSettings } from './settings.js';
@@ -84,6 +82,7 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
   const pool = jobs > 1 && workersCanStart() ? new WorkerPool(jobs, settings) : null;
   let problems = 0;
   let noticedAbsolute = false;
+  let excludedArguments = 0;
   const scheduler = new Scheduler(settings, pool, async (part) => {
     if (part.kind === 'text') {
       // The part's bytes are a buffer of their own (ByteChunk.take), freed once written.
@@ -93,6 +92,8 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
     } else if (part.kind === 'error') {
       problems++;
       options.onProblem?.(part);
+    } else if (part.kind === 'excluded') {
+      excludedArguments++;
     } else if (part.kind === 'absolute' && !noticedAbsolute) {
       noticedAbsolute = true;
       options.onAbsolute?.();
@@ -109,7 +110,5 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
     scheduler.close();
     await pool?.close();
   }
-  // Asked only of a snapshot that recorded nothing: any block means some path was walked.
-  const isExcluded = writer.count === 0 && paths.length > 0 ? excludeMatcher(settings) : undefined;
-  return { entries: writer.count, problems, allExcluded: isExcluded !== undefined && paths.every((path) => isExcludedArgument(path, isExcluded)) };
+  return { entries: writer.count, problems, allExcluded: paths.length > 0 && excludedArguments === paths.length };
 }

@@ -59,6 +59,8 @@ export interface Location {
 export interface WalkVisitor {
   visit(path: string, st: FileStat, followed: boolean, at: Location): void;
   error(path: string, err: SystemError): void;
+  /** An argument exclude leaves out (it, or a directory above it, matched). */
+  excluded?(path: string): void;
   /** Return true to leave a directory's contents to another walk (parallelism). */
   deferDirectory?(task: DirectoryTask): boolean;
   /**
@@ -88,7 +90,10 @@ export function walkArgument(path: string, options: WalkOptions, visitor: WalkVi
     visitor.error(path, nameTooLong(path));
     return;
   }
-  if (options.isExcluded && isExcludedArgument(path, options.isExcluded)) return;
+  if (options.isExcluded && excludedHereOrAbove(options.isExcluded)(path)) {
+    visitor.excluded?.(path);
+    return;
+  }
   walkNode({ dirfd: AT_FDCWD, name: path }, path, 0, [], -1, options, visitor);
 }
 
@@ -97,14 +102,13 @@ export function walkArgument(path: string, options: WalkOptions, visitor: WalkVi
 const beneathMatchers = new WeakMap<(path: string) => boolean, (path: string) => boolean>();
 
 /**
- * Whether walkArgument leaves the argument out: it, or a directory above it, is excluded
- * (`snapshot /tmp/x --exclude /tmp`), as a snapshot file's paths are left out (diff,
- * restore): those sides agree.
+ * An argument is left out when it, or a directory above it, is excluded (`snapshot /tmp/x
+ * --exclude /tmp`), as a snapshot file's paths are left out (diff, restore): those sides agree.
  */
-export function isExcludedArgument(path: string, isExcluded: (path: string) => boolean): boolean {
+function excludedHereOrAbove(isExcluded: (path: string) => boolean): (path: string) => boolean {
   let matcher = beneathMatchers.get(isExcluded);
   if (matcher === undefined) beneathMatchers.set(isExcluded, (matcher = beneathMatcher(isExcluded)));
-  return matcher(path);
+  return matcher;
 }
 
 /** Walks the contents of a directory found by an earlier walk (see deferDirectory). */

@@ -171,7 +171,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
     });
     progress.done();
     const failed = result.problems > 0 || stdinProblems.length > 0;
-    if (args.output !== undefined && failed && result.entries === 0) {
+    if (writesFile(args.output) && failed && result.entries === 0) {
       // Nothing could be read (a mistyped PATH): an empty file put in place of a good
       // baseline would pass for a snapshot of nothing, and diff against it would call
       // every path extra.
@@ -179,11 +179,9 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
       reporter.error(`${args.output}: not written: no path could be read`);
       return { exitCode: 1 };
     }
-    // On stdout, none for another reason is what getfacl gives (`-P symlink`, an empty stdin
-    // list, -s of a tree without ACLs: exit 0); --compat writes what getfacl writes.
-    if (!args.compat && !failed && result.entries === 0 && (result.allExcluded || args.output !== undefined)) {
-      return refuseEmpty(args, sink, reporter, emptyReason('path', result.allExcluded, args['skip-base'] ?? false));
-    }
+    // None for another reason is what getfacl gives (`-P symlink`, an empty stdin list, -s
+    // of a tree without ACLs: exit 0, to -o too); --compat writes what getfacl writes.
+    if (!args.compat && result.entries === 0 && result.allExcluded) return refuseEmpty(args, sink, reporter, emptyReason('path', true));
     await sink.commit();
     // A directory that could not be listed is itself in the snapshot: only what it holds is not.
     // The summary: printed with --quiet too, as its help says.
@@ -221,9 +219,13 @@ function namesStdout(output: string): boolean {
  * sees 130 for Ctrl-C). The listeners come first: a signal between the temp file's
  * creation and theirs would leave it. endCleanup() stops listening.
  */
+/** Whether -o names a file to write: "-" is stdout, as restore's and diff's "-" is stdin (a file of that name: -o ./-). */
+function writesFile(output: string | undefined): output is string {
+  return output !== undefined && output !== '-' && !namesStdout(output);
+}
+
 function outputSink(output: string | undefined): { sink: ByteSink; endCleanup: () => void } {
-  // "-" is stdout, as restore's and diff's "-" is stdin (a file of that name: -o ./-).
-  if (output === undefined || output === '-' || namesStdout(output)) return { sink: stdoutSink(), endCleanup: () => {} };
+  if (!writesFile(output)) return { sink: stdoutSink(), endCleanup: () => {} };
   let sink: ByteSink | undefined;
   const endCleanup = (): void => {
     for (const s of ENDING_SIGNALS) process.removeListener(s, onSignal);
@@ -292,28 +294,26 @@ function archiveOutput(args: SnapshotArgs, raw: readonly string[], reporter: Rep
 }
 
 /** Why a snapshot recorded nothing, for refuseEmpty: `what` is what it records. */
-function emptyReason(what: string, excluded: boolean, skipBase: boolean): string {
-  if (excluded) return `no ${what} was recorded: --exclude left out every one`;
-  if (skipBase) return `no ${what} was recorded: -s left out every one (none has an ACL beyond the base)`;
-  return `no ${what} was recorded`;
+function emptyReason(what: string, excluded: boolean): string {
+  return excluded ? `no ${what} was recorded: --exclude left out every one` : `no ${what} was recorded`;
 }
 
 /**
- * A snapshot that recorded no block is no baseline: diff and restore refuse it (against it
- * every path would be extra). It exits 1, said, and -o is left as it was (an empty file must
- * not take a good baseline's place); on stdout, when every path was excluded or the archive
- * is empty, `snapshot ... > base.facl` in CI must not pass.
+ * A snapshot that recorded no block because every path was excluded, or of an empty archive,
+ * is no baseline: diff refuses it (against it every path would be extra). It exits 1, said,
+ * and -o is left as it was (an empty file must not take a good baseline's place); on stdout,
+ * `snapshot ... > base.facl` in CI must not pass.
  */
 async function refuseEmpty(args: SnapshotArgs, sink: ByteSink, reporter: Reporter, why: string): Promise<Outcome> {
   await sink.abort();
-  reporter.error(args.output === undefined ? `the snapshot is empty: ${why}` : `${args.output}: not written: ${why}`);
+  reporter.error(writesFile(args.output) ? `${args.output}: not written: ${why}` : `the snapshot is empty: ${why}`);
   return { exitCode: 1 };
 }
 
 /**
  * Runs an archive snapshot into -o (atomically) or stdout; exit 1 when members were left
- * out, or when no block at all was recorded (refuseEmpty): on stdout, -s leaving out every
- * member for having no ACL is what it gives of a live tree (exit 0).
+ * out, or when no block at all was recorded (refuseEmpty), but for -s leaving out members
+ * without ACLs, which is what it gives of a live tree too (exit 0).
  */
 async function writeArchiveSnapshot(
   args: SnapshotArgs,
@@ -325,8 +325,8 @@ async function writeArchiveSnapshot(
   try {
     const result = await work(sink, progress);
     progress.done();
-    if (result.entries === 0 && (result.skippedAsBase === 0 || args.output !== undefined)) {
-      return refuseEmpty(args, sink, reporter, emptyReason('member of the archive', result.excluded > 0 && result.skippedAsBase === 0, result.skippedAsBase > 0));
+    if (result.entries === 0 && result.skippedAsBase === 0) {
+      return refuseEmpty(args, sink, reporter, emptyReason('member of the archive', result.excluded > 0 && result.problems === 0));
     }
     await sink.commit();
     if (result.problems > 0) reporter.info(`${result.problems} member(s) of the archive could not be read; the snapshot lacks them`);
