@@ -26,8 +26,8 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
     // The root itself ("." in the relative form, as `snapshot .` prints it): every path is
     // in it, as the walks, which do not enter what is excluded, take it.
     if (/^(\.?\/+)*\.$/.test(pattern)) return () => true;
-    if (pattern.startsWith('/')) anchored.push(pattern.replace(/^\/+/, ''));
-    else if (pattern.startsWith('./')) anchored.push(pattern.slice(2));
+    if (pattern.startsWith('/')) anchored.push(notNegation(pattern.replace(/^\/+/, '')));
+    else if (pattern.startsWith('./')) anchored.push(notNegation(pattern.slice(2)));
     else if (pattern.includes('/')) anchored.push(pattern);
     else floating.push(pattern);
   }
@@ -68,7 +68,7 @@ function globTest(pattern: string, lastNameOnly: boolean): GlobTest {
   // start is matched by a name pattern, or by an anchored one that climbs as far, its
   // wildcards matched against what comes after the ".." ("../proj/*.o").
   const climb = lastNameOnly ? 0 : climbOf(pattern);
-  const rest = climb === 0 ? pattern : pattern.slice(3 * climb);
+  const rest = climb === 0 ? pattern : notNegation(pattern.slice(3 * climb));
   // dotAll: picomatch builds `**` of ".", which without it skips a name holding a newline,
   // CR, U+2028 or U+2029 ("*", built of [^/], matched them). posix: picomatch 4 reads
   // `[!p]` as the set of "!" and "p" without it; fast-glob's picomatch (2.x), the shells and
@@ -79,6 +79,13 @@ function globTest(pattern: string, lastNameOnly: boolean): GlobTest {
     : (path: string, _name: string, pathClimb: number): boolean => path === pattern || (pathClimb === climb && regex !== null && regex.test(climb === 0 ? path : path.slice(3 * climb)));
   return Object.assign(test, { written: (path: string): boolean => path === pattern });
 }
+
+/**
+ * A pattern's rest after the "/", "./" or "../" it began with: a "!" first is a negation to
+ * picomatch, which the CLI refuses at the start of a pattern; here it was a name's ("!x" at
+ * the root), and `--exclude '/!x'` matched every other path.
+ */
+const notNegation = (rest: string): string => (rest.startsWith('!') ? `\\${rest}` : rest);
 
 /** How many ".." a lexical path (lexicalPath) climbs above where paths start: "../../x" 2. */
 function climbOf(relative: string): number {
@@ -121,14 +128,23 @@ export function beneathMatcher(matcher: PathMatcher): PathMatcher {
     const slash = path.lastIndexOf('/');
     return (slash >= 0 && !path.endsWith('/..') && ancestorMatches(path.slice(0, slash))) || matcher(path);
   };
-  // The prefixes of the lexical path: "t/../s" is not in t, and "t/sub/../a" is; and the
-  // path as written, which a pattern written as it is matches.
+  // The prefixes of the lexical path: "t/../s" is not in t, and "t/sub/../a" is; and those
+  // written with a ".." taken away, which a pattern written as one matches (as the walk,
+  // which stops at "t/../s" for `--exclude t/../s`, leaves out what is beneath it).
   return (path) => {
     if (!path.includes('..')) return matchesHereOrAbove(path);
     const written = normalPath(path);
     const lexical = lexicalPath(written);
-    return (lexical !== written && matcher(written)) || matchesHereOrAbove(lexical);
+    return (lexical !== written && writtenPrefixMatches(written, matcher)) || matchesHereOrAbove(lexical);
   };
+}
+
+/** Whether `matcher` matches a prefix of the path, from the first ".." that lexicalPath takes away on ("t/..", "t/../s"). (Rare: not cached.) */
+function writtenPrefixMatches(written: string, matcher: PathMatcher): boolean {
+  const components = written.split('/');
+  const first = components.indexOf('..', climbOf(written));
+  for (let n = first + 1; first >= 0 && n <= components.length; n++) if (matcher(components.slice(0, n).join('/'))) return true;
+  return false;
 }
 
 /**

@@ -128,9 +128,20 @@ describe('beneathMatcher', () => {
       const wild = beneathMatcher(compileGlobs([pattern])!);
       expect([pattern, ...['t', 't/a', 't/sub/x', 't/sub/..', 't/sub/../a', '..'].map((p) => wild(p))]).toEqual([pattern, false, false, false, false, false, false]);
     }
+    // What is beneath a path written as a pattern with ".." is, as the walk leaves it out.
+    expect(['t/../s', 't/../s/x', 's/x', 't/x'].map((p) => beneathMatcher(compileGlobs(['t/..'])!)(p))).toEqual([true, true, false, false]);
+    expect(['t/../s/g', 't/../s', 't/../sx', 's/g'].map((p) => beneathMatcher(compileGlobs(['t/../s'])!)(p))).toEqual([true, true, false, false]);
     // The live side's "/../tmp/x" is the file side's "../tmp/x" (getfacl's printed form).
     const absolute = beneathMatcher(compileGlobs(['/tmp'])!);
     expect([absolute('/../tmp/x'), absolute('../tmp/x'), absolute('/tmp/x')]).toEqual([false, false, true]);
+  });
+
+  it('takes a "!" left first by "/", "./" or "../" as a name\'s, not a negation of what follows', () => {
+    for (const pattern of ['/!x', './!x', '../!x']) {
+      const m = beneathMatcher(compileGlobs([pattern])!);
+      const named = pattern.startsWith('../') ? '../!x' : '!x';
+      expect([pattern, m('a'), m('../a'), m(named), m(`${named}/y`)]).toEqual([pattern, false, false, true, true]);
+    }
   });
 
   it('matches each ancestor once however many paths lie beneath it', () => {
