@@ -27,7 +27,7 @@ describe.skipIf(!hasGnuTar)('snapshot --from-tar options (needs GNU tar)', () =>
     const empty = path.join(dir, 'empty.tar');
     expect(run('tar', ['-cf', empty, '-T', '/dev/null'], { cwd: dir }).status).toBe(0);
     const base = path.join(dir, 'base.facl');
-    for (const [args, why] of [[['--from-tar', empty], ''], [['--from-tar', archive, '--exclude', 'a'], ': --exclude left out every one']] as const) {
+    for (const [args, why] of [[['--from-tar', empty], ''], [['--from-tar', archive, '--exclude', 'a'], ' (--exclude left out 2)']] as const) {
       fs.writeFileSync(base, '# file: kept\n');
       const r = permsnap(['snapshot', ...args, '-o', base], { cwd: dir });
       expect([r.status, r.stderr]).toEqual([1, `permsnap: ${base}: not written: no member of the archive was recorded${why}\n`]);

@@ -181,7 +181,7 @@ export async function handler(args: SnapshotArgs, raw: readonly string[], report
     }
     // None for another reason is what getfacl gives (`-P symlink`, an empty stdin list, -s
     // of a tree without ACLs: exit 0, to -o too); --compat writes what getfacl writes.
-    if (!args.compat && result.entries === 0 && result.allExcluded) return refuseEmpty(args, sink, reporter, emptyReason('path', true));
+    if (!args.compat && result.entries === 0 && result.allExcluded) return refuseEmpty(args, sink, reporter, 'no path was recorded: --exclude left out every one');
     await sink.commit();
     // A directory that could not be listed is itself in the snapshot: only what it holds is not.
     // The summary: printed with --quiet too, as its help says.
@@ -257,7 +257,7 @@ function printOptions(args: SnapshotArgs, raw: readonly string[]): Partial<Print
     default: both || (args.default ?? false),
     comments: !args['omit-header'],
     effective: effective === 'e' ? 'all' : effective === 'E' ? 'none' : 'some',
-    smartIndent: !args.output && process.stdout.isTTY === true,
+    smartIndent: !writesFile(args.output) && process.stdout.isTTY === true,
     names: !args.numeric,
   };
 }
@@ -293,11 +293,6 @@ function archiveOutput(args: SnapshotArgs, raw: readonly string[], reporter: Rep
   };
 }
 
-/** Why a snapshot recorded nothing, for refuseEmpty: `what` is what it records. */
-function emptyReason(what: string, excluded: boolean): string {
-  return excluded ? `no ${what} was recorded: --exclude left out every one` : `no ${what} was recorded`;
-}
-
 /**
  * A snapshot that recorded no block because every path was excluded, or of an empty archive,
  * is no baseline: diff refuses it (against it every path would be extra). It exits 1, said,
@@ -326,7 +321,9 @@ async function writeArchiveSnapshot(
     const result = await work(sink, progress);
     progress.done();
     if (result.entries === 0 && result.skippedAsBase === 0) {
-      return refuseEmpty(args, sink, reporter, emptyReason('member of the archive', result.excluded > 0 && result.problems === 0));
+      // Members also go unrecorded as symlinks (no block) or problems: how many --exclude left out is said, not that it left out all.
+      const excluded = result.excluded > 0 ? ` (--exclude left out ${result.excluded})` : '';
+      return refuseEmpty(args, sink, reporter, `no member of the archive was recorded${excluded}`);
     }
     await sink.commit();
     if (result.problems > 0) reporter.info(`${result.problems} member(s) of the archive could not be read; the snapshot lacks them`);
