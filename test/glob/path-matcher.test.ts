@@ -144,6 +144,31 @@ describe('beneathMatcher', () => {
     }
   });
 
+  it('leaves out of a recorded path what a walk of the same path leaves out, "..", "." and "/" written in as they may be', () => {
+    // A walk tests its argument with beneathMatcher, then each path it walks, as it is
+    // written, with the plain matcher, and enters nothing it left out; a snapshot file's
+    // path (diff, restore) is tested with beneathMatcher alone. The two must agree.
+    const argumentsWalked = ['t', 't/..', 't/sub/..', '../w/t', 't/../s', '.', './t', 't/sub/../..', '/srv/t', '/../srv/t', 't/', 'w/./t'];
+    const beneath = ['', 'a', 'sub', 'sub/y', 'sub/deep/z', 'x/../a'];
+    const patterns = ['t', 's', 'sub', 't/..', 't/../s', 't/sub/..', '**/..', '.*', '??', 'a', '/t', 't/a', '../w/t', '../w', 'deep', 's/*', '*/..', '..', 'srv', '/srv/t/sub', 'w/t', 'x/..'];
+    let agreed = 0;
+    for (const pattern of patterns) {
+      const plain = compileGlobs([pattern])!;
+      const recorded = beneathMatcher(plain);
+      for (const argument of argumentsWalked) {
+        for (const below of beneath) {
+          const walked = [argument];
+          for (const name of below === '' ? [] : below.split('/')) walked.push(`${walked[walked.length - 1]}/${name}`);
+          const path = walked[walked.length - 1] as string;
+          const byWalk = recorded(argument) || walked.slice(1).some((p) => plain(p));
+          expect(recorded(path), `${pattern} on ${path}`).toBe(byWalk);
+          agreed++;
+        }
+      }
+    }
+    expect(agreed).toBe(patterns.length * argumentsWalked.length * beneath.length);
+  });
+
   it('matches each ancestor once however many paths lie beneath it', () => {
     let calls = 0;
     const counting = (path: string): boolean => {
