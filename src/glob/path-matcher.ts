@@ -26,8 +26,8 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
     // The root itself ("." in the relative form, as `snapshot .` prints it): every path is
     // in it, as the walks, which do not enter what is excluded, take it.
     if (/^(\.?\/+)*\.$/.test(pattern)) return () => true;
-    if (pattern.startsWith('/')) anchored.push(notNegation(pattern.replace(/^\/+/, '')));
-    else if (pattern.startsWith('./')) anchored.push(notNegation(pattern.slice(2)));
+    // "/x", "./x", "/./x" and ".//x" are all "x" at the root.
+    if (/^\.?\//.test(pattern)) anchored.push(notNegation(withoutLeadingDots(pattern)));
     else if (pattern.includes('/')) anchored.push(pattern);
     else floating.push(pattern);
   }
@@ -68,7 +68,7 @@ function globTest(pattern: string, lastNameOnly: boolean): GlobTest {
   // start is matched by a name pattern, or by an anchored one that climbs as far, its
   // wildcards matched against what comes after the ".." ("../proj/*.o").
   const climb = lastNameOnly ? 0 : climbOf(pattern);
-  const rest = climb === 0 ? pattern : notNegation(pattern.slice(3 * climb));
+  const rest = climb === 0 ? pattern : notNegation(withoutLeadingDots(pattern.slice(3 * climb)));
   // dotAll: picomatch builds `**` of ".", which without it skips a name holding a newline,
   // CR, U+2028 or U+2029 ("*", built of [^/], matched them). posix: picomatch 4 reads
   // `[!p]` as the set of "!" and "p" without it; fast-glob's picomatch (2.x), the shells and
@@ -79,6 +79,9 @@ function globTest(pattern: string, lastNameOnly: boolean): GlobTest {
     : (path: string, _name: string, pathClimb: number): boolean => path === pattern || (pathClimb === climb && regex !== null && regex.test(climb === 0 ? path : path.slice(3 * climb)));
   return Object.assign(test, { written: (path: string): boolean => path === pattern });
 }
+
+/** A pattern without the "/" and "./" it begins with (picomatch would take away a "./" itself, and read a "!" after it as a negation). */
+const withoutLeadingDots = (pattern: string): string => pattern.replace(/^(\.?\/+)+/, '');
 
 /**
  * A pattern's rest after the "/", "./" or "../" it began with: a "!" first is a negation to
@@ -112,15 +115,6 @@ const ANCESTORS_KEPT = 4096;
  * a 132k-path restore with one --exclude take 2.0 s instead of 1.15 s.
  */
 export function beneathMatcher(matcher: PathMatcher): PathMatcher {
-  const ancestors = new Map<string, boolean>();
-  const ancestorMatches = (directory: string): boolean => {
-    const known = ancestors.get(directory);
-    if (known !== undefined) return known;
-    const verdict = matchesHereOrAbove(directory);
-    if (ancestors.size >= ANCESTORS_KEPT) ancestors.clear();
-    ancestors.set(directory, verdict);
-    return verdict;
-  };
   // "a/b/c" is matched as itself, then (through the kept verdicts) "a/b" and "a": the
   // prefixes ending before each "/". "../.." is above "..", not in it: a path ending in
   // ".." (lexical: all "..") has no ancestor to match.
@@ -128,23 +122,36 @@ export function beneathMatcher(matcher: PathMatcher): PathMatcher {
     const slash = path.lastIndexOf('/');
     return (slash >= 0 && !path.endsWith('/..') && ancestorMatches(path.slice(0, slash))) || matcher(path);
   };
-  // The prefixes of the lexical path: "t/../s" is not in t, and "t/sub/../a" is; and those
-  // written with a ".." taken away, which a pattern written as one matches (as the walk,
-  // which stops at "t/../s" for `--exclude t/../s`, leaves out what is beneath it).
+  const ancestorMatches = keptVerdicts(matchesHereOrAbove);
+  // A path written with a ".." that lexicalPath takes away is also matched as written, with
+  // its written prefixes from that ".." on ("t/..", "t/../s"): a pattern written as one
+  // matches what is beneath it, as the walk, which stops at "t/../s" for `--exclude t/../s`,
+  // leaves that out. Kept too: `snapshot t/..` gives every path such a prefix.
+  const writtenAbove = (written: string): boolean => {
+    const parent = written.slice(0, Math.max(0, written.lastIndexOf('/')));
+    return lexicalPath(parent) !== parent && writtenPrefixMatches(parent);
+  };
+  const writtenPrefixMatches = keptVerdicts((written) => matcher(written) || writtenAbove(written));
+  // The prefixes of the lexical path: "t/../s" is not in t, and "t/sub/../a" is.
   return (path) => {
     if (!path.includes('..')) return matchesHereOrAbove(path);
     const written = normalPath(path);
     const lexical = lexicalPath(written);
-    return (lexical !== written && writtenPrefixMatches(written, matcher)) || matchesHereOrAbove(lexical);
+    return (lexical !== written && (matcher(written) || writtenAbove(written))) || matchesHereOrAbove(lexical);
   };
 }
 
-/** Whether `matcher` matches a prefix of the path, from the first ".." that lexicalPath takes away on ("t/..", "t/../s"). (Rare: not cached.) */
-function writtenPrefixMatches(written: string, matcher: PathMatcher): boolean {
-  const components = written.split('/');
-  const first = components.indexOf('..', climbOf(written));
-  for (let n = first + 1; first >= 0 && n <= components.length; n++) if (matcher(components.slice(0, n).join('/'))) return true;
-  return false;
+/** `verdict`, each answer kept (ANCESTORS_KEPT at once) for the next path beneath the same directory. */
+function keptVerdicts(verdict: (path: string) => boolean): (path: string) => boolean {
+  const kept = new Map<string, boolean>();
+  return (path) => {
+    const known = kept.get(path);
+    if (known !== undefined) return known;
+    const answer = verdict(path);
+    if (kept.size >= ANCESTORS_KEPT) kept.clear();
+    kept.set(path, answer);
+    return answer;
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ describe('compileGlobs', () => {
   });
 
   it('anchors a pattern with a slash, or a leading slash, at the root', () => {
+    expect(['a', 'x/a'].map((p) => compileGlobs(['.//a', '/./b'])!(p))).toEqual([true, false]);
     const m = compileGlobs(['etc/ssl', '/home', './srv/tmp'])!;
     expect(m('etc/ssl')).toBe(true);
     expect(m('/etc/ssl')).toBe(true);
@@ -137,7 +138,8 @@ describe('beneathMatcher', () => {
   });
 
   it('takes a "!" left first by "/", "./" or "../" as a name\'s, not a negation of what follows', () => {
-    for (const pattern of ['/!x', './!x', '../!x']) {
+    expect(['b', 'a'].map((p) => compileGlobs(['/./!(a)'])!(p))).toEqual([false, false]);
+    for (const pattern of ['/!x', './!x', '../!x', '/./!x', '././!x', './/!x', '.././!x']) {
       const m = beneathMatcher(compileGlobs([pattern])!);
       const named = pattern.startsWith('../') ? '../!x' : '!x';
       expect([pattern, m('a'), m('../a'), m(named), m(`${named}/y`)]).toEqual([pattern, false, false, true, true]);
