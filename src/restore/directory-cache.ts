@@ -9,6 +9,7 @@ import { statFd } from '../platform/dir-fd.js';
 import { errno, systemError, type SystemError } from '../platform/libc.js';
 import { openFileLimit } from '../platform/open-files.js';
 import { closeDescriptor, failedComponent, openBeneath, openDirectoryIn, openRoot } from '../platform/safe-ops.js';
+import { lastSlash } from './target-path.js';
 
 // 32 a thread, fewer under a low descriptor limit (ulimit -n 64: with 32 kept, a tree deeper
 // than a dozen levels failed with EMFILE; the chunk size shrinks there too, change-all.ts).
@@ -136,13 +137,13 @@ export class DirectoryCache {
 
 /** A target's parent directory (relative to its root) and final name; "" for the root itself. */
 export function splitParent(relative: string): { parent: string; name: string } {
-  const slash = relative.lastIndexOf('/');
+  const slash = lastSlash(relative);
   return { parent: slash < 0 ? '' : relative.slice(0, slash), name: relative.slice(slash + 1) };
 }
 
 /** Whether `relative` is one of `directories` or beneath one. */
 function beneathAny(relative: string, directories: ReadonlySet<string>): boolean {
-  for (let end = relative.length; end > 0; end = relative.lastIndexOf('/', end - 1)) {
+  for (let end = relative.length; end > 0; end = lastSlash(relative, end)) {
     if (directories.has(end === relative.length ? relative : relative.slice(0, end))) return true;
   }
   return false;

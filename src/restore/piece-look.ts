@@ -14,6 +14,7 @@ import { ItemPacker, type PackedPiece } from './packed-items.js';
 import { DamageSampler } from './damage-sampler.js';
 import type { LinkWitness } from './linked-states.js';
 import { lookAtItem, type LookResult, type WorkItem } from './work-item.js';
+import { lastSlash } from './target-path.js';
 
 /** LookRules as they cross to a worker: the resolver as its spec, capabilities known or not. */
 export interface PieceRules extends Omit<LookRules, 'ids' | 'capabilitiesKnown'> {
@@ -108,7 +109,7 @@ export function targetKeyHasher(): (root: string, relative: string) => number {
       directory = '';
       directoryState = rootState;
     }
-    const nameStart = relative.lastIndexOf('/') + 1;
+    const nameStart = lastSlash(relative) + 1;
     // The same directory: as long, and the same characters (lastIndexOf from 0 compares them
     // without making a string).
     if (nameStart !== directory.length || (nameStart > 0 && relative.lastIndexOf(directory, 0) !== 0)) {

@@ -4,7 +4,7 @@
 
 import { sortedOrder } from '../model/path-order.js';
 import { isBeneath } from './restore-chunks.js';
-import type { PathColumns } from './target-path.js';
+import { lastSlash, type PathColumns } from './target-path.js';
 
 /**
  * The paths' positions in restore order: the given order with each directory moved after
@@ -50,12 +50,9 @@ function inPostOrder(paths: PathColumns): Int32Array | null {
     if (relative !== '') {
       // The ancestors deeper than the top, and the root itself ("") when nothing is open.
       const stop = top < 0 ? 0 : (relatives[top] as string).length;
-      // The last slash past the top's path, looked for in the final name alone (nearly
-      // always the top is the parent, and there is none): lastIndexOf is a call into C++,
-      // 15 ms of ordering 170k paths.
-      let end = relative.length - 1;
-      while (end > stop && relative.charCodeAt(end) !== 0x2f) end--;
-      for (; end > stop; end = relative.lastIndexOf('/', end - 1)) skipped.add(root, relative.slice(0, end));
+      // The ancestors' ends, last slash first, down to the top's path (nearly always the
+      // top is the parent, and there is none).
+      for (let end = lastSlash(relative); end > stop; end = lastSlash(relative, end)) skipped.add(root, relative.slice(0, end));
       if (top < 0 && rootsThemselves.has(root)) return null;
     }
     open.push(i);

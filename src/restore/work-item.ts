@@ -15,7 +15,7 @@ import { stateOf } from './pinned-io.js';
 import type { FileType } from '../model/entry.js';
 import type { PathState, WantedState } from './path-state.js';
 import { isReconciled, ownerAndModeReconciled } from './reconcile.js';
-import { shownTarget, type TargetPath } from './target-path.js';
+import { lastSlash, shownTarget, type TargetPath } from './target-path.js';
 
 export interface WorkItem {
   target: TargetPath;
@@ -110,7 +110,7 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
   const { target } = item;
   const { relative } = target;
   if (relative === '') return RESULTS[Outcome.WorkUnseen];
-  const slash = relative.lastIndexOf('/');
+  const slash = lastSlash(relative);
   try {
     const dirfd = directories.directoryIfPresent(target.root, slash < 0 ? '' : relative.slice(0, slash), relative);
     if (dirfd === null) return RESULTS[Outcome.Missing];

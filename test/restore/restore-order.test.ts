@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { restoreOrder as restoreOrderOf, sortForRestore as sortedForRestore } from '../../src/restore/restore-order.js';
-import { resolveTarget, type TargetPath } from '../../src/restore/target-path.js';
+import { lastSlash, resolveTarget, type TargetPath } from '../../src/restore/target-path.js';
 import { columnsOf, compareRestoreOrder, isDescendant, picked, randomTree, seededRandom, shuffled } from '../helpers/random-paths.js';
 
 interface Item {
@@ -264,6 +264,19 @@ describe('resolveTarget', () => {
       expect(parts, JSON.stringify(recorded)).not.toContain('..');
       expect(parts, JSON.stringify(recorded)).not.toContain('.');
       expect(parts, JSON.stringify(recorded)).not.toContain('');
+    }
+  });
+});
+
+describe('lastSlash', () => {
+  it('finds the last "/" before every position of every tricky path, as lastIndexOf does', () => {
+    for (const text of TRICKY) {
+      expect(lastSlash(text), JSON.stringify(text)).toBe(text.lastIndexOf('/'));
+      for (let before = 0; before <= text.length; before++) {
+        // lastIndexOf(s, p) looks at p too; lastSlash(s, before) stops short of `before`.
+        const want = before === 0 ? -1 : text.lastIndexOf('/', before - 1);
+        expect(lastSlash(text, before), `${JSON.stringify(text)} before ${before}`).toBe(want);
+      }
     }
   });
 });
