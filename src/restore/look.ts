@@ -119,8 +119,8 @@ export interface LookTally {
 /** A tally without its paths with work (what a piece's pass answers with them packed aside). */
 export type LookCounts = Omit<LookTally, 'work'>;
 
-/** What the first pass gives the second: its counts, and the paths with work. */
-export type FirstPassResult = LookCounts & { work: WorkList };
+/** What the first pass gives the second: its counts, and the paths with work (and their restore order, when it was worked out as they came). */
+export type FirstPassResult = LookCounts & { work: WorkList; order?: Int32Array };
 
 export function emptyTally(): LookTally {
   return { looks: 0, paths: 0, missing: 0, pseudo: 0, correct: 0, correctWithProblems: 0, repeated: 0, beneath: 0, existingBeneath: 0, problems: [], work: [], latest: '' };

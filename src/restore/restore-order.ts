@@ -17,9 +17,13 @@ export function restoreOrder(paths: PathColumns): Int32Array {
 }
 
 /**
- * Each path after everything beneath it, the others in the order given; null unless every
- * path comes before all that lies beneath it and after nothing it contains (a directory's
- * contents then make one run just before it, as restore-chunks.ts needs).
+ * Each path after everything beneath it, the others in the order given: positions in the
+ * order paths were added (add()), or null from finish() unless every path comes before all
+ * that lies beneath it and after nothing it contains (a directory's contents then make one
+ * run just before it, as restore-chunks.ts needs). Paths can be added as they come: restore's
+ * first pass adds each piece's paths once the pieces before it are in, while the workers go
+ * on, so that only the last piece's are left for after it (all 170k paths of a damaged /usr
+ * copy at once kept both workers waiting 34 ms).
  *
  * A stack holds the chain of open paths; one leaves it when a path not beneath it comes,
  * after which the top (if any) is the new path's nearest open ancestor. The order is right
@@ -30,35 +34,60 @@ export function restoreOrder(paths: PathColumns): Int32Array {
  * (a Set of every path cost 90-140 ms for the 170k paths of a damaged /usr copy, which
  * skip a level beneath each directory that was already right).
  */
-function inPostOrder(paths: PathColumns): Int32Array | null {
-  const { rootIds, relatives } = paths;
-  const count = relatives.length;
-  const out = new Int32Array(count);
-  let done = 0;
-  const open: number[] = [];
-  const skipped = new SkippedDirectories();
-  const rootsThemselves = new Set<number>();
-  for (let i = 0; i < count; i++) if (relatives[i] === '') rootsThemselves.add(rootIds[i] as number);
-  for (let i = 0; i < count; i++) {
+export class PostOrder {
+  private readonly paths = { rootIds: [] as number[], roots: [] as string[], relatives: [] as string[] };
+  private readonly out: number[] = [];
+  private readonly open: number[] = [];
+  private readonly skipped = new SkippedDirectories();
+  /** Roots that are paths themselves, and roots some other path of came with nothing open. */
+  private readonly rootsThemselves = new Set<number>();
+  private readonly rootsUnopened = new Set<number>();
+  private wrong = false;
+
+  /** The next path, of root number `root` (the same root, the same number). */
+  add(root: number, relative: string): void {
+    const { paths, open, out } = this;
+    const i = paths.relatives.length;
+    paths.rootIds.push(root);
+    paths.relatives.push(relative);
+    if (this.wrong) return;
     let top = open.length > 0 ? (open[open.length - 1] as number) : -1;
     while (top >= 0 && !isBeneath(paths, i, top)) {
-      out[done++] = open.pop() as number;
+      out.push(open.pop() as number);
       top = open.length > 0 ? (open[open.length - 1] as number) : -1;
     }
-    const root = rootIds[i] as number;
-    const relative = relatives[i] as string;
-    if (relative !== '') {
+    if (relative === '') {
+      this.rootsThemselves.add(root);
+      // Something of this root came before it, with nothing open: not beneath it.
+      if (this.rootsUnopened.has(root)) this.wrong = true;
+    } else {
       // The ancestors deeper than the top, and the root itself ("") when nothing is open.
-      const stop = top < 0 ? 0 : (relatives[top] as string).length;
+      const stop = top < 0 ? 0 : (paths.relatives[top] as string).length;
       // The ancestors' ends, last slash first, down to the top's path (nearly always the
       // top is the parent, and there is none).
-      for (let end = lastSlash(relative); end > stop; end = lastSlash(relative, end)) skipped.add(root, relative.slice(0, end));
-      if (top < 0 && rootsThemselves.has(root)) return null;
+      for (let end = lastSlash(relative); end > stop; end = lastSlash(relative, end)) this.skipped.add(root, relative.slice(0, end));
+      if (top < 0) {
+        if (this.rootsThemselves.has(root)) this.wrong = true;
+        this.rootsUnopened.add(root);
+      }
     }
     open.push(i);
   }
-  while (open.length > 0) out[done++] = open.pop() as number;
-  return skipped.anyAmong(paths) ? null : out;
+
+  /** The positions in restore order, or null when the paths added were not in an order it can use. */
+  finish(): Int32Array | null {
+    const { open, out } = this;
+    if (this.wrong) return null;
+    while (open.length > 0) out.push(open.pop() as number);
+    return this.skipped.anyAmong(this.paths) ? null : Int32Array.from(out);
+  }
+}
+
+/** PostOrder's answer for the paths of `paths`, in their order. */
+function inPostOrder({ rootIds, relatives }: PathColumns): Int32Array | null {
+  const order = new PostOrder();
+  for (let i = 0; i < relatives.length; i++) order.add(rootIds[i] as number, relatives[i] as string);
+  return order.finish();
 }
 
 /** Directories some path skipped, by root, to look for among the paths. */

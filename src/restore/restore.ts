@@ -131,7 +131,7 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
     summary.alreadyCorrect = tally.correct;
     summary.existing = tally.correct + tally.correctWithProblems;
     summary.nothingBeneath = nothingBeneath(tally);
-    if (!summary.nothingBeneath) await changeAll(restoreOrder(tally.work), tally.work, executor, options, summary, problem);
+    if (!summary.nothingBeneath) await changeAll(tally.order ?? restoreOrder(tally.work), tally.work, executor, options, summary, problem);
   } finally {
     await executor.close(options.threadsMayEnd);
   }

@@ -24,6 +24,7 @@ type Src = {
   ids: typeof import('../../src/restore/id-resolver.js');
   read: typeof import('../../src/format/read-snapshot.js');
   operand: typeof import('../../src/archive/read-operand.js');
+  order: typeof import('../../src/restore/restore-order.js');
 };
 
 let dir = '';
@@ -80,11 +81,16 @@ async function piecesPass(text: string, rulesExtra: Partial<LookRules> = {}): Pr
   const { lookInPieces } = await fromDist<Src['pieces']>('restore/look-pieces.js');
   const { WorkerExecutor } = await fromDist<Src['workers']>('restore/worker-executor.js');
   const { unpackItems } = await fromDist<Src['packed']>('restore/packed-items.js');
+  const { restoreOrder } = await fromDist<Src['order']>('restore/restore-order.js');
   const workers = new WorkerExecutor(2, { root: undefined, pseudo: [], wantPlans: false, journalled: false, fallbacks: false });
   try {
     const pass = await lookInPieces(sharedText(text), { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
+    if (pass === null) return null;
+    // The restore order, worked out as the pieces came in: the one of the whole list.
+    expect(pass.order).toEqual(restoreOrder(pass.work));
     // Its work list as the items the pass on one thread keeps, to compare alike.
-    return pass === null ? null : { ...pass, work: unpackItems(pass.work.packed(pass.work.relatives.map((_, i) => i))) };
+    const { order: _order, ...counts } = pass;
+    return { ...counts, work: unpackItems(pass.work.packed(pass.work.relatives.map((_, i) => i))) };
   } finally {
     await workers.close();
   }
