@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import { openFileLimit } from '../platform/open-files.js';
 import type { ChunkPlan, Counts } from './chunk-work.js';
 import type { RestoreExecutor } from './restore-executor.js';
-import { chunkForRestore, CHUNK } from './restore-chunks.js';
+import { ChunkCutter, CHUNK } from './restore-chunks.js';
 import type { RestoreOptions, RestoreSummary } from './restore.js';
 import { shownTarget } from './target-path.js';
 import type { WorkList } from './work-list.js';
@@ -29,7 +29,6 @@ export async function changeAll(
   const size = Math.max(16, Math.min(CHUNK, Math.floor(descriptors / 3)));
   // Two chunks per thread, so one is queued behind the one it runs; one thread: one at a time.
   const inFlight = Math.max(1, Math.min(jobs > 1 ? 2 * jobs + 1 : 1, Math.floor(descriptors / size)));
-  const { chunks, deferred } = chunkForRestore(order, list, size);
   let fatal: unknown = null;
   let journalled: Promise<unknown> = Promise.resolve();
   let appliedReported: Promise<unknown> = Promise.resolve();
@@ -95,9 +94,17 @@ export async function changeAll(
   };
 
   const limit = pLimit(inFlight);
-  await Promise.all(chunks.map((chunk) => limit(() => run(chunk).catch(fail))));
+  const cutter = new ChunkCutter(order, list, size);
+  const runs: Promise<void>[] = [];
+  for (let chunk = cutter.next(); chunk !== null; chunk = cutter.next()) {
+    const cut = chunk;
+    runs.push(limit(() => run(cut).catch(fail)));
+    // The first chunks are sent to be planned (each run waits a turn first) before the rest are cut.
+    if (runs.length === inFlight) for (let turn = 0; turn < 2; turn++) await nextTurn();
+  }
+  await Promise.all(runs);
   // Directories whose contents spread over several chunks: after all of those, one chunk at a time.
-  for (const chunk of deferred) await run(chunk).catch(fail);
+  for (const chunk of cutter.deferred()) await run(chunk).catch(fail);
   if (fatal === null) {
     try {
       // Every step failed (a user's restore of files not theirs): the journal holds the
@@ -108,7 +115,8 @@ export async function changeAll(
       fail(err);
     }
   }
-  if (summary.stopped || fatal !== null) summary.notReached = [...chunks, ...deferred].reduce((n, chunk) => n + chunk.length, 0) - reached;
+  // Every path is in a chunk or deferred.
+  if (summary.stopped || fatal !== null) summary.notReached = order.length - reached;
   if (fatal !== null) {
     // Before any change a fatal error is just that (exit 2); after, the run stops with
     // what it did journalled (a full disk under the journal, say), and says so (exit 1).

@@ -16,23 +16,53 @@ export const CHUNK = 1024;
 
 /** `order` (positions in `paths`, in restore order) cut into chunks, and the directories deferred, in chunks too. */
 export function chunkForRestore(order: Int32Array, paths: PathColumns, size = CHUNK): { chunks: Int32Array[]; deferred: Int32Array[] } {
+  const cutter = new ChunkCutter(order, paths, size);
   const chunks: Int32Array[] = [];
-  const later: number[] = [];
-  for (let start = 0; start < order.length; start += size) {
-    const end = Math.min(order.length, start + size);
-    const before = start > 0 ? (order[start - 1] as number) : -1;
-    const chunk = new Int32Array(end - start);
-    let kept = 0;
-    for (let k = start; k < end; k++) {
-      const path = order[k] as number;
-      if (before >= 0 && isBeneath(paths, before, path)) later.push(path);
-      else chunk[kept++] = path;
+  for (let chunk = cutter.next(); chunk !== null; chunk = cutter.next()) chunks.push(chunk);
+  return { chunks, deferred: cutter.deferred() };
+}
+
+/**
+ * chunkForRestore() a chunk at a time, so that the first chunks can be on their way while
+ * the rest are cut (all 170k paths of a damaged /usr copy at once: 7-10 ms).
+ */
+export class ChunkCutter {
+  private start = 0;
+  private readonly later: number[] = [];
+
+  constructor(
+    private readonly order: Int32Array,
+    private readonly paths: PathColumns,
+    private readonly size = CHUNK,
+  ) {}
+
+  /** The next chunk, or null when every path is in one or deferred. */
+  next(): Int32Array | null {
+    const { order, paths } = this;
+    while (this.start < order.length) {
+      const { start } = this;
+      const end = Math.min(order.length, start + this.size);
+      this.start = end;
+      const before = start > 0 ? (order[start - 1] as number) : -1;
+      const chunk = new Int32Array(end - start);
+      let kept = 0;
+      for (let k = start; k < end; k++) {
+        const path = order[k] as number;
+        if (before >= 0 && isBeneath(paths, before, path)) this.later.push(path);
+        else chunk[kept++] = path;
+      }
+      if (kept > 0) return kept === chunk.length ? chunk : chunk.slice(0, kept);
     }
-    if (kept > 0) chunks.push(kept === chunk.length ? chunk : chunk.slice(0, kept));
+    return null;
   }
-  const deferred: Int32Array[] = [];
-  for (let start = 0; start < later.length; start += size) deferred.push(Int32Array.from(later.slice(start, start + size)));
-  return { chunks, deferred };
+
+  /** The directories deferred, in chunks: once next() has said null. */
+  deferred(): Int32Array[] {
+    const { later, size } = this;
+    const deferred: Int32Array[] = [];
+    for (let start = 0; start < later.length; start += size) deferred.push(Int32Array.from(later.slice(start, start + size)));
+    return deferred;
+  }
 }
 
 /** Whether path `path` of `paths` is strictly beneath its path `dir` (same root). */
