@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; unset NODE_EXTRA_CA_CERTS; case "$1" in restore) GLIBC_TUNABLES="glibc.malloc.hugetlb=1${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}" exec node --single-threaded-gc "$0" "$@" ;; *) exec node "$0" "$@" ;; esac
+':' //; unset NODE_EXTRA_CA_CERTS; case "$1" in restore) GLIBC_TUNABLES="glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}" exec node --single-threaded-gc "$0" "$@" ;; *) exec node "$0" "$@" ;; esac
 // Line 2 is for sh, and a string and a comment for Node: run as a command (npx, PATH), the
 // file starts node itself, so that restore gets a V8 flag no code can set once V8 runs.
 // NODE_EXTRA_CA_CERTS (often set where a proxy re-signs TLS) makes node read and parse
@@ -18,6 +18,10 @@
 // healthy -3 to -23 ms (23 of 36). On a Linux 6.18 VM, where a 4 KiB page's first touch
 // cost 1.4 us, it made no difference either way (hugetlb=0: damaged -39 ms, 9 of 10, then
 // -5 ms, 5 of 12; healthy -2 ms, 7 of 16). Tunables the user set come after it, so theirs win.
+// glibc.malloc.trim_threshold and mmap_threshold: malloc keeps the memory it frees
+// (src/platform/malloc-tuning.ts says why), from the start of the process. Set by mallopt
+// instead, the main thread first had to load koffi (12-13 ms), with the workers not yet
+// started: they now start that much sooner.
 // Entry point: the CLI bundled in dist/bundle/ (src/cli/entry.ts says why), both built by
 // `npm ci` through the prepare script; or as tsc wrote it, when rolldown could not bundle
 // it (it has no native binding for an install without optional dependencies, or for an

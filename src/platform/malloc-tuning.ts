@@ -9,9 +9,9 @@
 // Set before anything big is allocated: set when the restore began, the workers' startup
 // had gone by, and 5k of those faults stayed. The process holds what it freed until it
 // ends, which for a command that ends when its work does costs nothing: its peak is the same.
-// The other half of restore's malloc settings is in bin/permsnap.js: huge pages
-// (glibc.malloc.hugetlb) have no mallopt, so the launcher sets them as a tunable, which glibc
-// reads only as the process starts.
+// bin/permsnap.js sets the same as glibc tunables, which glibc reads as the process starts,
+// with huge pages (glibc.malloc.hugetlb, which has no mallopt): this is for a CLI started
+// some other way (node dist/cli/entry.js).
 
 import { libc } from './libc.js';
 

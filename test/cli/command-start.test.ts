@@ -53,12 +53,12 @@ describe('the tunables the script gives node', () => {
     return r.stdout.toString().trimEnd().split('\n');
   };
 
-  it('restore: malloc asks for huge pages, with the V8 flag', () => {
-    expect(started(['restore', 'x.facl'])).toEqual(['glibc.malloc.hugetlb=1', '--single-threaded-gc', CLI, 'restore', 'x.facl']);
+  it('restore: malloc asks for huge pages and keeps what it frees, with the V8 flag', () => {
+    expect(started(['restore', 'x.facl'])).toEqual(['glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432', '--single-threaded-gc', CLI, 'restore', 'x.facl']);
   });
 
   it("restore: the user's own tunables come after, so that theirs win", () => {
-    expect(started(['restore', 'x.facl'], 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2')[0]).toBe('glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2');
+    expect(started(['restore', 'x.facl'], 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2')[0]).toBe('glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432:glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2');
   });
 
   it('other commands: node starts as the user set it', () => {
