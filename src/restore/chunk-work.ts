@@ -8,11 +8,11 @@ import { problemReason } from '../errors.js';
 import type { Entry } from '../model/entry.js';
 import { decodeCapability, formatCapability } from '../model/capability.js';
 import type { SystemError } from '../platform/libc.js';
-import { openBeneath, openInDirectory, type Pin } from '../platform/safe-ops.js';
+import { chmodFd, openBeneath, openInDirectory, type Pin } from '../platform/safe-ops.js';
 import { ChunkDescriptors } from './chunk-descriptors.js';
 import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { linkConflict, linkKeyOf, type LinkedStates } from './linked-states.js';
-import { pinnedIo, readPinnedState, type PinnedState } from './pinned-io.js';
+import { pinnedIo, readPinnedState, soleChmod, type PinnedState } from './pinned-io.js';
 import { isUnreadableCapability, type WantedState } from './path-state.js';
 import { reconcile, specialBitsNotPutBack, type Change } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
@@ -71,6 +71,8 @@ export interface Pinned {
    * steps may have changed it since (on this thread, or on another that planned it apart).
    */
   readAgain: boolean;
+  /** The steps planned from `state`. */
+  plan: Change[];
 }
 
 export function emptyCounts(): Counts {
@@ -166,7 +168,7 @@ function planItem(
   if (earlier !== undefined && earlier.shown !== shown) tally.problems.push([shown, linkConflict(earlier.shown)]);
   if (state.unchangeable) return said(tally, shown, 'immutable or append-only (chattr): not changed');
   if (linkKey !== null) linked.set(linkKey, io.state, shown);
-  return { pinned: { fd, shown, state, wanted, readAgain: linkKey !== null }, changes };
+  return { pinned: { fd, shown, state, wanted, readAgain: linkKey !== null, plan: changes }, changes };
 }
 
 /** Adds the path's problem to the tally; null, as planItem answers for a path it skips. */
@@ -184,10 +186,16 @@ export function applyPinned(chunk: PinnedChunk, linked: LinkedStates): { counts:
       // The steps taken, also those taken before one that failed: they count as changes.
       const taken: Change[] = [];
       try {
-        const state = p.readAgain ? readPinnedState({ fd: p.fd, name: '' }, p.shown) : p.state;
-        reconcile(pinnedIo(p.fd, p.shown, state), p.wanted, taken);
-        // Another name of it was restored first: as --jobs 1 counts this name, already correct.
-        if (taken.length === 0) counts.alreadyCorrect++;
+        const mode = p.readAgain ? undefined : soleChmod(p.plan);
+        if (mode !== undefined) {
+          chmodFd(p.fd, mode, p.shown);
+          taken.push(...p.plan);
+        } else {
+          const state = p.readAgain ? readPinnedState({ fd: p.fd, name: '' }, p.shown) : p.state;
+          reconcile(pinnedIo(p.fd, p.shown, state), p.wanted, taken);
+          // Another name of it was restored first: as --jobs 1 counts this name, already correct.
+          if (taken.length === 0) counts.alreadyCorrect++;
+        }
       } catch (err) {
         linked.forget([p]);
         problems.push([p.shown, problemReason(err)]);

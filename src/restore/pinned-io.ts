@@ -10,7 +10,7 @@ import type { FileType } from '../model/entry.js';
 import { NO_XATTRS, statFd, type FileStat } from '../platform/dir-fd.js';
 import { chmodFd, chownFd, getXattrPinned, listXattrsPinned, removeXattrFd, setXattrFd, statPinned, type Pin } from '../platform/safe-ops.js';
 import { UNREADABLE_CAPABILITY, type PathState } from './path-state.js';
-import { PartlyTaken, type PathIo } from './reconcile.js';
+import { PartlyTaken, type Change, type PathIo } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -68,6 +68,19 @@ function readCapability(pin: Pin, shownPath: string): Buffer | null {
     if (code === 'EINVAL' || code === 'EOVERFLOW') return UNREADABLE_CAPABILITY;
     throw err;
   }
+}
+
+/**
+ * The mode to give the pinned file when its plan (reconcile() on its state as read when
+ * pinned, which the real run starts from too) is one chmod the kernel takes whole, as it
+ * does for root (PinnedIo.chmod says why not for others): the real run would take that one
+ * step, and applying it directly spares going over every step again (most paths of a tree
+ * after `chmod -R`). Else undefined.
+ */
+export function soleChmod(plan: readonly Change[]): number | undefined {
+  if (!isRoot || plan.length !== 1) return undefined;
+  const step = plan[0] as Change;
+  return step.field === 'mode' && step.after.mode !== null ? step.after.mode : undefined;
 }
 
 /**
