@@ -35,7 +35,9 @@ let cli;
 try {
   cli = createRequire(import.meta.url)('../dist/bundle/entry.cjs');
 } catch (err) {
-  if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes('/dist/bundle/entry.cjs')) throw err;
+  // Only the bundle itself missing (its first line): a module it requires that is missing
+  // names the bundle too, in the require stack after it.
+  if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).split('\n')[0].includes('/dist/bundle/entry.cjs')) throw err;
   cli = await import('../dist/cli/entry.js');
 }
 
