@@ -16,7 +16,7 @@ import { addTally, emptyTally, type FirstPassResult, type LookRules } from './lo
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
 import { KeySet } from './key-set.js';
 import { listPiece, WorkList, type ListedPiece } from './work-list.js';
-import { indexAdded, rootNumber } from './packed-items.js';
+import { rootNumber } from './packed-items.js';
 import { PostOrder, sortForRestore } from './restore-order.js';
 
 /** A piece parsed and looked at. */
@@ -61,7 +61,7 @@ export async function lookInPieces(
   // with theirs: at the end, 170k keys sorted kept both workers waiting 22-27 ms.
   const keys = new KeySet();
   const listed: ListedPiece[] = [];
-  // The paths with work in restore order, each piece's added once those before it are in.
+  // The paths with work, listed and in restore order, each piece's added once those before it are in.
   const order = new PiecesInOrder();
   const look = (start: number, end: number): Promise<PieceAnswer> =>
     limit(() => executor.lookPiece({ text: bytes.buffer as SharedArrayBuffer, start: bytes.byteOffset + start, end: bytes.byteOffset + end, rules: base, sampling }));
@@ -84,7 +84,7 @@ export async function lookInPieces(
     }
     return answer;
   }));
-  return wholeFileChecks(answers, head, keys) ? mergedTally(answers, listed, order) : null;
+  return wholeFileChecks(answers, head, keys) ? mergedTally(answers, order) : null;
 }
 
 /** Each piece's share of the file, in order: `rounds` rounds of `jobs` pieces, each round half the size of the one before. */
@@ -167,29 +167,25 @@ export function wholeFileChecks(answers: PieceAnswer[], head: Omit<Head, 'hasMar
   return !keys.repeated;
 }
 
-function mergedTally(answers: Looked[], listed: ListedPiece[], order: PiecesInOrder): FirstPassResult {
+function mergedTally(answers: Looked[], inOrder: PiecesInOrder): FirstPassResult {
   const tally = emptyTally();
   for (const a of answers) addTally(tally, a.tally);
-  const work = new WorkList(listed);
+  const { work, order } = inOrder;
   return { ...tally, work, order: order.finish() ?? sortForRestore(work) };
 }
 
-/** A PostOrder fed the listed pieces in file order, as they come in. */
+/** The WorkList and PostOrder of the listed pieces, each piece added as it and those before it are in. */
 class PiecesInOrder {
-  private readonly order = new PostOrder();
-  /** The roots by number, as the WorkList numbers them (PostOrder only tells numbers apart). */
-  private readonly roots: string[] = [];
+  readonly work = new WorkList();
+  readonly order = new PostOrder();
   private next = 0;
 
   /** Adds the paths of the pieces now in that follow those added. */
   ready(listed: readonly (ListedPiece | undefined)[]): void {
     for (let piece = listed[this.next]; piece !== undefined; piece = listed[++this.next]) {
-      const rootIds = piece.packed.roots.map((root) => indexAdded(this.roots, root));
-      piece.relatives.forEach((relative, i) => this.order.add(rootIds[rootNumber(piece.packed, i)] as number, relative));
+      const rootIds = this.work.add(piece);
+      const { packed, relatives } = piece;
+      for (let i = 0; i < relatives.length; i++) this.order.add(rootIds[rootNumber(packed, i)] as number, relatives[i] as string);
     }
-  }
-
-  finish(): Int32Array | null {
-    return this.order.finish();
   }
 }

@@ -242,6 +242,22 @@ describe('WorkList', () => {
     }
   });
 
+  it('grown a piece at a time is the list of all the pieces: paths, roots, packing', () => {
+    const whole = new WorkList(pieces);
+    const grown = new WorkList();
+    for (const piece of pieces) {
+      const rootIds = grown.add(piece);
+      // The piece's own root numbers, as numbers of the list's roots.
+      expect(rootIds.map((id) => grown.roots[id])).toEqual(piece.packed.roots);
+    }
+    expect(grown.relatives).toEqual(whole.relatives);
+    expect(grown.roots).toEqual(whole.roots);
+    expect(positions(grown).map((i) => grown.rootIds[i])).toEqual(positions(whole).map((i) => whole.rootIds[i]));
+    expect(positions(grown).map((i) => grown.target(i))).toEqual(positions(whole).map((i) => whole.target(i)));
+    const order = shuffled(positions(whole), seededRandom(3));
+    expectSameItems(unpackItems(structuredClone(grown.packed(order))), copyOf(order.map((i) => ITEMS[i] as WorkItem)));
+  });
+
   it('of items (the pass on one thread) packs them as packItems does', () => {
     const list = WorkList.ofItems(ITEMS);
     expectSameItems(unpackItems(list.packed(positions(list))), copyOf(ITEMS));
