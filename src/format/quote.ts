@@ -26,10 +26,29 @@ function patternFor(quoted: string): RegExp {
   return re;
 }
 
+/** Per set of quoted bytes, 1 at each of them and at the backslash. */
+const tables = new Map<string, Uint8Array>();
+
+function tableFor(quoted: string): Uint8Array {
+  let table = tables.get(quoted);
+  if (!table) {
+    table = new Uint8Array(256);
+    table[0x5c] = 1;
+    for (let i = 0; i < quoted.length; i++) table[quoted.charCodeAt(i)] = 1;
+    tables.set(quoted, table);
+  }
+  return table;
+}
+
 export function quote(text: string, quoted: string): string {
+  // Whether anything needs quoting, by a loop: nearly nothing does, and the regular
+  // expression's test was a call into its own code for every path a journal or a snapshot
+  // prints (0.6% of a damaged /usr restore's workers).
+  const table = tableFor(quoted);
+  let i = 0;
+  while (i < text.length && table[text.charCodeAt(i)] !== 1) i++;
+  if (i === text.length) return text;
   const re = patternFor(quoted);
-  re.lastIndex = 0;
-  if (!re.test(text)) return text;
   re.lastIndex = 0;
   return text.replace(re, (ch) => (ch === '\\' ? '\\\\' : octal(ch)));
 }

@@ -20,15 +20,21 @@ export function fsPath(bytePath: string): string | Buffer {
   return isAscii(bytePath) ? bytePath : Buffer.from(bytePath, 'latin1');
 }
 
-// eslint-disable-next-line no-control-regex
-const NOT_ASCII_OR_NUL = /[^\x01-\x7f]/;
+/** Whether every char is ASCII and none is NUL (a loop: a regular expression's test was a call into its code for every path restore opens). */
+function isAsciiWithoutNul(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0 || c > 0x7f) return false;
+  }
+  return true;
+}
 
 /**
  * For a `const char *` argument through koffi: NUL-terminated bytes. A NUL inside is refused
  * (EINVAL), never passed: C would take the path as ending there, "..\0x" as "..".
  */
 export function cPath(bytePath: string): string | Buffer {
-  if (!NOT_ASCII_OR_NUL.test(bytePath)) return bytePath;
+  if (isAsciiWithoutNul(bytePath)) return bytePath;
   if (bytePath.includes('\0')) throw Object.assign(new Error(`EINVAL: a NUL byte in the path ${JSON.stringify(bytePath)}`), { code: 'EINVAL' });
   return Buffer.from(bytePath + '\0', 'latin1');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OWNER_QUOTED, PATH_QUOTED, QUALIFIER_QUOTED, quote, unquote } from '../../src/format/quote.js';
+import { CONTROL_QUOTED, OWNER_QUOTED, PATH_QUOTED, QUALIFIER_QUOTED, quote, unquote } from '../../src/format/quote.js';
 
 describe('quote', () => {
   it('doubles a backslash and octal-escapes newline and carriage return in paths', () => {
@@ -16,6 +16,18 @@ describe('quote', () => {
 
   it('escapes colons and commas in qualifiers', () => {
     expect(quote('a:b,c', QUALIFIER_QUOTED)).toBe('a\\072b\\054c');
+  });
+
+  it('quotes every byte of its set and the backslash, and no other, wherever it stands', () => {
+    for (const set of [PATH_QUOTED, OWNER_QUOTED, QUALIFIER_QUOTED, CONTROL_QUOTED]) {
+      for (let code = 0; code < 256; code++) {
+        const ch = String.fromCharCode(code);
+        const quoted = ch === '\\' ? '\\\\' : set.includes(ch) ? `\\${code.toString(8).padStart(3, '0')}` : ch;
+        for (const [before, after] of [['', ''], ['name', ''], ['', 'name'], ['a/b', 'c']]) {
+          expect(quote(before + ch + after, set), `${JSON.stringify(set)} ${code}`).toBe(before + quoted + after);
+        }
+      }
+    }
   });
 
   it('returns the same string when nothing needs quoting', () => {

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { commandLineArguments } from '../../src/cli/arguments.js';
-import { escapedText, toByteString } from '../../src/platform/byte-path.js';
+import { cPath, escapedText, toByteString } from '../../src/platform/byte-path.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 const latin1 = (bytes: Buffer): string => bytes.toString('latin1');
@@ -42,5 +42,18 @@ describe('commandLineArguments', () => {
     const raw = cmdline(Buffer.from('node'), Buffer.from('permsnap.js'), Buffer.from('é'), typed);
     expect(commandLineArguments(['node', 'permsnap.js', 'é', 'x\ufffd'], raw)).toEqual(['é', 'x\ufffd']);
     expect(commandLineArguments(['node', 'permsnap.js', 'a\ufffd'], null)).toEqual(['a\ufffd']);
+  });
+});
+
+describe('cPath', () => {
+  it('passes an ASCII path as it is, gives any other as NUL-terminated bytes, and refuses a NUL inside', () => {
+    for (let code = 1; code < 256; code++) {
+      const path = `dir/a${String.fromCharCode(code)}b`;
+      const got = cPath(path);
+      if (code < 0x80) expect(got, String(code)).toBe(path);
+      else expect(got, String(code)).toEqual(Buffer.from(`${path}\0`, 'latin1'));
+    }
+    expect(cPath('')).toBe('');
+    for (const path of ['\0', 'a\0b', '..\0x', 'caf\xe9\0']) expect(() => cPath(path), JSON.stringify(path)).toThrow(/EINVAL: a NUL byte/);
   });
 });
