@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; unset NODE_EXTRA_CA_CERTS; case "$1" in restore) GLIBC_TUNABLES="glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}" exec node --single-threaded-gc "$0" "$@" ;; *) exec node "$0" "$@" ;; esac
+':' //; unset NODE_EXTRA_CA_CERTS; case "$1" in restore) GLIBC_TUNABLES="glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}" exec node --single-threaded-gc --max-inlined-bytecode-size-cumulative=150 "$0" "$@" ;; *) exec node "$0" "$@" ;; esac
 // Line 2 is for sh, and a string and a comment for Node: run as a command (npx, PATH), the
 // file starts node itself, so that restore gets a V8 flag no code can set once V8 runs.
 // NODE_EXTRA_CA_CERTS (often set where a proxy re-signs TLS) makes node read and parse
@@ -10,6 +10,12 @@
 // Its workers keep every core busy; helpers collecting for one took CPU from the others.
 // Paired runs on the /usr copy (2 cores): healthy -23 to -55 ms (23 of 30 faster), damaged
 // -49 and -65 ms (11 of 14). Set at run time (v8.setFlagsFromString) it gave half as much.
+// --max-inlined-bytecode-size-cumulative=150 (V8's default: 920): the optimizing compiler
+// inlines less into each function it compiles. Its threads share the 2 cores with the
+// workers, and compiled restore's biggest functions (the chunk planner, ~40 ms each) several
+// times over in each thread; the code is hardly slower. Paired runs on the /usr copy:
+// damaged -50 and -80 ms of 1.8 s (11 and 9 of 12 faster, 140 and 90 ms less CPU), healthy
+// the same (740 ms both, CPU +9 ms, median of 20).
 // glibc.malloc.hugetlb=1: malloc asks for transparent huge pages (madvise) for the memory
 // it takes from the kernel, where restore's buffers come from (packed paths, journal text):
 // the first touch of each 4 KiB page cost 5-11 us in a VM here (28 MB: 81 ms; as 2 MiB
