@@ -14,43 +14,37 @@ function octal(ch: string): string {
   return '\\' + ch.charCodeAt(0).toString(8).padStart(3, '0');
 }
 
-const patterns = new Map<string, RegExp>();
-
-function patternFor(quoted: string): RegExp {
-  let re = patterns.get(quoted);
-  if (!re) {
-    const cls = [...quoted].map((c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
-    re = new RegExp(`[\\\\${cls}]`, 'g');
-    patterns.set(quoted, re);
-  }
-  return re;
+/** Per set of quoted bytes: 1 at each of them and at the backslash, and the pattern that finds them. */
+interface Quoting {
+  table: Uint8Array;
+  pattern: RegExp;
 }
 
-/** Per set of quoted bytes, 1 at each of them and at the backslash. */
-const tables = new Map<string, Uint8Array>();
+const quotings = new Map<string, Quoting>();
 
-function tableFor(quoted: string): Uint8Array {
-  let table = tables.get(quoted);
-  if (!table) {
-    table = new Uint8Array(256);
+function quotingFor(quoted: string): Quoting {
+  let quoting = quotings.get(quoted);
+  if (!quoting) {
+    const table = new Uint8Array(256);
     table[0x5c] = 1;
     for (let i = 0; i < quoted.length; i++) table[quoted.charCodeAt(i)] = 1;
-    tables.set(quoted, table);
+    const cls = [...quoted].map((c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
+    quoting = { table, pattern: new RegExp(`[\\\\${cls}]`, 'g') };
+    quotings.set(quoted, quoting);
   }
-  return table;
+  return quoting;
 }
 
 export function quote(text: string, quoted: string): string {
   // Whether anything needs quoting, by a loop: nearly nothing does, and the regular
   // expression's test was a call into its own code for every path a journal or a snapshot
   // prints (0.6% of a damaged /usr restore's workers).
-  const table = tableFor(quoted);
+  const { table, pattern } = quotingFor(quoted);
   let i = 0;
   while (i < text.length && table[text.charCodeAt(i)] !== 1) i++;
   if (i === text.length) return text;
-  const re = patternFor(quoted);
-  re.lastIndex = 0;
-  return text.replace(re, (ch) => (ch === '\\' ? '\\\\' : octal(ch)));
+  pattern.lastIndex = 0;
+  return text.replace(pattern, (ch) => (ch === '\\' ? '\\\\' : octal(ch)));
 }
 
 /**

@@ -104,10 +104,10 @@ export function planChunk(
     for (const item of items) {
       const p = planItem(item, directories, pinned.descriptors, settings, tally, linked);
       if (p === null) continue;
-      pinned.paths.push(p.pinned);
-      if (settings.journalled) journal.push(journalEntry(item, p.pinned, settings.root));
-      addChanges(tally.preview, p.changes);
-      if (settings.wantPlans) tally.plans.push([p.pinned.shown, p.changes]);
+      pinned.paths.push(p);
+      if (settings.journalled) journal.push(journalEntry(item, p, settings.root));
+      addChanges(tally.preview, p.plan);
+      if (settings.wantPlans) tally.plans.push([p.shown, p.plan]);
     }
   } catch (err) {
     linked.forget(pinned.paths);
@@ -117,7 +117,7 @@ export function planChunk(
   return { plan: { ...tally, journal: printJournalBlocks(journal, journalRoom) }, pinned };
 }
 
-type Planned = { pinned: Pinned; changes: Change[] } | null;
+type Planned = Pinned | null;
 
 /**
  * Plans one path: pins the file itself (an O_PATH descriptor, held by the chunk until it is
@@ -168,7 +168,7 @@ function planItem(
   if (earlier !== undefined && earlier.shown !== shown) tally.problems.push([shown, linkConflict(earlier.shown)]);
   if (state.unchangeable) return said(tally, shown, 'immutable or append-only (chattr): not changed');
   if (linkKey !== null) linked.set(linkKey, io.state, shown);
-  return { pinned: { fd, shown, state, wanted, readAgain: linkKey !== null, plan: changes }, changes };
+  return { fd, shown, state, wanted, readAgain: linkKey !== null, plan: changes };
 }
 
 /** Adds the path's problem to the tally; null, as planItem answers for a path it skips. */

@@ -16,7 +16,6 @@ import { addTally, emptyTally, type FirstPassResult, type LookRules } from './lo
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
 import { KeySet } from './key-set.js';
 import { listPiece, WorkList, type ListedPiece } from './work-list.js';
-import { rootNumber } from './packed-items.js';
 import { PostOrder, sortForRestore } from './restore-order.js';
 
 /** A piece parsed and looked at. */
@@ -177,15 +176,12 @@ function mergedTally(answers: Looked[], inOrder: PiecesInOrder): FirstPassResult
 /** The WorkList and PostOrder of the listed pieces, each piece added as it and those before it are in. */
 class PiecesInOrder {
   readonly work = new WorkList();
-  readonly order = new PostOrder();
+  readonly order = new PostOrder(this.work);
   private next = 0;
 
   /** Adds the paths of the pieces now in that follow those added. */
   ready(listed: readonly (ListedPiece | undefined)[]): void {
-    for (let piece = listed[this.next]; piece !== undefined; piece = listed[++this.next]) {
-      const rootIds = this.work.add(piece);
-      const { packed, relatives } = piece;
-      for (let i = 0; i < relatives.length; i++) this.order.add(rootIds[rootNumber(packed, i)] as number, relatives[i] as string);
-    }
+    for (let piece = listed[this.next]; piece !== undefined; piece = listed[++this.next]) this.work.add(piece);
+    this.order.addNew();
   }
 }

@@ -18,7 +18,7 @@ export function restoreOrder(paths: PathColumns): Int32Array {
 
 /**
  * Each path after everything beneath it, the others in the order given: positions in the
- * order paths were added (add()), or null from finish() unless every path comes before all
+ * order paths were taken (addNew()), or null from finish() unless every path comes before all
  * that lies beneath it and after nothing it contains (a directory's contents then make one
  * run just before it, as restore-chunks.ts needs). Paths can be added as they come: restore's
  * first pass adds each piece's paths once the pieces before it are in, while the workers go
@@ -35,7 +35,6 @@ export function restoreOrder(paths: PathColumns): Int32Array {
  * skip a level beneath each directory that was already right).
  */
 export class PostOrder {
-  private readonly paths = { rootIds: [] as number[], roots: [] as string[], relatives: [] as string[] };
   private readonly out: number[] = [];
   private readonly open: number[] = [];
   private readonly skipped = new SkippedDirectories();
@@ -43,14 +42,21 @@ export class PostOrder {
   private readonly rootsThemselves = new Set<number>();
   private readonly rootsUnopened = new Set<number>();
   private wrong = false;
+  /** Paths of `paths` taken so far. */
+  private taken = 0;
 
-  /** The next path, of root number `root` (the same root, the same number). */
-  add(root: number, relative: string): void {
+  /** `paths` may grow (a WorkList a piece at a time): addNew() takes what it has not yet taken. */
+  constructor(private readonly paths: PathColumns) {}
+
+  /** Takes, in their order, the paths added to `paths` since it last did. */
+  addNew(): void {
+    for (; this.taken < this.paths.relatives.length; this.taken++) if (!this.wrong) this.add(this.taken);
+  }
+
+  private add(i: number): void {
     const { paths, open, out } = this;
-    const i = paths.relatives.length;
-    paths.rootIds.push(root);
-    paths.relatives.push(relative);
-    if (this.wrong) return;
+    const root = paths.rootIds[i] as number;
+    const relative = paths.relatives[i] as string;
     let top = open.length > 0 ? (open[open.length - 1] as number) : -1;
     while (top >= 0 && !isBeneath(paths, i, top)) {
       out.push(open.pop() as number);
@@ -84,9 +90,9 @@ export class PostOrder {
 }
 
 /** PostOrder's answer for the paths of `paths`, in their order. */
-function inPostOrder({ rootIds, relatives }: PathColumns): Int32Array | null {
-  const order = new PostOrder();
-  for (let i = 0; i < relatives.length; i++) order.add(rootIds[i] as number, relatives[i] as string);
+function inPostOrder(paths: PathColumns): Int32Array | null {
+  const order = new PostOrder(paths);
+  order.addNew();
   return order.finish();
 }
 
