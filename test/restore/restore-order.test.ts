@@ -256,6 +256,22 @@ describe('resolveTarget', () => {
     }
   });
 
+  it('gives on every path of up to 7 chars from "a", ".", "/" and NUL what the general rules give', () => {
+    // Every arrangement of components, slashes and dots a short path can have: the plain
+    // paths resolveTarget takes as they are must be exactly those the rules leave unchanged.
+    const chars = ['a', '.', '/', '\0'];
+    let level = [''];
+    for (let length = 1; length <= 7; length++) {
+      level = level.flatMap((p) => chars.map((c) => p + c));
+      for (const recorded of level) {
+        const got = resolveTarget(recorded, undefined, '/cwd');
+        const want = referenceTarget(recorded, undefined, '/cwd');
+        expect(got.ok, JSON.stringify(recorded)).toBe(want.ok);
+        if (got.ok && want.ok) expect(got.target, JSON.stringify(recorded)).toEqual(want.target);
+      }
+    }
+  });
+
   it('never leaves a ".." or an empty component in a relative path it accepts', () => {
     for (const recorded of TRICKY) {
       const got = resolveTarget(recorded, undefined, '/cwd');
