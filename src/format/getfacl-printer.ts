@@ -4,7 +4,7 @@
 
 import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_USER, aclFromMode } from '../model/acl.js';
 import type { Entry, QualifiedAclEntry } from '../model/entry.js';
-import { flagsText, permText } from '../model/mode.js';
+import { flagsText, PERMISSION_BITS, permText } from '../model/mode.js';
 import { OWNER_QUOTED, PATH_QUOTED, QUALIFIER_QUOTED, quote } from './quote.js';
 
 export type EffectiveComments = 'some' | 'all' | 'none';
@@ -43,23 +43,52 @@ export interface PrintedBlock {
 }
 
 export function printBlock(entry: Entry, options: PrintOptions): PrintedBlock {
+  if (!options.comments) return { text: blockAfterPath(entry, options).text, headerEnd: 0 };
+  const fileLine = `# file: ${quote(entry.path, PATH_QUOTED)}`;
+  let rest: AfterPath;
+  if (entry.acl !== undefined || entry.defaultAcl !== undefined || entry.capability !== undefined) rest = blockAfterPath(entry, options);
+  else {
+    // The rest of a block without ACLs or capability (nearly every block of a tree) depends
+    // on its owner, group and mode (and whether names and the ACL are printed) only, which
+    // consecutive files mostly share: printed again only when they change. The options are
+    // compared by value: a library caller may change its object between blocks.
+    const last = lastPlain;
+    const mode = entry.mode & PERMISSION_BITS;
+    if (last !== null && last.names === options.names && last.access === options.access && last.mode === mode && last.uid === entry.uid && last.gid === entry.gid && last.owner === entry.owner && last.group === entry.group) rest = last.rest;
+    else {
+      rest = blockAfterPath(entry, options);
+      lastPlain = { names: options.names, access: options.access, mode, uid: entry.uid, gid: entry.gid, owner: entry.owner, group: entry.group, rest };
+    }
+  }
+  return { text: fileLine + rest.text, headerEnd: fileLine.length + rest.headerLength };
+}
+
+/** A block without its `# file:` line (from the newline that ends it, with comments), and where its comment lines end. */
+interface AfterPath {
+  text: string;
+  headerLength: number;
+}
+
+function blockAfterPath(entry: Entry, options: PrintOptions): AfterPath {
   let text = '';
   if (options.comments) {
-    text += `# file: ${quote(entry.path, PATH_QUOTED)}\n`;
-    text += `# owner: ${principal(entry.owner, entry.uid, options)}\n`;
+    text += `\n# owner: ${principal(entry.owner, entry.uid, options)}\n`;
     text += `# group: ${principal(entry.group, entry.gid, options)}\n`;
     const flags = flagsText(entry.mode);
     if (flags !== null) text += `# flags: ${flags}\n`;
     if (options.capability && entry.capability !== undefined) text += `# capability: ${entry.capability}\n`;
   }
-  const headerEnd = text.length;
+  const headerLength = text.length;
   if (options.access) text += entry.acl ? printAcl(entry.acl, '', options) : baseAclText(entry.mode);
   const printDefault = options.default && entry.defaultAcl !== undefined && entry.defaultAcl.length > 0;
   if (printDefault) text += printAcl(entry.defaultAcl!, options.access ? 'default:' : '', options);
   // getfacl ends a block with a blank line whenever it printed anything for it.
   if (options.access || printDefault || options.comments) text += '\n';
-  return { text, headerEnd };
+  return { text, headerLength };
 }
+
+/** What printBlock() printed after the path of the last block without ACLs or capability, and for what. */
+let lastPlain: { names: boolean; access: boolean; mode: number; uid: number; gid: number; owner?: string; group?: string; rest: AfterPath } | null = null;
 
 /**
  * The access ACL of a file without one, which only its nine permission bits decide (no

@@ -52,6 +52,34 @@ describe('printBlock', () => {
     expect(block.text.slice(0, block.headerEnd).endsWith('# flags: --t\n')).toBe(true);
   });
 
+  it('prints each block without ACLs from its own owner, group, mode and options, whatever block came before', () => {
+    // Such blocks reuse the lines after the path of the one before when nothing they depend
+    // on differs: each variant differs from the base in one thing, printed in turns.
+    const base: Entry = { path: 'p', type: 'file', mode: 0o644, uid: 1, gid: 2, owner: 'one', group: 'two' };
+    const names = { ...GETFACL_DEFAULTS };
+    const ids = { ...GETFACL_DEFAULTS, names: false };
+    // [variant, its options, the base's options]
+    const variants: [Entry, typeof names, typeof names][] = [
+      [{ ...base, uid: 3 }, ids, ids], [{ ...base, gid: 4 }, ids, ids], [{ ...base, owner: 'three' }, names, names],
+      [{ ...base, group: 'four' }, names, names], [{ ...base, owner: undefined }, names, names], [{ ...base, mode: 0o640 }, names, names],
+      [{ ...base, mode: 0o2644 }, names, names], [{ ...base, path: 'q\nr' }, names, names], [base, ids, names],
+      [base, { ...GETFACL_DEFAULTS, access: false }, names],
+    ];
+    for (const [variant, options, baseOptions] of variants) {
+      const texts = [printBlock(base, baseOptions), printBlock(variant, options), printBlock(base, baseOptions), printBlock(variant, options)].map((b) => b.text);
+      expect(texts[1], JSON.stringify(variant)).not.toBe(texts[0]);
+      expect(texts[3]).toBe(texts[1]);
+      expect(texts[2]).toBe(texts[0]);
+    }
+    // An options object changed between two blocks (a library caller's) is read again.
+    const changing = { ...GETFACL_DEFAULTS };
+    const before = printBlock(base, changing).text;
+    changing.names = false;
+    expect(printBlock(base, changing).text).not.toBe(before);
+    expect(printBlock({ ...base, uid: 5 }, ids).text).toBe('# file: p\n# owner: 5\n# group: 2\nuser::rw-\ngroup::r--\nother::r--\n\n');
+    expect(printBlock({ ...base, mode: 0o4755 }, ids).headerEnd).toBe('# file: p\n# owner: 1\n# group: 2\n# flags: s--\n'.length);
+  });
+
   it('prints default entries without the default: prefix when only -d is asked', () => {
     const dir: Entry = { path: 'd', type: 'dir', mode: 0o755, uid: 0, gid: 0, defaultAcl: [
       { tag: ACL_USER_OBJ, perm: 7, id: U }, { tag: ACL_GROUP_OBJ, perm: 5, id: U }, { tag: ACL_OTHER, perm: 0, id: U },
