@@ -69,6 +69,11 @@ interface AfterPath {
   headerLength: number;
 }
 
+/**
+ * For a block without ACLs or capability, printBlock() reuses this text while what it reads
+ * here stays the same (lastPlain's fields): anything else this comes to depend on must be
+ * added to them.
+ */
 function blockAfterPath(entry: Entry, options: PrintOptions): AfterPath {
   let text = '';
   if (options.comments) {
