@@ -11,7 +11,7 @@ import { fsPath, toByteString } from '../platform/byte-path.js';
 import { sharedBufferForBulk } from '../platform/huge-pages.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { startsWithBytes, unsupportedFormatOf } from './magic-numbers.js';
-import { READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions, type SnapshotText } from '../format/read-snapshot.js';
+import { PARSE_CHUNK, READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions, type SnapshotFile, type SnapshotText } from '../format/read-snapshot.js';
 import { standardInput } from '../platform/standard-input.js';
 
 export type OperandKind = 'snapshot' | 'tar' | 'deb';
@@ -138,6 +138,18 @@ const MAX_IN_MEMORY = 2 ** 31;
  * or inflated, null: readOperandBatches reads it, and reports why it cannot.
  */
 export function readSnapshotText(operand: string, minSize: number): SnapshotText | null {
+  return snapshotOf(operand, minSize, false) as SnapshotText | null;
+}
+
+/**
+ * As readSnapshotText(), but a plain snapshot file is left open, for the workers to read
+ * their pieces of (SnapshotFile): the caller closes it. A gzip one is inflated into memory.
+ */
+export function snapshotForPieces(operand: string, minSize: number): SnapshotText | SnapshotFile | null {
+  return snapshotOf(operand, minSize, true);
+}
+
+function snapshotOf(operand: string, minSize: number, leaveOpen: boolean): SnapshotText | SnapshotFile | null {
   if (operand === '-') return null;
   const file = fsPath(toByteString(operand));
   let fd: number;
@@ -150,13 +162,17 @@ export function readSnapshotText(operand: string, minSize: number): SnapshotText
   } catch {
     return null;
   }
+  let open = false;
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile() || st.size > MAX_IN_MEMORY) return null;
     const kind = headKind(readAt(fd, Buffer.alloc(Math.min(st.size, SNIFF_LENGTH))));
     if (kind === 'snapshot') {
       if (st.size < minSize) return null;
-      return { fileName: operand, bytes: readAt(fd, sharedBufferForBulk(st.size)) };
+      if (!leaveOpen) return { fileName: operand, bytes: readAt(fd, sharedBufferForBulk(st.size)) };
+      const head = readAt(fd, Buffer.alloc(Math.min(st.size, PARSE_CHUNK)));
+      open = true;
+      return { fileName: operand, fd, size: st.size, head };
     }
     const text = kind === 'compressed' ? gunzippedSnapshot(readAt(fd, Buffer.alloc(st.size))) : null;
     if (text === null || text.length < minSize) return null;
@@ -166,7 +182,7 @@ export function readSnapshotText(operand: string, minSize: number): SnapshotText
   } catch {
     return null;
   } finally {
-    fs.closeSync(fd);
+    if (!open) fs.closeSync(fd);
   }
 }
 

@@ -11,7 +11,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { GetfaclParser } from '../format/getfacl-parser.js';
-import { journalFirstLine, PARSE_CHUNK, type SnapshotText } from '../format/read-snapshot.js';
+import { readSync } from 'node:fs';
+import { isSnapshotFile, journalFirstLine, PARSE_CHUNK, type SnapshotFile, type SnapshotText } from '../format/read-snapshot.js';
 import { addTally, emptyTally, type FirstPassResult, type LookRules } from './look.js';
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
 import { KeySet } from './key-set.js';
@@ -41,17 +42,17 @@ const ROUNDS = 5;
 
 /** The first pass in pieces; null when the file must be parsed on this thread instead. */
 export async function lookInPieces(
-  text: SnapshotText, rules: LookRules, executor: PieceExecutor, onProgress?: (count: number, shownPath: string) => void, sampling = true,
+  text: SnapshotText | SnapshotFile, rules: LookRules, executor: PieceExecutor, onProgress?: (count: number, shownPath: string) => void, sampling = true,
 ): Promise<FirstPassResult | null> {
-  const { bytes } = text;
   const ids = rules.ids.spec;
-  if (ids === undefined || !(bytes.buffer instanceof SharedArrayBuffer) || bytes.length < MIN_PIECED) return null;
+  const source = piecedSource(text);
+  if (ids === undefined || source === null || source.size < MIN_PIECED) return null;
   // A journal ends by its own rules (the parser knows them from its first line). Gzip bytes
   // (readSnapshotText gives them inflated) need no test: their first line does not parse.
-  if (journalFirstLine(bytes) !== null) return null;
-  const cuts = cutAtEmptyLines(bytes, shrinkingShares(executor.jobs, ROUNDS));
+  if (journalFirstLine(source.head) !== null) return null;
+  const cuts = cutAtEmptyLines(source, shrinkingShares(executor.jobs, ROUNDS));
   if (cuts.length < 3) return null;
-  const head = headFacts(text);
+  const head = headFacts(source.head, text.fileName);
   if (head === null) return null;
   const base = { ...rules, fileName: text.fileName, exclude: [...rules.exclude], only: [...rules.only], ignore: [...rules.ignore], ids, capabilitiesKnown: head.hasMarkers };
   const limit = pLimit(executor.jobs);
@@ -63,7 +64,7 @@ export async function lookInPieces(
   // The paths with work, listed and in restore order, each piece's added once those before it are in.
   const order = new PiecesInOrder();
   const look = (start: number, end: number): Promise<PieceAnswer> =>
-    limit(() => executor.lookPiece({ text: bytes.buffer as SharedArrayBuffer, start: bytes.byteOffset + start, end: bytes.byteOffset + end, rules: base, sampling }));
+    limit(() => executor.lookPiece({ ...source.piece(start, end), rules: base, sampling }));
   // How many paths the file holds, guessed from the pieces looked at: the table of keys is made that big at once.
   let keysSeen = 0;
   let bytesSeen = 0;
@@ -75,7 +76,7 @@ export async function lookInPieces(
     if (answer.ok) {
       keysSeen += answer.keys.length;
       bytesSeen += end - (cuts[i] as number);
-      keys.expect(Math.ceil((keysSeen * bytes.length) / bytesSeen));
+      keys.expect(Math.ceil((keysSeen * source.size) / bytesSeen));
       keys.addAll(answer.keys);
       listed[i] = listPiece(answer.work);
       order.ready(listed);
@@ -84,6 +85,48 @@ export async function lookInPieces(
     return answer;
   }));
   return wholeFileChecks(answers, head, keys) ? mergedTally(answers, order) : null;
+}
+
+/** The text to cut into pieces, wherever it is. */
+interface PiecedSource {
+  size: number;
+  /** Its first PARSE_CHUNK bytes (all of a smaller text). */
+  head: Buffer;
+  /** Where the first empty line at or after `from` starts ("\n\n"), -1 when there is none. */
+  blankFrom(from: number): number;
+  /** Where a worker finds the piece [start, end). */
+  piece(start: number, end: number): Pick<PieceRequest, 'text' | 'fd' | 'start' | 'end'>;
+}
+
+/** A text held in memory the workers can share, or a file they read; null for a text in memory of this thread alone. */
+function piecedSource(text: SnapshotText | SnapshotFile): PiecedSource | null {
+  if (isSnapshotFile(text)) {
+    const { fd, size, head } = text;
+    return { size, head, blankFrom: (from) => blankInFile(fd, size, from), piece: (start, end) => ({ fd, start, end }) };
+  }
+  const { bytes } = text;
+  if (!(bytes.buffer instanceof SharedArrayBuffer)) return null;
+  const shared = bytes.buffer;
+  return {
+    size: bytes.length,
+    head: bytes.subarray(0, PARSE_CHUNK),
+    blankFrom: (from) => bytes.indexOf('\n\n', from),
+    piece: (start, end) => ({ text: shared, start: bytes.byteOffset + start, end: bytes.byteOffset + end }),
+  };
+}
+
+/** blankFrom() in the first `size` bytes of a file: read a window at a time, each one byte into the next (a "\n\n" across two is found). */
+export function blankInFile(fd: number, size: number, from: number): number {
+  const window = Buffer.allocUnsafe(PARSE_CHUNK + 1);
+  for (let at = from; at + 1 < size; at += PARSE_CHUNK) {
+    const want = Math.min(window.length, size - at);
+    let got = 0;
+    for (let n = -1; got < want && n !== 0; got += n) n = readSync(fd, window, got, want - got, at + got);
+    const blank = window.subarray(0, got).indexOf('\n\n');
+    if (blank >= 0) return at + blank;
+    if (got < want) break;
+  }
+  return -1;
 }
 
 /** Each piece's share of the file, in order: `rounds` rounds of `jobs` pieces, each round half the size of the one before. */
@@ -95,16 +138,16 @@ export function shrinkingShares(jobs: number, rounds: number): number[] {
 }
 
 /** Offsets 0, the cuts (each just after an empty line) and the end: a piece for each share, or fewer. */
-function cutAtEmptyLines(bytes: Buffer, shares: readonly number[]): number[] {
+function cutAtEmptyLines(source: PiecedSource, shares: readonly number[]): number[] {
   const cuts = [0];
   let reached = 0;
   for (const share of shares.slice(0, -1)) {
     reached += share;
-    const blank = bytes.indexOf('\n\n', Math.max(Math.floor(bytes.length * reached), cuts.at(-1) as number));
-    if (blank < 0 || blank + 2 >= bytes.length) break;
+    const blank = source.blankFrom(Math.max(Math.floor(source.size * reached), cuts.at(-1) as number));
+    if (blank < 0 || blank + 2 >= source.size) break;
     cuts.push(blank + 2);
   }
-  cuts.push(bytes.length);
+  cuts.push(source.size);
   return cuts;
 }
 
@@ -114,10 +157,10 @@ function cutAtEmptyLines(bytes: Buffer, shares: readonly number[]): number[] {
  * whether capabilities are known: every block it finds there gets the answer these bytes
  * give. If the rest of the file would change that answer, wholeFileChecks() says so.
  */
-function headFacts(text: SnapshotText): Head | null {
-  const parser = new GetfaclParser(text.fileName, { piece: true });
+function headFacts(head: Buffer, fileName: string): Head | null {
+  const parser = new GetfaclParser(fileName, { piece: true });
   try {
-    parser.push(text.bytes.subarray(0, PARSE_CHUNK));
+    parser.push(head.subarray(0, PARSE_CHUNK));
   } catch {
     return null;
   }

@@ -4,8 +4,9 @@
 // wide hash of each path's key (the main thread finds repeated paths with them) and what
 // the piece says about the file as a whole (look-pieces.ts checks it).
 
+import { readSync } from 'node:fs';
 import { GetfaclParser, type KnownBlocks, type ParsedEntry, type PieceFacts } from '../format/getfacl-parser.js';
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 import { PARSE_CHUNK } from '../format/read-snapshot.js';
 import type { DirectoryCache } from './directory-cache.js';
 import { resolverOf, type IdSpec } from './id-resolver.js';
@@ -24,8 +25,12 @@ export interface PieceRules extends Omit<LookRules, 'ids' | 'capabilitiesKnown'>
 }
 
 export interface PieceRequest {
-  /** The whole snapshot, shared by the threads; the piece is [start, end). */
-  text: SharedArrayBuffer;
+  /**
+   * Where the piece [start, end) is: in the whole snapshot, held in memory the threads
+   * share; or in the snapshot file open on `fd`, read here (SnapshotFile).
+   */
+  text?: SharedArrayBuffer;
+  fd?: number;
   start: number;
   end: number;
   rules: PieceRules;
@@ -77,9 +82,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   };
   const parser = new GetfaclParser(rules.fileName, { shareBlocks: true, piece: true, knownBlocks: known });
   try {
-    for (let at = request.start; at < request.end; at += PARSE_CHUNK) {
-      parser.push(Buffer.from(request.text, at, Math.min(PARSE_CHUNK, request.end - at))).forEach(lookAt);
-    }
+    for (const slice of pieceSlices(request)) parser.push(slice).forEach(lookAt);
     parser.end().forEach(lookAt);
   } catch (err) {
     if (err instanceof PermsnapError && err.code === 'MALFORMED') return { ok: false, reason: err.message };
@@ -89,6 +92,32 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
   const counts: LookCounts = tally;
   return { ok: true, tally: { ...counts, latest: last ? shownLook(last) : '' }, work: work.packedPiece(), keys: Float64Array.from(keys), facts: parser.pieceFacts };
 }
+
+/** The piece's bytes, PARSE_CHUNK at a time (a view of shared memory, or read into this thread's own buffer, reused). */
+function* pieceSlices({ text, fd, start, end }: PieceRequest): Generator<Buffer> {
+  if (text !== undefined) {
+    for (let at = start; at < end; at += PARSE_CHUNK) yield Buffer.from(text, at, Math.min(PARSE_CHUNK, end - at));
+    return;
+  }
+  // Never from Buffer's pool, which other code of this thread may write to; the parser
+  // copies each slice into strings before the next is read.
+  readRoom ??= Buffer.allocUnsafeSlow(PARSE_CHUNK);
+  for (let at = start; at < end;) {
+    let n: number;
+    try {
+      n = readSync(fd as number, readRoom, 0, Math.min(PARSE_CHUNK, end - at), at);
+    } catch (err) {
+      throw new PermsnapError('MALFORMED', `cannot read the piece: ${systemReason(err)}`);
+    }
+    // Shorter than when it was opened: the main thread reads what is there now, and says
+    // what is wrong with it, if anything.
+    if (n === 0) throw new PermsnapError('MALFORMED', 'the file ended before the piece did: it changed while it was read');
+    yield readRoom.subarray(0, n);
+    at += n;
+  }
+}
+
+let readRoom: Buffer | undefined;
 
 /**
  * The key of a path with a target: the wide hash of "t" ROOT NUL RELATIVE (that of a path

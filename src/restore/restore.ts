@@ -4,7 +4,7 @@
 // then applies. Missing paths are skipped and counted; per-path problems are collected and
 // the run goes on.
 
-import { PermsnapError } from '../errors.js';
+import { PermsnapError, systemReason } from '../errors.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
 import { syscallSupport } from '../platform/safe-ops.js';
 import { changeAll } from './change-all.js';
@@ -14,7 +14,7 @@ import type { Change } from './reconcile.js';
 import { LINK_CONFLICT_START } from './linked-states.js';
 import { InlineExecutor, type RestoreExecutor } from './restore-executor.js';
 import { restoreOrder } from './restore-order.js';
-import { readSnapshotBatches, type SnapshotText } from '../format/read-snapshot.js';
+import { isSnapshotFile, readSnapshotBatches, wholeSnapshotText, type SnapshotFile, type SnapshotText } from '../format/read-snapshot.js';
 import { checkedEntries } from './entry-checks.js';
 import { lookAtAll, type RestoreEntries } from './look-all.js';
 import { lookInPieces } from './look-pieces.js';
@@ -89,9 +89,9 @@ export interface RestoreSummary {
  * to do; only the work is kept. The second opens, journals and changes the paths that need
  * it, chunk by chunk in restore order (restore-chunks.ts). Both passes' per-path work runs
  * on the executor: this thread, or --jobs worker threads, which parse the snapshot too when
- * its whole text is given (look-pieces.ts).
+ * its whole text is given, or its file left open (look-pieces.ts).
  */
-export async function restore(input: RestoreEntries | SnapshotText, options: RestoreOptions): Promise<RestoreSummary> {
+export async function restore(input: RestoreEntries | SnapshotText | SnapshotFile, options: RestoreOptions): Promise<RestoreSummary> {
   checkRestoreInput(input);
   checkOptionsObject(options, ['ids', 'journal']);
   if (typeof options.ids.uid !== 'function' || typeof options.ids.gid !== 'function') {
@@ -139,34 +139,45 @@ export async function restore(input: RestoreEntries | SnapshotText, options: Res
 }
 
 /** The first pass: in pieces on the workers when it can, else on this thread. */
-async function firstPass(input: RestoreEntries | SnapshotText, options: RestoreOptions, executor: RestoreExecutor): Promise<FirstPassResult> {
+async function firstPass(input: RestoreEntries | SnapshotText | SnapshotFile, options: RestoreOptions, executor: RestoreExecutor): Promise<FirstPassResult> {
   const rules: LookRules = {
     root: options.root, cwd: options.cwd ?? process.cwd(), exclude: options.exclude ?? [], only: options.only ?? [], ignore: options.ignore ?? [],
     ids: options.ids, capabilitiesKnown: options.capabilitiesKnown ?? false,
   };
   const pass = { inFlight: 2 * (options.jobs ?? 1), onProgress: options.onProgress };
-  if (!isSnapshotText(input)) return withWorkList(await lookAtAll(checkedEntries(input), rules, executor, pass));
+  if (!isSnapshotText(input) && !isSnapshotFile(input)) return withWorkList(await lookAtAll(checkedEntries(input), rules, executor, pass));
   if (executor instanceof WorkerExecutor) {
     const inPieces = await lookInPieces(input, rules, executor, options.onProgress, !options.dryRun);
     if (inPieces !== null) return inPieces;
   }
+  // Parsed on this thread, which reports exactly what is wrong and where, if anything is.
+  const text = isSnapshotFile(input) ? wholeTextOf(input) : input;
   const info = { hasMarkers: false };
-  const entries = readSnapshotBatches(input.fileName, { input: [input.bytes], info, shareBlocks: true });
+  const entries = readSnapshotBatches(text.fileName, { input: [text.bytes], info, shareBlocks: true });
   return withWorkList(await lookAtAll(entries, { ...rules, capabilitiesKnown: () => info.hasMarkers }, executor, pass));
+}
+
+/** A snapshot file's whole text, read now; a failure said as a read of the snapshot's is. */
+function wholeTextOf(file: SnapshotFile): SnapshotText {
+  try {
+    return wholeSnapshotText(file);
+  } catch (err) {
+    throw new PermsnapError('IO', `cannot read ${file.fileName}: ${systemReason(err)}`, { cause: err });
+  }
 }
 
 function withWorkList(tally: LookTally): FirstPassResult {
   return { ...tally, work: WorkList.ofItems(tally.work) };
 }
 
-function isSnapshotText(input: RestoreEntries | SnapshotText): input is SnapshotText {
+function isSnapshotText(input: RestoreEntries | SnapshotText | SnapshotFile): input is SnapshotText {
   return Buffer.isBuffer((input as SnapshotText).bytes);
 }
 
 /** Entries (readSnapshot's, or any iterable of them), or a SnapshotText whose bytes are a Buffer. */
 function checkRestoreInput(input: unknown): void {
   if (typeof input === 'object' && input !== null) {
-    if (isSnapshotText(input as SnapshotText) && typeof (input as SnapshotText).fileName === 'string') return;
+    if ((isSnapshotText(input as SnapshotText) || isSnapshotFile(input)) && typeof (input as SnapshotText).fileName === 'string') return;
     if (Symbol.asyncIterator in input || Symbol.iterator in input) return;
   }
   throw new PermsnapError('USAGE', 'input: expected entries (readSnapshot(FILE), an iterable of them) or { fileName, bytes: Buffer } (readSnapshotText(FILE))');

@@ -76,15 +76,34 @@ async function lookRules(rulesExtra: Partial<LookRules>): Promise<Omit<LookRules
   return { cwd: dir, exclude: [], only: [], ignore: [], ids: nssResolver(), ...rulesExtra };
 }
 
+/**
+ * The snapshot file left open, as the CLI opens a plain one for the workers to read their
+ * pieces of; `shrink` bytes cut off its end once open (it changed while it was read).
+ */
+async function openText(text: string, shrink = 0): Promise<import('../../src/format/read-snapshot.js').SnapshotFile> {
+  const { snapshotForPieces } = await fromDist<Src['operand']>('archive/read-operand.js');
+  const { isSnapshotFile } = await fromDist<Src['read']>('format/read-snapshot.js');
+  const file = path.join(dir, 'pieced.facl');
+  fs.writeFileSync(file, text, 'latin1');
+  const opened = snapshotForPieces(file, 0);
+  if (!isSnapshotFile(opened)) throw new Error('a plain snapshot file was not left open');
+  if (shrink > 0) fs.truncateSync(file, opened.size - shrink);
+  return opened;
+}
+
+/** Where the workers find the text: in memory they share, or in the file, each reading its pieces. */
+type Source = 'shared' | 'file';
+
 /** The first pass in pieces on two workers; null: the file is left to one thread. */
-async function piecesPass(text: string, rulesExtra: Partial<LookRules> = {}): Promise<Passes['pieces']> {
+async function piecesPass(text: string, rulesExtra: Partial<LookRules> = {}, source: Source = 'shared', shrink = 0): Promise<Passes['pieces']> {
   const { lookInPieces } = await fromDist<Src['pieces']>('restore/look-pieces.js');
   const { WorkerExecutor } = await fromDist<Src['workers']>('restore/worker-executor.js');
   const { unpackItems } = await fromDist<Src['packed']>('restore/packed-items.js');
   const { restoreOrder } = await fromDist<Src['order']>('restore/restore-order.js');
   const workers = new WorkerExecutor(2, { root: undefined, pseudo: [], wantPlans: false, journalled: false, fallbacks: false });
+  const input = source === 'shared' ? sharedText(text) : await openText(text, shrink);
   try {
-    const pass = await lookInPieces(sharedText(text), { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
+    const pass = await lookInPieces(input, { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
     if (pass === null) return null;
     // The restore order, worked out as the pieces came in: the one of the whole list.
     expect(pass.order).toEqual(restoreOrder(pass.work));
@@ -93,15 +112,16 @@ async function piecesPass(text: string, rulesExtra: Partial<LookRules> = {}): Pr
     return { ...counts, work: unpackItems(pass.work.packed(pass.work.relatives.map((_, i) => i))) };
   } finally {
     await workers.close();
+    if ('fd' in input) fs.closeSync(input.fd);
   }
 }
 
 /** The first pass both ways over the same text, with the same rules. */
-async function bothPasses(text: string, rulesExtra: Partial<LookRules> = {}): Promise<Passes> {
+async function bothPasses(text: string, rulesExtra: Partial<LookRules> = {}, source: Source = 'shared'): Promise<Passes> {
   const { lookAtAll } = await fromDist<Src['all']>('restore/look-all.js');
   const { InlineExecutor } = await fromDist<Src['inline']>('restore/restore-executor.js');
   const { readSnapshotBatches } = await fromDist<Src['read']>('format/read-snapshot.js');
-  const pieces = await piecesPass(text, rulesExtra);
+  const pieces = await piecesPass(text, rulesExtra, source);
   const inline = new InlineExecutor({ root: undefined, pseudo: new Set(), wantPlans: false, journalled: false });
   try {
     const info = { hasMarkers: false };
@@ -131,14 +151,50 @@ function replaceLineFromEnd(text: string, prefix: string, n: number, replacement
   throw new Error(`no line starts with ${prefix}`);
 }
 
+describe('cutting a snapshot file into pieces', () => {
+  it('finds the first empty line at or after a place wherever it falls, across the windows it reads', async () => {
+    const { blankInFile } = await fromDist<Src['pieces']>('restore/look-pieces.js');
+    const { PARSE_CHUNK } = await fromDist<Src['read']>('format/read-snapshot.js');
+    const scratch = makeTempDir('permsnap-blank-');
+    try {
+      const size = 3 * PARSE_CHUNK + 5;
+      for (const blank of [0, 1, PARSE_CHUNK - 2, PARSE_CHUNK - 1, PARSE_CHUNK, 2 * PARSE_CHUNK - 1, 3 * PARSE_CHUNK, size - 2]) {
+        const bytes = Buffer.alloc(size, 'x');
+        bytes.write('\n\n', blank, 'latin1');
+        // A lone newline just before each window's end, which must not pass for one.
+        for (let w = PARSE_CHUNK - 1; w < size; w += PARSE_CHUNK) if (Math.abs(w - blank) > 1) bytes[w] = 10;
+        const file = path.join(scratch, 'f');
+        fs.writeFileSync(file, bytes);
+        const fd = fs.openSync(file, 'r');
+        try {
+          for (const from of [0, 1, blank - 1, blank, blank + 1]) {
+            if (from < 0) continue;
+            const want = from <= blank ? blank : -1;
+            expect(blankInFile(fd, size, from), `blank at ${blank}, from ${from}`).toBe(want);
+            expect(blankInFile(fd, size, from), 'as bytes.indexOf finds it').toBe(bytes.indexOf('\n\n', from));
+          }
+          // Within the size given only (a file longer than when it was opened).
+          expect(blankInFile(fd, blank + 1, 0)).toBe(-1);
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+    } finally {
+      removeTree(scratch);
+    }
+  });
+});
+
 describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`, () => {
   it('finds what the pass on one thread finds: counts, problems, the work and its order', async () => {
     damage();
     try {
       for (const [text, extra] of [[marked, {}], [plain, {}], [marked, { exclude: ['tree/d01*'], only: ['tree/d0[0-3]*'] }], [plain, { root: dir }]] as const) {
-        const { pieces, oneThread } = await bothPasses(text, extra);
-        expect(pieces).not.toBeNull();
-        expect(comparable(pieces)).toEqual(comparable(oneThread));
+        for (const source of ['shared', 'file'] as const) {
+          const { pieces, oneThread } = await bothPasses(text, extra, source);
+          expect(pieces, source).not.toBeNull();
+          expect(comparable(pieces), source).toEqual(comparable(oneThread));
+        }
       }
       const { pieces } = await bothPasses(marked);
       expect(pieces?.missing).toBe(2);
@@ -181,8 +237,16 @@ describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`
       'a begin marker after the first block': beginMoved,
       'capabilities unknown said late': marked.replace('# file: tree/d030/f000\n', '# file: tree/d030/f000\n# permsnap: capabilities unknown\n'),
     };
-    for (const [what, text] of Object.entries(cases)) expect(await piecesPass(text), what).toBeNull();
+    for (const [what, text] of Object.entries(cases)) {
+      expect(await piecesPass(text), what).toBeNull();
+      expect(await piecesPass(text, {}, 'file'), `${what}, read from the file`).toBeNull();
+    }
     expect(await piecesPass(marked)).not.toBeNull();
+    expect(await piecesPass(marked, {}, 'file')).not.toBeNull();
+    // Shorter than when it was opened, by its last block (what is left is a whole snapshot
+    // without markers): the last piece ends early, and one thread parses what is there now.
+    const lastBlock = plain.length - (plain.lastIndexOf('\n\n', plain.length - 3) + 2);
+    expect(await piecesPass(plain, {}, 'file', lastBlock)).toBeNull();
   }, 180_000);
 
   it('reports a malformed line in a late piece with its line in the whole file, and changes nothing', () => {

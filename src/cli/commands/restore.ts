@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
-import { readOperandBatches, readSnapshotText } from '../../archive/read-operand.js';
-import { journalFirstLine, journalRootOf, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
+import { readOperandBatches, snapshotForPieces } from '../../archive/read-operand.js';
+import { isSnapshotFile, journalFirstLine, journalRootOf, snapshotHead, type SnapshotFile, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
 import { currentDirectory, displayString, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -191,18 +191,19 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   if (args['dry-run'] && args.undo !== undefined) reporter.info(`a dry run keeps no undo journal: ${args.undo} is not written`);
   if (journal?.notice !== undefined) reporter.warn(journal.notice);
   let summary: RestoreSummary;
-  let text: SnapshotText | null = null;
+  let text: SnapshotText | SnapshotFile | null = null;
   // Whether the snapshot is an undo journal, and the root its first line names: from the
-  // text held in memory, else from what the streaming parser saw.
-  const recordedRoot = (): string | null => (text ? journalRootOf(text.bytes) : info.journalRoot ?? null);
-  const isJournal = (): boolean => (text ? journalFirstLine(text.bytes) !== null : info.isJournal === true);
+  // text held in memory or the file's head, else from what the streaming parser saw.
+  const recordedRoot = (): string | null => (text ? journalRootOf(snapshotHead(text)) : info.journalRoot ?? null);
+  const isJournal = (): boolean => (text ? journalFirstLine(snapshotHead(text)) !== null : info.isJournal === true);
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
   stage.progress = progress;
   try {
     // The whole file is read and validated before anything changes (restore()'s first pass).
-    // Held in memory (gzip inflated), a big snapshot is parsed by the workers, in pieces.
+    // A big snapshot is parsed by the workers, in pieces: each reads its own from the file
+    // (a gzip one is inflated into memory they share).
     const room = jobsWithinLimit(args.jobs, (line) => reporter.info(line));
-    text = room > 1 ? readSnapshotText(args.snapshot, MIN_PIECED) : null;
+    text = room > 1 ? snapshotForPieces(args.snapshot, MIN_PIECED) : null;
     summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
       cwd,
@@ -237,6 +238,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     });
   } finally {
     progress.done();
+    if (isSnapshotFile(text)) fs.closeSync(text.fd);
   }
   stage.stopped = summary.stopped;
   reportSummary(summary, args['dry-run'], journal, root, ids.description, reporter, signal());
