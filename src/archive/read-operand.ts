@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
 import { fsPath, toByteString } from '../platform/byte-path.js';
 import { sharedBufferForBulk } from '../platform/huge-pages.js';
+import { readAt } from '../platform/read-at.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { startsWithBytes, unsupportedFormatOf } from './magic-numbers.js';
 import { PARSE_CHUNK, READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions, type SnapshotFile, type SnapshotText } from '../format/read-snapshot.js';
@@ -184,13 +185,6 @@ function snapshotOf(operand: string, minSize: number, leaveOpen: boolean): Snaps
   } finally {
     if (!open) fs.closeSync(fd);
   }
-}
-
-/** Fills `into` from the start of the file (less at its end). */
-function readAt(fd: number, into: Buffer): Buffer {
-  let got = 0;
-  for (let n = -1; got < into.length && n !== 0; got += n) n = fs.readSync(fd, into, got, into.length - got, got);
-  return into.subarray(0, got);
 }
 
 /**

@@ -2,11 +2,12 @@
 // (never the whole file in memory), gunzipped when the content starts with gzip's magic
 // bytes, whatever the name. Parsing and its messages are getfacl-parser.ts's.
 
-import { createReadStream, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
 import { GetfaclParser, JOURNAL_FIRST_LINE, journalRootIn, type ParsedEntry } from './getfacl-parser.js';
+import { readAt } from '../platform/read-at.js';
 import { standardInput } from '../platform/standard-input.js';
 
 export interface ReadSnapshotOptions {
@@ -59,11 +60,10 @@ export function wholeSnapshotText(file: SnapshotFile): SnapshotText {
   let position = 0;
   for (;;) {
     const part = Buffer.allocUnsafe(Math.max(READ_SIZE, file.size - position));
-    let got = 0;
-    for (let n = -1; got < part.length && n !== 0; got += n) n = readSync(file.fd, part, got, part.length - got, position + got);
-    parts.push(part.subarray(0, got));
-    position += got;
-    if (got < part.length) return { fileName: file.fileName, bytes: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts) };
+    const got = readAt(file.fd, part, position);
+    parts.push(got);
+    position += got.length;
+    if (got.length < part.length) return { fileName: file.fileName, bytes: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts) };
   }
 }
 

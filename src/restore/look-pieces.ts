@@ -11,13 +11,13 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { GetfaclParser } from '../format/getfacl-parser.js';
-import { readSync } from 'node:fs';
 import { isSnapshotFile, journalFirstLine, PARSE_CHUNK, type SnapshotFile, type SnapshotText } from '../format/read-snapshot.js';
 import { addTally, emptyTally, type FirstPassResult, type LookRules } from './look.js';
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
 import { KeySet } from './key-set.js';
 import { listPiece, WorkList, type ListedPiece } from './work-list.js';
 import { PostOrder, sortForRestore } from './restore-order.js';
+import { readAt } from '../platform/read-at.js';
 
 /** A piece parsed and looked at. */
 type Looked = Extract<PieceAnswer, { ok: true }>;
@@ -120,11 +120,10 @@ export function blankInFile(fd: number, size: number, from: number): number {
   const window = Buffer.allocUnsafe(PARSE_CHUNK + 1);
   for (let at = from; at + 1 < size; at += PARSE_CHUNK) {
     const want = Math.min(window.length, size - at);
-    let got = 0;
-    for (let n = -1; got < want && n !== 0; got += n) n = readSync(fd, window, got, want - got, at + got);
-    const blank = window.subarray(0, got).indexOf('\n\n');
+    const got = readAt(fd, window.subarray(0, want), at);
+    const blank = got.indexOf('\n\n');
     if (blank >= 0) return at + blank;
-    if (got < want) break;
+    if (got.length < want) break;
   }
   return -1;
 }
