@@ -12,7 +12,7 @@ import { sharedBufferForBulk } from '../platform/huge-pages.js';
 import { readAt } from '../platform/read-at.js';
 import type { ParsedEntry } from '../format/getfacl-parser.js';
 import { startsWithBytes, unsupportedFormatOf } from './magic-numbers.js';
-import { PARSE_CHUNK, READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions, type SnapshotFile, type SnapshotText } from '../format/read-snapshot.js';
+import { fileStamp, PARSE_CHUNK, READ_SIZE, readSnapshotBatches, type ReadSnapshotOptions, type SnapshotFile, type SnapshotText } from '../format/read-snapshot.js';
 import { standardInput } from '../platform/standard-input.js';
 
 export type OperandKind = 'snapshot' | 'tar' | 'deb';
@@ -171,9 +171,10 @@ function snapshotOf(operand: string, minSize: number, leaveOpen: boolean): Snaps
     if (kind === 'snapshot') {
       if (st.size < minSize) return null;
       if (!leaveOpen) return { fileName: operand, bytes: readAt(fd, sharedBufferForBulk(st.size)) };
+      const stamp = fileStamp(fd);
       const head = readAt(fd, Buffer.alloc(Math.min(st.size, PARSE_CHUNK)));
       open = true;
-      return { fileName: operand, fd, size: st.size, head };
+      return { fileName: operand, fd, size: st.size, head, stamp };
     }
     const text = kind === 'compressed' ? gunzippedSnapshot(readAt(fd, Buffer.alloc(st.size))) : null;
     if (text === null || text.length < minSize) return null;

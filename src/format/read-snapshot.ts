@@ -2,7 +2,7 @@
 // (never the whole file in memory), gunzipped when the content starts with gzip's magic
 // bytes, whatever the name. Parsing and its messages are getfacl-parser.ts's.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
@@ -43,10 +43,23 @@ export interface SnapshotFile {
   size: number;
   /** Its first PARSE_CHUNK bytes (the whole of a smaller file). */
   head: Buffer;
+  /** fileStamp() when opened, before the head was read. */
+  stamp: string;
 }
 
 export function isSnapshotFile(input: unknown): input is SnapshotFile {
-  return typeof input === 'object' && input !== null && typeof (input as SnapshotFile).fd === 'number' && Buffer.isBuffer((input as SnapshotFile).head);
+  const file = input as SnapshotFile;
+  return typeof input === 'object' && input !== null && typeof file.fd === 'number' && typeof file.size === 'number' && Buffer.isBuffer(file.head) && typeof file.stamp === 'string';
+}
+
+/**
+ * What a write to the file changes: its size, modification and change times (ns). The
+ * workers read their pieces over the whole first pass: a file written meanwhile could give
+ * them pieces of two versions, so its pass is only taken when the stamp is the same after.
+ */
+export function fileStamp(fd: number): string {
+  const st = fstatSync(fd, { bigint: true });
+  return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
 /** The first bytes of a snapshot held whole or left open: enough for its first line. */
@@ -59,11 +72,11 @@ export function wholeSnapshotText(file: SnapshotFile): SnapshotText {
   const parts: Buffer[] = [];
   let position = 0;
   for (;;) {
-    const part = Buffer.allocUnsafe(Math.max(READ_SIZE, file.size - position));
-    const got = readAt(file.fd, part, position);
-    parts.push(got);
+    const room = Math.max(READ_SIZE, file.size - position);
+    const got = readAt(file.fd, Buffer.allocUnsafe(room), position);
+    if (got.length > 0) parts.push(got);
     position += got.length;
-    if (got.length < part.length) return { fileName: file.fileName, bytes: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts) };
+    if (got.length < room) return { fileName: file.fileName, bytes: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts) };
   }
 }
 

@@ -11,7 +11,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { GetfaclParser } from '../format/getfacl-parser.js';
-import { isSnapshotFile, journalFirstLine, PARSE_CHUNK, type SnapshotFile, type SnapshotText } from '../format/read-snapshot.js';
+import { fileStamp, isSnapshotFile, journalFirstLine, PARSE_CHUNK, type SnapshotFile, type SnapshotText } from '../format/read-snapshot.js';
 import { addTally, emptyTally, type FirstPassResult, type LookRules } from './look.js';
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
 import { KeySet } from './key-set.js';
@@ -84,6 +84,8 @@ export async function lookInPieces(
     }
     return answer;
   }));
+  // Written to while the workers read it: the pass on one thread reads it again, whole.
+  if (isSnapshotFile(text) && fileStamp(text.fd) !== text.stamp) return null;
   return wholeFileChecks(answers, head, keys) ? mergedTally(answers, order) : null;
 }
 
@@ -189,9 +191,12 @@ export function wholeFileChecks(answers: PieceAnswer[], head: Omit<Head, 'hasMar
   let entries = 0;
   let ended = false;
   for (const [i, { facts }] of ok.entries()) {
+    // The head was parsed apart from the first piece (read apart, from a file): both must say the same.
     if ((i > 0 && facts.begin) || (i === 0 && facts.begin !== head.begin)) return false;
     // Only the first block may say it: in a later piece it is malformed (one thread says where).
-    if (facts.capabilitiesUnknown && (i > 0 || !head.capabilitiesUnknown)) return false;
+    if ((i > 0 && facts.capabilitiesUnknown) || (i === 0 && facts.capabilitiesUnknown !== head.capabilitiesUnknown)) return false;
+    // Cut at empty lines, only the last piece may end inside a block.
+    if (i < ok.length - 1 && facts.unclosed) return false;
     if (ended && facts.entries > 0) return false;
     if (facts.end !== null) {
       if (facts.end.count !== entries + facts.end.entries) return false;

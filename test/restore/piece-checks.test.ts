@@ -64,6 +64,18 @@ describe('wholeFileChecks', () => {
     expect(check(late, false)).toBe(false);
   });
 
+  it('refuses a first piece that does not say what the head said (read apart, from a file changed between)', () => {
+    // The head says "capabilities unknown", the first piece (the same bytes, read later) no longer.
+    expect(check(marked(), true)).toBe(false);
+    expect(check([facts({ begin: true }), facts(), facts({ end: { count: 30, entries: 10 } })], false, [], true)).toBe(true);
+    expect(check([facts({ begin: false }), facts(), facts()], false, [], true)).toBe(false);
+  });
+
+  it('refuses a piece before the last that ends inside a block (pieces are cut at empty lines)', () => {
+    expect(check([facts(), facts({ unclosed: true }), facts()])).toBe(false);
+    expect(check([facts({ unclosed: true }), facts(), facts()])).toBe(false);
+  });
+
   it('refuses a path in two pieces, or twice in one', () => {
     expect(check(marked(), false, [[1, 2], [3, 4], [5, 2]])).toBe(false);
     expect(check(marked(), false, [[1, 1], [3, 4], [5, 6]])).toBe(false);

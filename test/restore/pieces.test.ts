@@ -77,17 +77,21 @@ async function lookRules(rulesExtra: Partial<LookRules>): Promise<Omit<LookRules
 }
 
 /**
- * The snapshot file left open, as the CLI opens a plain one for the workers to read their
- * pieces of; `shrink` bytes cut off its end once open (it changed while it was read).
+ * What is done to the file once it is open, as if written to while the workers read it:
+ * bytes cut off its end, or its modification time changed (its bytes the same).
  */
-async function openText(text: string, shrink = 0): Promise<import('../../src/format/read-snapshot.js').SnapshotFile> {
+type Change = { shrink: number } | { touch: true };
+
+/** The snapshot file left open, as the CLI opens a plain one for the workers to read their pieces of; changed once open, if asked. */
+async function openText(text: string, change?: Change): Promise<import('../../src/format/read-snapshot.js').SnapshotFile> {
   const { snapshotForPieces } = await fromDist<Src['operand']>('archive/read-operand.js');
   const { isSnapshotFile } = await fromDist<Src['read']>('format/read-snapshot.js');
   const file = path.join(dir, 'pieced.facl');
   fs.writeFileSync(file, text, 'latin1');
   const opened = snapshotForPieces(file, 0);
   if (!isSnapshotFile(opened)) throw new Error('a plain snapshot file was not left open');
-  if (shrink > 0) fs.truncateSync(file, opened.size - shrink);
+  if (change !== undefined && 'shrink' in change) fs.truncateSync(file, opened.size - change.shrink);
+  if (change !== undefined && 'touch' in change) fs.utimesSync(file, 1_000_000, 1_000_000);
   return opened;
 }
 
@@ -95,13 +99,13 @@ async function openText(text: string, shrink = 0): Promise<import('../../src/for
 type Source = 'shared' | 'file';
 
 /** The first pass in pieces on two workers; null: the file is left to one thread. */
-async function piecesPass(text: string, rulesExtra: Partial<LookRules> = {}, source: Source = 'shared', shrink = 0): Promise<Passes['pieces']> {
+async function piecesPass(text: string, rulesExtra: Partial<LookRules> = {}, source: Source = 'shared', change?: Change): Promise<Passes['pieces']> {
   const { lookInPieces } = await fromDist<Src['pieces']>('restore/look-pieces.js');
   const { WorkerExecutor } = await fromDist<Src['workers']>('restore/worker-executor.js');
   const { unpackItems } = await fromDist<Src['packed']>('restore/packed-items.js');
   const { restoreOrder } = await fromDist<Src['order']>('restore/restore-order.js');
   const workers = new WorkerExecutor(2, { root: undefined, pseudo: [], wantPlans: false, journalled: false, fallbacks: false });
-  const input = source === 'shared' ? sharedText(text) : await openText(text, shrink);
+  const input = source === 'shared' ? sharedText(text) : await openText(text, change);
   try {
     const pass = await lookInPieces(input, { ...(await lookRules(rulesExtra)), capabilitiesKnown: false }, workers);
     if (pass === null) return null;
@@ -246,7 +250,9 @@ describe.skipIf(!restoreReady)(`restore's first pass in pieces (${SKIP_REASON})`
     // Shorter than when it was opened, by its last block (what is left is a whole snapshot
     // without markers): the last piece ends early, and one thread parses what is there now.
     const lastBlock = plain.length - (plain.lastIndexOf('\n\n', plain.length - 3) + 2);
-    expect(await piecesPass(plain, {}, 'file', lastBlock)).toBeNull();
+    expect(await piecesPass(plain, {}, 'file', { shrink: lastBlock })).toBeNull();
+    // Written to meanwhile (its times changed, whatever its bytes): the workers' pieces may be of two versions.
+    expect(await piecesPass(plain, {}, 'file', { touch: true })).toBeNull();
   }, 180_000);
 
   it('reports a malformed line in a late piece with its line in the whole file, and changes nothing', () => {
