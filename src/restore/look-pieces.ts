@@ -85,7 +85,7 @@ export async function lookInPieces(
     return answer;
   }));
   // Written to while the workers read it: the pass on one thread reads it again, whole.
-  if (isSnapshotFile(text) && fileStamp(text.fd) !== text.stamp) return null;
+  if (!source.unchanged()) return null;
   return wholeFileChecks(answers, head, keys) ? mergedTally(answers, order) : null;
 }
 
@@ -98,13 +98,15 @@ interface PiecedSource {
   blankFrom(from: number): number;
   /** Where a worker finds the piece [start, end). */
   piece(start: number, end: number): Pick<PieceRequest, 'text' | 'fd' | 'start' | 'end'>;
+  /** The same bytes as when the pieces were cut (a file's stamp the same: SnapshotFile). */
+  unchanged(): boolean;
 }
 
 /** A text held in memory the workers can share, or a file they read; null for a text in memory of this thread alone. */
 function piecedSource(text: SnapshotText | SnapshotFile): PiecedSource | null {
   if (isSnapshotFile(text)) {
-    const { fd, size, head } = text;
-    return { size, head, blankFrom: (from) => blankInFile(fd, size, from), piece: (start, end) => ({ fd, start, end }) };
+    const { fd, size, head, stamp } = text;
+    return { size, head, blankFrom: (from) => blankInFile(fd, size, from), piece: (start, end) => ({ fd, start, end }), unchanged: () => fileStamp(fd) === stamp };
   }
   const { bytes } = text;
   if (!(bytes.buffer instanceof SharedArrayBuffer)) return null;
@@ -114,6 +116,7 @@ function piecedSource(text: SnapshotText | SnapshotFile): PiecedSource | null {
     head: bytes.subarray(0, PARSE_CHUNK),
     blankFrom: (from) => bytes.indexOf('\n\n', from),
     piece: (start, end) => ({ text: shared, start: bytes.byteOffset + start, end: bytes.byteOffset + end }),
+    unchanged: () => true,
   };
 }
 

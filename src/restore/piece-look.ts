@@ -4,10 +4,10 @@
 // wide hash of each path's key (the main thread finds repeated paths with them) and what
 // the piece says about the file as a whole (look-pieces.ts checks it).
 
-import { readSync } from 'node:fs';
 import { GetfaclParser, type KnownBlocks, type ParsedEntry, type PieceFacts } from '../format/getfacl-parser.js';
 import { PermsnapError, systemReason } from '../errors.js';
 import { PARSE_CHUNK } from '../format/read-snapshot.js';
+import { readAt } from '../platform/read-at.js';
 import type { DirectoryCache } from './directory-cache.js';
 import { resolverOf, type IdSpec } from './id-resolver.js';
 import { emptyTally, lookMaker, settleLook, shownLook, tallyLook, type Look, type LookCounts, type LookRules } from './look.js';
@@ -103,17 +103,17 @@ function* pieceSlices({ text, fd, start, end }: PieceRequest): Generator<Buffer>
   // copies each slice into strings before the next is read.
   readRoom ??= Buffer.allocUnsafeSlow(PARSE_CHUNK);
   for (let at = start; at < end;) {
-    let n: number;
+    let slice: Buffer;
     try {
-      n = readSync(fd as number, readRoom, 0, Math.min(PARSE_CHUNK, end - at), at);
+      slice = readAt(fd as number, readRoom.subarray(0, Math.min(PARSE_CHUNK, end - at)), at);
     } catch (err) {
       throw new PermsnapError('MALFORMED', `cannot read the piece: ${systemReason(err)}`);
     }
     // Shorter than when it was opened: the main thread reads what is there now, and says
     // what is wrong with it, if anything.
-    if (n === 0) throw new PermsnapError('MALFORMED', 'the file ended before the piece did: it changed while it was read');
-    yield readRoom.subarray(0, n);
-    at += n;
+    if (slice.length === 0) throw new PermsnapError('MALFORMED', 'the file ended before the piece did: it changed while it was read');
+    yield slice;
+    at += slice.length;
   }
 }
 
