@@ -183,21 +183,23 @@ function parseId(text: string, what: string): number {
 }
 
 function parseName(text: string, what: string): string {
-  const name = unquote(text);
-  if (name.includes('\0')) fail(`${what} ${show(text)} ${nulCause(text, 'name')}`);
+  const name = unquoted(text, what);
+  if (name.includes('\0')) fail(`${what} ${show(text)} contains a NUL byte, expected a name without \\000`);
   return name;
 }
 
 /**
- * Why quoted text unquotes to a NUL, and what was expected instead: `\000`, or an escape
- * above `\377`, which setfacl takes modulo 256 (`\400` is a NUL there too) and which the
- * message names rather than a NUL the text does not show.
+ * Quoted text unquoted, refusing an escape above `\377` (getfacl never writes one): setfacl
+ * takes it modulo 256, so `\457` is a `/` there (`t\457x` names t/x) and `\400` a NUL.
  */
-function nulCause(quoted: string, what: 'path' | 'name'): string {
+function unquoted(quoted: string, what: string): string {
+  if (!quoted.includes('\\')) return quoted;
   for (const [, code] of quoted.matchAll(/\\(\\|[0-7]{3})/g)) {
-    if (code !== '\\' && parseInt(code as string, 8) > 0o377) return `has the escape \\${code}, above \\377, expected escapes from \\001 to \\377`;
+    if (code !== '\\' && parseInt(code as string, 8) > 0o377) {
+      fail(`${what} ${show(quoted)} has the escape \\${code}, above \\377, expected escapes from \\001 to \\377`);
+    }
   }
-  return `contains a NUL byte, expected a ${what} without \\000`;
+  return unquote(quoted);
 }
 
 /** A named entry: its qualifier read as an id (all digits) or a name. */
@@ -409,9 +411,9 @@ function builtEntry(from: Entry): Entry {
 function parsePath(value: string): string {
   // Exactly one space after `file:` is syntax; a second one belongs to the name.
   const quoted = value.startsWith(' ') ? value.slice(1) : value;
-  const path = unquote(quoted);
+  const path = unquoted(quoted, 'path');
   if (path === '') fail('empty path in # file: line, expected a path');
-  if (path.includes('\0')) fail(`path ${show(quoted)} ${nulCause(quoted, 'path')}`);
+  if (path.includes('\0')) fail(`path ${show(quoted)} contains a NUL byte, expected a path without \\000`);
   return path;
 }
 
