@@ -268,6 +268,28 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
     expect(restore([absolute, '--root', other, '--dry-run'], { cwd: '/' }).stderr).toContain('this undo journal is of a restore beneath (none: paths as recorded)');
   });
 
+  it('does not warn when a journal is undone beneath its root by another name (a symlink to it, or the directory a symlinked --root led to)', () => {
+    const real = path.join(dir, 'real');
+    fs.mkdirSync(real);
+    fs.writeFileSync(path.join(real, 'f'), '');
+    fs.symlinkSync('real', path.join(dir, 'link'));
+    const snap = path.join(dir, 'one.facl');
+    fs.writeFileSync(snap, '# file: f\nuser::rw-\ngroup::---\nother::---\n\n');
+    const journal = path.join(dir, 'j.facl');
+    const r = restore([snap, '--root', path.join(dir, 'link'), '--undo', journal], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(0);
+    for (const root of [real, path.join(dir, 'link')]) {
+      const undo = restore([journal, '--root', root, '--dry-run'], { cwd: '/' });
+      expect(undo.status, undo.stderr).toBe(0);
+      expect(undo.stderr).not.toContain('this undo journal');
+    }
+    // Without --root, from inside the directory itself.
+    expect(restore([journal, '--dry-run'], { cwd: real }).stderr).not.toContain('this undo journal');
+    // Another directory still gets the warning.
+    fs.mkdirSync(path.join(dir, 'other'));
+    expect(restore([journal, '--root', path.join(dir, 'other'), '--dry-run'], { cwd: '/' }).stderr).toContain('this undo journal is of a restore beneath');
+  });
+
   it("undoes beneath a root with a newline, a space and a quote in its name: the journal stays one header line, the printed command pastes into a shell", () => {
     const root = path.join(dir, "odd\nroot it's");
     fs.mkdirSync(path.join(root, 'a'), { recursive: true });

@@ -308,11 +308,24 @@ function warnOfOtherRoot(recorded: string | null, root: string | undefined, cwd:
   // A journal of a run without --root holds absolute paths, which --root / takes as they are;
   // without --root, relative paths land beneath the current directory, which may be its root.
   if (recorded === null || recorded === now || (recorded === NO_ROOT && now === '/') || (now === NO_ROOT && recorded === cwd)) return;
+  // The same directory by another name (a --root given through a symlink is recorded as given).
+  if (sameDirectory(recorded, now === NO_ROOT ? cwd : now)) return;
   // The first line is the file's to say: it must not print a line or a terminal escape of its own.
   const named = (r: string): string => (r === NO_ROOT ? r : shown(r));
   // Without --root, its relative paths land beneath the current directory: that is said.
   const here = now === NO_ROOT ? `the current directory ${shown(cwd)} (no --root)` : shown(now);
   reporter.warn(`this undo journal is of a restore beneath ${named(recorded)}, not ${here}: is --root right? (the same tree mounted elsewhere is fine)`);
+}
+
+/** Whether two roots (byte strings) are one directory now: the same inode, symlinks followed as --root follows them. */
+function sameDirectory(a: string, b: string): boolean {
+  if (a === NO_ROOT || b === NO_ROOT) return false;
+  try {
+    const [sa, sb] = [fs.statSync(Buffer.from(a, 'latin1'), { bigint: true }), fs.statSync(Buffer.from(b, 'latin1'), { bigint: true })];
+    return sa.isDirectory() && sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
 }
 
 /** The journal the user named, or a new file in the default place (renamed, never replacing, on a clash). */
