@@ -5,6 +5,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildOddTree } from '../helpers/odd-tree.js';
 import { capTree, faclTree, restore, restoreReady, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
@@ -85,6 +86,26 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
       expect(fs.statSync(path.join(dir, 't/evil')).mode & 0o7777).toBe(0o755);
       expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o640);
     }
+    // Gzip: the first line is read inflated. (A journal without its end marker is read as a
+    // run cut short: the attacker's block alone after the real first line.)
+    const original = fs.readFileSync(journal);
+    const evil = Buffer.from('# file: t/evil\n# owner: 0\n# group: 0\n# flags: s--\nuser::rwx\ngroup::r-x\nother::r-x\n\n');
+    const text = Buffer.concat([original.subarray(0, original.indexOf(10) + 1), evil]);
+    const gzipped = path.join(dir, 'undo.facl.gz');
+    fs.writeFileSync(gzipped, zlib.gzipSync(text));
+    fs.chownSync(gzipped, 65534, 65534);
+    const viaGzip = restore([gzipped, '--root', dir, '--no-undo'], { cwd: elsewhere });
+    expect([viaGzip.status, viaGzip.stderr]).toEqual([2, `permsnap: ${gzipped}: an undo journal owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    // Where the undo command looks (a permsnap/undo/ directory), without its first line.
+    const place = path.join(dir, 'var/lib/permsnap/undo');
+    fs.mkdirSync(place, { recursive: true });
+    const headless = path.join(place, '20261204T000000Z.facl');
+    fs.writeFileSync(headless, text.subarray(text.indexOf(10) + 1));
+    fs.chownSync(headless, 65534, 65534);
+    const inPlace = restore([headless, '--root', dir, '--no-undo'], { cwd: elsewhere });
+    expect([inPlace.status, inPlace.stderr]).toEqual([2, `permsnap: ${headless}: a file in an undo journal directory owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    expect(fs.statSync(path.join(dir, 't/evil')).mode & 0o7777).toBe(0o755);
+    expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o640);
   });
 
   it('gives back the damaged state without --root: the journal records paths that need none', () => {

@@ -2,6 +2,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
@@ -105,7 +106,10 @@ function checkRoot(root: string | undefined): void {
 /**
  * An undo journal is applied as it is: one another user wrote, or could have changed, is
  * refused. After `chmod -R a+rwx /` anyone can rename /var away and put a journal of their
- * own where the undo command looks (a setuid-root file of theirs in it).
+ * own where the undo command looks (a setuid-root file of theirs in it). A journal is told
+ * by its first line, gzip or not, and by its place: a file in a permsnap/undo/ directory
+ * (where the journals go by default) is one even without that line, which its writer could
+ * have left out.
  */
 function checkJournalWriter(operand: string): void {
   if (operand === '-') return;
@@ -121,16 +125,35 @@ function checkJournalWriter(operand: string): void {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return;
-    const head = Buffer.alloc(256);
-    if (journalFirstLine(head.subarray(0, fs.readSync(fd, head, 0, head.length, 0))) === null) return;
+    const inJournalPlace = isUndoDirectory(path.dirname(path.resolve(operand)));
+    if (!inJournalPlace && !startsAsJournal(fd)) return;
     const euid = process.geteuid?.() ?? st.uid;
     if (st.uid !== euid || (st.mode & 0o022) !== 0) {
       const why = st.uid !== euid ? `owned by uid ${st.uid}, not by this user` : 'writable by others';
-      throw new PermsnapError('IO', `${operand}: an undo journal ${why}: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)`);
+      const what = inJournalPlace ? 'a file in an undo journal directory' : 'an undo journal';
+      throw new PermsnapError('IO', `${operand}: ${what} ${why}: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)`);
     }
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Whether `dir` is where undo journals go by default: .../permsnap/undo. */
+const isUndoDirectory = (dir: string): boolean => path.basename(dir) === 'undo' && path.basename(path.dirname(dir)) === 'permsnap';
+
+/** Whether the file's text (inflated, when gzip) starts with an undo journal's first line. */
+function startsAsJournal(fd: number): boolean {
+  // 4 KiB of gzip input inflates to far more than a first line, and to at most ~4 MB.
+  const head = Buffer.alloc(4096);
+  let bytes = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = zlib.gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    } catch {
+      return false; // corrupt: the reader refuses it
+    }
+  }
+  return journalFirstLine(bytes.subarray(0, 256)) !== null;
 }
 
 /** Where a run is, for a signal: reading the snapshot (nothing changed yet), or past it. */
