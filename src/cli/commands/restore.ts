@@ -125,7 +125,7 @@ function checkJournalWriter(operand: string): void {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return;
-    const inJournalPlace = isUndoDirectory(path.dirname(path.resolve(operand)));
+    const inJournalPlace = isUndoDirectory(path.dirname(absolute(operand)));
     if (!inJournalPlace && !startsAsJournal(fd)) return;
     const euid = process.geteuid?.() ?? st.uid;
     if (st.uid !== euid || (st.mode & 0o022) !== 0) {
@@ -135,6 +135,15 @@ function checkJournalWriter(operand: string): void {
     }
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** The path made absolute; as given when the current directory has no name (removed). */
+function absolute(given: string): string {
+  try {
+    return path.resolve(given);
+  } catch {
+    return given;
   }
 }
 
