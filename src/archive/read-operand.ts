@@ -118,6 +118,11 @@ async function sniffHead(source: ReplayedSource): Promise<OperandKind> {
     if (bytes.length >= SNIFF_LENGTH || !more) {
       // A gzip snapshot is permsnap's own `-o FILE.gz`; xz or zstd can only be an archive.
       if (compression === 'gzip') return 'snapshot';
+      // Too little came out for a tar header (every tar has one): a cut or damaged download,
+      // not another kind of data.
+      if (bytes.length < SNIFF_LENGTH) {
+        throw new PermsnapError('MALFORMED', `corrupt or truncated ${compression} data: it inflates to ${bytes.length} byte(s), less than a tar header, expected a tar archive`, { file: source.name });
+      }
       throw new PermsnapError('MALFORMED', `${compression} data that is not a tar archive, expected a snapshot (plain or gzip), a tar archive or a .deb`, { file: source.name });
     }
   }

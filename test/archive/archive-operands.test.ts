@@ -173,4 +173,15 @@ describe.skipIf(!hasCommand('xz'))('operands that are neither snapshot nor archi
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`permsnap: ${file}: xz data that is not a tar archive, expected a snapshot (plain or gzip), a tar archive or a .deb\n`);
   });
+
+  it('says an xz archive cut before its first tar header is corrupt or truncated, not another kind of data (exit 2)', () => {
+    fs.mkdirSync(path.join(dir, 't'));
+    for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(dir, 't', `f${i}`), `${i}\n`);
+    const whole = execFileSync('xz', ['-c'], { input: execFileSync('tar', ['-cf', '-', 't'], { cwd: dir }) });
+    const cut = path.join(dir, 'cut.tar.xz');
+    fs.writeFileSync(cut, whole.subarray(0, 100));
+    const r = permsnap(['diff', cut, path.join(dir, 't')], { cwd: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^permsnap: ${cut}: corrupt or truncated xz data: it inflates to \\d+ byte\\(s\\), less than a tar header, expected a tar archive\\n$`));
+  });
 });
