@@ -23,7 +23,16 @@ export type DiffChange =
   | { kind: 'missing'; path: string; before: DiffRecord }
   | { kind: 'extra'; path: string; after: DiffRecord };
 
-const aclValue = (entries: readonly string[]): string => (entries.length === 0 ? 'none' : entries.join(','));
+/** An ACL as a field's value: its entries in getfacl's order whatever order the snapshot wrote them in (a hand-edited one), so that both sides line up. */
+const aclValue = (entries: readonly string[]): string => (entries.length === 0 ? 'none' : inTagOrder(entries).join(','));
+
+const TAG_RANKS: ReadonlyArray<[string, number]> = [['user::', 0], ['user:', 1], ['group::', 2], ['group:', 3], ['mask:', 4], ['other:', 5]];
+
+/** user::, named users, group::, named groups, mask, other; entries of one tag as they came (getfacl's order by id). */
+function inTagOrder(entries: readonly string[]): readonly string[] {
+  const rank = (text: string): number => TAG_RANKS.find(([prefix]) => text.startsWith(prefix))?.[1] ?? TAG_RANKS.length;
+  return entries.every((text, i) => i === 0 || rank(entries[i - 1] as string) <= rank(text)) ? entries : [...entries].sort((a, b) => rank(a) - rank(b));
+}
 
 /**
  * The same entries in any order: getfacl lists named entries by numeric id, so a snapshot from

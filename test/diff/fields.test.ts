@@ -188,6 +188,18 @@ describe.skipIf(!restoreReady)(`diff reports each changed field with its before 
     expect(fields).toEqual([['tree/untouched', 'acl']]);
   });
 
+  it("shows an ACL written in another tag order (a hand-edited snapshot) in getfacl's order, so that both sides line up", () => {
+    sh('mkdir tree && touch tree/f && setfacl -m u:nobody:r,g:adm:r tree/f', dir);
+    fs.writeFileSync(
+      path.join(dir, 'edited.facl'),
+      '# file: tree/f\n# owner: root\n# group: root\nmask::r--\ngroup:adm:rw-\nother::r--\nuser:nobody:r--\ngroup::r--\nuser::rw-\n\n',
+    );
+    const r = diffCli(['edited.facl', 'tree', '--format', 'json'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(1);
+    const fields = parseDiffJson(r.stdout).changes.flatMap((c) => c.fields ?? []);
+    expect(fields).toEqual([{ field: 'acl', before: 'user:nobody:r--,group::r--,group:adm:rw-,mask::r--', after: 'user:nobody:r--,group::r--,group:adm:r--,mask::r--' }]);
+  });
+
   it('with -n compares ids, and keeps a name this host does not know as a name: two unknown names differ', () => {
     sh(SETUP, dir);
     const text = fs.readFileSync(snapshotFile(dir, ['tree'], 'snap.facl'), 'latin1');
