@@ -6,6 +6,7 @@
 import type { PrestartedWorkers } from '../threads/prestarted-workers.js';
 import { defaultJobs, jobsInRange, jobsWithinDescriptors, workersCanStart } from '../threads/default-jobs.js';
 import { jobsText } from './option-checks.js';
+import { restoreJobs } from '../restore/descriptor-budget.js';
 
 /** Options with which a command does not run at all (help, version, shell completion). */
 const NO_RUN = new Set(['--help', '-h', '--version', '--get-yargs-completions']);
@@ -41,10 +42,10 @@ export const startEarlySideWorkers = (argv: readonly string[]): Promise<Release>
 
 /** The same for `permsnap restore`: one per --jobs (one per core, at most 8, by default). */
 export const startEarlyRestoreWorkers = (argv: readonly string[]): Promise<Release> =>
-  prestart(withinDescriptors(workersToPrestart(argv)), async () => (await import('../restore/worker-executor.js')).earlyRestoreWorkers);
+  prestart(withinDescriptors(workersToPrestart(argv), restoreJobs), async () => (await import('../restore/worker-executor.js')).earlyRestoreWorkers);
 
-/** As many as the descriptor limit leaves room for (the command itself runs no more); none for one. */
-function withinDescriptors(count: number): number {
-  const room = jobsWithinDescriptors(count);
+/** As many as the descriptor limit leaves room for (the command itself runs no more: `within` is its rule); none for one. */
+function withinDescriptors(count: number, within: (jobs: number) => number = jobsWithinDescriptors): number {
+  const room = within(count);
   return room > 1 ? room : 0;
 }

@@ -21,10 +21,10 @@ export function checkJobs(jobs: number | undefined, argv: readonly string[]): vo
   if (!jobsInRange(jobs)) throw new PermsnapError('USAGE', `Expected --jobs to be ${expected}, got ${jobs}`);
 }
 
-/** --jobs (or the default), lowered to what the descriptor limit leaves room for; `say` tells. */
-export function jobsWithinLimit(given: number | undefined, say: (line: string) => void): number {
+/** --jobs (or the default), lowered to what the descriptor limit leaves room for (`within` says: the command's own rule); `say` tells. */
+export function jobsWithinLimit(given: number | undefined, say: (line: string) => void, within: (jobs: number) => number = jobsWithinDescriptors): number {
   const jobs = given ?? defaultJobs();
-  const room = jobsWithinDescriptors(jobs);
+  const room = within(jobs);
   if (room < jobs) say(`${given === undefined ? 'threads' : '--jobs'} ${jobs} lowered to ${room}: the descriptor limit (ulimit -n) is ${openFileLimit()}`);
   return room;
 }

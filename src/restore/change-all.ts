@@ -6,29 +6,22 @@
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import pLimit from 'p-limit';
-import { openFileLimit } from '../platform/open-files.js';
 import type { ChunkPlan, Counts } from './chunk-work.js';
 import type { RestoreExecutor } from './restore-executor.js';
-import { ChunkCutter, CHUNK } from './restore-chunks.js';
+import { ChunkCutter } from './restore-chunks.js';
+import { chunksInFlight, chunkSize } from './descriptor-budget.js';
 import type { RestoreOptions, RestoreSummary } from './restore.js';
 import { shownTarget } from './target-path.js';
 import type { WorkList } from './work-list.js';
 import type { PermissionField } from '../model/field.js';
-
-// Descriptors left for everything else: directories (up to 32 per thread), the journal, stdio.
-const SPARE_DESCRIPTORS = 256;
 
 /** Changes the paths of `list`, `order` giving their positions in restore order. */
 export async function changeAll(
   order: Int32Array, list: WorkList, executor: RestoreExecutor, options: RestoreOptions, summary: RestoreSummary, problem: (p: string, m: string) => void,
 ): Promise<void> {
   const jobs = options.jobs ?? 1;
-  // The chunk size decides the order (which directories wait for the end), so it depends
-  // on the descriptor limit only, never on --jobs: every --jobs gives the same order.
-  const descriptors = Math.max(0, openFileLimit() - SPARE_DESCRIPTORS);
-  const size = Math.max(16, Math.min(CHUNK, Math.floor(descriptors / 3)));
-  // Two chunks per thread, so one is queued behind the one it runs; one thread: one at a time.
-  const inFlight = Math.max(1, Math.min(jobs > 1 ? 2 * jobs + 1 : 1, Math.floor(descriptors / size)));
+  const size = chunkSize();
+  const inFlight = chunksInFlight(jobs);
   let fatal: unknown = null;
   let journalled: Promise<unknown> = Promise.resolve();
   let appliedReported: Promise<unknown> = Promise.resolve();

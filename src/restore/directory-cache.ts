@@ -7,13 +7,12 @@
 import { fileTypeOf } from '../model/mode.js';
 import { statFd } from '../platform/dir-fd.js';
 import { errno, systemError, type SystemError } from '../platform/libc.js';
-import { openFileLimit } from '../platform/open-files.js';
+import { keptDirectories } from './descriptor-budget.js';
 import { closeDescriptor, failedComponent, openBeneath, openDirectoryIn, openRoot } from '../platform/safe-ops.js';
 import { lastSlash } from './target-path.js';
 
-// 32 a thread, fewer under a low descriptor limit (ulimit -n 64: with 32 kept, a tree deeper
-// than a dozen levels failed with EMFILE; the chunk size shrinks there too, change-all.ts).
-const KEPT = Math.max(4, Math.min(32, Math.floor(openFileLimit() / 32)));
+// Fewer under a low descriptor limit (descriptor-budget.ts).
+const KEPT = keptDirectories();
 // Directories found missing, the highest of each missing subtree: a missing subtree then
 // costs a few failed opens, not one per path beneath it (each with an error object: 8 us).
 const MISSING_KEPT = 4096;

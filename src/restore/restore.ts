@@ -22,7 +22,9 @@ import { nothingBeneath, type FirstPassResult, type LookRules, type LookTally } 
 import { WorkList } from './work-list.js';
 import type { UndoJournal } from './undo-journal.js';
 import { WorkerExecutor } from './worker-executor.js';
-import { jobsWithinDescriptors, workersCanStart } from '../threads/default-jobs.js';
+import { workersCanStart } from '../threads/default-jobs.js';
+import { openFileLimit } from '../platform/open-files.js';
+import { minimumLimit, restoreJobs } from './descriptor-budget.js';
 import { checkChoices, checkGlobs, checkJobsOption, checkOptionsObject, checkPath } from '../library-options.js';
 import { PERMISSION_FIELDS, type PermissionField } from '../model/field.js';
 
@@ -103,7 +105,11 @@ export async function restore(input: RestoreEntries | SnapshotText | SnapshotFil
   checkGlobs('exclude', options.exclude);
   checkGlobs('only', options.only);
   // eslint-disable-next-line no-param-reassign -- the threads the descriptor limit leaves room for, everywhere below
-  options = { ...options, jobs: jobsWithinDescriptors(options.jobs ?? 1) };
+  const limit = openFileLimit();
+  if (limit < minimumLimit(limit)) {
+    throw new PermsnapError('PLATFORM', `the descriptor limit (ulimit -n) is ${limit}: restore needs ${minimumLimit(limit)} or more (Node's own, a thread's, a chunk of paths held open); nothing was changed`);
+  }
+  options = { ...options, jobs: restoreJobs(options.jobs ?? 1, limit) };
   const summary: RestoreSummary = {
     ...emptyCounts(), missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
     nothingBeneath: false,

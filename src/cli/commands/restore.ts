@@ -12,6 +12,7 @@ import { currentDirectory, displayString, messageText, toByteString, unnamedCurr
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
 import { MIN_PIECED } from '../../restore/look-pieces.js';
+import { restoreJobs } from '../../restore/descriptor-budget.js';
 import { restore, type RestoreSummary } from '../../restore/restore.js';
 import { journalTimestamp, UndoJournal } from '../../restore/undo-journal.js';
 import { formatChange } from '../change-text.js';
@@ -234,7 +235,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     // The whole file is read and validated before anything changes (restore()'s first pass).
     // A big snapshot is parsed by the workers, in pieces: each reads its own from the file
     // (a gzip one is inflated into memory they share).
-    const room = jobsWithinLimit(args.jobs, (line) => reporter.info(line));
+    const room = jobsWithinLimit(args.jobs, (line) => reporter.info(line), (jobs) => restoreJobs(jobs));
     text = room > 1 ? snapshotForPieces(args.snapshot, MIN_PIECED) : null;
     summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
