@@ -17,6 +17,26 @@ export function checkChoice(option: string, value: unknown, allowed: readonly st
   }
 }
 
+/** Options that are flags: each a boolean, or not given (`sorted: 'yes'` was taken as true, `numeric: 0` as false). */
+export function checkBooleans(options: Record<string, unknown>, names: readonly string[], prefix = ''): void {
+  for (const name of names) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'boolean') throw new PermsnapError('USAGE', `${prefix}${name}: expected true or false, got ${shownValue(value)}`);
+  }
+}
+
+/**
+ * A path or glob as a byte string, one character per byte (toByteString() makes one of
+ * text): a character above U+00FF can be no byte of a name, and such a path or glob named
+ * nothing, silently (`exclude: ['日本']` left 日本 in).
+ */
+export function checkByteString(option: string, value: string): void {
+  // eslint-disable-next-line no-control-regex -- a range of code points, not control characters
+  if (/[^\u0000-\u00ff]/.test(value)) {
+    throw new PermsnapError('USAGE', `${option} ${JSON.stringify(value)}: a character above U+00FF, expected a byte string (toByteString() makes one of text)`);
+  }
+}
+
 /**
  * Globs for exclude or only, each refused when it would silently match everything or
  * nothing: "!x" is a negation in the glob dialect (it matches every path but x: a gitignore
@@ -30,6 +50,7 @@ export function checkGlobs(option: string, globs: readonly unknown[] | undefined
       throw new PermsnapError('USAGE', `${option} "${glob}": a glob beginning with "!" would match every other path (no negation here); for a name beginning with "!", write \\!`);
     }
     if (glob.replace(/^\.?\/+|\/+$/g, '') === '') throw new PermsnapError('USAGE', `${option} "${glob}": an empty glob, expected a path or pattern`);
+    checkByteString(option, glob);
   }
 }
 
@@ -46,6 +67,7 @@ export function checkChoices(option: string, values: readonly unknown[] | undefi
  */
 export function checkPathList(option: string, paths: unknown): void {
   if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) throw new PermsnapError('USAGE', `${option}: expected an array of path strings, got ${shownValue(paths)}`);
+  for (const p of paths as string[]) checkByteString(option, p);
 }
 
 export function checkPath(option: string, path: unknown): void {

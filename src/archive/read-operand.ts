@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
+import { checkPath } from '../library-options.js';
 import { fsPath, toByteString } from '../platform/byte-path.js';
 import { sharedBufferForBulk } from '../platform/huge-pages.js';
 import { readAt } from '../platform/read-at.js';
@@ -66,6 +67,7 @@ export async function* readOperand(operand: string, options: ReadSnapshotOptions
  * earlier block for it: archive-entries.ts).
  */
 export async function* readOperandBatches(operand: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry[]> {
+  checkPath('operand', operand);
   const source = new ReplayedSource(operand === '-' ? (options.stdin ?? standardInput()) : fs.createReadStream(fsPath(toByteString(operand)), { highWaterMark: READ_SIZE }), operand);
   try {
     const kind = await sniff(source);
@@ -156,6 +158,7 @@ export function snapshotForPieces(operand: string, minSize: number): SnapshotTex
 }
 
 function snapshotOf(operand: string, minSize: number, leaveOpen: boolean): SnapshotText | SnapshotFile | null {
+  checkPath('operand', operand);
   if (operand === '-') return null;
   const file = fsPath(toByteString(operand));
   let fd: number;

@@ -15,7 +15,7 @@ import { SideInWorker, type NumberedSink } from './side-in-worker.js';
 import { dropNotEntered, dropUnread } from './not-entered.js';
 import { RepeatedPaths } from './repeated-paths.js';
 import { workersCanStart } from '../threads/default-jobs.js';
-import { checkChoice, checkChoices, checkGlobs, checkOptionsObject, checkPath, checkSink } from '../library-options.js';
+import { checkBooleans, checkChoice, checkChoices, checkGlobs, checkOptionsObject, checkPath, checkSink } from '../library-options.js';
 import { PERMISSION_FIELDS, type PermissionField } from '../model/field.js';
 
 export type DiffFormat = 'text' | 'json' | 'getfacl' | 'nagios';
@@ -47,8 +47,11 @@ const NAGIOS_EXAMPLES = 5;
 export async function diff(before: string, after: string, sink: ByteSink, options: DiffOptions = {}): Promise<DiffResult> {
   checkPath('before', before);
   checkPath('after', after);
+  // One standard input: the side that read it first would leave the other an empty snapshot.
+  if (before === '-' && after === '-') throw new PermsnapError('USAGE', 'before and after: only one side can be standard input ("-")');
   checkSink(sink);
   checkOptionsObject(options, []);
+  checkBooleans(options as Record<string, unknown>, ['numeric', 'colour']);
   checkChoice('format', options.format, DIFF_FORMATS);
   checkChoices('ignore', options.ignore, PERMISSION_FIELDS);
   checkGlobs('exclude', options.exclude);

@@ -6,6 +6,7 @@ import { createReadStream, fstatSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
+import { checkPath } from '../library-options.js';
 import { GetfaclParser, JOURNAL_FIRST_LINE, journalRootIn, type ParsedEntry } from './getfacl-parser.js';
 import { readAt } from '../platform/read-at.js';
 import { standardInput } from '../platform/standard-input.js';
@@ -108,6 +109,7 @@ export async function* readSnapshot(source: string, options: ReadSnapshotOptions
  * (through three async generators, that was a tenth of a million-entry diff).
  */
 export async function* readSnapshotBatches(source: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry[]> {
+  checkPath('source', source);
   const parser = new GetfaclParser(source, { shareBlocks: options.shareBlocks });
   for await (const chunk of decompressed(openSource(source, options), source)) {
     for (let at = 0; at < chunk.length; at += PARSE_CHUNK) {

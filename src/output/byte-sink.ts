@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
+import { checkPath } from '../library-options.js';
 import { XATTR_ACL_ACCESS } from '../model/acl-xattr.js';
 import { toByteString } from '../platform/byte-path.js';
 
@@ -88,6 +89,7 @@ export function stdoutSink(stdout: Writable = process.stdout): ByteSink {
  * (`-o /dev/null`, a FIFO) is written directly: a rename would replace the device itself.
  */
 export function atomicFileSink(named: string): ByteSink {
+  checkPath('file', named);
   const target = followedTarget(named);
   const existing = fs.statSync(target, { throwIfNoEntry: false });
   const direct = existing !== undefined && !existing.isFile();

@@ -25,7 +25,7 @@ import { WorkerExecutor } from './worker-executor.js';
 import { workersCanStart } from '../threads/default-jobs.js';
 import { openFileLimit } from '../platform/open-files.js';
 import { minimumLimit, restoreJobs } from './descriptor-budget.js';
-import { checkChoices, checkGlobs, checkJobsOption, checkOptionsObject, checkPath } from '../library-options.js';
+import { checkBooleans, checkByteString, checkChoices, checkGlobs, checkJobsOption, checkOptionsObject, checkPath } from '../library-options.js';
 import { PERMISSION_FIELDS, type PermissionField } from '../model/field.js';
 
 export interface RestoreOptions {
@@ -99,7 +99,15 @@ export async function restore(input: RestoreEntries | SnapshotText | SnapshotFil
   if (typeof options.ids.uid !== 'function' || typeof options.ids.gid !== 'function') {
     throw new PermsnapError('USAGE', 'options.ids: expected an IdResolver, with uid() and gid() (nssResolver(), rootFilesResolver(ROOT) or chooseResolver())');
   }
-  if (options.root !== undefined) checkPath('root', options.root);
+  if (options.root !== undefined) {
+    checkPath('root', options.root);
+    checkByteString('root', options.root);
+  }
+  const { journal } = options;
+  if (journal !== null && (typeof journal !== 'object' || typeof journal.appendPrinted !== 'function' || typeof journal.complete !== 'function' || typeof journal.discard !== 'function')) {
+    throw new PermsnapError('USAGE', 'options.journal: expected an UndoJournal (UndoJournal.atFile(FILE, header)) or null for none');
+  }
+  checkBooleans(options as unknown as Record<string, unknown>, ['dryRun']);
   checkJobsOption(options.jobs);
   checkChoices('ignore', options.ignore, PERMISSION_FIELDS);
   checkGlobs('exclude', options.exclude);

@@ -2,6 +2,7 @@
 // and writes getfacl text (or JSON Lines) to a byte sink. Per-path problems are reported
 // as they happen and counted; they never stop the walk.
 
+import { PermsnapError } from '../errors.js';
 import { GETFACL_DEFAULTS } from '../format/getfacl-printer.js';
 import type { ByteSink } from '../output/byte-sink.js';
 import { pseudoFilesystemDevices } from '../platform/mounts.js';
@@ -12,7 +13,7 @@ import { freeNow } from '../output/free-buffer.js';
 import type { SnapshotSettings } from './settings.js';
 import { WorkerPool } from './worker-pool.js';
 import { defaultJobs, jobsWithinDescriptors, workersCanStart } from '../threads/default-jobs.js';
-import { checkChoice, checkGlobs, checkJobsOption, checkOptionsObject, checkPathList, checkSink } from '../library-options.js';
+import { checkBooleans, checkChoice, checkGlobs, checkJobsOption, checkOptionsObject, checkPathList, checkSink } from '../library-options.js';
 
 /** Settings worked out from `compat` and `format` (resolveSettings), not given. */
 type DerivedSettings = 'print' | 'doNotEnter' | 'quietReadErrors' | 'digitNames' | 'digitQualifiers' | 'tidyPaths';
@@ -64,6 +65,24 @@ export function resolveSettings(options: SnapshotOptions): SnapshotSettings {
   };
 }
 
+/**
+ * `print` as PrintOptions says, and only what the format uses: JSON holds both ACLs and no
+ * comments, so a print option that shapes the text (or compat) is refused with it, as the
+ * CLI refuses `--format json -e`: ignored, the output was not what was asked.
+ */
+function checkPrintOptions(options: SnapshotOptions): void {
+  const { print } = options;
+  if (print !== undefined && (typeof print !== 'object' || print === null || Array.isArray(print))) {
+    throw new PermsnapError('USAGE', `print: expected an object of PrintOptions, got ${JSON.stringify(print)}`);
+  }
+  checkBooleans((print ?? {}) as Record<string, unknown>, ['access', 'default', 'comments', 'smartIndent', 'names', 'capability'], 'print.');
+  checkChoice('print.effective', print?.effective, ['some', 'all', 'none']);
+  if (options.format !== 'json') return;
+  if (options.compat) throw new PermsnapError('USAGE', "compat prints getfacl's text, not format 'json': give one of them");
+  const textOnly = (['access', 'default', 'comments'] as const).find((key) => print?.[key] === false) ?? (print?.effective !== undefined && print.effective !== 'some' ? 'effective' : undefined);
+  if (textOnly !== undefined) throw new PermsnapError('USAGE', `print.${textOnly} shapes getfacl's text, not format 'json' (JSON holds both ACLs, no comments)`);
+}
+
 export async function snapshot(paths: readonly string[], sink: ByteSink, options: SnapshotOptions = {}): Promise<SnapshotResult> {
   checkPathList('paths', paths);
   checkSink(sink);
@@ -72,6 +91,8 @@ export async function snapshot(paths: readonly string[], sink: ByteSink, options
   checkChoice('format', options.format, ['getfacl', 'json']);
   checkChoice('symlinks', options.symlinks, ['toplevel', 'logical', 'physical']);
   checkGlobs('exclude', options.exclude);
+  checkBooleans(options as Record<string, unknown>, ['compat', 'allFilesystems', 'sorted', 'oneFileSystem', 'stripLeadingSlash', 'skipBase']);
+  checkPrintOptions(options);
   // A snapshot written into the tree it walks must not record its own temp file: the
   // next diff against the live tree would report it missing.
   const settings = resolveSettings({ ...options, leaveOut: [...(options.leaveOut ?? []), ...(sink.identity ? [sink.identity] : [])] });

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { diff, restore, snapshot } from '../../src/index.js';
+import { atomicFileSink, diff, GETFACL_DEFAULTS, readSnapshotAll, readSnapshotText, restore, snapshot } from '../../src/index.js';
 import { nssResolver } from '../../src/restore/id-resolver.js';
 import { makeTempDir, removeTree } from '../helpers/tree.js';
 
@@ -51,6 +51,33 @@ describe('library arguments of the wrong kind', () => {
     // Given rightly, it runs.
     expect(await refusal(() => restore(snap, options))).toBe('done');
     expect(fs.statSync(path.join(tree, 'f')).mode & 0o777).toBe(0o644);
+  });
+
+  it('refuses values of the wrong kind, print options JSON cannot honour, and paths or globs that are not byte strings, before reading anything', async () => {
+    const tree = path.join(dir, 'tree');
+    const snap = { fileName: 'snap.facl', bytes: Buffer.from('# file: f\nuser::rw-\ngroup::r--\nother::r--\n\n') };
+    const options = { root: tree, ids: nssResolver(), journal: null };
+    expect(await refusal(() => restore(snap, anyway({ ...options, journal: 'undo.facl' })))).toBe('USAGE options.journal: expected an UndoJournal (UndoJournal.atFile(FILE, header)) or null for none');
+    expect(await refusal(() => restore(snap, anyway({ ...options, dryRun: 'yes' })))).toBe('USAGE dryRun: expected true or false, got "yes"');
+    expect(await refusal(() => restore(snap, { ...options, root: `${tree}/日本` }))).toBe(`USAGE root ${JSON.stringify(`${tree}/日本`)}: a character above U+00FF, expected a byte string (toByteString() makes one of text)`);
+    expect(await refusal(() => restore(snap, { ...options, exclude: ['日本'] }))).toBe('USAGE exclude "日本": a character above U+00FF, expected a byte string (toByteString() makes one of text)');
+    expect(fs.statSync(path.join(tree, 'f')).mode & 0o777).toBe(0o600);
+    expect(await refusal(() => snapshot([tree], sink, anyway({ sorted: 'yes' })))).toBe('USAGE sorted: expected true or false, got "yes"');
+    expect(await refusal(() => snapshot([tree], sink, anyway({ print: 'x' })))).toBe('USAGE print: expected an object of PrintOptions, got "x"');
+    expect(await refusal(() => snapshot([tree], sink, anyway({ print: { effective: 'bogus' } })))).toBe('USAGE print.effective: expected one of some, all, none, got "bogus"');
+    expect(await refusal(() => snapshot([tree], sink, { format: 'json', print: { effective: 'all' } }))).toBe("USAGE print.effective shapes getfacl's text, not format 'json' (JSON holds both ACLs, no comments)");
+    expect(await refusal(() => snapshot([tree], sink, { format: 'json', print: { comments: false } }))).toBe("USAGE print.comments shapes getfacl's text, not format 'json' (JSON holds both ACLs, no comments)");
+    expect(await refusal(() => snapshot([tree], sink, { format: 'json', compat: true }))).toBe("USAGE compat prints getfacl's text, not format 'json': give one of them");
+    expect(await refusal(() => snapshot(['日本'], sink))).toBe('USAGE paths "日本": a character above U+00FF, expected a byte string (toByteString() makes one of text)');
+    expect(await refusal(() => diff(tree, tree, sink, anyway({ numeric: 'yes' })))).toBe('USAGE numeric: expected true or false, got "yes"');
+    expect(await refusal(() => diff('-', '-', sink))).toBe('USAGE before and after: only one side can be standard input ("-")');
+    expect(await refusal(() => diff(tree, tree, sink, { exclude: ['日本'] }))).toBe('USAGE exclude "日本": a character above U+00FF, expected a byte string (toByteString() makes one of text)');
+    // The defaults given explicitly are no text option: JSON takes them.
+    expect(await refusal(() => snapshot([tree], sink, { format: 'json', print: { ...GETFACL_DEFAULTS }, jobs: 1 }))).toBe('done');
+    expect(() => atomicFileSink(anyway(5))).toThrow('file: expected a path, got 5');
+    expect(() => atomicFileSink('')).toThrow('file: expected a path, got ""');
+    expect(await refusal(() => readSnapshotAll(anyway(5)))).toBe('USAGE source: expected a path, got 5');
+    expect(() => readSnapshotText(anyway(5), 1)).toThrow('operand: expected a path, got 5');
   });
 
   it('refuses entries built by hand that no snapshot holds, naming the entry, before anything changes (a mode of NaN was chmod 0000)', async () => {
