@@ -21,7 +21,7 @@ const fsync = libc.func('int fsync(int fd)') as (fd: number) => number;
  * without following a symlink (a symlink or anything else than a directory there:
  * ENOTDIR), with its stat for the caller to judge its owner and mode.
  */
-export function makeDirectoryAt(dirfd: number, name: string, shownPath: string, mode = 0o700): { fd: number; st: FileStat } {
+export function makeDirectoryAt(dirfd: number, name: string, shownPath: string, mode = 0o700): { fd: number; st: FileStat; made: boolean } {
   const made = mkdirat(dirfd, cPath(name), mode) === 0;
   if (!made && lastErrno() !== errno.EEXIST) throw systemError('mkdir', lastErrno(), shownPath);
   const fd = openat(dirfd, cPath(name), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -34,11 +34,20 @@ export function makeDirectoryAt(dirfd: number, name: string, shownPath: string, 
       chmodFd(fd, mode, shownPath);
       st = statFd(fd, shownPath);
     }
-    return { fd, st };
+    return { fd, st, made };
   } catch (err) {
     closeDescriptor(fd);
+    // One just made is not left behind by a failure to set its mode (ENOSYS: fusefat).
+    if (made) removeDirectoryAt(dirfd, name);
     throw err;
   }
+}
+
+const AT_REMOVEDIR = 0x200;
+
+/** Removes the empty directory `name` in dirfd; false when it could not. */
+export function removeDirectoryAt(dirfd: number, name: string): boolean {
+  return unlinkat(dirfd, cPath(name), AT_REMOVEDIR) === 0;
 }
 
 /** A new file `name` in dirfd (0600), opened to write; never an existing file, never through a symlink (EEXIST). */

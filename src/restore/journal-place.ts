@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PermsnapError, systemReason } from '../errors.js';
 import { modeOctal, S_ISVTX } from '../model/mode.js';
-import { makeDirectoryAt } from '../platform/made-directory.js';
+import { makeDirectoryAt, removeDirectoryAt } from '../platform/made-directory.js';
 import { closeDescriptor, openRoot } from '../platform/safe-ops.js';
 
 /**
@@ -156,6 +156,8 @@ export function openMadeDirectories(place: JournalPlace): number {
   }
   let fd = openRoot(place.base);
   let shown = place.base;
+  // The directories made so far, each with its parent kept open: a failure removes them.
+  const madeHere: Array<{ parent: number; name: string }> = [];
   try {
     for (const part of place.dirs.split('/')) {
       shown = path.join(shown, part);
@@ -167,16 +169,32 @@ export function openMadeDirectories(place: JournalPlace): number {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOTDIR' || code === 'ELOOP') throw new Error(`${shown} is a symlink or not a directory now: refused`);
+        // The filesystem would not set the mode of a directory just made (fusefat: ENOSYS).
+        if (code === 'ENOSYS' || code === 'EPERM' || code === 'EOPNOTSUPP' || code === 'ENOTSUP') throw new UnusablePlace(`${shown}: ${systemReason(err)}`);
         throw err;
       }
-      closeDescriptor(fd);
+      if (made.made) madeHere.push({ parent: fd, name: part });
+      else closeDescriptor(fd);
       fd = made.fd;
       const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(shown, made.st) : null;
-      if (unsafe !== null) throw new Error(`${unsafe}: refused`);
+      // One just made that shows another mode than it was given: a filesystem that keeps
+      // none (exFAT shows 0777 whatever chmod sets). One found there is refused, as at the start.
+      if (unsafe !== null) throw made.made ? new UnusablePlace(`${unsafe.replace(/: chmod go-w it$/, '')}, as the filesystem keeps it`) : new Error(`${unsafe}: refused`);
     }
+    for (const { parent } of madeHere) closeDescriptor(parent);
     return fd;
   } catch (err) {
     closeDescriptor(fd);
+    for (const { parent, name } of madeHere.reverse()) {
+      removeDirectoryAt(parent, name);
+      closeDescriptor(parent);
+    }
     throw err;
   }
 }
+
+/** A place beneath a root whose filesystem cannot hold a journal safely: nothing of it is left, and the journal can go elsewhere. */
+export class UnusablePlace extends Error {}
+
+/** The place for a journal that cannot be kept beneath the root: this host's own. */
+export const hostJournalPlace = (): JournalPlace => defaultJournalPlace(undefined);

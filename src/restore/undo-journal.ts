@@ -14,7 +14,7 @@ import type { Entry } from '../model/entry.js';
 import { createFileAt, syncDirectoryAt, unlinkFileAt } from '../platform/made-directory.js';
 import { fsyncDirectory } from '../output/byte-sink.js';
 import { closeDescriptor } from '../platform/safe-ops.js';
-import { defaultJournalPlace, openMadeDirectories, type JournalPlace } from './journal-place.js';
+import { defaultJournalPlace, hostJournalPlace, openMadeDirectories, UnusablePlace, type JournalPlace } from './journal-place.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
 
 const JOURNAL_PRINT: PrintOptions = {
@@ -98,8 +98,11 @@ export class UndoJournal {
     private readonly header: string,
     private readonly unique = false,
     /** Where chosen's directories may be made; none for a FILE the user named, whose directory must exist. */
-    private readonly place?: JournalPlace,
+    private place?: JournalPlace,
   ) {}
+
+  /** Said once the journal is made, when it could not go where it was to (see create()). */
+  moved: string | undefined;
 
   /**
    * A journal at FILE (--undo), whose directory must exist and which must not: checked now,
@@ -184,7 +187,7 @@ export class UndoJournal {
 
   private create(): number {
     try {
-      this.dirFd = this.place === undefined ? null : openMadeDirectories(this.place);
+      this.dirFd = this.place === undefined ? null : this.openPlace(this.place);
       const base = this.chosen.replace(/\.facl$/, '');
       for (let n = 1; ; n++) {
         try {
@@ -203,6 +206,25 @@ export class UndoJournal {
         : this.place === undefined ? systemReason(err) : `${systemReason(err)} (choose another place with --undo FILE, or --no-undo)`;
       this.closeFiles();
       throw new PermsnapError('IO', `undo journal ${this.chosen}: ${why}`, { cause: err });
+    }
+  }
+
+  /**
+   * The place's directory, made. Beneath a root whose filesystem keeps no modes (exFAT,
+   * vfat), the directories just made are removed again and the journal goes to this host's
+   * default place, as it does when the root's place is found unusable at the start: the
+   * run stopped there (exit 2), and a second run, finding them made, fell through.
+   */
+  private openPlace(place: JournalPlace): number {
+    try {
+      return openMadeDirectories(place);
+    } catch (err) {
+      if (!(err instanceof UnusablePlace) || place.base === '/' || place.dirs === '') throw err;
+      const host = hostJournalPlace();
+      this.place = host;
+      this.chosen = path.join(host.base, host.dirs, path.basename(this.chosen));
+      this.moved = `the undo journal cannot be kept in ${path.join(place.base, place.dirs)} (${err.message}): it goes to this host's default place instead`;
+      return openMadeDirectories(host);
     }
   }
 

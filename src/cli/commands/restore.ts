@@ -274,6 +274,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     if (isSnapshotFile(text)) fs.closeSync(text.fd);
   }
   stage.stopped = summary.stopped;
+  if (journal?.moved !== undefined) reporter.warn(journal.moved);
   reportSummary(summary, args['dry-run'], journal, root, ids.description, reporter, signal());
   if (summary.fatal !== undefined) return { exitCode: 1 };
   if (summary.nothingBeneath && summary.paths === 0 && isJournal()) {
