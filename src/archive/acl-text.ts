@@ -5,7 +5,7 @@
 
 import { ACL_GROUP, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_UNDEFINED_ID, ACL_USER, ACL_USER_OBJ, type AclTag } from '../model/acl.js';
 import { MAX_FILE_ID, UNKNOWN_ID, type QualifiedAclEntry } from '../model/entry.js';
-import { unquote } from '../format/quote.js';
+import { escapeAbove377, unquote } from '../format/quote.js';
 
 const TAGS: Record<string, [AclTag, AclTag | null]> = {
   // [tag without qualifier, tag with one]
@@ -55,6 +55,8 @@ function parseEntry(part: string): QualifiedAclEntry {
     return { tag: tags[0], perm, id: ACL_UNDEFINED_ID };
   }
   if (tags[1] === null) throw new Error(`a qualifier on a ${tagText} entry`);
+  const above = escapeAbove377(qualifierText);
+  if (above !== undefined) throw new Error(`qualifier "${qualifierText}" has the escape \\${above}, above \\377, expected escapes from \\001 to \\377`);
   const qualifier = unquote(qualifierText);
   if (DECIMAL.test(qualifier) && idText === undefined) return { tag: tags[1], perm, id: checkedId(qualifier) };
   if (idText !== undefined && !DECIMAL.test(idText)) throw new Error(`id "${idText}", expected a decimal number`);

@@ -18,7 +18,7 @@ import { parseCapabilityText } from '../model/capability.js';
 import { type Entry, type QualifiedAclEntry, UNKNOWN_ID } from '../model/entry.js';
 import { S_ISGID, S_ISUID, S_ISVTX, permText } from '../model/mode.js';
 import { readsAsId } from '../model/printable-name.js';
-import { unquote } from './quote.js';
+import { escapeAbove377, unquote } from './quote.js';
 import { messageText } from '../platform/byte-path.js';
 import { objectList } from '../platform/object-list.js';
 
@@ -188,17 +188,11 @@ function parseName(text: string, what: string): string {
   return name;
 }
 
-/**
- * Quoted text unquoted, refusing an escape above `\377` (getfacl never writes one): setfacl
- * takes it modulo 256, so `\457` is a `/` there (`t\457x` names t/x) and `\400` a NUL.
- */
+/** Quoted text unquoted, refusing an escape above `\377` (`t\457x` would name t/x: see escapeAbove377). */
 function unquoted(quoted: string, what: string): string {
   if (!quoted.includes('\\')) return quoted;
-  for (const [, code] of quoted.matchAll(/\\(\\|[0-7]{3})/g)) {
-    if (code !== '\\' && parseInt(code as string, 8) > 0o377) {
-      fail(`${what} ${show(quoted)} has the escape \\${code}, above \\377, expected escapes from \\001 to \\377`);
-    }
-  }
+  const code = escapeAbove377(quoted);
+  if (code !== undefined) fail(`${what} ${show(quoted)} has the escape \\${code}, above \\377, expected escapes from \\001 to \\377`);
   return unquote(quoted);
 }
 

@@ -51,6 +51,19 @@ export function quote(text: string, quoted: string): string {
 }
 
 /**
+ * The first escape above `\377` in quoted text (`457` for `\457`), else undefined. getfacl
+ * writes none; setfacl takes one modulo 256, so `\457` is a `/` there and `\400` a NUL:
+ * readers refuse them rather than read a name the text does not show.
+ */
+export function escapeAbove377(text: string): string | undefined {
+  if (!text.includes('\\')) return undefined;
+  for (const [, code] of text.matchAll(/\\(\\|[0-7]{3})/g)) {
+    if (code !== '\\' && parseInt(code as string, 8) > 0o377) return code;
+  }
+  return undefined;
+}
+
+/**
  * setfacl's unquoting: a backslash and exactly three octal digits is that byte, `\\` is a
  * backslash, any other backslash stays as it is.
  */

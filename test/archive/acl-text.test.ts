@@ -43,6 +43,9 @@ describe('parseAclText', () => {
     expect(() => parseAclText('mask:bin:rwx')).toThrow('a qualifier on a mask entry');
     expect(() => parseAclText('user:bin:rwx:two')).toThrow('id "two", expected a decimal number');
     expect(() => parseAclText('user:bin')).toThrow('expected TAG:QUALIFIER:PERMS or TAG:NAME:PERMS:ID');
+    // setfacl would read n\557body as nobody (modulo 256): refused, as the snapshot parser refuses it.
+    expect(() => parseAclText('user::rw-\nuser:n\\557body:r--')).toThrow('ACL entry 2 "user:n\\557body:r--": qualifier "n\\557body" has the escape \\557, above \\377, expected escapes from \\001 to \\377');
+    expect(parseAclText('user:a\\\\557:r--')[0]).toMatchObject({ name: 'a\\557' });
     expect(() => parseAclText('user:4294967295:rwx')).toThrow('id 4294967295 is larger than 4294967294');
   });
 });
