@@ -3,6 +3,7 @@
 // snapshot then heals the tree again; the journal is getfacl text that setfacl --restore
 // accepts; --no-undo writes none; the default file lands in ROOT/var/lib/permsnap/undo/.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -103,7 +104,33 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
     fs.writeFileSync(headless, text.subarray(text.indexOf(10) + 1));
     fs.chownSync(headless, 65534, 65534);
     const inPlace = restore([headless, '--root', dir, '--no-undo'], { cwd: elsewhere });
-    expect([inPlace.status, inPlace.stderr]).toEqual([2, `permsnap: ${headless}: a file in an undo journal directory owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    expect([inPlace.status, inPlace.stderr]).toEqual([2, `permsnap: ${headless}: in an undo journal directory, a file owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    // A FIFO there is judged by its stat, never opened (the writer would wait for a reader).
+    const fifo = path.join(place, 'fifo.facl');
+    sh(`mkfifo '${fifo}' && chown 65534 '${fifo}'`, dir);
+    const viaFifo = restore([fifo, '--root', dir, '--no-undo'], { cwd: elsewhere });
+    expect([viaFifo.status, viaFifo.stderr]).toEqual([2, `permsnap: ${fifo}: in an undo journal directory, a file owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    // Beneath a directory whose name is not UTF-8: named by its bytes, as the reader names it.
+    const odd = Buffer.concat([Buffer.from(`${dir}/`), Buffer.from([0xe9]), Buffer.from('/permsnap/undo')]);
+    fs.mkdirSync(odd, { recursive: true });
+    const oddFile = Buffer.concat([odd, Buffer.from('/j.facl')]);
+    fs.writeFileSync(oddFile, text);
+    fs.chownSync(oddFile, 65534, 65534);
+    // The argument as bytes: a shell's printf makes the 0xE9 byte (Node would write UTF-8).
+    const viaOdd = spawnSync('sh', ['-c', `exec "$0" "$1" restore "$(printf '${dir}/\\351/permsnap/undo/j.facl')" --root "$2" --no-undo`, process.execPath, CLI, dir], { cwd: elsewhere, encoding: 'latin1' });
+    expect([viaOdd.status, viaOdd.stderr]).toEqual([2, `permsnap: ${dir}/\\xe9/permsnap/undo/j.facl: in an undo journal directory, a file owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    // A gzip journal whose text is held back: a 5000-byte name in its header, or 220 empty members first.
+    const gz = zlib.gzipSync(text);
+    const named = Buffer.concat([gz.subarray(0, 3), Buffer.from([(gz[3] as number) | 0x08]), gz.subarray(4, 10), Buffer.alloc(5000, 0x61), Buffer.from([0]), gz.subarray(10)]);
+    const members = Buffer.concat([...Array.from({ length: 220 }, () => zlib.gzipSync('')), gz]);
+    for (const [name, bytes] of [['named.facl.gz', named], ['members.facl.gz', members]] as const) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, bytes);
+      fs.chownSync(file, 65534, 65534);
+      expect(zlib.gunzipSync(bytes).equals(text)).toBe(true);
+      const held = restore([file, '--root', dir, '--no-undo'], { cwd: elsewhere });
+      expect([held.status, held.stderr]).toEqual([2, `permsnap: ${file}: an undo journal owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    }
     expect(fs.statSync(path.join(dir, 't/evil')).mode & 0o7777).toBe(0o755);
     expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o640);
   });

@@ -8,7 +8,7 @@ import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, snapshotForPieces } from '../../archive/read-operand.js';
 import { isSnapshotFile, journalFirstLine, journalRootOf, snapshotHead, type SnapshotFile, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
-import { currentDirectory, displayString, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
+import { currentDirectory, displayString, fsPath, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
 import { MIN_PIECED } from '../../restore/look-pieces.js';
@@ -112,30 +112,27 @@ function checkRoot(root: string | undefined): void {
  * (where the journals go by default) is one even without that line, which its writer could
  * have left out.
  */
-function checkJournalWriter(operand: string): void {
+async function checkJournalWriter(operand: string): Promise<void> {
   if (operand === '-') return;
-  let fd: number;
+  // Named as the reader names it (read-operand.ts): an argument that is not UTF-8 is its bytes.
+  const bytes = toByteString(operand);
+  const file = fsPath(bytes);
+  const inJournalPlace = isUndoDirectory(path.posix.dirname(absolute(bytes)));
+  let st: fs.Stats;
   try {
-    // Never opened unless a regular file: the reader that opens a FIFO must be the one
-    // that reads it (its writer may write once, to the first reader).
-    if (!fs.statSync(operand).isFile()) return;
-    fd = fs.openSync(operand, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    // Anything in a journal's place is judged by its stat (a FIFO too): never opened here,
+    // as the reader that opens a FIFO must be the one that reads it (its writer may write
+    // once, to the first reader). Elsewhere, a regular file by its first line.
+    st = fs.statSync(file);
+    if (!inJournalPlace && !(st.isFile() && (await startsAsJournal(file)))) return;
   } catch {
     return; // said by the reader
   }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return;
-    const inJournalPlace = isUndoDirectory(path.dirname(absolute(operand)));
-    if (!inJournalPlace && !startsAsJournal(fd)) return;
-    const euid = process.geteuid?.() ?? st.uid;
-    if (st.uid !== euid || (st.mode & 0o022) !== 0) {
-      const why = st.uid !== euid ? `owned by uid ${st.uid}, not by this user` : 'writable by others';
-      const what = inJournalPlace ? 'a file in an undo journal directory' : 'an undo journal';
-      throw new PermsnapError('IO', `${operand}: ${what} ${why}: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)`);
-    }
-  } finally {
-    fs.closeSync(fd);
+  const euid = process.geteuid?.() ?? st.uid;
+  if (st.uid !== euid || (st.mode & 0o022) !== 0) {
+    const why = st.uid !== euid ? `owned by uid ${st.uid}, not by this user` : 'writable by others';
+    const what = inJournalPlace ? 'in an undo journal directory, a file' : 'an undo journal';
+    throw new PermsnapError('IO', `${shown(bytes)}: ${what} ${why}: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)`);
   }
 }
 
@@ -151,20 +148,43 @@ function absolute(given: string): string {
 /** Whether `dir` is where undo journals go by default: .../permsnap/undo. */
 const isUndoDirectory = (dir: string): boolean => path.basename(dir) === 'undo' && path.basename(path.dirname(dir)) === 'permsnap';
 
-/** Whether the file's text (inflated, when gzip) starts with an undo journal's first line. */
-function startsAsJournal(fd: number): boolean {
-  // 4 KiB of gzip input inflates to far more than a first line, and to at most ~4 MB.
-  const head = Buffer.alloc(4096);
-  let bytes = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = zlib.gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    } catch {
-      return false; // corrupt: the reader refuses it
-    }
+/**
+ * Whether the file's text (inflated, when gzip) starts with an undo journal's first line.
+ * A gzip one is inflated as a stream until that line could be there: a long name or comment
+ * in its header, or empty members first, hold the text back past any fixed number of bytes.
+ */
+async function startsAsJournal(file: string | Buffer): Promise<boolean> {
+  const head = Buffer.alloc(FIRST_LINE_BYTES);
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  let n: number;
+  try {
+    n = fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
   }
-  return journalFirstLine(bytes.subarray(0, 256)) !== null;
+  if (!(n >= 2 && head[0] === 0x1f && head[1] === 0x8b)) return journalFirstLine(head.subarray(0, n)) !== null;
+  const source = fs.createReadStream(file);
+  const gunzip = zlib.createGunzip();
+  source.on('error', (err) => gunzip.destroy(err));
+  const parts: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of source.pipe(gunzip) as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      length += chunk.length;
+      if (length >= FIRST_LINE_BYTES) break;
+    }
+  } catch {
+    return false; // corrupt: the reader refuses it
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+  return journalFirstLine(Buffer.concat(parts).subarray(0, FIRST_LINE_BYTES)) !== null;
 }
+
+/** Enough of a file to tell a journal's first line. */
+const FIRST_LINE_BYTES = 256;
 
 /** Where a run is, for a signal: reading the snapshot (nothing changed yet), or past it. */
 interface RunStage {
@@ -210,7 +230,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
   checkUtf8Path('--undo', args.undo === undefined ? undefined : toByteString(args.undo));
   if (args.undo !== undefined && args['no-undo']) throw new PermsnapError('USAGE', 'give --undo FILE or --no-undo, not both');
-  checkJournalWriter(args.snapshot);
+  await checkJournalWriter(args.snapshot);
   const cwd = currentDirectory() ?? unnamedDirectory(args.root);
   const root = resolveRoot(args.root, cwd);
   checkRoot(root);
