@@ -19,24 +19,30 @@ import { readTarMembers, type TarMember } from './tar-members.js';
 import { namingArchive } from './tar-snapshot.js';
 
 /** The first `want` bytes that `compressed` (the start of a compressed stream) decompresses to, or fewer. */
-export async function decompressedHead(compressed: Buffer, want: number): Promise<{ bytes: Buffer; compression: Compression }> {
+export async function decompressedHead(compressed: Buffer, want: number): Promise<{ bytes: Buffer; compression: Compression; ended: boolean }> {
   const { compression, stream } = await decompress(Readable.from([compressed]));
   const parts: Buffer[] = [];
   let length = 0;
+  // The stream ended cleanly before `want` bytes: all of it is there (an intact small file).
+  let ended = true;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       parts.push(chunk);
       length += chunk.length;
-      if (length >= want) break;
+      if (length >= want) {
+        ended = false;
+        break;
+      }
     }
   } catch (err) {
     // Only the start of the stream was given: its end is always "truncated". What came out
     // before is what counts; a stream corrupt from the start gives nothing and is no tar.
     if (!(err instanceof PermsnapError)) throw err;
+    ended = false;
   } finally {
     stream.destroy();
   }
-  return { bytes: Buffer.concat(parts), compression };
+  return { bytes: Buffer.concat(parts), compression, ended };
 }
 
 /**

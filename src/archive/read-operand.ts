@@ -114,15 +114,15 @@ async function sniffHead(source: ReplayedSource): Promise<OperandKind> {
   const { decompressedHead } = await import('./archive-entries.js');
   for (let want = CHUNK; ; want *= 2) {
     head = await source.head(want);
-    const { bytes, compression } = await decompressedHead(head, SNIFF_LENGTH);
+    const { bytes, compression, ended } = await decompressedHead(head, SNIFF_LENGTH);
     if (isTarHead(bytes)) return 'tar';
     const more = head.length >= want && want < MAX_COMPRESSED_HEAD;
     if (bytes.length >= SNIFF_LENGTH || !more) {
       // A gzip snapshot is permsnap's own `-o FILE.gz`; xz or zstd can only be an archive.
       if (compression === 'gzip') return 'snapshot';
-      // Too little came out for a tar header (every tar has one): a cut or damaged download,
-      // not another kind of data.
-      if (bytes.length < SNIFF_LENGTH) {
+      // Too little came out for a tar header (every tar has one), and the data did not end
+      // there: a cut or damaged download, not another kind of data (an intact small file is).
+      if (bytes.length < SNIFF_LENGTH && !ended) {
         throw new PermsnapError('MALFORMED', `corrupt or truncated ${compression} data: it inflates to ${bytes.length} byte(s), less than a tar header, expected a tar archive`, { file: source.name });
       }
       throw new PermsnapError('MALFORMED', `${compression} data that is not a tar archive, expected a snapshot (plain or gzip), a tar archive or a .deb`, { file: source.name });

@@ -174,6 +174,13 @@ describe.skipIf(!hasCommand('xz'))('operands that are neither snapshot nor archi
     expect(r.stderr).toBe(`permsnap: ${file}: xz data that is not a tar archive, expected a snapshot (plain or gzip), a tar archive or a .deb\n`);
   });
 
+  it('says an intact xz file smaller than a tar header is not a tar archive, not that it is corrupt (exit 2)', () => {
+    const file = path.join(dir, 'small.xz');
+    fs.writeFileSync(file, execFileSync('xz', ['-c'], { input: '# file: a\nuser::rw-\ngroup::r--\nother::r--\n\n' }));
+    const r = permsnap(['diff', file, file], { cwd: dir });
+    expect([r.status, r.stderr]).toEqual([2, `permsnap: ${file}: xz data that is not a tar archive, expected a snapshot (plain or gzip), a tar archive or a .deb\n`]);
+  });
+
   it('says an xz archive cut before its first tar header is corrupt or truncated, not another kind of data (exit 2)', () => {
     fs.mkdirSync(path.join(dir, 't'));
     for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(dir, 't', `f${i}`), `${i}\n`);
