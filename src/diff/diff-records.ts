@@ -28,7 +28,7 @@ const aclValue = (entries: readonly string[]): string => (entries.length === 0 ?
 
 const TAG_RANKS: ReadonlyArray<[string, number]> = [['user::', 0], ['user:', 1], ['group::', 2], ['group:', 3], ['mask:', 4], ['other:', 5]];
 
-/** user::, named users, group::, named groups, mask, other; entries of one tag as they came (getfacl's order by id). */
+/** user::, named users, group::, named groups, mask, other; entries of one tag in the order the snapshot lists them (getfacl's: by id). */
 function inTagOrder(entries: readonly string[]): readonly string[] {
   const rank = (text: string): number => TAG_RANKS.find(([prefix]) => text.startsWith(prefix))?.[1] ?? TAG_RANKS.length;
   return entries.every((text, i) => i === 0 || rank(entries[i - 1] as string) <= rank(text)) ? entries : [...entries].sort((a, b) => rank(a) - rank(b));

@@ -25,7 +25,11 @@ export function makeDirectoryAt(dirfd: number, name: string, shownPath: string, 
   const made = mkdirat(dirfd, cPath(name), mode) === 0;
   if (!made && lastErrno() !== errno.EEXIST) throw systemError('mkdir', lastErrno(), shownPath);
   const fd = openat(dirfd, cPath(name), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-  if (fd < 0) throw systemError('open', lastErrno(), shownPath);
+  if (fd < 0) {
+    const e = lastErrno();
+    if (made) removeDirectoryAt(dirfd, name);
+    throw systemError('open', e, shownPath);
+  }
   try {
     let st = statFd(fd, shownPath);
     if (made && (st.mode & 0o7777) !== mode && st.uid === process.geteuid?.()) {

@@ -33,9 +33,13 @@ const perThread = (limit: number): number => THREAD_DESCRIPTORS + keptDirectorie
 /** The fewest descriptors a restore can run in: one thread and one chunk (below it, it is refused). */
 export const minimumLimit = (limit = openFileLimit()): number => PROCESS_DESCRIPTORS + perThread(limit) + chunkSize(limit);
 
-/** `jobs` lowered, when need be, so that every thread fits beside one chunk in flight. */
+/**
+ * `jobs` lowered, when need be, so that every thread fits with a chunk of its own in flight:
+ * a chunk is planned and changed on one thread, so threads beyond the chunks in flight would
+ * only look (the first pass) and then wait, each holding its own heap.
+ */
 export function restoreJobs(jobs: number, limit = openFileLimit()): number {
-  const room = Math.floor((limit - PROCESS_DESCRIPTORS - chunkSize(limit)) / perThread(limit));
+  const room = Math.floor((limit - PROCESS_DESCRIPTORS) / (perThread(limit) + chunkSize(limit)));
   return Math.max(1, Math.min(jobsWithinDescriptors(jobs, limit), room));
 }
 

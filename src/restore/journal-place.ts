@@ -177,9 +177,12 @@ export function openMadeDirectories(place: JournalPlace): number {
       else closeDescriptor(fd);
       fd = made.fd;
       const unsafe = OWN_DIRS.has(part) ? unsafeOwnDirectory(shown, made.st) : null;
-      // One just made that shows another mode than it was given: a filesystem that keeps
-      // none (exFAT shows 0777 whatever chmod sets). One found there is refused, as at the start.
-      if (unsafe !== null) throw made.made ? new UnusablePlace(`${unsafe.replace(/: chmod go-w it$/, '')}, as the filesystem keeps it`) : new Error(`${unsafe}: refused`);
+      // One just made, still this user's, that shows another mode than it was given: a
+      // filesystem that keeps none (exFAT shows 0777 whatever chmod sets). Another user's
+      // (swapped in since mkdirat), or one found there, is refused, as at the start.
+      if (unsafe !== null) {
+        throw made.made && made.st.uid === callerUid() ? new UnusablePlace(`${unsafe.replace(/: chmod go-w it$/, '')}, as the filesystem keeps it`) : new Error(`${unsafe}: refused`);
+      }
     }
     for (const { parent } of madeHere) closeDescriptor(parent);
     return fd;
@@ -196,5 +199,5 @@ export function openMadeDirectories(place: JournalPlace): number {
 /** A place beneath a root whose filesystem cannot hold a journal safely: nothing of it is left, and the journal can go elsewhere. */
 export class UnusablePlace extends Error {}
 
-/** The place for a journal that cannot be kept beneath the root: this host's own. */
+/** The place for a journal that cannot be kept beneath the root: this host's own (case 2 or 3). */
 export const hostJournalPlace = (): JournalPlace => defaultJournalPlace(undefined);

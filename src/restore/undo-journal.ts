@@ -199,12 +199,13 @@ export class UndoJournal {
         }
       }
     } catch (err) {
+      this.closeFiles();
+      if (err instanceof PermsnapError) throw err; // said whole (openPlace)
       const code = (err as NodeJS.ErrnoException).code;
       const why = this.place === undefined && code === 'ENOENT' ? NO_DIRECTORY
         : this.place === undefined && code === 'EEXIST' ? EXISTS
         // The default place, not one the user chose: say how to choose.
         : this.place === undefined ? systemReason(err) : `${systemReason(err)} (choose another place with --undo FILE, or --no-undo)`;
-      this.closeFiles();
       throw new PermsnapError('IO', `undo journal ${this.chosen}: ${why}`, { cause: err });
     }
   }
@@ -220,10 +221,17 @@ export class UndoJournal {
       return openMadeDirectories(place);
     } catch (err) {
       if (!(err instanceof UnusablePlace) || place.base === '/' || place.dirs === '') throw err;
-      const host = hostJournalPlace();
+      const cannot = `the undo journal cannot be kept in ${path.join(place.base, place.dirs)} (${err.message})`;
+      const moved = `${cannot}: it goes to this host's default place instead`;
+      let host: JournalPlace;
+      try {
+        host = hostJournalPlace();
+      } catch (hostErr) {
+        throw new PermsnapError('IO', `${cannot}, nor in this host's default place: ${(hostErr as Error).message}`, { cause: hostErr });
+      }
       this.place = host;
       this.chosen = path.join(host.base, host.dirs, path.basename(this.chosen));
-      this.moved = `the undo journal cannot be kept in ${path.join(place.base, place.dirs)} (${err.message}): it goes to this host's default place instead`;
+      this.moved = host.notice === undefined ? moved : `${moved}; ${host.notice}`;
       return openMadeDirectories(host);
     }
   }

@@ -39,14 +39,14 @@ describe.skipIf(!restoreReady)(`restore under ulimit -n 64 (${SKIP_REASON})`, ()
       const r = restoreWithin(64, ['deep.facl', '--root', path.join(dir, 'tree'), '--jobs', jobs, '--undo', journal]);
       expect(r.stderr).not.toContain('Too many open files');
       // More threads than there are descriptors for: fewer, and said.
-      if (jobs === '8') expect(r.stderr).toContain('permsnap: --jobs 8 lowered to 2: the descriptor limit (ulimit -n) is 64\n');
+      if (jobs !== '1') expect(r.stderr).toContain(`permsnap: --jobs ${jobs} lowered to 1: the descriptor limit (ulimit -n) is 64\n`);
       expect([r.status, summaryOf(r.stderr)], r.stderr).toEqual([0, { changed: DEPTH + 1, alreadyCorrect: 0, missing: 0, problems: 0 }]);
       expect(restoreWithin(64, [journal, '--root', path.join(dir, 'tree'), '--jobs', jobs, '--no-undo']).status).toBe(0);
       expect(facl()).toBe(damaged);
     }
   });
 
-  it('under ulimit -n 1024, lowers --jobs 32 to the threads that fit beside their kept directories and a chunk of pinned paths: every path restored', () => {
+  it('under ulimit -n 1024, lowers --jobs 32 to the threads that fit with their kept directories and a chunk of pinned paths each: every path restored', () => {
     // 2000 directories: every thread keeps its 32 open. With 256 descriptors spared for all
     // of them, 1087 of these 12001 paths failed with "Too many open files".
     sh('mkdir tree && cd tree && for d in $(seq 2000); do mkdir d$d && touch d$d/a d$d/b d$d/c d$d/e d$d/f; done', dir);
@@ -55,7 +55,7 @@ describe.skipIf(!restoreReady)(`restore under ulimit -n 64 (${SKIP_REASON})`, ()
     sh('chmod -R 777 tree', dir);
     const r = restoreWithin(1024, [snap, '--jobs', '32', '--undo', path.join(dir, 'undo.facl')]);
     expect(r.stderr).not.toContain('Too many open files');
-    expect(r.stderr).toMatch(/^permsnap: --jobs 32 lowered to \d+: the descriptor limit \(ulimit -n\) is 1024$/m);
+    expect(r.stderr).toContain('permsnap: --jobs 32 lowered to 3: the descriptor limit (ulimit -n) is 1024\n');
     expect([r.status, summaryOf(r.stderr)], r.stderr).toEqual([0, { changed: 12001, alreadyCorrect: 0, missing: 0, problems: 0 }]);
   });
 

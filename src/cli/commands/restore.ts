@@ -294,7 +294,8 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     if (isSnapshotFile(text)) fs.closeSync(text.fd);
   }
   stage.stopped = summary.stopped;
-  if (journal?.moved !== undefined) reporter.warn(journal.moved);
+  // Said of a journal kept (one a run that changed nothing removed is no matter).
+  if (journal?.moved !== undefined && journal.started) reporter.warn(journal.moved);
   reportSummary(summary, args['dry-run'], journal, root, ids.description, reporter, signal());
   if (summary.fatal !== undefined) return { exitCode: 1 };
   if (summary.nothingBeneath && summary.paths === 0 && isJournal()) {
