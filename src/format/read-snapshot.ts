@@ -201,7 +201,8 @@ function describe(err: unknown): string {
 }
 
 // A journal's first line is short; a longer one is no journal's (its root is a path: 4 KiB at most).
-const MAX_FIRST_LINE = 8192;
+/** How much of a first line is looked at for the journal's (blanks before it included). */
+export const MAX_FIRST_LINE = 8192;
 
 /** The first line of a whole snapshot text when it is an undo journal's (as the parser reads it: blanks before it aside), else null. */
 export function journalFirstLine(bytes: Buffer): string | null {

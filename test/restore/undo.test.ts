@@ -119,6 +119,19 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
     // The argument as bytes: a shell's printf makes the 0xE9 byte (Node would write UTF-8).
     const viaOdd = spawnSync('sh', ['-c', `exec "$0" "$1" restore "$(printf '${dir}/\\351/permsnap/undo/j.facl')" --root "$2" --no-undo`, process.execPath, CLI, dir], { cwd: elsewhere, encoding: 'latin1' });
     expect([viaOdd.status, viaOdd.stderr]).toEqual([2, `permsnap: ${dir}/\\xe9/permsnap/undo/j.facl: in an undo journal directory, a file owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    // Reached through a symlink, or `..` past one: where the file really is counts.
+    fs.symlinkSync(headless, path.join(dir, 'link.facl'));
+    fs.symlinkSync(place, path.join(dir, 'ulink'));
+    for (const via of [path.join(dir, 'link.facl'), path.join(dir, 'ulink', path.basename(headless))]) {
+      const linked = restore([via, '--root', dir, '--no-undo'], { cwd: elsewhere });
+      expect([linked.status, linked.stderr]).toEqual([2, `permsnap: ${via}: in an undo journal directory, a file owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    }
+    // Blanks before the first line, which the reader takes as a journal's all the same.
+    const blank = path.join(dir, 'blank.facl');
+    fs.writeFileSync(blank, Buffer.concat([Buffer.alloc(300, 0x20), text]));
+    fs.chownSync(blank, 65534, 65534);
+    const viaBlank = restore([blank, '--root', dir, '--no-undo'], { cwd: elsewhere });
+    expect([viaBlank.status, viaBlank.stderr]).toEqual([2, `permsnap: ${blank}: an undo journal owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
     // A gzip journal whose text is held back: a 5000-byte name in its header, or 220 empty members first.
     const gz = zlib.gzipSync(text);
     const named = Buffer.concat([gz.subarray(0, 3), Buffer.from([(gz[3] as number) | 0x08]), gz.subarray(4, 10), Buffer.alloc(5000, 0x61), Buffer.from([0]), gz.subarray(10)]);

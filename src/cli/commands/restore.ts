@@ -7,7 +7,7 @@ import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, snapshotForPieces } from '../../archive/read-operand.js';
-import { isSnapshotFile, journalFirstLine, journalRootOf, snapshotHead, type SnapshotFile, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
+import { isSnapshotFile, journalFirstLine, journalRootOf, MAX_FIRST_LINE, snapshotHead, type SnapshotFile, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
 import { currentDirectory, displayString, fsPath, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -115,15 +115,16 @@ function checkRoot(root: string | undefined): void {
 async function checkJournalWriter(operand: string): Promise<void> {
   if (operand === '-') return;
   // Named as the reader names it (read-operand.ts): an argument that is not UTF-8 is its bytes.
-  const bytes = toByteString(operand);
-  const file = fsPath(bytes);
-  const inJournalPlace = isUndoDirectory(path.posix.dirname(absolute(bytes)));
+  const file = fsPath(toByteString(operand));
   let st: fs.Stats;
+  let inJournalPlace: boolean;
   try {
-    // Anything in a journal's place is judged by its stat (a FIFO too): never opened here,
+    st = fs.statSync(file);
+    // Where the file really is, as the reader reaches it: symlinks and `..` followed.
+    inJournalPlace = isUndoDirectory(path.dirname(fs.realpathSync.native(file, { encoding: 'buffer' }).toString('latin1')));
+    // Anything in a journal's place is judged by its stat (a FIFO too: never opened here,
     // as the reader that opens a FIFO must be the one that reads it (its writer may write
     // once, to the first reader). Elsewhere, a regular file by its first line.
-    st = fs.statSync(file);
     if (!inJournalPlace && !(st.isFile() && (await startsAsJournal(file)))) return;
   } catch {
     return; // said by the reader
@@ -132,38 +133,36 @@ async function checkJournalWriter(operand: string): Promise<void> {
   if (st.uid !== euid || (st.mode & 0o022) !== 0) {
     const why = st.uid !== euid ? `owned by uid ${st.uid}, not by this user` : 'writable by others';
     const what = inJournalPlace ? 'in an undo journal directory, a file' : 'an undo journal';
-    throw new PermsnapError('IO', `${shown(bytes)}: ${what} ${why}: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)`);
+    throw new PermsnapError('IO', `${shown(toByteString(operand))}: ${what} ${why}: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)`);
   }
 }
 
-/** The path made absolute; as given when the current directory has no name (removed). */
-function absolute(given: string): string {
-  try {
-    return path.resolve(given);
-  } catch {
-    return given;
-  }
-}
-
-/** Whether `dir` is where undo journals go by default: .../permsnap/undo. */
+/** Whether `dir` (a byte string) is where undo journals go by default: .../permsnap/undo. */
 const isUndoDirectory = (dir: string): boolean => path.basename(dir) === 'undo' && path.basename(path.dirname(dir)) === 'permsnap';
 
 /**
- * Whether the file's text (inflated, when gzip) starts with an undo journal's first line.
- * A gzip one is inflated as a stream until that line could be there: a long name or comment
- * in its header, or empty members first, hold the text back past any fixed number of bytes.
+ * Whether the file's text (inflated, when gzip) starts with an undo journal's first line, as
+ * the reader tells one (blanks before it included). A gzip one is inflated as a stream until
+ * that much text comes out: a long name or comment in its header, or empty members first,
+ * hold the text back past any fixed number of bytes.
  */
 async function startsAsJournal(file: string | Buffer): Promise<boolean> {
-  const head = Buffer.alloc(FIRST_LINE_BYTES);
+  // Opened once, never blocking: a FIFO swapped in since the stat is not read here.
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  let n: number;
+  let head: Buffer;
   try {
-    n = fs.readSync(fd, head, 0, head.length, 0);
-  } finally {
+    head = Buffer.alloc(MAX_FIRST_LINE);
+    head = head.subarray(0, fs.fstatSync(fd).isFile() ? fs.readSync(fd, head, 0, head.length, 0) : 0);
+  } catch (err) {
     fs.closeSync(fd);
+    throw err;
   }
-  if (!(n >= 2 && head[0] === 0x1f && head[1] === 0x8b)) return journalFirstLine(head.subarray(0, n)) !== null;
-  const source = fs.createReadStream(file);
+  if (!(head[0] === 0x1f && head[1] === 0x8b)) {
+    fs.closeSync(fd);
+    return journalFirstLine(head) !== null;
+  }
+  // The stream closes the descriptor when destroyed.
+  const source = fs.createReadStream('', { fd, start: 0 });
   const gunzip = zlib.createGunzip();
   source.on('error', (err) => gunzip.destroy(err));
   const parts: Buffer[] = [];
@@ -172,7 +171,7 @@ async function startsAsJournal(file: string | Buffer): Promise<boolean> {
     for await (const chunk of source.pipe(gunzip) as AsyncIterable<Buffer>) {
       parts.push(chunk);
       length += chunk.length;
-      if (length >= FIRST_LINE_BYTES) break;
+      if (length >= MAX_FIRST_LINE) break;
     }
   } catch {
     return false; // corrupt: the reader refuses it
@@ -180,11 +179,8 @@ async function startsAsJournal(file: string | Buffer): Promise<boolean> {
     source.destroy();
     gunzip.destroy();
   }
-  return journalFirstLine(Buffer.concat(parts).subarray(0, FIRST_LINE_BYTES)) !== null;
+  return journalFirstLine(Buffer.concat(parts)) !== null;
 }
-
-/** Enough of a file to tell a journal's first line. */
-const FIRST_LINE_BYTES = 256;
 
 /** Where a run is, for a signal: reading the snapshot (nothing changed yet), or past it. */
 interface RunStage {
