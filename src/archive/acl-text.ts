@@ -58,6 +58,8 @@ function parseEntry(part: string): QualifiedAclEntry {
   const above = escapeAbove377(qualifierText);
   if (above !== undefined) throw new Error(`qualifier "${qualifierText}" has the escape \\${above}, above \\377, expected escapes from \\001 to \\377`);
   const qualifier = unquote(qualifierText);
+  // A C string ends at a NUL: `daemon\000x` would name daemon to NSS.
+  if (qualifier.includes('\0')) throw new Error(`qualifier "${qualifierText}" contains a NUL byte, expected a name without \\000`);
   if (DECIMAL.test(qualifier) && idText === undefined) return { tag: tags[1], perm, id: checkedId(qualifier) };
   if (idText !== undefined && !DECIMAL.test(idText)) throw new Error(`id "${idText}", expected a decimal number`);
   const entry: QualifiedAclEntry = { tag: tags[1], perm, id: idText === undefined ? UNKNOWN_ID : checkedId(idText), name: qualifier };

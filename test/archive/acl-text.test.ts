@@ -46,6 +46,9 @@ describe('parseAclText', () => {
     // setfacl would read n\557body as nobody (modulo 256): refused, as the snapshot parser refuses it.
     expect(() => parseAclText('user::rw-\nuser:n\\557body:r--')).toThrow('ACL entry 2 "user:n\\557body:r--": qualifier "n\\557body" has the escape \\557, above \\377, expected escapes from \\001 to \\377');
     expect(parseAclText('user:a\\\\557:r--')[0]).toMatchObject({ name: 'a\\557' });
+    // NSS would read daemon\000x as daemon (a C string ends at the NUL).
+    expect(() => parseAclText('user:daemon\\000x:rwx')).toThrow('qualifier "daemon\\000x" contains a NUL byte, expected a name without \\000');
+    expect(() => parseAclText('user:daemon\0x:rwx')).toThrow('contains a NUL byte');
     expect(() => parseAclText('user:4294967295:rwx')).toThrow('id 4294967295 is larger than 4294967294');
   });
 });
