@@ -200,8 +200,10 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-// A journal's first line is short; a longer one is no journal's (its root is a path: 4 KiB at most).
-/** How much of a first line is looked at for the journal's (blanks before it included). */
+/**
+ * How much of a first line is looked at for a journal's, blanks before it included: a
+ * journal's is short, and a longer one is no journal's (its root is a path: 4 KiB at most).
+ */
 export const MAX_FIRST_LINE = 8192;
 
 /** The first line of a whole snapshot text when it is an undo journal's (as the parser reads it: blanks before it aside), else null. */

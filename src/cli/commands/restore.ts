@@ -122,9 +122,9 @@ async function checkJournalWriter(operand: string): Promise<void> {
     st = fs.statSync(file);
     // Where the file really is, as the reader reaches it: symlinks and `..` followed.
     inJournalPlace = isUndoDirectory(path.dirname(fs.realpathSync.native(file, { encoding: 'buffer' }).toString('latin1')));
-    // Anything in a journal's place is judged by its stat (a FIFO too: never opened here,
-    // as the reader that opens a FIFO must be the one that reads it (its writer may write
-    // once, to the first reader). Elsewhere, a regular file by its first line.
+    // Anything in a journal's place is judged by its stat, a FIFO too: never opened here, as
+    // the reader that opens a FIFO must be the one that reads it (its writer may write once,
+    // to the first reader). Elsewhere, a regular file is judged by its first line.
     if (!inJournalPlace && !(st.isFile() && (await startsAsJournal(file)))) return;
   } catch {
     return; // said by the reader
