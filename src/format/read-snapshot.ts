@@ -137,6 +137,22 @@ export async function readSnapshotAll(source: string, options: ReadSnapshotOptio
   return entries;
 }
 
+/**
+ * The first `want` bytes of a snapshot's text from `input` (more if a chunk holds them),
+ * gunzipped as the reader gunzips it: however far a gzip header's name or comment, or empty
+ * members first, hold the text back. Then the input is let go.
+ */
+export async function snapshotTextHead(input: AsyncIterable<Buffer | string>, source: string, want: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of decompressed(openSource(source, { input }), source)) {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length >= want) break;
+  }
+  return Buffer.concat(parts);
+}
+
 /** The raw bytes of the source, with read errors turned into PermsnapError('IO') naming it. */
 async function* openSource(source: string, options: ReadSnapshotOptions): AsyncGenerator<Buffer> {
   const stream = options.input ?? (source === '-' ? (options.stdin ?? standardInput()) : createReadStream(source, { highWaterMark: READ_SIZE }));

@@ -2,12 +2,11 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
 import { readOperandBatches, snapshotForPieces } from '../../archive/read-operand.js';
-import { isSnapshotFile, journalFirstLine, journalRootOf, MAX_FIRST_LINE, snapshotHead, type SnapshotFile, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
+import { isSnapshotFile, journalFirstLine, journalRootOf, MAX_FIRST_LINE, snapshotHead, snapshotTextHead, type SnapshotFile, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
 import { currentDirectory, displayString, fsPath, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -140,46 +139,23 @@ async function checkJournalWriter(operand: string): Promise<void> {
 /** Whether `dir` (a byte string) is where undo journals go by default: .../permsnap/undo. */
 const isUndoDirectory = (dir: string): boolean => path.basename(dir) === 'undo' && path.basename(path.dirname(dir)) === 'permsnap';
 
-/**
- * Whether the file's text (inflated, when gzip) starts with an undo journal's first line, as
- * the reader tells one (blanks before it included). A gzip one is inflated as a stream until
- * that much text comes out: a long name or comment in its header, or empty members first,
- * hold the text back past any fixed number of bytes.
- */
+/** Whether the file's text (gunzipped, as the reader does) starts with an undo journal's first line, as the reader tells one (blanks before it included). */
 async function startsAsJournal(file: string | Buffer): Promise<boolean> {
   // Opened once, never blocking: a FIFO swapped in since the stat is not read here.
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  let head: Buffer;
+  let regular = false;
   try {
-    head = Buffer.alloc(MAX_FIRST_LINE);
-    head = head.subarray(0, fs.fstatSync(fd).isFile() ? fs.readSync(fd, head, 0, head.length, 0) : 0);
-  } catch (err) {
-    fs.closeSync(fd);
-    throw err;
-  }
-  if (!(head[0] === 0x1f && head[1] === 0x8b)) {
-    fs.closeSync(fd);
-    return journalFirstLine(head) !== null;
-  }
-  // The stream closes the descriptor when destroyed.
-  const source = fs.createReadStream('', { fd, start: 0 });
-  const gunzip = zlib.createGunzip();
-  source.on('error', (err) => gunzip.destroy(err));
-  const parts: Buffer[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of source.pipe(gunzip) as AsyncIterable<Buffer>) {
-      parts.push(chunk);
-      length += chunk.length;
-      if (length >= MAX_FIRST_LINE) break;
-    }
-  } catch {
-    return false; // corrupt: the reader refuses it
+    regular = fs.fstatSync(fd).isFile();
   } finally {
-    source.destroy();
-    gunzip.destroy();
+    if (!regular) fs.closeSync(fd);
   }
-  return journalFirstLine(Buffer.concat(parts)) !== null;
+  if (!regular) return false;
+  try {
+    // The stream closes the descriptor once it is let go.
+    return journalFirstLine(await snapshotTextHead(fs.createReadStream('', { fd, start: 0 }), String(file), MAX_FIRST_LINE)) !== null;
+  } catch {
+    return false; // corrupt gzip: the reader refuses it
+  }
 }
 
 /** Where a run is, for a signal: reading the snapshot (nothing changed yet), or past it. */
