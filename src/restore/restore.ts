@@ -112,11 +112,12 @@ export async function restore(input: RestoreEntries | SnapshotText | SnapshotFil
   checkChoices('ignore', options.ignore, PERMISSION_FIELDS);
   checkGlobs('exclude', options.exclude);
   checkGlobs('only', options.only);
-  // eslint-disable-next-line no-param-reassign -- the threads the descriptor limit leaves room for, everywhere below
   const limit = openFileLimit();
-  if (limit < minimumLimit(limit)) {
-    throw new PermsnapError('PLATFORM', `the descriptor limit (ulimit -n) is ${limit}: restore needs ${minimumLimit(limit)} or more (Node's own, a thread's, a chunk of paths held open); nothing was changed`);
+  const needed = minimumLimit(limit);
+  if (limit < needed) {
+    throw new PermsnapError('PLATFORM', `the descriptor limit (ulimit -n) is ${limit}: restore needs ${needed} or more (Node's own, a thread's, a chunk of paths held open); nothing was changed`);
   }
+  // eslint-disable-next-line no-param-reassign -- the threads the descriptor limit leaves room for, everywhere below
   options = { ...options, jobs: restoreJobs(options.jobs ?? 1, limit) };
   const summary: RestoreSummary = {
     ...emptyCounts(), missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,

@@ -227,7 +227,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     // The whole file is read and validated before anything changes (restore()'s first pass).
     // A big snapshot is parsed by the workers, in pieces: each reads its own from the file
     // (a gzip one is inflated into memory they share).
-    const room = jobsWithinLimit(args.jobs, (line) => reporter.info(line), (jobs) => restoreJobs(jobs));
+    const room = jobsWithinLimit(args.jobs, (line) => reporter.info(line), restoreJobs);
     text = room > 1 ? snapshotForPieces(args.snapshot, MIN_PIECED) : null;
     summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
       root: root === undefined ? undefined : toByteString(root),
@@ -346,7 +346,7 @@ function warnOfOtherRoot(recorded: string | null, root: string | undefined, cwd:
 
 /** Whether two roots (byte strings) are one directory now: the same inode, symlinks followed as --root follows them. */
 function sameDirectory(a: string, b: string): boolean {
-  if (a === NO_ROOT || b === NO_ROOT) return false;
+  if (a === NO_ROOT) return false;
   try {
     const [sa, sb] = [fs.statSync(Buffer.from(a, 'latin1'), { bigint: true }), fs.statSync(Buffer.from(b, 'latin1'), { bigint: true })];
     return sa.isDirectory() && sa.dev === sb.dev && sa.ino === sb.ino;
