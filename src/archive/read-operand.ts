@@ -5,6 +5,7 @@
 // archive readers are loaded only when the content calls for them.
 
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
 import { checkPath } from '../library-options.js';
@@ -68,7 +69,8 @@ export async function* readOperand(operand: string, options: ReadSnapshotOptions
  */
 export async function* readOperandBatches(operand: string, options: ReadSnapshotOptions = {}): AsyncGenerator<ParsedEntry[]> {
   checkPath('operand', operand);
-  const source = new ReplayedSource(operand === '-' ? (options.stdin ?? standardInput()) : fs.createReadStream(fsPath(toByteString(operand)), { highWaterMark: READ_SIZE }), operand);
+  const bytes = options.input ?? (operand === '-' ? (options.stdin ?? standardInput()) : fs.createReadStream(fsPath(toByteString(operand)), { highWaterMark: READ_SIZE }));
+  const source = new ReplayedSource(asAsync(bytes), operand);
   try {
     const kind = await sniff(source);
     if (kind === 'snapshot') {
@@ -80,6 +82,49 @@ export async function* readOperandBatches(operand: string, options: ReadSnapshot
     for await (const entry of archiveEntries(operand, kind, source.replay())) yield [entry];
   } finally {
     await source.close();
+  }
+}
+
+async function* asAsync<T>(items: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+/**
+ * The operand, opened once for the caller's checks and the reading alike (its descriptor,
+ * which the caller closes: read it with operandBytes() and snapshotForPieces()), when it
+ * is a regular file. Otherwise null, the reader opening it by name: '-', a FIFO or a
+ * device (the reader that opens a FIFO must be the one that reads it: its writer may write
+ * once, to the first reader), or a name that cannot be opened (the reader says why).
+ */
+export function openOperandFile(operand: string): number | null {
+  checkPath('operand', operand);
+  if (operand === '-') return null;
+  const file = fsPath(toByteString(operand));
+  try {
+    if (!fs.statSync(file).isFile()) return null;
+    // O_NONBLOCK: a FIFO put there since the stat is not waited for.
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    if (fs.fstatSync(fd).isFile()) return fd;
+    fs.closeSync(fd);
+  } catch {
+    // said by the reader
+  }
+  return null;
+}
+
+const readAsync = promisify(fs.read);
+
+/**
+ * The bytes of an operand opened by openOperandFile(), from its start, `size` at a time:
+ * readOperandBatches()'s `input`. The descriptor stays open (a read stream let go before its
+ * end closes it, autoClose or not).
+ */
+export async function* operandBytes(fd: number, size = READ_SIZE): AsyncGenerator<Buffer> {
+  for (let position = 0; ;) {
+    const { bytesRead, buffer } = await readAsync(fd, Buffer.allocUnsafe(size), 0, size, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
   }
 }
 
@@ -153,25 +198,16 @@ export function readSnapshotText(operand: string, minSize: number): SnapshotText
  * As readSnapshotText(), but a plain snapshot file is left open, for the workers to read
  * their pieces of (SnapshotFile): the caller closes it. A gzip one is inflated into memory.
  */
-export function snapshotForPieces(operand: string, minSize: number): SnapshotText | SnapshotFile | null {
-  return snapshotOf(operand, minSize, true);
+export function snapshotForPieces(operand: string, minSize: number, opened: number | null = null): SnapshotText | SnapshotFile | null {
+  return snapshotOf(operand, minSize, true, opened);
 }
 
-function snapshotOf(operand: string, minSize: number, leaveOpen: boolean): SnapshotText | SnapshotFile | null {
+/** The operand's text, or its file left open; read from `opened` (openOperandFile(), never closed here) when given. */
+function snapshotOf(operand: string, minSize: number, leaveOpen: boolean, opened: number | null = null): SnapshotText | SnapshotFile | null {
   checkPath('operand', operand);
-  if (operand === '-') return null;
-  const file = fsPath(toByteString(operand));
-  let fd: number;
-  try {
-    // Never opened unless a regular file: opening a FIFO waits for its writer, and the
-    // reader that gets it must be the one that reads it (readOperandBatches). O_NONBLOCK
-    // in case it became one since.
-    if (!fs.statSync(file).isFile()) return null;
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch {
-    return null;
-  }
-  let open = false;
+  const fd = opened ?? openOperandFile(operand);
+  if (fd === null) return null;
+  let keepOpen = opened !== null;
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile() || st.size > MAX_IN_MEMORY) return null;
@@ -181,7 +217,7 @@ function snapshotOf(operand: string, minSize: number, leaveOpen: boolean): Snaps
       if (!leaveOpen) return { fileName: operand, bytes: readAt(fd, sharedBufferForBulk(st.size)) };
       const stamp = fileStamp(fd);
       const head = readAt(fd, Buffer.alloc(Math.min(st.size, PARSE_CHUNK)));
-      open = true;
+      keepOpen = true;
       return { fileName: operand, fd, size: st.size, head, stamp };
     }
     const text = kind === 'compressed' ? gunzippedSnapshot(readAt(fd, Buffer.alloc(st.size))) : null;
@@ -192,7 +228,7 @@ function snapshotOf(operand: string, minSize: number, leaveOpen: boolean): Snaps
   } catch {
     return null;
   } finally {
-    if (!open) fs.closeSync(fd);
+    if (!keepOpen) fs.closeSync(fd);
   }
 }
 

@@ -3,13 +3,13 @@
 // snapshot then heals the tree again; the journal is getfacl text that setfacl --restore
 // accepts; --no-undo writes none; the default file lands in ROOT/var/lib/permsnap/undo/.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildOddTree } from '../helpers/odd-tree.js';
-import { capTree, faclTree, restore, restoreReady, SKIP_REASON, writeSnapshot } from '../helpers/restore-kit.js';
+import { capTree, faclTree, finished, restore, restoreReady, SKIP_REASON, spawnRestore, writeSnapshot } from '../helpers/restore-kit.js';
 import { CLI, makeTempDir, removeTree, run, sh } from '../helpers/tree.js';
 
 let dir = '';
@@ -41,6 +41,20 @@ function damage(): void {
   sh('setfacl -d -m u:4444:rx tree/special/setgid-dir', dir);
   sh('chown 1000:1000 tree/special/setuid tree/deep && chown 4242 tree/owners/mixed', dir);
 }
+
+/** argv: two files, a stop file: exchanges the two (renameat2 RENAME_EXCHANGE) until the stop file exists; prints how often. */
+const EXCHANGER = String.raw`
+import ctypes, os, sys
+a, b, stop = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3]
+libc = ctypes.CDLL(None, use_errno=True)
+swaps = 0
+while not os.path.exists(stop):
+    for _ in range(100):
+        if libc.renameat2(-100, a, -100, b, 2) != 0:
+            raise OSError(ctypes.get_errno(), 'renameat2')
+        swaps += 1
+print(swaps)
+`;
 
 describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => {
   for (const fallbacks of [[], ['--force-fallbacks']]) {
@@ -146,6 +160,34 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
     }
     expect(fs.statSync(path.join(dir, 't/evil')).mode & 0o7777).toBe(0o755);
     expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o640);
+  });
+
+  it("reads the very journal it checked: another user's file swapped in for it between the check and the read (renameat2 RENAME_EXCHANGE, over and over) is refused or not read, never applied", async () => {
+    sh('mkdir t && touch t/f t/evil && chmod 666 t/f && chmod 755 t/evil', dir);
+    const journal = path.join(dir, 'undo.facl');
+    fs.writeFileSync(path.join(dir, 'snap.facl'), '# file: t/f\nuser::rw-\ngroup::r--\nother::---\n\n');
+    expect(restore([path.join(dir, 'snap.facl'), '--root', dir, '--undo', journal], { cwd: elsewhere }).status).toBe(0);
+    // The attacker's: a journal's first line, then their file made setuid root.
+    const evil = path.join(dir, 'evil.facl');
+    const first = fs.readFileSync(journal, 'latin1').split('\n')[0] as string;
+    fs.writeFileSync(evil, `${first}\n# file: t/evil\n# owner: 0\n# group: 0\n# flags: s--\nuser::rwx\ngroup::r-x\nother::r-x\n\n`);
+    fs.chownSync(evil, 65534, 65534);
+    const stop = path.join(dir, 'stop');
+    const swapper = spawn('python3', ['-c', EXCHANGER, journal, evil, stop], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const swapped = finished(swapper, 120_000);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const r = await finished(spawnRestore([journal, '--root', dir, '--no-undo', '--quiet'], elsewhere));
+        expect([0, 2], r.stderr).toContain(r.status);
+        if (r.status === 2) expect(r.stderr).toMatch(/an undo journal owned by uid 65534, not by this user: refused/);
+        expect(fs.statSync(path.join(dir, 't/evil')).mode & 0o7777, `run ${i + 1} applied the file swapped in`).toBe(0o755);
+      }
+    } finally {
+      fs.writeFileSync(stop, '');
+    }
+    const s = await swapped;
+    expect([s.status, s.stderr]).toEqual([0, '']);
+    expect(Number(s.stdout), 'the swapper did not swap').toBeGreaterThan(1000);
   });
 
   it('gives back the damaged state without --root: the journal records paths that need none', () => {

@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
-import { readOperandBatches, snapshotForPieces } from '../../archive/read-operand.js';
-import { isSnapshotFile, journalFirstLine, journalRootOf, MAX_FIRST_LINE, snapshotHead, snapshotTextHead, type SnapshotFile, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
+import { openOperandFile, operandBytes, readOperandBatches, snapshotForPieces } from '../../archive/read-operand.js';
+import { isSnapshotFile, journalFirstLine, journalRootOf, MAX_FIRST_LINE, PARSE_CHUNK, snapshotHead, snapshotTextHead, type SnapshotFile, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
 import { currentDirectory, displayString, fsPath, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -24,7 +24,7 @@ import { checkJobs, checkNotEmpty, checkUtf8Path, fieldList, jobsWithinLimit } f
 import { shellWord } from '../shell-word.js';
 import { endAtOnceWhenDone } from '../process-end.js';
 import { exitAtOnce } from '../../platform/libc.js';
-import { PERMISSION_FIELDS } from '../../model/field.js';
+import { PERMISSION_FIELDS, type PermissionField } from '../../model/field.js';
 
 export const command = 'restore <snapshot>';
 export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal';
@@ -109,25 +109,25 @@ function checkRoot(root: string | undefined): void {
  * own where the undo command looks (a setuid-root file of theirs in it). A journal is told
  * by its first line, gzip or not, and by its place: a file in a permsnap/undo/ directory
  * (where the journals go by default) is one even without that line, which its writer could
- * have left out.
+ * have left out. A regular file is judged by the descriptor the restore then reads
+ * (`opened`): a file renamed over it since is not the one read. A FIFO or a device, which
+ * the reader opens itself, is judged by its name's stat.
  */
-async function checkJournalWriter(operand: string): Promise<void> {
+async function checkJournalWriter(operand: string, opened: number | null): Promise<void> {
   if (operand === '-') return;
   // Named as the reader names it (read-operand.ts): an argument that is not UTF-8 is its bytes.
   const file = fsPath(toByteString(operand));
   let st: fs.Stats;
-  let inJournalPlace: boolean;
   try {
-    st = fs.statSync(file);
-    // Where the file really is, as the reader reaches it: symlinks and `..` followed.
-    inJournalPlace = isUndoDirectory(path.dirname(fs.realpathSync.native(file, { encoding: 'buffer' }).toString('latin1')));
-    // Anything in a journal's place is judged by its stat, a FIFO too: never opened here, as
-    // the reader that opens a FIFO must be the one that reads it (its writer may write once,
-    // to the first reader). Elsewhere, a regular file is judged by its first line.
-    if (!inJournalPlace && !(st.isFile() && (await startsAsJournal(file)))) return;
+    st = opened === null ? fs.statSync(file) : fs.fstatSync(opened);
   } catch {
     return; // said by the reader
   }
+  // Where the file is, as the reader reaches it (symlinks and `..` followed), and where the
+  // file opened is now: either in a journal's place makes it a journal.
+  const inJournalPlace = isUndoDirectory(directoryOf(() => fs.realpathSync.native(file, { encoding: 'buffer' })))
+    || (opened !== null && isUndoDirectory(directoryOf(() => fs.readlinkSync(`/proc/self/fd/${opened}`, { encoding: 'buffer' }))));
+  if (!inJournalPlace && !(opened !== null && (await startsAsJournal(opened, operand)))) return;
   const euid = process.geteuid?.() ?? st.uid;
   if (st.uid !== euid || (st.mode & 0o022) !== 0) {
     const why = st.uid !== euid ? `owned by uid ${st.uid}, not by this user` : 'writable by others';
@@ -136,23 +136,22 @@ async function checkJournalWriter(operand: string): Promise<void> {
   }
 }
 
+/** The directory (a byte string) of the path `located` gives, or '' when it cannot (a name renamed away meanwhile). */
+function directoryOf(located: () => Buffer): string {
+  try {
+    return path.dirname(located().toString('latin1'));
+  } catch {
+    return '';
+  }
+}
+
 /** Whether `dir` (a byte string) is where undo journals go by default: .../permsnap/undo. */
 const isUndoDirectory = (dir: string): boolean => path.basename(dir) === 'undo' && path.basename(path.dirname(dir)) === 'permsnap';
 
-/** Whether the file's text (gunzipped, as the reader does) starts with an undo journal's first line, as the reader tells one (blanks before it included). */
-async function startsAsJournal(file: string | Buffer): Promise<boolean> {
-  // Opened once, never blocking: a FIFO swapped in since the stat is not read here.
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  let regular = false;
+/** Whether the opened file's text (gunzipped, as the reader does) starts with an undo journal's first line, as the reader tells one (blanks before it included). */
+async function startsAsJournal(fd: number, operand: string): Promise<boolean> {
   try {
-    regular = fs.fstatSync(fd).isFile();
-  } finally {
-    if (!regular) fs.closeSync(fd);
-  }
-  if (!regular) return false;
-  try {
-    // The stream closes the descriptor once it is let go.
-    return journalFirstLine(await snapshotTextHead(fs.createReadStream('', { fd, start: 0 }), String(file), MAX_FIRST_LINE)) !== null;
+    return journalFirstLine(await snapshotTextHead(operandBytes(fd, PARSE_CHUNK), operand, MAX_FIRST_LINE)) !== null;
   } catch {
     return false; // corrupt gzip: the reader refuses it
   }
@@ -202,7 +201,18 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
   checkUtf8Path('--undo', args.undo === undefined ? undefined : toByteString(args.undo));
   if (args.undo !== undefined && args['no-undo']) throw new PermsnapError('USAGE', 'give --undo FILE or --no-undo, not both');
-  await checkJournalWriter(args.snapshot);
+  // Opened once: what is checked is what is read.
+  const opened = openOperandFile(args.snapshot);
+  try {
+    return await restoreOpened(args, ignore, opened, reporter, signal, stage);
+  } finally {
+    if (opened !== null) fs.closeSync(opened);
+  }
+}
+
+/** The run, its options checked, of the snapshot `opened` (openOperandFile()'s descriptor, or null when the reader opens it). */
+async function restoreOpened(args: RestoreArgs, ignore: readonly PermissionField[], opened: number | null, reporter: Reporter, signal: () => NodeJS.Signals | null, stage: RunStage): Promise<Outcome> {
+  await checkJournalWriter(args.snapshot, opened);
   const cwd = currentDirectory() ?? unnamedDirectory(args.root);
   const root = resolveRoot(args.root, cwd);
   checkRoot(root);
@@ -228,8 +238,9 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     // A big snapshot is parsed by the workers, in pieces: each reads its own from the file
     // (a gzip one is inflated into memory they share).
     const room = jobsWithinLimit(args.jobs, (line) => reporter.info(line), restoreJobs);
-    text = room > 1 ? snapshotForPieces(args.snapshot, MIN_PIECED) : null;
-    summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true }), {
+    text = room > 1 ? snapshotForPieces(args.snapshot, MIN_PIECED, opened) : null;
+    const input = opened === null ? undefined : operandBytes(opened);
+    summary = await restore(text ?? readOperandBatches(args.snapshot, { info, shareBlocks: true, input }), {
       root: root === undefined ? undefined : toByteString(root),
       cwd,
       dryRun: args['dry-run'],
@@ -263,7 +274,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
     });
   } finally {
     progress.done();
-    if (isSnapshotFile(text)) fs.closeSync(text.fd);
+    if (isSnapshotFile(text) && text.fd !== opened) fs.closeSync(text.fd);
   }
   stage.stopped = summary.stopped;
   // Said of a journal kept (one a run that changed nothing removed is no matter).
