@@ -46,12 +46,17 @@ export function checkGlobs(option: string, globs: readonly unknown[] | undefined
   if (globs !== undefined && !Array.isArray(globs)) throw new PermsnapError('USAGE', `${option}: expected an array of globs, got ${JSON.stringify(globs)}`);
   for (const glob of globs ?? []) {
     if (typeof glob !== 'string') throw new PermsnapError('USAGE', `${option}: expected globs as strings, got ${JSON.stringify(glob)}`);
-    if (glob.startsWith('!')) {
-      throw new PermsnapError('USAGE', `${option} "${glob}": a glob beginning with "!" would match every other path (no negation here); for a name beginning with "!", write \\!`);
-    }
-    if (glob.replace(/^\.?\/+|\/+$/g, '') === '') throw new PermsnapError('USAGE', `${option} "${glob}": an empty glob, expected a path or pattern`);
+    const problem = globProblem(glob);
+    if (problem !== null) throw new PermsnapError('USAGE', `${option} "${glob}": ${problem}`);
     checkByteString(option, glob);
   }
+}
+
+/** What is wrong with a glob (checkGlobs()), or null. */
+export function globProblem(glob: string): string | null {
+  if (glob.startsWith('!')) return 'a glob beginning with "!" would match every other path (no negation here); for a name beginning with "!", write \\!';
+  if (glob.replace(/^\.?\/+|\/+$/g, '') === '') return 'an empty glob, expected a path or pattern';
+  return null;
 }
 
 /** A list option whose every value is one of `allowed`. */

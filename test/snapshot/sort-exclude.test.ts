@@ -279,11 +279,14 @@ describe.skipIf(!aclReady)('snapshot --exclude and --exclude-from (needs getfacl
   it('refuses globs that would match every other path ("!x") or none ("", "/"), before doing anything', () => {
     fs.mkdirSync(path.join(dir, 'tree'));
     fs.writeFileSync(path.join(dir, 'ex'), '*.log\n!important.log\n');
-    for (const args of [['--exclude', '!x'], ['--exclude', ''], ['--exclude', '/'], ['--exclude-from', 'ex']]) {
+    fs.writeFileSync(path.join(dir, 'ex2'), '# junk\n\n*.tmp\r\n  /  \n');
+    for (const args of [['--exclude', '!x'], ['--exclude', ''], ['--exclude', '/'], ['--exclude-from', 'ex'], ['--exclude-from', 'ex2']]) {
       const r = permsnap(['snapshot', 'tree', ...args], { cwd: dir });
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stdout.length, args.join(' ')).toBe(0);
-      expect(r.stderr.split('\n')[0], args.join(' ')).toMatch(/^permsnap: --exclude ".*": (a glob beginning with "!"|an empty glob)/);
+      // A glob of a file is named by the file and its line.
+      const from = args[0] === '--exclude-from' ? `${args[1] === 'ex' ? 'ex:2: !important.log' : 'ex2:4: /'}` : '--exclude ".*"';
+      expect(r.stderr.split('\n')[0], args.join(' ')).toMatch(new RegExp(`^permsnap: ${from}: (a glob beginning with "!"|an empty glob)`));
     }
     const nagios = permsnap(['diff', 'tree', 'tree', '--exclude', '!x', '--format', 'nagios'], { cwd: dir });
     expect(nagios.status).toBe(3);
