@@ -21,8 +21,9 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
   const anchored: string[] = [];
   const floating: string[] = [];
   for (const raw of patterns) {
-    // "dir/" means the directory: excluding it excludes what is beneath it anyway.
-    const pattern = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
+    // "dir/" means the directory: excluding it excludes what is beneath it anyway; "a//b"
+    // means "a/b", as in a recorded path (a pattern made as "$PREFIX/dir" matched nothing).
+    const pattern = (raw.length > 1 ? raw.replace(/\/+$/, '') : raw).replace(/\/{2,}/g, '/');
     // The root itself ("." in the relative form, as `snapshot .` prints it): every path is
     // in it, as the walks, which do not enter what is excluded, take it.
     if (/^(\.?\/+)*\.$/.test(pattern)) return () => true;
@@ -73,12 +74,19 @@ function globTest(pattern: string, lastNameOnly: boolean): GlobTest {
   // CR, U+2028 or U+2029 ("*", built of [^/], matched them). posix: picomatch 4 reads
   // `[!p]` as the set of "!" and "p" without it; fast-glob's picomatch (2.x), the shells and
   // .gitignore read it as any one character but "p", as `[^p]`.
-  const regex = rest === '' ? null : picomatch().makeRe(rest, { dot: true, flags: 's', posix: true });
+  const regex = rest === '' ? null : picomatch().makeRe(plainEscapes(rest), { dot: true, flags: 's', posix: true });
   const test = lastNameOnly
     ? (path: string, name: string): boolean => path === pattern || (name !== '..' && regex !== null && regex.test(name))
     : (path: string, _name: string, pathClimb: number): boolean => path === pattern || (pathClimb === climb && regex !== null && regex.test(climb === 0 ? path : path.slice(3 * climb)));
   return Object.assign(test, { written: (path: string): boolean => path === pattern });
 }
+
+/**
+ * "\d" as "d": a backslash makes the next character literal, and a letter or digit is one
+ * already. picomatch kept "\d", "\w", "\b", "\n"... as the regular expression's
+ * (`--only 'a\db'` matched a1b, not adb); the rest ("\*", "\ ", "\\") are literal in both.
+ */
+const plainEscapes = (pattern: string): string => pattern.replace(/\\(.)/gs, (escape, char: string) => (/[A-Za-z0-9]/.test(char) ? char : escape));
 
 /** A pattern without the "/" and "./" it begins with (picomatch would take away a "./" itself, and read a "!" after it as a negation). */
 const withoutLeadingDots = (pattern: string): string => pattern.replace(/^(\.?\/+)+/, '');

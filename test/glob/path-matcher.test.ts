@@ -70,6 +70,30 @@ describe('compileGlobs', () => {
     }
   });
 
+  it('reads a backslash before a letter or digit as that letter or digit, as the shells do (picomatch kept \\d, \\w, \\b, \\n as regular-expression classes)', () => {
+    const names = ['a1b', 'adb', 'awb', 'ab', 'a\\b', 'nl\nx', 'nlnx', 'a*b', 'axb'];
+    const matched = (pattern: string): string[] => names.filter((n) => compileGlobs([pattern])!(`t/${n}`));
+    expect(matched('a\\db')).toEqual(['adb']);
+    expect(matched('a\\wb')).toEqual(['awb']);
+    expect(matched('a\\bb')).toEqual([]);
+    expect(matched('nl\\nx')).toEqual(['nlnx']);
+    expect(matched('[\\d]')).toEqual([]);
+    expect(compileGlobs(['[\\d]'])!('d')).toBe(true);
+    expect(compileGlobs(['[\\d]'])!('1')).toBe(false);
+    // Escapes of what is special stay literal; an escaped backslash is one.
+    expect(matched('a\\*b')).toEqual(['a*b']);
+    expect(matched('a\\\\b')).toEqual(['a\\b']);
+    expect(matched('a\\\\d')).toEqual([]);
+  });
+
+  it('reads "a//b" in a pattern as "a/b", as in a recorded path', () => {
+    for (const pattern of ['tree//cache', 'tree///cache/', '/tree//cache', 'tree//c*']) {
+      const m = compileGlobs([pattern])!;
+      expect([pattern, m('tree/cache'), m('tree//cache'), m('x/tree/cache')]).toEqual([pattern, true, true, false]);
+    }
+    expect(beneathMatcher(compileGlobs(['tree//cache'])!)('tree/cache/x')).toBe(true);
+  });
+
   it('returns undefined for no patterns', () => {
     expect(compileGlobs([])).toBeUndefined();
   });
