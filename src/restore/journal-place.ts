@@ -152,6 +152,13 @@ function openToOthers(shown: string, st: { mode: number; uid: number }): string 
 export function openMadeDirectories(place: JournalPlace): number {
   if (place.dirs === '') {
     fs.mkdirSync(place.base, { recursive: true, mode: 0o700 });
+    // The user's own place ($XDG_STATE_HOME/permsnap/undo), symlinks and all; but permsnap/
+    // and undo/ there that another user owns or can write are refused, as anywhere: that
+    // user could change the journal before its undo.
+    for (const dir of [path.dirname(place.base), place.base]) {
+      const unsafe = unsafeOwnDirectory(dir, fs.statSync(dir));
+      if (unsafe !== null) throw new Error(`${unsafe}: refused`);
+    }
     return openRoot(place.base);
   }
   let fd = openRoot(place.base);

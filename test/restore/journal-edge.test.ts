@@ -274,6 +274,26 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(fs.existsSync(path.join(dir, 'u/relative'))).toBe(false);
   });
 
+  it.skipIf(!hasSetpriv)("refuses permsnap/ or undo/ in the user's own place that another user owns or can write (they could change the journal before its undo), changing nothing", () => {
+    fs.chmodSync(dir, 0o755); // nobody must reach its current directory
+    sh('mkdir -p u/tree u/state/permsnap/undo && touch u/tree/f && chmod 666 u/tree/f && chown -R 65534:65534 u/tree u/state', dir);
+    const snap = snapshotForNobody();
+    const place = path.join(dir, 'u/state/permsnap');
+    const attempt = (): ReturnType<typeof runAsNobody> => runAsNobody(process.execPath, [CLI, 'restore', snap], { cwd: path.join(dir, 'u'), env: { ...process.env, XDG_STATE_HOME: path.join(dir, 'u/state') } });
+    for (const [damage, says] of [['chown 0 u/state/permsnap && chmod 755 u/state/permsnap', `${place} belongs to uid 0, another user`], ['chmod 777 u/state/permsnap/undo', `${place}/undo can be written by others (mode 0777)`]] as const) {
+      sh(`chown -R 65534 u/state && chmod 700 u/state/permsnap u/state/permsnap/undo && ${damage}`, dir);
+      const r = attempt();
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr).toContain('(choose another place with --undo FILE, or --no-undo)');
+      expect(fs.statSync(path.join(dir, 'u/tree/f')).mode & 0o777).toBe(0o666);
+      expect(fs.readdirSync(path.join(place, 'undo'))).toEqual([]);
+    }
+    sh('chown -R 65534 u/state && chmod 700 u/state/permsnap u/state/permsnap/undo', dir);
+    expect(attempt().status).toBe(0);
+    expect(fs.readdirSync(path.join(place, 'undo'))).toHaveLength(1);
+  });
+
   it.skipIf(!hasSetpriv)('ignores an empty or relative $HOME for the journal (it went beneath the current directory): passwd\'s home instead', () => {
     fs.chmodSync(dir, 0o755); // nobody must reach its current directory
     sh('mkdir -p u/tree && touch u/tree/f && chmod 666 u/tree/f && chown -R 65534:65534 u', dir);
