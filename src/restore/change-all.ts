@@ -45,7 +45,7 @@ export async function changeAll(
     const ready = journalled.then(() => journal(id, planned, chunk.length));
     journalled = ready.catch(() => undefined);
     if (!(await ready)) return;
-    const applied = executor.apply(id);
+    const applied = executor.apply(id, options.journal?.ownFiles ?? []);
     applied.catch(() => undefined);
     // Reported in chunk order too, so that problems come out in the same order whatever --jobs.
     const reported = appliedReported.then(async () => {

@@ -34,6 +34,19 @@ export interface ChunkSettings {
   journalled: boolean;
 }
 
+/**
+ * A file the restore keeps its undo journal in or under (UndoJournal.ownFiles): never
+ * changed, whatever a snapshot records for its path. Changed mid-run to another owner or
+ * mode, the journal was refused by the undo command the run printed, and its writer could
+ * have changed it meanwhile.
+ */
+export interface SparedFile {
+  dev: number;
+  ino: number;
+  /** What it is, for the problem said of its path. */
+  what: string;
+}
+
 /** A path and a message, in the order found. */
 export type Problem = [shown: string, message: string];
 
@@ -177,12 +190,19 @@ function said(tally: Tally, shown: string, message: string): null {
   return null;
 }
 
-/** Applies a planned chunk through its pins, then lets them go; per-path failures are problems. */
-export function applyPinned(chunk: PinnedChunk, linked: LinkedStates): { counts: Counts; problems: Problem[] } {
+/** Applies a planned chunk through its pins (the `spared` files left alone), then lets them go; per-path failures are problems. */
+export function applyPinned(chunk: PinnedChunk, linked: LinkedStates, spared: readonly SparedFile[] = []): { counts: Counts; problems: Problem[] } {
   const counts = emptyCounts();
   const problems: Problem[] = [];
   try {
     for (const p of chunk.paths) {
+      // Known only now: the journal is made as the first chunk is journalled, after the
+      // first chunks were planned.
+      const own = spared.find((f) => f.ino === p.state.ino && f.dev === p.state.dev);
+      if (own !== undefined) {
+        problems.push([p.shown, `${own.what} of this restore: left alone`]);
+        continue;
+      }
       // The steps taken, also those taken before one that failed: they count as changes.
       const taken: Change[] = [];
       try {

@@ -3,7 +3,7 @@
 // the same work on worker threads.
 
 import { ChunkDescriptors } from './chunk-descriptors.js';
-import { closeAll, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type PinnedChunk } from './chunk-work.js';
+import { closeAll, planChunk, applyPinned, type ChunkPlan, type ChunkSettings, type PinnedChunk, type SparedFile } from './chunk-work.js';
 import { LinkedStates, LinkWitness } from './linked-states.js';
 import { DirectoryCache } from './directory-cache.js';
 import { JournalRooms } from './journal-rooms.js';
@@ -18,7 +18,8 @@ export interface RestoreExecutor {
   /** Plans a chunk (its paths pinned until apply or release). */
   plan(chunk: number, items: PackedItems): Promise<ChunkPlan>;
   /** Applies a planned chunk, whose pre-restore state is journalled. */
-  apply(chunk: number): Promise<Applied>;
+  /** Applies a planned chunk, the `spared` files (the undo journal's own) left alone. */
+  apply(chunk: number, spared: readonly SparedFile[]): Promise<Applied>;
   /** Lets go of a planned chunk without changing it. */
   release(chunk: number): Promise<void>;
   /** Lets go of all it holds; with `threadsMayEnd`, threads it started may still be ending when this resolves. */
@@ -56,8 +57,8 @@ export class RestoreWork {
     return plan;
   }
 
-  apply(chunk: number): Applied {
-    return applyPinned(this.take(chunk), this.linked);
+  apply(chunk: number, spared: readonly SparedFile[]): Applied {
+    return applyPinned(this.take(chunk), this.linked, spared);
   }
 
   release(chunk: number): void {
@@ -94,8 +95,8 @@ export class InlineExecutor implements RestoreExecutor {
     return this.work.plan(chunk, unpackItems(items));
   }
 
-  async apply(chunk: number): Promise<Applied> {
-    return this.work.apply(chunk);
+  async apply(chunk: number, spared: readonly SparedFile[]): Promise<Applied> {
+    return this.work.apply(chunk, spared);
   }
 
   async release(chunk: number): Promise<void> {

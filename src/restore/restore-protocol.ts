@@ -1,7 +1,7 @@
 // What the main thread and a restore worker (restore-worker.ts) say to each other, and the
 // Buffers that structured cloning turns into plain Uint8Arrays on the way.
 
-import type { ChunkPlan, ChunkSettings, Counts, Problem } from './chunk-work.js';
+import type { ChunkPlan, ChunkSettings, Counts, Problem, SparedFile } from './chunk-work.js';
 import type { Change } from './reconcile.js';
 import type { PackedItems } from './packed-items.js';
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
@@ -28,7 +28,7 @@ export type RestoreRequest =
   | { id: number; kind: 'look'; items: PackedItems }
   | { id: number; kind: 'lookPiece'; piece: PieceRequest }
   | { id: number; kind: 'plan'; chunk: number; items: PackedItems }
-  | { id: number; kind: 'apply'; chunk: number }
+  | { id: number; kind: 'apply'; chunk: number; spared: readonly SparedFile[] }
   | { id: number; kind: 'release'; chunk: number };
 
 /** To a worker: its setup (it may be started before the command line is parsed), a request, or quit. */

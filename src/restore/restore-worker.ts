@@ -46,7 +46,7 @@ function answer(request: RestoreRequest): RestoreReply {
       case 'plan':
         return { id: request.id, plan: work.plan(request.chunk, unpackItems(request.items)) };
       case 'apply':
-        return { id: request.id, applied: work.apply(request.chunk) };
+        return { id: request.id, applied: work.apply(request.chunk, request.spared) };
       case 'release':
         work.release(request.chunk);
         return { id: request.id };

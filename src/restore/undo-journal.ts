@@ -14,6 +14,8 @@ import type { Entry } from '../model/entry.js';
 import { createFileAt, syncDirectoryAt, unlinkFileAt } from '../platform/made-directory.js';
 import { fsyncDirectory } from '../output/byte-sink.js';
 import { closeDescriptor } from '../platform/safe-ops.js';
+import { statAt } from '../platform/dir-fd.js';
+import type { SparedFile } from './chunk-work.js';
 import { defaultJournalPlace, hostJournalPlace, openMadeDirectories, UnusablePlace, type JournalPlace } from './journal-place.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
 
@@ -87,6 +89,7 @@ export class UndoJournal {
   private dirFd: number | null = null;
   private blocks = 0;
   private last: { text: string; headerEnd: number } | null = null;
+  private readonly own: SparedFile[] = [];
 
   /**
    * unique: the file name was chosen by permsnap, so an existing file (another restore in
@@ -180,6 +183,11 @@ export class UndoJournal {
     return this.blocks;
   }
 
+  /** The files the journal is kept in and under, once it is made: a restore leaves them alone (chunk-work.ts SparedFile). */
+  get ownFiles(): readonly SparedFile[] {
+    return this.own;
+  }
+
   /** Some pre-restore state is on disk: there is something to undo with. */
   get started(): boolean {
     return this.blocks > 0;
@@ -242,6 +250,15 @@ export class UndoJournal {
     this.fd = this.dirFd = null;
   }
 
+  /** The journal file and, in a default place, permsnap's own undo/ and permsnap/ directories that hold it. */
+  private noteOwnFiles(fd: number): void {
+    const own = (st: { dev: number; ino: number }, what: string): SparedFile => ({ dev: st.dev, ino: st.ino, what });
+    this.own.push(own(fs.fstatSync(fd), 'the undo journal'));
+    if (this.place === undefined || this.dirFd === null) return;
+    const directory = 'the directory of the undo journal';
+    this.own.push(own(fs.fstatSync(this.dirFd), directory), own(statAt(this.dirFd, '..', false, this.chosen), directory));
+  }
+
   private async write(bytes: Uint8Array): Promise<void> {
     const made = this.fd === null;
     const fd = (this.fd ??= this.create());
@@ -250,6 +267,7 @@ export class UndoJournal {
       // first batch reached the disk leaves a journal that says what it is ("nothing to
       // undo"), not an empty file that restore takes for an empty snapshot (exit 1).
       if (made) {
+        this.noteOwnFiles(fd);
         const header = latin1(this.header);
         for (let at = 0; at < header.length;) at += fs.writeSync(fd, header, at);
       }

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { PermsnapError } from '../errors.js';
 import { endOnceLoaded, PrestartedWorkers } from '../threads/prestarted-workers.js';
 import { workerScript } from '../threads/worker-script.js';
-import type { ChunkPlan } from './chunk-work.js';
+import type { ChunkPlan, SparedFile } from './chunk-work.js';
 import { packItems, type PackedItems } from './packed-items.js';
 import type { PieceExecutor } from './look-pieces.js';
 import type { PieceAnswer, PieceRequest } from './piece-look.js';
@@ -77,8 +77,8 @@ export class WorkerExecutor implements RestoreExecutor, PieceExecutor {
     return plan;
   }
 
-  async apply(chunk: number): Promise<Applied> {
-    return (await this.request(this.slotOf(chunk), { kind: 'apply', chunk })).applied as Applied;
+  async apply(chunk: number, spared: readonly SparedFile[]): Promise<Applied> {
+    return (await this.request(this.slotOf(chunk), { kind: 'apply', chunk, spared })).applied as Applied;
   }
 
   async release(chunk: number): Promise<void> {

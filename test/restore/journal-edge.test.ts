@@ -309,6 +309,43 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     }
   });
 
+  it('leaves alone its own undo journal and the directories permsnap keeps it in, whatever the snapshot records for their paths: the undo it prints is not refused', () => {
+    // 20000 files: the journal's path comes in a chunk planned after the journal was made,
+    // and was not looked at before (a long damaged stretch, which the first look skips).
+    sh('mkdir t && cd t && seq 1 20000 | sed "s/^/f/" | xargs touch && chmod 644 f*', dir);
+    const snap = path.join(dir, 'snap.facl');
+    const own = '# owner: 1000\n# group: 1000\nuser::rwx\ngroup::rwx\nother::rwx\n\n';
+    // Without permsnap's markers: blocks are added after its end.
+    const taken = permsnap(['snapshot', 't', '-q'], { cwd: dir }).stdout.toString().split('\n').filter((l) => !l.startsWith('# permsnap:')).join('\n');
+    fs.writeFileSync(snap, `${taken}# file: t/zz-undo.facl\n${own}`);
+    for (const jobs of ['1', '2']) {
+      sh('chmod 666 t/f*', dir);
+      const journal = path.join(dir, 't/zz-undo.facl');
+      const r = restore([snap, '--root', dir, '--undo', journal, '--jobs', jobs], { cwd: '/' });
+      // Said when seen (missing when looked at before it was made).
+      expect(r.status, r.stderr).toBe(r.stderr.includes(`${journal}: the undo journal of this restore: left alone\n`) ? 1 : 0);
+      expect([fs.statSync(journal).uid, fs.statSync(journal).mode & 0o777]).toEqual([0, 0o600]);
+      const undo = restore([journal, '--root', dir, '--no-undo'], { cwd: '/' });
+      expect(undo.status, undo.stderr).toBe(0);
+      expect(fs.statSync(path.join(dir, 't/f20000')).mode & 0o777).toBe(0o666);
+      fs.rmSync(journal);
+    }
+    // The default place beneath --root, made by a first run: a snapshot that records it otherwise.
+    sh('chmod 666 t/f*', dir);
+    expect(restore([snap, '--root', dir, '--jobs', '2'], { cwd: '/' }).status).toBe(0);
+    const place = path.join(dir, 'var/lib/permsnap/undo');
+    fs.appendFileSync(snap, `# file: var/lib/permsnap\n${own}# file: var/lib/permsnap/undo\n${own}`);
+    sh('chmod 666 t/f*', dir);
+    const r = restore([snap, '--root', dir, '--jobs', '2'], { cwd: '/' });
+    expect(r.stderr).toContain(`${place}: the directory of the undo journal of this restore: left alone\n`);
+    expect(r.stderr).toContain(`${path.dirname(place)}: the directory of the undo journal of this restore: left alone\n`);
+    expect([place, path.dirname(place)].map((d) => [fs.statSync(d).uid, fs.statSync(d).mode & 0o777])).toEqual([[0, 0o700], [0, 0o700]]);
+    const journal = (r.stderr.match(/undo with: permsnap restore (\S+)/) ?? [])[1] as string;
+    const undo = restore([journal, '--root', dir, '--no-undo'], { cwd: '/' });
+    expect(undo.status, undo.stderr).toBe(0);
+    expect(fs.statSync(path.join(dir, 't/f1')).mode & 0o777).toBe(0o666);
+  });
+
   it('makes ROOT/var and ROOT/var/lib 0755 and its own two 0700 whatever the umask (077 made a var no service could enter)', () => {
     sh('mkdir -p R/t && touch R/t/f && chmod 666 R/t/f', dir);
     const snap = path.join(dir, 'snap.facl');

@@ -38,8 +38,8 @@ describe.skipIf(!restoreReady)(`two names of one file planned on different threa
       const planL = await second.plan(1, kit.packItems(named('/l')));
       for (const plan of [planF, planL]) expect(plan.preview.byField).toMatchObject({ owner: 1, group: 1, mode: 1, acl: 1 });
 
-      const appliedF = await first.apply(0);
-      const appliedL = await second.apply(1);
+      const appliedF = await first.apply(0, []);
+      const appliedL = await second.apply(1, []);
       expect(appliedF.problems).toEqual([]);
       expect(appliedF.counts).toMatchObject({ changed: 1, alreadyCorrect: 0, byField: { owner: 1, group: 1, mode: 1, acl: 1 } });
       expect(appliedL.problems).toEqual([]);
