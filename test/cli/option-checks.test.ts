@@ -47,6 +47,9 @@ describe('option values refused as usage errors', () => {
     // Even when nothing needs changing (the journal would never be opened).
     fs.writeFileSync(path.join(dir, 'same.facl'), '# file: f\nuser::rw-\ngroup::---\nother::---\n\n');
     expectUsage(['restore', 'same.facl', '--root', 't', '--undo', ''], dir, /^permsnap: --undo is empty, expected a FILE that does not exist yet$/);
+    // "-" is stdout elsewhere: no file named "-" is made.
+    expectUsage(['restore', 'same.facl', '--root', 't', '--undo', '-'], dir, /^permsnap: --undo -: a journal is a FILE, which the undo reads back, not stdout \(a file named "-": --undo \.\/-; none: --no-undo\)$/);
+    expect(fs.existsSync(path.join(dir, '-'))).toBe(false);
     expect(modeOfF()).toBe('600');
   });
 

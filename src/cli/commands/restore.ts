@@ -199,6 +199,8 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   checkJobs(args.jobs, raw);
   checkNotEmpty('--root', args.root, 'a directory');
   checkNotEmpty('--undo', args.undo, 'a FILE that does not exist yet');
+  // "-" is stdin or stdout elsewhere: a journal must be a file, which its undo reads back.
+  if (args.undo === '-') throw new PermsnapError('USAGE', '--undo -: a journal is a FILE, which the undo reads back, not stdout (a file named "-": --undo ./-; none: --no-undo)');
   checkUtf8Path('--undo', args.undo === undefined ? undefined : toByteString(args.undo));
   if (args.undo !== undefined && args['no-undo']) throw new PermsnapError('USAGE', 'give --undo FILE or --no-undo, not both');
   // Opened once: what is checked is what is read.
