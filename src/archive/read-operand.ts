@@ -90,38 +90,60 @@ async function* asAsync<T>(items: AsyncIterable<T> | Iterable<T>): AsyncGenerato
 }
 
 /**
- * The operand, opened once for the caller's checks and the reading alike (its descriptor,
- * which the caller closes: read it with operandBytes() and snapshotForPieces()), when it
- * is a regular file. Otherwise null, the reader opening it by name: '-', a FIFO or a
- * device (the reader that opens a FIFO must be the one that reads it: its writer may write
- * once, to the first reader), or a name that cannot be opened (the reader says why).
+ * The operand opened for reading, once: what a caller checks of it (its owner, its first
+ * line) is then what is read (operandBytes(), snapshotForPieces()). Null for '-' (stdin).
+ * A FIFO is opened here as the reader would (waiting for its writer): this open is the
+ * reading one. One that cannot be opened is said as the reader says it. The caller closes it.
  */
-export function openOperandFile(operand: string): number | null {
+export async function openOperand(operand: string): Promise<number | null> {
   checkPath('operand', operand);
   if (operand === '-') return null;
-  const file = fsPath(toByteString(operand));
   try {
-    if (!fs.statSync(file).isFile()) return null;
-    // O_NONBLOCK: a FIFO put there since the stat is not waited for.
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    if (fs.fstatSync(fd).isFile()) return fd;
-    fs.closeSync(fd);
-  } catch {
-    // said by the reader
+    return await openAsync(fsPath(toByteString(operand)), fs.constants.O_RDONLY);
+  } catch (err) {
+    throw new PermsnapError('IO', `cannot read the snapshot: ${systemReason(err)}`, { file: operand, cause: err });
   }
-  return null;
 }
 
+const openAsync = promisify(fs.open);
 const readAsync = promisify(fs.read);
 
 /**
- * The bytes of an operand opened by openOperandFile(), from its start, `size` at a time:
- * readOperandBatches()'s `input`. The descriptor stays open (a read stream let go before its
- * end closes it, autoClose or not).
+ * The operand as a regular file opened now, or null: '-', a FIFO or a device (opened by its
+ * reader, which must be the one that reads it: its writer may write once, to the first
+ * reader), or a name that cannot be opened (the reader says why).
+ */
+function openRegularFile(operand: string): number | null {
+  if (operand === '-') return null;
+  const file = fsPath(toByteString(operand));
+  let fd: number;
+  try {
+    if (!fs.statSync(file).isFile()) return null;
+    // O_NONBLOCK: a FIFO put there since the stat is not waited for.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  let regular = false;
+  try {
+    regular = fs.fstatSync(fd).isFile();
+  } catch {
+    // closed below
+  }
+  if (regular) return fd;
+  fs.closeSync(fd);
+  return null;
+}
+
+/**
+ * The bytes of an operand opened by openOperand(), `size` at a time, from its start (a
+ * FIFO's, as they come): readOperandBatches()'s `input`. The descriptor stays open (a read
+ * stream let go before its end closes it, autoClose or not).
  */
 export async function* operandBytes(fd: number, size = READ_SIZE): AsyncGenerator<Buffer> {
+  const seekable = fs.fstatSync(fd).isFile();
   for (let position = 0; ;) {
-    const { bytesRead, buffer } = await readAsync(fd, Buffer.allocUnsafe(size), 0, size, position);
+    const { bytesRead, buffer } = await readAsync(fd, Buffer.allocUnsafe(size), 0, size, seekable ? position : null);
     if (bytesRead === 0) return;
     position += bytesRead;
     yield buffer.subarray(0, bytesRead);
@@ -202,10 +224,10 @@ export function snapshotForPieces(operand: string, minSize: number, opened: numb
   return snapshotOf(operand, minSize, true, opened);
 }
 
-/** The operand's text, or its file left open; read from `opened` (openOperandFile(), never closed here) when given. */
+/** The operand's text, or its file left open; read from `opened` (openOperand(), never closed here) when given. */
 function snapshotOf(operand: string, minSize: number, leaveOpen: boolean, opened: number | null = null): SnapshotText | SnapshotFile | null {
   checkPath('operand', operand);
-  const fd = opened ?? openOperandFile(operand);
+  const fd = opened ?? openRegularFile(operand);
   if (fd === null) return null;
   let keepOpen = opened !== null;
   try {

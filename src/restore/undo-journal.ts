@@ -14,7 +14,6 @@ import type { Entry } from '../model/entry.js';
 import { createFileAt, syncDirectoryAt, unlinkFileAt } from '../platform/made-directory.js';
 import { fsyncDirectory } from '../output/byte-sink.js';
 import { closeDescriptor } from '../platform/safe-ops.js';
-import { statAt } from '../platform/dir-fd.js';
 import type { SparedFile } from './chunk-work.js';
 import { defaultJournalPlace, hostJournalPlace, openMadeDirectories, UnusablePlace, type JournalPlace } from './journal-place.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
@@ -256,7 +255,10 @@ export class UndoJournal {
     this.own.push(own(fs.fstatSync(fd), 'the undo journal'));
     if (this.place === undefined || this.dirFd === null) return;
     const directory = 'the directory of the undo journal';
-    this.own.push(own(fs.fstatSync(this.dirFd), directory), own(statAt(this.dirFd, '..', false, this.chosen), directory));
+    // permsnap/ by its name, as journal-place.ts checks it: in the user's own place, undo/
+    // may be a symlink, whose target's parent is not it.
+    const permsnapDir = path.dirname(path.join(this.place.base, this.place.dirs));
+    this.own.push(own(fs.fstatSync(this.dirFd), directory), own(fs.statSync(permsnapDir), directory));
   }
 
   private async write(bytes: Uint8Array): Promise<void> {

@@ -144,7 +144,8 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     for (const cutAt of [30, text.indexOf('# file:'), text.indexOf('# owner:') + 4, text.indexOf('# permsnap: begin') + 5]) {
       const cut = path.join(dir, 'cut.facl');
       fs.writeFileSync(cut, text.slice(0, cutAt), 'latin1');
-      for (const jobs of ['1', '2']) {
+      // Threads that look in pieces, skipping long damaged stretches (one thread looks at the journal's path before it is made, and finds it missing).
+    for (const jobs of ['2', '4']) {
         const r = restore([cut, '--root', dir, '--no-undo', '--jobs', jobs], { cwd: '/' });
         expect(r.status, `${cutAt}: ${r.stderr}`).toBe(0);
         expect(r.stderr).toContain('the undo journal holds no whole block: the restore it was kept for changed nothing, so there is nothing to undo');
@@ -318,12 +319,13 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     // Without permsnap's markers: blocks are added after its end.
     const taken = permsnap(['snapshot', 't', '-q'], { cwd: dir }).stdout.toString().split('\n').filter((l) => !l.startsWith('# permsnap:')).join('\n');
     fs.writeFileSync(snap, `${taken}# file: t/zz-undo.facl\n${own}`);
-    for (const jobs of ['1', '2']) {
+    // Threads that look in pieces, skipping long damaged stretches (one thread looks at the journal's path before it is made, and finds it missing).
+    for (const jobs of ['2', '4']) {
       sh('chmod 666 t/f*', dir);
       const journal = path.join(dir, 't/zz-undo.facl');
       const r = restore([snap, '--root', dir, '--undo', journal, '--jobs', jobs], { cwd: '/' });
-      // Said when seen (missing when looked at before it was made).
-      expect(r.status, r.stderr).toBe(r.stderr.includes(`${journal}: the undo journal of this restore: left alone\n`) ? 1 : 0);
+      expect(r.stderr).toContain(`${journal}: the undo journal of this restore: left alone\n`);
+      expect(r.status).toBe(1);
       expect([fs.statSync(journal).uid, fs.statSync(journal).mode & 0o777]).toEqual([0, 0o600]);
       const undo = restore([journal, '--root', dir, '--no-undo'], { cwd: '/' });
       expect(undo.status, undo.stderr).toBe(0);

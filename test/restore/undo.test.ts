@@ -42,16 +42,24 @@ function damage(): void {
   sh('chown 1000:1000 tree/special/setuid tree/deep && chown 4242 tree/owners/mixed', dir);
 }
 
-/** argv: two files, a stop file: exchanges the two (renameat2 RENAME_EXCHANGE) until the stop file exists; prints how often. */
-const EXCHANGER = String.raw`
+/**
+ * argv: how, a, b, a stop file. "exchange": a and b exchanged (renameat2 RENAME_EXCHANGE);
+ * "in-and-out": b renamed to a, and back; over and over until the stop file exists. Prints
+ * how often.
+ */
+const SWAPPER = String.raw`
 import ctypes, os, sys
-a, b, stop = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3]
+how, a, b, stop = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode(), sys.argv[4]
 libc = ctypes.CDLL(None, use_errno=True)
 swaps = 0
 while not os.path.exists(stop):
     for _ in range(100):
-        if libc.renameat2(-100, a, -100, b, 2) != 0:
-            raise OSError(ctypes.get_errno(), 'renameat2')
+        if how == 'exchange':
+            if libc.renameat2(-100, a, -100, b, 2) != 0:
+                raise OSError(ctypes.get_errno(), 'renameat2')
+        else:
+            os.rename(b, a)
+            os.rename(a, b)
         swaps += 1
 print(swaps)
 `;
@@ -162,33 +170,43 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
     expect(fs.statSync(path.join(dir, 't/f')).mode & 0o777).toBe(0o640);
   });
 
-  it("reads the very journal it checked: another user's file swapped in for it between the check and the read (renameat2 RENAME_EXCHANGE, over and over) is refused or not read, never applied", async () => {
-    sh('mkdir t && touch t/f t/evil && chmod 666 t/f && chmod 755 t/evil', dir);
-    const journal = path.join(dir, 'undo.facl');
-    fs.writeFileSync(path.join(dir, 'snap.facl'), '# file: t/f\nuser::rw-\ngroup::r--\nother::---\n\n');
-    expect(restore([path.join(dir, 'snap.facl'), '--root', dir, '--undo', journal], { cwd: elsewhere }).status).toBe(0);
-    // The attacker's: a journal's first line, then their file made setuid root.
-    const evil = path.join(dir, 'evil.facl');
-    const first = fs.readFileSync(journal, 'latin1').split('\n')[0] as string;
-    fs.writeFileSync(evil, `${first}\n# file: t/evil\n# owner: 0\n# group: 0\n# flags: s--\nuser::rwx\ngroup::r-x\nother::r-x\n\n`);
-    fs.chownSync(evil, 65534, 65534);
-    const stop = path.join(dir, 'stop');
-    const swapper = spawn('python3', ['-c', EXCHANGER, journal, evil, stop], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const swapped = finished(swapper, 120_000);
-    try {
-      for (let i = 0; i < 20; i++) {
-        const r = await finished(spawnRestore([journal, '--root', dir, '--no-undo', '--quiet'], elsewhere));
-        expect([0, 2], r.stderr).toContain(r.status);
-        if (r.status === 2) expect(r.stderr).toMatch(/an undo journal owned by uid 65534, not by this user: refused/);
-        expect(fs.statSync(path.join(dir, 't/evil')).mode & 0o7777, `run ${i + 1} applied the file swapped in`).toBe(0o755);
+  for (const how of ['exchange', 'in-and-out'] as const) {
+    const swap = how === 'exchange' ? 'exchanged with it (renameat2 RENAME_EXCHANGE)' : 'renamed to its name and away again, the real one moved out';
+    it(`reads the very journal it checked: another user's file ${swap}, over and over, is refused or not read, never applied`, async () => {
+      sh('mkdir t && touch t/f t/evil && chmod 666 t/f && chmod 755 t/evil', dir);
+      fs.writeFileSync(path.join(dir, 'snap.facl'), '# file: t/f\nuser::rw-\ngroup::r--\nother::---\n\n');
+      const made = restore([path.join(dir, 'snap.facl'), '--root', dir], { cwd: elsewhere });
+      expect(made.status).toBe(0);
+      // In the default place, where the undo command looks: any file there is a journal.
+      const journal = (made.stderr.match(/undo with: permsnap restore (\S+)/) ?? [])[1] as string;
+      expect(path.dirname(journal)).toBe(path.join(dir, 'var/lib/permsnap/undo'));
+      // The attacker's (once anyone can write there): their file made setuid root, no first line needed.
+      const evil = path.join(dir, 'evil.facl');
+      fs.writeFileSync(evil, '# file: t/evil\n# owner: 0\n# group: 0\n# flags: s--\nuser::rwx\ngroup::r-x\nother::r-x\n\n');
+      fs.chownSync(evil, 65534, 65534);
+      if (how === 'in-and-out') fs.renameSync(journal, path.join(dir, 'moved-away.facl'));
+      const stop = path.join(dir, 'stop');
+      const swapper = spawn('python3', ['-c', SWAPPER, how, journal, evil, stop], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const swapped = finished(swapper, 120_000);
+      const statuses: (number | null)[] = [];
+      try {
+        for (let i = 0; i < 20; i++) {
+          const r = await finished(spawnRestore([journal, '--root', dir, '--no-undo', '--quiet', '--jobs', String(1 + (i % 3))], elsewhere));
+          statuses.push(r.status);
+          expect([0, 2], r.stderr).toContain(r.status);
+          if (r.status === 2) expect(r.stderr).toMatch(/in an undo journal directory, a file owned by uid 65534, not by this user: refused|cannot read the snapshot: no such file or directory/);
+          expect(fs.statSync(path.join(dir, 't/evil')).mode & 0o7777, `run ${i + 1} applied the file swapped in`).toBe(0o755);
+        }
+      } finally {
+        fs.writeFileSync(stop, '');
       }
-    } finally {
-      fs.writeFileSync(stop, '');
-    }
-    const s = await swapped;
-    expect([s.status, s.stderr]).toEqual([0, '']);
-    expect(Number(s.stdout), 'the swapper did not swap').toBeGreaterThan(1000);
-  });
+      const s = await swapped;
+      expect([s.status, s.stderr]).toEqual([0, '']);
+      expect(Number(s.stdout), 'the swapper did not swap').toBeGreaterThan(1000);
+      // The real journal, when it is there, is read.
+      if (how === 'in-and-out') expect(statuses.every((status) => status === 2)).toBe(true);
+    });
+  }
 
   it('gives back the damaged state without --root: the journal records paths that need none', () => {
     buildOddTree(dir);

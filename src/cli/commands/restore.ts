@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { PermsnapError } from '../../errors.js';
 import { CONTROL_QUOTED, PATH_QUOTED, quote } from '../../format/quote.js';
-import { openOperandFile, operandBytes, readOperandBatches, snapshotForPieces } from '../../archive/read-operand.js';
-import { isSnapshotFile, journalFirstLine, journalRootOf, MAX_FIRST_LINE, PARSE_CHUNK, snapshotHead, snapshotTextHead, type SnapshotFile, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
+import { openOperand, operandBytes, readOperandBatches, snapshotForPieces } from '../../archive/read-operand.js';
+import { journalFirstLine, journalRootOf, MAX_FIRST_LINE, PARSE_CHUNK, snapshotHead, snapshotTextHead, type SnapshotFile, type SnapshotInfo, type SnapshotText } from '../../format/read-snapshot.js';
 import { currentDirectory, displayString, fsPath, messageText, toByteString, unnamedCurrentDirectory } from '../../platform/byte-path.js';
 import { forceFallbacks } from '../../platform/safe-ops.js';
 import { chooseResolver, type IdSource } from '../../restore/id-resolver.js';
@@ -24,7 +24,7 @@ import { checkJobs, checkNotEmpty, checkUtf8Path, fieldList, jobsWithinLimit } f
 import { shellWord } from '../shell-word.js';
 import { endAtOnceWhenDone } from '../process-end.js';
 import { exitAtOnce } from '../../platform/libc.js';
-import { PERMISSION_FIELDS, type PermissionField } from '../../model/field.js';
+import { PERMISSION_FIELDS } from '../../model/field.js';
 
 export const command = 'restore <snapshot>';
 export const describe = 'Apply a snapshot: owners, modes, ACLs, capabilities; symlink-safe, with an undo journal';
@@ -109,9 +109,10 @@ function checkRoot(root: string | undefined): void {
  * own where the undo command looks (a setuid-root file of theirs in it). A journal is told
  * by its first line, gzip or not, and by its place: a file in a permsnap/undo/ directory
  * (where the journals go by default) is one even without that line, which its writer could
- * have left out. A regular file is judged by the descriptor the restore then reads
- * (`opened`): a file renamed over it since is not the one read. A FIFO or a device, which
- * the reader opens itself, is judged by its name's stat.
+ * have left out. Judged by the descriptor the restore then reads (`opened`): a file renamed
+ * over the name since is not the one read; or, before it is opened (null), by the name's
+ * stat and place alone. A FIFO is judged by its place alone (its first line, read here,
+ * would be gone for the reader).
  */
 async function checkJournalWriter(operand: string, opened: number | null): Promise<void> {
   if (operand === '-') return;
@@ -121,13 +122,20 @@ async function checkJournalWriter(operand: string, opened: number | null): Promi
   try {
     st = opened === null ? fs.statSync(file) : fs.fstatSync(opened);
   } catch {
-    return; // said by the reader
+    return; // said as it is opened
   }
-  // Where the file is, as the reader reaches it (symlinks and `..` followed), and where the
-  // file opened is now: either in a journal's place makes it a journal.
-  const inJournalPlace = isUndoDirectory(directoryOf(() => fs.realpathSync.native(file, { encoding: 'buffer' })))
-    || (opened !== null && isUndoDirectory(directoryOf(() => fs.readlinkSync(`/proc/self/fd/${opened}`, { encoding: 'buffer' }))));
-  if (!inJournalPlace && !(opened !== null && (await startsAsJournal(opened, operand)))) return;
+  // In a journal's place by any account makes it a journal: the path as given (a directory
+  // on the way swapped for a symlink since the undo command was printed), where that path
+  // leads (symlinks and `..` followed), and where the file opened is now. Another user who
+  // renames their file in and out of the name decides where it is at each of these moments,
+  // not which directory was named.
+  const places = [
+    () => path.resolve(toByteString(operand)),
+    () => fs.realpathSync.native(file, { encoding: 'buffer' }).toString('latin1'),
+    () => (opened === null ? '' : fs.readlinkSync(`/proc/self/fd/${opened}`, { encoding: 'buffer' }).toString('latin1')),
+  ];
+  const inJournalPlace = places.some((place) => isUndoDirectory(directoryOf(place)));
+  if (!inJournalPlace && !(opened !== null && st.isFile() && (await startsAsJournal(opened, operand)))) return;
   const euid = process.geteuid?.() ?? st.uid;
   if (st.uid !== euid || (st.mode & 0o022) !== 0) {
     const why = st.uid !== euid ? `owned by uid ${st.uid}, not by this user` : 'writable by others';
@@ -137,9 +145,9 @@ async function checkJournalWriter(operand: string, opened: number | null): Promi
 }
 
 /** The directory (a byte string) of the path `located` gives, or '' when it cannot (a name renamed away meanwhile). */
-function directoryOf(located: () => Buffer): string {
+function directoryOf(located: () => string): string {
   try {
-    return path.dirname(located().toString('latin1'));
+    return path.dirname(located());
   } catch {
     return '';
   }
@@ -203,18 +211,6 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   if (args.undo === '-') throw new PermsnapError('USAGE', '--undo -: a journal is a FILE, which the undo reads back, not stdout (a file named "-": --undo ./-; none: --no-undo)');
   checkUtf8Path('--undo', args.undo === undefined ? undefined : toByteString(args.undo));
   if (args.undo !== undefined && args['no-undo']) throw new PermsnapError('USAGE', 'give --undo FILE or --no-undo, not both');
-  // Opened once: what is checked is what is read.
-  const opened = openOperandFile(args.snapshot);
-  try {
-    return await restoreOpened(args, ignore, opened, reporter, signal, stage);
-  } finally {
-    if (opened !== null) fs.closeSync(opened);
-  }
-}
-
-/** The run, its options checked, of the snapshot `opened` (openOperandFile()'s descriptor, or null when the reader opens it). */
-async function restoreOpened(args: RestoreArgs, ignore: readonly PermissionField[], opened: number | null, reporter: Reporter, signal: () => NodeJS.Signals | null, stage: RunStage): Promise<Outcome> {
-  await checkJournalWriter(args.snapshot, opened);
   const cwd = currentDirectory() ?? unnamedDirectory(args.root);
   const root = resolveRoot(args.root, cwd);
   checkRoot(root);
@@ -227,6 +223,16 @@ async function restoreOpened(args: RestoreArgs, ignore: readonly PermissionField
   // -n added to the very command line that will run: taken, and said.
   if (args['dry-run'] && args.undo !== undefined) reporter.info(`a dry run keeps no undo journal: ${args.undo} is not written`);
   if (journal?.notice !== undefined) reporter.warn(journal.notice);
+  // Judged by its name first: a FIFO another user put in a journal's place is refused before
+  // its writer is waited for. Then opened once: what is judged is what is read.
+  await checkJournalWriter(args.snapshot, null);
+  const opened = await openOperand(args.snapshot);
+  try {
+    await checkJournalWriter(args.snapshot, opened);
+  } catch (err) {
+    if (opened !== null) fs.closeSync(opened);
+    throw err;
+  }
   let summary: RestoreSummary;
   let text: SnapshotText | SnapshotFile | null = null;
   // Whether the snapshot is an undo journal, and the root its first line names: from the
@@ -276,7 +282,7 @@ async function restoreOpened(args: RestoreArgs, ignore: readonly PermissionField
     });
   } finally {
     progress.done();
-    if (isSnapshotFile(text) && text.fd !== opened) fs.closeSync(text.fd);
+    if (opened !== null) fs.closeSync(opened);
   }
   stage.stopped = summary.stopped;
   // Said of a journal kept (one a run that changed nothing removed is no matter).
