@@ -295,6 +295,20 @@ describe.skipIf(!restoreReady)(`the undo journal when a run is cut short (${SKIP
     expect(fs.readdirSync(path.join(place, 'undo'))).toHaveLength(1);
   });
 
+  it.skipIf(!hasSetpriv)("spares the user's own permsnap/ when its undo/ is a symlink (the target's parent is not permsnap's)", () => {
+    fs.chmodSync(dir, 0o755); // nobody must reach its current directory
+    sh('mkdir -p u/tree u/state/permsnap u/elsewhere/target && touch u/tree/f && chmod 666 u/tree/f && ln -s ../../elsewhere/target u/state/permsnap/undo && chmod 700 u/state/permsnap u/elsewhere/target && chown -R 65534:65534 u', dir);
+    const snap = path.join(dir, 'u/snap.facl');
+    const closed = 'user::rwx\ngroup::r-x\nother::---\n\n';
+    fs.writeFileSync(snap, `# file: tree/f\nuser::rw-\ngroup::---\nother::---\n\n# file: state/permsnap\n${closed}# file: elsewhere\n${closed}`);
+    fs.chmodSync(snap, 0o644);
+    const r = runAsNobody(process.execPath, [CLI, 'restore', snap], { cwd: path.join(dir, 'u'), env: { ...process.env, XDG_STATE_HOME: path.join(dir, 'u/state') } });
+    expect(r.stderr).toContain(`${path.join(dir, 'u/state/permsnap')}: the directory of the undo journal of this restore: left alone\n`);
+    expect(r.status).toBe(1);
+    expect(['u/state/permsnap', 'u/elsewhere', 'u/tree/f'].map((p) => (fs.statSync(path.join(dir, p)).mode & 0o777).toString(8))).toEqual(['700', '750', '600']);
+    expect(fs.readdirSync(path.join(dir, 'u/elsewhere/target'))).toHaveLength(1);
+  });
+
   it.skipIf(!hasSetpriv)('ignores an empty or relative $HOME for the journal (it went beneath the current directory): passwd\'s home instead', () => {
     fs.chmodSync(dir, 0o755); // nobody must reach its current directory
     sh('mkdir -p u/tree && touch u/tree/f && chmod 666 u/tree/f && chown -R 65534:65534 u', dir);
