@@ -7,7 +7,7 @@
 // block, device drivers would run).
 
 import { cPath } from './byte-path.js';
-import { isDirectory, isSymlink, listXattrsAt, statAt, statFd, useAtSyscalls, type FileStat } from './dir-fd.js';
+import { isDirectory, isSymlink, listXattrsAt, statAt, statFd, useAtSyscalls, xattrValueAt, type FileStat } from './dir-fd.js';
 import { listXattrs } from './xattr.js';
 import { errno, koffi, lastErrno, libc, systemError } from './libc.js';
 import { AT_EMPTY_PATH, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH } from './open-flags.js';
@@ -214,6 +214,10 @@ let scratch = Buffer.allocUnsafe(4096);
 
 /** An xattr of the pinned file, or null when it has none. Never opens the file itself. */
 export function getXattrPinned(pin: Pin, name: string, shownPath: string): Buffer | null {
+  if (pin.name !== '') {
+    const value = xattrValueAt(pin.fd, pin.name, name, shownPath);
+    if (value !== undefined) return value;
+  }
   const get = pin.name === '' ? getxattr : lgetxattr;
   for (;;) {
     const n = Number(get(cPath(procPath(pin)), name, scratch, scratch.length));
