@@ -2,6 +2,7 @@
 // host. An unknown name is a problem for that path (unless the source gave its id too);
 // the path's other fields still count.
 
+import { PATH_QUOTED, quote } from '../format/quote.js';
 import { ACL_GROUP, ACL_USER, isBaseAcl, modeWithoutAcl, sortAcl, type Acl } from '../model/acl.js';
 import { encodeCapability, parseCapabilityText } from '../model/capability.js';
 import type { Entry, QualifiedAclEntry } from '../model/entry.js';
@@ -25,6 +26,13 @@ export interface WantedOptions {
   capabilitiesKnown: boolean;
 }
 
+/**
+ * A name in a problem line: its own bytes (a problem line is a byte string, as its path is),
+ * quoted, escaped as getfacl escapes it (`a\012b`, as it is written in a snapshot), so that
+ * it cannot forge a line and pastes back as it was read.
+ */
+const shownName = (name: string): string => `"${quote(name, PATH_QUOTED)}"`;
+
 export function wantedState(entry: Entry, options: WantedOptions): WantedResult {
   const problems: string[] = [];
   const { ids, ignore } = options;
@@ -35,10 +43,8 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
     // A name this host does not know, from a source that gives its id as well (an archive):
     // that id, as tar takes it when it extracts (a getfacl text gives a name alone).
     const resolved = name === undefined ? recorded : (kind === 'user' ? ids.uid(name) : ids.gid(name)) ?? recorded;
-    // The name's own bytes (a problem line is a byte string, as its path is); quoted, with
-    // control characters escaped.
     if (resolved === null && name !== undefined) {
-      const key = `${kind} ${JSON.stringify(name)}`;
+      const key = `${kind} ${shownName(name)}`;
       // A lookup that failed (a directory service down) is said so: "unknown" would mislead.
       const said = unknown.get(key) ?? { places: new Set<string>(), failure: ids.failure?.(kind, name) ?? null };
       unknown.set(key, said);
@@ -50,7 +56,7 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
     if (resolved !== NO_ID) return resolved;
     const said = name === undefined
       ? `${kind} id ${NO_ID} is no id a file can have (getfacl prints it for one a user namespace does not map): left as it is`
-      : `${kind} ${JSON.stringify(name)} has the id ${NO_ID}, which no file can have (to chown it means "no change")`;
+      : `${kind} ${shownName(name)} has the id ${NO_ID}, which no file can have (to chown it means "no change")`;
     // Once a path, as an unknown name is, however many places of the block use it.
     if (!problems.includes(said)) problems.push(said);
     return null;
@@ -71,7 +77,7 @@ export function wantedState(entry: Entry, options: WantedOptions): WantedResult 
         // One written twice alike is restored as recorded: the kernel keeps such an ACL
         // (its first entry for a user counts), and getfacl printed it so.
         const key = `${tag}:${id}`;
-        const text = JSON.stringify(e.name ?? String(e.id));
+        const text = shownName(e.name ?? String(e.id));
         const first = named.get(key);
         if (first === undefined) named.set(key, text);
         else if (first !== text) {

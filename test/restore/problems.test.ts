@@ -268,6 +268,14 @@ describe.skipIf(!restoreReady)(`restore's per-path problems and name resolution 
     expect(r.stderr).toMatch(/\/été: unknown user "bébé"$/m);
   });
 
+  it('escapes an unknown name as getfacl escapes it, as it is written in the snapshot (a\\012b, not a JSON a\\nb)', () => {
+    const snap = setup(['f'], '# file: f\n# owner: a\\012b\n# group: back\\\\slash\nuser::rw-\ngroup::r--\nother::---\n\n');
+    const r = restore([snap, '--root', path.join(dir, 'r'), '--no-undo'], { cwd: '/' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('/f: unknown user "a\\012b"\n');
+    expect(r.stderr).toContain('/f: unknown group "back\\\\slash"\n');
+  });
+
   it('refuses an ACL that names one user or group twice once names are ids (bin and 2), leaves that ACL alone and goes on', () => {
     const snap = setup(
       ['f', 'g'],
