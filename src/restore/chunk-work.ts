@@ -198,7 +198,7 @@ export function applyPinned(chunk: PinnedChunk, linked: LinkedStates, spared: re
     for (const p of chunk.paths) {
       // Known only now: the journal is made as the first chunk is journalled, after the
       // first chunks were planned.
-      const own = spared.find((f) => f.ino === p.state.ino && f.dev === p.state.dev);
+      const own = sparedAs(spared, p.state);
       if (own !== undefined) {
         problems.push([p.shown, `${own.what} of this restore: left alone`]);
         continue;
@@ -226,6 +226,12 @@ export function applyPinned(chunk: PinnedChunk, linked: LinkedStates, spared: re
     closeAll(chunk);
   }
   return { counts, problems };
+}
+
+/** The spared file that `st` is, if any (a loop, not a closure made for every path applied). */
+function sparedAs(spared: readonly SparedFile[], st: { dev: number; ino: number }): SparedFile | undefined {
+  for (const f of spared) if (f.ino === st.ino && f.dev === st.dev) return f;
+  return undefined;
 }
 
 export function closeAll(chunk: PinnedChunk): void {

@@ -17,8 +17,7 @@ export interface RestoreExecutor {
   look(items: WorkItem[]): Promise<LookBatch>;
   /** Plans a chunk (its paths pinned until apply or release). */
   plan(chunk: number, items: PackedItems): Promise<ChunkPlan>;
-  /** Applies a planned chunk, whose pre-restore state is journalled. */
-  /** Applies a planned chunk, the `spared` files (the undo journal's own) left alone. */
+  /** Applies a planned chunk, whose pre-restore state is journalled; the `spared` files (the undo journal's own) are left alone. */
   apply(chunk: number, spared: readonly SparedFile[]): Promise<Applied>;
   /** Lets go of a planned chunk without changing it. */
   release(chunk: number): Promise<void>;

@@ -110,9 +110,9 @@ function checkRoot(root: string | undefined): void {
  * by its first line, gzip or not, and by its place: a file in a permsnap/undo/ directory
  * (where the journals go by default) is one even without that line, which its writer could
  * have left out. Judged by the descriptor the restore then reads (`opened`): a file renamed
- * over the name since is not the one read; or, before it is opened (null), by the name's
- * stat and place alone. A FIFO is judged by its place alone (its first line, read here,
- * would be gone for the reader).
+ * over the name since is not the one read; or, before it is opened (null), a FIFO or a
+ * device by the name's stat and place alone. A FIFO is judged by its place alone (its
+ * first line, read here, would be gone for the reader).
  */
 async function checkJournalWriter(operand: string, opened: number | null): Promise<void> {
   if (operand === '-') return;
@@ -124,6 +124,8 @@ async function checkJournalWriter(operand: string, opened: number | null): Promi
   } catch {
     return; // said as it is opened
   }
+  // Before the open, only what the open may wait on (a FIFO): a regular file is judged by its descriptor.
+  if (opened === null && st.isFile()) return;
   // In a journal's place by any account makes it a journal: the path as given (a directory
   // on the way swapped for a symlink since the undo command was printed), where that path
   // leads (symlinks and `..` followed), and where the file opened is now. Another user who
