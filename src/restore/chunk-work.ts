@@ -14,7 +14,7 @@ import { splitParent, type DirectoryCache } from './directory-cache.js';
 import { linkConflict, linkKeyOf, type LinkedStates } from './linked-states.js';
 import { pinnedIo, readPinnedState, soleChmod, type PinnedState } from './pinned-io.js';
 import { isUnreadableCapability, type WantedState } from './path-state.js';
-import { reconcile, specialBitsNotPutBack, type Change } from './reconcile.js';
+import { reconcile, specialBitsNotPutBack, StepsFailed, type Change } from './reconcile.js';
 import { simulatedIo } from './simulated-io.js';
 import { shownTarget } from './target-path.js';
 import { printJournalBlocks, type JournalBlocks } from './undo-journal.js';
@@ -169,7 +169,7 @@ function planItem(
   if (item.target.directory === true && state.type !== 'dir') return said(tally, shown, 'not a directory, though the snapshot names it with a trailing "/": refused, as the kernel refuses that name');
   // The first look reported what this type does not take if it saw the path.
   const { wanted, refused } = fitToType(state.type, item);
-  if (refused !== undefined && !item.probed) said(tally, shown, refused);
+  if (refused !== undefined && !item.probed) for (const r of refused) said(tally, shown, r);
   const linkKey = linkKeyOf(state, state.type);
   const earlier = linkKey === null ? undefined : linked.get(linkKey);
   const io = simulatedIo(earlier?.state ?? state);
@@ -218,7 +218,8 @@ export function applyPinned(chunk: PinnedChunk, linked: LinkedStates, spared: re
         }
       } catch (err) {
         linked.forget([p]);
-        problems.push([p.shown, problemReason(err)]);
+        if (err instanceof StepsFailed) for (const f of err.failures) problems.push([p.shown, f]);
+        else problems.push([p.shown, problemReason(err)]);
       }
       addChanges(counts, taken);
     }

@@ -127,8 +127,9 @@ class LookWindow {
     if (batch.length === 0) return;
     this.batch = [];
     const looked = this.executor.look(batch.map((l) => l.item as WorkItem)).then(({ outcomes, problems }) => {
-      const problemOf = new Map(problems);
-      batch.forEach((look, i) => settleLook(look, outcomes[i] as Outcome, problemOf.get(i)));
+      const problemsOf = new Map<number, string[]>();
+      for (const [i, p] of problems) problemsOf.set(i, [...(problemsOf.get(i) ?? []), p]);
+      batch.forEach((look, i) => settleLook(look, outcomes[i] as Outcome, problemsOf.get(i)));
     });
     // Awaited later (send, drain); meanwhile a failure must not count as unhandled.
     looked.catch(() => undefined);

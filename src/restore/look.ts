@@ -67,10 +67,10 @@ export function lookMaker(rules: LookRules): (parsed: ParsedEntry) => Look {
 }
 
 /** Records what the look at a pending Look's path found (lookAtItem's answer). */
-export function settleLook(look: Look, outcome: Outcome, problem: string | undefined): void {
+export function settleLook(look: Look, outcome: Outcome, problems: readonly string[] | undefined): void {
   look.outcome = OUTCOMES[outcome];
   (look.item as WorkItem).probed = outcome === Outcome.WorkSeen;
-  if (problem !== undefined) look.problems = [...look.problems, problem];
+  if (problems !== undefined) look.problems = [...look.problems, ...problems];
 }
 
 /** wantedState(), worked out once per block body (the parser's shape) rather than per path. */

@@ -74,7 +74,7 @@ export function lookAtPiece(request: PieceRequest, directories: DirectoryCache, 
     if (look.item === undefined) keys.push(wideHash(look.path, UNTARGETED_PREFIX));
     else {
       const found = sampler ? sampler.look(look.item, lookAtOne, look.problems.length > 0) : lookAtOne(look.item);
-      settleLook(look, found.outcome, found.problem);
+      settleLook(look, found.outcome, found.problems);
       keys.push(targetKey(look.item.target.root, look.item.target.relative));
     }
     tallyLook(tally, look, work);

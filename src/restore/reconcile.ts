@@ -22,6 +22,16 @@ export interface Change {
  */
 export class PartlyTaken extends Error {}
 
+/**
+ * The steps of one path that failed, each its own problem (the summary counts them so:
+ * one for a refused ACL, one for a capability not set), though taken as one error.
+ */
+export class StepsFailed extends Error {
+  constructor(readonly failures: readonly string[]) {
+    super(failures.join('; '));
+  }
+}
+
 export interface PathIo {
   read(): PathState;
   chown(uid: number | null, gid: number | null): void;
@@ -133,7 +143,7 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
   if (capability !== undefined && !sameBytes(state.capability, capability)) {
     if (taken(failures, 'capability', () => io.setCapability(capability))) changes.push({ field: 'capability', before: state, after: { ...wanted, capability } });
   }
-  if (failures.length > 0) throw new Error(failures.join('; '));
+  if (failures.length > 0) throw new StepsFailed(failures);
   return changes;
 }
 

@@ -41,7 +41,7 @@ export class RestoreWork {
     items.forEach((item, i) => {
       const result = lookAtItem(item, this.directories, this.settings.pseudo, this.links);
       outcomes[i] = result.outcome;
-      if (result.problem !== undefined) problems.push([i, result.problem]);
+      if (result.problems !== undefined) for (const p of result.problems) problems.push([i, p]);
     });
     return { outcomes, problems };
   }

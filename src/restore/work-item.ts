@@ -38,8 +38,8 @@ export const enum Outcome {
 
 export interface LookResult {
   outcome: Outcome;
-  /** A problem found by the look (a default ACL wanted on a non-directory, a capability on a non-file). */
-  problem?: string;
+  /** Problems found by the look (a default ACL wanted on a non-directory, a capability on a non-file), each its own. */
+  problems?: readonly string[];
 }
 
 export const DEFAULT_ACL_REFUSED = 'a default ACL for something that is not a directory: refused';
@@ -52,22 +52,22 @@ export function mayBeRefused(item: WorkItem): boolean {
   return item.wantsDefaultAcl || item.wanted.capability instanceof Buffer;
 }
 
-/** Two problems of one path, as one message (no allocation when there is none: the look's hot path). */
-const joinedProblems = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : `${a}; ${b}`);
+/** A path's problems, as a list of their own (no allocation when there is none: the look's hot path). */
+const problemList = (some: readonly string[] | undefined, more: string | undefined): readonly string[] | undefined => (more === undefined ? some : some === undefined ? [more] : [...some, more]);
 
 /**
  * What the block wants of a path of this type, and what it wants that the type does not
  * take, as a problem: a default ACL on what is not a directory, a capability on what is not
  * a regular file (those are left alone).
  */
-export function fitToType(type: FileType, item: WorkItem): { wanted: WantedState; refused?: string } {
+export function fitToType(type: FileType, item: WorkItem): { wanted: WantedState; refused?: readonly string[] } {
   const acl = item.wantsDefaultAcl && type !== 'dir';
   const capability = item.wanted.capability instanceof Buffer && type !== 'file';
   if (!acl && !capability) return { wanted: item.wanted };
   const wanted = { ...item.wanted };
   if (acl) wanted.defaultAcl = undefined;
   if (capability) wanted.capability = undefined;
-  return { wanted, refused: joinedProblems(acl ? DEFAULT_ACL_REFUSED : undefined, capability ? CAPABILITY_REFUSED : undefined) };
+  return { wanted, refused: problemList(acl ? [DEFAULT_ACL_REFUSED] : undefined, capability ? CAPABILITY_REFUSED : undefined) };
 }
 
 /**
@@ -89,8 +89,8 @@ const RESULTS: Record<Outcome, LookResult> = {
   [Outcome.WorkUnseen]: { outcome: Outcome.WorkUnseen },
 };
 
-/** An outcome and its problem, if any: for a path without one, the same object every time. */
-const resultOf = (outcome: Outcome, problem: string | undefined): LookResult => (problem === undefined ? RESULTS[outcome] : { outcome, problem });
+/** An outcome and its problems, if any: for a path without one, the same object every time. */
+const resultOf = (outcome: Outcome, problems: readonly string[] | undefined): LookResult => (problems === undefined ? RESULTS[outcome] : { outcome, problems });
 
 /** What the look says of a path when a call failed: missing (ENOENT), else left to the careful pass. */
 const failedLook = (missing: boolean): LookResult => RESULTS[missing ? Outcome.Missing : Outcome.WorkUnseen];
@@ -123,17 +123,17 @@ export function lookAtItem(item: WorkItem, directories: DirectoryCache, pseudo: 
     // trailing "/" says is a directory and is not.
     if (type === 'symlink' || (target.directory === true && type !== 'dir')) return RESULTS[Outcome.WorkUnseen];
     let { wanted } = item;
-    let refused: string | undefined;
+    let refused: readonly string[] | undefined;
     if (mayBeRefused(item)) ({ wanted, refused } = fitToType(type, item));
     const linkKey = links === undefined ? null : linkKeyOf(lastStat, type);
-    const problem = joinedProblems(refused, linkKey === null ? undefined : links?.check(linkKey, comparable(type, wanted), shownTarget(target)));
+    const problems = problemList(refused, linkKey === null ? undefined : links?.check(linkKey, comparable(type, wanted), shownTarget(target)));
     const state: PathState = { type, mode: lastStat.mode & PERMISSION_BITS, uid: lastStat.uid, gid: lastStat.gid, acl: null, defaultAcl: null, capability: null };
     // A damaged path usually shows in the stat alone: no need to read its xattrs here.
-    if (!ownerAndModeReconciled(state, wanted)) return resultOf(Outcome.WorkSeen, problem);
+    if (!ownerAndModeReconciled(state, wanted)) return resultOf(Outcome.WorkSeen, problems);
     // Through the open directory, never by the recorded path (see safe-ops.ts procPath).
     const present = xattrNamesAt(dirfd, name) ?? listXattrsAt(dirfd, relative.slice(slash + 1), relative, false, null);
     const found = present === NO_XATTRS ? state : stateOf(lastStatObject(), type, false, present, { fd: dirfd, name: relative.slice(slash + 1) }, relative);
-    return resultOf(isReconciled(found, wanted) ? Outcome.Correct : Outcome.WorkSeen, problem);
+    return resultOf(isReconciled(found, wanted) ? Outcome.Correct : Outcome.WorkSeen, problems);
   } catch (err) {
     return failedLook((err as SystemError).code === 'ENOENT');
   }
