@@ -67,7 +67,9 @@ export function isReconciled(state: PathState, wanted: WantedState): boolean {
 
 /**
  * Takes the steps; returns them, each added to `changes` once it has been taken: when a
- * step fails, `changes` holds those taken before it (a summary counts what was done).
+ * step fails, `changes` holds those taken before it (a summary counts what was done). A
+ * step that only puts back what the chown took of a field left alone is not among them:
+ * the field ends as it was.
  */
 export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []): Change[] {
   const original = io.read();
@@ -99,7 +101,9 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
       partly = err;
     }
     const now = io.read();
-    if (now.mode !== state.mode) changes.push({ field: 'mode', before: state, after: now.mode === wanted.mode ? wanted : { ...wanted, mode: now.mode } });
+    // A mode left alone that the chmod only put back as it was before the chown: no change.
+    const putBack = modeLeftAlone && now.mode === original.mode;
+    if (now.mode !== state.mode && !putBack) changes.push({ field: 'mode', before: state, after: now.mode === wanted.mode ? wanted : { ...wanted, mode: now.mode } });
     state = now;
   }
   // The ACLs and the capability are each their own: one the filesystem refuses (no ACLs
@@ -141,7 +145,10 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
   const capability = aclKept && wanted.capability !== undefined ? null : wanted.capability;
   if (aclKept && wanted.capability) failures.push(`capability not set (removed if set): ${ACL_KEPT}`);
   if (capability !== undefined && !sameBytes(state.capability, capability)) {
-    if (taken(failures, 'capability', () => io.setCapability(capability))) changes.push({ field: 'capability', before: state, after: { ...wanted, capability } });
+    // One left alone, put back as it was before the chown took it: no change either
+    // (counted, `--ignore capability` said "capability 1" of a capability as it was).
+    const putBack = given.capability === undefined && sameBytes(original.capability, capability);
+    if (taken(failures, 'capability', () => io.setCapability(capability)) && !putBack) changes.push({ field: 'capability', before: state, after: { ...wanted, capability } });
   }
   if (failures.length > 0) throw new StepsFailed(failures);
   return changes;
