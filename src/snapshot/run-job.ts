@@ -28,6 +28,14 @@ const threadChunk = new ByteChunk();
 
 export type Job = { argument: string } | { task: DirectoryTask };
 
+/**
+ * Levels a job enters below the one it starts at; a directory deeper than that is a hole,
+ * walked by a job of its own from a fresh stack. The walk recurses three calls a level:
+ * a chain of 1,800 directories overflowed the main thread's stack (`Maximum call stack
+ * size exceeded`, QA helper-131), where getfacl goes on to 2,047 (its FILENAME_MAX).
+ */
+export const MAX_JOB_DEPTH = 256;
+
 export function runJob(job: Job, settings: SnapshotSettings, budget: number): JobPart[] {
   const parts: JobPart[] = [];
   let text: TextPart | null = null;
@@ -35,6 +43,7 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
   chunk.clear(); // a job that threw left its text behind
   let seen = 0;
   let noticedAbsolute = false;
+  const startDepth = 'argument' in job ? 0 : job.task.depth;
 
   const flush = (): void => {
     if (text) {
@@ -90,7 +99,7 @@ export function runJob(job: Job, settings: SnapshotSettings, budget: number): Jo
       parts.push({ kind: 'error', path, errno: err.errno === undefined ? 0 : Math.abs(err.errno), message: err.message });
     },
     deferDirectory(task: DirectoryTask): boolean {
-      if (seen < budget) return false;
+      if (seen < budget && task.depth - startDepth < MAX_JOB_DEPTH) return false;
       flush();
       parts.push({ kind: 'hole', task });
       return true;

@@ -155,6 +155,19 @@ describe.skipIf(!ready)('snapshot --compat against the real getfacl (needs getfa
     expectSame(limited(`${process.execPath} ${CLI} snapshot --compat`), expected);
   });
 
+  it('matches getfacl on a chain of directories as deep as getfacl goes (2,047 levels, its FILENAME_MAX), on one thread and on workers', () => {
+    // 1,800 levels overflowed the stack of the thread walking them (QA helper-131).
+    spawnSync('python3', ['-c', 'import os\nos.mkdir("chain"); os.chdir("chain")\nfor i in range(2100):\n  open("f", "w").close(); os.mkdir("d"); os.chdir("d")'], { cwd: dir });
+    try {
+      const expected = getfacl(['-R', 'chain'], { cwd: dir });
+      expect(expected.stdout.toString('latin1').split('# file: ').length).toBeGreaterThan(4000);
+      for (const jobs of ['1', '2']) expectSame(permsnap(['snapshot', '--compat', '--jobs', jobs, 'chain'], { cwd: dir }), expected);
+    } finally {
+      // Removed here: rm -rf goes as deep; Node's rmSync would not.
+      sh('rm -rf chain', dir);
+    }
+  });
+
   it('matches getfacl on a directory bigger than one read, its unread rest handed on open', () => {
     // NAME_BATCH names are read at a time; the rest of the directory goes to other jobs as
     // its open descriptor. Under a low descriptor limit the directory is read whole instead.
