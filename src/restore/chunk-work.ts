@@ -152,7 +152,7 @@ function planItem(
       const { parent, name } = splitParent(relative);
       const directory: Pin = { fd: cache.directory(root, parent, shown), name };
       fd = held.hold(openInDirectory(directory.fd, name, shown));
-      // The xattrs by the name in the open directory: no /proc lookup (readPinnedState says why that is no weaker).
+      // The xattr names by the name in the open directory: no /proc lookup (the values, rarely needed, through the pin).
       state = readPinnedState({ fd, name: '' }, shown, directory);
     }
   } catch (err) {

@@ -24,20 +24,15 @@ export interface PinnedState extends PathState {
 }
 
 /**
- * The state of the pinned file; of its xattrs, only those present are read. Their names
- * and values are asked by `xattrsAt` when given (the file's name in its open directory:
- * listxattrat and getxattrat, no /proc lookup), else through the pin. By the name, a file
- * renamed over it between the pin and these reads lends its xattrs to the plan and the
- * journal; a file kept at the name for the whole pass does that anyway (it is the one
- * pinned), and its owner, group and mode, and every change, are the pinned inode's. Through
- * the pin a value took a /proc/self/fd/N lookup: 3.9 us a call here, by the name 1.4 (an
- * ACL on every file of a tree: a damaged restore's biggest read).
+ * The state of the pinned file; of its xattrs, only those present are read. Their names are
+ * asked by `namesAt` when given (the file's name in its open directory: listxattrat, no
+ * /proc lookup), else through the pin.
  */
-export function readPinnedState(pin: Pin, shownPath: string, xattrsAt: Pin = pin): PinnedState {
+export function readPinnedState(pin: Pin, shownPath: string, namesAt: Pin = pin): PinnedState {
   const st = statPinned(pin, shownPath);
   const type = fileTypeOf(st.mode);
-  const present = type === 'symlink' ? NO_XATTRS : listXattrsPinned(xattrsAt, shownPath);
-  return stateOf(st, type, st.unchangeable, present, xattrsAt, shownPath);
+  const present = type === 'symlink' ? NO_XATTRS : listXattrsPinned(namesAt, shownPath);
+  return stateOf(st, type, st.unchangeable, present, pin, shownPath);
 }
 
 /**
