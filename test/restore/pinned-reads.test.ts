@@ -12,8 +12,9 @@ import { useAtSyscalls } from '../../src/platform/dir-fd.js';
 import { DirectoryCache } from '../../src/restore/directory-cache.js';
 import { readPinnedState } from '../../src/restore/pinned-io.js';
 import { lookAtItem, Outcome, type WorkItem } from '../../src/restore/work-item.js';
+import { closeDescriptor, openInDirectory } from '../../src/platform/safe-ops.js';
 import { aclReady } from '../helpers/facl-text.js';
-import { makeTempDir, removeTree } from '../helpers/tree.js';
+import { hasCapTools, isRoot, makeTempDir, removeTree } from '../helpers/tree.js';
 
 let dir = '';
 let cache: DirectoryCache;
@@ -64,6 +65,37 @@ describe.skipIf(!aclReady)('restore reads through the pinned directory (needs AC
         probed: false,
       };
       expect(lookAtItem(item, cache, new Set()).outcome).toBe(Outcome.WorkSeen);
+    });
+  }
+});
+
+describe.skipIf(!aclReady || !isRoot || !hasCapTools)('the careful pass takes no value from a file renamed over the pinned one (needs root, ACLs and setcap)', () => {
+  for (const listxattrat of [true, false]) {
+    const how = listxattrat ? '' : ' (without listxattrat, as before Linux 6.13)';
+
+    it(`reads the ACL and capability of the pinned file only, whatever is at its name between the pin and the reads${how}`, () => {
+      // The real file f is pinned; then the decoy, with an ACL and a capability, is renamed
+      // over its name while its xattrs are read, and both are put back. Read by the name, the
+      // decoy's values became f's state: put back after a chown as "left alone" (a capability
+      // granted), and kept in the undo journal as f's (review helper-132).
+      fs.mkdirSync(path.join(dir, 'd'));
+      const [f, decoy] = [path.join(dir, 'd', 'f'), path.join(dir, 'd', 'decoy')];
+      fs.writeFileSync(f, '');
+      fs.writeFileSync(decoy, '');
+      execFileSync('setcap', ['cap_sys_admin=ep', decoy]);
+      execFileSync('setfacl', ['-m', 'u:1234:rwx', decoy]);
+      useAtSyscalls(listxattrat);
+      const dirfd = cache.directory(dir, 'd', path.join(dir, 'd'));
+      const fd = openInDirectory(dirfd, 'f', f);
+      try {
+        fs.renameSync(f, `${f}.real`);
+        fs.renameSync(decoy, f);
+        const state = readPinnedState({ fd, name: '' }, f, { fd: dirfd, name: 'f' });
+        expect(state.acl).toBeNull();
+        expect(state.capability).toBeNull();
+      } finally {
+        closeDescriptor(fd);
+      }
     });
   }
 });
