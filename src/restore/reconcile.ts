@@ -134,7 +134,9 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
       // The mode as it ends is the change the path saw: none when back where it was.
       const modeStep = changes.findIndex((c) => c.field === 'mode');
       if (modeStep >= 0) changes.splice(modeStep, 1);
-      if (narrowed.mode !== beforeMode.mode) changes.push({ field: 'mode', before: beforeMode, after: { ...wanted, mode: narrowed.mode } });
+      // A mode left alone back as it was before the chown is none either (as above).
+      const backAsItWas = modeLeftAlone && narrowed.mode === original.mode;
+      if (narrowed.mode !== beforeMode.mode && !backAsItWas) changes.push({ field: 'mode', before: beforeMode, after: { ...wanted, mode: narrowed.mode } });
     }
   }
   if (wanted.defaultAcl !== undefined && state.type === 'dir' && !sameAcl(state.defaultAcl, wanted.defaultAcl)) {

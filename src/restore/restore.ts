@@ -123,11 +123,11 @@ export async function restore(input: RestoreEntries | SnapshotText | SnapshotFil
     ...emptyCounts(), missing: 0, pseudo: 0, problems: 0, repeated: 0, paths: 0, existing: 0, stopped: false,
     nothingBeneath: false,
   };
-  // Both passes may find a name recorded unlike another of its file (naming another
-  // name, or with a refusal in the same message): said once per path, the first time.
+  // Both passes may find a name recorded unlike another of its file (each naming another
+  // name of it): said once per path, the first time.
   const linkConflicts = new Set<string>();
   const problem = (shown: string, message: string): void => {
-    if (message.includes(LINK_CONFLICT_START)) {
+    if (message.startsWith(LINK_CONFLICT_START)) {
       if (linkConflicts.has(shown)) return;
       linkConflicts.add(shown);
     }

@@ -46,6 +46,7 @@ export const DEFAULT_ACL_REFUSED = 'a default ACL for something that is not a di
 // setcap refuses it too, and the kernel heeds a capability only on a file it executes: the
 // path's type has changed since the snapshot (a file swapped for a FIFO, say).
 export const CAPABILITY_REFUSED = 'a capability for something that is not a regular file: refused';
+const DEFAULT_ACL_REFUSED_LIST: readonly string[] = [DEFAULT_ACL_REFUSED];
 
 /** Whether the block wants something only some types of file take (a default ACL, a capability). */
 export function mayBeRefused(item: WorkItem): boolean {
@@ -67,7 +68,7 @@ export function fitToType(type: FileType, item: WorkItem): { wanted: WantedState
   const wanted = { ...item.wanted };
   if (acl) wanted.defaultAcl = undefined;
   if (capability) wanted.capability = undefined;
-  return { wanted, refused: problemList(acl ? [DEFAULT_ACL_REFUSED] : undefined, capability ? CAPABILITY_REFUSED : undefined) };
+  return { wanted, refused: problemList(acl ? DEFAULT_ACL_REFUSED_LIST : undefined, capability ? CAPABILITY_REFUSED : undefined) };
 }
 
 /**
