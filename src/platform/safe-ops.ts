@@ -71,13 +71,50 @@ export function openBeneath(rootFd: number, relative: string, shownPath: string)
     const fd = Number(openat2(SYS_openat2, rootFd, cPath(relative), how, 24));
     if (fd >= 0) return fd;
     const e = lastErrno();
-    // Longer than PATH_MAX (a tar member's, a hand-written path): one component at a time.
-    if (e === errno.ENAMETOOLONG && relative.length >= PATH_MAX) return openChain(rootFd, relative, shownPath);
+    // Longer than PATH_MAX (a tar member's, a hand-written path): in pieces shorter than that.
+    if (e === errno.ENAMETOOLONG && relative.length >= PATH_MAX) return openInPieces(rootFd, relative, shownPath);
     // Named 'open' whatever the call (openat2, or openat on the fallback): the routes say alike.
     if (e !== errno.ENOSYS && e !== errno.EPERM) throw systemError('open', e, shownPath);
     syscallSupport.openat2 = false; // old kernel, or a seccomp filter that refuses it
   }
   return openChain(rootFd, relative, shownPath);
+}
+
+/** At most this long, a piece of a path fits openat2 (PATH_MAX holds its NUL too), wherever the "/" it is cut at falls. */
+const PIECE = PATH_MAX - 256;
+
+/**
+ * A path too long for one openat2, opened in pieces shorter than PATH_MAX, each beneath the
+ * directory the one before it opened (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS; on the way a
+ * symlink is refused, ELOOP, and anything but a directory, ENOTDIR): a call for every few
+ * thousand bytes, not one for every component. A call a component cost the restore of a
+ * damaged 4,000-level chain 15 s, each long path opened anew from the root (QA helper-131). A path
+ * with a ".." component, or a piece that fails, goes one component at a time (openChain),
+ * which refuses the one and says which component failed (failedComponent()).
+ */
+function openInPieces(rootFd: number, relative: string, shownPath: string): number {
+  if (DOT_DOT.test(relative)) return openChain(rootFd, relative, shownPath);
+  let fd = rootFd;
+  for (let start = 0; ;) {
+    const last = relative.length - start < PIECE;
+    const end = last ? relative.length : relative.lastIndexOf('/', start + PIECE);
+    // No "/" to cut at (a name longer than any filesystem takes): one component at a time says so.
+    const next = end <= start ? -1 : openPiece(fd, relative.slice(start, end), last);
+    if (fd !== rootFd) closeFd(fd);
+    if (next < 0) return openChain(rootFd, relative, shownPath);
+    if (last) return next;
+    fd = next;
+    start = end + 1;
+  }
+}
+
+const DOT_DOT = /(?:^|\/)\.\.(?:\/|$)/;
+
+/** One piece beneath dirfd: the last one as openBeneath() opens a path, one on the way a directory only. */
+function openPiece(dirfd: number, piece: string, last: boolean): number {
+  how.writeBigUInt64LE(BigInt(last ? O_PATH | O_NOFOLLOW | O_CLOEXEC : O_PATH | O_DIRECTORY | O_CLOEXEC), 0);
+  how.writeBigUInt64LE(BigInt(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), 16);
+  return Number(openat2(SYS_openat2, dirfd, cPath(piece), how, 24));
 }
 
 /**
