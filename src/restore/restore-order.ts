@@ -44,8 +44,8 @@ export class PostOrder {
   private wrong = false;
   /** Paths of `paths` taken so far. */
   private taken = 0;
-  /** Directories gathered as skipped so far, each time one is (see SKIPPED_BUDGET). */
-  private skippedCount = 0;
+  /** The bytes of the directories gathered as skipped so far, each time one is (see SKIPPED_BUDGET). */
+  private skippedBytes = 0;
 
   /** `paths` may grow (a WorkList a piece at a time): addNew() takes what it has not yet taken. */
   constructor(private readonly paths: PathColumns) {}
@@ -75,7 +75,8 @@ export class PostOrder {
       // top is the parent, and there is none).
       for (let end = lastSlash(relative); end > stop; end = lastSlash(relative, end)) {
         // Past the budget the paths are sorted instead (always right: this order only spares the sort).
-        if (++this.skippedCount > SKIPPED_BUDGET + 16 * this.taken) {
+        this.skippedBytes += end;
+        if (this.skippedBytes > SKIPPED_BUDGET + 256 * this.taken) {
           this.wrong = true;
           return;
         }
@@ -99,12 +100,14 @@ export class PostOrder {
 }
 
 /**
- * Skipped directories PostOrder gathers, beyond 16 a path, before it gives up for a sort: a
- * path listed before its directories (the undo journal of a deep chain, deepest first)
- * skips every level above it, each a slice of its path, and each path of a 1,800-level
- * chain did: its undo took 6.5 s, and 69 s at 4,000 levels (QA helper-131's chain).
+ * The bytes of skipped directories PostOrder gathers (each a slice of a path, hashed into a
+ * Set), beyond 256 a path, before it gives up for a sort: a path listed before its
+ * directories (the undo journal of a deep chain, deepest first) skips every level above
+ * it, and each path of a 1,800-level chain did: its undo took 6.5 s, and 69 s at 4,000
+ * levels (QA helper-131's chain). The paths of a /usr copy that need work, directories
+ * left out, gather 43 MB (review helper-133): well within.
  */
-const SKIPPED_BUDGET = 1_000_000;
+const SKIPPED_BUDGET = 64 * 1024 * 1024;
 
 /** PostOrder's answer for the paths of `paths`, in their order. */
 function inPostOrder(paths: PathColumns): Int32Array | null {
