@@ -1,7 +1,7 @@
 // Recorded paths longer than PATH_MAX (4096 bytes): getfacl cannot print them, but a tar
 // member or a hand-written snapshot can name one. The kernel refuses such a path in one
-// call (openat2 too), so restore reaches it a component at a time, still beneath its root
-// and without following symlinks.
+// call (openat2 too), so restore reaches it in pieces shorter than that (a component at a
+// time where a piece fails), still beneath its root and without following symlinks.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -58,19 +58,22 @@ describe.skipIf(!restoreReady)(`restore of paths longer than PATH_MAX (${SKIP_RE
     expect(r.stderr).toMatch(/^permsnap: the current directory cannot be named \(its path is longer than PATH_MAX, 4096 bytes\): give an absolute --root/m);
   });
 
-  it('still refuses a symlink on the way down', () => {
-    const half = Math.floor(DEPTH / 2);
-    sh(`mkdir tree outside && cd tree && for i in $(seq ${DEPTH}); do mkdir ${NAME} && cd ${NAME}; done && touch f && chmod 600 f`, dir);
-    // The directory halfway down becomes a symlink to a copy of its subtree's end, outside.
-    const outside = path.join(dir, 'outside');
-    let rest = '';
-    for (let i = half + 1; i < DEPTH; i++) rest += `${NAME}/`;
-    sh(`mkdir -p "$(pwd)/outside/x" && cd outside/x && for i in $(seq ${DEPTH - half - 1}); do mkdir ${NAME} && cd ${NAME}; done && touch f && chmod 600 f`, dir);
-    sh(`cd tree && for i in $(seq ${half}); do cd ${NAME}; done && mv ${NAME} moved && ln -s ${outside}/x ${NAME}`, dir);
-    fs.writeFileSync(path.join(dir, 'long.facl'), block(`${deep}/f`, 'rw-r--r--'));
-    const r = restore(['long.facl', '--root', 'tree', '--no-undo'], { cwd: dir });
-    expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/a symlink in the path: refused \(never followed\)$/m);
-    expect(sh(`cd outside/x/${rest} && stat -c %a f`, dir)).toBe('600\n');
-  });
+  // Halfway down; and either side of where the path is cut into pieces for openat2 (a
+  // piece at most 3,840 bytes: components 0-18 of these 201 bytes, then the rest).
+  for (const at of [Math.floor(DEPTH / 2), 18, 19]) {
+    it(`still refuses a symlink on the way down (component ${at} of ${DEPTH})`, () => {
+      sh(`mkdir tree outside && cd tree && for i in $(seq ${DEPTH}); do mkdir ${NAME} && cd ${NAME}; done && touch f && chmod 600 f`, dir);
+      // The directory at `at` becomes a symlink to a copy of its subtree's end, outside.
+      const outside = path.join(dir, 'outside');
+      let rest = '';
+      for (let i = at + 1; i < DEPTH; i++) rest += `${NAME}/`;
+      sh(`mkdir -p "$(pwd)/outside/x" && cd outside/x && for i in $(seq ${DEPTH - at - 1}); do mkdir ${NAME} && cd ${NAME}; done && touch f && chmod 600 f`, dir);
+      sh(`cd tree && for i in $(seq ${at}); do cd ${NAME}; done && mv ${NAME} moved && ln -s ${outside}/x ${NAME}`, dir);
+      fs.writeFileSync(path.join(dir, 'long.facl'), block(`${deep}/f`, 'rw-r--r--'));
+      const r = restore(['long.facl', '--root', 'tree', '--no-undo'], { cwd: dir });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/a symlink in the path: refused \(never followed\)$/m);
+      expect(sh(`cd outside/x/${rest} && stat -c %a f`, dir)).toBe('600\n');
+    });
+  }
 });
