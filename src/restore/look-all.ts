@@ -128,7 +128,11 @@ class LookWindow {
     this.batch = [];
     const looked = this.executor.look(batch.map((l) => l.item as WorkItem)).then(({ outcomes, problems }) => {
       const problemsOf = new Map<number, string[]>();
-      for (const [i, p] of problems) problemsOf.set(i, [...(problemsOf.get(i) ?? []), p]);
+      for (const [i, p] of problems) {
+        const list = problemsOf.get(i);
+        if (list === undefined) problemsOf.set(i, [p]);
+        else list.push(p);
+      }
       batch.forEach((look, i) => settleLook(look, outcomes[i] as Outcome, problemsOf.get(i)));
     });
     // Awaited later (send, drain); meanwhile a failure must not count as unhandled.

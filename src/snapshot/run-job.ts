@@ -34,7 +34,7 @@ export type Job = { argument: string } | { task: DirectoryTask };
  * a chain of 1,800 directories overflowed the main thread's stack (`Maximum call stack
  * size exceeded`, QA helper-131), where getfacl goes on to 2,047 (its FILENAME_MAX).
  */
-export const MAX_JOB_DEPTH = 256;
+const MAX_JOB_DEPTH = 256;
 
 export function runJob(job: Job, settings: SnapshotSettings, budget: number): JobPart[] {
   const parts: JobPart[] = [];

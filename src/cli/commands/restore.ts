@@ -229,12 +229,6 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   // its writer is waited for. Then opened once: what is judged is what is read.
   await checkJournalWriter(args.snapshot, null);
   const opened = await openOperand(args.snapshot);
-  try {
-    await checkJournalWriter(args.snapshot, opened);
-  } catch (err) {
-    if (opened !== null) fs.closeSync(opened);
-    throw err;
-  }
   let summary: RestoreSummary;
   let text: SnapshotText | SnapshotFile | null = null;
   // Whether the snapshot is an undo journal, and the root its first line names: from the
@@ -244,6 +238,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   const progress = createProgress(!reporter.quiet && !args['dry-run']);
   stage.progress = progress;
   try {
+    await checkJournalWriter(args.snapshot, opened);
     // The whole file is read and validated before anything changes (restore()'s first pass).
     // A big snapshot is parsed by the workers, in pieces: each reads its own from the file
     // (a gzip one is inflated into memory they share).
