@@ -1,15 +1,20 @@
 #!/bin/sh
-':' //; unset NODE_EXTRA_CA_CERTS; case "$1" in restore) GLIBC_TUNABLES="glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}" exec node --single-threaded-gc --max-inlined-bytecode-size-cumulative=150 "$0" "$@" ;; *) exec node "$0" "$@" ;; esac
+':' //; unset NODE_EXTRA_CA_CERTS; case "$1" in restore) GLIBC_TUNABLES="glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}" exec node --single-threaded --max-inlined-bytecode-size-cumulative=150 "$0" "$@" ;; *) exec node "$0" "$@" ;; esac
 // Line 2 is for sh, and a string and a comment for Node: run as a command (npx, PATH), the
 // file starts node itself, so that restore gets a V8 flag no code can set once V8 runs.
 // NODE_EXTRA_CA_CERTS (often set where a proxy re-signs TLS) makes node read and parse
 // every certificate of the file before it runs any code: 58-72 ms of each start with
 // Debian's bundle (20 paired starts, 20 of 20): 5% of a healthy restore of the /usr copy
 // (-58 ms, 9 of 10). permsnap opens no connection and starts no program: nothing needs them.
-// --single-threaded-gc: each thread collects its own garbage, without V8's helper threads.
-// Its workers keep every core busy; helpers collecting for one took CPU from the others.
-// Paired runs on the /usr copy (2 cores): healthy -23 to -55 ms (23 of 30 faster), damaged
-// -49 and -65 ms (11 of 14). Set at run time (v8.setFlagsFromString) it gave half as much.
+// --single-threaded: each thread collects its own garbage and compiles its own hot code,
+// without V8's helper threads. Its workers keep every core busy; helpers collecting or
+// compiling for one took CPU from the others. Its GC part alone (--single-threaded-gc), in
+// paired runs on the /usr copy (2 cores): healthy -23 to -55 ms (23 of 30 faster), damaged
+// -49 and -65 ms (11 of 14); set at run time (v8.setFlagsFromString) it gave half as much.
+// Compiling on the thread that runs the code as well (perf: V8's helper threads compiled
+// for 10-20% of a restore's CPU time), against the GC part alone: the /usr copy healthy
+// -15 ms (15 of 20 faster), damaged -52 and -60 ms (5 and 7 of 10); a tree with an ACL on
+// every file, damaged -37 ms (7 of 10), healthy -17 ms (10 of 10).
 // --max-inlined-bytecode-size-cumulative=150 (V8's default: 920): the optimizing compiler
 // inlines less into each function it compiles. Its threads share the 2 cores with the
 // workers, and compiled restore's biggest functions (the chunk planner, ~40 ms each) several
