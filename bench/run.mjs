@@ -4,6 +4,8 @@
 // npm run bench -- scale [N,N...] [--runs N]: snapshot's peak RSS on the /usr copy given N times.
 // Without DIR, a metadata-only copy of /usr is made under /tmp (cp --attributes-only:
 // the same modes, owners, ACLs and capabilities, no file data) and reused.
+// npm run bench -- restore-acl [--runs N]: restore's bench on a tree with an access ACL on
+// every file and directory (200 directories of 250 files, made once under /tmp).
 // npm run bench -- tar [--runs N]: snapshot --from-tar against tar -tv listing the same
 // archive (gzip, zstd, xz, plain), with the data of /usr, made once under /tmp.
 
@@ -25,6 +27,29 @@ function usrCopy() {
     console.error(`making a metadata copy of /usr in ${target} (once)...`);
     const r = spawnSync('cp', ['-a', '--attributes-only', '/usr', target], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('cp failed');
+    fs.writeFileSync(path.join(target, '.complete'), '');
+  }
+  return target;
+}
+
+/**
+ * A tree where restore's symlink-safe route costs most against setfacl's by path: every
+ * file has an extended ACL, which each restore reads through the file's pinned descriptor
+ * (README, "Performance", says why that route is slower than setfacl's by name).
+ */
+function aclTree() {
+  const target = '/tmp/permsnap-bench-acltree';
+  if (!fs.existsSync(path.join(target, '.complete'))) {
+    fs.rmSync(target, { recursive: true, force: true });
+    console.error(`making a tree with an ACL on every file in ${target} (once)...`);
+    for (let d = 0; d < 200; d++) {
+      const dir = path.join(target, `d${String(d).padStart(3, '0')}`);
+      fs.mkdirSync(dir, { recursive: true });
+      for (let f = 0; f < 250; f++) fs.writeFileSync(path.join(dir, `f${String(f).padStart(3, '0')}`), '');
+    }
+    // No symlink in it: setfacl -R follows none here.
+    const r = spawnSync('setfacl', ['-R', '-m', 'u:1001:rw,u:1002:r,g:2001:rx', target], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('setfacl failed');
     fs.writeFileSync(path.join(target, '.complete'), '');
   }
   return target;
@@ -246,7 +271,7 @@ async function benchTar() {
   }
 }
 
-const benches = { snapshot: benchSnapshot, scale: benchScale, diff: benchDiff, restore: benchRestore, tar: benchTar };
+const benches = { snapshot: benchSnapshot, scale: benchScale, diff: benchDiff, restore: benchRestore, 'restore-acl': () => benchRestore(aclTree()), tar: benchTar };
 const bench = benches[which];
 if (!bench) {
   console.error(`unknown benchmark ${which}; choose one of: ${Object.keys(benches).join(', ')}`);
