@@ -447,9 +447,18 @@ function applyHeader(block: BlockBuilder, key: HeaderKey, value: string, line: n
 // ---------------------------------------------------------------------------------------
 // The parser
 
-/** Feed it chunks with push(), then call end(); each returns the blocks completed so far. */
 /** The first line of an undo journal (restore/undo-journal.ts writes it). */
 export const JOURNAL_FIRST_LINE = '# permsnap undo journal:';
+
+/**
+ * How far into a text its first line is looked for a journal's, blank lines and blanks
+ * before it included: a journal's is short, and a longer one is no journal's (its root is
+ * a path: 4 KiB at most). Read-snapshot's journalFirstLine() and the parser tell a journal
+ * alike: restore judges a journal's writer by the one and treats the text by the other.
+ */
+export const MAX_FIRST_LINE = 8192;
+
+/** Feed it chunks with push(), then call end(); each returns the blocks completed so far. */
 
 /** ROOT of `# permsnap undo journal: root ROOT, started TIME` (quoted as a path), or null. */
 export function journalRootIn(firstLine: string): string | null {
@@ -474,6 +483,9 @@ export class GetfaclParser {
   private journal = false;
   /** The root a journal's first line names (as restore resolved it), else null. */
   private recordedRoot: string | null = null;
+  /** Blank lines before the first that is not, and their bytes: a journal's first line may follow them. */
+  private blankLines = 0;
+  private blankBytes = 0;
   private readonly piece: boolean;
   private endFact: PieceFacts['end'] = null;
   private unclosedAtEnd = false;
@@ -510,7 +522,7 @@ export class GetfaclParser {
     return this.sawBegin && !this.capabilitiesUnknown;
   }
 
-  /** Whether the first line says the file is an undo journal (whole or not). */
+  /** Whether the first line (blank lines before it aside) says the file is an undo journal (whole or not). */
   get isJournal(): boolean {
     return this.journal;
   }
@@ -674,7 +686,7 @@ export class GetfaclParser {
     // Empty first: a read before the start threw the optimized parse away ("out of bounds").
     const line = raw !== '' && raw.charCodeAt(raw.length - 1) === 13 ? raw.replace(/\r+$/, '') : raw;
     if (this.hasNul && line.includes('\0')) fail('NUL byte in the line, expected text (getfacl quotes every byte it must)');
-    if (line === '') return this.closeBlock(this.lineAt);
+    if (line === '') return this.blankLine(raw, this.lineAt);
     const exact = EXACT_LINES.get(line);
     if (exact !== undefined) {
       const entry = { tag: exact.tag, perm: exact.perm, id: ACL_UNDEFINED_ID };
@@ -682,20 +694,38 @@ export class GetfaclParser {
     }
     let start = 0;
     while (start < line.length && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++;
-    if (start === line.length) return this.closeBlock();
+    if (start === line.length) return this.blankLine(raw, -1);
     // Only the left is trimmed: a `# file:` value keeps its trailing blanks.
     const text = start === 0 ? line : line.slice(start);
-    if (text.charCodeAt(0) === 35) return this.comment(text);
+    if (text.charCodeAt(0) === 35) {
+      if (this.lineNo === this.blankLines + 1 && !this.piece) this.journalLine(text, this.blankBytes + start);
+      return this.comment(text);
+    }
     // An editor's byte order mark, said as such rather than as an unknown tag "\ufeff# file".
     if (this.lineNo === 1 && text.startsWith(UTF8_BOM)) fail('a UTF-8 byte order mark starts the file, expected getfacl text, which has none (save it without the mark)');
     this.addEntry(parseEntryLine(text));
   }
 
-  private comment(line: string): void {
-    if (this.lineNo === 1 && !this.piece && line.startsWith(JOURNAL_FIRST_LINE)) {
-      this.journal = true;
-      this.recordedRoot = journalRootIn(line);
+  /** A blank line (empty at `emptyLineAt`, or -1): it closes a block; before the first line that is not blank, it is counted. */
+  private blankLine(raw: string, emptyLineAt: number): void {
+    if (this.lineNo === this.blankLines + 1) {
+      this.blankLines++;
+      this.blankBytes += raw.length + 1;
     }
+    this.closeBlock(emptyLineAt);
+  }
+
+  /**
+   * The first line that is not blank, a comment `at` bytes into the text: a journal's first
+   * line, if it says so within the first MAX_FIRST_LINE bytes (as journalFirstLine() tells).
+   */
+  private journalLine(line: string, at: number): void {
+    if (!line.startsWith(JOURNAL_FIRST_LINE) || at + JOURNAL_FIRST_LINE.length > MAX_FIRST_LINE) return;
+    this.journal = true;
+    this.recordedRoot = journalRootIn(line);
+  }
+
+  private comment(line: string): void {
     const m = HEADER.exec(line);
     // Unknown comments (#effective:, a journal's first line) are ignored, as setfacl does.
     if (m === null) return;

@@ -7,9 +7,11 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PermsnapError, systemReason } from '../errors.js';
 import { checkPath } from '../library-options.js';
-import { GetfaclParser, JOURNAL_FIRST_LINE, journalRootIn, type ParsedEntry } from './getfacl-parser.js';
+import { GetfaclParser, JOURNAL_FIRST_LINE, journalRootIn, MAX_FIRST_LINE, type ParsedEntry } from './getfacl-parser.js';
 import { readAt } from '../platform/read-at.js';
 import { standardInput } from '../platform/standard-input.js';
+
+export { MAX_FIRST_LINE };
 
 export interface ReadSnapshotOptions {
   /** What '-' reads; default standard input (platform/standard-input.ts). */
@@ -216,16 +218,20 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/**
- * How much of a first line is looked at for a journal's, blanks before it included: a
- * journal's is short, and a longer one is no journal's (its root is a path: 4 KiB at most).
- */
-export const MAX_FIRST_LINE = 8192;
+/** Blank lines (spaces, tabs, CRs before the newline: as the parser reads them) and blanks before a text's first line. */
+const LEADING_BLANKS = /^(?:[ \t]*\r*\n)*[ \t]*/;
 
-/** The first line of a whole snapshot text when it is an undo journal's (as the parser reads it: blanks before it aside), else null. */
+/**
+ * The first line of a whole snapshot text when it is an undo journal's, else null: as the
+ * parser reads it, blank lines and blanks before it aside, the journal's words within the
+ * first MAX_FIRST_LINE bytes. (Its first line only, a leading blank line made a journal an
+ * ordinary snapshot, whose writer is not judged: QA helper-134.)
+ */
 export function journalFirstLine(bytes: Buffer): string | null {
-  const end = bytes.indexOf(10);
-  const firstLine = bytes.toString('latin1', 0, Math.min(end < 0 ? bytes.length : end, MAX_FIRST_LINE)).replace(/^[ \t]+/, '');
+  const head = bytes.toString('latin1', 0, Math.min(bytes.length, MAX_FIRST_LINE));
+  const start = (LEADING_BLANKS.exec(head) as RegExpExecArray)[0].length;
+  const end = head.indexOf('\n', start);
+  const firstLine = head.slice(start, end < 0 ? head.length : end);
   return firstLine.startsWith(JOURNAL_FIRST_LINE) ? firstLine : null;
 }
 

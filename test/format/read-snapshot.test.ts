@@ -8,11 +8,13 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermsnapError } from '../../src/errors.js';
 import { parseGetfacl } from '../../src/format/getfacl-parser.js';
-import { readSnapshot, readSnapshotAll } from '../../src/format/read-snapshot.js';
+import { journalFirstLine, journalRootOf, MAX_FIRST_LINE, readSnapshot, readSnapshotAll, type SnapshotInfo } from '../../src/format/read-snapshot.js';
 import { makeTempDir, removeTree } from '../helpers/tree.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const BASE = 'user::rw-\ngroup::r--\nother::r--\n';
+/** Where a journal's first words end when its first line starts at the start of the text plus `lead` bytes: MAX_FIRST_LINE at most. */
+const JOURNAL_WORDS_END = MAX_FIRST_LINE - '# permsnap undo journal:'.length + 1;
 
 /** A marked snapshot of n blocks, big enough to span several read chunks. */
 function snapshotText(n: number): string {
@@ -62,6 +64,28 @@ describe('readSnapshot', () => {
     expect(entries).toEqual(parseGetfacl(b(text), file));
     expect(entries.length).toBe(5000);
     expect(entries[4999]!.entry.path).toBe('dir/file-4999\xff');
+  });
+
+  it("tells an undo journal by its first line, blank lines and blanks before it aside, as journalFirstLine() does (restore judges a journal's writer by the one)", async () => {
+    const journal = `# permsnap undo journal: root /r, started 2026-12-05T00:00:00Z\n# file: a\n# permsnap: begin\n# permsnap: end, 1 entries\n${BASE}\n`;
+    const lead = JOURNAL_WORDS_END - 1; // the journal's words end at the last byte looked at
+    const cases: [before: string, isJournal: boolean][] = [
+      ['', true], ['\n', true], ['\r\n', true], [' \t\n\n  \r\r\n\t ', true], [`${' '.repeat(lead - 1)}\n`, true],
+      [`${' '.repeat(lead)}\n`, false], ['# another comment\n', false], [' \r \n', false],
+    ];
+    const file = path.join(dir, 'journal.facl');
+    for (const [before, expected] of cases) {
+      const bytes = b(before + journal);
+      fs.writeFileSync(file, bytes);
+      const info: SnapshotInfo = { hasMarkers: false };
+      const read = readSnapshotAll(file, { info });
+      // A CR amid blanks is no blank line (setfacl, and the parser, read an entry there).
+      if (before === ' \r \n') await expect(read).rejects.toThrow(PermsnapError);
+      else await read;
+      expect([before, info.isJournal === true, journalFirstLine(bytes) !== null]).toEqual([before, expected, expected]);
+      // The root, when the whole line is looked at (not cut at MAX_FIRST_LINE).
+      if (expected && before.length < 1000) expect([info.journalRoot, journalRootOf(bytes)]).toEqual(['/r', '/r']);
+    }
   });
 
   it('gunzips by content, not by name', async () => {

@@ -148,12 +148,17 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
       const linked = restore([via, '--root', dir, '--no-undo'], { cwd: elsewhere });
       expect([linked.status, linked.stderr]).toEqual([2, `permsnap: ${via}: in an undo journal directory, a file owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
     }
-    // Blanks before the first line, which the reader takes as a journal's all the same.
+    // Blanks or blank lines before the first line, which the reader takes as a journal's all
+    // the same (blank lines made it an ordinary snapshot, unjudged: QA helper-134), gzipped too.
     const blank = path.join(dir, 'blank.facl');
-    fs.writeFileSync(blank, Buffer.concat([Buffer.alloc(300, 0x20), text]));
-    fs.chownSync(blank, 65534, 65534);
-    const viaBlank = restore([blank, '--root', dir, '--no-undo'], { cwd: elsewhere });
-    expect([viaBlank.status, viaBlank.stderr]).toEqual([2, `permsnap: ${blank}: an undo journal owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    for (const before of [' '.repeat(300), '\n', '\r\n', '  \t\n\n \r\r\n\t', `${' '.repeat(8000)}\n`]) {
+      for (const bytes of [Buffer.concat([Buffer.from(before), text]), zlib.gzipSync(Buffer.concat([Buffer.from(before), text]))]) {
+        fs.writeFileSync(blank, bytes);
+        fs.chownSync(blank, 65534, 65534);
+        const viaBlank = restore([blank, '--root', dir, '--no-undo'], { cwd: elsewhere });
+        expect([viaBlank.status, viaBlank.stderr]).toEqual([2, `permsnap: ${blank}: an undo journal owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+      }
+    }
     // A gzip journal whose text is held back: a 5000-byte name in its header, or 220 empty members first.
     const gz = zlib.gzipSync(text);
     const named = Buffer.concat([gz.subarray(0, 3), Buffer.from([(gz[3] as number) | 0x08]), gz.subarray(4, 10), Buffer.alloc(5000, 0x61), Buffer.from([0]), gz.subarray(10)]);
