@@ -111,6 +111,7 @@ export function planChunk(
   items: readonly WorkItem[], directories: DirectoryCache, settings: ChunkSettings, linked: LinkedStates, journalRoom: (size: number) => Buffer,
 ): { plan: ChunkPlan; pinned: PinnedChunk } {
   const journal: Entry[] = [];
+  const linkKeys: (string | null)[] = [];
   const tally: Tally = { plans: [], preview: emptyCounts(), existing: 0, missing: 0, pseudo: 0, alreadyCorrect: 0, problems: [] };
   const pinned: PinnedChunk = { paths: [], descriptors: new ChunkDescriptors() };
   try {
@@ -118,7 +119,10 @@ export function planChunk(
       const p = planItem(item, directories, pinned.descriptors, settings, tally, linked);
       if (p === null) continue;
       pinned.paths.push(p);
-      if (settings.journalled) journal.push(journalEntry(item, p, settings.root));
+      if (settings.journalled) {
+        journal.push(journalEntry(item, p, settings.root));
+        linkKeys.push(linkKeyOf(p.state, p.state.type));
+      }
       addChanges(tally.preview, p.plan);
       if (settings.wantPlans) tally.plans.push([p.shown, p.plan]);
     }
@@ -127,7 +131,7 @@ export function planChunk(
     closeAll(pinned);
     throw err;
   }
-  return { plan: { ...tally, journal: printJournalBlocks(journal, journalRoom) }, pinned };
+  return { plan: { ...tally, journal: printJournalBlocks(journal, journalRoom, linkKeys) }, pinned };
 }
 
 type Planned = Pinned | null;

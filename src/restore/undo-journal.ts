@@ -17,6 +17,7 @@ import { closeDescriptor } from '../platform/safe-ops.js';
 import type { SparedFile } from './chunk-work.js';
 import { defaultJournalPlace, hostJournalPlace, openMadeDirectories, UnusablePlace, type JournalPlace } from './journal-place.js';
 import { BEGIN_MARKER, endMarker } from '../snapshot/marker-writer.js';
+import { JournalledLinks, type LinkBlock } from './journal-links.js';
 
 const JOURNAL_PRINT: PrintOptions = {
   access: true,
@@ -52,34 +53,49 @@ export interface JournalBlocks {
   firstHeaderEnd: number;
   /** The last block, repeated with the end marker when the journal completes. */
   last: { text: string; headerEnd: number } | null;
+  /** The blocks of inodes with more than one name (journal-links.ts), first in the text: where each is, and its inode. */
+  links: LinkBlock[];
 }
 
 const JOINED_BLOCKS = 256;
 
-/** The blocks of `entries` printed into `room(size)`; no room is asked for when there are none. */
-export function printJournalBlocks(entries: readonly Entry[], room: (size: number) => Buffer): JournalBlocks {
+/**
+ * The blocks of `entries` printed into `room(size)`; no room is asked for when there are
+ * none. `linkKeys[i]`: the inode of entries[i] when it has more than one name (linkKeyOf),
+ * else null. Those blocks come first: the journal may leave them out (journal-links.ts),
+ * and the last block, which the end marker repeats, is then one it keeps.
+ */
+export function printJournalBlocks(entries: readonly Entry[], room: (size: number) => Buffer, linkKeys: readonly (string | null)[] = []): JournalBlocks {
   // A chunk with nothing to change (a healthy stretch), or one not journalled at all (no
   // journal kept): an empty room would still have been lent, the smallest free one, and kept
   // from the chunks that need it until this one is applied.
-  if (entries.length === 0) return { bytes: new Uint8Array(0), count: 0, firstHeaderEnd: 0, last: null };
+  if (entries.length === 0) return { bytes: new Uint8Array(0), count: 0, firstHeaderEnd: 0, last: null, links: [] };
   const texts: string[] = [];
+  const links: LinkBlock[] = [];
   let size = 0;
   let firstHeaderEnd = 0;
   let last: JournalBlocks['last'] = null;
-  for (const entry of entries) {
+  const print = (entry: Entry, key: string | null): void => {
     const block = printBlock(entry, JOURNAL_PRINT);
     if (last === null) firstHeaderEnd = block.headerEnd;
+    if (key !== null) links.push({ key, start: size, end: size + block.text.length, headerEnd: size + block.headerEnd });
     texts.push(block.text);
     size += block.text.length;
     last = { text: block.text, headerEnd: block.headerEnd };
-  }
+  };
+  entries.forEach((entry, i) => {
+    const key = linkKeys[i] ?? null;
+    if (key !== null) print(entry, key);
+  });
+  if (links.length === 0) for (const entry of entries) print(entry, null);
+  else entries.forEach((entry, i) => (linkKeys[i] ?? null) === null && print(entry, null));
   const bytes = room(size);
   let at = 0;
   // Joined a few hundred blocks at a time: one write a block spent more in Buffer.write's
   // checks than in copying (a block is some 190 bytes); a whole chunk joined would be a
   // string big enough for fresh pages of its own.
   for (let i = 0; i < texts.length; i += JOINED_BLOCKS) at += bytes.write(texts.slice(i, i + JOINED_BLOCKS).join(''), at, 'latin1');
-  return { bytes, count: entries.length, firstHeaderEnd, last };
+  return { bytes, count: entries.length, firstHeaderEnd, last, links };
 }
 
 export class UndoJournal {
@@ -89,6 +105,7 @@ export class UndoJournal {
   private blocks = 0;
   private last: { text: string; headerEnd: number } | null = null;
   private readonly own: SparedFile[] = [];
+  private readonly links = new JournalledLinks();
 
   /**
    * unique: the file name was chosen by permsnap, so an existing file (another restore in
@@ -148,7 +165,8 @@ export class UndoJournal {
    * synchronous fsync per chunk held up the thread that feeds the workers (155 ms of a
    * 132k-path restore).
    */
-  async appendPrinted(blocks: JournalBlocks): Promise<void> {
+  async appendPrinted(printed: JournalBlocks): Promise<void> {
+    const blocks = this.links.leaveOutRepeated(printed);
     if (blocks.count === 0) return;
     const { bytes, firstHeaderEnd } = blocks;
     await this.write(this.blocks === 0 ? Buffer.concat([bytes.subarray(0, firstHeaderEnd), latin1(BEGIN_MARKER), bytes.subarray(firstHeaderEnd)]) : bytes);

@@ -81,6 +81,32 @@ describe.skipIf(!restoreReady)(`hard links restored once (${SKIP_REASON})`, () =
     });
   }
 
+  for (const jobs of ['1', '2']) {
+    it(`undoes exactly a restore that changed one file through two names recorded unlike, in chunks far apart (--jobs ${jobs})`, () => {
+      const t = path.join(dir, 't');
+      // Restore chunks hold 1024 paths: a/x and z/x are 3000 changed paths apart. The
+      // journal kept z/x's state as a/x's steps had left it, and the undo ended there
+      // (QA helper-134): the file was owned by 1, not 0, after it.
+      sh('mkdir -p t/a t/z && : > t/a/x && ln t/a/x t/z/x && cd t/a && seq 1 3000 | xargs touch', dir);
+      let text = block('a/x', 1, ['rw-', 'r--', '---']);
+      for (let i = 1; i <= 3000; i++) text += block(`a/${i}`, 0, ['rw-', 'r--', 'r--']);
+      text += block('z/x', 2, ['rwx', '---', '---']);
+      fs.writeFileSync(path.join(dir, 'links.facl'), text);
+      sh('chmod -R 777 t/a && chown 3:3 t/a/x && setfacl -m u:4242:r t/a/x', dir);
+      const before = getfacl(['-R', '-n', '.'], { cwd: t }).stdout.toString();
+      const journal = path.join(dir, 'undo.facl');
+      const r = restore([path.join(dir, 'links.facl'), '--root', t, '--undo', journal, '--jobs', jobs]);
+      expect(r.stderr).toContain('recorded unlike');
+      expect(getfacl(['-R', '-n', '.'], { cwd: t }).stdout.toString()).not.toBe(before);
+      // The file's state before the restore, once: not the state a/x's steps left.
+      const blocks = fs.readFileSync(journal, 'latin1').split('\n\n').filter((b) => /# file: (a|z)\/x\n/.test(b));
+      expect(blocks.map((b) => b.replace(/^# permsnap.*\n/gm, '').replace(/^# file: .*\n/, ''))).toEqual(Array(blocks.length).fill('# owner: 3\n# group: 3\nuser::rwx\nuser:4242:r--\ngroup::rwx\nmask::rwx\nother::rwx'));
+      const undo = restore([journal, '--root', t, '--no-undo', '--jobs', jobs]);
+      expect(undo.status, undo.stderr).toBe(0);
+      expect(getfacl(['-R', '-n', '.'], { cwd: t }).stdout.toString()).toBe(before);
+    });
+  }
+
   it('escapes the other name in "recorded unlike" as its own path is escaped (a newline in it split the message in two lines)', () => {
     const t = path.join(dir, 't');
     fs.mkdirSync(t);
