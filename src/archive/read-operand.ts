@@ -136,13 +136,13 @@ function openRegularFile(operand: string): number | null {
 }
 
 /**
- * The bytes of an operand opened by openOperand(), `size` at a time, from its start (a
- * FIFO's, as they come): readOperandBatches()'s `input`. The descriptor stays open (a read
- * stream let go before its end closes it, autoClose or not).
+ * The bytes of an operand opened by openOperand(), `size` at a time, from its start or
+ * `start` (a FIFO's, as they come): readOperandBatches()'s `input`. The descriptor stays
+ * open (a read stream let go before its end closes it, autoClose or not).
  */
-export async function* operandBytes(fd: number, size = READ_SIZE): AsyncGenerator<Buffer> {
+export async function* operandBytes(fd: number, size = READ_SIZE, start = 0): AsyncGenerator<Buffer> {
   const seekable = fs.fstatSync(fd).isFile();
-  for (let position = 0; ;) {
+  for (let position = start; ;) {
     const { bytesRead, buffer } = await readAsync(fd, Buffer.allocUnsafe(size), 0, size, seekable ? position : null);
     if (bytesRead === 0) return;
     position += bytesRead;

@@ -159,6 +159,16 @@ describe.skipIf(!restoreReady)(`restore's undo journal (${SKIP_REASON})`, () => 
         expect([viaBlank.status, viaBlank.stderr]).toEqual([2, `permsnap: ${blank}: an undo journal owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
       }
     }
+    // Read as "-" from the file (`- < FILE`), judged as the file named is: by its first line
+    // (from where the reader starts) and by its place (QA helper-134: it was applied).
+    for (const [file, what] of [[blank, 'an undo journal'], [gzipped, 'an undo journal'], [headless, 'in an undo journal directory, a file']] as const) {
+      const viaStdin = spawnSync('sh', ['-c', 'exec "$0" "$1" restore - --root "$2" --no-undo < "$3"', process.execPath, CLI, dir, file], { cwd: elsewhere, encoding: 'latin1' });
+      expect([viaStdin.status, viaStdin.stderr]).toEqual([2, `permsnap: standard input (${file}): ${what} owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
+    }
+    // From where the reader starts: a journal after a line the shell read first is one.
+    fs.writeFileSync(blank, Buffer.concat([Buffer.from('skipped by the shell\n'), text]));
+    const afterRead = spawnSync('sh', ['-c', '{ read -r line; exec "$0" "$1" restore - --root "$2" --no-undo; } < "$3"', process.execPath, CLI, dir, blank], { cwd: elsewhere, encoding: 'latin1' });
+    expect([afterRead.status, afterRead.stderr]).toEqual([2, `permsnap: standard input (${blank}): an undo journal owned by uid 65534, not by this user: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)\n`]);
     // A gzip journal whose text is held back: a 5000-byte name in its header, or 220 empty members first.
     const gz = zlib.gzipSync(text);
     const named = Buffer.concat([gz.subarray(0, 3), Buffer.from([(gz[3] as number) | 0x08]), gz.subarray(4, 10), Buffer.alloc(5000, 0x61), Buffer.from([0]), gz.subarray(10)]);

@@ -138,11 +138,45 @@ async function checkJournalWriter(operand: string, opened: number | null): Promi
   ];
   const inJournalPlace = places.some((place) => isUndoDirectory(directoryOf(place)));
   if (!inJournalPlace && !(opened !== null && st.isFile() && (await startsAsJournal(opened, operand)))) return;
+  refuseOtherWriter(st, shown(toByteString(operand)), inJournalPlace);
+}
+
+/**
+ * "-" redirected from a file (`< FILE`), judged as FILE named is: by where it is, and by its
+ * first line from where the reader starts (the descriptor's offset). A pipe has neither
+ * (QA helper-134: another user's journal read as `- < FILE` was applied, named it was refused).
+ */
+async function checkStandardInputJournal(): Promise<void> {
+  let st: fs.Stats;
+  let where = '';
+  try {
+    st = fs.fstatSync(0);
+    where = fs.readlinkSync('/proc/self/fd/0', { encoding: 'buffer' }).toString('latin1');
+  } catch {
+    return; // a closed stdin, or no /proc: the reader says what it finds
+  }
+  if (!st.isFile() && !st.isFIFO()) return;
+  const inJournalPlace = where.startsWith('/') && isUndoDirectory(path.dirname(where));
+  if (!inJournalPlace && !(st.isFile() && (await startsAsJournal(0, '-', readOffset(0))))) return;
+  refuseOtherWriter(st, `standard input (${shown(where)})`, inJournalPlace);
+}
+
+/** Where the next read of `fd` starts (its offset; /proc/self/fdinfo says). */
+function readOffset(fd: number): number {
+  try {
+    return Number(/^pos:\s*(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Refuses a journal (or a file in a journal's place) another user owns or others can write. */
+function refuseOtherWriter(st: fs.Stats, name: string, inJournalPlace: boolean): void {
   const euid = process.geteuid?.() ?? st.uid;
   if (st.uid !== euid || (st.mode & 0o022) !== 0) {
     const why = st.uid !== euid ? `owned by uid ${st.uid}, not by this user` : 'writable by others';
     const what = inJournalPlace ? 'in an undo journal directory, a file' : 'an undo journal';
-    throw new PermsnapError('IO', `${shown(toByteString(operand))}: ${what} ${why}: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)`);
+    throw new PermsnapError('IO', `${name}: ${what} ${why}: refused, as another user could have written what it would apply (if you trust it, copy it as yourself and restore the copy)`);
   }
 }
 
@@ -159,9 +193,9 @@ function directoryOf(located: () => string): string {
 const isUndoDirectory = (dir: string): boolean => path.basename(dir) === 'undo' && path.basename(path.dirname(dir)) === 'permsnap';
 
 /** Whether the opened file's text (gunzipped, as the reader does) starts with an undo journal's first line, as the reader tells one (blanks before it included). */
-async function startsAsJournal(fd: number, operand: string): Promise<boolean> {
+async function startsAsJournal(fd: number, operand: string, start = 0): Promise<boolean> {
   try {
-    return journalFirstLine(await snapshotTextHead(operandBytes(fd, PARSE_CHUNK), operand, MAX_FIRST_LINE)) !== null;
+    return journalFirstLine(await snapshotTextHead(operandBytes(fd, PARSE_CHUNK, start), operand, MAX_FIRST_LINE)) !== null;
   } catch {
     return false; // corrupt gzip: the reader refuses it
   }
@@ -239,6 +273,7 @@ async function restoreCommand(args: RestoreArgs, raw: readonly string[], reporte
   stage.progress = progress;
   try {
     await checkJournalWriter(args.snapshot, opened);
+    if (args.snapshot === '-') await checkStandardInputJournal();
     // The whole file is read and validated before anything changes (restore()'s first pass).
     // A big snapshot is parsed by the workers, in pieces: each reads its own from the file
     // (a gzip one is inflated into memory they share).
