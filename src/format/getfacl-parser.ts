@@ -458,8 +458,6 @@ export const JOURNAL_FIRST_LINE = '# permsnap undo journal:';
  */
 export const MAX_FIRST_LINE = 8192;
 
-/** Feed it chunks with push(), then call end(); each returns the blocks completed so far. */
-
 /** ROOT of `# permsnap undo journal: root ROOT, started TIME` (quoted as a path), or null. */
 export function journalRootIn(firstLine: string): string | null {
   const rest = firstLine.slice(JOURNAL_FIRST_LINE.length);
@@ -467,6 +465,7 @@ export function journalRootIn(firstLine: string): string | null {
   return rest.startsWith(' root ') && end > 0 ? unquote(rest.slice(' root '.length, end)) : null;
 }
 
+/** Feed it chunks with push(), then call end(); each returns the blocks completed so far. */
 export class GetfaclParser {
   private carry = '';
   private lineNo = 0;
