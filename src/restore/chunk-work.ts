@@ -80,10 +80,11 @@ export interface Pinned {
   state: PinnedState;
   wanted: WantedState;
   /**
-   * An inode with more than one name: read again before applying, since another name's
-   * steps may have changed it since (on this thread, or on another that planned it apart).
+   * An inode with more than one name (its linkKeyOf), else null: read again before applying,
+   * since another name's steps may have changed it since (on this thread, or on another that
+   * planned it apart), and journalled once (journal-links.ts).
    */
-  readAgain: boolean;
+  linkKey: string | null;
   /** The steps planned from `state`. */
   plan: Change[];
 }
@@ -111,7 +112,9 @@ export function planChunk(
   items: readonly WorkItem[], directories: DirectoryCache, settings: ChunkSettings, linked: LinkedStates, journalRoom: (size: number) => Buffer,
 ): { plan: ChunkPlan; pinned: PinnedChunk } {
   const journal: Entry[] = [];
-  const linkKeys: (string | null)[] = [];
+  // Files with more than one name: their blocks go first (printJournalBlocks says why).
+  const linkedJournal: Entry[] = [];
+  const linkKeys: string[] = [];
   const tally: Tally = { plans: [], preview: emptyCounts(), existing: 0, missing: 0, pseudo: 0, alreadyCorrect: 0, problems: [] };
   const pinned: PinnedChunk = { paths: [], descriptors: new ChunkDescriptors() };
   try {
@@ -120,8 +123,12 @@ export function planChunk(
       if (p === null) continue;
       pinned.paths.push(p);
       if (settings.journalled) {
-        journal.push(journalEntry(item, p, settings.root));
-        linkKeys.push(linkKeyOf(p.state, p.state.type));
+        const entry = journalEntry(item, p, settings.root);
+        if (p.linkKey === null) journal.push(entry);
+        else {
+          linkedJournal.push(entry);
+          linkKeys.push(p.linkKey);
+        }
       }
       addChanges(tally.preview, p.plan);
       if (settings.wantPlans) tally.plans.push([p.shown, p.plan]);
@@ -131,7 +138,7 @@ export function planChunk(
     closeAll(pinned);
     throw err;
   }
-  return { plan: { ...tally, journal: printJournalBlocks(journal, journalRoom, linkKeys) }, pinned };
+  return { plan: { ...tally, journal: printJournalBlocks(linkedJournal.length === 0 ? journal : [...linkedJournal, ...journal], journalRoom, linkKeys) }, pinned };
 }
 
 type Planned = Pinned | null;
@@ -185,7 +192,7 @@ function planItem(
   if (earlier !== undefined && earlier.shown !== shown) tally.problems.push([shown, linkConflict(earlier.shown)]);
   if (state.unchangeable) return said(tally, shown, 'immutable or append-only (chattr): not changed');
   if (linkKey !== null) linked.set(linkKey, io.state, shown);
-  return { fd, shown, state, wanted, readAgain: linkKey !== null, plan: changes };
+  return { fd, shown, state, wanted, linkKey, plan: changes };
 }
 
 /** Adds the path's problem to the tally; null, as planItem answers for a path it skips. */
@@ -210,12 +217,12 @@ export function applyPinned(chunk: PinnedChunk, linked: LinkedStates, spared: re
       // The steps taken, also those taken before one that failed: they count as changes.
       const taken: Change[] = [];
       try {
-        const mode = p.readAgain ? undefined : soleChmod(p.plan);
+        const mode = p.linkKey !== null ? undefined : soleChmod(p.plan);
         if (mode !== undefined) {
           chmodFd(p.fd, mode, p.shown);
           taken.push(...p.plan);
         } else {
-          const state = p.readAgain ? readPinnedState({ fd: p.fd, name: '' }, p.shown) : p.state;
+          const state = p.linkKey !== null ? readPinnedState({ fd: p.fd, name: '' }, p.shown) : p.state;
           reconcile(pinnedIo(p.fd, p.shown, state), p.wanted, taken);
           // Another name of it was restored first: as --jobs 1 counts this name, already correct.
           if (taken.length === 0) counts.alreadyCorrect++;

@@ -135,8 +135,8 @@ export function reconcile(io: PathIo, given: WantedState, changes: Change[] = []
       const modeStep = changes.findIndex((c) => c.field === 'mode');
       if (modeStep >= 0) changes.splice(modeStep, 1);
       // A mode left alone back as it was before the chown is none either (as above).
-      const backAsItWas = modeLeftAlone && narrowed.mode === original.mode;
-      if (narrowed.mode !== beforeMode.mode && !backAsItWas) changes.push({ field: 'mode', before: beforeMode, after: { ...wanted, mode: narrowed.mode } });
+      const putBack = modeLeftAlone && narrowed.mode === original.mode;
+      if (narrowed.mode !== beforeMode.mode && !putBack) changes.push({ field: 'mode', before: beforeMode, after: { ...wanted, mode: narrowed.mode } });
     }
   }
   if (wanted.defaultAcl !== undefined && state.type === 'dir' && !sameAcl(state.defaultAcl, wanted.defaultAcl)) {

@@ -61,11 +61,12 @@ const JOINED_BLOCKS = 256;
 
 /**
  * The blocks of `entries` printed into `room(size)`; no room is asked for when there are
- * none. `linkKeys[i]`: the inode of entries[i] when it has more than one name (linkKeyOf),
- * else null. Those blocks come first: the journal may leave them out (journal-links.ts),
- * and the last block, which the end marker repeats, is then one it keeps.
+ * none. The first `linkKeys.length` entries are files with more than one name, linkKeys[i]
+ * the inode of entries[i] (linkKeyOf): the journal may leave their blocks out
+ * (journal-links.ts), and with them first, the last block, which the end marker repeats,
+ * is one it keeps.
  */
-export function printJournalBlocks(entries: readonly Entry[], room: (size: number) => Buffer, linkKeys: readonly (string | null)[] = []): JournalBlocks {
+export function printJournalBlocks(entries: readonly Entry[], room: (size: number) => Buffer, linkKeys: readonly string[] = []): JournalBlocks {
   // A chunk with nothing to change (a healthy stretch), or one not journalled at all (no
   // journal kept): an empty room would still have been lent, the smallest free one, and kept
   // from the chunks that need it until this one is applied.
@@ -75,20 +76,14 @@ export function printJournalBlocks(entries: readonly Entry[], room: (size: numbe
   let size = 0;
   let firstHeaderEnd = 0;
   let last: JournalBlocks['last'] = null;
-  const print = (entry: Entry, key: string | null): void => {
+  for (const [i, entry] of entries.entries()) {
     const block = printBlock(entry, JOURNAL_PRINT);
     if (last === null) firstHeaderEnd = block.headerEnd;
-    if (key !== null) links.push({ key, start: size, end: size + block.text.length, headerEnd: size + block.headerEnd });
+    if (i < linkKeys.length) links.push({ key: linkKeys[i] as string, start: size, end: size + block.text.length, headerEnd: size + block.headerEnd });
     texts.push(block.text);
     size += block.text.length;
     last = { text: block.text, headerEnd: block.headerEnd };
-  };
-  entries.forEach((entry, i) => {
-    const key = linkKeys[i] ?? null;
-    if (key !== null) print(entry, key);
-  });
-  if (links.length === 0) for (const entry of entries) print(entry, null);
-  else entries.forEach((entry, i) => (linkKeys[i] ?? null) === null && print(entry, null));
+  }
   const bytes = room(size);
   let at = 0;
   // Joined a few hundred blocks at a time: one write a block spent more in Buffer.write's
